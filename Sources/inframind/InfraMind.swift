@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct InfraMind: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inframind",
+        abstract: "AI-infrastructure assessments on a broker-less Swift cluster.",
+        subcommands: [
+            CertsCommand.self,
+            BenchCommand.self,
+            // Further subcommands register here, one line each.
+        ]
+    )
+}
