@@ -46,11 +46,23 @@ let package = Package(
         ),
         // MEMBERSHIP-TARGETS (owned by the membership work; keep this marker)
         // ASSESSMENT-TARGETS (owned by the assessment work; keep this marker)
+        // Domain: request validation, the shipped catalog, the eleven pure agents, the report.
+        .target(
+            name: "Assessment",
+            resources: [.copy("Resources/catalog")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AssessmentTests",
+            dependencies: ["Assessment"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "inframind",
             dependencies: [
                 "Wire",
                 "ClusterSystem",
+                "Assessment",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

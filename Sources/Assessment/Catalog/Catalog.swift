@@ -1,0 +1,173 @@
+import Foundation
+
+/// The shipped, versioned knowledge every agent reads: prices (copied verbatim from
+/// the shared catalog CSVs), regions, compliance controls, platform and use-case tables.
+public struct Catalog: Sendable {
+    public let version: String
+    /// The day the catalog was put together; ages of sources are measured from it, never from the clock.
+    public let assembledOn: String
+    public let hoursPerMonth: Double
+    public let sources: [CatalogSource]
+    public let notCovered: [String]
+    public let regions: [CloudRegion]
+    public let marketJurisdictions: [String: [String]]
+    public let instances: [InstanceOffer]
+    public let storageNetwork: [PriceItem]
+    public let measures: [SecurityMeasure]
+    public let frameworks: [FrameworkSpec]
+    public let mlops: MLOpsTable
+    public let useCases: [UseCaseSpec]
+    public let sizing: SizingTable
+
+    public enum LoadError: Error, CustomStringConvertible {
+        case missingResource(String)
+        case malformed(String, String)
+
+        public var description: String {
+            switch self {
+            case .missingResource(let name): return "catalog resource \(name) is missing from the bundle"
+            case .malformed(let name, let reason): return "catalog resource \(name) is malformed: \(reason)"
+            }
+        }
+    }
+
+    private static let cached = Result { () throws(LoadError) -> Catalog in try load() }
+
+    /// The catalog shipped in this package, loaded once per process.
+    public static func shipped() throws(LoadError) -> Catalog { try cached.get() }
+
+    /// Reads the catalog from a directory holding the same files as the bundle's `catalog/`.
+    public static func load(directory: URL? = nil) throws(LoadError) -> Catalog {
+        func data(_ name: String) throws(LoadError) -> Data {
+            let base = directory ?? Bundle.module.resourceURL?.appendingPathComponent("catalog")
+            guard let url = base?.appendingPathComponent(name), let d = try? Data(contentsOf: url) else {
+                throw .missingResource(name)
+            }
+            return d
+        }
+        func decode<T: Decodable>(_ type: T.Type, _ name: String) throws(LoadError) -> T {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            do {
+                return try decoder.decode(type, from: try data(name))
+            } catch let error as LoadError {
+                throw error
+            } catch {
+                throw .malformed(name, "\(error)")
+            }
+        }
+        struct Manifest: Decodable {
+            let version: String
+            let assembledOn: String
+            let hoursPerMonth: Double
+            let sources: [CatalogSource]
+            let notCovered: [String]
+            let regions: [CloudRegion]
+            let marketJurisdictions: [String: [String]]
+        }
+        let manifest = try decode(Manifest.self, "catalog.json")
+        let compliance = try decode(ComplianceTable.self, "compliance.json")
+        let mlops = try decode(MLOpsTable.self, "mlops.json")
+        let useCases = try decode(UseCaseTable.self, "use_cases.json")
+        let sizing = try decode(SizingTable.self, "sizing.json")
+        return Catalog(
+            version: manifest.version, assembledOn: manifest.assembledOn, hoursPerMonth: manifest.hoursPerMonth,
+            sources: manifest.sources, notCovered: manifest.notCovered, regions: manifest.regions,
+            marketJurisdictions: manifest.marketJurisdictions,
+            instances: try parseInstances(try data("instances.csv")),
+            storageNetwork: try parseStorage(try data("storage_network.csv")),
+            measures: compliance.measures, frameworks: compliance.frameworks, mlops: mlops,
+            useCases: useCases.useCases, sizing: sizing)
+    }
+
+    static func rows(_ data: Data, _ name: String) throws(LoadError) -> [[String: String]] {
+        do {
+            return try CSV.parse(String(decoding: data, as: UTF8.self), file: name)
+        } catch {
+            throw .malformed(name, error.description)
+        }
+    }
+
+    static func number(_ row: [String: String], _ key: String, _ name: String) throws(LoadError) -> Double {
+        guard let text = row[key], let value = Double(text) else {
+            throw .malformed(name, "\(key) is not a number in row \(row)")
+        }
+        return value
+    }
+
+    /// Blank means "the source has no value" (never zero), so it maps to nil.
+    static func optionalNumber(_ row: [String: String], _ key: String, _ name: String) throws(LoadError) -> Double? {
+        guard let text = row[key], !text.isEmpty else { return nil }
+        return try number(row, key, name)
+    }
+
+    static func provider(_ row: [String: String], _ name: String) throws(LoadError) -> Provider {
+        guard let p = row["provider"].flatMap(Provider.init(rawValue:)) else {
+            throw .malformed(name, "unknown provider in row \(row)")
+        }
+        return p
+    }
+
+    static func parseInstances(_ data: Data) throws(LoadError) -> [InstanceOffer] {
+        let name = "instances.csv"
+        var out: [InstanceOffer] = []
+        for row in try rows(data, name) {
+            let provider = try provider(row, name)
+            let region = row["region"] ?? ""
+            let type = row["instance_type"] ?? ""
+            out.append(
+                InstanceOffer(
+                    id: "\(provider.rawValue)/\(region)/\(type)", provider: provider, region: region, instanceType: type,
+                    familyClass: row["family_class"] ?? "", vcpus: Int(try number(row, "vcpus", name)),
+                    memoryGiB: try number(row, "memory_gib", name), gpuCount: Int(try number(row, "gpu_count", name)),
+                    gpuModel: row["gpu_model"] ?? "", gpuMemoryGB: try number(row, "gpu_memory_gib", name),
+                    gpuMemoryTotalGB: try number(row, "gpu_memory_total_gib", name),
+                    onDemandHourly: try number(row, "on_demand_usd_per_hour", name),
+                    reserved1yHourly: try optionalNumber(row, "reserved_1y_usd_per_hour", name),
+                    spotHourly: try optionalNumber(row, "spot_usd_per_hour", name), sourceID: row["source_id"] ?? "",
+                    notes: row["notes"] ?? ""))
+        }
+        return out.sorted { $0.id < $1.id }
+    }
+
+    static func parseStorage(_ data: Data) throws(LoadError) -> [PriceItem] {
+        let name = "storage_network.csv"
+        var out: [PriceItem] = []
+        for row in try rows(data, name) {
+            let provider = try provider(row, name)
+            let region = row["region"] ?? ""
+            let item = row["item"] ?? ""
+            out.append(
+                PriceItem(
+                    id: "\(provider.rawValue)/\(region)/\(item)", provider: provider, region: region, item: item,
+                    usd: try number(row, "usd", name), unit: row["unit"] ?? "", sourceID: row["source_id"] ?? "",
+                    notes: row["notes"] ?? ""))
+        }
+        return out.sorted { $0.id < $1.id }
+    }
+
+    // MARK: Lookups used by the agents
+
+    public func instances(provider: Provider, region: String) -> [InstanceOffer] {
+        instances.filter { $0.provider == provider && $0.region == region }
+    }
+
+    public func regions(of provider: Provider) -> [CloudRegion] { regions.filter { $0.provider == provider } }
+
+    public func price(provider: Provider, region: String, item: String) -> PriceItem? {
+        storageNetwork.first { $0.provider == provider && $0.region == region && $0.item == item }
+    }
+
+    public func source(_ id: String) -> CatalogSource? { sources.first { $0.id == id } }
+
+    public func sizing(for workload: WorkloadType) -> WorkloadSizing? {
+        sizing.workloads.first { $0.workload == workload }
+    }
+
+    public func remediation(for measure: String) -> SecurityMeasure? { measures.first { $0.measure == measure } }
+
+    /// The newest dated price snapshot, which the report states as the catalog's snapshot date.
+    public var snapshotDate: String {
+        sources.filter { $0.id != "INFRAMIND-EDITORIAL" }.compactMap(\.snapshotDate).max() ?? assembledOn
+    }
+}

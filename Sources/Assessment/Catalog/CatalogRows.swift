@@ -1,0 +1,54 @@
+/// One priced instance type in one region, as in `instances.csv`.
+/// `gpuMemoryGB` keeps the vendor's "GB" figure, exactly as the source states it.
+public struct InstanceOffer: Codable, Sendable, Equatable {
+    /// Stable citation id: `provider/region/instance_type`.
+    public let id: String
+    public let provider: Provider
+    public let region: String
+    public let instanceType: String
+    public let familyClass: String
+    public let vcpus: Int
+    public let memoryGiB: Double
+    public let gpuCount: Int
+    public let gpuModel: String
+    public let gpuMemoryGB: Double
+    public let gpuMemoryTotalGB: Double
+    public let onDemandHourly: Double
+    public let reserved1yHourly: Double?
+    public let spotHourly: Double?
+    public let sourceID: String
+    public let notes: String
+
+    /// Inferentia2 rows carry accelerator memory but are not CUDA GPUs, so the
+    /// capacity planner does not place GPU models on them.
+    public var isGPU: Bool { gpuCount > 0 && gpuModel != "Inferentia2" }
+}
+
+/// A storage or network unit price (`storage_network.csv`).
+public struct PriceItem: Codable, Sendable, Equatable {
+    /// Stable citation id: `provider/region/item`.
+    public let id: String
+    public let provider: Provider
+    public let region: String
+    public let item: String
+    public let usd: Double
+    public let unit: String
+    public let sourceID: String
+    public let notes: String
+}
+
+public struct CatalogSource: Codable, Sendable, Equatable {
+    public let id: String
+    /// ISO date of the price snapshot; nil where the source gives none.
+    public let snapshotDate: String?
+    public let description: String
+}
+
+public struct CloudRegion: Codable, Sendable, Equatable {
+    public let id: String
+    public let provider: Provider
+    public let region: String
+    public let location: String
+    /// `us`, `eu` or `apac`: where the data would legally sit.
+    public let jurisdiction: String
+}

@@ -1,0 +1,119 @@
+/// The non-price tables of the catalog. They are InfraMind's own judgements and
+/// mappings (source `INFRAMIND-EDITORIAL`), shipped beside the prices so that every
+/// recommendation can cite the row it came from.
+
+public enum Severity: String, Codable, Sendable, CaseIterable, Comparable {
+    case high, medium, low
+
+    var rank: Int {
+        switch self {
+        case .high: return 0
+        case .medium: return 1
+        case .low: return 2
+        }
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
+}
+
+public struct SecurityMeasure: Codable, Sendable, Equatable {
+    public let id: String
+    /// A `security_requirements` field name, or `eu_data_residency` (derived from the plan).
+    public let measure: String
+    public let remediation: String
+}
+
+public struct ComplianceControl: Codable, Sendable, Equatable {
+    public let id: String
+    public let reference: String
+    public let title: String
+    /// Satisfied only when every listed measure is in place.
+    public let requires: [String]
+    public let severity: Severity
+}
+
+public struct FrameworkSpec: Codable, Sendable, Equatable {
+    public let id: ComplianceFramework
+    public let name: String
+    public let controls: [ComplianceControl]
+}
+
+struct ComplianceTable: Codable, Sendable {
+    let measures: [SecurityMeasure]
+    let frameworks: [FrameworkSpec]
+}
+
+public struct MLPlatform: Codable, Sendable, Equatable {
+    public let id: String
+    public let name: String
+    /// Nil for platforms that run on any provider.
+    public let provider: Provider?
+    public let ease: Double
+    public let scalability: Double
+    public let cost: Double
+    public let integration: Double
+}
+
+public struct PlatformWeights: Codable, Sendable, Equatable {
+    public let ease: Double
+    public let scalability: Double
+    public let cost: Double
+    public let integration: Double
+}
+
+public struct MLOpsTable: Codable, Sendable, Equatable {
+    public let note: String
+    public let weights: PlatformWeights
+    /// The integration rating a provider-bound platform gets on another provider.
+    public let integrationOnOtherProvider: Double
+    public let platforms: [MLPlatform]
+}
+
+public struct UseCaseSpec: Codable, Sendable, Equatable {
+    public let id: String
+    public let title: String
+    public let industries: [String]
+    /// Lower-case fragments matched against the request's `ai_use_cases`.
+    public let keywords: [String]
+    public let roiPotential: Severity
+    public let complexity: Severity
+    public let timeToValueMonths: [Int]
+}
+
+struct UseCaseTable: Codable, Sendable {
+    let note: String
+    let useCases: [UseCaseSpec]
+}
+
+public struct WorkloadSizing: Codable, Sendable, Equatable {
+    public let id: String
+    public let workload: WorkloadType
+    public let familyClass: String
+    public let rpsPerVcpu: Double?
+    public let gbDataPerVcpu: Double?
+    public let memoryGibPerVcpu: Double
+    public let minVcpus: Int
+}
+
+public struct GPUSizingRules: Codable, Sendable, Equatable {
+    /// Per-sequence decode speed assumed when turning request rates into concurrent sequences.
+    public let decodeTokensPerSecondPerSequence: Double
+    public let maxSequencesPerReplica: Int
+    /// Query heads per KV head assumed (grouped-query attention).
+    public let kvGqaFactor: Double
+    public let memoryOverheadFactor: Double
+    /// Mixed-precision Adam: 2 (weights) + 4 (fp32 master) + 2 (grads) + 8 (moments).
+    public let trainingBytesPerParameter: Double
+    public let loraTrainableFraction: Double
+    public let nPlusOneUptimePercentage: Double
+    /// A model replica may span instances only when they have this many GPUs (NVLink-class nodes).
+    public let multiNodeMinGpus: Int
+}
+
+public struct SizingTable: Codable, Sendable, Equatable {
+    public let note: String
+    public let workloads: [WorkloadSizing]
+    public let responseKbPerRequest: Double
+    public let bytesPerOutputToken: Double
+    public let gpu: GPUSizingRules
+}

@@ -1,0 +1,257 @@
+/// A validated assessment request with every default filled in. Build one with
+/// `RequestValidator.validate(_:)`; the memberwise initialisers exist for tests and
+/// generators, which must produce requests that pass the same rules.
+public struct AssessmentRequest: Codable, Sendable, Equatable {
+    public var title: String
+    public var business: BusinessRequirements
+    public var technical: TechnicalRequirements
+
+    public init(title: String, business: BusinessRequirements, technical: TechnicalRequirements) {
+        self.title = title
+        self.business = business
+        self.technical = technical
+    }
+}
+
+public struct BusinessRequirements: Codable, Sendable, Equatable {
+    public var companyName: String?
+    public var companySize: CompanySize
+    public var industry: Industry
+    public var geographicRegions: [Market]
+    public var complianceRequirements: [ComplianceFramework]
+    public var budgetConstraints: BudgetConstraints
+    public var growthProjection: GrowthProjection
+    public var cloudProviderPreference: ProviderPreference
+    public var projectTimelineMonths: Int
+    /// Nil means "not stated": retail and finance are then assumed to take card payments.
+    public var processesCardPayments: Bool?
+    public var expectedAnnualAIValueUSD: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case companyName = "company_name"
+        case companySize = "company_size"
+        case industry
+        case geographicRegions = "geographic_regions"
+        case complianceRequirements = "compliance_requirements"
+        case budgetConstraints = "budget_constraints"
+        case growthProjection = "growth_projection"
+        case cloudProviderPreference = "cloud_provider_preference"
+        case projectTimelineMonths = "project_timeline_months"
+        case processesCardPayments = "processes_card_payments"
+        case expectedAnnualAIValueUSD = "expected_annual_ai_value_usd"
+    }
+
+    public init(
+        companyName: String? = nil, companySize: CompanySize, industry: Industry, geographicRegions: [Market] = [.us],
+        complianceRequirements: [ComplianceFramework] = [], budgetConstraints: BudgetConstraints = .init(),
+        growthProjection: GrowthProjection = .init(), cloudProviderPreference: ProviderPreference = .noPreference,
+        projectTimelineMonths: Int = 12, processesCardPayments: Bool? = nil, expectedAnnualAIValueUSD: Double? = nil
+    ) {
+        self.companyName = companyName
+        self.companySize = companySize
+        self.industry = industry
+        self.geographicRegions = geographicRegions
+        self.complianceRequirements = complianceRequirements
+        self.budgetConstraints = budgetConstraints
+        self.growthProjection = growthProjection
+        self.cloudProviderPreference = cloudProviderPreference
+        self.projectTimelineMonths = projectTimelineMonths
+        self.processesCardPayments = processesCardPayments
+        self.expectedAnnualAIValueUSD = expectedAnnualAIValueUSD
+    }
+}
+
+public struct BudgetConstraints: Codable, Sendable, Equatable {
+    public var monthlyBudgetLimit: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case monthlyBudgetLimit = "monthly_budget_limit"
+    }
+
+    public init(monthlyBudgetLimit: Double? = nil) { self.monthlyBudgetLimit = monthlyBudgetLimit }
+}
+
+public struct GrowthProjection: Codable, Sendable, Equatable {
+    public var currentUsers: Int
+    /// Nil means no growth stated: the previous figure carries forward.
+    public var projectedUsers12m: Int?
+    public var projectedUsers24m: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case currentUsers = "current_users"
+        case projectedUsers12m = "projected_users_12m"
+        case projectedUsers24m = "projected_users_24m"
+    }
+
+    public init(currentUsers: Int = 1000, projectedUsers12m: Int? = nil, projectedUsers24m: Int? = nil) {
+        self.currentUsers = currentUsers
+        self.projectedUsers12m = projectedUsers12m
+        self.projectedUsers24m = projectedUsers24m
+    }
+}
+
+public struct TechnicalRequirements: Codable, Sendable, Equatable {
+    public var workloadTypes: [WorkloadType]
+    public var aiUseCases: [String]
+    public var currentAIMaturity: AIMaturity
+    public var aiWorkloads: [AIWorkload]
+    public var performanceRequirements: PerformanceRequirements
+    public var scalabilityRequirements: ScalabilityRequirements
+    public var securityRequirements: SecurityRequirements
+    public var deploymentModel: DeploymentModel
+
+    enum CodingKeys: String, CodingKey {
+        case workloadTypes = "workload_types"
+        case aiUseCases = "ai_use_cases"
+        case currentAIMaturity = "current_ai_maturity"
+        case aiWorkloads = "ai_workloads"
+        case performanceRequirements = "performance_requirements"
+        case scalabilityRequirements = "scalability_requirements"
+        case securityRequirements = "security_requirements"
+        case deploymentModel = "deployment_model"
+    }
+
+    public init(
+        workloadTypes: [WorkloadType], aiUseCases: [String] = [], currentAIMaturity: AIMaturity = .none,
+        aiWorkloads: [AIWorkload] = [], performanceRequirements: PerformanceRequirements = .init(),
+        scalabilityRequirements: ScalabilityRequirements = .init(),
+        securityRequirements: SecurityRequirements = .init(), deploymentModel: DeploymentModel = .noPreference
+    ) {
+        self.workloadTypes = workloadTypes
+        self.aiUseCases = aiUseCases
+        self.currentAIMaturity = currentAIMaturity
+        self.aiWorkloads = aiWorkloads
+        self.performanceRequirements = performanceRequirements
+        self.scalabilityRequirements = scalabilityRequirements
+        self.securityRequirements = securityRequirements
+        self.deploymentModel = deploymentModel
+    }
+}
+
+public struct AIWorkload: Codable, Sendable, Equatable {
+    public var name: String
+    public var parametersBillion: Double
+    public var precision: Precision
+    public var mode: AIWorkloadMode
+    public var requestsPerSecond: Double
+    public var avgOutputTokens: Int
+    public var contextTokens: Int
+    public var trainingTokensBillion: Double?
+    public var fineTuningMethod: FineTuningMethod
+
+    enum CodingKeys: String, CodingKey {
+        case name
+        case parametersBillion = "parameters_billion"
+        case precision, mode
+        case requestsPerSecond = "requests_per_second"
+        case avgOutputTokens = "avg_output_tokens"
+        case contextTokens = "context_tokens"
+        case trainingTokensBillion = "training_tokens_billion"
+        case fineTuningMethod = "fine_tuning_method"
+    }
+
+    public init(
+        name: String, parametersBillion: Double, precision: Precision = .bf16, mode: AIWorkloadMode = .inference,
+        requestsPerSecond: Double = 1, avgOutputTokens: Int = 256, contextTokens: Int = 4096,
+        trainingTokensBillion: Double? = nil, fineTuningMethod: FineTuningMethod = .lora
+    ) {
+        self.name = name
+        self.parametersBillion = parametersBillion
+        self.precision = precision
+        self.mode = mode
+        self.requestsPerSecond = requestsPerSecond
+        self.avgOutputTokens = avgOutputTokens
+        self.contextTokens = contextTokens
+        self.trainingTokensBillion = trainingTokensBillion
+        self.fineTuningMethod = fineTuningMethod
+    }
+}
+
+public struct PerformanceRequirements: Codable, Sendable, Equatable {
+    public var requestsPerSecond: Double
+    public var apiResponseTimeMs: Int
+    public var concurrentUsers: Int
+    public var uptimePercentage: Double
+
+    enum CodingKeys: String, CodingKey {
+        case requestsPerSecond = "requests_per_second"
+        case apiResponseTimeMs = "api_response_time_ms"
+        case concurrentUsers = "concurrent_users"
+        case uptimePercentage = "uptime_percentage"
+    }
+
+    public init(
+        requestsPerSecond: Double = 10, apiResponseTimeMs: Int = 500, concurrentUsers: Int = 100,
+        uptimePercentage: Double = 99.5
+    ) {
+        self.requestsPerSecond = requestsPerSecond
+        self.apiResponseTimeMs = apiResponseTimeMs
+        self.concurrentUsers = concurrentUsers
+        self.uptimePercentage = uptimePercentage
+    }
+}
+
+public struct ScalabilityRequirements: Codable, Sendable, Equatable {
+    public var currentDataSizeGb: Double
+    public var monthlyDataGrowthPercentage: Double
+    public var plannedRegions: Int
+
+    enum CodingKeys: String, CodingKey {
+        case currentDataSizeGb = "current_data_size_gb"
+        case monthlyDataGrowthPercentage = "monthly_data_growth_percentage"
+        case plannedRegions = "planned_regions"
+    }
+
+    public init(currentDataSizeGb: Double = 100, monthlyDataGrowthPercentage: Double = 5, plannedRegions: Int = 1) {
+        self.currentDataSizeGb = currentDataSizeGb
+        self.monthlyDataGrowthPercentage = monthlyDataGrowthPercentage
+        self.plannedRegions = plannedRegions
+    }
+}
+
+public struct SecurityRequirements: Codable, Sendable, Equatable {
+    public var encryptionAtRestRequired = false
+    public var encryptionInTransitRequired = false
+    public var mfaRequired = false
+    public var ssoRequired = false
+    public var rbacRequired = false
+    public var auditLoggingRequired = false
+    public var vpcIsolationRequired = false
+    public var vulnerabilityScanningRequired = false
+    public var dlpRequired = false
+    public var backupEncryptionRequired = false
+    public var ddosProtectionRequired = false
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case encryptionAtRestRequired = "encryption_at_rest_required"
+        case encryptionInTransitRequired = "encryption_in_transit_required"
+        case mfaRequired = "mfa_required"
+        case ssoRequired = "sso_required"
+        case rbacRequired = "rbac_required"
+        case auditLoggingRequired = "audit_logging_required"
+        case vpcIsolationRequired = "vpc_isolation_required"
+        case vulnerabilityScanningRequired = "vulnerability_scanning_required"
+        case dlpRequired = "dlp_required"
+        case backupEncryptionRequired = "backup_encryption_required"
+        case ddosProtectionRequired = "ddos_protection_required"
+    }
+
+    public init() {}
+
+    /// The wire names of the measures this request commits to; compliance controls
+    /// are satisfied by name, so the catalog and the request share one vocabulary.
+    public var enabledMeasures: Set<String> {
+        let flags: [(CodingKeys, Bool)] = [
+            (.encryptionAtRestRequired, encryptionAtRestRequired),
+            (.encryptionInTransitRequired, encryptionInTransitRequired),
+            (.mfaRequired, mfaRequired), (.ssoRequired, ssoRequired), (.rbacRequired, rbacRequired),
+            (.auditLoggingRequired, auditLoggingRequired), (.vpcIsolationRequired, vpcIsolationRequired),
+            (.vulnerabilityScanningRequired, vulnerabilityScanningRequired), (.dlpRequired, dlpRequired),
+            (.backupEncryptionRequired, backupEncryptionRequired),
+            (.ddosProtectionRequired, ddosProtectionRequired),
+        ]
+        return Set(flags.filter(\.1).map(\.0.rawValue))
+    }
+
+    public static var allMeasures: [String] { CodingKeys.allCases.map(\.rawValue) }
+}

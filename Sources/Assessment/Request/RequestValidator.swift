@@ -1,0 +1,159 @@
+import Foundation
+
+/// One problem in a request, addressed by its JSON path (`technical.ai_workloads[0].precision`).
+/// The HTTP API returns these as its 400 `details`.
+public struct FieldError: Codable, Sendable, Equatable, CustomStringConvertible {
+    public let field: String
+    public let problem: String
+
+    public init(field: String, problem: String) {
+        self.field = field
+        self.problem = problem
+    }
+
+    public var description: String { "\(field): \(problem)" }
+}
+
+/// All the problems found in a request, never just the first.
+public struct ValidationFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public let errors: [FieldError]
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+public enum RequestValidator {
+    /// The path of the document itself, for problems that are not in any field.
+    public static let rootPath = "$"
+
+    /// Parses, checks against `RequestShape.request`, fills defaults and decodes.
+    public static func validate(_ data: Data) throws(ValidationFailure) -> AssessmentRequest {
+        let document: JSONValue
+        do {
+            document = try JSONValue.parse(data)
+        } catch {
+            throw ValidationFailure(errors: [FieldError(field: rootPath, problem: error.description)])
+        }
+        return try validate(document)
+    }
+
+    public static func validate(_ document: JSONValue) throws(ValidationFailure) -> AssessmentRequest {
+        var errors: [FieldError] = []
+        let normalized = check(document, against: RequestShape.request, path: "", errors: &errors)
+        guard errors.isEmpty else { throw ValidationFailure(errors: errors) }
+        do {
+            return try JSONDecoder().decode(AssessmentRequest.self, from: normalized.canonicalData())
+        } catch {
+            // Reaching this means RequestShape and the Swift types disagree; the schema
+            // drift tests exist to keep it unreachable, so report it rather than crash.
+            throw ValidationFailure(errors: [
+                FieldError(field: rootPath, problem: "internal: request types disagree with the schema (\(error))")
+            ])
+        }
+    }
+
+    /// Checks `value` and returns it with absent defaults inserted. Checking goes on
+    /// after an error so that one pass collects every problem.
+    static func check(_ value: JSONValue, against shape: Shape, path: String, errors: inout [FieldError]) -> JSONValue {
+        let at = path.isEmpty ? rootPath : path
+        func problem(_ text: String) { errors.append(FieldError(field: at, problem: text)) }
+
+        switch shape {
+        case .object(let fields):
+            guard case .object(let members) = value else {
+                problem("must be an object, not \(value.typeName)")
+                return value
+            }
+            var seen = Set<String>()
+            var out: [(key: String, value: JSONValue)] = []
+            let known = Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0) })
+            for member in members {
+                let memberPath = path.isEmpty ? member.key : path + "." + member.key
+                guard seen.insert(member.key).inserted else {
+                    errors.append(FieldError(field: memberPath, problem: "appears more than once"))
+                    continue
+                }
+                guard let field = known[member.key] else {
+                    errors.append(FieldError(field: memberPath, problem: "is not a known field"))
+                    continue
+                }
+                out.append((member.key, check(member.value, against: field.shape, path: memberPath, errors: &errors)))
+            }
+            for field in fields where !seen.contains(field.name) {
+                let memberPath = path.isEmpty ? field.name : path + "." + field.name
+                if field.required {
+                    errors.append(FieldError(field: memberPath, problem: "is required"))
+                } else if let fallback = field.defaultValue {
+                    out.append((field.name, fallback))
+                } else if case .object = field.shape {
+                    out.append((field.name, check(.object([]), against: field.shape, path: memberPath, errors: &errors)))
+                }
+            }
+            return .object(out)
+
+        case .string(let minLength, let maxLength):
+            guard case .string(let s) = value else {
+                problem("must be a string, not \(value.typeName)")
+                return value
+            }
+            if s.count < minLength { problem("must have at least \(minLength) character(s)") }
+            if s.count > maxLength { problem("must have at most \(maxLength) characters") }
+            return value
+
+        case .integer(let minimum, let maximum):
+            guard case .number(_, let n) = value else {
+                problem("must be an integer, not \(value.typeName)")
+                return value
+            }
+            guard n.rounded() == n else {
+                problem("must be an integer")
+                return value
+            }
+            if n < Double(minimum) || n > Double(maximum) { problem("must be between \(minimum) and \(maximum)") }
+            // Re-spelled so that 1.0 and 1e3 decode as Swift Int.
+            return n.magnitude < 1e15 ? .int(Int(n)) : value
+
+        case .number(let minimum, let maximum):
+            guard case .number(_, let n) = value else {
+                problem("must be a number, not \(value.typeName)")
+                return value
+            }
+            if n < minimum || n > maximum {
+                problem("must be between \(formatBound(minimum)) and \(formatBound(maximum))")
+            }
+            return value
+
+        case .boolean:
+            if case .bool = value { return value }
+            problem("must be a boolean, not \(value.typeName)")
+            return value
+
+        case .enumeration(let allowed):
+            guard case .string(let s) = value else {
+                problem("must be a string, one of: \(allowed.joined(separator: ", "))")
+                return value
+            }
+            if !allowed.contains(s) { problem("must be one of: \(allowed.joined(separator: ", ")) (got \"\(s)\")") }
+            return value
+
+        case .array(let items, let minItems, let maxItems, let uniqueItems):
+            guard case .array(let elements) = value else {
+                problem("must be an array, not \(value.typeName)")
+                return value
+            }
+            if elements.count < minItems { problem("must have at least \(minItems) item(s)") }
+            if elements.count > maxItems { problem("must have at most \(maxItems) items") }
+            var out: [JSONValue] = []
+            for (i, element) in elements.enumerated() {
+                let itemPath = "\(path)[\(i)]"
+                if uniqueItems, out.contains(element) {
+                    errors.append(FieldError(field: itemPath, problem: "duplicates an earlier item"))
+                }
+                out.append(check(element, against: items, path: itemPath, errors: &errors))
+            }
+            return .array(out)
+        }
+    }
+
+    static func formatBound(_ x: Double) -> String {
+        x.rounded() == x && x.magnitude < 1e15 ? String(Int(x)) : String(x)
+    }
+}
