@@ -1,0 +1,239 @@
+import Distributed
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+import Wire
+
+/// The distributed actor system of one InfraMind node: actors on this node are reachable from
+/// every peer over mutually authenticated TLS 1.3, and calls to actors elsewhere travel as
+/// frames (see `Wire`) on one connection per peer and lane.
+public final class ClusterSystem: DistributedActorSystem, Sendable {
+    public typealias ActorID = Wire.ActorID
+    public typealias InvocationEncoder = ClusterInvocationEncoder
+    public typealias InvocationDecoder = ClusterInvocationDecoder
+    public typealias ResultHandler = ClusterResultHandler
+    public typealias SerializationRequirement = any Codable
+
+    /// Options of the calls made in a scope (deadline, lane).
+    @TaskLocal public static var callOptions = CallOptions()
+    @TaskLocal static var pendingWellKnownPath: String?
+
+    public let node: NodeID
+    public let settings: Settings
+    public let logger: Logger
+    let group: any EventLoopGroup
+    private let ownsGroup: Bool
+    let tls: ClusterTLS
+    let names = WireNames()
+    let recordingProxyID: ActorID
+    private let listener: any Channel
+    private let slot: SystemSlot
+    let nextCallID = Atomic<UInt64>(1)
+    private let nextActorNumber = Atomic<UInt64>(1)
+    let state = Mutex(SystemState())
+
+    struct SystemState {
+        var actors: [String: WeakActor] = [:]
+        var links: [LinkKey: Link] = [:]
+        var channels: [ObjectIdentifier: any Channel] = [:]
+        var shuttingDown = false
+    }
+
+    final class WeakActor {
+        weak var actor: (any DistributedActor)?
+        init(_ actor: any DistributedActor) { self.actor = actor }
+    }
+
+    /// Binds the listener, then returns the running system. Port 0 binds a free port, which
+    /// then becomes part of this node's identity.
+    public static func start(
+        settings: Settings, group: (any EventLoopGroup)? = nil,
+        logger: Logger = Logger(label: "inframind.cluster")
+    ) async throws -> ClusterSystem {
+        let tls = try ClusterTLS(files: settings.tls)
+        let ownsGroup = group == nil
+        let group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: settings.eventLoopThreads)
+        let slot = SystemSlot()
+        let listener: any Channel
+        do {
+            listener = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(
+                    .writeBufferWaterMark,
+                    value: .init(low: settings.outboundLowWatermark, high: settings.outboundHighWatermark)
+                )
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard let system = slot.system else { throw ClusterError.shutDown }
+                        try system.installHandlers(on: channel, role: .acceptor)
+                    }
+                }
+                .bind(host: settings.host, port: settings.port).get()
+        } catch {
+            if ownsGroup { try? await group.shutdownGracefully() }
+            throw error
+        }
+        let port = listener.localAddress?.port ?? settings.port
+        let system = ClusterSystem(
+            settings: settings, port: port, group: group, ownsGroup: ownsGroup, tls: tls, listener: listener,
+            slot: slot, logger: logger)
+        slot.system = system
+        system.logger.info("node listening", metadata: ["node": "\(system.node)"])
+        return system
+    }
+
+    private init(
+        settings: Settings, port: Int, group: any EventLoopGroup, ownsGroup: Bool, tls: ClusterTLS,
+        listener: any Channel, slot: SystemSlot, logger: Logger
+    ) {
+        var uid = UInt64.random(in: 1...UInt64.max)
+        if uid == 0 { uid = 1 }
+        self.node = NodeID(name: settings.name, host: settings.host, port: port, uid: uid)
+        self.settings = settings
+        self.group = group
+        self.ownsGroup = ownsGroup
+        self.tls = tls
+        self.listener = listener
+        self.slot = slot
+        var logger = logger
+        logger[metadataKey: "node"] = "\(settings.name)"
+        self.logger = logger
+        self.recordingProxyID = ActorID(
+            node: NodeID(name: "recording-proxy.invalid", host: "invalid", port: 0, uid: 0), path: "/recording")
+    }
+
+    func installHandlers(on channel: any Channel, role: ConnectionHandler.Role) throws {
+        let sslHandler: NIOSSLHandler
+        switch role {
+        case .acceptor:
+            sslHandler = NIOSSLServerHandler(context: tls.serverContext)
+        case .dialer(let expected, _):
+            sslHandler = try NIOSSLClientHandler(context: tls.clientContext, serverHostname: expected.name)
+        }
+        let operations = channel.pipeline.syncOperations
+        try operations.addHandler(sslHandler)
+        try operations.addHandler(
+            ByteToMessageHandler(
+                FrameDecoder(parser: FrameParser(maxFrameSize: settings.maxFrameSize)),
+                maximumBufferSize: settings.maxFrameSize + 4))
+        try operations.addHandler(ConnectionHandler(role: role, system: self))
+        let id = ObjectIdentifier(channel)
+        state.withLock { $0.channels[id] = channel }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            _ = self?.state.withLock { $0.channels.removeValue(forKey: id) }
+        }
+    }
+
+    public var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
+
+    /// Number of open connections (handshaking, ready or draining), for tests and metrics.
+    public var openConnectionCount: Int { state.withLock { $0.channels.count } }
+
+    // MARK: Actor lifecycle
+
+    /// Creates an actor under a well-known path (`/coordinator`, `/membership`, …) that peers
+    /// can address on any node without having been told its id.
+    public func makeWellKnown<Act: DistributedActor>(_ path: String, _ make: () throws -> Act) rethrows -> Act
+    where Act.ActorSystem == ClusterSystem {
+        try Self.$pendingWellKnownPath.withValue(path) { try make() }
+    }
+
+    /// The id of the actor at `path` on `node`.
+    public func wellKnownID(_ path: String, on node: NodeID) -> ActorID { ActorID(node: node, path: path) }
+
+    public func assignID<Act>(_ actorType: Act.Type) -> ActorID where Act: DistributedActor, Act.ID == ActorID {
+        if let path = Self.pendingWellKnownPath {
+            return ActorID(node: node, path: path)
+        }
+        let number = nextActorNumber.add(1, ordering: .relaxed).newValue
+        return ActorID(node: node, path: "/\(Act.self)/\(number)")
+    }
+
+    public func actorReady<Act>(_ actor: Act) where Act: DistributedActor, Act.ID == ActorID {
+        // Weak: the registry must not keep actors alive, or `resignID` would never run.
+        let replaced = state.withLock { state -> Bool in
+            let live = state.actors[actor.id.path]?.actor != nil
+            state.actors[actor.id.path] = WeakActor(actor)
+            return live
+        }
+        if replaced {
+            logger.warning("actor path reused while its previous actor is alive", metadata: ["path": "\(actor.id.path)"])
+        }
+    }
+
+    public func resignID(_ id: ActorID) {
+        state.withLock { state in
+            if let entry = state.actors[id.path], entry.actor.map({ ($0.id as? ActorID) == id }) ?? true {
+                state.actors.removeValue(forKey: id.path)
+            }
+        }
+    }
+
+    public func resolve<Act>(id: ActorID, as actorType: Act.Type) throws -> Act?
+    where Act: DistributedActor, Act.ID == ActorID {
+        guard id.node.name == node.name else { return nil }  // remote: the runtime makes a proxy
+        // Never return a proxy for our own name: it would call itself over the wire, and an
+        // id of a previous incarnation of this node must fail rather than reach a new actor.
+        guard id.node.uid == node.uid, let actor = localActor(at: id.path), let typed = actor as? Act else {
+            throw ClusterError.unknownActor(id)
+        }
+        return typed
+    }
+
+    func localActor(at path: String) -> (any DistributedActor)? {
+        state.withLock { $0.actors[path]?.actor }
+    }
+
+    /// Types a peer may name as a generic substitution in a call (an allowlist).
+    public func allowGenericSubstitution<T>(_ type: T.Type, as name: String) {
+        names.allow(type, as: name)
+    }
+
+    // MARK: Shutdown
+
+    /// Stops accepting, says goodbye on every connection, waits up to the grace period for
+    /// calls in flight, then closes what is left. Pending calls fail with `.shutDown`.
+    public func shutdown() async {
+        let alreadyShuttingDown = state.withLock { state -> Bool in
+            defer { state.shuttingDown = true }
+            return state.shuttingDown
+        }
+        guard !alreadyShuttingDown else { return }
+        try? await listener.close()
+        let (connections, waiters) = state.withLock { state -> ([Connection], [LinkWaiter]) in
+            var connections: [Connection] = []
+            var waiters: [LinkWaiter] = []
+            for key in state.links.keys {
+                connections += state.links[key]!.ready
+                waiters += state.links[key]!.waiters
+                state.links[key]!.waiters.removeAll()
+            }
+            return (connections, waiters)
+        }
+        for waiter in waiters { waiter.continuation.resume(throwing: ClusterError.shutDown) }
+        for connection in connections { connection.retire(reason: "node shutting down") }
+        let deadline = ContinuousClock.now + settings.shutdownGracePeriod
+        while openConnectionCount > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        let remaining = state.withLock { Array($0.channels.values) }
+        for channel in remaining { try? await channel.close() }
+        slot.system = nil
+        if ownsGroup { try? await group.shutdownGracefully() }
+        logger.info("node stopped")
+    }
+}
+
+/// Lets the listener's channel initializer reach the system, which exists only after the
+/// listener is bound (its port is part of the node's identity).
+final class SystemSlot: Sendable {
+    private let value = Mutex<ClusterSystem?>(nil)
+    var system: ClusterSystem? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+}

@@ -1,0 +1,361 @@
+import Logging
+import NIOCore
+import NIOSSL
+import NIOTLS
+import Wire
+
+/// One TLS connection to a peer, after the frame decoder. It authenticates the peer (hello
+/// against certificate), then multiplexes calls both ways: replies are matched to pending
+/// calls by id, incoming calls go to the system. All state is confined to the event loop.
+///
+/// Closing is driven by the goodbye exchange: a side that sends `goodbye` sends no further
+/// calls, and the connection closes once both sides said it and nothing is in flight, so a
+/// connection retired by the duplicate-dial tie-break loses no call.
+final class ConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = Frame
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    enum Role {
+        case dialer(expected: NodeAddress, lane: Lane)
+        case acceptor
+    }
+
+    private enum State {
+        case handshaking
+        case awaitingHello(certifiedName: String)
+        case ready(Connection)
+        case closed
+    }
+
+    private struct PendingCall {
+        let continuation: CheckedContinuation<ByteBuffer, any Error>
+        let timer: Scheduled<Void>
+        let recipient: ActorID
+        let target: String
+    }
+
+    private let role: Role
+    private let system: ClusterSystem
+    private var state: State = .handshaking
+    private var context: ChannelHandlerContext?
+    private var pending: [UInt64: PendingCall] = [:]
+    private var waitingForRoom = CircularBuffer<OutgoingCall>()
+    private var executing = 0
+    private var readHeld = false
+    private var goodbyeSent = false
+    private var goodbyeReceived = false
+    private var inReadBatch = false
+    private var needsFlush = false
+    private var flushScheduled = false
+    private var handshakeTimer: Scheduled<Void>?
+    private var closeReason: String?
+
+    init(role: Role, system: ClusterSystem) {
+        self.role = role
+        self.system = system
+    }
+
+    private var logger: Logger { system.logger }
+
+    private var peerDescription: String {
+        switch state {
+        case .ready(let connection): return connection.peer.description
+        case .awaitingHello(let name): return name
+        default:
+            if case .dialer(let expected, _) = role { return expected.description }
+            return context?.remoteAddress?.description ?? "unknown peer"
+        }
+    }
+
+    // MARK: Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let timeout = TimeAmount(system.settings.connectTimeout)
+        handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+            if case .ready = self.state { return }
+            self.close(reason: "no authenticated hello within \(timeout)")
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        handshakeTimer?.cancel()
+        let reason = closeReason ?? "connection closed by peer"
+        let error: ClusterError =
+            system.isShuttingDown ? .shutDown : .peerUnreachable(node: peerDescription, reason: reason)
+        let calls = pending
+        pending.removeAll()
+        for (_, call) in calls {
+            call.timer.cancel()
+            call.continuation.resume(throwing: error)
+        }
+        while let call = waitingForRoom.popFirst() { call.continuation.resume(throwing: error) }
+        switch state {
+        case .ready(let connection): system.connectionClosed(connection, reason: reason)
+        default:
+            if case .dialer(let expected, let lane) = role {
+                system.dialFailed(name: expected.name, lane: lane, reason: reason)
+            }
+        }
+        state = .closed
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Every refusal is logged with its reason on this side; the peer sees the TLS alert.
+        let reason: String
+        switch error {
+        case let wire as WireError: reason = "malformed frame: \(wire)"
+        case let tls as NIOSSLError: reason = "TLS: \(tls)"
+        default: reason = "\(error)"
+        }
+        close(reason: reason)
+    }
+
+    private func close(reason: String) {
+        guard closeReason == nil, let context else { return }
+        closeReason = reason
+        logger.notice("closing connection", metadata: ["peer": "\(peerDescription)", "reason": "\(reason)"])
+        context.close(promise: nil)
+    }
+
+    // MARK: Authentication
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent {
+            do {
+                guard let certificate = try context.pipeline.syncOperations.nioSSL_peerCertificate() else {
+                    throw PeerIdentityError.noCertificate
+                }
+                let name = try ClusterTLS.nodeName(of: certificate)
+                if case .dialer(let expected, let lane) = role {
+                    guard name == expected.name else {
+                        throw PeerIdentityError.unexpectedPeer(expected: expected.name, certificate: name)
+                    }
+                    writeAndFlush(.hello(Hello(node: system.node, lane: lane)))
+                }
+                state = .awaitingHello(certifiedName: name)
+            } catch {
+                close(reason: "peer identity: \(error)")
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func receiveHello(_ hello: Hello, certifiedName: String) {
+        guard hello.version == wireProtocolVersion else {
+            return close(reason: "peer speaks wire version \(hello.version), this node \(wireProtocolVersion)")
+        }
+        // The certificate authenticates; the hello only adds the incarnation (uid) and the
+        // address the peer listens on. A name in a frame is never trusted on its own.
+        guard hello.node.name == certifiedName else {
+            return close(reason: "\(PeerIdentityError.nameMismatch(certificate: certifiedName, hello: hello.node.name))")
+        }
+        let lane: Lane
+        let dialedByUs: Bool
+        switch role {
+        case .dialer(_, let ourLane):
+            guard hello.lane == ourLane else { return close(reason: "peer answered on lane \(hello.lane)") }
+            lane = ourLane
+            dialedByUs = true
+        case .acceptor:
+            lane = hello.lane
+            dialedByUs = false
+            writeAndFlush(.hello(Hello(node: system.node, lane: lane)))
+        }
+        handshakeTimer?.cancel()
+        let connection = Connection(
+            channel: context!.channel, peer: hello.node, lane: lane, dialedByUs: dialedByUs, handler: self)
+        state = .ready(connection)
+        system.connectionReady(connection)
+    }
+
+    // MARK: Inbound frames
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        inReadBatch = true
+        switch state {
+        case .awaitingHello(let name):
+            guard case .hello(let hello) = frame else {
+                return close(reason: "\(frame.type) frame before hello")
+            }
+            receiveHello(hello, certifiedName: name)
+        case .ready(let connection):
+            switch frame {
+            case .call(let call):
+                guard !goodbyeReceived else { return close(reason: "call after goodbye") }
+                executing += 1
+                system.handleIncoming(call, on: connection)
+            case .reply(let reply):
+                guard let call = pending.removeValue(forKey: reply.callID) else { return }
+                call.timer.cancel()
+                call.continuation.resume(returning: reply.value)
+                closeIfDrained()
+            case .failure(let failure):
+                guard let call = pending.removeValue(forKey: failure.callID) else { return }
+                call.timer.cancel()
+                call.continuation.resume(throwing: ClusterError(failure: failure, recipient: call.recipient))
+                closeIfDrained()
+            case .heartbeat(let nonce):
+                write(.heartbeatAck(nonce: nonce))
+            case .heartbeatAck:
+                break
+            case .goodbye(let reason):
+                goodbyeReceived = true
+                logger.debug("peer said goodbye", metadata: ["peer": "\(connection.peer)", "reason": "\(reason)"])
+                if !goodbyeSent {
+                    sendGoodbye(reason: "acknowledging: \(reason)")
+                    system.connectionRetired(connection)
+                }
+                closeIfDrained()
+            case .hello:
+                close(reason: "second hello")
+            }
+        case .handshaking, .closed:
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        inReadBatch = false
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    // MARK: Outbound calls
+
+    func start(_ call: OutgoingCall) {
+        guard case .ready = state, !goodbyeSent, let context else {
+            call.continuation.resume(throwing: ConnectionRetired())
+            return
+        }
+        let callID = call.id
+        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(call.timeout)) {
+            guard let expired = self.pending.removeValue(forKey: callID) else { return }
+            expired.continuation.resume(throwing: ClusterError.deadlineExceeded(target: expired.target, timeout: call.timeout))
+            self.closeIfDrained()
+        }
+        pending[callID] = PendingCall(
+            continuation: call.continuation, timer: timer, recipient: call.recipient, target: call.target)
+        if waitingForRoom.isEmpty && context.channel.isWritable {
+            context.write(wrapOutboundOut(call.frame), promise: nil)
+            scheduleFlush()
+        } else if waitingForRoom.count < system.settings.maxWaitingCalls {
+            // The frame stays with its suspended caller until the socket drains: backpressure
+            // without an unbounded byte queue.
+            waitingForRoom.append(call)
+        } else {
+            pending.removeValue(forKey: callID)
+            timer.cancel()
+            call.continuation.resume(
+                throwing: ClusterError.overloaded("\(waitingForRoom.count) calls already wait for \(peerDescription)"))
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        while context.channel.isWritable, let call = waitingForRoom.popFirst() {
+            guard pending[call.id] != nil else { continue }  // timed out or cancelled while waiting
+            context.write(wrapOutboundOut(call.frame), promise: nil)
+        }
+        context.flush()
+        context.fireChannelWritabilityChanged()
+    }
+
+    func cancel(callID: UInt64) {
+        guard let call = pending.removeValue(forKey: callID) else { return }
+        call.timer.cancel()
+        call.continuation.resume(throwing: CancellationError())
+        closeIfDrained()
+    }
+
+    // MARK: Replies to incoming calls
+
+    func reply(_ frame: Frame) {
+        executing -= 1
+        write(frame)
+        if readHeld && executing < system.settings.maxConcurrentIncomingCalls {
+            readHeld = false
+            context?.read()
+        }
+        closeIfDrained()
+    }
+
+    /// Holding back `read` is how the node stops reading from a peer whose calls it cannot
+    /// keep up with; TCP flow control then pushes back on the sender.
+    func read(context: ChannelHandlerContext) {
+        if executing >= system.settings.maxConcurrentIncomingCalls {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    // MARK: Goodbye
+
+    func retire(reason: String) {
+        guard case .ready = state, !goodbyeSent else { return }
+        sendGoodbye(reason: reason)
+        while let call = waitingForRoom.popFirst() {
+            guard let entry = pending.removeValue(forKey: call.id) else { continue }
+            entry.timer.cancel()
+            call.continuation.resume(throwing: ConnectionRetired())
+        }
+        closeIfDrained()
+    }
+
+    private func sendGoodbye(reason: String) {
+        goodbyeSent = true
+        writeAndFlush(.goodbye(reason: reason))
+    }
+
+    private func closeIfDrained() {
+        if goodbyeSent && goodbyeReceived && pending.isEmpty && executing == 0 {
+            context?.flush()
+            close(reason: "drained after goodbye")
+        }
+    }
+
+    // MARK: Writing
+
+    private func write(_ frame: Frame) {
+        guard let context, case .ready = state else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        buffer.writeFrame(frame)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        scheduleFlush()
+    }
+
+    private func writeAndFlush(_ frame: Frame) {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        buffer.writeFrame(frame)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// One flush per event-loop turn, however many frames were written in it: with many
+    /// callers in flight this is what turns one syscall per call into one per batch.
+    private func scheduleFlush() {
+        if inReadBatch {
+            needsFlush = true
+            return
+        }
+        guard !flushScheduled, let context else { return }
+        flushScheduled = true
+        context.eventLoop.assumeIsolated().execute {
+            self.flushScheduled = false
+            self.context?.flush()
+        }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

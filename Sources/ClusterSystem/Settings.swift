@@ -1,0 +1,72 @@
+import NIOCore
+import Wire
+
+extension ClusterSystem {
+    /// How a node presents itself and talks to its peers.
+    public struct Settings: Sendable {
+        /// This node's name; it must be the DNS SAN of `tls.certificatePath`.
+        public var name: String
+        /// The address peers dial (and the listener binds).
+        public var host: String
+        /// 0 picks a free port (tests); the bound port becomes part of the node's identity.
+        public var port: Int
+        public var tls: TLSFiles
+        /// Frames longer than this close the connection that sent them.
+        public var maxFrameSize: Int = FrameParser.defaultMaxFrameSize
+        /// Deadline of a call that sets none of its own.
+        public var defaultCallTimeout: Duration = .seconds(5)
+        /// Bytes queued for one connection above which it counts as full and callers wait.
+        public var outboundHighWatermark: Int = 1 << 20
+        public var outboundLowWatermark: Int = 256 << 10
+        /// Callers allowed to wait for room on one connection before calls fail as `overloaded`.
+        public var maxWaitingCalls: Int = 4096
+        /// Calls executing for one connection above which the node stops reading from it.
+        public var maxConcurrentIncomingCalls: Int = 1024
+        public var connectTimeout: Duration = .seconds(2)
+        /// Reconnect backoff: `initial * 2^(failures-1)`, capped, times a jitter in [0.5, 1].
+        public var reconnectInitialBackoff: Duration = .milliseconds(50)
+        public var reconnectMaxBackoff: Duration = .seconds(5)
+        /// How long a graceful shutdown waits for calls in flight before closing anyway.
+        public var shutdownGracePeriod: Duration = .seconds(2)
+        /// Event loop threads when the system creates its own group.
+        public var eventLoopThreads: Int = System.coreCount
+
+        public init(name: String, host: String = "127.0.0.1", port: Int, tls: TLSFiles) {
+            self.name = name
+            self.host = host
+            self.port = port
+            self.tls = tls
+        }
+    }
+
+    /// PEM files: the cluster CA (the only trust root) and this node's certificate and key.
+    public struct TLSFiles: Sendable {
+        public var caCertificatePath: String
+        public var certificatePath: String
+        public var privateKeyPath: String
+
+        public init(caCertificatePath: String, certificatePath: String, privateKeyPath: String) {
+            self.caCertificatePath = caCertificatePath
+            self.certificatePath = certificatePath
+            self.privateKeyPath = privateKeyPath
+        }
+
+        /// The layout `inframind certs init` writes: `ca.pem`, `<node>.pem`, `<node>-key.pem`.
+        public init(directory: String, nodeName: String) {
+            self.init(
+                caCertificatePath: directory + "/ca.pem", certificatePath: directory + "/\(nodeName).pem",
+                privateKeyPath: directory + "/\(nodeName)-key.pem")
+        }
+    }
+
+    /// Per-call options, set for a scope with `ClusterSystem.$callOptions.withValue(...)`.
+    public struct CallOptions: Sendable {
+        public var timeout: Duration?
+        public var lane: Lane
+
+        public init(timeout: Duration? = nil, lane: Lane = .calls) {
+            self.timeout = timeout
+            self.lane = lane
+        }
+    }
+}

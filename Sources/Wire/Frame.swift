@@ -1,0 +1,120 @@
+import NIOCore
+
+/// The version of the frame format; a peer that speaks another one is refused at hello.
+public let wireProtocolVersion: UInt16 = 1
+
+/// Control traffic (membership probes, lease renewals) gets its own connection so that a burst
+/// of large calls queued on the calls lane can never delay a probe past its timeout.
+public enum Lane: UInt8, Sendable, Codable, CaseIterable {
+    case calls = 0
+    case control = 1
+}
+
+/// On the wire every frame is `length: UInt32 BE | type: UInt8 | body`, where `length`
+/// counts the type byte and the body.
+public enum FrameType: UInt8, Sendable, CaseIterable {
+    case hello = 0x01
+    case call = 0x02
+    case reply = 0x03
+    case failure = 0x04
+    case heartbeat = 0x05
+    case heartbeatAck = 0x06
+    case goodbye = 0x07
+}
+
+/// First frame on every connection, in both directions. It tells the peer which incarnation
+/// it talks to; the *name* in it must match the certificate, which is what authenticates it.
+public struct Hello: Equatable, Sendable {
+    public var version: UInt16
+    public var node: NodeID
+    public var lane: Lane
+
+    public init(version: UInt16 = wireProtocolVersion, node: NodeID, lane: Lane) {
+        self.version = version
+        self.node = node
+        self.lane = lane
+    }
+}
+
+/// One remote invocation. `target` is a stable method name from the actor's table, never a
+/// mangled symbol; `arguments` is a sequence of `UInt32 BE length | bytes` entries.
+public struct CallFrame: Equatable, Sendable {
+    public var callID: UInt64
+    public var recipient: ActorID
+    public var target: String
+    public var genericSubstitutions: [String]
+    public var arguments: ByteBuffer
+    /// Time the caller will still wait, so the callee can drop work nobody awaits any more.
+    public var timeoutMicros: UInt64
+
+    public init(
+        callID: UInt64, recipient: ActorID, target: String, genericSubstitutions: [String],
+        arguments: ByteBuffer, timeoutMicros: UInt64
+    ) {
+        self.callID = callID
+        self.recipient = recipient
+        self.target = target
+        self.genericSubstitutions = genericSubstitutions
+        self.arguments = arguments
+        self.timeoutMicros = timeoutMicros
+    }
+}
+
+public struct ReplyFrame: Equatable, Sendable {
+    public var callID: UInt64
+    /// The encoded return value; empty for `Void`.
+    public var value: ByteBuffer
+
+    public init(callID: UInt64, value: ByteBuffer) {
+        self.callID = callID
+        self.value = value
+    }
+}
+
+/// Why a call failed on the callee's side. Kept distinct so that callers can tell a bug
+/// (unknown method) from a lost race (unknown actor) from the actor's own error.
+public enum FailureKind: UInt8, Sendable, Codable, CaseIterable {
+    case remoteError = 1
+    case unknownActor = 2
+    case unknownTarget = 3
+    case decodeFailure = 4
+    case deadlineExceeded = 5
+    case genericSubstitutionRefused = 6
+}
+
+public struct FailureFrame: Equatable, Sendable {
+    public var callID: UInt64
+    public var kind: FailureKind
+    /// The Swift type name of the thrown error, for `.remoteError`.
+    public var errorType: String
+    public var message: String
+
+    public init(callID: UInt64, kind: FailureKind, errorType: String, message: String) {
+        self.callID = callID
+        self.kind = kind
+        self.errorType = errorType
+        self.message = message
+    }
+}
+
+public enum Frame: Equatable, Sendable {
+    case hello(Hello)
+    case call(CallFrame)
+    case reply(ReplyFrame)
+    case failure(FailureFrame)
+    case heartbeat(nonce: UInt64)
+    case heartbeatAck(nonce: UInt64)
+    case goodbye(reason: String)
+
+    public var type: FrameType {
+        switch self {
+        case .hello: return .hello
+        case .call: return .call
+        case .reply: return .reply
+        case .failure: return .failure
+        case .heartbeat: return .heartbeat
+        case .heartbeatAck: return .heartbeatAck
+        case .goodbye: return .goodbye
+        }
+    }
+}
