@@ -45,6 +45,15 @@ let package = Package(
             swiftSettings: strict
         ),
         // MEMBERSHIP-TARGETS (owned by the membership work; keep this marker)
+        // Members: SWIM + Lifeguard as a pure state machine (no I/O, no dependencies).
+        .target(name: "Membership", swiftSettings: strict),
+        // Deterministic simulation of many Membership instances on a virtual clock.
+        .target(name: "Simulation", dependencies: ["Membership"], swiftSettings: strict),
+        .testTarget(
+            name: "MembershipTests",
+            dependencies: ["Membership", "Simulation"],
+            swiftSettings: strict
+        ),
         // ASSESSMENT-TARGETS (owned by the assessment work; keep this marker)
         // Domain: request validation, the shipped catalog, the eleven pure agents, the report.
         .target(
@@ -62,6 +71,8 @@ let package = Package(
             dependencies: [
                 "Wire",
                 "ClusterSystem",
+                "Membership",
+                "Simulation",
                 "Assessment",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
