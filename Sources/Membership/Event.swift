@@ -1,31 +1,31 @@
 extension SWIM {
-  /// What the shell (or the simulator) feeds into an instance, together with the current time.
-  public enum Event: Hashable, Sendable {
-    /// Begin: join through the seeds, or form a cluster when this node is its own only seed.
-    case start
-    /// Nothing happened but time passed; the shell calls this at `nextWakeUp`.
-    /// Every event also fires the timers that are due, so an early or late tick is harmless.
-    case tick
-    /// A message from another instance arrived.
-    case received(Message)
-    /// The transport lost (or could not open) its connection to this member. Not proof of death:
-    /// the instance probes the member out of turn, through others too, and suspects it only if
-    /// that fails. A SIGKILLed process closes its sockets at once, so this is what makes real
-    /// crashes fast to detect without making a flaky link fatal.
-    case peerUnreachable(MemberID)
-    /// Leave gracefully: tell every member, then stop.
-    case leave
-  }
+    /// What the shell (or the simulator) feeds into an instance, together with the current time.
+    public enum Event: Hashable, Sendable {
+        /// Begin: join through the seeds, or form a cluster when this node is its own only seed.
+        case start
+        /// Nothing happened but time passed; the shell calls this at `nextWakeUp`.
+        /// Every event also fires the timers that are due, so an early or late tick is harmless.
+        case tick
+        /// A message from another instance arrived.
+        case received(Message)
+        /// The transport lost (or could not open) its connection to this member. Not proof of death:
+        /// the instance probes the member out of turn, through others too, and suspects it only if
+        /// that fails. A SIGKILLed process closes its sockets at once, so this is what makes real
+        /// crashes fast to detect without making a flaky link fatal.
+        case peerUnreachable(MemberID)
+        /// Leave gracefully: tell every member, then stop.
+        case leave
+    }
 
-  /// What an instance asks of its shell.
-  public enum Directive: Hashable, Sendable {
-    /// Send `message` to the node at `address` (the intended uid is `message.recipient`).
-    case send(Message, to: NodeAddress)
-    /// This node's view of a member changed (including this node's own status).
-    case changed(MembershipChange)
-    /// This uid has been declared down by the cluster and can never come back. The shell must
-    /// start a new instance under a new uid and join through `contact` (a member of the
-    /// surviving view) and the seeds.
-    case rejoin(contact: NodeAddress)
-  }
+    /// What an instance asks of its shell.
+    public enum Directive: Hashable, Sendable {
+        /// Send `message` to the node at `address` (the intended uid is `message.recipient`).
+        case send(Message, to: NodeAddress)
+        /// This node's view of a member changed (including this node's own status).
+        case changed(MembershipChange)
+        /// This uid has been declared down by the cluster and can never come back. The shell must
+        /// start a new instance under a new uid and join through `contact` (a member of the
+        /// surviving view) and the seeds.
+        case rejoin(contact: NodeAddress)
+    }
 }

@@ -1,161 +1,165 @@
 extension SWIM.Instance {
-  /// Merges one piece of gossip into the view, starting or confirming suspicions and passing
-  /// on whatever was news.
-  mutating func apply(_ update: SWIM.Update, from sender: MemberID, at now: Duration) {
-    let incoming = update.member
-    if incoming.id == myself {
-      applyAboutMyself(incoming, from: sender)
-      return
+    /// Merges one piece of gossip into the view, starting or confirming suspicions and passing
+    /// on whatever was news.
+    mutating func apply(_ update: SWIM.Update, from sender: MemberID, at now: Duration) {
+        let incoming = update.member
+        if incoming.id == myself {
+            applyAboutMyself(incoming, from: sender)
+            return
+        }
+        guard let old = records[incoming.id]?.member else {
+            insert(incoming, at: now)
+            if incoming.status == .suspect {
+                beginSuspicion(of: incoming, reporter: update.reporter ?? sender, at: now)
+            }
+            enqueue(update)
+            return
+        }
+        if incoming.supersedes(old) {
+            replace(old, with: incoming, at: now)
+            if incoming.status == .suspect {
+                beginSuspicion(of: incoming, reporter: update.reporter ?? sender, at: now)
+            } else {
+                suspicions[incoming.id] = nil
+            }
+            enqueue(update)
+        } else if incoming.status == .suspect, old.status == .suspect,
+            incoming.incarnation == old.incarnation,
+            let reporter = update.reporter, var suspicion = suspicions[incoming.id]
+        {
+            let counted = suspicion.confirm(reporter, isSelf: reporter == myself, settings: settings)
+            suspicions[incoming.id] = suspicion
+            // Others count confirmations too, so a new one is worth passing on; so is this node's own
+            // evidence, which others may count even when this node no longer needs to.
+            if counted || reporter == myself { enqueue(update) }
+        }
     }
-    guard let old = records[incoming.id]?.member else {
-      insert(incoming, at: now)
-      if incoming.status == .suspect {
-        beginSuspicion(of: incoming, reporter: update.reporter ?? sender, at: now)
-      }
-      enqueue(update)
-      return
-    }
-    if incoming.supersedes(old) {
-      replace(old, with: incoming, at: now)
-      if incoming.status == .suspect {
-        beginSuspicion(of: incoming, reporter: update.reporter ?? sender, at: now)
-      } else {
-        suspicions[incoming.id] = nil
-      }
-      enqueue(update)
-    } else if incoming.status == .suspect, old.status == .suspect,
-      incoming.incarnation == old.incarnation,
-      let reporter = update.reporter, var suspicion = suspicions[incoming.id]
-    {
-      if suspicion.confirm(reporter, settings: settings) {
-        suspicions[incoming.id] = suspicion
-        // Others count confirmations too, so a new one is worth passing on.
-        enqueue(update)
-      }
-    }
-  }
 
-  mutating func applyAboutMyself(_ claim: SWIM.Member, from sender: MemberID) {
-    if claim.status.isTerminal {
-      rejoin(through: sender.address)
-    } else if claim.status == .suspect && claim.incarnation >= incarnation {
-      // Refute. Being suspected also hints that this node is the slow one (Lifeguard).
-      incarnation = claim.incarnation + 1
-      adjustLocalHealth(by: 1)
-      enqueue(SWIM.Update(member: selfMember))
-    } else if claim.incarnation > incarnation {
-      incarnation = claim.incarnation + 1
-      enqueue(SWIM.Update(member: selfMember))
+    mutating func applyAboutMyself(_ claim: SWIM.Member, from sender: MemberID) {
+        if claim.status == .left || (claim.status == .down && claim.incarnation >= incarnation) {
+            rejoin(through: sender.address)
+        } else if claim.status == .suspect && claim.incarnation >= incarnation {
+            // Refute. Being suspected also hints that this node is the slow one (Lifeguard).
+            incarnation = claim.incarnation + 1
+            adjustLocalHealth(by: 1)
+            enqueue(SWIM.Update(member: selfMember))
+        } else if claim.incarnation > incarnation {
+            incarnation = claim.incarnation + 1
+            enqueue(SWIM.Update(member: selfMember))
+        } else if claim.status == .suspect || claim.status == .down {
+            // A stale rumour, already refuted; its holder missed the refutation, so repeat it, and it
+            // rides on the reply to whoever is asking (the ack to a buddy ping, say).
+            enqueue(SWIM.Update(member: selfMember))
+        }
     }
-  }
 
-  mutating func beginSuspicion(of member: SWIM.Member, reporter: MemberID, at now: Duration) {
-    suspicions[member.id] = Suspicion(
-      incarnation: member.incarnation, started: now, reporter: reporter, members: liveMemberCount,
-      settings: settings)
-  }
-
-  mutating func insert(_ member: SWIM.Member, at now: Duration) {
-    records[member.id] = Record(member: member, since: now)
-    guard !member.status.isTerminal else { return }
-    peerPositions[member.id] = peers.count
-    peers.append(member.id)
-    if started { addToProbeOrder(member.id) }
-    emit(
-      SWIM.MembershipChange(
-        member: member.id, previous: nil, status: member.status, incarnation: member.incarnation))
-  }
-
-  mutating func replace(_ old: SWIM.Member, with new: SWIM.Member, at now: Duration) {
-    records[new.id] = Record(
-      member: new, since: old.status == new.status ? records[new.id]?.since ?? now : now)
-    if new.status.isTerminal {
-      removePeer(new.id)
-      suspicions[new.id] = nil
+    mutating func beginSuspicion(of member: SWIM.Member, reporter: MemberID, at now: Duration) {
+        suspicions[member.id] = Suspicion(
+            incarnation: member.incarnation, started: now, reporter: reporter, verified: reporter == myself,
+            members: liveMemberCount, settings: settings)
     }
-    if old.status != new.status {
-      emit(
-        SWIM.MembershipChange(
-          member: new.id, previous: old.status, status: new.status, incarnation: new.incarnation))
-    }
-  }
 
-  mutating func removePeer(_ id: MemberID) {
-    guard let position = peerPositions.removeValue(forKey: id) else { return }
-    let last = peers.removeLast()
-    if position < peers.count {
-      peers[position] = last
-      peerPositions[last] = position
+    mutating func insert(_ member: SWIM.Member, at now: Duration) {
+        records[member.id] = Record(member: member, since: now)
+        guard !member.status.isTerminal else { return }
+        peerPositions[member.id] = peers.count
+        peers.append(member.id)
+        if started { addToProbeOrder(member.id) }
+        emit(
+            SWIM.MembershipChange(
+                member: member.id, previous: nil, status: member.status, incarnation: member.incarnation))
     }
-  }
 
-  mutating func enqueue(_ update: SWIM.Update) {
-    dissemination.enqueue(update)
-    if nextGossipAt == nil { nextGossipAt = .zero }
-  }
+    mutating func replace(_ old: SWIM.Member, with new: SWIM.Member, at now: Duration) {
+        records[new.id] = Record(
+            member: new, since: old.status == new.status ? records[new.id]?.since ?? now : now)
+        if new.status.isTerminal {
+            removePeer(new.id)
+            suspicions[new.id] = nil
+        }
+        if old.status != new.status {
+            emit(
+                SWIM.MembershipChange(
+                    member: new.id, previous: old.status, status: new.status, incarnation: new.incarnation))
+        }
+    }
 
-  mutating func becomeUp() {
-    guard status == .joining else { return }
-    status = .up
-    nextJoinAt = nil
-    formAloneAt = nil
-    emit(
-      SWIM.MembershipChange(
-        member: myself, previous: .joining, status: .up, incarnation: incarnation))
-    enqueue(SWIM.Update(member: selfMember))
-  }
+    mutating func removePeer(_ id: MemberID) {
+        guard let position = peerPositions.removeValue(forKey: id) else { return }
+        let last = peers.removeLast()
+        if position < peers.count {
+            peers[position] = last
+            peerPositions[last] = position
+        }
+    }
 
-  mutating func sendJoins() {
-    let introduction = SWIM.Update(member: selfMember)
-    for seed in seeds where !answeredSeeds.contains(seed) {
-      output.append(
-        .send(
-          SWIM.Message(sender: myself, recipient: nil, payload: .join, gossip: [introduction]),
-          to: seed))
+    mutating func enqueue(_ update: SWIM.Update) {
+        dissemination.enqueue(update)
+        if nextGossipAt == nil { nextGossipAt = .zero }
     }
-  }
 
-  /// Pushes pending gossip to a few random members, beyond what rides on probes, so news
-  /// spreads in `O(log n)` rounds without waiting for probe traffic.
-  mutating func gossipRound(at now: Duration) {
-    guard !dissemination.isEmpty else {
-      nextGossipAt = nil
-      return
+    mutating func becomeUp() {
+        guard status == .joining else { return }
+        status = .up
+        nextJoinAt = nil
+        formAloneAt = nil
+        emit(
+            SWIM.MembershipChange(
+                member: myself, previous: .joining, status: .up, incarnation: incarnation))
+        enqueue(SWIM.Update(member: selfMember))
     }
-    nextGossipAt = now + settings.gossipInterval
-    for peer in randomPeers(count: settings.gossipFanout, excluding: nil, includeSuspect: true) {
-      let updates = dissemination.take(
-        limit: settings.maxPiggybackedUpdates,
-        retransmitLimit: settings.retransmitLimit(members: liveMemberCount))
-      if updates.isEmpty { break }
-      send(.gossip, to: peer, gossip: updates)
-    }
-  }
 
-  /// Periodic full-state exchange with one member, which repairs whatever gossip missed.
-  /// A seed address with no live member in this view is contacted instead (by address), which
-  /// is how two views that lost each other — a healed partition, two seeds that formed
-  /// clusters alone — find each other again.
-  mutating func syncRound(at now: Duration) {
-    pruneTombstones(at: now)
-    let liveAddresses = Set(peers.map(\.address))
-    let missingSeeds = seeds.filter { !liveAddresses.contains($0) }
-    if !missingSeeds.isEmpty, status == .up {
-      let seed = missingSeeds[Int.random(in: 0..<missingSeeds.count, using: &random)]
-      let message = SWIM.Message(
-        sender: myself, recipient: nil, payload: .sync(members: members, isReply: false))
-      output.append(.send(message, to: seed))
-    } else if let peer = randomPeers(count: 1, excluding: nil, includeSuspect: false).first {
-      send(.sync(members: members, isReply: false), to: peer, gossip: [])
+    mutating func sendJoins() {
+        let introduction = SWIM.Update(member: selfMember)
+        for seed in seeds where !answeredSeeds.contains(seed) {
+            output.append(
+                .send(
+                    SWIM.Message(sender: myself, recipient: nil, payload: .join, gossip: [introduction]),
+                    to: seed))
+        }
     }
-  }
 
-  mutating func pruneTombstones(at now: Duration) {
-    let expired = records.filter {
-      $0.value.member.status.isTerminal && now - $0.value.since > settings.tombstoneRetention
+    /// Pushes pending gossip to a few random members, beyond what rides on probes, so news
+    /// spreads in `O(log n)` rounds without waiting for probe traffic.
+    mutating func gossipRound(at now: Duration) {
+        guard !dissemination.isEmpty else {
+            nextGossipAt = nil
+            return
+        }
+        nextGossipAt = now + settings.gossipInterval
+        for peer in randomPeers(count: settings.gossipFanout, excluding: nil, includeSuspect: true) {
+            let updates = dissemination.take(
+                limit: settings.maxPiggybackedUpdates,
+                retransmitLimit: settings.retransmitLimit(members: liveMemberCount))
+            if updates.isEmpty { break }
+            send(.gossip, to: peer, gossip: updates)
+        }
     }
-    for id in expired.keys {
-      records[id] = nil
+
+    /// Periodic full-state exchange with one member, which repairs whatever gossip missed.
+    /// A seed address with no live member in this view is contacted instead (by address), which
+    /// is how two views that lost each other — a healed partition, two seeds that formed
+    /// clusters alone — find each other again.
+    mutating func syncRound(at now: Duration) {
+        pruneTombstones(at: now)
+        let liveAddresses = Set(peers.map(\.address))
+        let missingSeeds = seeds.filter { !liveAddresses.contains($0) }
+        if !missingSeeds.isEmpty, status == .up {
+            let seed = missingSeeds[Int.random(in: 0..<missingSeeds.count, using: &random)]
+            let message = SWIM.Message(
+                sender: myself, recipient: nil, payload: .sync(members: members, isReply: false))
+            output.append(.send(message, to: seed))
+        } else if let peer = randomPeers(count: 1, excluding: nil, includeSuspect: false).first {
+            send(.sync(members: members, isReply: false), to: peer, gossip: [])
+        }
     }
-  }
+
+    mutating func pruneTombstones(at now: Duration) {
+        let expired = records.filter {
+            $0.value.member.status.isTerminal && now - $0.value.since > settings.tombstoneRetention
+        }
+        for id in expired.keys {
+            records[id] = nil
+        }
+    }
 }

@@ -3,78 +3,81 @@
 public enum SWIM {}
 
 extension SWIM {
-  /// A member's status as one node sees it.
-  ///
-  /// `joining` and `up` are alive; `suspect` is alive until proven otherwise;
-  /// `down` and `left` are terminal for that uid (a tombstone).
-  public enum Status: String, Codable, Sendable, Hashable, CaseIterable {
-    /// Announced itself but has not yet received the cluster's state, so it must not own work.
-    case joining
-    case up
-    /// A probe failed; the member has until its suspicion timeout to refute.
-    case suspect
-    /// Declared dead; this uid never comes back.
-    case down
-    /// Left gracefully; this uid never comes back.
-    case left
-
-    public var isAlive: Bool { self == .joining || self == .up }
-    /// Down or left: the uid is finished and only kept as a tombstone.
-    public var isTerminal: Bool { self == .down || self == .left }
-  }
-
-  /// What one node believes about one member, as gossiped.
-  public struct Member: Hashable, Codable, Sendable {
-    public var id: MemberID
-    public var status: Status
-    /// Raised only by the member itself, to refute a suspicion (or to announce `up` after joining).
-    public var incarnation: UInt64
-
-    public init(id: MemberID, status: Status, incarnation: UInt64) {
-      self.id = id
-      self.status = status
-      self.incarnation = incarnation
-    }
-
-    /// Whether `self` should replace `old` in a view (SWIM's ordering, plus tombstones).
+    /// A member's status as one node sees it.
     ///
-    /// Terminal states win over everything and are never replaced. Among the others a higher
-    /// incarnation wins; at the same incarnation a suspicion wins over an alive claim (only the
-    /// member itself can refute it, by raising its incarnation), and `up` wins over `joining`.
-    public func supersedes(_ old: Member) -> Bool {
-      if old.status.isTerminal { return false }
-      if status.isTerminal { return true }
-      switch (status, old.status) {
-      case (.suspect, .suspect):
-        return incarnation > old.incarnation
-      case (.suspect, _):
-        return incarnation >= old.incarnation
-      case (_, .suspect):
-        return incarnation > old.incarnation
-      default:
-        if incarnation != old.incarnation { return incarnation > old.incarnation }
-        return status == .up && old.status == .joining
-      }
-    }
-  }
+    /// `joining` and `up` are alive; `suspect` is alive until proven otherwise;
+    /// `down` and `left` are terminal for that uid (a tombstone).
+    public enum Status: String, Codable, Sendable, Hashable, CaseIterable {
+        /// Announced itself but has not yet received the cluster's state, so it must not own work.
+        case joining
+        case up
+        /// A probe failed; the member has until its suspicion timeout to refute.
+        case suspect
+        /// Declared dead; this uid never comes back.
+        case down
+        /// Left gracefully; this uid never comes back.
+        case left
 
-  /// A change of a member's status in this node's view; the coordination layer consumes these.
-  public struct MembershipChange: Hashable, Codable, Sendable, CustomStringConvertible {
-    public var member: MemberID
-    /// `nil` when the member was not in the view before.
-    public var previous: Status?
-    public var status: Status
-    public var incarnation: UInt64
-
-    public init(member: MemberID, previous: Status?, status: Status, incarnation: UInt64) {
-      self.member = member
-      self.previous = previous
-      self.status = status
-      self.incarnation = incarnation
+        public var isAlive: Bool { self == .joining || self == .up }
+        /// Down or left: the uid is finished and only kept as a tombstone.
+        public var isTerminal: Bool { self == .down || self == .left }
     }
 
-    public var description: String {
-      "\(member): \(previous?.rawValue ?? "new") -> \(status.rawValue) (inc \(incarnation))"
+    /// What one node believes about one member, as gossiped.
+    public struct Member: Hashable, Codable, Sendable {
+        public var id: MemberID
+        public var status: Status
+        /// Raised only by the member itself, to refute a suspicion (or to announce `up` after joining).
+        public var incarnation: UInt64
+
+        public init(id: MemberID, status: Status, incarnation: UInt64) {
+            self.id = id
+            self.status = status
+            self.incarnation = incarnation
+        }
+
+        /// Whether `self` should replace `old` in a view (SWIM's ordering, plus tombstones).
+        ///
+        /// Terminal states are never replaced. `left` comes from the member itself, so it wins over
+        /// anything; `down` wins unless the member has since refuted with a higher incarnation (a
+        /// verdict on a stale suspicion must not bury a member that already cleared itself).
+        /// Otherwise a higher incarnation wins; at the same incarnation a suspicion wins over an alive
+        /// claim (only the member can refute it, by raising its incarnation), and `up` over `joining`.
+        public func supersedes(_ old: Member) -> Bool {
+            if old.status.isTerminal { return false }
+            if status == .left { return true }
+            if status == .down { return incarnation >= old.incarnation }
+            switch (status, old.status) {
+            case (.suspect, .suspect):
+                return incarnation > old.incarnation
+            case (.suspect, _):
+                return incarnation >= old.incarnation
+            case (_, .suspect):
+                return incarnation > old.incarnation
+            default:
+                if incarnation != old.incarnation { return incarnation > old.incarnation }
+                return status == .up && old.status == .joining
+            }
+        }
     }
-  }
+
+    /// A change of a member's status in this node's view; the coordination layer consumes these.
+    public struct MembershipChange: Hashable, Codable, Sendable, CustomStringConvertible {
+        public var member: MemberID
+        /// `nil` when the member was not in the view before.
+        public var previous: Status?
+        public var status: Status
+        public var incarnation: UInt64
+
+        public init(member: MemberID, previous: Status?, status: Status, incarnation: UInt64) {
+            self.member = member
+            self.previous = previous
+            self.status = status
+            self.incarnation = incarnation
+        }
+
+        public var description: String {
+            "\(member): \(previous?.rawValue ?? "new") -> \(status.rawValue) (inc \(incarnation))"
+        }
+    }
 }

@@ -1,55 +1,55 @@
 extension SWIM {
-  /// One piece of gossip: a member's status, and for a suspicion who raised it, so that
-  /// independent suspicions can be counted as confirmations.
-  public struct Update: Hashable, Codable, Sendable {
-    public var member: Member
-    /// The member that suspects `member`; set only for `suspect`.
-    public var reporter: MemberID?
+    /// One piece of gossip: a member's status, and for a suspicion who raised it, so that
+    /// independent suspicions can be counted as confirmations.
+    public struct Update: Hashable, Codable, Sendable {
+        public var member: Member
+        /// The member that suspects `member`; set only for `suspect`.
+        public var reporter: MemberID?
 
-    public init(member: Member, reporter: MemberID? = nil) {
-      self.member = member
-      self.reporter = reporter
+        public init(member: Member, reporter: MemberID? = nil) {
+            self.member = member
+            self.reporter = reporter
+        }
     }
-  }
 
-  /// What a message asks of its recipient. Piggybacked gossip travels beside it in `Message`.
-  public enum Payload: Hashable, Codable, Sendable {
-    /// A direct probe; answered by `ack` with the same sequence number.
-    case ping(sequence: UInt64)
-    /// Ask the recipient to probe `target` on the sender's behalf (SWIM's indirect probe).
-    case pingRequest(sequence: UInt64, target: MemberID)
-    /// `target` answered the probe numbered `sequence` (directly, or relayed by an intermediary).
-    case ack(sequence: UInt64, target: MemberID)
-    /// An intermediary could not reach the target in time (Lifeguard): evidence that the
-    /// requester's own network and scheduling work, which keeps its local health honest.
-    case nack(sequence: UInt64)
-    /// A new member asks a seed for the cluster's state.
-    case join
-    /// The sender's whole view, tombstones included; a non-reply asks for the recipient's in return.
-    case sync(members: [Member], isReply: Bool)
-    /// Nothing but piggybacked gossip.
-    case gossip
-    /// The recipient's uid is a tombstone in the sender's view: it must rejoin under a new uid.
-    case declaredDown
-  }
-
-  /// A message between two instances. The shell sends it to `recipient`'s address, or, when
-  /// `recipient` is nil (joining, or re-contacting a seed), to whoever runs at the address.
-  public struct Message: Hashable, Codable, Sendable {
-    public var sender: MemberID
-    /// The intended incarnation; a process with another uid at that address drops the message,
-    /// so that a restarted node never answers for its predecessor.
-    public var recipient: MemberID?
-    public var payload: Payload
-    public var gossip: [Update]
-
-    public init(sender: MemberID, recipient: MemberID?, payload: Payload, gossip: [Update] = []) {
-      self.sender = sender
-      self.recipient = recipient
-      self.payload = payload
-      self.gossip = gossip
+    /// What a message asks of its recipient. Piggybacked gossip travels beside it in `Message`.
+    public enum Payload: Hashable, Codable, Sendable {
+        /// A direct probe; answered by `ack` with the same sequence number.
+        case ping(sequence: UInt64)
+        /// Ask the recipient to probe `target` on the sender's behalf (SWIM's indirect probe).
+        case pingRequest(sequence: UInt64, target: MemberID)
+        /// `target` answered the probe numbered `sequence` (directly, or relayed by an intermediary).
+        case ack(sequence: UInt64, target: MemberID)
+        /// An intermediary could not reach the target in time (Lifeguard): evidence that the
+        /// requester's own network and scheduling work, which keeps its local health honest.
+        case nack(sequence: UInt64)
+        /// A new member asks a seed for the cluster's state.
+        case join
+        /// The sender's whole view, tombstones included; a non-reply asks for the recipient's in return.
+        case sync(members: [Member], isReply: Bool)
+        /// Nothing but piggybacked gossip.
+        case gossip
+        /// The recipient's uid is a tombstone in the sender's view: it must rejoin under a new uid.
+        case declaredDown
     }
-  }
+
+    /// A message between two instances. The shell sends it to `recipient`'s address, or, when
+    /// `recipient` is nil (joining, or re-contacting a seed), to whoever runs at the address.
+    public struct Message: Hashable, Codable, Sendable {
+        public var sender: MemberID
+        /// The intended incarnation; a process with another uid at that address drops the message,
+        /// so that a restarted node never answers for its predecessor.
+        public var recipient: MemberID?
+        public var payload: Payload
+        public var gossip: [Update]
+
+        public init(sender: MemberID, recipient: MemberID?, payload: Payload, gossip: [Update] = []) {
+            self.sender = sender
+            self.recipient = recipient
+            self.payload = payload
+            self.gossip = gossip
+        }
+    }
 }
 
 /// Estimates of the encoded sizes, for byte accounting without running an encoder on the hot path.
@@ -58,29 +58,29 @@ extension SWIM {
 /// arrays, one tag byte per enum case and per optional. It matches the cluster transport's binary
 /// Codable closely enough for per-node byte rates, which is all the figures are used for.
 extension SWIM.Message {
-  public var estimatedEncodedSize: Int {
-    Self.size(of: sender) + 1 + (recipient.map(Self.size(of:)) ?? 0) + payloadSize
-      + 4 + gossip.reduce(0) { $0 + Self.size(of: $1) }
-  }
-
-  private var payloadSize: Int {
-    switch payload {
-    case .ping, .nack: return 1 + 8
-    case .pingRequest(_, let target), .ack(_, let target): return 1 + 8 + Self.size(of: target)
-    case .join, .gossip, .declaredDown: return 1
-    case .sync(let members, _): return 1 + 1 + 4 + members.reduce(0) { $0 + Self.size(of: $1) }
+    public var estimatedEncodedSize: Int {
+        Self.size(of: sender) + 1 + (recipient.map(Self.size(of:)) ?? 0) + payloadSize
+            + 4 + gossip.reduce(0) { $0 + Self.size(of: $1) }
     }
-  }
 
-  static func size(of id: MemberID) -> Int {
-    4 + id.address.host.utf8.count + 8 + 8
-  }
+    private var payloadSize: Int {
+        switch payload {
+        case .ping, .nack: return 1 + 8
+        case .pingRequest(_, let target), .ack(_, let target): return 1 + 8 + Self.size(of: target)
+        case .join, .gossip, .declaredDown: return 1
+        case .sync(let members, _): return 1 + 1 + 4 + members.reduce(0) { $0 + Self.size(of: $1) }
+        }
+    }
 
-  static func size(of member: SWIM.Member) -> Int {
-    size(of: member.id) + 1 + 8
-  }
+    static func size(of id: MemberID) -> Int {
+        4 + id.address.host.utf8.count + 8 + 8
+    }
 
-  static func size(of update: SWIM.Update) -> Int {
-    size(of: update.member) + 1 + (update.reporter.map(size(of:)) ?? 0)
-  }
+    static func size(of member: SWIM.Member) -> Int {
+        size(of: member.id) + 1 + 8
+    }
+
+    static func size(of update: SWIM.Update) -> Int {
+        size(of: update.member) + 1 + (update.reporter.map(size(of:)) ?? 0)
+    }
 }

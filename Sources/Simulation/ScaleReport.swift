@@ -2,133 +2,133 @@ import Membership
 
 /// One row of the scale table: what a cluster of `nodes` members does under the default settings.
 public struct ScaleRow: Hashable, Sendable {
-  public var nodes: Int
-  /// Crash to `down` at every survivor, when the crash closes connections (SIGKILL).
-  public var killDetection: Percentiles
-  /// Crash to `down` at every survivor, when the node just goes silent (hang, cable, partition).
-  public var silentDetection: Percentiles
-  /// Survivors that missed the detection bound, over all trials (should be 0).
-  public var missedBound: Int
-  public var joinConvergence: Duration?
-  public var messagesPerNodeSecond: Double
-  public var bytesPerNodeSecond: Double
-  /// Distinct live members declared down by someone, at 1% and 5% loss.
-  public var falseDownsAt1Percent: Int
-  public var falseDownsAt5Percent: Int
+    public var nodes: Int
+    /// Crash to `down` at every survivor, when the crash closes connections (SIGKILL).
+    public var killDetection: Percentiles
+    /// Crash to `down` at every survivor, when the node just goes silent (hang, cable, partition).
+    public var silentDetection: Percentiles
+    /// Survivors that missed the detection bound, over all trials (should be 0).
+    public var missedBound: Int
+    public var joinConvergence: Duration?
+    public var messagesPerNodeSecond: Double
+    public var bytesPerNodeSecond: Double
+    /// Distinct live members declared down by someone, at 1% and 5% loss.
+    public var falseDownsAt1Percent: Int
+    public var falseDownsAt5Percent: Int
 }
 
 /// The 50th and 99th percentiles of a sample of durations.
 public struct Percentiles: Hashable, Sendable {
-  public var p50: Duration
-  public var p99: Duration
-  public var count: Int
+    public var p50: Duration
+    public var p99: Duration
+    public var count: Int
 
-  public init(_ samples: [Duration]) {
-    let sorted = samples.sorted()
-    count = sorted.count
-    func rank(_ q: Double) -> Duration {
-      guard !sorted.isEmpty else { return .zero }
-      let position = (q * Double(sorted.count - 1)).rounded(.up)
-      return sorted[Int(position)]
+    public init(_ samples: [Duration]) {
+        let sorted = samples.sorted()
+        count = sorted.count
+        func rank(_ q: Double) -> Duration {
+            guard !sorted.isEmpty else { return .zero }
+            let position = (q * Double(sorted.count - 1)).rounded(.up)
+            return sorted[Int(position)]
+        }
+        p50 = rank(0.5)
+        p99 = rank(0.99)
     }
-    p50 = rank(0.5)
-    p99 = rank(0.99)
-  }
 }
 
 public enum ScaleReport {
-  /// Measures one row. Trials shrink with size so each row gets a few hundred detection samples
-  /// without a thousand-node run repeated many times.
-  public static func measure(
-    nodes: Int, seed: UInt64, settings: SWIM.Settings = SWIM.Settings(),
-    lossDuration: Duration = .seconds(120)
-  ) -> ScaleRow {
-    let trials = max(1, min(20, 400 / max(1, nodes - 1)))
-    var kill: [Duration] = []
-    var silent: [Duration] = []
-    var missed = 0
-    for trial in 0..<trials {
-      let trialSeed = seed &+ UInt64(trial) &* 0x9E37_79B9
-      for (closes, into) in [(true, 0), (false, 1)] {
-        let samples = Experiments.crashDetection(
-          nodes: nodes, seed: trialSeed, settings: settings, closesConnections: closes)
-        missed += samples.count { $0 == nil }
-        if into == 0 {
-          kill += samples.compactMap { $0 }
-        } else {
-          silent += samples.compactMap { $0 }
+    /// Measures one row. Trials shrink with size so each row gets a few hundred detection samples
+    /// without a thousand-node run repeated many times.
+    public static func measure(
+        nodes: Int, seed: UInt64, settings: SWIM.Settings = SWIM.Settings(),
+        lossDuration: Duration = .seconds(120)
+    ) -> ScaleRow {
+        let trials = max(1, min(20, 400 / max(1, nodes - 1)))
+        var kill: [Duration] = []
+        var silent: [Duration] = []
+        var missed = 0
+        for trial in 0..<trials {
+            let trialSeed = seed &+ UInt64(trial) &* 0x9E37_79B9
+            for (closes, into) in [(true, 0), (false, 1)] {
+                let samples = Experiments.crashDetection(
+                    nodes: nodes, seed: trialSeed, settings: settings, closesConnections: closes)
+                missed += samples.count { $0 == nil }
+                if into == 0 {
+                    kill += samples.compactMap { $0 }
+                } else {
+                    silent += samples.compactMap { $0 }
+                }
+            }
         }
-      }
+        let traffic = Experiments.steadyTraffic(nodes: nodes, seed: seed, settings: settings)
+        return ScaleRow(
+            nodes: nodes,
+            killDetection: Percentiles(kill),
+            silentDetection: Percentiles(silent),
+            missedBound: missed,
+            joinConvergence: Experiments.joinConvergence(nodes: nodes, seed: seed, settings: settings),
+            messagesPerNodeSecond: traffic.messagesPerSecond,
+            bytesPerNodeSecond: traffic.bytesPerSecond,
+            falseDownsAt1Percent: Experiments.falseDowns(
+                nodes: nodes, seed: seed, loss: 0.01, settings: settings, duration: lossDuration
+            ).members,
+            falseDownsAt5Percent: Experiments.falseDowns(
+                nodes: nodes, seed: seed, loss: 0.05, settings: settings, duration: lossDuration
+            ).members)
     }
-    let traffic = Experiments.steadyTraffic(nodes: nodes, seed: seed, settings: settings)
-    return ScaleRow(
-      nodes: nodes,
-      killDetection: Percentiles(kill),
-      silentDetection: Percentiles(silent),
-      missedBound: missed,
-      joinConvergence: Experiments.joinConvergence(nodes: nodes, seed: seed, settings: settings),
-      messagesPerNodeSecond: traffic.messagesPerSecond,
-      bytesPerNodeSecond: traffic.bytesPerSecond,
-      falseDownsAt1Percent: Experiments.falseDowns(
-        nodes: nodes, seed: seed, loss: 0.01, settings: settings, duration: lossDuration
-      ).members,
-      falseDownsAt5Percent: Experiments.falseDowns(
-        nodes: nodes, seed: seed, loss: 0.05, settings: settings, duration: lossDuration
-      ).members)
-  }
 
-  /// The table as printed by the CLI, one line per row plus the flatness check.
-  public static func render(_ rows: [ScaleRow], seed: UInt64, lossDuration: Duration) -> String {
-    var lines = [
-      "seed \(seed); detection in seconds from crash to `down` at each survivor; false downs over "
-        + "\(format(lossDuration)) s",
-      pad([
-        "nodes", "kill p50", "kill p99", "silent p50", "silent p99", "missed", "join", "msg/node/s",
-        "B/node/s", "false@1%", "false@5%",
-      ]),
-    ]
-    for row in rows {
-      lines.append(
-        pad([
-          "\(row.nodes)", format(row.killDetection.p50), format(row.killDetection.p99),
-          format(row.silentDetection.p50), format(row.silentDetection.p99), "\(row.missedBound)",
-          row.joinConvergence.map(format) ?? "never", fixed(row.messagesPerNodeSecond, 2),
-          fixed(row.bytesPerNodeSecond, 0), "\(row.falseDownsAt1Percent)",
-          "\(row.falseDownsAt5Percent)",
-        ]))
+    /// The table as printed by the CLI, one line per row plus the flatness check.
+    public static func render(_ rows: [ScaleRow], seed: UInt64, lossDuration: Duration) -> String {
+        var lines = [
+            "seed \(seed); detection in seconds from crash to `down` at each survivor; false downs over "
+                + "\(format(lossDuration)) s",
+            pad([
+                "nodes", "kill p50", "kill p99", "silent p50", "silent p99", "missed", "join", "msg/node/s",
+                "B/node/s", "false@1%", "false@5%",
+            ]),
+        ]
+        for row in rows {
+            lines.append(
+                pad([
+                    "\(row.nodes)", format(row.killDetection.p50), format(row.killDetection.p99),
+                    format(row.silentDetection.p50), format(row.silentDetection.p99), "\(row.missedBound)",
+                    row.joinConvergence.map(format) ?? "never", fixed(row.messagesPerNodeSecond, 2),
+                    fixed(row.bytesPerNodeSecond, 0), "\(row.falseDownsAt1Percent)",
+                    "\(row.falseDownsAt5Percent)",
+                ]))
+        }
+        if let flatness = messageRateSpread(rows) {
+            lines.append(
+                "message rate spread (max/min over sizes): \(fixed(flatness, 2))x "
+                    + (flatness <= 2 ? "(flat: within 2x)" : "(NOT flat: above 2x)"))
+        }
+        return lines.joined(separator: "\n")
     }
-    if let flatness = messageRateSpread(rows) {
-      lines.append(
-        "message rate spread (max/min over sizes): \(fixed(flatness, 2))x "
-          + (flatness <= 2 ? "(flat: within 2x)" : "(NOT flat: above 2x)"))
+
+    /// Largest over smallest per-node message rate across rows; the protocol promises at most 2.
+    public static func messageRateSpread(_ rows: [ScaleRow]) -> Double? {
+        let rates = rows.map(\.messagesPerNodeSecond)
+        guard rows.count > 1, let low = rates.min(), let high = rates.max(), low > 0 else { return nil }
+        return high / low
     }
-    return lines.joined(separator: "\n")
-  }
 
-  /// Largest over smallest per-node message rate across rows; the protocol promises at most 2.
-  public static func messageRateSpread(_ rows: [ScaleRow]) -> Double? {
-    let rates = rows.map(\.messagesPerNodeSecond)
-    guard rows.count > 1, let low = rates.min(), let high = rates.max(), low > 0 else { return nil }
-    return high / low
-  }
+    static func pad(_ cells: [String]) -> String {
+        cells.map { String(repeating: " ", count: max(0, 10 - $0.count)) + $0 }.joined(separator: " ")
+    }
 
-  static func pad(_ cells: [String]) -> String {
-    cells.map { String(repeating: " ", count: max(0, 10 - $0.count)) + $0 }.joined(separator: " ")
-  }
+    static func format(_ duration: Duration) -> String {
+        let milliseconds = duration / .milliseconds(1)
+        return fixed(milliseconds / 1000, 2)
+    }
 
-  static func format(_ duration: Duration) -> String {
-    let milliseconds = duration / .milliseconds(1)
-    return fixed(milliseconds / 1000, 2)
-  }
-
-  static func fixed(_ value: Double, _ digits: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let rounded = (value * scale).rounded() / scale
-    let whole = Int(rounded)
-    guard digits > 0 else { return "\(whole)" }
-    let fraction = Int(((rounded - Double(whole)) * scale).rounded())
-    let digitsText = String(fraction)
-    return "\(whole)." + String(repeating: "0", count: digits - digitsText.count) + digitsText
-  }
+    static func fixed(_ value: Double, _ digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let rounded = (value * scale).rounded() / scale
+        let whole = Int(rounded)
+        guard digits > 0 else { return "\(whole)" }
+        let fraction = Int(((rounded - Double(whole)) * scale).rounded())
+        let digitsText = String(fraction)
+        return "\(whole)." + String(repeating: "0", count: digits - digitsText.count) + digitsText
+    }
 }

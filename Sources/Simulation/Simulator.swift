@@ -6,256 +6,256 @@ import Membership
 /// `seed`, and events at the same instant run in the order they were scheduled, so a seed
 /// replays exactly. Node `i` always lives at the same address; a restart gives it a new uid.
 public final class Simulator {
-  public let seed: UInt64
-  public let settings: SWIM.Settings
-  public private(set) var now: Duration = .zero
-  /// Every membership change every node observed, in order.
-  public private(set) var trace: [TraceEntry] = []
-  /// Addresses new and restarted nodes join through.
-  public var seedNodes: [Int] = [0]
-  /// Whether a crash makes every survivor's transport report the connection as lost, as a
-  /// SIGKILLed process does; false models a node that silently stops answering.
-  public var crashClosesConnections = false
+    public let seed: UInt64
+    public let settings: SWIM.Settings
+    public private(set) var now: Duration = .zero
+    /// Every membership change every node observed, in order.
+    public private(set) var trace: [TraceEntry] = []
+    /// Addresses new and restarted nodes join through.
+    public var seedNodes: [Int] = [0]
+    /// Whether a crash makes every survivor's transport report the connection as lost, as a
+    /// SIGKILLed process does; false models a node that silently stops answering.
+    public var crashClosesConnections = false
 
-  var network: Network
-  var random: SeededRandom
-  var nodes: [Node] = []
-  private var queue = EventQueue<Scheduled>()
-  private var nodeByAddress: [NodeAddress: Int] = [:]
+    var network: Network
+    var random: SeededRandom
+    var nodes: [Node] = []
+    private var queue = EventQueue<Scheduled>()
+    private var nodeByAddress: [NodeAddress: Int] = [:]
 
-  struct Node {
-    var address: NodeAddress
-    var instance: SWIM.Instance?
-    var pausedUntil: Duration?
-    var buffered: [SWIM.Message] = []
-    var wakeGeneration: UInt64 = 0
-    var scheduledWake: Duration?
-    var messagesSent = 0
-    var bytesSent = 0
-  }
-
-  enum Scheduled {
-    case deliver(SWIM.Message, to: Int)
-    case wake(Int, generation: UInt64)
-    case action(Action)
-  }
-
-  enum Action {
-    case crash(Int)
-    case pause(Int, Duration)
-    case resume(Int)
-    case restart(Int, contact: NodeAddress?)
-    case leave(Int)
-    case partition([[Int]])
-    case heal
-    case unreachable(observer: Int, member: MemberID)
-  }
-
-  public struct TraceEntry: Hashable, Sendable, CustomStringConvertible {
-    public var time: Duration
-    public var observer: MemberID
-    public var change: SWIM.MembershipChange
-
-    public var description: String { "\(time) \(observer) sees \(change)" }
-  }
-
-  public init(
-    seed: UInt64, settings: SWIM.Settings = SWIM.Settings(),
-    network: NetworkConditions = NetworkConditions()
-  ) {
-    self.seed = seed
-    self.settings = settings
-    var random = SeededRandom(seed: seed)
-    self.network = Network(conditions: network, random: random.split())
-    self.random = random
-  }
-
-  // MARK: - Building a cluster
-
-  /// Adds `count` nodes that are already `up` and know each other (as after joining and one
-  /// full sync), so that large clusters need not replay thousands of joins.
-  public func formCluster(size count: Int) {
-    let first = nodes.count
-    let ids = (first..<first + count).map {
-      MemberID(address: Self.address(of: $0), uid: random.next())
+    struct Node {
+        var address: NodeAddress
+        var instance: SWIM.Instance?
+        var pausedUntil: Duration?
+        var buffered: [SWIM.Message] = []
+        var wakeGeneration: UInt64 = 0
+        var scheduledWake: Duration?
+        var messagesSent = 0
+        var bytesSent = 0
     }
-    for (offset, id) in ids.enumerated() {
-      let instance = SWIM.Instance(
-        settings: settings, myself: id, seeds: seedNodes.map(Self.address(of:)),
-        randomSeed: random.next(),
-        formedWith: ids)
-      addNode(index: first + offset, instance: instance)
+
+    enum Scheduled {
+        case deliver(SWIM.Message, to: Int)
+        case wake(Int, generation: UInt64)
+        case action(Action)
     }
-  }
 
-  /// Adds one node that joins through `seedNodes` now; returns its index.
-  @discardableResult
-  public func addJoiningNode() -> Int {
-    let index = nodes.count
-    addNode(index: index, instance: makeJoiner(index: index, contact: nil))
-    return index
-  }
+    enum Action {
+        case crash(Int)
+        case pause(Int, Duration)
+        case resume(Int)
+        case restart(Int, contact: NodeAddress?)
+        case leave(Int)
+        case partition([[Int]])
+        case heal
+        case unreachable(observer: Int, member: MemberID)
+    }
 
-  private func addNode(index: Int, instance: SWIM.Instance) {
-    let address = Self.address(of: index)
-    nodes.append(Node(address: address, instance: instance))
-    nodeByAddress[address] = index
-    drive(index, .start)
-  }
+    public struct TraceEntry: Hashable, Sendable, CustomStringConvertible {
+        public var time: Duration
+        public var observer: MemberID
+        public var change: SWIM.MembershipChange
 
-  private func makeJoiner(index: Int, contact: NodeAddress?) -> SWIM.Instance {
-    var seeds = seedNodes.map(Self.address(of:))
-    if let contact { seeds.insert(contact, at: 0) }
-    let id = MemberID(address: Self.address(of: index), uid: random.next())
-    return SWIM.Instance(settings: settings, myself: id, seeds: seeds, randomSeed: random.next())
-  }
+        public var description: String { "\(time) \(observer) sees \(change)" }
+    }
 
-  /// Simulated hosts have distinct addresses of realistic length, so byte estimates are too.
-  public static func address(of index: Int) -> NodeAddress {
-    NodeAddress(host: "10.0.\(index / 250).\(index % 250 + 1)", port: 7100)
-  }
+    public init(
+        seed: UInt64, settings: SWIM.Settings = SWIM.Settings(),
+        network: NetworkConditions = NetworkConditions()
+    ) {
+        self.seed = seed
+        self.settings = settings
+        var random = SeededRandom(seed: seed)
+        self.network = Network(conditions: network, random: random.split())
+        self.random = random
+    }
 
-  // MARK: - Scheduling faults
+    // MARK: - Building a cluster
 
-  public func crash(_ node: Int, at time: Duration) { queue.push(.action(.crash(node)), at: time) }
-  /// The node stops processing (timers and messages) for `duration`, then catches up.
-  public func pause(_ node: Int, at time: Duration, for duration: Duration) {
-    queue.push(.action(.pause(node, time + duration)), at: time)
-  }
-  /// Crashes the node if it runs, then starts a new process (new uid) at its address.
-  public func restart(_ node: Int, at time: Duration) {
-    queue.push(.action(.restart(node, contact: nil)), at: time)
-  }
-  public func leave(_ node: Int, at time: Duration) { queue.push(.action(.leave(node)), at: time) }
-  /// Splits the network: messages between different groups are lost. Unlisted nodes form one more group.
-  public func partition(_ groups: [[Int]], at time: Duration) {
-    queue.push(.action(.partition(groups)), at: time)
-  }
-  public func heal(at time: Duration) { queue.push(.action(.heal), at: time) }
+    /// Adds `count` nodes that are already `up` and know each other (as after joining and one
+    /// full sync), so that large clusters need not replay thousands of joins.
+    public func formCluster(size count: Int) {
+        let first = nodes.count
+        let ids = (first..<first + count).map {
+            MemberID(address: Self.address(of: $0), uid: random.next())
+        }
+        for (offset, id) in ids.enumerated() {
+            let instance = SWIM.Instance(
+                settings: settings, myself: id, seeds: seedNodes.map(Self.address(of:)),
+                randomSeed: random.next(),
+                formedWith: ids)
+            addNode(index: first + offset, instance: instance)
+        }
+    }
 
-  // MARK: - Running
+    /// Adds one node that joins through `seedNodes` now; returns its index.
+    @discardableResult
+    public func addJoiningNode() -> Int {
+        let index = nodes.count
+        addNode(index: index, instance: makeJoiner(index: index, contact: nil))
+        return index
+    }
 
-  public func run(until end: Duration) {
-    while let next = queue.nextTime, next <= end {
-      guard let (time, item) = queue.pop() else { break }
-      now = time
-      switch item {
-      case .deliver(let message, let index):
-        deliver(message, to: index)
-      case .wake(let index, let generation):
-        guard nodes[index].wakeGeneration == generation else { continue }
+    private func addNode(index: Int, instance: SWIM.Instance) {
+        let address = Self.address(of: index)
+        nodes.append(Node(address: address, instance: instance))
+        nodeByAddress[address] = index
+        drive(index, .start)
+    }
+
+    private func makeJoiner(index: Int, contact: NodeAddress?) -> SWIM.Instance {
+        var seeds = seedNodes.map(Self.address(of:))
+        if let contact { seeds.insert(contact, at: 0) }
+        let id = MemberID(address: Self.address(of: index), uid: random.next())
+        return SWIM.Instance(settings: settings, myself: id, seeds: seeds, randomSeed: random.next())
+    }
+
+    /// Simulated hosts have distinct addresses of realistic length, so byte estimates are too.
+    public static func address(of index: Int) -> NodeAddress {
+        NodeAddress(host: "10.0.\(index / 250).\(index % 250 + 1)", port: 7100)
+    }
+
+    // MARK: - Scheduling faults
+
+    public func crash(_ node: Int, at time: Duration) { queue.push(.action(.crash(node)), at: time) }
+    /// The node stops processing (timers and messages) for `duration`, then catches up.
+    public func pause(_ node: Int, at time: Duration, for duration: Duration) {
+        queue.push(.action(.pause(node, time + duration)), at: time)
+    }
+    /// Crashes the node if it runs, then starts a new process (new uid) at its address.
+    public func restart(_ node: Int, at time: Duration) {
+        queue.push(.action(.restart(node, contact: nil)), at: time)
+    }
+    public func leave(_ node: Int, at time: Duration) { queue.push(.action(.leave(node)), at: time) }
+    /// Splits the network: messages between different groups are lost. Unlisted nodes form one more group.
+    public func partition(_ groups: [[Int]], at time: Duration) {
+        queue.push(.action(.partition(groups)), at: time)
+    }
+    public func heal(at time: Duration) { queue.push(.action(.heal), at: time) }
+
+    // MARK: - Running
+
+    public func run(until end: Duration) {
+        while let next = queue.nextTime, next <= end {
+            guard let (time, item) = queue.pop() else { break }
+            now = time
+            switch item {
+            case .deliver(let message, let index):
+                deliver(message, to: index)
+            case .wake(let index, let generation):
+                guard nodes[index].wakeGeneration == generation else { continue }
+                nodes[index].scheduledWake = nil
+                guard nodes[index].pausedUntil == nil else { continue }
+                drive(index, .tick)
+            case .action(let action):
+                perform(action)
+            }
+        }
+        now = max(now, end)
+    }
+
+    public func run(for duration: Duration) {
+        run(until: now + duration)
+    }
+
+    /// Runs until `condition` holds (checked after every event) or `end`; returns whether it held.
+    public func run(until end: Duration, stoppingWhen condition: () -> Bool) -> Bool {
+        if condition() { return true }
+        while let next = queue.nextTime, next <= end {
+            run(until: next)
+            if condition() { return true }
+        }
+        now = max(now, end)
+        return condition()
+    }
+
+    private func deliver(_ message: SWIM.Message, to index: Int) {
+        guard nodes[index].instance != nil else { return }
+        if nodes[index].pausedUntil != nil {
+            nodes[index].buffered.append(message)
+        } else {
+            drive(index, .received(message))
+        }
+    }
+
+    private func perform(_ action: Action) {
+        switch action {
+        case .crash(let index):
+            guard let victim = nodes[index].instance?.myself else { return }
+            stop(index)
+            guard crashClosesConnections else { return }
+            for other in nodes.indices where other != index && nodes[other].instance != nil {
+                if let delay = network.delay(from: index, to: other) {
+                    queue.push(.action(.unreachable(observer: other, member: victim)), at: now + delay)
+                }
+            }
+        case .pause(let index, let until):
+            guard nodes[index].instance != nil else { return }
+            nodes[index].pausedUntil = until
+            queue.push(.action(.resume(index)), at: until)
+        case .resume(let index):
+            guard nodes[index].instance != nil, nodes[index].pausedUntil != nil else { return }
+            nodes[index].pausedUntil = nil
+            let backlog = nodes[index].buffered
+            nodes[index].buffered = []
+            for message in backlog where nodes[index].pausedUntil == nil {
+                drive(index, .received(message))
+            }
+            drive(index, .tick)
+        case .restart(let index, let contact):
+            stop(index)
+            nodes[index].instance = makeJoiner(index: index, contact: contact)
+            drive(index, .start)
+        case .leave(let index):
+            drive(index, .leave)
+        case .partition(let groups):
+            network.partition(groups)
+        case .heal:
+            network.heal()
+        case .unreachable(let observer, let member):
+            guard nodes[observer].pausedUntil == nil else { return }
+            drive(observer, .peerUnreachable(member))
+        }
+    }
+
+    private func stop(_ index: Int) {
+        nodes[index].instance = nil
+        nodes[index].pausedUntil = nil
+        nodes[index].buffered = []
         nodes[index].scheduledWake = nil
-        guard nodes[index].pausedUntil == nil else { continue }
-        drive(index, .tick)
-      case .action(let action):
-        perform(action)
-      }
+        nodes[index].wakeGeneration &+= 1
     }
-    now = max(now, end)
-  }
 
-  public func run(for duration: Duration) {
-    run(until: now + duration)
-  }
-
-  /// Runs until `condition` holds (checked after every event) or `end`; returns whether it held.
-  public func run(until end: Duration, stoppingWhen condition: () -> Bool) -> Bool {
-    if condition() { return true }
-    while let next = queue.nextTime, next <= end {
-      run(until: next)
-      if condition() { return true }
-    }
-    now = max(now, end)
-    return condition()
-  }
-
-  private func deliver(_ message: SWIM.Message, to index: Int) {
-    guard nodes[index].instance != nil else { return }
-    if nodes[index].pausedUntil != nil {
-      nodes[index].buffered.append(message)
-    } else {
-      drive(index, .received(message))
-    }
-  }
-
-  private func perform(_ action: Action) {
-    switch action {
-    case .crash(let index):
-      guard let victim = nodes[index].instance?.myself else { return }
-      stop(index)
-      guard crashClosesConnections else { return }
-      for other in nodes.indices where other != index && nodes[other].instance != nil {
-        if let delay = network.delay(from: index, to: other) {
-          queue.push(.action(.unreachable(observer: other, member: victim)), at: now + delay)
+    private func drive(_ index: Int, _ event: SWIM.Event) {
+        guard var instance = nodes[index].instance else { return }
+        let directives = instance.handle(event, at: now)
+        nodes[index].instance = instance
+        for directive in directives {
+            switch directive {
+            case .send(let message, let address):
+                nodes[index].messagesSent += 1
+                nodes[index].bytesSent += message.estimatedEncodedSize
+                guard let target = nodeByAddress[address],
+                    let delay = network.delay(from: index, to: target)
+                else {
+                    continue
+                }
+                queue.push(.deliver(message, to: target), at: now + delay)
+            case .changed(let change):
+                trace.append(TraceEntry(time: now, observer: instance.myself, change: change))
+            case .rejoin(let contact):
+                // What the shell does: a new uid at the same address, joining through the contact.
+                queue.push(.action(.restart(index, contact: contact)), at: now)
+            }
         }
-      }
-    case .pause(let index, let until):
-      guard nodes[index].instance != nil else { return }
-      nodes[index].pausedUntil = until
-      queue.push(.action(.resume(index)), at: until)
-    case .resume(let index):
-      guard nodes[index].instance != nil, nodes[index].pausedUntil != nil else { return }
-      nodes[index].pausedUntil = nil
-      let backlog = nodes[index].buffered
-      nodes[index].buffered = []
-      for message in backlog where nodes[index].pausedUntil == nil {
-        drive(index, .received(message))
-      }
-      drive(index, .tick)
-    case .restart(let index, let contact):
-      stop(index)
-      nodes[index].instance = makeJoiner(index: index, contact: contact)
-      drive(index, .start)
-    case .leave(let index):
-      drive(index, .leave)
-    case .partition(let groups):
-      network.partition(groups)
-    case .heal:
-      network.heal()
-    case .unreachable(let observer, let member):
-      guard nodes[observer].pausedUntil == nil else { return }
-      drive(observer, .peerUnreachable(member))
+        scheduleWake(index)
     }
-  }
 
-  private func stop(_ index: Int) {
-    nodes[index].instance = nil
-    nodes[index].pausedUntil = nil
-    nodes[index].buffered = []
-    nodes[index].scheduledWake = nil
-    nodes[index].wakeGeneration &+= 1
-  }
-
-  private func drive(_ index: Int, _ event: SWIM.Event) {
-    guard var instance = nodes[index].instance else { return }
-    let directives = instance.handle(event, at: now)
-    nodes[index].instance = instance
-    for directive in directives {
-      switch directive {
-      case .send(let message, let address):
-        nodes[index].messagesSent += 1
-        nodes[index].bytesSent += message.estimatedEncodedSize
-        guard let target = nodeByAddress[address],
-          let delay = network.delay(from: index, to: target)
-        else {
-          continue
-        }
-        queue.push(.deliver(message, to: target), at: now + delay)
-      case .changed(let change):
-        trace.append(TraceEntry(time: now, observer: instance.myself, change: change))
-      case .rejoin(let contact):
-        // What the shell does: a new uid at the same address, joining through the contact.
-        queue.push(.action(.restart(index, contact: contact)), at: now)
-      }
+    private func scheduleWake(_ index: Int) {
+        guard let wake = nodes[index].instance?.nextWakeUp else { return }
+        if let scheduled = nodes[index].scheduledWake, scheduled <= wake, scheduled >= now { return }
+        nodes[index].wakeGeneration &+= 1
+        nodes[index].scheduledWake = wake
+        queue.push(.wake(index, generation: nodes[index].wakeGeneration), at: max(wake, now))
     }
-    scheduleWake(index)
-  }
-
-  private func scheduleWake(_ index: Int) {
-    guard let wake = nodes[index].instance?.nextWakeUp else { return }
-    if let scheduled = nodes[index].scheduledWake, scheduled <= wake, scheduled >= now { return }
-    nodes[index].wakeGeneration &+= 1
-    nodes[index].scheduledWake = wake
-    queue.push(.wake(index, generation: nodes[index].wakeGeneration), at: max(wake, now))
-  }
 }

@@ -1,0 +1,251 @@
+import Membership
+import Testing
+
+private let a = MemberID(host: "10.0.0.1", port: 7100, uid: 0xA)
+private let b = MemberID(host: "10.0.0.2", port: 7100, uid: 0xB)
+private let c = MemberID(host: "10.0.0.3", port: 7100, uid: 0xC)
+private let d = MemberID(host: "10.0.0.4", port: 7100, uid: 0xD)
+private let e = MemberID(host: "10.0.0.5", port: 7100, uid: 0xE)
+
+/// Node `a` in a formed five-member cluster, started at time zero.
+private func formedA(settings: SWIM.Settings = SWIM.Settings()) -> SWIM.Instance {
+    var instance = SWIM.Instance(
+        settings: settings, myself: a, seeds: [], randomSeed: 42, formedWith: [a, b, c, d, e])
+    _ = instance.handle(.start, at: .zero)
+    return instance
+}
+
+private func sends(_ directives: [SWIM.Directive]) -> [SWIM.Message] {
+    directives.compactMap {
+        if case .send(let message, _) = $0 { return message }
+        return nil
+    }
+}
+
+private func changes(_ directives: [SWIM.Directive]) -> [SWIM.MembershipChange] {
+    directives.compactMap {
+        if case .changed(let change) = $0 { return change }
+        return nil
+    }
+}
+
+/// Ticks `instance` at each of its wake-ups up to `end`, collecting what it did. Pings to
+/// members in `answering` are acked at once; everything else goes unanswered.
+private func advance(
+    _ instance: inout SWIM.Instance, to end: Duration, answering: Set<MemberID> = []
+) -> [SWIM.Directive] {
+    var all: [SWIM.Directive] = []
+    while let wake = instance.nextWakeUp, wake <= end {
+        let out = instance.handle(.tick, at: wake)
+        all += out
+        for message in sends(out) {
+            guard case .ping(let sequence) = message.payload, let target = message.recipient,
+                answering.contains(target)
+            else { continue }
+            let ack = SWIM.Message(
+                sender: target, recipient: instance.myself, payload: .ack(sequence: sequence, target: target))
+            all += instance.handle(.received(ack), at: wake)
+        }
+    }
+    return all
+}
+
+@Test func aNodeThatIsItsOwnOnlySeedFormsACluster() {
+    var instance = SWIM.Instance(myself: a, seeds: [a.address], randomSeed: 1)
+    let out = instance.handle(.start, at: .zero)
+    #expect(instance.status == .up)
+    #expect(changes(out).map(\.status) == [.joining, .up])
+}
+
+@Test func aJoiningNodeAsksEverySeedAndIsUpOnceOneAnswers() {
+    var joiner = SWIM.Instance(myself: a, seeds: [b.address, c.address], randomSeed: 1)
+    let joins = sends(joiner.handle(.start, at: .zero))
+    #expect(joins.map(\.payload) == [.join, .join])
+    #expect(joins.allSatisfy { $0.recipient == nil && $0.gossip.first?.member.id == a })
+    #expect(joiner.status == .joining)
+
+    var seed = SWIM.Instance(myself: b, seeds: [], randomSeed: 2)
+    _ = seed.handle(.start, at: .zero)
+    let reply = sends(seed.handle(.received(joins[0]), at: .milliseconds(1)))
+    #expect(seed.member(a)?.status == .joining)
+    guard let answer = reply.first(where: { if case .sync = $0.payload { true } else { false } }) else {
+        Issue.record("the seed did not answer the join")
+        return
+    }
+    let out = joiner.handle(.received(answer), at: .milliseconds(2))
+    #expect(joiner.status == .up)
+    #expect(joiner.member(b)?.status == .up)
+    #expect(changes(out).contains { $0.member == a && $0.status == .up })
+}
+
+@Test func aPingIsAckedWithItsSequenceAndPiggybackedGossip() {
+    var instance = formedA()
+    let ping = SWIM.Message(sender: b, recipient: a, payload: .ping(sequence: 77))
+    let out = sends(instance.handle(.received(ping), at: .milliseconds(10)))
+    #expect(out.contains { $0.recipient == b && $0.payload == .ack(sequence: 77, target: a) })
+}
+
+@Test func aMessageForAnotherIncarnationAtThisAddressIsIgnored() {
+    var instance = formedA()
+    let stale = MemberID(address: a.address, uid: 0xDEAD)
+    let ping = SWIM.Message(sender: b, recipient: stale, payload: .ping(sequence: 1))
+    #expect(instance.handle(.received(ping), at: .milliseconds(10)).isEmpty)
+}
+
+@Test func aSilentMemberIsProbedIndirectlyThenSuspectedThenDeclaredDown() {
+    var instance = formedA()
+    // Find the first probe and let nobody answer it.
+    var probe: SWIM.Message?
+    var now = Duration.zero
+    while probe == nil, let wake = instance.nextWakeUp {
+        now = wake
+        probe = sends(instance.handle(.tick, at: now)).first { if case .ping = $0.payload { true } else { false } }
+    }
+    guard let probe, let target = probe.recipient, case .ping(let sequence) = probe.payload else {
+        Issue.record("no probe was sent")
+        return
+    }
+    let settings = instance.settings
+    let afterTimeout = sends(advance(&instance, to: now + settings.pingTimeout))
+    let requests = afterTimeout.filter { $0.payload == .pingRequest(sequence: sequence, target: target) }
+    #expect(requests.count == settings.indirectProbeCount)
+    #expect(Set(requests.compactMap(\.recipient)).count == requests.count)
+    #expect(!requests.contains { $0.recipient == target })
+
+    // Every helper reports failure: the probe fails at once and the member is suspected.
+    var out: [SWIM.Directive] = []
+    for request in requests {
+        let nack = SWIM.Message(sender: request.recipient!, recipient: a, payload: .nack(sequence: sequence))
+        out += instance.handle(.received(nack), at: now + .milliseconds(550))
+    }
+    #expect(instance.member(target)?.status == .suspect)
+    #expect(changes(out).contains { $0.member == target && $0.status == .suspect })
+    #expect(instance.localHealth == 0, "all helpers nacked, so the fault is not local")
+
+    // With no confirmations the suspicion runs to its maximum.
+    let maximum = settings.suspicionMaximum(members: 5)
+    _ = advance(&instance, to: now + .milliseconds(550) + maximum - .milliseconds(1))
+    #expect(instance.member(target)?.status == .suspect)
+    let expiry = advance(&instance, to: now + .milliseconds(551) + maximum)
+    #expect(instance.member(target)?.status == .down)
+    #expect(changes(expiry).contains { $0.member == target && $0.status == .down })
+}
+
+@Test func confirmationsShortenTheSuspicionToItsMinimum() {
+    var instance = formedA()
+    let suspicion = SWIM.Update(member: SWIM.Member(id: e, status: .suspect, incarnation: 0), reporter: b)
+    _ = instance.handle(
+        .received(SWIM.Message(sender: b, recipient: a, payload: .gossip, gossip: [suspicion])), at: .zero)
+    #expect(instance.member(e)?.status == .suspect)
+    for reporter in [c, d] {
+        let confirmation = SWIM.Update(member: suspicion.member, reporter: reporter)
+        let message = SWIM.Message(sender: reporter, recipient: a, payload: .gossip, gossip: [confirmation])
+        _ = instance.handle(.received(message), at: .milliseconds(100))
+    }
+    let minimum = instance.settings.suspicionMinimum(members: 5)
+    _ = advance(&instance, to: minimum - .milliseconds(1), answering: [b, c, d])
+    #expect(instance.member(e)?.status == .suspect)
+    // Having only heard the rumour, the node checks for itself before burying.
+    let check = sends(advance(&instance, to: minimum, answering: [b, c, d]))
+    #expect(check.contains { $0.recipient == e && $0.gossip.first?.member.status == .suspect })
+    #expect(instance.member(e)?.status == .suspect)
+    _ = advance(&instance, to: minimum + instance.settings.probeInterval, answering: [b, c, d])
+    #expect(instance.member(e)?.status == .down)
+}
+
+@Test func aRumouredSuspectThatAnswersTheCheckIsNotBuried() {
+    var instance = formedA()
+    let suspicion = SWIM.Update(member: SWIM.Member(id: e, status: .suspect, incarnation: 0), reporter: b)
+    _ = instance.handle(
+        .received(SWIM.Message(sender: b, recipient: a, payload: .gossip, gossip: [suspicion])), at: .zero)
+    // e answers every ping but its refutation never arrives: it must still not be buried.
+    _ = advance(&instance, to: .seconds(120), answering: [b, c, d, e])
+    #expect(instance.member(e)?.status == .suspect)
+}
+
+@Test func aSuspectedNodeRefutesWithAHigherIncarnationAndTrustsItselfLess() {
+    var instance = formedA()
+    let rumour = SWIM.Update(member: SWIM.Member(id: a, status: .suspect, incarnation: 0), reporter: b)
+    let out = instance.handle(
+        .received(SWIM.Message(sender: b, recipient: a, payload: .gossip, gossip: [rumour])), at: .seconds(1))
+    #expect(instance.incarnation == 1)
+    #expect(instance.status == .up)
+    #expect(instance.localHealth == 1)
+    let refutation = SWIM.Member(id: a, status: .up, incarnation: 1)
+    #expect(sends(out).contains { $0.gossip.contains { $0.member == refutation } })
+}
+
+@Test func aRefutationClearsTheSuspicionEverywhere() {
+    var instance = formedA()
+    let suspicion = SWIM.Update(member: SWIM.Member(id: e, status: .suspect, incarnation: 0), reporter: b)
+    _ = instance.handle(
+        .received(SWIM.Message(sender: b, recipient: a, payload: .gossip, gossip: [suspicion])), at: .zero)
+    let alive = SWIM.Update(member: SWIM.Member(id: e, status: .up, incarnation: 1))
+    _ = instance.handle(.received(SWIM.Message(sender: e, recipient: a, payload: .gossip, gossip: [alive])), at: .zero)
+    #expect(instance.member(e) == alive.member)
+    let later = advance(&instance, to: .seconds(60), answering: [b, c, d, e])
+    #expect(instance.member(e)?.status == .up)
+    #expect(!changes(later).contains { $0.member == e })
+}
+
+@Test func aNodeDeclaredDownAsksToRejoinAndSaysGoodbye() {
+    var instance = formedA()
+    let verdict = SWIM.Update(member: SWIM.Member(id: a, status: .down, incarnation: 0))
+    let out = instance.handle(
+        .received(SWIM.Message(sender: b, recipient: a, payload: .gossip, gossip: [verdict])), at: .seconds(1))
+    #expect(instance.status == .down)
+    #expect(out.contains(.rejoin(contact: b.address)))
+    #expect(sends(out).filter { $0.gossip.contains { $0.member.id == a && $0.member.status == .left } }.count == 4)
+    #expect(instance.nextWakeUp == nil)
+    #expect(instance.handle(.tick, at: .seconds(2)).isEmpty)
+}
+
+@Test func aTombstoneIsNeverResurrected() {
+    var instance = formedA()
+    let death = SWIM.Update(member: SWIM.Member(id: e, status: .down, incarnation: 0))
+    _ = instance.handle(.received(SWIM.Message(sender: b, recipient: a, payload: .gossip, gossip: [death])), at: .zero)
+    let lateAlive = SWIM.Update(member: SWIM.Member(id: e, status: .up, incarnation: 9))
+    let out = instance.handle(
+        .received(SWIM.Message(sender: c, recipient: a, payload: .gossip, gossip: [lateAlive])), at: .seconds(1))
+    #expect(instance.member(e)?.status == .down)
+    #expect(changes(out).isEmpty)
+    // The dead uid itself is told so when it speaks.
+    let ping = SWIM.Message(sender: e, recipient: a, payload: .ping(sequence: 3))
+    let reply = sends(instance.handle(.received(ping), at: .seconds(2))).filter { $0.recipient == e }
+    #expect(reply.map(\.payload) == [.declaredDown])
+}
+
+@Test func leavingTellsEveryMemberAndStops() {
+    var instance = formedA()
+    let out = instance.handle(.leave, at: .seconds(3))
+    let farewells = sends(out).filter {
+        $0.gossip.contains { $0.member == SWIM.Member(id: a, status: .left, incarnation: 0) }
+    }
+    #expect(Set(farewells.compactMap(\.recipient)) == [b, c, d, e])
+    #expect(instance.status == .left)
+    #expect(instance.nextWakeUp == nil)
+
+    var observer = SWIM.Instance(myself: b, seeds: [], randomSeed: 5, formedWith: [a, b, c, d, e])
+    _ = observer.handle(.start, at: .zero)
+    let seen = changes(observer.handle(.received(farewells[0]), at: .seconds(3)))
+    #expect(seen == [SWIM.MembershipChange(member: a, previous: .up, status: .left, incarnation: 0)])
+}
+
+@Test func aLostConnectionTriggersAnImmediateProbe() {
+    var instance = formedA()
+    let out = sends(instance.handle(.peerUnreachable(c), at: .milliseconds(1)))
+    #expect(out.contains { $0.recipient == c && { if case .ping = $0.payload { true } else { false } }($0) })
+}
+
+@Test func aSlowNodeStretchesItsOwnProbeInterval() {
+    var instance = formedA()
+    // Probes answered by nobody, helpers silent too: the fault looks local, so health worsens.
+    var now = Duration.zero
+    for _ in 0..<20 {
+        guard let wake = instance.nextWakeUp else { break }
+        now = wake
+        _ = instance.handle(.tick, at: now)
+    }
+    #expect(instance.localHealth > 0)
+    #expect(instance.localHealth < instance.settings.maxLocalHealthMultiplier)
+}
