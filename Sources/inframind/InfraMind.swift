@@ -8,6 +8,7 @@ struct InfraMind: AsyncParsableCommand {
         subcommands: [
             CertsCommand.self,
             BenchCommand.self,
+            SimulateCommand.self,
             // Further subcommands register here, one line each.
         ]
     )
