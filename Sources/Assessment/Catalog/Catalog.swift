@@ -117,7 +117,8 @@ public struct Catalog: Sendable {
             let type = row["instance_type"] ?? ""
             out.append(
                 InstanceOffer(
-                    id: "\(provider.rawValue)/\(region)/\(type)", provider: provider, region: region, instanceType: type,
+                    id: "\(provider.rawValue)/\(region)/\(type)", provider: provider, region: region,
+                    instanceType: type,
                     familyClass: row["family_class"] ?? "", vcpus: Int(try number(row, "vcpus", name)),
                     memoryGiB: try number(row, "memory_gib", name), gpuCount: Int(try number(row, "gpu_count", name)),
                     gpuModel: row["gpu_model"] ?? "", gpuMemoryGB: try number(row, "gpu_memory_gib", name),

@@ -108,6 +108,9 @@ public struct GPUSizingRules: Codable, Sendable, Equatable {
     public let nPlusOneUptimePercentage: Double
     /// A model replica may span instances only when they have this many GPUs (NVLink-class nodes).
     public let multiNodeMinGpus: Int
+    /// Only these GPUs come in nodes with NVLink and a fast fabric between nodes, so
+    /// only they may hold a replica that spans instances.
+    public let multiNodeGpuModelPrefixes: [String]
 }
 
 public struct SizingTable: Codable, Sendable, Equatable {
@@ -115,5 +118,10 @@ public struct SizingTable: Codable, Sendable, Equatable {
     public let workloads: [WorkloadSizing]
     public let responseKbPerRequest: Double
     public let bytesPerOutputToken: Double
+    /// Monthly volumes (egress) are computed at this fraction of the stated peak rates.
+    public let averageToPeakLoadRatio: Double
+    /// CPU configurations within this fraction of the cheapest count as equally cheap,
+    /// and the one with the fewest instances wins (fewer, larger machines are easier to run).
+    public let cpuNearCheapestTolerance: Double
     public let gpu: GPUSizingRules
 }

@@ -16,7 +16,9 @@ public enum RequestShape {
         .init(
             "company_size", .enumeration(names(CompanySize.self)), required: true,
             "Scales risk appetite and which regulations are implied."),
-        .init("industry", .enumeration(names(Industry.self)), required: true, "Drives implied regulations and AI use cases."),
+        .init(
+            "industry", .enumeration(names(Industry.self)), required: true,
+            "Drives implied regulations and AI use cases."),
         .init(
             "geographic_regions", enumArray(Market.self), default: .strings(["us"]),
             "Markets served; the cloud region is chosen to serve the first one."),
@@ -87,7 +89,8 @@ public enum RequestShape {
                 items: .enumeration(names(WorkloadType.self)), minItems: 1, maxItems: WorkloadType.allCases.count,
                 uniqueItems: true), required: true, "What the platform runs; at least one."),
         .init(
-            "ai_use_cases", .array(items: .string(minLength: 1, maxLength: 200), minItems: 0, maxItems: 50, uniqueItems: true),
+            "ai_use_cases",
+            .array(items: .string(minLength: 1, maxLength: 200), minItems: 0, maxItems: 50, uniqueItems: true),
             default: .strings([]), "Free-text use cases, matched against the use-case table."),
         .init(
             "current_ai_maturity", .enumeration(names(AIMaturity.self)), default: .string("none"),

@@ -84,7 +84,8 @@ public enum RequestValidator {
                 } else if let fallback = field.defaultValue {
                     out.append((field.name, fallback))
                 } else if case .object = field.shape {
-                    out.append((field.name, check(.object([]), against: field.shape, path: memberPath, errors: &errors)))
+                    out.append(
+                        (field.name, check(.object([]), against: field.shape, path: memberPath, errors: &errors)))
                 }
             }
             return .object(out)

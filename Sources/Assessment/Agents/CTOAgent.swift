@@ -1,0 +1,217 @@
+public struct TCO: Codable, Sendable, Equatable {
+    public let months: Int
+    public let computeUSD: Double
+    public let gpuUSD: Double
+    public let storageUSD: Double
+    public let networkUSD: Double
+    /// compute + gpu + storage + network.
+    public let totalUSD: Double
+    /// The same months with compute and GPU at 1-year reserved rates where the catalog has them.
+    public let totalWithReservedUSD: Double
+}
+
+public struct BudgetFit: Codable, Sendable, Equatable {
+    public let monthlyBudgetUSD: Double?
+    public let monthlyCostUSD: Double
+    /// (cost − budget) ÷ budget, in percent; positive means over budget.
+    public let overUnderPercent: Double?
+    public let status: String
+}
+
+public struct ValueCase: Codable, Sendable, Equatable {
+    public let expectedAnnualValueUSD: Double?
+    /// ±30% around the stated value.
+    public let annualValueLowUSD: Double?
+    public let annualValueHighUSD: Double?
+    public let threeYearROILow: Double?
+    public let threeYearROIHigh: Double?
+    /// Months of value needed to pay for the first year's cost (fewer is better).
+    public let paybackMonthsLow: Double?
+    public let paybackMonthsHigh: Double?
+    /// The yearly value at which the three-year TCO breaks even.
+    public let breakEvenAnnualValueUSD: Double
+    public let drivers: [Opportunity]
+}
+
+public struct Risk: Codable, Sendable, Equatable {
+    public let risk: String
+    public let severity: Severity
+    public let mitigation: String
+}
+
+public struct CTOData: Codable, Sendable, Equatable {
+    public let provider: Provider
+    public let oneYear: TCO
+    public let threeYear: TCO
+    public let budget: BudgetFit
+    public let value: ValueCase
+    public let risks: [Risk]
+    public let executivePoints: [String]
+}
+
+/// The executive view: what it costs over one and three years, whether it fits the
+/// budget, what it must return, and what could go wrong.
+enum CTOAgent {
+    static let valueBand = 0.3
+    static let scarceGPUs = ["H100", "H200", "B200"]
+
+    static func tco(_ months: Int, plan: ProviderPlan, growth: GrowthModel) -> TCO {
+        let series = (0..<months).map { CostProjection.month($0, plan: plan, growth: growth) }
+        let compute = Numbers.total(series.map(\.computeUSD))
+        let gpu = Numbers.total(series.map(\.gpuUSD))
+        let storage = Numbers.total(series.map(\.storageUSD))
+        let network = Numbers.total(series.map(\.networkUSD))
+        let total = Numbers.total([compute, gpu, storage, network])
+        let factor = plan.cost.totalUSD > 0 ? plan.cost.reservedTotalUSD / plan.cost.totalUSD : 1
+        return TCO(
+            months: months, computeUSD: compute, gpuUSD: gpu, storageUSD: storage, networkUSD: network, totalUSD: total,
+            totalWithReservedUSD: Numbers.money(total * factor))
+    }
+
+    static func run(_ request: AssessmentRequest, _ catalog: Catalog) -> AgentResult {
+        let full = PlanBuilder.build(request, catalog: catalog)
+        let plan = full.recommended
+        let growth = GrowthModel(request)
+        let one = tco(12, plan: plan, growth: growth)
+        let three = tco(36, plan: plan, growth: growth)
+        let monthly = plan.cost.totalUSD
+        let budgetLimit = request.business.budgetConstraints.monthlyBudgetLimit
+        var overUnder: Double?
+        var status = "no budget stated"
+        if let limit = budgetLimit {
+            if limit > 0 {
+                overUnder = Numbers.quantity((monthly - limit) / limit * 100)
+                status = monthly > limit ? "over budget" : "within budget"
+            } else {
+                status = monthly > 0 ? "over budget" : "within budget"
+            }
+        }
+        let budget = BudgetFit(
+            monthlyBudgetUSD: budgetLimit, monthlyCostUSD: monthly, overUnderPercent: overUnder, status: status)
+
+        let opportunities = Opportunities.find(request, catalog: catalog)
+        let stated = request.business.expectedAnnualAIValueUSD
+        func roi(_ v: Double) -> Double? {
+            three.totalUSD > 0 ? Numbers.ratio((3 * v - three.totalUSD) / three.totalUSD) : nil
+        }
+        func payback(_ v: Double) -> Double? { v > 0 ? Numbers.quantity(one.totalUSD / (v / 12)) : nil }
+        let low = stated.map { $0 * (1 - valueBand) }
+        let high = stated.map { $0 * (1 + valueBand) }
+        let value = ValueCase(
+            expectedAnnualValueUSD: stated, annualValueLowUSD: low.map(Numbers.money),
+            annualValueHighUSD: high.map(Numbers.money), threeYearROILow: low.flatMap(roi),
+            threeYearROIHigh: high.flatMap(roi), paybackMonthsLow: high.flatMap(payback),
+            paybackMonthsHigh: low.flatMap(payback), breakEvenAnnualValueUSD: Numbers.money(three.totalUSD / 3),
+            drivers: opportunities)
+
+        let risks = assessRisks(request, catalog: catalog, full: full, budget: budget)
+        var recommendations: [Recommendation] = []
+        if let over = overUnder, over > 0 {
+            recommendations.append(
+                Recommendation(
+                    title: "Close a \(Numbers.text(over, digits: 1))% budget gap before committing", priority: .high,
+                    impact: "\(Numbers.usd(monthly))/month planned against \(Numbers.usd(budgetLimit ?? 0))",
+                    rationale:
+                        "Options: 1-year reserved rates (\(Numbers.usd(plan.cost.reservedTotalUSD))/month), smaller or quantised models, or a later start for some workloads.",
+                    evidence: ["formula.budget_fit"] + plan.gpuPlan.map(\.catalogID)))
+        }
+        if stated == nil {
+            recommendations.append(
+                Recommendation(
+                    title: "State the expected annual value of the AI work", priority: .medium,
+                    impact: "The plan breaks even at \(Numbers.usd(value.breakEvenAnnualValueUSD)) of value per year",
+                    rationale:
+                        "Without expected_annual_ai_value_usd no payback or ROI can be computed, only the break-even.",
+                    evidence: ["formula.break_even"]))
+        } else if let r = value.threeYearROILow, r < 0 {
+            recommendations.append(
+                Recommendation(
+                    title: "Re-scope: the low value case does not pay back in three years", priority: .high,
+                    impact: "Three-year ROI in the low case: \(Numbers.percent(r))",
+                    rationale: "Value 30% below the stated figure against the three-year TCO.",
+                    evidence: ["formula.roi"]))
+        }
+        let points = [
+            "Run on \(plan.provider.rawValue) in \(plan.region): \(Numbers.usd(monthly))/month today, \(Numbers.usd(one.totalUSD)) in year one, \(Numbers.usd(three.totalUSD)) over three years on demand (\(Numbers.usd(three.totalWithReservedUSD)) with 1-year reservations where available).",
+            "Budget: \(status)" + (overUnder.map { " (\($0 > 0 ? "+" : "")\(Numbers.text($0, digits: 1))%)" } ?? "")
+                + ".",
+            stated == nil
+                ? "Break-even value: \(Numbers.usd(value.breakEvenAnnualValueUSD)) per year."
+                : "Three-year ROI \(Numbers.percent(value.threeYearROILow ?? 0)) to \(Numbers.percent(value.threeYearROIHigh ?? 0)); first-year cost paid back in \(Numbers.text(value.paybackMonthsLow ?? 0, digits: 1))-\(Numbers.text(value.paybackMonthsHigh ?? 0, digits: 1)) months of value.",
+            "Top risk: " + (risks.first.map { "\($0.risk) (\($0.severity.rawValue))" } ?? "none identified") + ".",
+        ]
+        let data = CTOData(
+            provider: plan.provider, oneYear: one, threeYear: three, budget: budget, value: value, risks: risks,
+            executivePoints: points)
+        return AgentResult(
+            agent: .cto, summary: points[0], recommendations: recommendations,
+            citations: plan.citations + opportunities.compactMap(\.useCaseID), data: .cto(data))
+    }
+
+    static func assessRisks(_ request: AssessmentRequest, catalog: Catalog, full: AssessmentPlan, budget: BudgetFit)
+        -> [Risk]
+    {
+        let plan = full.recommended
+        var risks: [Risk] = []
+        if budget.status == "over budget" {
+            risks.append(
+                Risk(
+                    risk: "the plan costs more than the monthly budget", severity: .high,
+                    mitigation: "Reserve the base load, quantise models, or phase workloads in."))
+        }
+        if !plan.unplaced.isEmpty {
+            risks.append(
+                Risk(
+                    risk:
+                        "\(plan.unplaced.count) workload(s) cannot be placed on \(plan.provider.rawValue) from the catalog",
+                    severity: .high,
+                    mitigation: "Use a provider or region with larger GPU instances, or shrink the model."))
+        }
+        if !plan.residencyOK {
+            risks.append(
+                Risk(
+                    risk: "the chosen region breaks data residency", severity: .high,
+                    mitigation: "Move to a provider with an EU region in the catalog."))
+        }
+        let gaps = ComplianceEvaluator.evaluate(request, catalog: catalog, plan: full)
+            .flatMap(\.missingControls).filter { $0.severity == .high }
+        if !gaps.isEmpty {
+            risks.append(
+                Risk(
+                    risk: "\(gaps.count) high-severity compliance control(s) are not covered", severity: .high,
+                    mitigation: "Implement the compliance section's remediations before handling regulated data."))
+        }
+        let scarce = plan.gpuPlan.filter { g in scarceGPUs.contains { g.gpuModel.hasPrefix($0) } }
+        if !scarce.isEmpty {
+            risks.append(
+                Risk(
+                    risk:
+                        "\(Set(scarce.map(\.gpuModel)).sorted().joined(separator: ", ")) capacity is often quota-limited",
+                    severity: .medium, mitigation: "Request GPU quota or a capacity reservation early in the timeline.")
+            )
+        }
+        let needed = MLOpsAgent.requiredLevel(request)
+        if request.technical.currentAIMaturity.level < needed {
+            risks.append(
+                Risk(
+                    risk:
+                        "ML maturity (\(request.technical.currentAIMaturity.rawValue)) is below what the workloads need",
+                    severity: .medium, mitigation: "Follow the ML operations roadmap before the production launch."))
+        }
+        let uptime = request.technical.performanceRequirements.uptimePercentage
+        if uptime >= 99.95 && request.technical.scalabilityRequirements.plannedRegions < 2 {
+            risks.append(
+                Risk(
+                    risk: "a \(Numbers.text(uptime, digits: 3))% uptime target in a single region", severity: .medium,
+                    mitigation: "Plan a second region or agree a lower availability target."))
+        }
+        if !plan.cost.unpriced.isEmpty {
+            risks.append(
+                Risk(
+                    risk: "storage and egress are not in the estimate", severity: .low,
+                    mitigation:
+                        "Obtain \(plan.provider.rawValue) storage and egress prices; the catalog has GCP's only."))
+        }
+        return risks
+    }
+}

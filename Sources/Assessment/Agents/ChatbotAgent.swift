@@ -1,0 +1,139 @@
+public struct SupportAnswer: Codable, Sendable, Equatable {
+    public let question: String
+    public let answer: String
+    public let evidence: [String]
+}
+
+public struct ChatbotData: Codable, Sendable, Equatable {
+    public let answers: [SupportAnswer]
+}
+
+/// A support pack: the ten questions teams ask most about their own assessment,
+/// answered from the request and catalog (no model, no conversation state).
+enum ChatbotAgent {
+    static func doubled(_ request: AssessmentRequest) -> AssessmentRequest {
+        var r = request
+        r.technical.performanceRequirements.requestsPerSecond *= 2
+        r.technical.aiWorkloads = r.technical.aiWorkloads.map {
+            var w = $0
+            w.requestsPerSecond *= 2
+            return w
+        }
+        return r
+    }
+
+    static func run(_ request: AssessmentRequest, _ catalog: Catalog) -> AgentResult {
+        let full = PlanBuilder.build(request, catalog: catalog)
+        let plan = full.recommended
+        let cost = plan.cost
+        var answers: [SupportAnswer] = []
+        func add(_ q: String, _ a: String, _ e: [String]) {
+            answers.append(SupportAnswer(question: q, answer: a, evidence: e))
+        }
+
+        add(
+            "Which region should we deploy in, and why?",
+            "\(plan.provider.rawValue) \(plan.region) (\(plan.location)): \(plan.regionReason). Provider choice: \(full.recommendationReason).",
+            [plan.regionID])
+
+        if let g = plan.gpuPlan.first, let e = full.estimates.first(where: { $0.workload == g.workload }) {
+            let alternatives = full.providers.filter { $0.provider != plan.provider }.compactMap { p in
+                p.gpuPlan.first { $0.workload == g.workload }.map {
+                    "\(p.provider.rawValue) \($0.instanceType) at \(Numbers.usd($0.monthlyOnDemandUSD))/month"
+                }
+            }
+            add(
+                "Why this GPU?",
+                "\(g.workload) needs \(Numbers.text(e.requiredGB)) GB of GPU memory per replica (\(Numbers.text(e.weightsGB)) GB of weights). \(g.instanceType) with \(g.gpuModel) is the cheapest \(plan.provider.rawValue) configuration in \(plan.region) that holds it: \(g.instances) instance(s), \(Numbers.usd(g.monthlyOnDemandUSD))/month. "
+                    + (alternatives.isEmpty
+                        ? "No other provider can place it."
+                        : "Elsewhere: " + alternatives.joined(separator: "; ") + "."),
+                [g.catalogID, GPUMemoryModel.formulaName])
+        } else {
+            add(
+                "Why this GPU?",
+                "No AI model is described in ai_workloads, so no GPU is planned; the services run on \(plan.cpuPlan.map(\.instanceType).joined(separator: ", ")).",
+                plan.cpuPlan.map(\.catalogID))
+        }
+
+        let twice = PlanBuilder.build(doubled(request), catalog: catalog).plan(for: plan.provider)
+        if let twice {
+            add(
+                "What if our traffic doubles?",
+                "On \(plan.provider.rawValue) the monthly cost goes from \(Numbers.usd(cost.totalUSD)) to \(Numbers.usd(twice.cost.totalUSD)) (GPU \(Numbers.usd(cost.gpuUSD)) → \(Numbers.usd(twice.cost.gpuUSD)), compute \(Numbers.usd(cost.computeUSD)) → \(Numbers.usd(twice.cost.computeUSD))), with \(twice.gpuPlan.reduce(0) { $0 + $1.instances }) GPU and \(twice.cpuPlan.reduce(0) { $0 + $1.instances }) CPU instances."
+                    + (twice.unplaced.isEmpty ? "" : " \(twice.unplaced.count) workload(s) could no longer be placed."),
+                twice.gpuPlan.map(\.catalogID) + twice.cpuPlan.map(\.catalogID))
+        }
+
+        let assessments = ComplianceEvaluator.evaluate(request, catalog: catalog, plan: full)
+        let missing = assessments.flatMap(\.missingControls).sorted { ($0.severity, $0.id) < ($1.severity, $1.id) }
+        let measures = missing.flatMap(\.missingMeasures).reduce(into: [String]()) {
+            if !$0.contains($1) { $0.append($1) }
+        }
+        add(
+            "Which controls should we implement first?",
+            missing.isEmpty
+                ? (assessments.isEmpty
+                    ? "No compliance framework applies to this request."
+                    : "Every control of the applicable frameworks is covered by the stated security measures.")
+                : "Start with \(measures.prefix(3).joined(separator: ", ")): they close \(missing.filter { $0.severity == .high }.count) high-severity control(s), e.g. \(missing.prefix(3).map(\.reference).joined(separator: ", ")).",
+            Array(missing.prefix(5).map(\.id)))
+
+        add(
+            "What will it cost per month, and what is not included?",
+            "\(Numbers.usd(cost.totalUSD))/month: compute \(Numbers.usd(cost.computeUSD)), GPU \(Numbers.usd(cost.gpuUSD)), storage \(cost.storageUSD.map(Numbers.usd) ?? "not priced"), network \(cost.networkUSD.map(Numbers.usd) ?? "not priced")."
+                + (cost.unpriced.isEmpty ? "" : " Not included: " + cost.unpriced.joined(separator: "; ") + "."),
+            plan.citations)
+
+        if let limit = request.business.budgetConstraints.monthlyBudgetLimit {
+            add(
+                "Do we fit our budget?",
+                cost.totalUSD <= limit
+                    ? "Yes: \(Numbers.usd(cost.totalUSD)) against \(Numbers.usd(limit)), leaving \(Numbers.usd(limit - cost.totalUSD)) a month."
+                    : "No: \(Numbers.usd(cost.totalUSD)) against \(Numbers.usd(limit)), \(Numbers.usd(cost.totalUSD - limit)) a month over; with 1-year reservations \(Numbers.usd(cost.reservedTotalUSD)).",
+                ["formula.budget_fit"])
+        } else {
+            add("Do we fit our budget?", "No monthly_budget_limit was given, so no budget check was made.", [])
+        }
+
+        add(
+            "How much would reserved capacity save?",
+            "1-year reserved rates cover \(Numbers.percent(cost.reservedCoverage)) of the compute and GPU spend; the month would cost \(Numbers.usd(cost.reservedTotalUSD)) instead of \(Numbers.usd(cost.totalUSD)) (\(Numbers.usd(cost.totalUSD - cost.reservedTotalUSD)) less).",
+            plan.gpuPlan.filter { $0.monthlyReservedUSD != nil }.map(\.catalogID)
+                + plan.cpuPlan.filter { $0.monthlyReservedUSD != nil }.map(\.catalogID))
+
+        let spares = plan.gpuPlan.filter { $0.spareInstances > 0 }
+        add(
+            "What happens if a GPU instance fails?",
+            plan.gpuPlan.isEmpty
+                ? "There are no GPU instances in the plan; CPU services run at least \(plan.cpuPlan.map(\.instances).min() ?? 0) instance(s) each."
+                : spares.isEmpty
+                    ? "Capacity drops until the instance is replaced: the \(Numbers.text(request.technical.performanceRequirements.uptimePercentage, digits: 3))% uptime target is below the \(Numbers.text(catalog.sizing.gpu.nPlusOneUptimePercentage))% at which a spare is planned."
+                    : "Serving continues: \(spares.map { "\($0.workload) has \($0.spareInstances) spare \($0.instanceType)" }.joined(separator: ", ")) (N+1).",
+            ["formula.n_plus_one"])
+
+        let growth = GrowthModel(request)
+        let m12 = CostProjection.month(12, plan: plan, growth: growth)
+        let m24 = CostProjection.month(24, plan: plan, growth: growth)
+        add(
+            "What will we pay as we grow?",
+            "At the stated growth: \(Numbers.usd(m12.totalUSD))/month at 12 months (\(m12.users) users) and \(Numbers.usd(m24.totalUSD))/month at 24 months (\(m24.users) users).",
+            ["formula.growth_projection"])
+
+        let others = full.providers.filter { $0.provider != plan.provider && $0.isFeasible }
+            .sorted { ($0.cost.comparableUSD, $0.provider) < ($1.cost.comparableUSD, $1.provider) }
+        add(
+            "What is the best alternative provider?",
+            others.first.map {
+                "\($0.provider.rawValue) in \($0.region): compute + GPU \(Numbers.usd($0.cost.comparableUSD))/month against \(Numbers.usd(cost.comparableUSD)) on \(plan.provider.rawValue)"
+                    + ($0.residencyOK ? "." : ", but it breaks data residency.")
+            } ?? "No other provider in the catalog can host every workload.",
+            others.first.map { [$0.regionID] } ?? [])
+
+        let summary = "Answers to the \(answers.count) questions teams ask most about their assessment."
+        return AgentResult(
+            agent: .chatbot, summary: summary, recommendations: [],
+            citations: answers.flatMap(\.evidence).filter { $0.contains("/") },
+            data: .chatbot(ChatbotData(answers: answers)))
+    }
+}

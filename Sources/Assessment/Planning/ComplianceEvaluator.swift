@@ -1,0 +1,72 @@
+public struct MissingControl: Codable, Sendable, Equatable {
+    public let id: String
+    public let reference: String
+    public let title: String
+    public let severity: Severity
+    public let missingMeasures: [String]
+    public let remediation: [String]
+}
+
+public struct FrameworkAssessment: Codable, Sendable, Equatable {
+    public let id: ComplianceFramework
+    public let name: String
+    public let basis: ApplicableFramework.Basis
+    public let reason: String
+    /// Satisfied controls ÷ all controls, 0-1.
+    public let coverage: Double
+    public let satisfiedControls: [String]
+    public let missingControls: [MissingControl]
+}
+
+/// Maps the request's security measures onto each applicable framework's controls.
+enum ComplianceEvaluator {
+    static let residencyMeasure = "eu_data_residency"
+
+    /// The measures in place: the stated security requirements, plus EU residency when
+    /// the EU/UK personal data would be hosted in an EU region.
+    static func measures(_ request: AssessmentRequest, catalog: Catalog, plan: AssessmentPlan) -> Set<String> {
+        var measures = request.technical.securityRequirements.enabledMeasures
+        let markets = request.business.geographicRegions
+        let servesEU = markets.contains(.eu) || markets.contains(.uk)
+        let rec = plan.recommended
+        let euRegionAvailable = rec.jurisdiction == "eu"
+        let secondEURegion =
+            request.technical.scalabilityRequirements.plannedRegions >= 2
+            && catalog.regions(of: rec.provider).contains { $0.jurisdiction == "eu" }
+        if !servesEU || euRegionAvailable || secondEURegion { measures.insert(residencyMeasure) }
+        return measures
+    }
+
+    static func evaluate(_ request: AssessmentRequest, catalog: Catalog, plan: AssessmentPlan) -> [FrameworkAssessment]
+    {
+        let inPlace = measures(request, catalog: catalog, plan: plan)
+        return plan.frameworks.compactMap { applicable in
+            guard let spec = catalog.frameworks.first(where: { $0.id == applicable.id }) else { return nil }
+            var satisfied: [String] = []
+            var missing: [MissingControl] = []
+            for control in spec.controls {
+                let absent = control.requires.filter { !inPlace.contains($0) }
+                if absent.isEmpty {
+                    satisfied.append(control.id)
+                } else {
+                    missing.append(
+                        MissingControl(
+                            id: control.id, reference: control.reference, title: control.title,
+                            severity: control.severity, missingMeasures: absent,
+                            remediation: absent.compactMap { catalog.remediation(for: $0)?.remediation }))
+                }
+            }
+            let total = max(spec.controls.count, 1)
+            return FrameworkAssessment(
+                id: spec.id, name: spec.name, basis: applicable.basis, reason: applicable.reason,
+                coverage: Numbers.ratio(Double(satisfied.count) / Double(total)), satisfiedControls: satisfied,
+                missingControls: missing)
+        }
+    }
+
+    /// Mean coverage over the applicable frameworks, 0-100; nil when none applies.
+    static func score(_ assessments: [FrameworkAssessment]) -> Double? {
+        guard !assessments.isEmpty else { return nil }
+        return Numbers.quantity(assessments.reduce(0.0) { $0 + $1.coverage } / Double(assessments.count) * 100)
+    }
+}

@@ -1,0 +1,129 @@
+/// One priced storage or network line.
+public struct CostLine: Codable, Sendable, Equatable {
+    public let item: String
+    public let catalogID: String
+    public let quantity: Double
+    public let unit: String
+    public let monthlyUSD: Double
+}
+
+/// Monthly cost of a provider's plan. Every category is already multiplied by the
+/// planned number of regions, so `totalUSD` is exactly the sum of the categories shown.
+public struct CostBreakdown: Codable, Sendable, Equatable {
+    public let plannedRegions: Int
+    public let computeUSD: Double
+    public let gpuUSD: Double
+    /// Nil when the catalog has no storage price for this provider (not zero).
+    public let storageUSD: Double?
+    public let networkUSD: Double?
+    /// compute + gpu + storage + network, counting only priced categories.
+    public let totalUSD: Double
+    /// compute + gpu: the part every provider can be priced on, used to compare providers.
+    public let comparableUSD: Double
+    /// Compute and GPU at 1-year reserved rates where the catalog has one, on-demand elsewhere.
+    public let reservedComputeUSD: Double
+    public let reservedGpuUSD: Double
+    public let reservedTotalUSD: Double
+    /// Share of the on-demand compute + GPU spend that has a reserved price in the catalog.
+    public let reservedCoverage: Double
+    public let storageLines: [CostLine]
+    public let networkLines: [CostLine]
+    public let egressGBPerMonth: Double
+    public let unpriced: [String]
+}
+
+enum CostModel {
+    static let secondsPerHour = 3600.0
+
+    /// Internet egress per month at the average load, from web responses and generated tokens.
+    static func egressGB(_ request: AssessmentRequest, catalog: Catalog) -> Double {
+        let s = catalog.sizing
+        let seconds = catalog.hoursPerMonth * secondsPerHour * s.averageToPeakLoadRatio
+        let web = request.technical.performanceRequirements.requestsPerSecond * s.responseKbPerRequest * 1000
+        let tokens = request.technical.aiWorkloads.filter { $0.mode == .inference }.reduce(0.0) {
+            $0 + $1.requestsPerSecond * Double($1.avgOutputTokens) * s.bytesPerOutputToken
+        }
+        return Numbers.quantity((web + tokens) * seconds / 1e9)
+    }
+
+    static func price(
+        provider: Provider, region: String, gpu: [GPUPlacement], cpu: [CPUPlacement], request: AssessmentRequest,
+        catalog: Catalog
+    ) -> CostBreakdown {
+        let regions = Double(request.technical.scalabilityRequirements.plannedRegions)
+        let computeOne = cpu.reduce(0.0) { $0 + $1.monthlyOnDemandUSD }
+        let gpuOne = gpu.reduce(0.0) { $0 + $1.monthlyOnDemandUSD }
+        let computeReservedOne = cpu.reduce(0.0) { $0 + ($1.monthlyReservedUSD ?? $1.monthlyOnDemandUSD) }
+        let gpuReservedOne = gpu.reduce(0.0) { $0 + ($1.monthlyReservedUSD ?? $1.monthlyOnDemandUSD) }
+        let covered =
+            cpu.filter { $0.monthlyReservedUSD != nil }.reduce(0.0) { $0 + $1.monthlyOnDemandUSD }
+            + gpu.filter { $0.monthlyReservedUSD != nil }.reduce(0.0) { $0 + $1.monthlyOnDemandUSD }
+
+        var unpriced: [String] = []
+        let data = request.technical.scalabilityRequirements.currentDataSizeGb
+        var storageLines: [CostLine] = []
+        var storageKnown = true
+        func storage(_ item: String, _ quantity: Double, _ why: String) {
+            guard let p = catalog.price(provider: provider, region: region, item: item) else {
+                storageKnown = false
+                return
+            }
+            storageLines.append(
+                CostLine(
+                    item: why, catalogID: p.id, quantity: quantity, unit: p.unit,
+                    monthlyUSD: Numbers.money(quantity * p.usd * regions)))
+        }
+        storage("object_storage_standard_gb_month", data, "object storage for the data set")
+        if request.technical.workloadTypes.contains(.database) {
+            storage("block_balanced_ssd_gb_month", data, "database volumes (balanced SSD)")
+        }
+        if request.technical.securityRequirements.backupEncryptionRequired {
+            storage("snapshot_gb_month", data, "encrypted backup snapshots")
+        }
+        if !storageKnown {
+            storageLines = []
+            unpriced.append("storage: the catalog has no \(provider.rawValue) storage prices")
+        }
+
+        let egress = egressGB(request, catalog: catalog)
+        var networkLines: [CostLine] = []
+        let tiers: [(String, Double)] = [
+            ("egress_internet_gb_first_tier", 1024), ("egress_internet_gb_1_10tb", 9 * 1024),
+            ("egress_internet_gb_over_10tb", .infinity),
+        ]
+        var remaining = egress
+        var networkKnown = true
+        for (item, size) in tiers where remaining > 0 {
+            guard let p = catalog.price(provider: provider, region: region, item: item) else {
+                networkKnown = false
+                break
+            }
+            let quantity = Numbers.quantity(min(remaining, size))
+            remaining -= min(remaining, size)
+            networkLines.append(
+                CostLine(
+                    item: "internet egress", catalogID: p.id, quantity: quantity, unit: p.unit,
+                    monthlyUSD: Numbers.money(quantity * p.usd * regions)))
+        }
+        if !networkKnown {
+            networkLines = []
+            unpriced.append("network: the catalog has no \(provider.rawValue) egress prices")
+        }
+
+        let compute = Numbers.money(computeOne * regions)
+        let gpuCost = Numbers.money(gpuOne * regions)
+        let storageCost = storageKnown ? Numbers.total(storageLines.map(\.monthlyUSD)) : nil
+        let networkCost = networkKnown ? Numbers.total(networkLines.map(\.monthlyUSD)) : nil
+        let computeReserved = Numbers.money(computeReservedOne * regions)
+        let gpuReserved = Numbers.money(gpuReservedOne * regions)
+        let onDemandBase = computeOne + gpuOne
+        return CostBreakdown(
+            plannedRegions: Int(regions), computeUSD: compute, gpuUSD: gpuCost, storageUSD: storageCost,
+            networkUSD: networkCost, totalUSD: Numbers.total([compute, gpuCost, storageCost ?? 0, networkCost ?? 0]),
+            comparableUSD: Numbers.total([compute, gpuCost]), reservedComputeUSD: computeReserved,
+            reservedGpuUSD: gpuReserved,
+            reservedTotalUSD: Numbers.total([computeReserved, gpuReserved, storageCost ?? 0, networkCost ?? 0]),
+            reservedCoverage: onDemandBase > 0 ? Numbers.ratio(covered / onDemandBase) : 0, storageLines: storageLines,
+            networkLines: networkLines, egressGBPerMonth: egress, unpriced: unpriced)
+    }
+}

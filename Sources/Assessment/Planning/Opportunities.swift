@@ -1,0 +1,55 @@
+public struct Opportunity: Codable, Sendable, Equatable {
+    /// The use-case table row, or nil for a stated use case the table does not know.
+    public let useCaseID: String?
+    public let title: String
+    /// `stated` (from ai_use_cases) or `industry` (suggested for the industry).
+    public let origin: String
+    public let statedAs: String?
+    public let roiPotential: Severity?
+    public let complexity: Severity?
+    public let timeToValueMonths: [Int]?
+}
+
+enum Opportunities {
+    static let suggestionsPerIndustry = 3
+
+    /// Stated use cases matched to the table by keyword, then the industry's best
+    /// unmatched rows (high ROI first, then low complexity).
+    static func find(_ request: AssessmentRequest, catalog: Catalog) -> [Opportunity] {
+        var out: [Opportunity] = []
+        var used = Set<String>()
+        for stated in request.technical.aiUseCases {
+            let text = stated.lowercased()
+            let matches = catalog.useCases.filter { row in row.keywords.contains { text.contains($0) } }
+            let preferred =
+                matches.first { $0.industries.contains(request.business.industry.rawValue) } ?? matches.first
+            if let row = preferred {
+                if used.insert(row.id).inserted {
+                    out.append(opportunity(row, origin: "stated", statedAs: stated))
+                }
+            } else {
+                out.append(
+                    Opportunity(
+                        useCaseID: nil, title: stated, origin: "stated", statedAs: stated, roiPotential: nil,
+                        complexity: nil, timeToValueMonths: nil))
+            }
+        }
+        let suggestions = catalog.useCases.filter {
+            $0.industries.contains(request.business.industry.rawValue) && !used.contains($0.id)
+        }.sorted {
+            ($0.roiPotential.rank, $0.complexity.rank * -1, $0.id) < (
+                $1.roiPotential.rank, $1.complexity.rank * -1, $1.id
+            )
+        }
+        for row in suggestions.prefix(suggestionsPerIndustry) {
+            out.append(opportunity(row, origin: "industry", statedAs: nil))
+        }
+        return out
+    }
+
+    static func opportunity(_ row: UseCaseSpec, origin: String, statedAs: String?) -> Opportunity {
+        Opportunity(
+            useCaseID: row.id, title: row.title, origin: origin, statedAs: statedAs, roiPotential: row.roiPotential,
+            complexity: row.complexity, timeToValueMonths: row.timeToValueMonths)
+    }
+}

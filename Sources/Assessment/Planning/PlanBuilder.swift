@@ -1,0 +1,160 @@
+/// Everything one provider would run, in the region chosen for it, and what it costs.
+public struct ProviderPlan: Codable, Sendable, Equatable {
+    public let provider: Provider
+    public let region: String
+    public let regionID: String
+    public let location: String
+    public let jurisdiction: String
+    public let regionReason: String
+    /// False when data residency requires a jurisdiction this provider has no catalog region in.
+    public let residencyOK: Bool
+    public let gpuPlan: [GPUPlacement]
+    public let cpuPlan: [CPUPlacement]
+    public let unplaced: [Unplaced]
+    public let cost: CostBreakdown
+
+    public var isFeasible: Bool { unplaced.isEmpty }
+
+    var citations: [String] {
+        [regionID] + gpuPlan.map(\.catalogID) + cpuPlan.map(\.catalogID) + cpuPlan.map(\.sizingRule)
+            + cost.storageLines.map(\.catalogID) + cost.networkLines.map(\.catalogID)
+    }
+}
+
+/// The shared analysis several agents start from. Agents run in parallel and may
+/// not read each other's results, so each that needs the plan rebuilds it; it is a
+/// pure function of the request and catalog, so they all see the same plan.
+public struct AssessmentPlan: Sendable, Equatable {
+    public let estimates: [GPUMemoryEstimate]
+    public let frameworks: [ApplicableFramework]
+    public let requiredJurisdiction: String?
+    public let providers: [ProviderPlan]
+    public let recommended: ProviderPlan
+    public let recommendationReason: String
+
+    public func plan(for provider: Provider) -> ProviderPlan? { providers.first { $0.provider == provider } }
+}
+
+public enum PlanBuilder {
+    public static func build(_ request: AssessmentRequest, catalog: Catalog) -> AssessmentPlan {
+        let estimates = request.technical.aiWorkloads.map { GPUMemoryModel.estimate($0, rules: catalog.sizing.gpu) }
+        let frameworks = ApplicableFrameworks.resolve(request)
+        let jurisdiction = ApplicableFrameworks.requiredJurisdiction(request, frameworks: frameworks)
+        let providers = Provider.allCases.compactMap {
+            planProvider(
+                $0, request: request, catalog: catalog, estimates: estimates, requiredJurisdiction: jurisdiction)
+        }
+        let (recommended, reason) = recommend(providers, request: request)
+        return AssessmentPlan(
+            estimates: estimates, frameworks: frameworks, requiredJurisdiction: jurisdiction, providers: providers,
+            recommended: recommended, recommendationReason: reason)
+    }
+
+    static func planProvider(
+        _ provider: Provider, request: AssessmentRequest, catalog: Catalog, estimates: [GPUMemoryEstimate],
+        requiredJurisdiction: String?
+    ) -> ProviderPlan? {
+        let all = catalog.regions(of: provider)
+        guard !all.isEmpty else { return nil }
+        let primary = request.business.geographicRegions.first ?? .us
+        let preferred = catalog.marketJurisdictions[primary.rawValue] ?? []
+        var candidates: [CloudRegion]
+        var reason: String
+        var residencyOK = true
+        if let required = requiredJurisdiction {
+            candidates = all.filter { $0.jurisdiction == required }
+            reason = "data residency requires a region in the \(required.uppercased()) jurisdiction"
+            if candidates.isEmpty {
+                residencyOK = false
+                candidates = all
+                reason =
+                    "the catalog has no \(provider.rawValue) region in the \(required.uppercased()) jurisdiction; priced in the cheapest available region, which breaks data residency"
+            }
+        } else {
+            candidates = all.filter { preferred.contains($0.jurisdiction) }
+            reason = "closest catalog region to the primary market (\(primary.rawValue))"
+            if candidates.isEmpty {
+                candidates = all
+                reason =
+                    "the catalog has no \(provider.rawValue) region near \(primary.rawValue); cheapest available region"
+            }
+        }
+        var best: ProviderPlan?
+        for region in candidates.sorted(by: { $0.id < $1.id }) {
+            let plan = planRegion(
+                region, request: request, catalog: catalog, estimates: estimates, reason: reason,
+                residencyOK: residencyOK)
+            if let current = best {
+                if (plan.unplaced.count, plan.cost.comparableUSD) < (current.unplaced.count, current.cost.comparableUSD)
+                {
+                    best = plan
+                }
+            } else {
+                best = plan
+            }
+        }
+        return best
+    }
+
+    static func planRegion(
+        _ region: CloudRegion, request: AssessmentRequest, catalog: Catalog, estimates: [GPUMemoryEstimate],
+        reason: String, residencyOK: Bool
+    ) -> ProviderPlan {
+        var gpu: [GPUPlacement] = []
+        var cpu: [CPUPlacement] = []
+        var unplaced: [Unplaced] = []
+        for estimate in estimates {
+            switch CapacityPlanner.placeGPU(
+                estimate, provider: region.provider, region: region.region, request: request, catalog: catalog)
+            {
+            case .success(let p): gpu.append(p)
+            case .failure(let u): unplaced.append(u)
+            }
+        }
+        for need in CapacityPlanner.cpuNeeds(request, catalog: catalog) {
+            switch CapacityPlanner.placeCPU(
+                need, provider: region.provider, region: region.region, request: request, catalog: catalog)
+            {
+            case .success(let p): cpu.append(p)
+            case .failure(let u): unplaced.append(u)
+            }
+        }
+        let cost = CostModel.price(
+            provider: region.provider, region: region.region, gpu: gpu, cpu: cpu, request: request, catalog: catalog)
+        return ProviderPlan(
+            provider: region.provider, region: region.region, regionID: region.id, location: region.location,
+            jurisdiction: region.jurisdiction, regionReason: reason, residencyOK: residencyOK, gpuPlan: gpu,
+            cpuPlan: cpu, unplaced: unplaced, cost: cost)
+    }
+
+    /// The preference wins when that provider can host the whole plan; otherwise the
+    /// cheapest feasible plan that keeps data residency, compared on compute + GPU
+    /// (the categories priced for every provider).
+    static func recommend(_ plans: [ProviderPlan], request: AssessmentRequest) -> (ProviderPlan, String) {
+        if let wanted = request.business.cloudProviderPreference.provider,
+            let plan = plans.first(where: { $0.provider == wanted })
+        {
+            if plan.isFeasible {
+                return (plan, "cloud_provider_preference is \(wanted.rawValue) and it can host every workload")
+            }
+        }
+        let ranked = plans.sorted {
+            (
+                $0.isFeasible ? 0 : 1, $0.residencyOK ? 0 : 1, $0.unplaced.count, $0.cost.comparableUSD,
+                $0.provider.rawValue
+            )
+                < (
+                    $1.isFeasible ? 0 : 1, $1.residencyOK ? 0 : 1, $1.unplaced.count, $1.cost.comparableUSD,
+                    $1.provider.rawValue
+                )
+        }
+        let best = ranked[0]
+        var reason =
+            "lowest compute + GPU cost (\(Numbers.usd(best.cost.comparableUSD))/month) among providers that can host the plan"
+        if let wanted = request.business.cloudProviderPreference.provider, wanted != best.provider {
+            reason += "; the preferred provider \(wanted.rawValue) cannot host every workload from the catalog"
+        }
+        if !best.isFeasible { reason = "no provider can host every workload; this one leaves the fewest unplaced" }
+        return (best, reason)
+    }
+}

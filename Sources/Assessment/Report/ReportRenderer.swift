@@ -1,0 +1,68 @@
+import Foundation
+
+/// The three report formats. JSON is canonical (sorted keys, snake_case, fixed
+/// rounding upstream), so identical requests give identical bytes apart from the id.
+public enum ReportRenderer {
+    public enum Format: String, Sendable, CaseIterable {
+        case json, markdown, html
+    }
+
+    public static func render(_ report: AssessmentReport, as format: Format) throws -> Data {
+        switch format {
+        case .json: return try json(report)
+        case .markdown: return Data(markdown(report).utf8)
+        case .html: return Data(html(report).utf8)
+        }
+    }
+
+    public static func json(_ report: AssessmentReport) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        var data = try encoder.encode(report)
+        data.append(0x0A)
+        return data
+    }
+
+    public static func markdown(_ report: AssessmentReport) -> String {
+        var out = "# \(report.title)\n\n"
+        out +=
+            "_Assessment `\(report.assessmentID)` · engine \(report.engineVersion) · catalog \(report.catalogVersion) (prices as of \(report.catalogSnapshotDate))_\n"
+        for section in report.sections {
+            out += "\n## \(section.title)\n\n\(section.markdown)\n"
+        }
+        return out
+    }
+
+    public static func html(_ report: AssessmentReport) -> String {
+        let style = """
+            body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d2330;line-height:1.5}
+            h1{border-bottom:2px solid #2d5be3;padding-bottom:.3rem}h2{margin-top:2.2rem;color:#2d5be3}
+            table{border-collapse:collapse;width:100%;margin:1rem 0;font-size:.9rem}th,td{border:1px solid #d5d9e2;padding:.35rem .5rem;text-align:left;vertical-align:top}
+            th{background:#f0f3fa}code{background:#f0f3fa;padding:0 .25rem;border-radius:3px;font-size:.85em}.meta{color:#5b6475}
+            """
+        var body = "<h1>\(MarkdownHTML.escape(report.title))</h1>\n"
+        body +=
+            "<p class=\"meta\">Assessment <code>\(MarkdownHTML.escape(report.assessmentID))</code> · engine \(MarkdownHTML.escape(report.engineVersion)) · catalog \(MarkdownHTML.escape(report.catalogVersion)) (prices as of \(MarkdownHTML.escape(report.catalogSnapshotDate)))</p>\n"
+        for section in report.sections {
+            body +=
+                "<section>\n<h2>\(MarkdownHTML.escape(section.title))</h2>\n\(MarkdownHTML.render(section.markdown))</section>\n"
+        }
+        return """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(MarkdownHTML.escape(report.title))</title>
+            <style>
+            \(style)
+            </style>
+            </head>
+            <body>
+            \(body)</body>
+            </html>
+
+            """
+    }
+}
