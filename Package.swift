@@ -44,6 +44,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The transport benchmark (`inframind bench transport`): a library so it stays out of tests.
+        .target(
+            name: "TransportBenchmark",
+            dependencies: [
+                "ClusterSystem", "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // MEMBERSHIP-TARGETS (owned by the membership work; keep this marker)
         // Members: SWIM + Lifeguard as a pure state machine (no I/O, no dependencies).
         .target(name: "Membership", swiftSettings: strict),
@@ -71,6 +83,7 @@ let package = Package(
             dependencies: [
                 "Wire",
                 "ClusterSystem",
+                "TransportBenchmark",
                 "Membership",
                 "Simulation",
                 "Assessment",
@@ -85,6 +98,15 @@ let package = Package(
         .testTarget(
             name: "WireTests",
             dependencies: ["Wire", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        // Real node processes: needs the `inframind` executable built beside the tests.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "ClusterSystem", "Wire", "inframind",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

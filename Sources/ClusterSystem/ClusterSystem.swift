@@ -31,6 +31,8 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
     private let listener: any Channel
     private let slot: SystemSlot
     let nextCallID = Atomic<UInt64>(1)
+    /// Frames read from authenticated peers; a refused peer never moves it.
+    let framesRead = Atomic<Int>(0)
     private let nextActorNumber = Atomic<UInt64>(1)
     let state = Mutex(SystemState())
 
@@ -133,6 +135,25 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
     /// Number of open connections (handshaking, ready or draining), for tests and metrics.
     public var openConnectionCount: Int { state.withLock { $0.channels.count } }
 
+    /// Frames this node has read since it started (hello included).
+    public var framesReadCount: Int { framesRead.load(ordering: .relaxed) }
+
+    /// Says goodbye on every connection to `nodeName`; each closes once its calls are done.
+    /// Membership uses this when a node is declared down or has left.
+    public func disconnect(from nodeName: String) {
+        let connections = state.withLock { state in
+            Lane.allCases.flatMap { state.links[LinkKey(name: nodeName, lane: $0)]?.ready ?? [] }
+        }
+        for connection in connections { connection.retire(reason: "disconnect requested") }
+    }
+
+    /// Closes every connection at once, without goodbye: what peers see when this process is
+    /// killed. For failure tests.
+    func closeAllConnectionsAbruptly() {
+        let channels = state.withLock { Array($0.channels.values) }
+        for channel in channels { channel.close(promise: nil) }
+    }
+
     // MARK: Actor lifecycle
 
     /// Creates an actor under a well-known path (`/coordinator`, `/membership`, …) that peers
@@ -161,7 +182,8 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
             return live
         }
         if replaced {
-            logger.warning("actor path reused while its previous actor is alive", metadata: ["path": "\(actor.id.path)"])
+            logger.warning(
+                "actor path reused while its previous actor is alive", metadata: ["path": "\(actor.id.path)"])
         }
     }
 

@@ -11,7 +11,9 @@ struct ClusterTLS: Sendable {
 
     init(files: ClusterSystem.TLSFiles) throws {
         let ca = try NIOSSLCertificate.fromPEMFile(files.caCertificatePath)
-        let chain = try NIOSSLCertificate.fromPEMFile(files.certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+        let chain = try NIOSSLCertificate.fromPEMFile(files.certificatePath).map {
+            NIOSSLCertificateSource.certificate($0)
+        }
         let key = try NIOSSLPrivateKey(file: files.privateKeyPath, format: .pem)
 
         var server = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))

@@ -39,7 +39,8 @@ final class Connection: Sendable {
     private func onLoop(_ body: @escaping @Sendable (ConnectionHandler) -> Void) {
         if channel.eventLoop.inEventLoop {
             body(handler.value)
-        } else {
+        } else if channel.isActive {
+            // A closed connection has nothing left to do, and its event loop may be gone.
             let handler = self.handler
             channel.eventLoop.execute { body(handler.value) }
         }
@@ -48,5 +49,6 @@ final class Connection: Sendable {
     func start(_ call: OutgoingCall) { onLoop { $0.start(call) } }
     func cancel(callID: UInt64) { onLoop { $0.cancel(callID: callID) } }
     func reply(_ frame: Frame) { onLoop { $0.reply(frame) } }
+    func dispatch(_ call: CallFrame) { onLoop { $0.dispatch(call) } }
     func retire(reason: String) { onLoop { $0.retire(reason: reason) } }
 }

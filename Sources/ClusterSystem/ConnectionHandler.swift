@@ -41,7 +41,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     private var pending: [UInt64: PendingCall] = [:]
     private var waitingForRoom = CircularBuffer<OutgoingCall>()
-    private var executing = 0
+    /// Incoming calls still executing, with their task once it has suspended (a call that
+    /// completes inside `Task.immediate` never needs one). Cancelled if the connection dies.
+    private var incoming: [UInt64: Task<Void, Never>?] = [:]
     private var readHeld = false
     private var goodbyeSent = false
     private var goodbyeReceived = false
@@ -91,6 +93,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
             call.continuation.resume(throwing: error)
         }
         while let call = waitingForRoom.popFirst() { call.continuation.resume(throwing: error) }
+        // Nobody can receive these replies any more: stop the work.
+        for case .some(let task) in incoming.values { task.cancel() }
+        incoming.removeAll()
         switch state {
         case .ready(let connection): system.connectionClosed(connection, reason: reason)
         default:
@@ -150,7 +155,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         // The certificate authenticates; the hello only adds the incarnation (uid) and the
         // address the peer listens on. A name in a frame is never trusted on its own.
         guard hello.node.name == certifiedName else {
-            return close(reason: "\(PeerIdentityError.nameMismatch(certificate: certifiedName, hello: hello.node.name))")
+            return close(
+                reason: "\(PeerIdentityError.nameMismatch(certificate: certifiedName, hello: hello.node.name))")
         }
         let lane: Lane
         let dialedByUs: Bool
@@ -175,6 +181,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        system.framesRead.add(1, ordering: .relaxed)
         inReadBatch = true
         switch state {
         case .awaitingHello(let name):
@@ -186,8 +193,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             switch frame {
             case .call(let call):
                 guard !goodbyeReceived else { return close(reason: "call after goodbye") }
-                executing += 1
-                system.handleIncoming(call, on: connection)
+                dispatch(call)
             case .reply(let reply):
                 guard let call = pending.removeValue(forKey: reply.callID) else { return }
                 call.timer.cancel()
@@ -237,7 +243,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let callID = call.id
         let timer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(call.timeout)) {
             guard let expired = self.pending.removeValue(forKey: callID) else { return }
-            expired.continuation.resume(throwing: ClusterError.deadlineExceeded(target: expired.target, timeout: call.timeout))
+            expired.continuation.resume(
+                throwing: ClusterError.deadlineExceeded(target: expired.target, timeout: call.timeout))
             self.closeIfDrained()
         }
         pending[callID] = PendingCall(
@@ -273,12 +280,23 @@ final class ConnectionHandler: ChannelDuplexHandler {
         closeIfDrained()
     }
 
-    // MARK: Replies to incoming calls
+    // MARK: Incoming calls and their replies
+
+    func dispatch(_ call: CallFrame) {
+        guard case .ready(let connection) = state else { return }
+        incoming[call.callID] = .some(nil)
+        let task = system.handleIncoming(call, on: connection)
+        if incoming[call.callID] != nil, let task { incoming[call.callID] = task }
+    }
 
     func reply(_ frame: Frame) {
-        executing -= 1
+        switch frame {
+        case .reply(let reply): incoming.removeValue(forKey: reply.callID)
+        case .failure(let failure): incoming.removeValue(forKey: failure.callID)
+        default: break
+        }
         write(frame)
-        if readHeld && executing < system.settings.maxConcurrentIncomingCalls {
+        if readHeld && incoming.count < system.settings.maxConcurrentIncomingCalls {
             readHeld = false
             context?.read()
         }
@@ -288,7 +306,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Holding back `read` is how the node stops reading from a peer whose calls it cannot
     /// keep up with; TCP flow control then pushes back on the sender.
     func read(context: ChannelHandlerContext) {
-        if executing >= system.settings.maxConcurrentIncomingCalls {
+        if incoming.count >= system.settings.maxConcurrentIncomingCalls {
             readHeld = true
         } else {
             context.read()
@@ -314,7 +332,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func closeIfDrained() {
-        if goodbyeSent && goodbyeReceived && pending.isEmpty && executing == 0 {
+        if goodbyeSent && goodbyeReceived && pending.isEmpty && incoming.isEmpty {
             context?.flush()
             close(reason: "drained after goodbye")
         }

@@ -106,7 +106,8 @@ extension ClusterCallable {
                 _ = try? await method.sample(proxy)
             }
             guard let identifier = recorder.identifier.withLock({ $0 }) else {
-                throw ClusterError.unregisteredMethod("\(Self.self).\(method.name): its sample made no distributed call")
+                throw ClusterError.unregisteredMethod(
+                    "\(Self.self).\(method.name): its sample made no distributed call")
             }
             precondition(table[method.name] == nil, "duplicate wire method name \(method.name) in \(Self.self)")
             table[method.name] = identifier

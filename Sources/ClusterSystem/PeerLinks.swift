@@ -78,7 +78,8 @@ extension ClusterSystem {
         return .fail(
             .peerUnreachable(
                 node: node.description,
-                reason: "that incarnation is gone; \(node.name) now runs as uid \(String(connection.peer.uid, radix: 16))"))
+                reason:
+                    "that incarnation is gone; \(node.name) now runs as uid \(String(connection.peer.uid, radix: 16))"))
     }
 
     func dial(_ address: NodeAddress, lane: Lane) {
@@ -153,7 +154,9 @@ extension ClusterSystem {
         }
         logger.debug(
             "connection ready",
-            metadata: ["peer": "\(connection.peer)", "lane": "\(connection.lane)", "dialed": "\(connection.dialedByUs)"])
+            metadata: [
+                "peer": "\(connection.peer)", "lane": "\(connection.lane)", "dialed": "\(connection.dialedByUs)",
+            ])
         loser?.retire(reason: "duplicate connection")
         for waiter in waiters {
             if waiter.uid != 0 && waiter.uid != connection.peer.uid {

@@ -92,7 +92,8 @@ extension ClusterSystem {
 
     /// Runs an incoming call. `Task.immediate` starts it on the event loop thread right now, so
     /// a method that does not suspend runs and replies within this read, without a thread hop.
-    func handleIncoming(_ call: CallFrame, on connection: Connection) {
+    /// Returns the call's task when it suspended before replying.
+    func handleIncoming(_ call: CallFrame, on connection: Connection) -> Task<Void, Never>? {
         guard call.recipient.node.uid == node.uid || call.recipient.node.uid == 0,
             let actor = localActor(at: call.recipient.path)
         else {
@@ -101,24 +102,25 @@ extension ClusterSystem {
                     FailureFrame(
                         callID: call.callID, kind: .unknownActor, errorType: "ClusterError",
                         message: "\(call.recipient)")))
-            return
+            return nil
         }
         let actorType = type(of: actor)
         switch names.identifier(forName: call.target, of: actorType) {
         case .some(.some(let identifier)):
-            execute(call, identifier: identifier, on: actor, connection: connection)
+            return execute(call, identifier: identifier, on: actor, connection: connection)
         case .some(.none):
             connection.reply(
                 .failure(
                     FailureFrame(
                         callID: call.callID, kind: .unknownTarget, errorType: "ClusterError",
                         message: "\(actorType).\(call.target)")))
+            return nil
         case .none:
             // First call to this actor type on this node: learn its table, then run the call.
-            Task {
+            return Task {
                 do {
                     try await self.learnWireNames(of: actorType)
-                    self.handleIncoming(call, on: connection)
+                    connection.dispatch(call)
                 } catch {
                     connection.reply(.failure(FailureFrame(errorCallID: call.callID, error: error)))
                 }
@@ -128,9 +130,9 @@ extension ClusterSystem {
 
     private func execute(
         _ call: CallFrame, identifier: String, on actor: any DistributedActor, connection: Connection
-    ) {
+    ) -> Task<Void, Never> {
         let names = self.names
-        Task.immediate {
+        return Task.immediate {
             var decoder = ClusterInvocationDecoder(
                 arguments: call.arguments, substitutions: call.genericSubstitutions, names: names)
             let handler = ClusterResultHandler(callID: call.callID, connection: connection)

@@ -6,6 +6,7 @@ struct InfraMind: AsyncParsableCommand {
         commandName: "inframind",
         abstract: "AI-infrastructure assessments on a broker-less Swift cluster.",
         subcommands: [
+            NodeCommand.self,
             CertsCommand.self,
             BenchCommand.self,
             SimulateCommand.self,

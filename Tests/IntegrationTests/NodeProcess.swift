@@ -1,0 +1,88 @@
+import Foundation
+
+/// A real `inframind node` process for multi-process tests. Whatever happens in the test,
+/// `stop()` (called by `ProcessGroup`) kills it by PID and reaps it.
+final class NodeProcess: @unchecked Sendable {
+    let name: String
+    let port: Int
+    let logPath: String
+    private let process = Process()
+
+    static var executable: URL {
+        if let path = ProcessInfo.processInfo.environment["INFRAMIND_BIN"] { return URL(fileURLWithPath: path) }
+        // The test bundle is built next to the executable.
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("inframind")
+    }
+
+    init(name: String, port: Int, certs: String, logDirectory: String) throws {
+        self.name = name
+        self.port = port
+        self.logPath = logDirectory + "/\(name).log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.executableURL = Self.executable
+        process.arguments = ["node", "--name", name, "--port", "\(port)", "--certs", certs, "--log-level", "debug"]
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func waitUntilReady(timeout: Duration = .seconds(30)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if log.contains("ready") { return true }
+            if !process.isRunning { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
+    func signal(_ number: Int32) { kill(pid, number) }
+
+    func stop() {
+        if process.isRunning { kill(pid, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
+
+/// Owns every process a test starts and stops them all, pass or fail.
+final class ProcessGroup: @unchecked Sendable {
+    private var processes: [NodeProcess] = []
+    private let lock = NSLock()
+
+    func start(_ make: () throws -> NodeProcess) rethrows -> NodeProcess {
+        let process = try make()
+        lock.withLock { processes.append(process) }
+        return process
+    }
+
+    func stopAll() {
+        for process in lock.withLock({ processes }) { process.stop() }
+    }
+
+    deinit { stopAll() }
+}
+
+/// A port that was free a moment ago (bound to 0, read back, closed).
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+        }
+    }
+    guard bound else { throw POSIXError(.EADDRINUSE) }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

@@ -1,0 +1,32 @@
+# Shared helpers for the scripts in this folder (sourced, not run).
+
+# Installs the Debian packages named (package:command pairs) whose command is missing.
+# As root it uses apt-get; otherwise it says what to install and fails.
+ensure_packages() {
+    local missing=()
+    local pair
+    for pair in "$@"; do
+        local package=${pair%%:*} command=${pair##*:}
+        command -v "$command" >/dev/null 2>&1 || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "missing system packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+        return 1
+    fi
+    echo "installing system packages: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# The Swift toolchain is not a Debian package; say where it is expected when it is absent.
+ensure_swift() {
+    if ! command -v swift >/dev/null 2>&1; then
+        if [ -x /opt/swift/usr/bin/swift ]; then
+            export PATH="/opt/swift/usr/bin:$PATH"
+        else
+            echo "swift 6.1 or later is needed (expected on PATH or in /opt/swift); see https://www.swift.org/install/linux/" >&2
+            return 1
+        fi
+    fi
+}
