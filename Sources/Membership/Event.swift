@@ -24,8 +24,8 @@ extension SWIM {
         /// This node's view of a member changed (including this node's own status).
         case changed(MembershipChange)
         /// This uid has been declared down by the cluster and can never come back. The shell must
-        /// start a new instance under a new uid and join through `contact` (a member of the
-        /// surviving view) and the seeds.
+        /// start a new instance under a new uid whose only seed is `contact` (a member of the view
+        /// that prevailed): seeds on the losing side of a split would hand it the losing view.
         case rejoin(contact: NodeAddress)
     }
 }

@@ -104,8 +104,9 @@ public final class Simulator {
     }
 
     private func makeJoiner(index: Int, contact: NodeAddress?) -> SWIM.Instance {
-        var seeds = seedNodes.map(Self.address(of:))
-        if let contact { seeds.insert(contact, at: 0) }
+        // A rejoin goes through the contact alone: a seed on the losing side of a split would
+        // hand the new uid the losing view, and it would carry that view's verdicts across.
+        let seeds = contact.map { [$0] } ?? seedNodes.map(Self.address(of:))
         let id = MemberID(address: Self.address(of: index), uid: random.next())
         return SWIM.Instance(settings: settings, myself: id, seeds: seeds, randomSeed: random.next())
     }
