@@ -131,12 +131,17 @@ public enum PlanBuilder {
     /// cheapest feasible plan that keeps data residency, compared on compute + GPU
     /// (the categories priced for every provider).
     static func recommend(_ plans: [ProviderPlan], request: AssessmentRequest) -> (ProviderPlan, String) {
+        var passedOver = ""
         if let wanted = request.business.cloudProviderPreference.provider,
             let plan = plans.first(where: { $0.provider == wanted })
         {
-            if plan.isFeasible {
+            if plan.isFeasible && plan.residencyOK {
                 return (plan, "cloud_provider_preference is \(wanted.rawValue) and it can host every workload")
             }
+            passedOver =
+                plan.isFeasible
+                ? "; the preferred provider \(wanted.rawValue) has no catalog region where the data may reside"
+                : "; the preferred provider \(wanted.rawValue) cannot host every workload from the catalog"
         }
         let ranked = plans.sorted {
             (
@@ -149,12 +154,13 @@ public enum PlanBuilder {
                 )
         }
         let best = ranked[0]
-        var reason =
-            "lowest compute + GPU cost (\(Numbers.usd(best.cost.comparableUSD))/month) among providers that can host the plan"
-        if let wanted = request.business.cloudProviderPreference.provider, wanted != best.provider {
-            reason += "; the preferred provider \(wanted.rawValue) cannot host every workload from the catalog"
+        if !best.isFeasible {
+            return (best, "no provider can host every workload; this one leaves the fewest unplaced" + passedOver)
         }
-        if !best.isFeasible { reason = "no provider can host every workload; this one leaves the fewest unplaced" }
-        return (best, reason)
+        return (
+            best,
+            "lowest compute + GPU cost (\(Numbers.usd(best.cost.comparableUSD))/month) among providers that can host the plan"
+                + (best.residencyOK ? "" : ", though none keeps the data in the required jurisdiction") + passedOver
+        )
     }
 }
