@@ -3,12 +3,29 @@ import Membership
 /// The measurements behind `inframind simulate membership`, each a deterministic function of
 /// its seed so that a surprising figure can be replayed.
 public enum Experiments {
-    /// Time from a crash to each survivor marking the victim `down`; nil for a survivor that did
-    /// not within the settings' detection bound (which would be a bug, not a slow run).
+    /// What one crash did: each survivor's time from the crash to marking the victim `down`
+    /// (nil for a survivor that did not within the settings' detection bound, which would be a
+    /// bug, not a slow run), and the traffic of the whole cluster in the window after the crash.
+    public struct CrashOutcome: Sendable {
+        public var detection: [Duration?]
+        /// Messages per live node per second over `window` after the crash.
+        public var messagesPerNodeSecond: Double
+        public var window: Duration
+    }
+
     public static func crashDetection(
         nodes: Int, seed: UInt64, settings: SWIM.Settings = SWIM.Settings(),
         network: NetworkConditions = NetworkConditions(), closesConnections: Bool
     ) -> [Duration?] {
+        crash(nodes: nodes, seed: seed, settings: settings, network: network, closesConnections: closesConnections)
+            .detection
+    }
+
+    public static func crash(
+        nodes: Int, seed: UInt64, settings: SWIM.Settings = SWIM.Settings(),
+        network: NetworkConditions = NetworkConditions(), closesConnections: Bool,
+        trafficWindow: Duration = .seconds(20)
+    ) -> CrashOutcome {
         let sim = Simulator(seed: seed, settings: settings, network: network)
         sim.crashClosesConnections = closesConnections
         sim.formCluster(size: nodes)
@@ -17,18 +34,23 @@ public enum Experiments {
         let crashAt = Duration.seconds(5) + settings.probeInterval * random.unit()
         let victimIndex = Int.random(in: 0..<nodes, using: &random)
         sim.run(until: crashAt)
-        guard let victim = sim.memberID(of: victimIndex) else { return [] }
+        guard let victim = sim.memberID(of: victimIndex) else {
+            return CrashOutcome(detection: [], messagesPerNodeSecond: 0, window: .zero)
+        }
+        sim.resetTraffic()
         sim.crash(victimIndex, at: crashAt)
         let survivors = sim.runningNodes.filter { $0 != victimIndex }
         let deadline = crashAt + settings.detectionBound(members: nodes)
         _ = sim.run(until: deadline) {
             survivors.allSatisfy { sim.status(of: victim, seenBy: $0) == .down }
         }
-        return survivors.map { index in
-            sim.memberID(of: index).flatMap { sim.firstTime($0, saw: victim, as: .down) }.map {
-                $0 - crashAt
-            }
+        let detection = survivors.map { index in
+            sim.memberID(of: index).flatMap { sim.firstTime($0, saw: victim, as: .down) }.map { $0 - crashAt }
         }
+        sim.run(until: max(sim.now, crashAt + trafficWindow))
+        let window = sim.now - crashAt
+        let rate = Double(sim.traffic.messages) / (Double(nodes - 1) * (window / .seconds(1)))
+        return CrashOutcome(detection: detection, messagesPerNodeSecond: rate, window: window)
     }
 
     /// Time from a new node's start until every member (it included) sees it `up` and it sees
@@ -67,9 +89,7 @@ public enum Experiments {
         sim.resetTraffic()
         sim.run(for: duration)
         let (messages, bytes) = sim.traffic
-        let perNodeSecond =
-            Double(nodes)
-            * (Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18)
+        let perNodeSecond = Double(nodes) * (duration / .seconds(1))
         return (Double(messages) / perNodeSecond, Double(bytes) / perNodeSecond)
     }
 

@@ -25,7 +25,7 @@ import Testing
     let rows = [10, 20].map { ScaleReport.measure(nodes: $0, seed: 5, lossDuration: .seconds(20)) }
     let text = ScaleReport.render(rows, seed: 5, lossDuration: .seconds(20))
     #expect(text.contains("seed 5"))
-    #expect(text.split(separator: "\n").count == 2 + rows.count + 1)
+    #expect(text.split(separator: "\n").count == 2 + rows.count + 2)
     #expect(rows.allSatisfy { $0.missedBound == 0 && $0.killDetection.count > 0 })
     #expect(text.contains("within 2x"))
 }
