@@ -83,3 +83,22 @@ func gracefulLeave(seed: UInt64) {
     }
     #expect(!sim.trace.contains { $0.change.member == leaver && $0.change.status == .down }, "seed \(seed)")
 }
+
+@Test("frequent stalls on every node (CPU starvation) declare nobody down", arguments: simulationSeeds.prefix(4))
+func stallsAreNotCrashes(seed: UInt64) {
+    let sim = Simulator(seed: seed)
+    sim.formCluster(size: 5)
+    var random = SeededRandom(seed: seed)
+    for node in 0..<5 {
+        var time = Duration.seconds(1)
+        while time < .seconds(120) {
+            let stall = Duration.milliseconds(100 + Int64(random.next() % 800))
+            sim.pause(node, at: time, for: stall)
+            time += stall + .milliseconds(100 + Int64(random.next() % 900))
+        }
+    }
+    sim.run(until: .seconds(120))
+    #expect(sim.trace.contains { $0.change.status == .suspect }, "seed \(seed): the stalls should be felt")
+    #expect(!sim.trace.contains { $0.change.status.isTerminal }, "seed \(seed)")
+    #expect(sim.hasConverged, "seed \(seed)")
+}
