@@ -10,6 +10,8 @@ struct InfraMind: AsyncParsableCommand {
             CertsCommand.self,
             BenchCommand.self,
             SimulateCommand.self,
+            AssessCommand.self,
+            PipelineBenchCommand.self,
             // Further subcommands register here, one line each.
         ]
     )

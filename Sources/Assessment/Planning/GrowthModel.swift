@@ -8,6 +8,10 @@ struct GrowthModel: Sendable {
     let at12: Double
     let at24: Double
     let dataGrowthPerMonth: Double
+    /// Monthly growth rates before and after month 12, computed once because the
+    /// Monte Carlo asks for thousands of points.
+    let earlyRate: Double
+    let lateRate: Double
 
     init(_ request: AssessmentRequest) {
         let g = request.business.growthProjection
@@ -16,13 +20,13 @@ struct GrowthModel: Sendable {
         at12 = Double(max(g.projectedUsers12m ?? g.currentUsers, 1))
         at24 = Double(max(g.projectedUsers24m ?? g.projectedUsers12m ?? g.currentUsers, 1))
         dataGrowthPerMonth = request.technical.scalabilityRequirements.monthlyDataGrowthPercentage / 100
+        earlyRate = pow(at12 / current, 1.0 / 12)
+        lateRate = pow(at24 / at12, 1.0 / 12)
     }
 
     func users(atMonth m: Int) -> Double {
-        let early = pow(at12 / current, 1.0 / 12)
-        let late = pow(at24 / at12, 1.0 / 12)
-        if m <= 12 { return current * pow(early, Double(m)) }
-        return at12 * pow(late, Double(m - 12))
+        if m <= 12 { return current * pow(earlyRate, Double(m)) }
+        return at12 * pow(lateRate, Double(m - 12))
     }
 
     /// Load relative to today.
