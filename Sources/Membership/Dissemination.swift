@@ -16,7 +16,6 @@ extension SWIM {
         private var nextOrder: UInt64 = 0
 
         var isEmpty: Bool { entries.isEmpty }
-        var count: Int { entries.count }
 
         mutating func enqueue(_ update: Update) {
             entries.removeAll { $0.update.member.id == update.member.id }
@@ -26,20 +25,14 @@ extension SWIM {
 
         /// Takes up to `limit` updates for one message and counts the transmission; updates sent
         /// `retransmitLimit` times are dropped.
-        mutating func take(limit: Int, retransmitLimit: Int, excluding excluded: MemberID? = nil)
-            -> [Update]
-        {
+        mutating func take(limit: Int, retransmitLimit: Int) -> [Update] {
             guard limit > 0, !entries.isEmpty else { return [] }
-            var picked: [Int] = []
-            picked.reserveCapacity(min(limit, entries.count))
-            for index in entries.indices where entries[index].update.member.id != excluded {
-                picked.append(index)
-            }
+            var picked = Array(entries.indices)
             if picked.count > limit {
-                picked.sort {
-                    (entries[$0].transmissions, entries[$1].order) < (
-                        entries[$1].transmissions, entries[$0].order
-                    )
+                // Fewest transmissions first; among equals, the newest.
+                picked.sort { a, b in
+                    let (x, y) = (entries[a], entries[b])
+                    return x.transmissions != y.transmissions ? x.transmissions < y.transmissions : x.order > y.order
                 }
                 picked.removeLast(picked.count - limit)
             }

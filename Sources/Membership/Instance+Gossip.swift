@@ -111,7 +111,7 @@ extension SWIM.Instance {
 
     mutating func sendJoins() {
         let introduction = SWIM.Update(member: selfMember)
-        for seed in seeds where !answeredSeeds.contains(seed) {
+        for seed in seeds {
             output.append(
                 .send(
                     SWIM.Message(sender: myself, recipient: nil, payload: .join, gossip: [introduction]),

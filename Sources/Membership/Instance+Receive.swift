@@ -83,7 +83,6 @@ extension SWIM.Instance {
             if status.isTerminal { return }
         }
         if isReply {
-            answeredSeeds.insert(sender.address)
             if status == .joining { becomeUp() }
         } else {
             send(.sync(members: members, isReply: true), to: sender, gossip: [])

@@ -42,7 +42,6 @@ extension SWIM {
         var nextSyncAt: Duration?
         var nextJoinAt: Duration?
         var formAloneAt: Duration?
-        var answeredSeeds: Set<NodeAddress> = []
 
         var output: [Directive] = []
 

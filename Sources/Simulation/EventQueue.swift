@@ -14,8 +14,6 @@ struct EventQueue<Item> {
     private var heap: [Entry] = []
     private var inserted: UInt64 = 0
 
-    var isEmpty: Bool { heap.isEmpty }
-    var count: Int { heap.count }
     var nextTime: Duration? { heap.first?.time }
 
     mutating func push(_ item: Item, at time: Duration) {
