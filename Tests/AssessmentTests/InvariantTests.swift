@@ -93,3 +93,47 @@ struct InvariantTests {
         }
     }
 }
+
+@Suite("Extreme requests")
+struct ExtremeRequestTests {
+    /// Every number at its schema maximum, then at its minimum: the pipeline must finish
+    /// and keep its totals, not trap on an overflow.
+    @Test(arguments: [true, false])
+    func boundsOfEveryNumber(maximum: Bool) async throws {
+        let catalog = try Fixtures.catalog()
+        func pick<T>(_ high: T, _ low: T) -> T { maximum ? high : low }
+        var security = SecurityRequirements()
+        security.dlpRequired = maximum
+        let workload = AIWorkload(
+            name: "w", parametersBillion: pick(100_000, 0.001), precision: pick(.fp32, .int4), mode: .inference,
+            requestsPerSecond: pick(10_000_000, 0), avgOutputTokens: pick(1_000_000, 1),
+            contextTokens: pick(10_000_000, 1), trainingTokensBillion: pick(1_000_000, 0))
+        let training = AIWorkload(
+            name: "t", parametersBillion: pick(100_000, 0.001), precision: .bf16, mode: .training,
+            trainingTokensBillion: pick(1_000_000, 0))
+        let request = AssessmentRequest(
+            title: "extreme",
+            business: BusinessRequirements(
+                companySize: .enterprise, industry: .finance, geographicRegions: Market.allCases,
+                complianceRequirements: ComplianceFramework.allCases,
+                budgetConstraints: BudgetConstraints(monthlyBudgetLimit: pick(1_000_000_000, 0)),
+                growthProjection: GrowthProjection(
+                    currentUsers: pick(0, 10_000_000_000), projectedUsers12m: pick(10_000_000_000, 0),
+                    projectedUsers24m: pick(10_000_000_000, 0)),
+                projectTimelineMonths: pick(36, 1), expectedAnnualAIValueUSD: pick(1_000_000_000_000, 0)),
+            technical: TechnicalRequirements(
+                workloadTypes: WorkloadType.allCases, aiWorkloads: [workload, training],
+                performanceRequirements: PerformanceRequirements(
+                    requestsPerSecond: pick(10_000_000, 0), apiResponseTimeMs: pick(600_000, 1),
+                    concurrentUsers: pick(10_000_000_000, 0), uptimePercentage: pick(99.999, 90)),
+                scalabilityRequirements: ScalabilityRequirements(
+                    currentDataSizeGb: pick(1_000_000_000, 0), monthlyDataGrowthPercentage: pick(1000, 0),
+                    plannedRegions: pick(20, 1)),
+                securityRequirements: security))
+        #expect(try RequestValidator.validate(JSONEncoder().encode(request)) == request)
+        let report = try await AssessmentEngine.assess(request, catalog: catalog, assessmentID: "x")
+        #expect(report.agents.count == 10)
+        _ = try ReportRenderer.json(report)
+        _ = ReportRenderer.html(report)
+    }
+}

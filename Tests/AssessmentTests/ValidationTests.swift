@@ -128,3 +128,35 @@ struct ValidationTests {
         #expect(request.technical.performanceRequirements.apiResponseTimeMs == 250)
     }
 }
+
+/// A seeded mutation fuzzer over the examples: whatever the bytes, validation
+/// returns a request or a list of field errors; it never traps.
+@Suite("Request parser robustness")
+struct ParserRobustnessTests {
+    @Test(arguments: Fixtures.exampleNames)
+    func mutatedExamplesNeverCrash(name: String) throws {
+        let original = [UInt8](try Fixtures.exampleData(name))
+        var rng = SeededRandom(seed: UInt64(original.count))
+        let alphabet = Array("{}[]\":,0123456789.-eE truefalsn\\u".utf8) + [0x00, 0xFF, 0xC3]
+        var rejected = 0
+        for _ in 0..<300 {
+            var bytes = original
+            for _ in 0..<(1 + Int(rng.next() % 4)) {
+                let at = Int(rng.next() % UInt64(bytes.count))
+                switch rng.next() % 3 {
+                case 0: bytes[at] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+                case 1: bytes.remove(at: at)
+                default: bytes.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: at)
+                }
+            }
+            do {
+                _ = try RequestValidator.validate(Data(bytes))
+            } catch {
+                rejected += 1
+                #expect(!error.errors.isEmpty)
+            }
+        }
+        // Most random edits break the document; if none did, the mutator is not mutating.
+        #expect(rejected > 150)
+    }
+}

@@ -84,7 +84,7 @@ enum CapacityPlanner {
                 let nodes = Numbers.ceilInt(estimate.requiredGB / offer.gpuMemoryTotalGB)
                 perReplica = nodes * offer.gpuCount
                 spare = spareWanted ? nodes : 0
-                instances = estimate.replicasForLoad * nodes + spare
+                instances = Numbers.ceilInt(Double(estimate.replicasForLoad) * Double(nodes)) + spare
             } else {
                 continue
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Fixed rounding for every figure that reaches a report. Rounding at the source,
 /// rather than when printing, keeps the JSON identical whichever node computed it
 /// and keeps "total = sum of parts" exact to the cent.
@@ -14,10 +16,23 @@ enum Numbers {
     /// Sums already-rounded amounts and rounds again, so the total is the sum that is shown.
     static func total(_ parts: [Double]) -> Double { money(parts.reduce(0, +)) }
 
-    static func ceilInt(_ x: Double) -> Int { Int(x.rounded(.up)) }
+    /// Counts derived from extreme (but valid) requests can exceed Int; they are capped
+    /// far above any real plan instead of trapping.
+    static let countCap = 1e15
+
+    static func ceilInt(_ x: Double) -> Int {
+        guard !x.isNaN else { return 0 }
+        return Int(min(max(x.rounded(.up), -countCap), countCap))
+    }
+
+    /// Amounts too large for fixed-point printing are shown in scientific notation.
+    static func isPrintable(_ x: Double) -> Bool { x.isFinite && x.magnitude < 1e13 }
+
+    static func scientific(_ x: Double) -> String { String(format: "%.3e", x) }
 
     /// "$1,234.56", for prose; JSON carries the plain number.
     static func usd(_ x: Double) -> String {
+        guard isPrintable(x) else { return "$" + scientific(x) }
         let cents = Int64((x * 100).rounded())
         let negative = cents < 0
         let whole = String(abs(cents) / 100)
@@ -33,6 +48,7 @@ enum Numbers {
 
     /// Plain decimal with at most `digits` fraction digits, trailing zeros removed.
     static func text(_ x: Double, digits: Int = 2) -> String {
+        guard isPrintable(x) else { return scientific(x) }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
         let scaled = Int64((x * scale).rounded())
