@@ -20,12 +20,12 @@ extension SWIM {
     /// What an instance asks of its shell.
     public enum Directive: Hashable, Sendable {
         /// Send `message` to the node at `address` (the intended uid is `message.recipient`).
-        case send(Message, to: NodeAddress)
+        case send(Message, to: MemberAddress)
         /// This node's view of a member changed (including this node's own status).
         case changed(MembershipChange)
         /// This uid has been declared down by the cluster and can never come back. The shell must
         /// start a new instance under a new uid whose only seed is `contact` (a member of the view
         /// that prevailed): seeds on the losing side of a split would hand it the losing view.
-        case rejoin(contact: NodeAddress)
+        case rejoin(contact: MemberAddress)
     }
 }

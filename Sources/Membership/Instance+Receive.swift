@@ -91,7 +91,7 @@ extension SWIM.Instance {
 
     /// The cluster declared this uid dead. Its decision is final: say goodbye to the members this
     /// node still sees, so they need not time it out, and let the shell start a new uid.
-    mutating func rejoin(through contact: NodeAddress) {
+    mutating func rejoin(through contact: MemberAddress) {
         guard !status.isTerminal else { return }
         let previous = status
         status = .down

@@ -18,7 +18,7 @@ extension SWIM {
         /// Lifeguard's local health score; probe interval and timeouts are multiplied by `1 + score`.
         public internal(set) var localHealth: Int = 0
 
-        let seeds: [NodeAddress]
+        let seeds: [MemberAddress]
         let isOwnSeed: Bool
         var random: SeededRandom
 
@@ -73,11 +73,11 @@ extension SWIM {
         /// Creates the instance of a node that joins through `seeds` (addresses of any members;
         /// this node's own address may be among them, which lets it form a cluster).
         public init(
-            settings: Settings = Settings(), myself: MemberID, seeds: [NodeAddress], randomSeed: UInt64
+            settings: Settings = Settings(), myself: MemberID, seeds: [MemberAddress], randomSeed: UInt64
         ) {
             self.settings = settings
             self.myself = myself
-            var unique: [NodeAddress] = []
+            var unique: [MemberAddress] = []
             for seed in seeds where seed != myself.address && !unique.contains(seed) {
                 unique.append(seed)
             }
@@ -91,7 +91,7 @@ extension SWIM {
         /// the state a node reaches after joining and one full sync. Large simulations start from
         /// it rather than replaying thousands of joins; the protocol from there on is the same.
         public init(
-            settings: Settings = Settings(), myself: MemberID, seeds: [NodeAddress], randomSeed: UInt64,
+            settings: Settings = Settings(), myself: MemberID, seeds: [MemberAddress], randomSeed: UInt64,
             formedWith members: [MemberID]
         ) {
             self.init(settings: settings, myself: myself, seeds: seeds, randomSeed: randomSeed)

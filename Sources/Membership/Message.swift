@@ -73,7 +73,7 @@ extension SWIM.Message {
     }
 
     static func size(of id: MemberID) -> Int {
-        4 + id.address.host.utf8.count + 8 + 8
+        4 + id.address.name.utf8.count + 4 + id.address.host.utf8.count + 8 + 8
     }
 
     static func size(of member: SWIM.Member) -> Int {

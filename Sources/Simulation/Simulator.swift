@@ -21,10 +21,10 @@ public final class Simulator {
     var random: SeededRandom
     var nodes: [Node] = []
     private var queue = EventQueue<Scheduled>()
-    private var nodeByAddress: [NodeAddress: Int] = [:]
+    private var nodeByAddress: [MemberAddress: Int] = [:]
 
     struct Node {
-        var address: NodeAddress
+        var address: MemberAddress
         var instance: SWIM.Instance?
         var pausedUntil: Duration?
         var buffered: [SWIM.Message] = []
@@ -44,7 +44,7 @@ public final class Simulator {
         case crash(Int)
         case pause(Int, Duration)
         case resume(Int)
-        case restart(Int, contact: NodeAddress?)
+        case restart(Int, contact: MemberAddress?)
         case leave(Int)
         case partition([[Int]])
         case heal
@@ -103,7 +103,7 @@ public final class Simulator {
         drive(index, .start)
     }
 
-    private func makeJoiner(index: Int, contact: NodeAddress?) -> SWIM.Instance {
+    private func makeJoiner(index: Int, contact: MemberAddress?) -> SWIM.Instance {
         // A rejoin goes through the contact alone: a seed on the losing side of a split would
         // hand the new uid the losing view, and it would carry that view's verdicts across.
         let seeds = contact.map { [$0] } ?? seedNodes.map(Self.address(of:))
@@ -112,8 +112,8 @@ public final class Simulator {
     }
 
     /// Simulated hosts have distinct addresses of realistic length, so byte estimates are too.
-    public static func address(of index: Int) -> NodeAddress {
-        NodeAddress(host: "10.0.\(index / 250).\(index % 250 + 1)", port: 7100)
+    public static func address(of index: Int) -> MemberAddress {
+        MemberAddress(name: "node-\(index)", host: "10.0.\(index / 250).\(index % 250 + 1)", port: 7100)
     }
 
     // MARK: - Scheduling faults

@@ -1,11 +1,11 @@
 import Membership
 import Testing
 
-private let a = MemberID(host: "10.0.0.1", port: 7100, uid: 0xA)
-private let b = MemberID(host: "10.0.0.2", port: 7100, uid: 0xB)
-private let c = MemberID(host: "10.0.0.3", port: 7100, uid: 0xC)
-private let d = MemberID(host: "10.0.0.4", port: 7100, uid: 0xD)
-private let e = MemberID(host: "10.0.0.5", port: 7100, uid: 0xE)
+private let a = MemberID(name: "node-1", host: "10.0.0.1", port: 7100, uid: 0xA)
+private let b = MemberID(name: "node-2", host: "10.0.0.2", port: 7100, uid: 0xB)
+private let c = MemberID(name: "node-3", host: "10.0.0.3", port: 7100, uid: 0xC)
+private let d = MemberID(name: "node-4", host: "10.0.0.4", port: 7100, uid: 0xD)
+private let e = MemberID(name: "node-5", host: "10.0.0.5", port: 7100, uid: 0xE)
 
 /// Node `a` in a formed five-member cluster, started at time zero.
 private func formedA(settings: SWIM.Settings = SWIM.Settings()) -> SWIM.Instance {

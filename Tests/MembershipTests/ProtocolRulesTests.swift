@@ -2,8 +2,8 @@ import Foundation
 import Membership
 import Testing
 
-private let x = MemberID(host: "10.0.0.9", port: 7100, uid: 0x99)
-private let reporter = MemberID(host: "10.0.0.8", port: 7100, uid: 0x88)
+private let x = MemberID(name: "node-9", host: "10.0.0.9", port: 7100, uid: 0x99)
+private let reporter = MemberID(name: "node-8", host: "10.0.0.8", port: 7100, uid: 0x88)
 
 private func member(_ status: SWIM.Status, _ incarnation: UInt64) -> SWIM.Member {
     SWIM.Member(id: x, status: status, incarnation: incarnation)
