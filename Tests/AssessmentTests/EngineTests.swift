@@ -119,3 +119,18 @@ struct EngineTests {
         #expect(text.contains("local-"))
     }
 }
+
+@Suite("Result encoding")
+struct ResultEncodingTests {
+    /// Results are digested on different nodes; their canonical bytes must survive a
+    /// round trip through Codable unchanged.
+    @Test func canonicalBytesSurviveARoundTrip() throws {
+        let catalog = try Fixtures.catalog()
+        let request = try RequestValidator.validate(try Fixtures.exampleData("enterprise-405b-serving"))
+        for agent in AgentName.analysts {
+            let result = AssessmentEngine.compute(agent, request: request, catalog: catalog)
+            let decoded = try JSONDecoder().decode(AgentResult.self, from: try result.canonicalData())
+            #expect(try decoded.canonicalData() == result.canonicalData(), "\(agent)")
+        }
+    }
+}

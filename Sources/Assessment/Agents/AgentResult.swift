@@ -1,3 +1,5 @@
+import Foundation
+
 /// The eleven agents. The first ten run in parallel; `reportGenerator` runs on their results.
 public enum AgentName: String, Codable, Sendable, CaseIterable, Comparable {
     case cto
@@ -55,6 +57,14 @@ public struct AgentResult: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case agent, summary, recommendations, citations, data
+    }
+
+    /// Canonical bytes of the result (sorted keys, no dictionaries inside), for digests
+    /// that compare a task's results across nodes: equal results, equal bytes.
+    public func canonicalData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
     }
 
     public init(from decoder: any Decoder) throws {

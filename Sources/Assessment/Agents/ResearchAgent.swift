@@ -18,12 +18,18 @@ public struct PriceSpread: Codable, Sendable, Equatable {
     public let spread: Double
 }
 
+public struct RegionBasket: Codable, Sendable, Equatable {
+    public let region: String
+    public let usdPerHour: Double
+}
+
 public struct RegionRanking: Codable, Sendable, Equatable {
     public let provider: Provider
     public let cheapestRegion: String
-    /// Instance types priced in every region of this provider, summed per region.
+    /// Instance types priced in every region of this provider, summed per region
+    /// (in region order; an array so the encoding is byte-stable).
     public let basketSize: Int
-    public let basketUSDPerHour: [String: Double]
+    public let baskets: [RegionBasket]
 }
 
 public struct SourceFreshness: Codable, Sendable, Equatable {
@@ -91,20 +97,21 @@ enum ResearchAgent {
                 Set(catalog.instances(provider: provider, region: r).map(\.instanceType))
             }
             let common = typesPerRegion.dropFirst().reduce(typesPerRegion[0]) { $0.intersection($1) }
-            var basket: [String: Double] = [:]
-            for r in regions {
-                basket[r] = Numbers.ratio(
-                    catalog.instances(provider: provider, region: r).filter { common.contains($0.instanceType) }
-                        .reduce(0.0) { $0 + $1.onDemandHourly })
+            let baskets = regions.map { r in
+                RegionBasket(
+                    region: r,
+                    usdPerHour: Numbers.ratio(
+                        catalog.instances(provider: provider, region: r).filter { common.contains($0.instanceType) }
+                            .reduce(0.0) { $0 + $1.onDemandHourly }))
             }
-            let cheapest = regions.min { (basket[$0] ?? 0, $0) < (basket[$1] ?? 0, $1) } ?? regions[0]
+            let cheapest = baskets.min { ($0.usdPerHour, $0.region) < ($1.usdPerHour, $1.region) }?.region ?? regions[0]
             rankings.append(
                 RegionRanking(
-                    provider: provider, cheapestRegion: cheapest, basketSize: common.count, basketUSDPerHour: basket))
+                    provider: provider, cheapestRegion: cheapest, basketSize: common.count, baskets: baskets))
         }
         let fresh = freshness(catalog)
         let plan = PlanBuilder.build(request, catalog: catalog)
-        let usedModels = Set(plan.providers.flatMap(\.gpuPlan).map(\.gpuModel))
+        let usedModels = Set(plan.recommended.gpuPlan.map(\.gpuModel))
         var recommendations: [Recommendation] = []
         for s in gpu where usedModels.contains(s.subject) && s.spread >= 1.25 {
             recommendations.append(

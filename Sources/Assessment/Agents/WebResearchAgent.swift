@@ -8,10 +8,16 @@ public struct GPUGenerationSignal: Codable, Sendable, Equatable {
     public let catalogID: String
 }
 
+public struct ProviderPrice: Codable, Sendable, Equatable {
+    public let provider: Provider
+    public let usdPerGPUHour: Double
+}
+
 public struct ProviderGap: Codable, Sendable, Equatable {
     public let gpuModel: String
-    /// Cheapest on-demand USD per GPU-hour per provider.
-    public let cheapestByProvider: [String: Double]
+    /// Cheapest on-demand USD per GPU-hour per provider, in provider order. An array,
+    /// not a dictionary, so every encoding of a result is byte-stable.
+    public let cheapestByProvider: [ProviderPrice]
     public let citations: [String]
     /// (dearest − cheapest) ÷ cheapest over the providers' cheapest offers.
     public let gap: Double
@@ -62,7 +68,7 @@ enum WebResearchAgent {
 
         var gaps: [ProviderGap] = []
         for model in Set(gpus.map(\.gpuModel)).sorted() {
-            var cheapest: [String: Double] = [:]
+            var cheapest: [ProviderPrice] = []
             var ids: [String] = []
             for provider in Provider.allCases {
                 let rows = gpus.filter { $0.gpuModel == model && $0.provider == provider }
@@ -73,10 +79,14 @@ enum WebResearchAgent {
                         )
                     })
                 else { continue }
-                cheapest[provider.rawValue] = Numbers.ratio(best.onDemandHourly / Double(best.gpuCount))
+                cheapest.append(
+                    ProviderPrice(
+                        provider: provider, usdPerGPUHour: Numbers.ratio(best.onDemandHourly / Double(best.gpuCount))))
                 ids.append(best.id)
             }
-            guard cheapest.count >= 2, let low = cheapest.values.min(), let high = cheapest.values.max(), low > 0 else {
+            guard cheapest.count >= 2, let low = cheapest.map(\.usdPerGPUHour).min(),
+                let high = cheapest.map(\.usdPerGPUHour).max(), low > 0
+            else {
                 continue
             }
             gaps.append(
@@ -105,8 +115,8 @@ enum WebResearchAgent {
                     title:
                         "Shop \(widest.gpuModel) across providers: cheapest offers differ by \(Numbers.percent(widest.gap, digits: 0))",
                     priority: .low,
-                    impact: widest.cheapestByProvider.sorted { $0.key < $1.key }.map {
-                        "\($0.key) \(Numbers.usd($0.value))/GPU-hour"
+                    impact: widest.cheapestByProvider.map {
+                        "\($0.provider.rawValue) \(Numbers.usd($0.usdPerGPUHour))/GPU-hour"
                     }
                     .joined(separator: ", "),
                     rationale: "Same GPU model, cheapest on-demand offer per provider.", evidence: widest.citations))
