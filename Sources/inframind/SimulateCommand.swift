@@ -5,11 +5,12 @@ struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Deterministic simulations of the cluster's protocols on a virtual clock.",
-        subcommands: [Membership.self]
+        subcommands: [MembershipSimulation.self]
     )
 
-    struct Membership: ParsableCommand {
+    struct MembershipSimulation: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "membership",
             abstract: "SWIM membership at scale: crash detection, join convergence, traffic, false downs.")
 
         @Option(help: "Cluster size to simulate; by default 10, 100 and 1000.") var nodes: Int?
