@@ -72,18 +72,16 @@ enum SimulationAgent {
             }
         }
         var recommendations: [Recommendation] = []
-        if let budget, let month = exceeded {
+        // A plan over budget from month 0 is the CTO's budget-fit finding; this agent speaks to growth.
+        if let budget, let month = exceeded, month > 0 {
             recommendations.append(
                 Recommendation(
-                    title: month == 0
-                        ? "The plan exceeds the monthly budget from the start"
-                        : "Plan for the budget to be exceeded in month \(month)",
-                    priority: .high,
+                    title: "Plan for the budget to be exceeded in month \(month)", priority: .high,
                     impact:
                         "Expected cost \(Numbers.usd(CostProjection.month(month, plan: plan, growth: growth).totalUSD))/month against a \(Numbers.usd(budget)) limit",
                     rationale: "Projection from the stated user and data growth on the recommended plan.",
                     evidence: ["formula.growth_projection", plan.regionID]))
-        } else if budget != nil, let month = atRisk {
+        } else if budget != nil, exceeded == nil, let month = atRisk {
             recommendations.append(
                 Recommendation(
                     title: "Faster-than-stated growth would exceed the budget in month \(month)", priority: .medium,

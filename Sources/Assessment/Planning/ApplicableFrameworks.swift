@@ -41,7 +41,7 @@ enum ApplicableFrameworks {
         if b.geographicRegions.contains(.us), [.medium, .large, .enterprise].contains(b.companySize) {
             imply(
                 .ccpa,
-                "a \(b.companySize.rawValue) company serving US consumers is likely to meet a CCPA threshold for Californian residents"
+                "a \(b.companySize.rawValue)-sized company serving US consumers is likely to meet a CCPA threshold for Californian residents"
             )
         }
         return out.values.sorted { $0.id < $1.id }

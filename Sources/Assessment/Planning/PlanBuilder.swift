@@ -154,13 +154,17 @@ public enum PlanBuilder {
                 )
         }
         let best = ranked[0]
+        let residencyMatters = plans.contains { !$0.residencyOK } || best.regionReason.hasPrefix("data residency")
         if !best.isFeasible {
             return (best, "no provider can host every workload; this one leaves the fewest unplaced" + passedOver)
         }
         return (
             best,
             "lowest compute + GPU cost (\(Numbers.usd(best.cost.comparableUSD))/month) among providers that can host the plan"
-                + (best.residencyOK ? "" : ", though none keeps the data in the required jurisdiction") + passedOver
+                + (residencyMatters
+                    ? (best.residencyOK
+                        ? " in the required jurisdiction" : ", though none keeps the data in the required jurisdiction")
+                    : "") + passedOver
         )
     }
 }

@@ -142,7 +142,7 @@ enum ReportSections {
             MarkdownTable.render(
                 [
                     "Provider", "Region", "Compute", "GPU", "Storage", "Network", "Total", "With 1-yr reserved",
-                    "Hosts all",
+                    "Hosts all", "Data residency",
                 ],
                 cloud.providers.map {
                     [
@@ -150,13 +150,18 @@ enum ReportSections {
                         $0.region,
                         money($0.cost.computeUSD), money($0.cost.gpuUSD), money($0.cost.storageUSD),
                         money($0.cost.networkUSD), money($0.cost.totalUSD), money($0.cost.reservedTotalUSD),
-                        $0.feasible ? "yes" : "no",
+                        $0.feasible ? "yes" : "no", $0.residencyOK ? "kept" : "broken",
                     ]
                 }),
             "",
             "Monthly figures at \(Numbers.text(cloud.hoursPerMonth)) hours per month. \"With 1-yr reserved\" uses the reserved rate where the catalog has one and the on-demand rate elsewhere.",
         ]
         if let rec = cloud.providers.first(where: { $0.provider == cloud.recommendedProvider }) {
+            if rec.cost.plannedRegions > 1 {
+                lines.append(
+                    "- \(rec.cost.plannedRegions) planned regions: each is a full copy of the plan, priced at the primary region's rates."
+                )
+            }
             for u in rec.cost.unpriced { lines.append("- Not in the estimate: \(u)") }
         }
         if let cto = view.cto {
@@ -303,7 +308,9 @@ enum ReportSections {
             lines.append("")
             lines.append(
                 s.budgetExceededMonth.map {
-                    "The expected cost exceeds the \(Numbers.usd(budget)) budget in month \($0)."
+                    $0 == 0
+                        ? "The expected cost exceeds the \(Numbers.usd(budget)) budget from the start."
+                        : "The expected cost exceeds the \(Numbers.usd(budget)) budget in month \($0)."
                 }
                     ?? "The expected cost stays within the \(Numbers.usd(budget)) budget for 36 months.")
         }
