@@ -70,7 +70,7 @@ enum InfrastructureAgent {
             [
                 GPUMemoryModel.formulaName + ": see each estimate's formula",
                 "formula.n_plus_one: inference gets one spare instance (or one spare multi-node group) when uptime_percentage ≥ \(Numbers.text(rules.nPlusOneUptimePercentage))",
-                "formula.tensor_parallel: a replica uses 1, 2, 4 or 8 GPUs of one instance; larger replicas span instances with at least \(rules.multiNodeMinGpus) GPUs",
+                "formula.tensor_parallel: a replica uses 1, 2, 4 or 8 GPUs of one instance; larger replicas span instances with at least \(rules.multiNodeMinGpus) GPUs of an NVLink-class model (\(rules.multiNodeGpuModelPrefixes.joined(separator: ", ")))",
                 "formula.cpu_sizing: request-serving workload types share requests_per_second equally; data workloads are sized from current_data_size_gb (rules sizing.*)",
                 "Inferentia2 rows are accelerators without CUDA and are not used for GPU plans",
             ] + plan.estimates.map { "\($0.workload): \($0.formula)" }

@@ -120,6 +120,8 @@ public struct SizingTable: Codable, Sendable, Equatable {
     public let bytesPerOutputToken: Double
     /// Monthly volumes (egress) are computed at this fraction of the stated peak rates.
     public let averageToPeakLoadRatio: Double
+    /// Memory a concurrent user's session and connections take in the serving tier.
+    public let sessionMibPerConcurrentUser: Double
     /// CPU configurations within this fraction of the cheapest count as equally cheap,
     /// and the one with the fewest instances wins (fewer, larger machines are easier to run).
     public let cpuNearCheapestTolerance: Double

@@ -29,6 +29,7 @@ public struct CPUPlacement: Codable, Sendable, Equatable {
     public let instanceType: String
     public let catalogID: String
     public let sizingRule: String
+    public let formula: String
     public let vcpusNeeded: Int
     public let memoryGibNeeded: Double
     public let instances: Int
@@ -127,21 +128,27 @@ enum CapacityPlanner {
         let serving = sizings.filter { $0.rpsPerVcpu != nil }.count
         let rps = request.technical.performanceRequirements.requestsPerSecond
         let data = request.technical.scalabilityRequirements.currentDataSizeGb
+        let users = Double(request.technical.performanceRequirements.concurrentUsers)
+        let sessionGiB = catalog.sizing.sessionMibPerConcurrentUser / 1024
         return sizings.map { s in
             var vcpus = s.minVcpus
             var rule = ""
+            var memory = 0.0
             if let perVcpu = s.rpsPerVcpu {
                 let share = rps / Double(max(serving, 1))
                 vcpus = max(s.minVcpus, Numbers.ceilInt(share / perVcpu))
+                // Sessions and connections of the concurrent users live in the serving tier's memory.
+                let sessions = users / Double(max(serving, 1)) * sessionGiB
+                memory = max(Double(vcpus) * s.memoryGibPerVcpu, sessions)
                 rule =
-                    "vcpus = max(\(s.minVcpus), ceil(\(Numbers.text(share)) rps / \(Numbers.text(perVcpu)) rps per vCPU))"
+                    "vcpus = max(\(s.minVcpus), ceil(\(Numbers.text(share)) rps / \(Numbers.text(perVcpu)) rps per vCPU)); memory = max(vcpus × \(Numbers.text(s.memoryGibPerVcpu)) GiB, \(Numbers.text(users / Double(max(serving, 1)))) concurrent users × \(Numbers.text(catalog.sizing.sessionMibPerConcurrentUser)) MiB)"
             } else if let perData = s.gbDataPerVcpu {
                 vcpus = max(s.minVcpus, Numbers.ceilInt(data / perData))
+                memory = Double(vcpus) * s.memoryGibPerVcpu
                 rule =
-                    "vcpus = max(\(s.minVcpus), ceil(\(Numbers.text(data)) GB / \(Numbers.text(perData)) GB per vCPU))"
+                    "vcpus = max(\(s.minVcpus), ceil(\(Numbers.text(data)) GB / \(Numbers.text(perData)) GB per vCPU)); memory = vcpus × \(Numbers.text(s.memoryGibPerVcpu)) GiB"
             }
-            let memory = Double(vcpus) * s.memoryGibPerVcpu
-            return (s, vcpus, memory, rule + "; memory = vcpus × \(Numbers.text(s.memoryGibPerVcpu)) GiB")
+            return (s, vcpus, Numbers.quantity(memory), rule)
         }
     }
 
@@ -159,7 +166,8 @@ enum CapacityPlanner {
             candidates.append(
                 CPUPlacement(
                     workload: need.0.workload, provider: provider, region: region, instanceType: offer.instanceType,
-                    catalogID: offer.id, sizingRule: need.0.id, vcpusNeeded: need.vcpus, memoryGibNeeded: need.memory,
+                    catalogID: offer.id, sizingRule: need.0.id, formula: need.rule, vcpusNeeded: need.vcpus,
+                    memoryGibNeeded: need.memory,
                     instances: count,
                     monthlyOnDemandUSD: Numbers.money(Double(count) * offer.onDemandHourly * catalog.hoursPerMonth),
                     monthlyReservedUSD: offer.reserved1yHourly.map {

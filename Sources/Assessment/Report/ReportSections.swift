@@ -129,9 +129,11 @@ enum ReportSections {
         }
         let unplaced = infra.unplaced.filter { $0.provider == provider }
         for u in unplaced { lines.append("- **Not placed:** \(u.workload): \(u.reason)") }
+        if !unplaced.isEmpty { lines.append("") }
         lines.append("Sizing rules:")
         lines.append("")
         lines += infra.rules.map { "- \($0)" }
+        lines += cpu.map { "- \($0.workload.rawValue): \($0.formula)" }
         return lines.joined(separator: "\n")
     }
 
