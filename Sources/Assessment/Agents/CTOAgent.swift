@@ -131,10 +131,15 @@ enum CTOAgent {
                     rationale: "Value 30% below the stated figure against the three-year TCO.",
                     evidence: ["formula.roi"]))
         }
+        // When growth alone breaks the budget, the executive view should say so, not only the projection.
+        let crossing = budgetLimit.flatMap { limit in
+            monthly <= limit
+                ? (1...36).first { CostProjection.month($0, plan: plan, growth: growth).totalUSD > limit } : nil
+        }
         let points = [
             "Run on \(plan.provider.rawValue) in \(plan.region): \(Numbers.usd(monthly))/month today, \(Numbers.usd(one.totalUSD)) in year one, \(Numbers.usd(three.totalUSD)) over three years on demand (\(Numbers.usd(three.totalWithReservedUSD)) with 1-year reservations where available).",
             "Budget: \(status)" + (overUnder.map { " (\($0 > 0 ? "+" : "")\(Numbers.text($0, digits: 1))%)" } ?? "")
-                + ".",
+                + (crossing.map { "; at the stated growth it is exceeded in month \($0)" } ?? "") + ".",
             stated == nil
                 ? "Break-even value: \(Numbers.usd(value.breakEvenAnnualValueUSD)) per year."
                 : "Three-year ROI \(Numbers.percent(value.threeYearROILow ?? 0)) to \(Numbers.percent(value.threeYearROIHigh ?? 0)); first-year cost paid back in \(Numbers.text(value.paybackMonthsLow ?? 0, digits: 1))-\(Numbers.text(value.paybackMonthsHigh ?? 0, digits: 1)) months of value.",

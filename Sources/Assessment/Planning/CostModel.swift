@@ -24,6 +24,8 @@ public struct CostBreakdown: Codable, Sendable, Equatable {
     public let reservedComputeUSD: Double
     public let reservedGpuUSD: Double
     public let reservedTotalUSD: Double
+    /// compute + gpu at reserved rates where known: the reserved counterpart of `comparableUSD`.
+    public var reservedComparableUSD: Double { Numbers.total([reservedComputeUSD, reservedGpuUSD]) }
     /// Share of the on-demand compute + GPU spend that has a reserved price in the catalog.
     public let reservedCoverage: Double
     public let storageLines: [CostLine]

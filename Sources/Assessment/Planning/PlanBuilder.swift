@@ -153,18 +153,42 @@ public enum PlanBuilder {
                     $1.provider.rawValue
                 )
         }
-        let best = ranked[0]
+        let head = ranked[0]
+        // On-demand prices within a couple of percent are a tie in practice; the
+        // provider that is cheaper once the base load is reserved then wins it.
+        let peers = ranked.filter {
+            $0.isFeasible == head.isFeasible && $0.residencyOK == head.residencyOK
+                && $0.unplaced.count == head.unplaced.count
+                && $0.cost.comparableUSD <= head.cost.comparableUSD * (1 + onDemandTieTolerance)
+        }
+        let best =
+            peers.min {
+                ($0.cost.reservedComparableUSD, $0.cost.comparableUSD, $0.provider.rawValue)
+                    < ($1.cost.reservedComparableUSD, $1.cost.comparableUSD, $1.provider.rawValue)
+            } ?? head
         let residencyMatters = plans.contains { !$0.residencyOK } || best.regionReason.hasPrefix("data residency")
         if !best.isFeasible {
             return (best, "no provider can host every workload; this one leaves the fewest unplaced" + passedOver)
         }
+        let jurisdictionNote =
+            residencyMatters
+            ? (best.residencyOK
+                ? " in the required jurisdiction" : ", though none keeps the data in the required jurisdiction")
+            : ""
+        if best.provider != head.provider {
+            return (
+                best,
+                "within \(Numbers.percent(onDemandTieTolerance, digits: 0)) of the lowest on-demand compute + GPU cost among providers that can host the plan\(jurisdictionNote), and the lowest with 1-year reservations (\(Numbers.usd(best.cost.reservedComparableUSD))/month against \(Numbers.usd(head.cost.reservedComparableUSD)) on \(head.provider.rawValue))"
+                    + passedOver
+            )
+        }
         return (
             best,
             "lowest compute + GPU cost (\(Numbers.usd(best.cost.comparableUSD))/month) among providers that can host the plan"
-                + (residencyMatters
-                    ? (best.residencyOK
-                        ? " in the required jurisdiction" : ", though none keeps the data in the required jurisdiction")
-                    : "") + passedOver
+                + jurisdictionNote + passedOver
         )
     }
+
+    /// On-demand totals closer than this are treated as equal when choosing a provider.
+    static let onDemandTieTolerance = 0.02
 }
