@@ -28,6 +28,7 @@ extension SWIM.Instance {
             let reporter = update.reporter, var suspicion = suspicions[incoming.id]
         {
             let counted = suspicion.confirm(reporter, isSelf: reporter == myself, settings: settings)
+            if suspicion.checked { suspicion.deadline = min(suspicion.deadline, now) }
             suspicions[incoming.id] = suspicion
             // Others count confirmations too, so a new one is worth passing on; so is this node's own
             // evidence, which others may count even when this node no longer needs to.
@@ -57,6 +58,15 @@ extension SWIM.Instance {
         suspicions[member.id] = Suspicion(
             incarnation: member.incarnation, started: now, reporter: reporter, verified: reporter == myself,
             members: liveMemberCount, settings: settings)
+        // A few members, chosen by lot so the cost per suspicion does not grow with the cluster,
+        // check a fresh rumour at once: a dead member collects its confirmations in one probe
+        // period instead of waiting for its turn in others' rounds, and a live one hears of the
+        // suspicion from several probers and refutes in its acks.
+        guard reporter != myself else { return }
+        let chance = Double(settings.suspicionCheckers) / Double(max(1, liveMemberCount - 2))
+        if random.unit() < chance {
+            startProbe(of: member.id, at: now)
+        }
     }
 
     mutating func insert(_ member: SWIM.Member, at now: Duration) {

@@ -28,6 +28,9 @@ extension SWIM {
         public var suspicionMaxMultiplier: Double = 6
         /// Independent confirmations that shrink a suspicion to its minimum (capped at `n - 2`).
         public var expectedConfirmations: Int = 2
+        /// How many members, on average, probe a member at once when they hear it is suspected,
+        /// to confirm or refute the suspicion independently.
+        public var suspicionCheckers: Int = 3
         /// How often pending gossip is pushed to `gossipFanout` random members besides piggybacking.
         public var gossipInterval: Duration = .milliseconds(200)
         /// How many members each gossip round is sent to.

@@ -14,6 +14,10 @@ extension SWIM.Instance {
         /// node only pronounces it on evidence of its own, not on a rumour whose refutation it may
         /// simply have missed.
         var verified: Bool
+        /// A last probe is under way because the term ran out without enough confirmations.
+        var checking = false
+        /// That last probe failed too.
+        var checked = false
         /// Cluster size when the suspicion began; fixed so the deadline only ever moves earlier.
         var members: Int
         var deadline: Duration
@@ -33,7 +37,10 @@ extension SWIM.Instance {
         /// Counts `reporter` if it is new and confirmations are still useful; returns whether it
         /// counted. `isSelf` marks this node's own failed probe, which verifies the suspicion.
         mutating func confirm(_ reporter: MemberID, isSelf: Bool, settings: SWIM.Settings) -> Bool {
-            if isSelf { verified = true }
+            if isSelf {
+                verified = true
+                if checking { checked = true }
+            }
             guard reporter != self.reporter,
                 confirmers.count < settings.confirmationsExpected(members: members),
                 confirmers.insert(reporter).inserted
@@ -46,6 +53,8 @@ extension SWIM.Instance {
         mutating func restart(at now: Duration, settings: SWIM.Settings) {
             started = now
             confirmers = []
+            checking = false
+            checked = false
             deadline = now + settings.suspicionTimeout(members: members, confirmations: 0)
         }
     }
@@ -59,15 +68,19 @@ extension SWIM.Instance {
                 suspicions[id] = nil
                 continue
             }
-            if suspicion.verified {
+            // Bury on full evidence: this node's own failed probe plus the expected independent
+            // confirmations. A term that ran out short of that is more likely this node's own
+            // lost messages (a refutation it never heard) than a crash nobody else noticed, so it
+            // checks once more, with a probe that carries the suspicion; an ack restarts the term.
+            let confirmed = suspicion.confirmers.count >= settings.confirmationsExpected(members: suspicion.members)
+            if suspicion.checked || (suspicion.verified && confirmed) {
                 suspicions[id] = nil
                 let dead = SWIM.Member(id: id, status: .down, incarnation: member.incarnation)
                 apply(SWIM.Update(member: dead), from: myself, at: now)
                 continue
             }
-            // Check for itself before burying: a probe (carrying the suspicion, so a live member can
-            // refute in its ack) that fails verifies the suspicion, one that succeeds restarts it.
             startProbe(of: id, at: now)
+            suspicion.checking = true
             if let probe = probes.values.first(where: { $0.target == id }) {
                 suspicion.deadline = probe.periodEnd
             }
