@@ -134,3 +134,25 @@ struct ResultEncodingTests {
         }
     }
 }
+
+@Suite("Stored reports")
+struct StoredReportTests {
+    /// Nodes keep the JSON rendering; Markdown and HTML made from it later must equal
+    /// those made from the report itself.
+    @Test(arguments: Fixtures.exampleNames)
+    func markdownAndHTMLFromStoredJSON(name: String) throws {
+        let catalog = try Fixtures.catalog()
+        let request = try RequestValidator.validate(try Fixtures.exampleData(name))
+        let report = AssessmentEngine.assessSequentially(request, catalog: catalog, assessmentID: "stored-\(name)")
+        let stored = try ReportRenderer.json(report)
+        #expect(
+            try ReportRenderer.render(reportJSON: stored, as: .markdown) == Data(ReportRenderer.markdown(report).utf8))
+        #expect(try ReportRenderer.render(reportJSON: stored, as: .html) == Data(ReportRenderer.html(report).utf8))
+        #expect(try ReportRenderer.render(reportJSON: stored, as: .json) == stored)
+    }
+
+    @Test func malformedStoredJSONIsAnError() {
+        #expect(throws: (any Error).self) { try ReportRenderer.render(reportJSON: Data("{}".utf8), as: .markdown) }
+        #expect(throws: (any Error).self) { try ReportRenderer.render(reportJSON: Data("[".utf8), as: .html) }
+    }
+}

@@ -25,6 +25,10 @@ public enum ReportRenderer {
     }
 
     public static func markdown(_ report: AssessmentReport) -> String {
+        markdown(Document(report))
+    }
+
+    static func markdown(_ report: Document) -> String {
         var out = "# \(report.title)\n\n"
         out +=
             "_Assessment `\(report.assessmentID)` · engine \(report.engineVersion) · catalog \(report.catalogVersion) (prices as of \(report.catalogSnapshotDate))_\n"
@@ -35,6 +39,10 @@ public enum ReportRenderer {
     }
 
     public static func html(_ report: AssessmentReport) -> String {
+        html(Document(report))
+    }
+
+    static func html(_ report: Document) -> String {
         let style = """
             body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d2330;line-height:1.5}
             h1{border-bottom:2px solid #2d5be3;padding-bottom:.3rem}h2{margin-top:2.2rem;color:#2d5be3}
@@ -64,5 +72,60 @@ public enum ReportRenderer {
             </html>
 
             """
+    }
+
+    /// Renders a report that was stored as its JSON rendering (what nodes keep and
+    /// serve) as Markdown or HTML, reading only the fields those renderings show.
+    public static func render(reportJSON: Data, as format: Format) throws -> Data {
+        if format == .json { return reportJSON }
+        let document = try Document(json: reportJSON)
+        return Data((format == .markdown ? markdown(document) : html(document)).utf8)
+    }
+
+    /// What the Markdown and HTML renderings show of a report.
+    struct Document {
+        let assessmentID: String
+        let title: String
+        let engineVersion: String
+        let catalogVersion: String
+        let catalogSnapshotDate: String
+        let sections: [ReportSection]
+
+        init(_ r: AssessmentReport) {
+            assessmentID = r.assessmentID
+            title = r.title
+            engineVersion = r.engineVersion
+            catalogVersion = r.catalogVersion
+            catalogSnapshotDate = r.catalogSnapshotDate
+            sections = r.sections
+        }
+
+        struct Malformed: Error, CustomStringConvertible {
+            let field: String
+            var description: String { "stored report JSON lacks \(field)" }
+        }
+
+        init(json: Data) throws {
+            guard case .object(let root) = try JSONValue.parse(json) else { throw Malformed(field: "$") }
+            func string(_ key: String, in members: [(key: String, value: JSONValue)]) throws -> String {
+                guard case .string(let s)? = members.first(where: { $0.key == key })?.value else {
+                    throw Malformed(field: key)
+                }
+                return s
+            }
+            assessmentID = try string("assessment_id", in: root)
+            title = try string("title", in: root)
+            engineVersion = try string("engine_version", in: root)
+            catalogVersion = try string("catalog_version", in: root)
+            catalogSnapshotDate = try string("catalog_snapshot_date", in: root)
+            guard case .array(let items)? = root.first(where: { $0.key == "sections" })?.value else {
+                throw Malformed(field: "sections")
+            }
+            sections = try items.map { item in
+                guard case .object(let members) = item else { throw Malformed(field: "sections[]") }
+                return ReportSection(
+                    title: try string("title", in: members), markdown: try string("markdown", in: members))
+            }
+        }
     }
 }
