@@ -30,7 +30,7 @@ extension SWIM {
         public var expectedConfirmations: Int = 2
         /// How many members, on average, probe a member at once when they hear it is suspected,
         /// to confirm or refute the suspicion independently.
-        public var suspicionCheckers: Int = 3
+        public var suspicionCheckers: Int = 5
         /// How often pending gossip is pushed to `gossipFanout` random members besides piggybacking.
         public var gossipInterval: Duration = .milliseconds(200)
         /// How many members each gossip round is sent to.

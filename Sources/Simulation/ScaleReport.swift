@@ -46,7 +46,7 @@ public enum ScaleReport {
         nodes: Int, seed: UInt64, settings: SWIM.Settings = SWIM.Settings(),
         lossDuration: Duration = .seconds(120)
     ) -> ScaleRow {
-        let trials = max(1, min(20, 400 / max(1, nodes - 1)))
+        let trials = max(3, min(20, 400 / max(1, nodes - 1)))
         var kill: [Duration] = []
         var silent: [Duration] = []
         var missed = 0
