@@ -54,9 +54,11 @@ extension SWIM {
 
 /// Estimates of the encoded sizes, for byte accounting without running an encoder on the hot path.
 ///
-/// The model is a positional binary encoding: fixed-width integers, length-prefixed strings and
-/// arrays, one tag byte per enum case and per optional. It matches the cluster transport's binary
-/// Codable closely enough for per-node byte rates, which is all the figures are used for.
+/// The model is the cluster transport's positional binary Codable (`Wire.BinaryEncoder`): struct
+/// fields in order without keys, integers fixed-width (`Int` as 8 bytes), strings and arrays with
+/// a 4-byte length, a presence byte before an optional, and an enum case with associated values
+/// (every `Payload` case, given how Swift synthesizes its coding) as its name, length-prefixed.
+/// `Status` has a raw `String` value and travels as that string.
 extension SWIM.Message {
     public var estimatedEncodedSize: Int {
         Self.size(of: sender) + 1 + (recipient.map(Self.size(of:)) ?? 0) + payloadSize
@@ -65,11 +67,20 @@ extension SWIM.Message {
 
     private var payloadSize: Int {
         switch payload {
-        case .ping, .nack: return 1 + 8
-        case .pingRequest(_, let target), .ack(_, let target): return 1 + 8 + Self.size(of: target)
-        case .join, .gossip, .declaredDown: return 1
-        case .sync(let members, _): return 1 + 1 + 4 + members.reduce(0) { $0 + Self.size(of: $1) }
+        case .ping: return Self.caseName("ping") + 8
+        case .nack: return Self.caseName("nack") + 8
+        case .pingRequest(_, let target): return Self.caseName("pingRequest") + 8 + Self.size(of: target)
+        case .ack(_, let target): return Self.caseName("ack") + 8 + Self.size(of: target)
+        case .join: return Self.caseName("join")
+        case .gossip: return Self.caseName("gossip")
+        case .declaredDown: return Self.caseName("declaredDown")
+        case .sync(let members, _):
+            return Self.caseName("sync") + 4 + members.reduce(0) { $0 + Self.size(of: $1) } + 1
         }
+    }
+
+    private static func caseName(_ name: String) -> Int {
+        4 + name.utf8.count
     }
 
     static func size(of id: MemberID) -> Int {
@@ -77,7 +88,7 @@ extension SWIM.Message {
     }
 
     static func size(of member: SWIM.Member) -> Int {
-        size(of: member.id) + 1 + 8
+        size(of: member.id) + 4 + member.status.rawValue.utf8.count + 8
     }
 
     static func size(of update: SWIM.Update) -> Int {
