@@ -261,13 +261,19 @@ private func advance(
 
 @Test func aSlowNodeStretchesItsOwnProbeInterval() {
     var instance = formedA()
-    // Probes answered by nobody, helpers silent too: the fault looks local, so health worsens.
+    // Nobody answers, helpers do not even nack: the fault looks local, so health worsens and the
+    // node probes less often instead of accusing everyone at full speed.
+    var pingTimes: [Duration] = []
     var now = Duration.zero
-    for _ in 0..<20 {
-        guard let wake = instance.nextWakeUp else { break }
+    while now < .seconds(60), let wake = instance.nextWakeUp {
         now = wake
-        _ = instance.handle(.tick, at: now)
+        let pings = sends(instance.handle(.tick, at: now)).filter {
+            if case .ping = $0.payload { true } else { false }
+        }
+        if !pings.isEmpty { pingTimes.append(now) }
     }
-    #expect(instance.localHealth > 0)
-    #expect(instance.localHealth < instance.settings.maxLocalHealthMultiplier)
+    #expect(instance.localHealth == instance.settings.maxLocalHealthMultiplier - 1)
+    let gaps = zip(pingTimes.dropFirst(), pingTimes).map { $0 - $1 }
+    #expect(gaps.first.map { $0 <= instance.settings.probeInterval } == true)
+    #expect(gaps.last.map { $0 >= instance.settings.probeInterval * 4 } == true, "\(gaps)")
 }
