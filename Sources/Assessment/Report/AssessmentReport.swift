@@ -8,6 +8,23 @@ public struct ReportSummary: Codable, Sendable, Equatable {
     /// 0-100; nil when no framework applies or the compliance result is missing.
     public let complianceScore: Double?
     public let topRecommendations: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case recommendedProvider, recommendedRegion, estimatedMonthlyCostUSD, threeYearTcoUSD, complianceScore
+        case topRecommendations
+    }
+
+    /// The summary is the contract clients read first: every field is always present,
+    /// `null` when unknown, rather than silently missing.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(recommendedProvider, forKey: .recommendedProvider)
+        try c.encode(recommendedRegion, forKey: .recommendedRegion)
+        try c.encode(estimatedMonthlyCostUSD, forKey: .estimatedMonthlyCostUSD)
+        try c.encode(threeYearTcoUSD, forKey: .threeYearTcoUSD)
+        try c.encode(complianceScore, forKey: .complianceScore)
+        try c.encode(topRecommendations, forKey: .topRecommendations)
+    }
 }
 
 public struct ReportSection: Codable, Sendable, Equatable {
