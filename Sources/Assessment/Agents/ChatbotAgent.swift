@@ -76,7 +76,7 @@ enum ChatbotAgent {
                 ? (assessments.isEmpty
                     ? "No compliance framework applies to this request."
                     : "Every control of the applicable frameworks is covered by the stated security measures.")
-                : "Start with \(measures.prefix(3).joined(separator: ", ")): they close \(missing.filter { $0.severity == .high }.count) high-severity control(s), e.g. \(missing.prefix(3).map(\.reference).joined(separator: ", ")).",
+                : "Start with \(measures.prefix(3).map { catalog.remediation(for: $0)?.name ?? $0 }.joined(separator: ", ")): the missing controls include \(missing.filter { $0.severity == .high }.count) of high severity, e.g. \(missing.prefix(3).map(\.reference).joined(separator: ", ")).",
             Array(missing.prefix(5).map(\.id)))
 
         add(

@@ -51,7 +51,7 @@ enum ComplianceAgent {
         let recommendations = ranked.map { measure, controls in
             Recommendation(
                 title:
-                    "Close the \(measure.replacingOccurrences(of: "_required", with: "").replacingOccurrences(of: "_", with: " ")) gap",
+                    "Close the \(catalog.remediation(for: measure)?.name ?? measure) gap",
                 priority: controls.map(\.severity).min() ?? .low,
                 impact: "Satisfies \(controls.count) missing control(s): "
                     + controls.map(\.reference).joined(separator: ", "),

@@ -90,7 +90,9 @@ enum MLOpsAgent {
                 "Cost per 1,000 requests against the plan's monthly figure.",
             ] + (required >= 3 ? ["Input and prediction drift against the training distribution."] : [])
         var recommendations: [Recommendation] = []
-        if let top = scores.first {
+        // A team with no ML work planned gets the scores in the data, not a platform to buy.
+        let plansML = required > 0 || !request.technical.aiUseCases.isEmpty
+        if plansML, let top = scores.first {
             recommendations.append(
                 Recommendation(
                     title: "Adopt \(top.name) as the ML platform", priority: required >= 2 ? .high : .medium,

@@ -20,6 +20,7 @@ public struct SecurityMeasure: Codable, Sendable, Equatable {
     public let id: String
     /// A `security_requirements` field name, or `eu_data_residency` (derived from the plan).
     public let measure: String
+    public let name: String
     public let remediation: String
 }
 
