@@ -52,7 +52,7 @@ enum ChatbotAgent {
         } else {
             add(
                 "Why this GPU?",
-                "No AI model is described in ai_workloads, so no GPU is planned; the services run on \(plan.cpuPlan.map(\.instanceType).joined(separator: ", ")).",
+                "No AI model is described in ai_workloads, so no GPU is planned; the services run on \(plan.cpuPlan.map { "\($0.workload.rawValue): \($0.instances)× \($0.instanceType)" }.joined(separator: ", ")).",
                 plan.cpuPlan.map(\.catalogID))
         }
 

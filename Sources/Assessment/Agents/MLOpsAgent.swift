@@ -71,6 +71,9 @@ enum MLOpsAgent {
                     "queue depth and time-to-first-token, target 70% of \(catalog.sizing.gpu.maxSequencesPerReplica) sequences per replica"
             )
         }
+        // A team with no ML work planned gets the platform scores in the data, not a
+        // platform to buy or a model pipeline to build.
+        let plansML = required > 0 || !request.technical.aiUseCases.isEmpty
         let containers = [.containers, .hybrid, .noPreference].contains(request.technical.deploymentModel)
         var cicd = [
             "Version models, prompts and data sets together; promote only registered artifacts.",
@@ -79,19 +82,20 @@ enum MLOpsAgent {
                 ? "Package serving as container images and deploy with a canary (5% → 50% → 100%) and automatic rollback."
                 : "Bake serving images per release and roll instances one at a time behind the load balancer.",
         ]
+        if !plansML { cicd = [] }
         if required >= 3 {
             cicd.append(
                 "Schedule training and fine-tuning as pipeline runs with checkpoints, so a preempted job resumes.")
         }
         let monitoring =
-            [
+            !plansML
+            ? []
+            : [
                 "Per-model latency (p50/p95/p99), error rate and tokens per second.",
                 "GPU utilisation and memory per instance; alert above 90% memory.",
                 "Cost per 1,000 requests against the plan's monthly figure.",
             ] + (required >= 3 ? ["Input and prediction drift against the training distribution."] : [])
         var recommendations: [Recommendation] = []
-        // A team with no ML work planned gets the scores in the data, not a platform to buy.
-        let plansML = required > 0 || !request.technical.aiUseCases.isEmpty
         if plansML, let top = scores.first {
             recommendations.append(
                 Recommendation(

@@ -98,7 +98,10 @@ enum WebResearchAgent {
         let statement =
             "Offline data: InfraMind does not browse the web at run time. These signals come from catalog \(catalog.version), whose newest price snapshot is \(catalog.snapshotDate); check current list prices before buying."
         var recommendations: [Recommendation] = []
-        if let value = signals.min(by: { ($0.usdPerGPUHourPerGB, $0.gpuModel) < ($1.usdPerGPUHourPerGB, $1.gpuModel) })
+        // GPU market advice only for teams that will rent GPUs.
+        let rentsGPUs = !request.technical.aiWorkloads.isEmpty
+        if rentsGPUs,
+            let value = signals.min(by: { ($0.usdPerGPUHourPerGB, $0.gpuModel) < ($1.usdPerGPUHourPerGB, $1.gpuModel) })
         {
             recommendations.append(
                 Recommendation(
@@ -109,7 +112,7 @@ enum WebResearchAgent {
                         "Memory capacity bounds which models fit; cost per GB of it compares generations on that axis.",
                     evidence: [value.catalogID, "formula.usd_per_gpu_hour_per_gb"]))
         }
-        if let widest = gaps.max(by: { ($0.gap, $1.gpuModel) < ($1.gap, $0.gpuModel) }), widest.gap >= 0.2 {
+        if rentsGPUs, let widest = gaps.max(by: { ($0.gap, $1.gpuModel) < ($1.gap, $0.gpuModel) }), widest.gap >= 0.2 {
             recommendations.append(
                 Recommendation(
                     title:

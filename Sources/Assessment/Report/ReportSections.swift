@@ -259,8 +259,11 @@ enum ReportSections {
                         ]
                     }))
         }
-        lines += ["", "### CI/CD", ""] + m.cicd.map { "- \($0)" }
-        lines += ["", "### Monitoring", ""] + m.monitoring.map { "- \($0)" }
+        if !m.cicd.isEmpty { lines += ["", "### CI/CD", ""] + m.cicd.map { "- \($0)" } }
+        if !m.monitoring.isEmpty { lines += ["", "### Monitoring", ""] + m.monitoring.map { "- \($0)" } }
+        if m.cicd.isEmpty && m.monitoring.isEmpty {
+            lines += ["", "No ML work is planned, so no model pipeline or model monitoring is proposed."]
+        }
         return lines.joined(separator: "\n")
     }
 
