@@ -4,7 +4,7 @@ import Foundation
 /// The copy in `schema/assessment-request.schema.json` is checked against this in tests,
 /// and `GET /v1/schema` can serve `RequestSchema.document` directly.
 public enum RequestSchema {
-    public static let identifier = "https://inframind.dev/schema/assessment-request.schema.json"
+    public static let identifier = "urn:inframind:schema:assessment-request:1"
 
     public static var document: Data {
         var root = schema(for: RequestShape.request, description: nil)
