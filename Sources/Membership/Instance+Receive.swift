@@ -9,7 +9,10 @@ extension SWIM.Instance {
             return
         }
         guard started else { return }
-        for update in message.gossip {
+        // A member this view has never heard of may belong to another view (a node that joined the
+        // other side of a split): take only what it says about itself, until someone known vouches.
+        let senderKnown = records[sender] != nil
+        for update in message.gossip where senderKnown || update.member.id == sender {
             apply(update, from: sender, at: now)
             if status.isTerminal { return }
         }
@@ -47,24 +50,34 @@ extension SWIM.Instance {
         }
     }
 
-    /// Full-state exchange. It also heals splits: two views that each buried the other meet here
-    /// (through the seeds), and the smaller one rejoins the larger under new uids.
+    /// Full-state exchange. It also heals splits: two views that diverged (each buried members the
+    /// other still counts alive) meet here through the seeds, and the smaller one rejoins the
+    /// larger under new uids.
     mutating func receiveSync(
         _ entries: [SWIM.Member], isReply: Bool, from sender: MemberID, at now: Duration
     ) {
+        // A joining node takes the cluster's state from the answer to its join and nowhere else:
+        // a seed re-contact from the other side of a split would otherwise hand it a second view.
+        if status == .joining && !isReply { return }
         let buriedMe = entries.contains {
             $0.id == myself && ($0.status == .left || ($0.status == .down && $0.incarnation >= incarnation))
         }
-        let senderBuried = records[sender]?.member.status.isTerminal ?? false
-        if buriedMe {
-            if senderBuried && !isReply {
-                let theirs = entries.count(where: { !$0.status.isTerminal })
-                if liveMemberCount > theirs || (liveMemberCount == theirs && myself < sender) {
-                    send(.sync(members: members, isReply: true), to: sender, gossip: [])
-                    return
-                }
-            }
+        let senderStatus = records[sender]?.member.status
+        let senderBuried = senderStatus?.isTerminal ?? false
+        // A member that this view still counts alive buried this node: a verdict, not a split.
+        if buriedMe && senderStatus != nil && !senderBuried {
             rejoin(through: sender.address)
+            return
+        }
+        // A sender this view buried, or never heard of, whose view contradicts this one: the views
+        // split. Both ends apply the same rule, so exactly one side yields.
+        if (senderBuried || senderStatus == nil) && (buriedMe || contradicts(entries)) {
+            let theirs = entries.count(where: { !$0.status.isTerminal })
+            if liveMemberCount > theirs || (liveMemberCount == theirs && myself < sender) {
+                if !isReply { send(.sync(members: members, isReply: true), to: sender, gossip: []) }
+            } else {
+                rejoin(through: sender.address)
+            }
             return
         }
         if senderBuried {
@@ -86,6 +99,14 @@ extension SWIM.Instance {
             if status == .joining { becomeUp() }
         } else {
             send(.sync(members: members, isReply: true), to: sender, gossip: [])
+        }
+    }
+
+    /// Whether another view buried a member this one counts alive, or the other way round.
+    func contradicts(_ entries: [SWIM.Member]) -> Bool {
+        entries.contains { entry in
+            guard entry.id != myself, let mine = records[entry.id]?.member else { return false }
+            return entry.status.isTerminal != mine.status.isTerminal
         }
     }
 

@@ -69,3 +69,18 @@ func longPartitionConverges(seed: UInt64) {
         #expect((3..<8).compactMap { sim.memberID(of: $0) } == majority, "seed \(seed): the majority kept its uids")
     }
 }
+
+@Test("a three-way partition heals into one view", arguments: simulationSeeds.prefix(6))
+func threeWayPartitionConverges(seed: UInt64) {
+    let sim = Simulator(seed: seed, network: NetworkConditions(loss: 0.02))
+    sim.seedNodes = [0, 8]
+    sim.formCluster(size: 12)
+    let before = (0..<12).compactMap { sim.memberID(of: $0) }
+    sim.partition([[0, 1, 2], [3, 4, 5]], at: .seconds(5))
+    sim.heal(at: .seconds(60))
+    sim.run(until: .seconds(60 + 180))
+    #expect(sim.hasConverged, "seed \(seed)")
+    for id in before {
+        #expect(resurrections(of: id, in: sim.trace).isEmpty, "seed \(seed), \(id)")
+    }
+}
