@@ -27,7 +27,9 @@ let package = Package(
         .target(
             name: "Wire",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: strict
+            // The codec's state is one class per encode/decode, used from one thread; dynamic
+            // exclusivity checks on it cost a fifth of encoding time (measured with perf).
+            swiftSettings: strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
         ),
         // Calls: the DistributedActorSystem over NIO + mutual TLS.
         .target(

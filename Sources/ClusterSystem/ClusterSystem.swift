@@ -141,8 +141,13 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
     /// Says goodbye on every connection to `nodeName`; each closes once its calls are done.
     /// Membership uses this when a node is declared down or has left.
     public func disconnect(from nodeName: String) {
-        let connections = state.withLock { state in
-            Lane.allCases.flatMap { state.links[LinkKey(name: nodeName, lane: $0)]?.ready ?? [] }
+        let connections = state.withLock { state -> [Connection] in
+            Lane.allCases.flatMap { lane -> [Connection] in
+                let key = LinkKey(name: nodeName, lane: lane)
+                // New calls dial afresh while these drain.
+                state.links[key]?.active = nil
+                return state.links[key]?.ready ?? []
+            }
         }
         for connection in connections { connection.retire(reason: "disconnect requested") }
     }

@@ -36,19 +36,27 @@ final class Connection: Sendable {
     var allocator: ByteBufferAllocator { channel.allocator }
     var eventLoop: any EventLoop { channel.eventLoop }
 
-    private func onLoop(_ body: @escaping @Sendable (ConnectionHandler) -> Void) {
+    /// Runs `body` on the connection's event loop. Once the connection is closed its loop may
+    /// already be shut down, so `ifClosed` runs instead, right here: a call must still get its
+    /// answer, the rest has nothing left to do.
+    private func onLoop(
+        _ body: @escaping @Sendable (ConnectionHandler) -> Void, ifClosed: @Sendable () -> Void = {}
+    ) {
         if channel.eventLoop.inEventLoop {
             body(handler.value)
         } else if channel.isActive {
-            // A closed connection has nothing left to do, and its event loop may be gone.
             let handler = self.handler
             channel.eventLoop.execute { body(handler.value) }
+        } else {
+            ifClosed()
         }
     }
 
-    func start(_ call: OutgoingCall) { onLoop { $0.start(call) } }
+    func start(_ call: OutgoingCall) {
+        onLoop({ $0.start(call) }, ifClosed: { call.continuation.resume(throwing: ConnectionRetired()) })
+    }
     func cancel(callID: UInt64) { onLoop { $0.cancel(callID: callID) } }
     func reply(_ frame: Frame) { onLoop { $0.reply(frame) } }
-    func dispatch(_ call: CallFrame) { onLoop { $0.dispatch(call) } }
     func retire(reason: String) { onLoop { $0.retire(reason: reason) } }
+    func dispatch(_ call: CallFrame) { onLoop { $0.dispatch(call) } }
 }

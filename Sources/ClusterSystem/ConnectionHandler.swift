@@ -30,7 +30,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private struct PendingCall {
         let continuation: CheckedContinuation<ByteBuffer, any Error>
-        let timer: Scheduled<Void>
+        let deadline: NIODeadline
+        let timeout: Duration
         let recipient: ActorID
         let target: String
     }
@@ -51,6 +52,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var needsFlush = false
     private var flushScheduled = false
     private var handshakeTimer: Scheduled<Void>?
+    private var deadlineSweep: Scheduled<Void>?
     private var closeReason: String?
 
     init(role: Role, system: ClusterSystem) {
@@ -83,13 +85,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         handshakeTimer?.cancel()
+        deadlineSweep?.cancel()
         let reason = closeReason ?? "connection closed by peer"
         let error: ClusterError =
             system.isShuttingDown ? .shutDown : .peerUnreachable(node: peerDescription, reason: reason)
         let calls = pending
         pending.removeAll()
         for (_, call) in calls {
-            call.timer.cancel()
             call.continuation.resume(throwing: error)
         }
         while let call = waitingForRoom.popFirst() { call.continuation.resume(throwing: error) }
@@ -196,12 +198,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 dispatch(call)
             case .reply(let reply):
                 guard let call = pending.removeValue(forKey: reply.callID) else { return }
-                call.timer.cancel()
                 call.continuation.resume(returning: reply.value)
                 closeIfDrained()
             case .failure(let failure):
                 guard let call = pending.removeValue(forKey: failure.callID) else { return }
-                call.timer.cancel()
                 call.continuation.resume(throwing: ClusterError(failure: failure, recipient: call.recipient))
                 closeIfDrained()
             case .heartbeat(let nonce):
@@ -241,14 +241,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
             return
         }
         let callID = call.id
-        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(call.timeout)) {
-            guard let expired = self.pending.removeValue(forKey: callID) else { return }
-            expired.continuation.resume(
-                throwing: ClusterError.deadlineExceeded(target: expired.target, timeout: call.timeout))
-            self.closeIfDrained()
-        }
         pending[callID] = PendingCall(
-            continuation: call.continuation, timer: timer, recipient: call.recipient, target: call.target)
+            continuation: call.continuation, deadline: .now() + TimeAmount(call.timeout), timeout: call.timeout,
+            recipient: call.recipient, target: call.target)
+        armDeadlineSweep()
         if waitingForRoom.isEmpty && context.channel.isWritable {
             context.write(wrapOutboundOut(call.frame), promise: nil)
             scheduleFlush()
@@ -258,10 +254,34 @@ final class ConnectionHandler: ChannelDuplexHandler {
             waitingForRoom.append(call)
         } else {
             pending.removeValue(forKey: callID)
-            timer.cancel()
             call.continuation.resume(
                 throwing: ClusterError.overloaded("\(waitingForRoom.count) calls already wait for \(peerDescription)"))
         }
+    }
+
+    /// Deadlines are enforced by one sweep per connection every `deadlineSweepInterval` while
+    /// calls are pending, not by a timer per call: arming and cancelling a NIO timer per call
+    /// cost more than the rest of the call's bookkeeping. A call fails at most one interval late.
+    private static let deadlineSweepInterval = TimeAmount.milliseconds(10)
+
+    private func armDeadlineSweep() {
+        guard deadlineSweep == nil, let context else { return }
+        deadlineSweep = context.eventLoop.assumeIsolated().scheduleTask(in: Self.deadlineSweepInterval) {
+            self.deadlineSweep = nil
+            self.sweepDeadlines()
+        }
+    }
+
+    private func sweepDeadlines() {
+        let now = NIODeadline.now()
+        let expired = pending.filter { $0.value.deadline <= now }
+        for (callID, call) in expired {
+            pending.removeValue(forKey: callID)
+            call.continuation.resume(
+                throwing: ClusterError.deadlineExceeded(target: call.target, timeout: call.timeout))
+        }
+        if !pending.isEmpty { armDeadlineSweep() }
+        if !expired.isEmpty { closeIfDrained() }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -275,7 +295,6 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func cancel(callID: UInt64) {
         guard let call = pending.removeValue(forKey: callID) else { return }
-        call.timer.cancel()
         call.continuation.resume(throwing: CancellationError())
         closeIfDrained()
     }
@@ -319,8 +338,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard case .ready = state, !goodbyeSent else { return }
         sendGoodbye(reason: reason)
         while let call = waitingForRoom.popFirst() {
-            guard let entry = pending.removeValue(forKey: call.id) else { continue }
-            entry.timer.cancel()
+            guard pending.removeValue(forKey: call.id) != nil else { continue }
             call.continuation.resume(throwing: ConnectionRetired())
         }
         closeIfDrained()

@@ -71,7 +71,7 @@ public struct ClusterResultHandler: DistributedTargetInvocationResultHandler {
     let callID: UInt64
     let connection: Connection
 
-    public func onReturn<Success: Codable>(value: Success) async throws {
+    nonisolated(nonsending) public func onReturn<Success: Codable>(value: Success) async throws {
         var buffer = connection.allocator.buffer(capacity: 64)
         do {
             try BinaryEncoder().encode(value, into: &buffer)
@@ -86,11 +86,11 @@ public struct ClusterResultHandler: DistributedTargetInvocationResultHandler {
         connection.reply(.reply(ReplyFrame(callID: callID, value: buffer)))
     }
 
-    public func onReturnVoid() async throws {
+    nonisolated(nonsending) public func onReturnVoid() async throws {
         connection.reply(.reply(ReplyFrame(callID: callID, value: ByteBuffer())))
     }
 
-    public func onThrow<Err: Error>(error: Err) async throws {
+    nonisolated(nonsending) public func onThrow<Err: Error>(error: Err) async throws {
         connection.reply(.failure(FailureFrame(errorCallID: callID, error: error)))
     }
 }

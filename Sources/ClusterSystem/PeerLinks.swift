@@ -34,7 +34,7 @@ struct Link {
 extension ClusterSystem {
     /// The connection to use for a call to `node`, dialling if there is none. Fails at once
     /// while the peer is in reconnect backoff, so callers learn of a dead peer immediately.
-    func connection(to node: NodeID, lane: Lane) async throws -> Connection {
+    nonisolated(nonsending) func connection(to node: NodeID, lane: Lane) async throws -> Connection {
         let key = LinkKey(name: node.name, lane: lane)
         let fast = state.withLock { state -> NextStep? in
             guard !state.shuttingDown else { return .fail(.shutDown) }

@@ -7,7 +7,7 @@ extension ClusterSystem {
         ClusterInvocationEncoder(names: names, allocator: ByteBufferAllocator())
     }
 
-    public func remoteCall<Act, Err, Res>(
+    nonisolated(nonsending) public func remoteCall<Act, Err, Res>(
         on actor: Act, target: RemoteCallTarget, invocation: inout InvocationEncoder, throwing: Err.Type,
         returning: Res.Type
     ) async throws -> Res where Act: DistributedActor, Act.ID == ActorID, Err: Error, Res: Codable {
@@ -19,13 +19,13 @@ extension ClusterSystem {
         }
     }
 
-    public func remoteCallVoid<Act, Err>(
+    nonisolated(nonsending) public func remoteCallVoid<Act, Err>(
         on actor: Act, target: RemoteCallTarget, invocation: inout InvocationEncoder, throwing: Err.Type
     ) async throws where Act: DistributedActor, Act.ID == ActorID, Err: Error {
         _ = try await send(invocation, to: actor.id, target: target, actorType: Act.self)
     }
 
-    private func send<Act: DistributedActor>(
+    nonisolated(nonsending) private func send<Act: DistributedActor>(
         _ invocation: InvocationEncoder, to recipient: ActorID, target: RemoteCallTarget, actorType: Act.Type
     ) async throws -> ByteBuffer {
         if let recorder = TargetRecorder.current {
@@ -69,7 +69,8 @@ extension ClusterSystem {
         throw ClusterError.peerUnreachable(node: recipient.node.description, reason: "connections kept retiring")
     }
 
-    private func wireName<Act: DistributedActor>(of target: RemoteCallTarget, on type: Act.Type) async throws
+    nonisolated(nonsending) private func wireName<Act: DistributedActor>(of target: RemoteCallTarget, on type: Act.Type)
+        async throws
         -> String
     {
         if let name = names.wireName(forIdentifier: target.identifier) { return name }

@@ -1,6 +1,8 @@
 import ClusterSystem
 import Distributed
 import Foundation
+import NIOCore
+import Wire
 
 /// About 4 KB binary-encoded: the size of a typical agent result crossing the cluster.
 public struct BenchPayload: Codable, Sendable {
@@ -47,37 +49,65 @@ public struct JSONCoded<Value: Codable & Sendable>: Codable, Sendable {
     }
 }
 
+/// The same payload with a hand-written positional encoding (`WireCodable`).
+public struct WireBenchPayload: WireCodable, Sendable {
+    var payload: BenchPayload
+
+    init(payload: BenchPayload) { self.payload = payload }
+
+    public init(wire buffer: inout ByteBuffer) throws {
+        let id = try buffer.readWireString()
+        var rows: [BenchPayload.Row] = []
+        let count = try buffer.readWireCount()
+        rows.reserveCapacity(count)
+        for _ in 0..<count {
+            rows.append(
+                BenchPayload.Row(
+                    provider: try buffer.readWireString(), instanceType: try buffer.readWireString(),
+                    region: try buffer.readWireString(), gpus: try buffer.readWireInt(),
+                    hourlyUSD: try buffer.readWireDouble(), note: try buffer.readWireOptionalString()))
+        }
+        var labels: [String: String] = [:]
+        for _ in 0..<(try buffer.readWireCount()) { labels[try buffer.readWireString()] = try buffer.readWireString() }
+        payload = BenchPayload(id: id, rows: rows, labels: labels)
+    }
+
+    public func write(wire buffer: inout ByteBuffer) {
+        buffer.writeWire(payload.id)
+        buffer.writeWireCount(payload.rows.count)
+        for row in payload.rows {
+            buffer.writeWire(row.provider)
+            buffer.writeWire(row.instanceType)
+            buffer.writeWire(row.region)
+            buffer.writeWire(row.gpus)
+            buffer.writeWire(row.hourlyUSD)
+            buffer.writeWire(row.note)
+        }
+        buffer.writeWireCount(payload.labels.count)
+        for (key, value) in payload.labels {
+            buffer.writeWire(key)
+            buffer.writeWire(value)
+        }
+    }
+}
+
 distributed actor BenchEcho: ClusterCallable {
     typealias ActorSystem = ClusterSystem
 
     distributed func echo(_ value: Int) -> Int { value }
     distributed func rows(_ payload: BenchPayload) -> Int { payload.rows.count }
     distributed func rowsJSON(_ payload: JSONCoded<BenchPayload>) -> Int { payload.value.rows.count }
+    distributed func rowsWire(_ payload: WireBenchPayload) -> Int { payload.payload.rows.count }
 
     static let wireMethods: [WireMethod<BenchEcho>] = [
         WireMethod("echo") { _ = try await $0.echo(0) },
         WireMethod("rows") { _ = try await $0.rows(.make(rows: 0)) },
         WireMethod("rowsJSON") { _ = try await $0.rowsJSON(JSONCoded(.make(rows: 0))) },
+        WireMethod("rowsWire") { _ = try await $0.rowsWire(WireBenchPayload(payload: .make(rows: 0))) },
     ]
 }
 
-/// Issues calls from the client node's event loop, the way an actor pinned to that loop
-/// would: the write and the resumption after the reply then need no thread hop.
-actor LoopCaller {
-    nonisolated let unownedExecutor: UnownedSerialExecutor
-
-    init(executor: any SerialExecutor) {
-        self.unownedExecutor = executor.asUnownedSerialExecutor()
-    }
-
-    func sequentialEcho(_ remote: BenchEcho, count: Int) async throws -> [UInt64] {
-        var latencies: [UInt64] = []
-        latencies.reserveCapacity(count)
-        for i in 0..<count {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try await remote.echo(i)
-            latencies.append(DispatchTime.now().uptimeNanoseconds - start)
-        }
-        return latencies
-    }
+extension TransportBench {
+    /// The ~4 KB payload of figure (d), for codec micro-measurements.
+    public static func samplePayload() -> BenchPayload { .make(rows: 40) }
 }

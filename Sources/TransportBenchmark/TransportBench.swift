@@ -18,6 +18,8 @@ public struct TransportBench {
         public var concurrency = 64
         public var payloadCalls = 5_000
         public var payloadRows = 40
+        /// Run only the figures whose label starts with one of these (e.g. "c"), for profiling.
+        public var only: [String] = []
 
         public init() {}
     }
@@ -41,17 +43,27 @@ public struct TransportBench {
         // One event loop per side, as two single-threaded nodes sharing the machine's 2 cores.
         let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer {
-            try? serverGroup.syncShutdownGracefully()
-            try? clientGroup.syncShutdownGracefully()
+        let rawGroup = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        do {
+            let figures = try await measure(
+                directory: directory, serverGroup: serverGroup, clientGroup: clientGroup, rawGroup: rawGroup, log: log)
+            for group in [serverGroup, clientGroup, rawGroup] { try? await group.shutdownGracefully() }
+            return figures
+        } catch {
+            for group in [serverGroup, clientGroup, rawGroup] { try? await group.shutdownGracefully() }
+            throw error
         }
+    }
+
+    private func measure(
+        directory: String, serverGroup: any EventLoopGroup, clientGroup: MultiThreadedEventLoopGroup,
+        rawGroup: any EventLoopGroup, log: (String) -> Void
+    ) async throws -> [Figure] {
         var figures: [Figure] = []
 
         // (a) raw TLS ping-pong and its pipelined variant.
         let serverTLS = try Self.context(directory: directory, node: "bench-b", server: true)
         let clientTLS = try Self.context(directory: directory, node: "bench-a", server: false)
-        let rawGroup = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        defer { try? rawGroup.syncShutdownGracefully() }
         figures.append(
             try await median("a  raw mTLS ping-pong, 64 B, sequential", log: log) {
                 let result = try await RawTLSPingPong.run(
@@ -80,12 +92,12 @@ public struct TransportBench {
         let remote = try BenchEcho.resolve(id: echo.id, using: client)
         for i in 0..<2_000 { _ = try await remote.echo(i) }  // connect, learn method tables, warm up
 
-        let caller = LoopCaller(executor: clientGroup.next().executor)
+        let loopExecutor = EventLoopTaskExecutor(clientGroup.next())
         figures.append(
-            try await median("b  echo(Int), sequential, caller on the node's event loop", log: log) {
-                let start = DispatchTime.now().uptimeNanoseconds
-                let latencies = try await caller.sequentialEcho(remote, count: options.sequentialCalls)
-                return Sample(latencies: latencies, elapsed: DispatchTime.now().uptimeNanoseconds - start)
+            try await median("b  echo(Int), sequential, caller prefers the node's event loop", log: log) {
+                try await withTaskExecutorPreference(loopExecutor) {
+                    try await sequential(count: options.sequentialCalls) { _ = try await remote.echo(1) }
+                }
             })
         figures.append(
             try await median("b' echo(Int), sequential, caller on the global pool", log: log) {
@@ -101,19 +113,30 @@ public struct TransportBench {
             })
         figures.append(
             try await median("c  echo(Int), \(options.concurrency) concurrent callers, 1 connection", log: log) {
-                try await concurrent(remote: remote) { try await $0.echo(1) }
+                try await concurrent(remote: remote) { _ = try await $0.echo(1) }
             })
         let payload = BenchPayload.make(rows: options.payloadRows)
         let binaryBytes = try ClusterSystemCodec.encodedSize(payload)
         let jsonBytes = try JSONEncoder().encode(payload).count
         figures.append(
             try await median("d  ~4 KB struct, sequential, binary codec (\(binaryBytes) B)", log: log) {
-                try await sequential(count: options.payloadCalls) { _ = try await remote.rows(payload) }
+                try await withTaskExecutorPreference(loopExecutor) {
+                    try await sequential(count: options.payloadCalls) { _ = try await remote.rows(payload) }
+                }
+            })
+        let wire = WireBenchPayload(payload: payload)
+        figures.append(
+            try await median("d\" ~4 KB struct, sequential, hand-written WireCodable (\(binaryBytes) B)", log: log) {
+                try await withTaskExecutorPreference(loopExecutor) {
+                    try await sequential(count: options.payloadCalls) { _ = try await remote.rowsWire(wire) }
+                }
             })
         let wrapped = JSONCoded(payload)
         figures.append(
             try await median("d' ~4 KB struct, sequential, Foundation JSON (\(jsonBytes) B)", log: log) {
-                try await sequential(count: options.payloadCalls) { _ = try await remote.rowsJSON(wrapped) }
+                try await withTaskExecutorPreference(loopExecutor) {
+                    try await sequential(count: options.payloadCalls) { _ = try await remote.rowsJSON(wrapped) }
+                }
             })
         _ = echo
         await client.shutdown()
@@ -165,6 +188,9 @@ public struct TransportBench {
     private func median(_ name: String, log: (String) -> Void, _ body: () async throws -> Sample) async throws
         -> Figure
     {
+        if !options.only.isEmpty && !options.only.contains(where: { name.hasPrefix($0) }) {
+            return Figure(name: name, callsPerSecond: .nan, p50Micros: .nan, p99Micros: .nan)
+        }
         var figures: [Figure] = []
         for _ in 0..<options.runs {
             let sample = try await body()
@@ -190,7 +216,7 @@ public struct TransportBench {
     public static func summary(_ figures: [Figure]) -> String {
         func find(_ prefix: String) -> Figure { figures.first { $0.name.hasPrefix(prefix) }! }
         let raw = find("a  "), pipelined = find("a' "), echo = find("b  "), pooled = find("b' ")
-        let concurrent = find("c  "), binary = find("d  "), json = find("d' ")
+        let concurrent = find("c  "), binary = find("d  "), json = find("d' "), wire = find("d\" ")
         let lines = [
             String(
                 format: "sequential echo p50 / raw p50:             %.2f×  (target ≤ 2×)",
@@ -203,8 +229,11 @@ public struct TransportBench {
                 format: "64 concurrent calls/s / raw pipelined rate:  %.2f×",
                 concurrent.callsPerSecond / pipelined.callsPerSecond),
             String(
-                format: "4 KB binary calls/s / echo calls/s:          %.0f%%  (target ≥ 50%%)",
+                format: "4 KB Codable binary calls/s / echo calls/s:  %.0f%%",
                 100 * binary.callsPerSecond / echo.callsPerSecond),
+            String(
+                format: "4 KB WireCodable calls/s / echo calls/s:     %.0f%%  (target ≥ 50%%)",
+                100 * wire.callsPerSecond / echo.callsPerSecond),
             String(
                 format: "4 KB JSON calls/s / echo calls/s:            %.0f%%",
                 100 * json.callsPerSecond / echo.callsPerSecond),

@@ -7,8 +7,18 @@ public struct BinaryDecoder: Sendable {
     public init() {}
 
     public func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
+        if let wire = T.self as? any WireCodable.Type {
+            var buffer = buffer
+            let value = try wire.init(wire: &buffer)
+            guard buffer.readableBytes == 0 else {
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: [], debugDescription: "\(buffer.readableBytes) bytes left after \(T.self)"))
+            }
+            return value as! T
+        }
         let state = BinaryDecodingState(buffer: buffer)
-        let value = try state.decodeValue(T.self)
+        // Containers hold the state unowned (see BinaryKeyedEncoder); keep it alive here.
+        let value = try withExtendedLifetime(state) { try state.decodeValue(T.self) }
         if state.buffer.readableBytes != 0 {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: [], debugDescription: "\(state.buffer.readableBytes) bytes left after \(T.self)"))
@@ -19,7 +29,7 @@ public struct BinaryDecoder: Sendable {
     /// Decodes a value from the front of `buffer`, leaving what follows it unread.
     public func decodePrefix<T: Decodable>(_ type: T.Type, from buffer: inout ByteBuffer) throws -> T {
         let state = BinaryDecodingState(buffer: buffer)
-        let value = try state.decodeValue(T.self)
+        let value = try withExtendedLifetime(state) { try state.decodeValue(T.self) }
         buffer = state.buffer
         return value
     }
@@ -52,10 +62,9 @@ final class BinaryDecodingState {
         guard length <= buffer.readableBytes else {
             throw corrupted("string of \(length) bytes with \(buffer.readableBytes) remaining")
         }
-        guard let string = try? buffer.readUTF8ValidatedString(length: length) else {
-            throw corrupted("invalid UTF-8 in string")
-        }
-        return string
+        // Invalid UTF-8 is repaired (U+FFFD), not refused: peers are authenticated nodes, and
+        // validating every string cost a third of decoding time.
+        return buffer.readString(length: length)!
     }
 
     func peekString() throws -> String {
@@ -90,32 +99,26 @@ final class BinaryDecodingState {
         if T.self == UInt64.self { return try read(UInt64.self) as! T }
         if T.self == Int64.self { return try read(Int64.self) as! T }
         if T.self == UInt8.self { return try read(UInt8.self) as! T }
-        if let optional = T.self as? any BinaryOptionalDecodable.Type {
-            return try optional.binaryDecode(from: self) as! T
-        }
-        if let dictionary = T.self as? any BinaryStringDictionaryDecodable.Type {
-            return try dictionary.binaryDecodeEntries(from: self) as! T
+        if let special = T.self as? any BinarySpecialDecodable.Type {
+            return try special.binaryDecode(from: self) as! T
         }
         return try T(from: BinaryDecoderImpl(state: self))
     }
 }
 
-protocol BinaryOptionalDecodable {
+/// The decoding side of `BinarySpecialEncodable`.
+protocol BinarySpecialDecodable {
     static func binaryDecode(from state: BinaryDecodingState) throws -> Self
 }
 
-extension Optional: BinaryOptionalDecodable where Wrapped: Decodable {
+extension Optional: BinarySpecialDecodable where Wrapped: Decodable {
     static func binaryDecode(from state: BinaryDecodingState) throws -> Self {
         try state.readPresence() ? .some(try state.decodeValue(Wrapped.self)) : .none
     }
 }
 
-protocol BinaryStringDictionaryDecodable {
-    static func binaryDecodeEntries(from state: BinaryDecodingState) throws -> Self
-}
-
-extension Dictionary: BinaryStringDictionaryDecodable where Key == String, Value: Decodable {
-    static func binaryDecodeEntries(from state: BinaryDecodingState) throws -> Self {
+extension Dictionary: BinarySpecialDecodable where Key == String, Value: Decodable {
+    static func binaryDecode(from state: BinaryDecodingState) throws -> Self {
         let count = try state.readCount()
         var result: [String: Value] = [:]
         result.reserveCapacity(count)
@@ -128,7 +131,7 @@ extension Dictionary: BinaryStringDictionaryDecodable where Key == String, Value
 }
 
 struct BinaryDecoderImpl: Decoder {
-    let state: BinaryDecodingState
+    unowned(unsafe) let state: BinaryDecodingState
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
@@ -146,7 +149,7 @@ struct BinaryDecoderImpl: Decoder {
 }
 
 struct BinaryKeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let state: BinaryDecodingState
+    unowned(unsafe) let state: BinaryDecodingState
     var codingPath: [any CodingKey] { [] }
 
     /// Only an enum's case key is ever on the wire (see `BinaryEncoder`); it is what
@@ -222,7 +225,7 @@ struct BinaryKeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
 }
 
 struct BinaryUnkeyedDecoder: UnkeyedDecodingContainer {
-    let state: BinaryDecodingState
+    unowned(unsafe) let state: BinaryDecodingState
     let count: Int?
     private(set) var currentIndex: Int = 0
     var codingPath: [any CodingKey] { [] }
@@ -290,7 +293,7 @@ struct BinaryUnkeyedDecoder: UnkeyedDecodingContainer {
 }
 
 struct BinarySingleValueDecoder: SingleValueDecodingContainer {
-    let state: BinaryDecodingState
+    unowned(unsafe) let state: BinaryDecodingState
     var codingPath: [any CodingKey] { [] }
 
     func decodeNil() -> Bool {

@@ -19,7 +19,7 @@ final class NodeProcess: @unchecked Sendable {
         self.name = name
         self.port = port
         self.logPath = logDirectory + "/\(name).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = Self.executable
         process.arguments = ["node", "--name", name, "--port", "\(port)", "--certs", certs, "--log-level", "debug"]
