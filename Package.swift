@@ -58,6 +58,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The membership shell: timers and the transport around the pure SWIM instance. Kept apart
+        // so that the state machine's module cannot do I/O at all.
+        .target(
+            name: "MembershipShell",
+            dependencies: [
+                "Membership", "ClusterSystem", "Wire",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // MEMBERSHIP-TARGETS (owned by the membership work; keep this marker)
         // Members: SWIM + Lifeguard as a pure state machine (no I/O, no dependencies).
         .target(name: "Membership", swiftSettings: strict),
@@ -86,6 +96,7 @@ let package = Package(
                 "Wire",
                 "ClusterSystem",
                 "TransportBenchmark",
+                "MembershipShell",
                 "Membership",
                 "Simulation",
                 "Assessment",
@@ -106,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "ClusterSystem", "Wire", "inframind",
+                "ClusterSystem", "Wire", "Membership", "MembershipShell", "inframind",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

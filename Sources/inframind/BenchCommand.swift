@@ -5,7 +5,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks; each reports ratios against a baseline measured in the same run.",
-        subcommands: [Transport.self]
+        subcommands: [Transport.self, PipelineBenchCommand.self]
     )
 
     struct Transport: AsyncParsableCommand {

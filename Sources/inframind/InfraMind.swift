@@ -11,8 +11,7 @@ struct InfraMind: AsyncParsableCommand {
             BenchCommand.self,
             SimulateCommand.self,
             AssessCommand.self,
-            PipelineBenchCommand.self,
-            // Further subcommands register here, one line each.
+                // Further subcommands register here, one line each.
         ]
     )
 }

@@ -3,6 +3,8 @@ import ClusterSystem
 import Dispatch
 import Foundation
 import Logging
+import Membership
+import MembershipShell
 import Wire
 
 struct NodeCommand: AsyncParsableCommand {
@@ -23,6 +25,13 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Directory with ca.pem, <name>.pem and <name>-key.pem (see `inframind certs init`).")
     var certs: String
 
+    @Option(
+        name: .customLong("seed"),
+        help:
+            "A member to join through, as name@host:port (repeat for several; list this node itself to form a cluster)."
+    )
+    var seeds: [String] = []
+
     @Option(help: "Largest frame accepted from a peer, in bytes.")
     var maxFrameSize = 8 * 1024 * 1024
 
@@ -36,6 +45,9 @@ struct NodeCommand: AsyncParsableCommand {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535") }
         guard maxFrameSize >= 4096 else { throw ValidationError("--max-frame-size must be at least 4096") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        for seed in seeds where NodeAddress(parsing: seed) == nil {
+            throw ValidationError("--seed \(seed) is not name@host:port")
+        }
     }
 
     func run() async throws {
@@ -50,10 +62,13 @@ struct NodeCommand: AsyncParsableCommand {
         settings.defaultCallTimeout = .milliseconds(callTimeoutMs)
         let system = try await ClusterSystem.start(settings: settings)
         let diagnostics = Diagnostics.start(on: system)
+        let membership = MembershipService(system: system, seeds: seeds.compactMap(NodeAddress.init(parsing:)))
+        await membership.start()
         print("node \(system.node) ready")
         fflush(nil)
         let signal = await Self.waitForTerminationSignal()
-        system.logger.info("received \(signal), shutting down")
+        system.logger.info("received \(signal), leaving the cluster")
+        await membership.leave()
         await system.shutdown()
         _ = diagnostics
     }

@@ -7,7 +7,7 @@ import Foundation
 /// one task; the figures that matter are the ratios against it.
 struct PipelineBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-pipeline",
+        commandName: "pipeline",
         abstract:
             "In-process assessment pipeline throughput over the examples, as ratios against a sequential baseline.")
 

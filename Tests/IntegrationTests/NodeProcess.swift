@@ -15,14 +15,16 @@ final class NodeProcess: @unchecked Sendable {
             .appendingPathComponent("inframind")
     }
 
-    init(name: String, port: Int, certs: String, logDirectory: String) throws {
+    init(name: String, port: Int, certs: String, logDirectory: String, seeds: [String] = []) throws {
         self.name = name
         self.port = port
         self.logPath = logDirectory + "/\(name).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = Self.executable
-        process.arguments = ["node", "--name", name, "--port", "\(port)", "--certs", certs, "--log-level", "debug"]
+        process.arguments =
+            ["node", "--name", name, "--port", "\(port)", "--certs", certs, "--log-level", "debug"]
+            + seeds.flatMap { ["--seed", $0] }
         process.standardOutput = log
         process.standardError = log
         try process.run()

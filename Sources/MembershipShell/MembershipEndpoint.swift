@@ -1,0 +1,47 @@
+import ClusterSystem
+import Distributed
+import Membership
+import Wire
+
+/// The well-known `/membership` actor of a node: where peers deliver SWIM messages, and where
+/// operators and tests read this node's view.
+public distributed actor MembershipEndpoint: ClusterCallable {
+    public typealias ActorSystem = ClusterSystem
+    public static let path = "/membership"
+
+    private let service: MembershipService
+
+    init(service: MembershipService, actorSystem: ClusterSystem) {
+        self.service = service
+        self.actorSystem = actorSystem
+    }
+
+    /// Hands a message to the state machine. Returns once it is queued, not processed: the
+    /// sender only needs to know it arrived.
+    public distributed func deliver(_ message: SWIM.Message) {
+        let service = self.service
+        Task { await service.receive(message) }
+    }
+
+    /// This node's current view, itself included.
+    public distributed func view() async -> [SWIM.Member] {
+        await service.view
+    }
+
+    public static let wireMethods: [WireMethod<MembershipEndpoint>] = [
+        WireMethod("deliver") {
+            try await $0.deliver(
+                SWIM.Message(
+                    sender: MemberID(name: "", host: "", port: 0, uid: 0), recipient: nil, payload: .gossip))
+        },
+        WireMethod("view") { _ = try await $0.view() },
+    ]
+
+    /// The endpoint of the node at `address`, whichever incarnation runs there: SWIM checks the
+    /// intended uid itself, so a message for a dead incarnation is refused by the protocol.
+    public static func at(_ address: MemberAddress, using system: ClusterSystem) throws -> MembershipEndpoint {
+        try resolve(
+            id: ActorID(node: NodeID(name: address.name, host: address.host, port: address.port, uid: 0), path: path),
+            using: system)
+    }
+}

@@ -1,0 +1,135 @@
+import ClusterSystem
+import Logging
+import Membership
+import Wire
+
+/// The shell around `SWIM.Instance`: it owns the clock and the timer, carries the instance's
+/// messages over the cluster's control lane, turns a lost connection into evidence for the
+/// failure detector, and publishes the membership changes.
+public actor MembershipService {
+    public let system: ClusterSystem
+    public let settings: SWIM.Settings
+    /// Every change of this node's view, in order. Buffered (newest kept) so that a slow or
+    /// absent consumer never holds the failure detector back.
+    public nonisolated let changes: AsyncStream<SWIM.MembershipChange>
+    private let changesContinuation: AsyncStream<SWIM.MembershipChange>.Continuation
+    private var instance: SWIM.Instance
+    private let origin = ContinuousClock.now
+    private var timer: Task<Void, Never>?
+    private var endpoint: MembershipEndpoint?
+    private var logger: Logger
+
+    public init(system: ClusterSystem, seeds: [NodeAddress], settings: SWIM.Settings = SWIM.Settings()) {
+        self.system = system
+        self.settings = settings
+        self.logger = system.logger
+        (changes, changesContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
+        let node = system.node
+        instance = SWIM.Instance(
+            settings: settings,
+            myself: MemberID(name: node.name, host: node.host, port: node.port, uid: node.uid),
+            seeds: seeds.map { MemberAddress(name: $0.name, host: $0.host, port: $0.port) },
+            randomSeed: UInt64.random(in: .min ... .max))
+    }
+
+    /// Registers `/membership` and starts joining through the seeds.
+    public func start() {
+        let endpoint = system.makeWellKnown(MembershipEndpoint.path) {
+            MembershipEndpoint(service: self, actorSystem: system)
+        }
+        self.endpoint = endpoint
+        handle(.start)
+    }
+
+    /// Tells every member this node leaves, waits (briefly) for those messages to go out, and
+    /// stops the failure detector. Others mark this node `left` without a suspicion timeout.
+    public func leave() async {
+        let sends = handle(.leave)
+        timer?.cancel()
+        timer = nil
+        for send in sends { _ = await send.result }
+        changesContinuation.finish()
+    }
+
+    public var view: [SWIM.Member] { instance.members }
+    public var myself: MemberID { instance.myself }
+    public var status: SWIM.Status { instance.status }
+
+    func receive(_ message: SWIM.Message) {
+        handle(.received(message))
+    }
+
+    private var now: Duration { ContinuousClock.now - origin }
+
+    @discardableResult
+    private func handle(_ event: SWIM.Event) -> [Task<Void, Never>] {
+        let directives = instance.handle(event, at: now)
+        var sends: [Task<Void, Never>] = []
+        for directive in directives {
+            switch directive {
+            case .send(let message, let address):
+                sends.append(send(message, to: address))
+            case .changed(let change):
+                logger.info("membership: \(change)")
+                changesContinuation.yield(change)
+            case .rejoin(let contact):
+                rejoin(through: contact)
+            }
+        }
+        schedule()
+        return sends
+    }
+
+    /// One call per message on the control lane; its deadline is the ping timeout, since a later
+    /// answer is worthless to the protocol. A refused connection is evidence, fed back at once.
+    private func send(_ message: SWIM.Message, to address: MemberAddress) -> Task<Void, Never> {
+        let system = self.system
+        let timeout = settings.pingTimeout
+        return Task {
+            do {
+                let remote = try MembershipEndpoint.at(address, using: system)
+                try await ClusterSystem.$callOptions.withValue(.init(timeout: timeout, lane: .control)) {
+                    try await remote.deliver(message)
+                }
+            } catch ClusterError.peerUnreachable {
+                if let recipient = message.recipient { self.peerUnreachable(recipient) }
+            } catch {
+                // Deadlines and remote failures: SWIM's own timeouts decide what they mean.
+            }
+        }
+    }
+
+    private func peerUnreachable(_ member: MemberID) {
+        handle(.peerUnreachable(member))
+    }
+
+    /// The cluster declared this incarnation down; it can never come back. Start over as a new
+    /// member (new uid) through a member of the view that prevailed.
+    private func rejoin(through contact: MemberAddress) {
+        let node = system.node
+        let fresh = MemberID(name: node.name, host: node.host, port: node.port, uid: UInt64.random(in: 1 ... .max))
+        logger.warning("membership: this node was declared down; rejoining as \(fresh) through \(contact)")
+        instance = SWIM.Instance(
+            settings: settings, myself: fresh, seeds: [contact], randomSeed: UInt64.random(in: .min ... .max))
+        _ = instance.handle(.start, at: now)
+    }
+
+    private func schedule() {
+        timer?.cancel()
+        guard let wake = instance.nextWakeUp else {
+            timer = nil
+            return
+        }
+        let delay = max(.zero, wake - now)
+        timer = Task {
+            try? await Task.sleep(for: delay)
+            guard !Task.isCancelled else { return }
+            self.tick()
+        }
+    }
+
+    private func tick() {
+        timer = nil
+        handle(.tick)
+    }
+}
