@@ -40,6 +40,8 @@ extension ClusterSystem {
         // tie-break, peer draining); the call then simply moves to the connection that stays.
         for _ in 0..<3 {
             let connection = try await connection(to: recipient.node, lane: options.lane)
+            // A cancellation that came before the call is registered would find nothing to cancel.
+            try Task.checkCancellation()
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { throw ClusterError.deadlineExceeded(target: name, timeout: timeout) }
             let callID = nextCallID.add(1, ordering: .relaxed).newValue
