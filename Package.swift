@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // Bytes: the frame format, pure and fuzzable (no channels).
@@ -76,6 +77,18 @@ let package = Package(
         .testTarget(
             name: "MembershipTests",
             dependencies: ["Membership", "Simulation"],
+            swiftSettings: strict
+        ),
+        // Durable assessment records and the agent-result journal; below Coordination, so it knows
+        // nothing of the cluster or the domain (requests and reports are opaque bytes here).
+        .target(
+            name: "Storage",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         // ASSESSMENT-TARGETS (owned by the assessment work; keep this marker)

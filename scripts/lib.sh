@@ -19,6 +19,24 @@ ensure_packages() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# Installs the Debian packages named that dpkg does not list as installed. For packages with no
+# command to look for, such as the -dev packages whose headers and libraries the build links.
+ensure_dpkg() {
+    local missing=()
+    local package
+    for package in "$@"; do
+        dpkg -s "$package" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "missing system packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+        return 1
+    fi
+    echo "installing system packages: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
 # The Swift toolchain is not a Debian package; say where it is expected when it is absent.
 ensure_swift() {
     if ! command -v swift >/dev/null 2>&1; then

@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+
+/// Conversions between the public types and SQLite rows, in one place so the column list of the
+/// INSERT, the UPDATE and the SELECTs cannot drift apart.
+enum SQLiteRows {
+    static let assessmentColumns = """
+        id, status, epoch, version, replica_set, request, report, progress, failure, idempotency_key, \
+        created_at, updated_at
+        """
+
+    static func arguments(of record: AssessmentRecord) throws -> StatementArguments {
+        [
+            record.id, record.status.rawValue, record.epoch, record.version, try json(record.replicaSet),
+            record.request, record.report, try json(record.progress), record.failure, record.idempotencyKey,
+            record.createdAt.timeIntervalSinceReferenceDate, record.updatedAt.timeIntervalSinceReferenceDate,
+        ]
+    }
+
+    /// The arguments of the UPDATE in `SQLiteAssessmentStore.update`, in its column order.
+    static func updateArguments(of record: AssessmentRecord) throws -> StatementArguments {
+        [
+            record.status.rawValue, record.epoch, record.version, try json(record.replicaSet), record.report,
+            try json(record.progress), record.failure, record.updatedAt.timeIntervalSinceReferenceDate, record.id,
+        ]
+    }
+
+    static func record(from row: Row) throws -> AssessmentRecord {
+        let statusName: String = row["status"]
+        guard let status = AssessmentStatus(rawValue: statusName) else {
+            throw StoreError.ioError("unknown status \(statusName) in stored assessment")
+        }
+        return AssessmentRecord(
+            id: row["id"],
+            status: status,
+            epoch: row["epoch"],
+            version: row["version"],
+            replicaSet: try decode([String].self, row["replica_set"]),
+            request: row["request"],
+            report: row["report"],
+            progress: try decode(AssessmentProgress.self, row["progress"]),
+            failure: row["failure"],
+            idempotencyKey: row["idempotency_key"],
+            createdAt: Date(timeIntervalSinceReferenceDate: row["created_at"]),
+            updatedAt: Date(timeIntervalSinceReferenceDate: row["updated_at"])
+        )
+    }
+
+    static let resultColumns = "assessment_id, agent, attempt, digest, payload, node, recorded_at"
+
+    static func arguments(of result: AgentResult) -> StatementArguments {
+        [
+            result.assessmentID, result.agent, result.attempt, result.digest, result.payload, result.node,
+            result.recordedAt.timeIntervalSinceReferenceDate,
+        ]
+    }
+
+    static func result(from row: Row) -> AgentResult {
+        AgentResult(
+            assessmentID: row["assessment_id"],
+            agent: row["agent"],
+            attempt: row["attempt"],
+            digest: row["digest"],
+            payload: row["payload"],
+            node: row["node"],
+            recordedAt: Date(timeIntervalSinceReferenceDate: row["recorded_at"])
+        )
+    }
+
+    private static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        // Sorted keys keep the stored bytes a function of the value, which anti-entropy may compare.
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw StoreError.ioError("corrupt \(type) in stored assessment: \(error)")
+        }
+    }
+}
