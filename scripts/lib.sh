@@ -1,7 +1,18 @@
 # Shared helpers for the scripts in this folder (sourced, not run).
 
+# Installs the named Debian packages with apt-get as root; otherwise says what to install and fails.
+apt_install() {
+    [ $# -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "missing system packages: $* (run as root, or: sudo apt-get install $*)" >&2
+        return 1
+    fi
+    echo "installing system packages: $*"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
 # Installs the Debian packages named (package:command pairs) whose command is missing.
-# As root it uses apt-get; otherwise it says what to install and fails.
 ensure_packages() {
     local missing=()
     local pair
@@ -9,14 +20,7 @@ ensure_packages() {
         local package=${pair%%:*} command=${pair##*:}
         command -v "$command" >/dev/null 2>&1 || missing+=("$package")
     done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "missing system packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
-        return 1
-    fi
-    echo "installing system packages: ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt_install "${missing[@]}"
 }
 
 # Installs the Debian packages named that dpkg does not list as installed. For packages with no
@@ -27,14 +31,7 @@ ensure_dpkg() {
     for package in "$@"; do
         dpkg -s "$package" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$package")
     done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "missing system packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
-        return 1
-    fi
-    echo "installing system packages: ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt_install "${missing[@]}"
 }
 
 # The Swift toolchain is not a Debian package; say where it is expected when it is absent.
