@@ -16,7 +16,7 @@ private enum NextStep {
 }
 
 struct LinkWaiter {
-    let uid: UInt64
+    let node: NodeID
     let continuation: CheckedContinuation<Connection, any Error>
 }
 
@@ -59,7 +59,7 @@ extension ClusterSystem {
                         .peerUnreachable(
                             node: node.description, reason: "reconnecting after: \(link.lastFailure)"))
                 }
-                link.waiters.append(LinkWaiter(uid: node.uid, continuation: continuation))
+                link.waiters.append(LinkWaiter(node: node, continuation: continuation))
                 let dial = !link.dialing
                 link.dialing = true
                 return .wait(dial: dial)
@@ -132,7 +132,7 @@ extension ClusterSystem {
 
     func connectionReady(_ connection: Connection) {
         let key = LinkKey(name: connection.peer.name, lane: connection.lane)
-        let (waiters, loser) = state.withLock { state -> ([LinkWaiter], Connection?) in
+        let (waiters, kept, loser) = state.withLock { state -> ([LinkWaiter], Connection, Connection?) in
             var link = state.links[key] ?? Link()
             defer { state.links[key] = link }
             link.ready.append(connection)
@@ -150,7 +150,7 @@ extension ClusterSystem {
             }
             let waiters = link.waiters
             link.waiters.removeAll()
-            return (waiters, loser)
+            return (waiters, link.active!, loser)
         }
         logger.debug(
             "connection ready",
@@ -158,13 +158,12 @@ extension ClusterSystem {
                 "peer": "\(connection.peer)", "lane": "\(connection.lane)", "dialed": "\(connection.dialedByUs)",
             ])
         loser?.retire(reason: "duplicate connection")
+        // Waiters get the connection that stays, not one the tie-break just retired.
         for waiter in waiters {
-            if waiter.uid != 0 && waiter.uid != connection.peer.uid {
-                waiter.continuation.resume(
-                    throwing: ClusterError.peerUnreachable(
-                        node: connection.peer.name, reason: "incarnation \(String(waiter.uid, radix: 16)) is gone"))
-            } else {
-                waiter.continuation.resume(returning: connection)
+            switch Self.check(kept, for: waiter.node) {
+            case .use(let connection): waiter.continuation.resume(returning: connection)
+            case .fail(let error): waiter.continuation.resume(throwing: error)
+            case .wait: preconditionFailure("check never asks to wait")
             }
         }
     }

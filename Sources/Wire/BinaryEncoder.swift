@@ -155,14 +155,8 @@ struct BinaryKeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { try encodeOptional(value) }
     mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws { try encodeOptional(value) }
 
-    private func encodeOptional<T: Encodable>(_ value: T?) throws {
-        if let value {
-            state.buffer.writeInteger(UInt8(1))
-            try state.encodeValue(value)
-        } else {
-            state.buffer.writeInteger(UInt8(0))
-        }
-    }
+    /// Called directly, not through `encodeValue`: the conformance check is what it would cost.
+    private func encodeOptional<T: Encodable>(_ value: T?) throws { try value.binaryEncode(into: state) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
         -> KeyedEncodingContainer<NestedKey>

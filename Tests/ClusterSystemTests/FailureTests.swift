@@ -1,4 +1,3 @@
-import ClusterSystem
 import Distributed
 import Foundation
 import NIOCore
