@@ -1,0 +1,160 @@
+import Foundation
+
+/// What the HTTP API needs from the cluster. The routes know nothing of placement, leases or
+/// replication: the node command hands them the coordinator through this protocol, which keeps the
+/// API testable on its own and keeps the layers one-way (HTTPAPI never imports Coordination).
+public protocol AssessmentService: Sendable {
+    /// Stores a validated request (its JSON bytes, as received) and returns once the record is durable
+    /// on a majority of its replica set. The same `idempotencyKey` always gives the same id.
+    func submit(request: Data, idempotencyKey: String?) async throws(ServiceError) -> SubmitReceipt
+
+    /// The newest version the replica set holds.
+    func assessment(id: String) async throws(ServiceError) -> AssessmentSnapshot
+
+    /// The report as JSON; `notFinished` until the assessment has completed.
+    func report(id: String) async throws(ServiceError) -> Data
+
+    /// Marks the assessment cancelled (a no-op on one that has already ended) and returns it.
+    func cancel(id: String) async throws(ServiceError) -> AssessmentSnapshot
+
+    /// Newest first across the cluster; `cursor` is the opaque `next` of the previous page.
+    func list(statuses: Set<AssessmentState>, limit: Int, cursor: String?) async throws(ServiceError)
+        -> AssessmentPage
+
+    /// The current state first, then every change, finishing after a final state. Works on any node.
+    func watch(id: String) -> AsyncThrowingStream<AssessmentSnapshot, any Error>
+
+    func cluster() async -> ClusterSnapshot
+
+    /// Ready means: joined the cluster, store open, and able to reach a quorum.
+    func readiness() async -> Readiness
+}
+
+public enum AssessmentState: String, Sendable, Codable, Hashable, CaseIterable {
+    case queued, running, completed, failed, cancelled
+
+    public var isFinal: Bool { self == .completed || self == .failed || self == .cancelled }
+}
+
+public struct SubmitReceipt: Sendable, Hashable {
+    public var id: String
+    public var state: AssessmentState
+    /// True when the idempotency key named an assessment submitted before.
+    public var existing: Bool
+
+    public init(id: String, state: AssessmentState, existing: Bool) {
+        self.id = id
+        self.state = state
+        self.existing = existing
+    }
+}
+
+public struct AgentSnapshot: Sendable, Hashable, Codable {
+    public var name: String
+    /// `waiting`, `running`, `succeeded` or `failed`.
+    public var state: String
+    public var attempts: Int
+    public var node: String?
+
+    public init(name: String, state: String, attempts: Int, node: String?) {
+        self.name = name
+        self.state = state
+        self.attempts = attempts
+        self.node = node
+    }
+}
+
+public struct AssessmentSnapshot: Sendable, Hashable {
+    public var id: String
+    public var state: AssessmentState
+    public var percent: Int
+    public var step: String?
+    public var agents: [AgentSnapshot]
+    /// Why it failed, when it did.
+    public var failure: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+    /// Bumped on every stored change, so a watcher can tell a change from a repeat.
+    public var version: Int
+    public var epoch: Int
+
+    public init(
+        id: String, state: AssessmentState, percent: Int, step: String?, agents: [AgentSnapshot], failure: String?,
+        createdAt: Date, updatedAt: Date, version: Int, epoch: Int
+    ) {
+        self.id = id
+        self.state = state
+        self.percent = percent
+        self.step = step
+        self.agents = agents
+        self.failure = failure
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.version = version
+        self.epoch = epoch
+    }
+}
+
+public struct AssessmentPage: Sendable, Hashable {
+    public var items: [AssessmentSnapshot]
+    public var next: String?
+
+    public init(items: [AssessmentSnapshot], next: String?) {
+        self.items = items
+        self.next = next
+    }
+}
+
+public struct MemberSnapshot: Sendable, Hashable, Codable {
+    public var id: String
+    public var clusterAddress: String
+    public var httpAddress: String?
+    /// `joining`, `up`, `suspect`, `down` or `left`.
+    public var status: String
+    public var incarnation: UInt64
+
+    public init(id: String, clusterAddress: String, httpAddress: String?, status: String, incarnation: UInt64) {
+        self.id = id
+        self.clusterAddress = clusterAddress
+        self.httpAddress = httpAddress
+        self.status = status
+        self.incarnation = incarnation
+    }
+}
+
+public struct ClusterSnapshot: Sendable, Hashable {
+    public var selfID: String
+    public var members: [MemberSnapshot]
+
+    public init(selfID: String, members: [MemberSnapshot]) {
+        self.selfID = selfID
+        self.members = members
+    }
+}
+
+public struct Readiness: Sendable, Hashable {
+    public var ready: Bool
+    /// What is missing when not ready, for the 503 body and the logs.
+    public var reasons: [String]
+
+    public init(ready: Bool, reasons: [String]) {
+        self.ready = ready
+        self.reasons = reasons
+    }
+}
+
+/// Every way the service refuses; the routes map each to one status code.
+public enum ServiceError: Error, Sendable, Hashable {
+    /// 404.
+    case notFound(id: String)
+    /// 409: the report exists only once the assessment has completed.
+    case notFinished(id: String, state: AssessmentState)
+    /// 503: no quorum, not joined yet, or the replica set could not be reached in time.
+    case unavailable(String)
+    /// 429: this node's admission queue is full.
+    case overloaded(retryAfterSeconds: Int)
+    /// 400 for a bad cursor or filter that the routes could not catch themselves.
+    case badRequest(String)
+    /// 500, with a message safe to show.
+    case failed(String)
+}
