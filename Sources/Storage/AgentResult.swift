@@ -1,7 +1,7 @@
 import Foundation
 
 /// One agent's output for one assessment, as journaled on the replica set before it counts.
-public struct AgentResult: Sendable, Hashable {
+public struct AgentResult: Sendable, Hashable, Codable {
     public var assessmentID: String
     public var agent: String
     /// The attempt that produced this result, kept so a fault report can name both attempts.

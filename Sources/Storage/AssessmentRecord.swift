@@ -21,7 +21,7 @@ public enum AssessmentStatus: String, Sendable, Codable, Hashable, CaseIterable 
 ///
 /// Storage sits below the cluster and the domain, so the request and the report are opaque bytes
 /// (their owners choose the encoding) and the replica set is plain node names.
-public struct AssessmentRecord: Sendable, Hashable {
+public struct AssessmentRecord: Sendable, Hashable, Codable {
     public var id: String
     public var status: AssessmentStatus
     /// The owner's term: a store refuses writes that carry an older epoch than the one it holds.

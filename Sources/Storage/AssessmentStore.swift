@@ -35,6 +35,29 @@ public protocol AssessmentStore: Sendable {
 
     /// The winning result of every agent that has one, ordered by agent name.
     func results(of assessmentID: String) async throws(StoreError) -> [AgentResult]
+
+    /// A replica's write, in one transaction: stores `record` as given (its version is the owner's,
+    /// not the store's) when it is absent or newer by (epoch, version), refuses it when the stored
+    /// epoch is newer, and journals `results` (first write wins) unless refused.
+    func replicate(_ record: AssessmentRecord, results: [AgentResult]) async throws(StoreError) -> ReplicaOutcome
+
+    /// Every stored record's id and version, for a node that restarts and must learn what it holds.
+    func versions() async throws(StoreError) -> [RecordSummary]
+}
+
+/// What a node keeps in memory of each record it stores.
+public struct RecordSummary: Sendable, Hashable {
+    public var id: String
+    public var status: AssessmentStatus
+    public var version: RecordVersion
+    public var updatedAt: Date
+
+    public init(id: String, status: AssessmentStatus, version: RecordVersion, updatedAt: Date) {
+        self.id = id
+        self.status = status
+        self.version = version
+        self.updatedAt = updatedAt
+    }
 }
 
 extension AssessmentStore {

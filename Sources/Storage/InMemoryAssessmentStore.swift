@@ -70,4 +70,23 @@ public actor InMemoryAssessmentStore: AssessmentStore {
     public func results(of assessmentID: String) -> [AgentResult] {
         (journal[assessmentID] ?? [:]).values.sorted { $0.agent < $1.agent }
     }
+
+    public func replicate(_ record: AssessmentRecord, results: [AgentResult]) -> ReplicaOutcome {
+        let outcome = records[record.id]?.replicaOutcome(of: record) ?? .stored
+        if case .refused = outcome { return outcome }
+        if case .stored = outcome {
+            records[record.id] = record
+            if let key = record.idempotencyKey { idsByKey[key] = record.id }
+        }
+        for result in results where journal[result.assessmentID]?[result.agent] == nil {
+            journal[result.assessmentID, default: [:]][result.agent] = result
+        }
+        return outcome
+    }
+
+    public func versions() -> [RecordSummary] {
+        records.values.map {
+            RecordSummary(id: $0.id, status: $0.status, version: $0.recordVersion, updatedAt: $0.updatedAt)
+        }
+    }
 }

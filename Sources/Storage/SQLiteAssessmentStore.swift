@@ -185,6 +185,49 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         }
     }
 
+    public func replicate(_ record: AssessmentRecord, results: [AgentResult]) async throws(StoreError)
+        -> ReplicaOutcome
+    {
+        try await write { db in
+            let current = try Self.fetchRecord(db, where: "id = ?", record.id)
+            let outcome = current?.replicaOutcome(of: record) ?? .stored
+            if case .refused = outcome { return outcome }
+            if case .stored = outcome {
+                // INSERT or UPDATE, never REPLACE: a REPLACE deletes the row first, and the journal's
+                // ON DELETE CASCADE would take the results with it.
+                if current == nil {
+                    try db.execute(
+                        sql:
+                            "INSERT INTO assessment (\(SQLiteRows.assessmentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        arguments: try SQLiteRows.arguments(of: record)
+                    )
+                } else {
+                    try db.execute(
+                        sql: """
+                            UPDATE assessment SET status = ?, epoch = ?, version = ?, replica_set = ?, report = ?,
+                            progress = ?, failure = ?, updated_at = ? WHERE id = ?
+                            """,
+                        arguments: try SQLiteRows.updateArguments(of: record)
+                    )
+                }
+            }
+            for result in results {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO agent_result (\(SQLiteRows.resultColumns)) VALUES (?,?,?,?,?,?,?)",
+                    arguments: SQLiteRows.arguments(of: result)
+                )
+            }
+            return outcome
+        }
+    }
+
+    public func versions() async throws(StoreError) -> [RecordSummary] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT id, status, epoch, version, replica_set, updated_at FROM assessment")
+                .map(SQLiteRows.summary(from:))
+        }
+    }
+
     private static func fetchRecord(_ db: Database, where condition: String, _ value: String) throws
         -> AssessmentRecord?
     {

@@ -46,6 +46,18 @@ enum SQLiteRows {
         )
     }
 
+    static func summary(from row: Row) throws -> RecordSummary {
+        let statusName: String = row["status"]
+        guard let status = AssessmentStatus(rawValue: statusName) else {
+            throw StoreError.ioError("unknown status \(statusName) in stored assessment")
+        }
+        let version = RecordVersion(
+            epoch: row["epoch"], version: row["version"], replicaSet: try decode([String].self, row["replica_set"]))
+        return RecordSummary(
+            id: row["id"], status: status, version: version,
+            updatedAt: Date(timeIntervalSinceReferenceDate: row["updated_at"]))
+    }
+
     static let resultColumns = "assessment_id, agent, attempt, digest, payload, node, recorded_at"
 
     static func arguments(of result: AgentResult) -> StatementArguments {

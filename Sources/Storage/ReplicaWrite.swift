@@ -1,0 +1,39 @@
+/// What a replica did with a record sent by an owner (see `AssessmentStore.replicate`).
+public enum ReplicaOutcome: Sendable, Hashable {
+    /// The record was new here, or newer than the stored one, and is now stored.
+    case stored
+    /// The store already held this version or a newer one of the same epoch; nothing changed.
+    case current(RecordVersion)
+    /// The store holds a newer epoch: the writer has been deposed. Nothing changed.
+    case refused(RecordVersion)
+}
+
+/// Where a stored record stands in the order replicas agree on: epoch first, then version.
+public struct RecordVersion: Sendable, Hashable, Codable, Comparable {
+    public var epoch: Int
+    public var version: Int
+    public var replicaSet: [String]
+
+    public init(epoch: Int, version: Int, replicaSet: [String]) {
+        self.epoch = epoch
+        self.version = version
+        self.replicaSet = replicaSet
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { (a.epoch, a.version) < (b.epoch, b.version) }
+}
+
+extension AssessmentRecord {
+    public var recordVersion: RecordVersion {
+        RecordVersion(epoch: epoch, version: version, replicaSet: replicaSet)
+    }
+
+    /// The rule every backend applies to a replicated write, kept here so backends cannot differ.
+    /// Results are journaled unless the writer is deposed: a late write may still carry the first
+    /// result of some agent, and the journal's first-write-wins makes a repeat harmless.
+    func replicaOutcome(of incoming: AssessmentRecord) -> ReplicaOutcome {
+        if incoming.epoch < epoch { return .refused(recordVersion) }
+        if (incoming.epoch, incoming.version) > (epoch, version) { return .stored }
+        return .current(recordVersion)
+    }
+}

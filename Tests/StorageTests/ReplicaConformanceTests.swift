@@ -1,0 +1,67 @@
+import Foundation
+import Storage
+import Testing
+
+/// Replicated writes: newer (epoch, version) wins, an older epoch is fenced off, results ride along.
+@Suite struct ReplicaConformanceTests {
+    @Test(arguments: StoreFactory.all)
+    func newerVersionsReplaceOlderOnesAndRepeatsChangeNothing(factory: StoreFactory) async throws {
+        try await factory.withStore { (store: any AssessmentStore) async throws in
+            var record = sampleRecord("r1")
+            record.version = 3
+            #expect(try await store.replicate(record, results: []) == .stored)
+            #expect(try await store.read(id: "r1")?.version == 3)
+
+            #expect(try await store.replicate(record, results: []) == .current(record.recordVersion))
+            var older = record
+            older.version = 2
+            older.status = .failed
+            #expect(try await store.replicate(older, results: []) == .current(record.recordVersion))
+            #expect(try await store.read(id: "r1")?.status == .pending)
+
+            var newer = record
+            newer.version = 4
+            newer.status = .running
+            #expect(try await store.replicate(newer, results: []) == .stored)
+            #expect(try await store.read(id: "r1") == newer)
+            #expect(try await store.versions().map(\.version) == [newer.recordVersion])
+        }
+    }
+
+    @Test(arguments: StoreFactory.all)
+    func anOlderEpochIsRefusedWithTheStoredVersion(factory: StoreFactory) async throws {
+        try await factory.withStore { (store: any AssessmentStore) async throws in
+            var successor = sampleRecord("r1", epoch: 2)
+            successor.version = 1
+            successor.replicaSet = ["node-b", "node-c", "node-d"]
+            #expect(try await store.replicate(successor, results: []) == .stored)
+
+            var deposed = sampleRecord("r1", epoch: 1)
+            deposed.version = 9
+            deposed.status = .completed
+            let late = sampleResult("r1", agent: "cto")
+            #expect(try await store.replicate(deposed, results: [late]) == .refused(successor.recordVersion))
+            #expect(try await store.read(id: "r1") == successor)
+            #expect(try await store.results(of: "r1").isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreFactory.all)
+    func resultsAreJournaledFirstWinsEvenWithAStaleRecord(factory: StoreFactory) async throws {
+        try await factory.withStore { (store: any AssessmentStore) async throws in
+            var record = sampleRecord("r1")
+            record.version = 5
+            let first = sampleResult("r1", agent: "cto", digest: "one")
+            #expect(try await store.replicate(record, results: [first]) == .stored)
+
+            // A reordered, older write still delivers the result it carried, without replacing any.
+            var stale = record
+            stale.version = 4
+            let other = sampleResult("r1", agent: "mlops")
+            let divergent = sampleResult("r1", agent: "cto", digest: "two")
+            #expect(try await store.replicate(stale, results: [other, divergent]) == .current(record.recordVersion))
+            #expect(try await store.results(of: "r1") == [first, other])
+            #expect(try await store.read(id: "r1")?.version == 5)
+        }
+    }
+}
