@@ -91,6 +91,13 @@ let package = Package(
             dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        // Work: placement, leases, replication and takeover as a pure state machine (CoordinatorCore),
+        // I/O-free, so the simulation runs the very code the nodes run.
+        .target(
+            name: "Coordination",
+            dependencies: ["Membership", "Storage"],
+            swiftSettings: strict
+        ),
         // ASSESSMENT-TARGETS (owned by the assessment work; keep this marker)
         // Domain: request validation, the shipped catalog, the eleven pure agents, the report.
         .target(

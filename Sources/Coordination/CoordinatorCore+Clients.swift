@@ -1,0 +1,135 @@
+import Foundation
+import Storage
+
+/// Submissions and cancellations: taken by any node, decided by the owner.
+extension CoordinatorCore {
+    mutating func clientSubmit(clientID: UInt64, id: String, request: Data, idempotencyKey: String?) {
+        guard hasQuorum else {
+            emit(.answerSubmit(clientID: clientID, .unavailable(quorumProblem)))
+            return
+        }
+        guard let owner = Placement.rank(id, over: upMembers).first else {
+            emit(.answerSubmit(clientID: clientID, .unavailable("no member is up")))
+            return
+        }
+        if owner == name {
+            ownerSubmit(
+                .local(clientID: clientID), id: id, request: request, idempotencyKey: idempotencyKey,
+                createdAt: now.wall)
+            return
+        }
+        let requestID = number()
+        forwarded[requestID] = Forwarded(
+            clientID: clientID, owner: owner, kind: .submit, deadline: now.uptime + settings.submitTimeout)
+        send(
+            .submit(
+                requestID: requestID, id: id, request: request, idempotencyKey: idempotencyKey, createdAt: now.wall),
+            to: owner)
+    }
+
+    var quorumProblem: String {
+        let members = statuses.filter { $0.value != .left }
+        let reachable = members.filter { $0.value == .up || $0.value == .suspect }
+        return "no quorum: this node reaches \(reachable.count) of \(members.count) members"
+    }
+
+    /// The owner's half: create the record and acknowledge once a majority of its replica set has it.
+    mutating func ownerSubmit(
+        _ waiter: Waiter, id: String, request: Data, idempotencyKey: String?, createdAt: Date
+    ) {
+        if creating[id] != nil {
+            creating[id]?.append(waiter)
+            return
+        }
+        if replicas[id] != nil {
+            answerSubmit(waiter, .accepted(id: id, existing: true))
+            return
+        }
+        guard hasQuorum else {
+            answerSubmit(waiter, .unavailable(quorumProblem))
+            return
+        }
+        let others = Placement.rank(id, over: upMembers.filter { $0 != name })
+        let replicaSet = [name] + others.prefix(max(0, settings.replicationFactor - 1))
+        let record = AssessmentRecord(
+            id: id, status: .pending, epoch: 1, version: 0, replicaSet: replicaSet, request: request,
+            progress: initialProgress(), idempotencyKey: idempotencyKey, createdAt: createdAt,
+            updatedAt: now.wall)
+        var tasks: [String: TaskSlot] = [:]
+        for agent in settings.allAgents { tasks[agent] = TaskSlot() }
+        owned[id] = OwnedAssessment(record: record, results: [:], tasks: tasks)
+        creating[id] = [waiter]
+        startWrite(id, purpose: .create, results: [])
+    }
+
+    func initialProgress() -> AssessmentProgress {
+        AssessmentProgress(
+            percent: 0, currentStep: "queued",
+            agents: settings.allAgents.map { AgentProgress(agent: $0, state: .waiting, attempt: 0) })
+    }
+
+    mutating func answerSubmit(_ waiter: Waiter, _ answer: SubmitAnswer) {
+        switch waiter {
+        case .local(let clientID): emit(.answerSubmit(clientID: clientID, answer))
+        case .remote(let node, let requestID): send(.submitted(requestID: requestID, answer), to: node)
+        }
+    }
+
+    mutating func forwardedSubmitAnswered(_ requestID: UInt64, _ answer: SubmitAnswer) {
+        guard let request = forwarded.removeValue(forKey: requestID) else { return }
+        emit(.answerSubmit(clientID: request.clientID, answer))
+    }
+
+    mutating func clientCancel(clientID: UInt64, id: String, owner: String) {
+        let requestID = number()
+        forwarded[requestID] = Forwarded(
+            clientID: clientID, owner: owner, kind: .cancel(id: id), deadline: now.uptime + settings.submitTimeout)
+        send(.cancel(requestID: requestID, id: id), to: owner)
+    }
+
+    mutating func ownerCancel(_ waiter: Waiter, id: String) {
+        if var assessment = owned[id] {
+            if assessment.phase == .finishing {
+                if assessment.record.status == .cancelled {
+                    assessment.cancelWaiters.append(waiter)
+                    owned[id] = assessment
+                } else {
+                    answerCancel(waiter, .alreadyFinal(id: id))
+                }
+                return
+            }
+            owned[id]?.cancelWaiters.append(waiter)
+            finish(id, status: .cancelled, failure: nil, report: nil)
+            return
+        }
+        switch replicas[id] {
+        case nil: answerCancel(waiter, .notFound(id: id))
+        case let meta? where meta.status.isTerminal: answerCancel(waiter, .alreadyFinal(id: id))
+        case _?: answerCancel(waiter, .unavailable("this node does not own \(id) now; try again"))
+        }
+    }
+
+    mutating func answerCancel(_ waiter: Waiter, _ answer: CancelAnswer) {
+        switch waiter {
+        case .local(let clientID): emit(.answerCancel(clientID: clientID, answer))
+        case .remote(let node, let requestID): send(.cancelAnswer(requestID: requestID, answer), to: node)
+        }
+    }
+
+    mutating func forwardedCancelAnswered(_ requestID: UInt64, _ answer: CancelAnswer) {
+        guard let request = forwarded.removeValue(forKey: requestID) else { return }
+        emit(.answerCancel(clientID: request.clientID, answer))
+    }
+
+    /// Forwarded requests whose owner did not answer in time, or whose owner is gone.
+    mutating func expireForwarded() {
+        for (requestID, request) in forwarded where request.deadline <= now.uptime || !isAlive(request.owner) {
+            forwarded[requestID] = nil
+            let reason = "owner \(request.owner) did not answer"
+            switch request.kind {
+            case .submit: emit(.answerSubmit(clientID: request.clientID, .unavailable(reason)))
+            case .cancel: emit(.answerCancel(clientID: request.clientID, .unavailable(reason)))
+            }
+        }
+    }
+}

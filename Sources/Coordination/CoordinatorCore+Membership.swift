@@ -1,0 +1,73 @@
+import Membership
+import Storage
+
+extension CoordinatorCore {
+    /// Members new work may go to.
+    var upMembers: [String] {
+        statuses.filter { $0.value == .up }.map(\.key).sorted()
+    }
+
+    /// Alive as far as ownership goes: a suspect may yet refute, so its work is not taken from it.
+    func isAlive(_ node: String) -> Bool {
+        switch statuses[node] {
+        case .up, .suspect, .joining: true
+        case .down, .left, nil: false
+        }
+    }
+
+    /// The quorum rule (DESIGN §4, split brain): act only while a majority of the cluster is reachable.
+    /// The cluster is every member not `left` — a `down` member still counts, so a minority cut off
+    /// from the rest can never reach a majority by declaring the others dead.
+    var hasQuorum: Bool {
+        let members = statuses.filter { $0.value != .left }
+        let reachable = members.filter { $0.value == .up || $0.value == .suspect }
+        return reachable.count * 2 > members.count
+    }
+
+    mutating func updateMembership(_ view: [String: SWIM.Status]) {
+        let before = statuses
+        statuses = view
+        // This node is always alive to itself, whatever a stale view says.
+        statuses[name] = draining ? .left : .up
+        for (node, status) in view where node != name && status.isTerminal && before[node] != status {
+            holderLost(node, reason: "member \(status.rawValue)")
+            ownerGone(node)
+        }
+        for (node, status) in view where status == .up && before[node] != .up {
+            refusedUntil[node] = nil
+        }
+        if settled { reconcile() }
+    }
+
+    /// A worker's node died or its connection broke: its leases go back to the queue at once; the
+    /// lease TTL is only the bound for a node that hangs without closing its sockets.
+    mutating func holderLost(_ node: String, reason: String) {
+        guard node != name else { return }
+        for id in owned.keys.sorted() {
+            guard var assessment = owned[id] else { continue }
+            var requeued: [String] = []
+            for (agent, slot) in assessment.tasks {
+                guard case .leased(let holder, _) = slot.state, holder == node else { continue }
+                assessment.tasks[agent]?.state = .waiting(notBefore: now.uptime)
+                requeued.append(agent)
+            }
+            guard !requeued.isEmpty else { continue }
+            counters.requeues += requeued.count
+            owned[id] = assessment
+            log(.notice, "requeued \(requeued.sorted().joined(separator: ", ")) from \(node): \(reason)", id: id)
+            placeWaiting(id)
+        }
+    }
+
+    /// The owner of some of this worker's tasks is down: its successor places them again, so running
+    /// them here would only burn CPU.
+    mutating func ownerGone(_ owner: String) {
+        let keys = worker.running.filter { $0.value.owner == owner }.map(\.key)
+        worker.queued.removeAll { $0.owner == owner }
+        for key in keys {
+            worker.running[key] = nil
+            emit(.abandon(key))
+        }
+        startQueuedTasks()
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Storage
+
+/// Takeover, resumption and re-replication. Every change of a record's replica set goes through a
+/// claim: promises from a majority of the last replica set, then a write of the next epoch. Two
+/// claimants of one epoch cannot both collect a majority, so each epoch has one owner.
+extension CoordinatorCore {
+    mutating func load(_ summaries: [RecordSummary]) {
+        for summary in summaries {
+            replicas[summary.id] = ReplicaMeta(
+                status: summary.status, version: summary.version, updatedAt: summary.updatedAt, promised: 0)
+        }
+        log(.info, "loaded \(summaries.count) stored records")
+    }
+
+    /// Looks at every stored record: resume what this node owns but is not running (after a restart),
+    /// take over records whose owner is gone, and restore missing replicas of records this node owns.
+    mutating func reconcile() {
+        lastReconcile = now.uptime
+        guard settled, hasQuorum, !draining else { return }
+        for id in replicas.keys.sorted() {
+            guard let meta = replicas[id], claims[id] == nil, creating[id] == nil else { continue }
+            let replicaSet = meta.version.replicaSet
+            guard let owner = replicaSet.first else { continue }
+            if owner == name {
+                if let assessment = owned[id] {
+                    if assessment.phase == .running, replicaSet.contains(where: { !isAlive($0) }) {
+                        reconfigure(id)
+                    }
+                } else if !meta.status.isTerminal || replicaSet.contains(where: { !isAlive($0) }) {
+                    claim(id, meta: meta)
+                }
+            } else if !isAlive(owner), replicaSet.first(where: isAlive) == name {
+                claim(id, meta: meta)
+            }
+        }
+    }
+
+    mutating func claim(_ id: String, meta: ReplicaMeta) {
+        let epoch = meta.epoch + 1
+        let voters = meta.version.replicaSet
+        claims[id] = Claim(epoch: epoch, replicaSet: voters, deadline: now.uptime + settings.claimTimeout)
+        log(.info, "claiming epoch \(epoch) from \(voters.joined(separator: ", "))", id: id)
+        for voter in voters where isAlive(voter) {
+            send(.claim(id: id, epoch: epoch), to: voter)
+        }
+    }
+
+    mutating func claimReceived(_ id: String, epoch: Int, from claimant: String) {
+        guard var meta = replicas[id] else {
+            // Nothing stored here: grant, with nothing to contribute.
+            send(.promise(id: id, epoch: epoch, granted: true, record: nil, results: []), to: claimant)
+            return
+        }
+        let owner = meta.owner ?? claimant
+        let ownerAlive = owner != claimant && isAlive(owner) && (owner != name || owned[id] != nil)
+        if epoch <= meta.epoch || ownerAlive {
+            send(
+                .promise(id: id, epoch: max(meta.epoch, epoch), granted: false, record: nil, results: []), to: claimant)
+            return
+        }
+        meta.promised = epoch
+        replicas[id] = meta
+        if let mine = owned[id], mine.record.epoch < epoch, claimant != name {
+            depose(id, by: RecordVersion(epoch: epoch, version: 0, replicaSet: [claimant]))
+        }
+        emit(.readForPromise(id: id, epoch: epoch, claimant: claimant))
+    }
+
+    mutating func promiseReceived(
+        _ id: String, epoch: Int, granted: Bool, record: AssessmentRecord?, results: [AgentResult], from voter: String
+    ) {
+        guard var claim = claims[id] else { return }
+        let majority = claim.replicaSet.count / 2 + 1
+        if !granted {
+            claim.refused.insert(voter)
+            if var meta = replicas[id], epoch > meta.promised {
+                meta.promised = max(meta.promised, epoch)
+                replicas[id] = meta
+            }
+            if claim.replicaSet.count - claim.refused.count < majority {
+                claims[id] = nil
+                log(.info, "claim of epoch \(claim.epoch) refused", id: id)
+            } else {
+                claims[id] = claim
+            }
+            return
+        }
+        guard epoch == claim.epoch else { return }
+        claim.granted[voter] = (record, results)
+        claims[id] = claim
+        guard claim.granted.count >= majority else { return }
+        claims[id] = nil
+        takeOver(id, claim: claim)
+    }
+
+    /// A majority promised: merge what they hold and write the next epoch to the new replica set.
+    mutating func takeOver(_ id: String, claim: Claim) {
+        let held = claim.granted.values.compactMap(\.record)
+        guard var record = held.max(by: { $0.recordVersion < $1.recordVersion }) else {
+            log(.warning, "no replica holds a record; nothing to take over", id: id)
+            return
+        }
+        var results: [String: AgentResult] = [:]
+        for voter in claim.granted.keys.sorted() {
+            for result in claim.granted[voter]?.results ?? [] where results[result.agent] == nil {
+                results[result.agent] = result
+            }
+        }
+        let previousOwner = record.replicaSet.first
+        let survivors = claim.replicaSet.filter { $0 != name && isAlive($0) }
+        let fill = Placement.rank(id, over: upMembers.filter { $0 != name && !survivors.contains($0) })
+        let size = min(settings.replicationFactor, upMembers.count)
+        record.replicaSet = Array(([name] + survivors + fill).prefix(max(1, size)))
+        record.epoch = claim.epoch
+        if previousOwner != name { counters.takeovers += 1 }
+        var tasks: [String: TaskSlot] = [:]
+        for agent in settings.allAgents {
+            var slot = TaskSlot()
+            slot.attempt = record.progress.agents.first { $0.agent == agent }?.attempt ?? 0
+            if results[agent] != nil { slot.state = .succeeded }
+            tasks[agent] = slot
+        }
+        owned[id] = OwnedAssessment(record: record, results: results, tasks: tasks)
+        log(
+            .notice,
+            "took over at epoch \(claim.epoch) from \(previousOwner ?? "nobody"); replicas "
+                + record.replicaSet.joined(separator: ", ") + "; \(results.count) results kept", id: id)
+        startWrite(id, purpose: .reconfigure, results: results.values.sorted { $0.agent < $1.agent })
+    }
+
+    /// A live owner whose replica set lost a member: write the record, with every result, to a new set.
+    mutating func reconfigure(_ id: String) {
+        guard var assessment = owned[id] else { return }
+        let survivors = assessment.record.replicaSet.filter { $0 != name && isAlive($0) }
+        let fill = Placement.rank(id, over: upMembers.filter { $0 != name && !survivors.contains($0) })
+        let size = min(settings.replicationFactor, upMembers.count)
+        let replicaSet = Array(([name] + survivors + fill).prefix(max(1, size)))
+        guard replicaSet != assessment.record.replicaSet else { return }
+        assessment.record.replicaSet = replicaSet
+        owned[id] = assessment
+        log(.info, "re-replicating to \(replicaSet.joined(separator: ", "))", id: id)
+        startWrite(id, purpose: .reconfigure, results: assessment.results.values.sorted { $0.agent < $1.agent })
+    }
+
+    /// The new epoch (or replica set) is on a majority: results in it count, and the work goes on.
+    mutating func resumeAfterReconfiguration(_ id: String) {
+        guard var assessment = owned[id] else { return }
+        if assessment.record.status.isTerminal {
+            if assessment.phase != .finishing {
+                owned[id] = nil
+                log(.info, "kept \(assessment.record.status.rawValue) record on its new replica set", id: id)
+            }
+            return
+        }
+        for (agent, slot) in assessment.tasks where slot.state == .journaling && assessment.results[agent] != nil {
+            assessment.tasks[agent]?.state = .succeeded
+        }
+        if assessment.phase == .starting { assessment.phase = .running }
+        owned[id] = assessment
+        if assessment.phase == .running {
+            advance(id)
+        }
+    }
+
+    /// Claims that collected no majority in time are dropped; the next reconcile may try again.
+    mutating func expireClaims() {
+        for (id, claim) in claims where claim.deadline <= now.uptime {
+            claims[id] = nil
+            log(.info, "claim of epoch \(claim.epoch) timed out", id: id)
+        }
+    }
+}

@@ -1,0 +1,250 @@
+import Foundation
+import Storage
+
+/// The owner's side of the work: place tasks under leases, collect results, requeue, finish.
+extension CoordinatorCore {
+    /// Places every task that may run now: the analysts at once, the final agent after all of them.
+    mutating func advance(_ id: String) {
+        guard let assessment = owned[id], assessment.phase == .running else { return }
+        let analystsDone = settings.analysts.allSatisfy { assessment.tasks[$0]?.state == .succeeded }
+        if analystsDone, assessment.tasks[settings.finalAgent]?.state == .succeeded,
+            let report = assessment.results[settings.finalAgent]
+        {
+            finish(id, status: .completed, failure: nil, report: report.payload)
+            return
+        }
+        placeWaiting(id)
+    }
+
+    mutating func placeWaiting(_ id: String) {
+        guard hasQuorum, var assessment = owned[id], assessment.phase == .running else { return }
+        let analystsDone = settings.analysts.allSatisfy { assessment.tasks[$0]?.state == .succeeded }
+        var placed = false
+        for agent in settings.allAgents {
+            guard var slot = assessment.tasks[agent], case .waiting(let notBefore) = slot.state,
+                notBefore <= now.uptime
+            else { continue }
+            if agent == settings.finalAgent && !analystsDone { continue }
+            guard let holder = chooseWorker(for: id) else { break }
+            slot.attempt += 1
+            slot.node = holder
+            slot.state = .leased(holder: holder, expires: now.uptime + settings.leaseTTL)
+            assessment.tasks[agent] = slot
+            let key = TaskKey(assessmentID: id, agent: agent, attempt: slot.attempt, epoch: assessment.record.epoch)
+            let inputs =
+                agent == settings.finalAgent
+                ? settings.analysts.compactMap { assessment.results[$0] } : []
+            counters.tasksAssigned += 1
+            placed = true
+            owned[id] = assessment
+            send(
+                .assign(TaskAssignment(key: key, owner: name, request: assessment.record.request, inputs: inputs)),
+                to: holder)
+            // Sending to this node's own worker can finish nothing synchronously, but re-read anyway.
+            assessment = owned[id] ?? assessment
+        }
+        if placed {
+            owned[id]?.progressDirty = true
+            refreshProgress(id)
+        }
+    }
+
+    /// Power of two choices over the members that take work: this owner's leases on each plus the
+    /// load each worker last reported. Two random picks avoid herding onto one "least loaded" node.
+    mutating func chooseWorker(for id: String) -> String? {
+        let candidates = upMembers.filter { node in
+            node == name ? !draining : (refusedUntil[node].map { $0 <= now.uptime } ?? true)
+        }
+        guard !candidates.isEmpty else { return nil }
+        if candidates.count == 1 { return candidates[0] }
+        let first = Int(rng.next() % UInt64(candidates.count))
+        var second = Int(rng.next() % UInt64(candidates.count - 1))
+        if second >= first { second += 1 }
+        let a = candidates[first]
+        let b = candidates[second]
+        return load(of: a) <= load(of: b) ? a : b
+    }
+
+    func load(of node: String) -> Int {
+        var leases = 0
+        for assessment in owned.values {
+            for slot in assessment.tasks.values {
+                if case .leased(let holder, _) = slot.state, holder == node { leases += 1 }
+            }
+        }
+        return leases + (node == name ? worker.load : reportedLoad[node] ?? 0)
+    }
+
+    mutating func taskFinished(_ key: TaskKey, _ outcome: TaskOutcome, load: Int, from workerNode: String) {
+        reportedLoad[workerNode] = load
+        let id = key.assessmentID
+        guard var assessment = owned[id], assessment.record.epoch == key.epoch,
+            var slot = assessment.tasks[key.agent]
+        else { return }
+        switch outcome {
+        case .succeeded(let digest, let payload):
+            if let first = assessment.results[key.agent] {
+                if first.digest != digest {
+                    counters.determinismFaults += 1
+                    log(
+                        .error,
+                        "determinism fault: \(key.agent) attempt \(key.attempt) on \(workerNode) differs from "
+                            + "attempt \(first.attempt) on \(first.node); the first result stands", id: id)
+                }
+                return
+            }
+            guard assessment.phase == .running || assessment.phase == .starting else { return }
+            let result = AgentResult(
+                assessmentID: id, agent: key.agent, attempt: key.attempt, digest: digest, payload: payload,
+                node: workerNode, recordedAt: now.wall)
+            assessment.results[key.agent] = result
+            slot.state = .journaling
+            slot.node = workerNode
+            assessment.tasks[key.agent] = slot
+            owned[id] = assessment
+            refreshProgress(id)
+            startWrite(id, purpose: .journal(agent: key.agent), results: [result])
+        case .threw(let message):
+            guard case .leased(_, _) = slot.state, slot.attempt == key.attempt else { return }
+            slot.failures += 1
+            counters.taskFailures += 1
+            if slot.failures >= settings.maxAttempts {
+                assessment.tasks[key.agent] = slot
+                owned[id] = assessment
+                log(.warning, "\(key.agent) failed \(slot.failures) times; last: \(message)", id: id)
+                finish(
+                    id, status: .failed,
+                    failure: "agent \(key.agent) failed after \(slot.failures) attempts: \(message)", report: nil)
+                return
+            }
+            slot.state = .waiting(notBefore: now.uptime + settings.backoff(afterFailures: slot.failures))
+            assessment.tasks[key.agent] = slot
+            owned[id] = assessment
+            log(.notice, "\(key.agent) attempt \(key.attempt) threw on \(workerNode): \(message); will retry", id: id)
+        }
+    }
+
+    /// A result is on a majority of the replica set: it counts.
+    mutating func journaled(_ id: String, agent: String) {
+        guard var assessment = owned[id], assessment.tasks[agent]?.state == .journaling else { return }
+        assessment.tasks[agent]?.state = .succeeded
+        owned[id] = assessment
+        refreshProgress(id)
+        advance(id)
+    }
+
+    mutating func refused(_ key: TaskKey, by workerNode: String) {
+        refusedUntil[workerNode] = now.uptime + settings.refusalQuarantine
+        let id = key.assessmentID
+        guard var assessment = owned[id], var slot = assessment.tasks[key.agent], slot.attempt == key.attempt,
+            case .leased(let holder, _) = slot.state, holder == workerNode
+        else { return }
+        slot.state = .waiting(notBefore: now.uptime)
+        assessment.tasks[key.agent] = slot
+        owned[id] = assessment
+        placeWaiting(id)
+    }
+
+    mutating func renewReceived(_ keys: [TaskKey], load: Int, from workerNode: String) {
+        reportedLoad[workerNode] = load
+        var revoked: [TaskKey] = []
+        for key in keys {
+            guard var assessment = owned[key.assessmentID], assessment.record.epoch == key.epoch,
+                assessment.phase == .running, var slot = assessment.tasks[key.agent], slot.attempt == key.attempt,
+                case .leased(let holder, _) = slot.state, holder == workerNode
+            else {
+                revoked.append(key)
+                continue
+            }
+            slot.state = .leased(holder: holder, expires: now.uptime + settings.leaseTTL)
+            assessment.tasks[key.agent] = slot
+            owned[key.assessmentID] = assessment
+        }
+        if !revoked.isEmpty { send(.renewed(revoked: revoked), to: workerNode) }
+    }
+
+    /// Leases not renewed in time: the holder hangs or is cut off. Requeue with the next attempt.
+    mutating func expireLeases() {
+        for id in owned.keys.sorted() {
+            guard var assessment = owned[id], assessment.phase == .running else { continue }
+            var expired: [String] = []
+            for (agent, slot) in assessment.tasks {
+                guard case .leased(_, let expires) = slot.state, expires <= now.uptime else { continue }
+                assessment.tasks[agent]?.state = .waiting(notBefore: now.uptime)
+                expired.append(agent)
+            }
+            if !expired.isEmpty {
+                counters.leaseExpiries += expired.count
+                counters.requeues += expired.count
+                owned[id] = assessment
+                log(.notice, "lease expired for \(expired.sorted().joined(separator: ", ")); requeued", id: id)
+            }
+            placeWaiting(id)
+        }
+    }
+
+    /// Writes the final state. Leases still out are revoked at their next renewal.
+    mutating func finish(_ id: String, status: AssessmentStatus, failure: String?, report: Data?) {
+        guard var assessment = owned[id], assessment.phase != .finishing else { return }
+        assessment.phase = .finishing
+        assessment.record.status = status
+        assessment.record.failure = failure
+        assessment.record.report = report
+        owned[id] = assessment
+        refreshProgress(id)
+        switch status {
+        case .completed: counters.completed += 1
+        case .failed: counters.failed += 1
+        case .cancelled: counters.cancelled += 1
+        case .pending, .running: break
+        }
+        startWrite(id, purpose: .final, results: [])
+    }
+
+    /// Recomputes the record's progress from the task table (written with the next write).
+    mutating func refreshProgress(_ id: String) {
+        guard var assessment = owned[id] else { return }
+        var agents: [AgentProgress] = []
+        var done = 0
+        for agent in settings.allAgents {
+            guard let slot = assessment.tasks[agent] else { continue }
+            let state: AgentProgress.State
+            switch slot.state {
+            case .waiting: state = slot.failures >= settings.maxAttempts ? .failed : .waiting
+            case .leased: state = .running
+            case .journaling: state = .running
+            case .succeeded:
+                state = .succeeded
+                done += 1
+            }
+            agents.append(AgentProgress(agent: agent, state: state, attempt: slot.attempt, node: slot.node))
+        }
+        let analystsDone = settings.analysts.allSatisfy { assessment.tasks[$0]?.state == .succeeded }
+        let step: String
+        switch assessment.record.status {
+        case .completed, .failed, .cancelled: step = assessment.record.status.rawValue
+        case .pending, .running:
+            step =
+                analystsDone
+                ? settings.finalAgent : (done == 0 && agents.allSatisfy { $0.attempt == 0 } ? "queued" : "analysis")
+        }
+        if assessment.record.status == .pending, agents.contains(where: { $0.attempt > 0 }) {
+            assessment.record.status = .running
+        }
+        let percent = assessment.record.status == .completed ? 100 : done * 100 / max(1, settings.allAgents.count)
+        assessment.record.progress = AssessmentProgress(percent: percent, currentStep: step, agents: agents)
+        assessment.progressDirty = true
+        owned[id] = assessment
+    }
+
+    /// Placement changes are written in batches so a client sees which node runs what, without a
+    /// replicated write per assignment.
+    mutating func flushProgress() {
+        for id in owned.keys.sorted() {
+            guard let assessment = owned[id], assessment.progressDirty, assessment.phase == .running,
+                now.uptime - assessment.lastWrite >= settings.progressFlush
+            else { continue }
+            startWrite(id, purpose: .progress, results: [])
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Membership
+import Storage
+
+/// One node's coordination as a pure state machine: events and the time in, directives out.
+///
+/// It owns no sockets, no disk and no clock, so the same code runs under the real shell
+/// (`CoordinatorNode`) and under the deterministic simulation, where a seed replays every choice.
+/// The shell executes directives in order and feeds their completions back as events.
+public struct CoordinatorCore: Sendable {
+    public let name: String
+    public let settings: CoordinationSettings
+    public internal(set) var counters = CoordinationCounters()
+
+    var rng: SeededRandom
+    var nextNumber: UInt64 = 1
+    var now = Moment(uptime: .zero, wall: Date(timeIntervalSince1970: 0))
+    var output: [CoordinatorDirective] = []
+
+    // Membership, as the last view the shell passed in.
+    var statuses: [String: SWIM.Status] = [:]
+    /// Set once membership has converged after start: before that, "not seen" does not mean "down".
+    var settled = false
+    var draining = false
+
+    // Replica side: every record this node stores.
+    var replicas: [String: ReplicaMeta] = [:]
+    // Owner side.
+    var owned: [String: OwnedAssessment] = [:]
+    var claims: [String: Claim] = [:]
+    var writes: [UInt64: PendingWrite] = [:]
+    var creating: [String: [Waiter]] = [:]
+    var reportedLoad: [String: Int] = [:]
+    var refusedUntil: [String: Duration] = [:]
+    // Receiving side: submissions and cancellations forwarded to an owner.
+    var forwarded: [UInt64: Forwarded] = [:]
+    // Worker side.
+    var worker = WorkerQueue()
+
+    var lastReconcile: Duration = .zero
+    var lastRenewal: Duration = .zero
+    var lastExpiry: Duration = .zero
+
+    public init(name: String, settings: CoordinationSettings, seed: UInt64) {
+        self.name = name
+        self.settings = settings
+        self.rng = SeededRandom(seed: seed)
+        statuses[name] = .up
+    }
+
+    /// Handles one event at `moment` and returns what the shell must do, in order.
+    public mutating func handle(_ event: CoordinatorEvent, at moment: Moment) -> [CoordinatorDirective] {
+        if moment.uptime > now.uptime { now = moment } else { now.wall = moment.wall }
+        switch event {
+        case .loaded(let summaries): load(summaries)
+        case .membership(let view): updateMembership(view)
+        case .settled:
+            settled = true
+            reconcile()
+        case .peerLost(let peer): holderLost(peer, reason: "connection lost")
+        case .received(let envelope): dispatch(envelope.message, from: envelope.from)
+        case .applied(let write, let replyTo, let result): applied(write, replyTo: replyTo, result: result)
+        case .promiseRead(let id, let epoch, let claimant, let record, let results):
+            send(.promise(id: id, epoch: epoch, granted: true, record: record, results: results), to: claimant)
+        case .executed(let key, let outcome): executed(key, outcome)
+        case .clientSubmit(let clientID, let id, let request, let key):
+            clientSubmit(clientID: clientID, id: id, request: request, idempotencyKey: key)
+        case .clientCancel(let clientID, let id, let owner): clientCancel(clientID: clientID, id: id, owner: owner)
+        case .drain: drain()
+        case .tick: tick()
+        }
+        defer { output.removeAll(keepingCapacity: true) }
+        return output
+    }
+
+    mutating func emit(_ directive: CoordinatorDirective) { output.append(directive) }
+
+    mutating func send(_ message: CoordinationMessage, to node: String) {
+        if node == name {
+            dispatch(message, from: name)
+        } else {
+            emit(.send(message, to: node))
+        }
+    }
+
+    mutating func dispatch(_ message: CoordinationMessage, from sender: String) {
+        switch message {
+        case .submit(let requestID, let id, let request, let key, let createdAt):
+            ownerSubmit(
+                .remote(node: sender, requestID: requestID), id: id, request: request, idempotencyKey: key,
+                createdAt: createdAt)
+        case .submitted(let requestID, let answer): forwardedSubmitAnswered(requestID, answer)
+        case .write(let write): writeReceived(write, from: sender)
+        case .written(let writeID, let id, let answer): writeAnswered(writeID, id: id, answer, from: sender)
+        case .claim(let id, let epoch): claimReceived(id, epoch: epoch, from: sender)
+        case .promise(let id, let epoch, let granted, let record, let results):
+            promiseReceived(id, epoch: epoch, granted: granted, record: record, results: results, from: sender)
+        case .assign(let assignment): assigned(assignment, from: sender)
+        case .refuse(let key): refused(key, by: sender)
+        case .renew(let keys, let load): renewReceived(keys, load: load, from: sender)
+        case .renewed(let revoked): revoke(revoked)
+        case .finished(let key, let outcome, let load): taskFinished(key, outcome, load: load, from: sender)
+        case .cancel(let requestID, let id): ownerCancel(.remote(node: sender, requestID: requestID), id: id)
+        case .cancelAnswer(let requestID, let answer): forwardedCancelAnswered(requestID, answer)
+        }
+    }
+
+    mutating func number() -> UInt64 {
+        defer { nextNumber += 1 }
+        return nextNumber
+    }
+
+    mutating func log(_ level: CoordinatorLog.Level, _ message: String, id: String? = nil) {
+        emit(.log(CoordinatorLog(level: level, message: message, assessmentID: id)))
+    }
+
+    // MARK: Queries for the shell and the simulation.
+
+    /// Tasks this node's worker is running or has queued.
+    public var workerLoad: Int { worker.load }
+
+    /// Assessments this node currently owns and has not finished.
+    public var ownedIDs: [String] { owned.keys.sorted() }
+
+    /// True when this node sees a majority of the cluster (see `hasQuorum`).
+    public var quorate: Bool { hasQuorum }
+
+    /// What this node stores of an assessment.
+    public func replica(_ id: String) -> ReplicaMeta? { replicas[id] }
+
+    public var storedIDs: [String] { replicas.keys.sorted() }
+}

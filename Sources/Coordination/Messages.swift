@@ -1,0 +1,123 @@
+import Foundation
+import Storage
+
+/// One attempt of one agent of one assessment, under one owner's epoch. Attempts count from 1.
+public struct TaskKey: Hashable, Codable, Sendable, CustomStringConvertible {
+    public var assessmentID: String
+    public var agent: String
+    public var attempt: Int
+    public var epoch: Int
+
+    public init(assessmentID: String, agent: String, attempt: Int, epoch: Int) {
+        self.assessmentID = assessmentID
+        self.agent = agent
+        self.attempt = attempt
+        self.epoch = epoch
+    }
+
+    public var description: String { "\(assessmentID)/\(agent)#\(attempt)@e\(epoch)" }
+}
+
+/// What a worker needs to run a task: the request and, for the report generator, the ten results.
+public struct TaskAssignment: Codable, Sendable, Hashable {
+    public var key: TaskKey
+    public var owner: String
+    public var request: Data
+    public var inputs: [AgentResult]
+
+    public init(key: TaskKey, owner: String, request: Data, inputs: [AgentResult]) {
+        self.key = key
+        self.owner = owner
+        self.request = request
+        self.inputs = inputs
+    }
+}
+
+/// How a task ended on its worker.
+public enum TaskOutcome: Codable, Sendable, Hashable {
+    case succeeded(digest: Data, payload: Data)
+    /// The agent threw; retried up to `maxAttempts`.
+    case threw(String)
+}
+
+/// A record and results for a replica to store (see `AssessmentStore.replicate`).
+public struct ReplicaWrite: Codable, Sendable, Hashable {
+    public var writeID: UInt64
+    public var record: AssessmentRecord
+    public var results: [AgentResult]
+
+    public init(writeID: UInt64, record: AssessmentRecord, results: [AgentResult]) {
+        self.writeID = writeID
+        self.record = record
+        self.results = results
+    }
+}
+
+/// What a replica answers to a write.
+public enum WriteAnswer: Codable, Sendable, Hashable {
+    /// Stored, or already held at this version or newer within the same epoch.
+    case accepted
+    /// The replica holds (or has promised) a newer epoch.
+    case deposed(RecordVersion)
+    /// The store failed (full disk, I/O error): the write does not count.
+    case failed(String)
+}
+
+/// The answer to a submission, forwarded back to the node the client talked to.
+public enum SubmitAnswer: Codable, Sendable, Hashable {
+    case accepted(id: String, existing: Bool)
+    case unavailable(String)
+}
+
+/// The answer to a cancellation.
+public enum CancelAnswer: Codable, Sendable, Hashable {
+    case cancelled(id: String)
+    /// Already completed, failed or cancelled; nothing changed.
+    case alreadyFinal(id: String)
+    case notFound(id: String)
+    case unavailable(String)
+}
+
+/// Everything coordinators say to each other. Each travels in an `Envelope` naming its sender.
+public enum CoordinationMessage: Codable, Sendable, Hashable {
+    /// Receiving node → owner: create this assessment (id chosen by the receiver).
+    case submit(requestID: UInt64, id: String, request: Data, idempotencyKey: String?, createdAt: Date)
+    case submitted(requestID: UInt64, SubmitAnswer)
+    /// Owner → replica.
+    case write(ReplicaWrite)
+    case written(writeID: UInt64, id: String, WriteAnswer)
+    /// Would-be owner → replicas of an assessment whose owner is gone: promise to refuse anything
+    /// older than `epoch` and send what you hold.
+    case claim(id: String, epoch: Int)
+    case promise(id: String, epoch: Int, granted: Bool, record: AssessmentRecord?, results: [AgentResult])
+    /// Owner → worker.
+    case assign(TaskAssignment)
+    /// Worker → owner: not taken (the worker is shutting down).
+    case refuse(TaskKey)
+    /// Worker → owner, every TTL/3 on the control lane; `load` is the worker's running + queued tasks.
+    case renew(keys: [TaskKey], load: Int)
+    /// Owner → worker: leases that are no longer this worker's (requeued, cancelled, or finished).
+    case renewed(revoked: [TaskKey])
+    case finished(TaskKey, TaskOutcome, load: Int)
+    /// Any node → owner.
+    case cancel(requestID: UInt64, id: String)
+    case cancelAnswer(requestID: UInt64, CancelAnswer)
+
+    /// Lease renewals must not queue behind large writes, or a healthy worker loses its leases.
+    public var travelsOnControlLane: Bool {
+        switch self {
+        case .renew, .renewed: true
+        default: false
+        }
+    }
+}
+
+public struct Envelope: Codable, Sendable, Hashable {
+    public var from: String
+    public var message: CoordinationMessage
+
+    public init(from: String, message: CoordinationMessage) {
+        self.from = from
+        self.message = message
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Storage
+
+/// What a node keeps in memory of a record it stores.
+public struct ReplicaMeta: Sendable, Hashable {
+    public var status: AssessmentStatus
+    public var version: RecordVersion
+    public var updatedAt: Date
+    /// The highest epoch this replica promised to a claimant; writes of older epochs are refused.
+    public var promised: Int
+
+    var owner: String? { version.replicaSet.first }
+    var epoch: Int { max(version.epoch, promised) }
+}
+
+/// Who is waiting for an answer: a client of this node, or another node that forwarded it.
+enum Waiter: Sendable, Hashable {
+    case local(clientID: UInt64)
+    case remote(node: String, requestID: UInt64)
+}
+
+/// A submission or cancellation this node forwarded to an owner.
+struct Forwarded: Sendable {
+    enum Kind: Sendable { case submit, cancel(id: String) }
+
+    var clientID: UInt64
+    var owner: String
+    var kind: Kind
+    var deadline: Duration
+}
+
+/// One agent task as its owner tracks it.
+struct TaskSlot: Sendable, Hashable {
+    enum State: Sendable, Hashable {
+        case waiting(notBefore: Duration)
+        case leased(holder: String, expires: Duration)
+        /// A result arrived and is being written to the replica set; it counts once a majority has it.
+        case journaling
+        case succeeded
+    }
+
+    var state: State = .waiting(notBefore: .zero)
+    /// The last attempt issued (0 before the first).
+    var attempt = 0
+    /// Attempts that threw.
+    var failures = 0
+    var node: String?
+}
+
+/// An assessment this node owns: the record as the owner last wrote it, the results and the tasks.
+struct OwnedAssessment: Sendable {
+    enum Phase: Sendable, Hashable {
+        /// The first write (submission or takeover) has not reached a majority yet.
+        case starting
+        case running
+        /// The final write is on its way; nothing more is placed.
+        case finishing
+    }
+
+    var record: AssessmentRecord
+    var results: [String: AgentResult]
+    var tasks: [String: TaskSlot]
+    var phase: Phase = .starting
+    var progressDirty = false
+    var lastWrite: Duration = .zero
+    var cancelWaiters: [Waiter] = []
+}
+
+/// A takeover in progress: promises collected from the last replica set.
+struct Claim: Sendable {
+    var epoch: Int
+    var replicaSet: [String]
+    var granted: [String: (record: AssessmentRecord?, results: [AgentResult])] = [:]
+    var refused: Set<String> = []
+    var deadline: Duration
+}
+
+/// A write sent to a replica set and the acknowledgements it has.
+struct PendingWrite: Sendable {
+    enum Purpose: Sendable, Hashable {
+        case create
+        case journal(agent: String)
+        case progress
+        case final
+        case reconfigure
+    }
+
+    var write: ReplicaWrite
+    var purpose: Purpose
+    var targets: [String]
+    var acked: Set<String> = []
+    var quorumReached = false
+    var sentAt: Duration
+
+    var quorum: Int { targets.count / 2 + 1 }
+}
+
+/// The worker's side: tasks running here and tasks waiting for a free slot.
+struct WorkerQueue: Sendable {
+    var running: [TaskKey: TaskAssignment] = [:]
+    var queued: [TaskAssignment] = []
+
+    var load: Int { running.count + queued.count }
+}
