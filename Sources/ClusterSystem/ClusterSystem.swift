@@ -35,6 +35,10 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
     let framesRead = Atomic<Int>(0)
     private let nextActorNumber = Atomic<UInt64>(1)
     let state = Mutex(SystemState())
+    /// Every connection that closed without a goodbye, by peer. Not proof of death (a link can
+    /// break), but a SIGKILLed peer shows up here within milliseconds. Newest kept if unread.
+    public let connectionLosses: AsyncStream<NodeID>
+    let connectionLossContinuation: AsyncStream<NodeID>.Continuation
 
     struct SystemState {
         var actors: [String: WeakActor] = [:]
@@ -104,6 +108,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
         var logger = logger
         logger[metadataKey: "node"] = "\(settings.name)"
         self.logger = logger
+        (connectionLosses, connectionLossContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1024))
         self.recordingProxyID = ActorID(
             node: NodeID(name: "recording-proxy.invalid", host: "invalid", port: 0, uid: 0), path: "/recording")
     }
@@ -250,6 +255,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
         let remaining = state.withLock { Array($0.channels.values) }
         for channel in remaining { try? await channel.close() }
         slot.system = nil
+        connectionLossContinuation.finish()
         if ownsGroup { try? await group.shutdownGracefully() }
         logger.info("node stopped")
     }

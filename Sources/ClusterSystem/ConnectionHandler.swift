@@ -99,7 +99,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         for case .some(let task) in incoming.values { task.cancel() }
         incoming.removeAll()
         switch state {
-        case .ready(let connection): system.connectionClosed(connection, reason: reason)
+        case .ready(let connection):
+            system.connectionClosed(connection, reason: reason, graceful: goodbyeSent || goodbyeReceived)
         default:
             if case .dialer(let expected, let lane) = role {
                 system.dialFailed(name: expected.name, lane: lane, reason: reason)

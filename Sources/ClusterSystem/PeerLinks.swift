@@ -186,7 +186,7 @@ extension ClusterSystem {
         }
     }
 
-    func connectionClosed(_ connection: Connection, reason: String) {
+    func connectionClosed(_ connection: Connection, reason: String, graceful: Bool) {
         let key = LinkKey(name: connection.peer.name, lane: connection.lane)
         state.withLock { state in
             guard var link = state.links[key] else { return }
@@ -195,5 +195,8 @@ extension ClusterSystem {
             state.links[key] = link
         }
         logger.debug("connection closed", metadata: ["peer": "\(connection.peer)", "reason": "\(reason)"])
+        // Without a goodbye the peer may be dead: a killed process closes its sockets at once, which
+        // is the fastest evidence there is. Whoever holds work on that peer wants to know now.
+        if !graceful { connectionLossContinuation.yield(connection.peer) }
     }
 }

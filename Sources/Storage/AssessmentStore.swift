@@ -41,6 +41,10 @@ public protocol AssessmentStore: Sendable {
     /// epoch is newer, and journals `results` (first write wins) unless refused.
     func replicate(_ record: AssessmentRecord, results: [AgentResult]) async throws(StoreError) -> ReplicaOutcome
 
+    /// Several replica writes in one transaction (one fsync), outcomes in order: what a busy node
+    /// does with the writes that queued up while the previous commit was on its way to disk.
+    func replicate(batch: [ReplicatedRecord]) async throws(StoreError) -> [ReplicaOutcome]
+
     /// Every stored record's id and version, for a node that restarts and must learn what it holds.
     func versions() async throws(StoreError) -> [RecordSummary]
 }

@@ -84,6 +84,10 @@ public actor InMemoryAssessmentStore: AssessmentStore {
         return outcome
     }
 
+    public func replicate(batch: [ReplicatedRecord]) -> [ReplicaOutcome] {
+        batch.map { replicate($0.record, results: $0.results) }
+    }
+
     public func versions() -> [RecordSummary] {
         records.values.map {
             RecordSummary(id: $0.id, status: $0.status, version: $0.recordVersion, updatedAt: $0.updatedAt)

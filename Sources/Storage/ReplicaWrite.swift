@@ -1,3 +1,14 @@
+/// One record with the results that travel with it, as a replica receives them.
+public struct ReplicatedRecord: Sendable, Hashable, Codable {
+    public var record: AssessmentRecord
+    public var results: [AgentResult]
+
+    public init(record: AssessmentRecord, results: [AgentResult]) {
+        self.record = record
+        self.results = results
+    }
+}
+
 /// What a replica did with a record sent by an owner (see `AssessmentStore.replicate`).
 public enum ReplicaOutcome: Sendable, Hashable {
     /// The record was new here, or newer than the stored one, and is now stored.

@@ -188,37 +188,43 @@ public final class SQLiteAssessmentStore: AssessmentStore {
     public func replicate(_ record: AssessmentRecord, results: [AgentResult]) async throws(StoreError)
         -> ReplicaOutcome
     {
-        try await write { db in
-            let current = try Self.fetchRecord(db, where: "id = ?", record.id)
-            let outcome = current?.replicaOutcome(of: record) ?? .stored
-            if case .refused = outcome { return outcome }
-            if case .stored = outcome {
-                // INSERT or UPDATE, never REPLACE: a REPLACE deletes the row first, and the journal's
-                // ON DELETE CASCADE would take the results with it.
-                if current == nil {
-                    try db.execute(
-                        sql:
-                            "INSERT INTO assessment (\(SQLiteRows.assessmentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                        arguments: try SQLiteRows.arguments(of: record)
-                    )
-                } else {
-                    try db.execute(
-                        sql: """
-                            UPDATE assessment SET status = ?, epoch = ?, version = ?, replica_set = ?, report = ?,
-                            progress = ?, failure = ?, updated_at = ? WHERE id = ?
-                            """,
-                        arguments: try SQLiteRows.updateArguments(of: record)
-                    )
-                }
-            }
-            for result in results {
+        try await replicate(batch: [ReplicatedRecord(record: record, results: results)])[0]
+    }
+
+    public func replicate(batch: [ReplicatedRecord]) async throws(StoreError) -> [ReplicaOutcome] {
+        try await write { db in try batch.map { try Self.replicate($0, in: db) } }
+    }
+
+    private static func replicate(_ write: ReplicatedRecord, in db: Database) throws -> ReplicaOutcome {
+        let record = write.record
+        let current = try fetchRecord(db, where: "id = ?", record.id)
+        let outcome = current?.replicaOutcome(of: record) ?? .stored
+        if case .refused = outcome { return outcome }
+        if case .stored = outcome {
+            // INSERT or UPDATE, never REPLACE: a REPLACE deletes the row first, and the journal's
+            // ON DELETE CASCADE would take the results with it.
+            if current == nil {
                 try db.execute(
-                    sql: "INSERT OR IGNORE INTO agent_result (\(SQLiteRows.resultColumns)) VALUES (?,?,?,?,?,?,?)",
-                    arguments: SQLiteRows.arguments(of: result)
+                    sql: "INSERT INTO assessment (\(SQLiteRows.assessmentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    arguments: try SQLiteRows.arguments(of: record)
+                )
+            } else {
+                try db.execute(
+                    sql: """
+                        UPDATE assessment SET status = ?, epoch = ?, version = ?, replica_set = ?, report = ?,
+                        progress = ?, failure = ?, updated_at = ? WHERE id = ?
+                        """,
+                    arguments: try SQLiteRows.updateArguments(of: record)
                 )
             }
-            return outcome
         }
+        for result in write.results {
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO agent_result (\(SQLiteRows.resultColumns)) VALUES (?,?,?,?,?,?,?)",
+                arguments: SQLiteRows.arguments(of: result)
+            )
+        }
+        return outcome
     }
 
     public func versions() async throws(StoreError) -> [RecordSummary] {

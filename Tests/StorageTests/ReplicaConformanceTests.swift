@@ -65,3 +65,25 @@ import Testing
         }
     }
 }
+
+@Suite struct ReplicaBatchConformanceTests {
+    @Test(arguments: StoreFactory.all)
+    func aBatchAppliesEachWriteInOrder(factory: StoreFactory) async throws {
+        try await factory.withStore { (store: any AssessmentStore) async throws in
+            var first = sampleRecord("b1")
+            first.version = 1
+            var second = first
+            second.version = 2
+            second.status = .running
+            let result = sampleResult("b1", agent: "cto")
+            let outcomes = try await store.replicate(batch: [
+                ReplicatedRecord(record: first, results: []),
+                ReplicatedRecord(record: second, results: [result]),
+                ReplicatedRecord(record: first, results: []),
+            ])
+            #expect(outcomes == [.stored, .stored, .current(second.recordVersion)])
+            #expect(try await store.read(id: "b1") == second)
+            #expect(try await store.results(of: "b1") == [result])
+        }
+    }
+}
