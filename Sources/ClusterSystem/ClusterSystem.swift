@@ -45,6 +45,8 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
         var links: [LinkKey: Link] = [:]
         var channels: [ObjectIdentifier: any Channel] = [:]
         var shuttingDown = false
+        /// Peers this node pretends it cannot reach (tests only: see `partition(from:)`).
+        var partitionedFrom: Set<String> = []
     }
 
     final class WeakActor {
@@ -155,6 +157,33 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
             }
         }
         for connection in connections { connection.retire(reason: "disconnect requested") }
+    }
+
+    /// Cuts this node off from `names` as a network partition would: their connections drop at once
+    /// without goodbye, and no new one opens either way until `heal()`. For in-process tests of the
+    /// quorum rule; the multi-process tests cut nothing this way.
+    @_spi(Testing) public func partition(from names: Set<String>) {
+        let doomed = state.withLock { state -> [Connection] in
+            state.partitionedFrom.formUnion(names)
+            var doomed: [Connection] = []
+            for (key, link) in state.links where names.contains(key.name) {
+                doomed += link.ready
+                state.links[key]?.ready.removeAll()
+                state.links[key]?.active = nil
+            }
+            return doomed
+        }
+        for connection in doomed { connection.channel.close(promise: nil) }
+    }
+
+    /// What a SIGKILL looks like to peers: every connection drops without goodbye, then the node stops.
+    @_spi(Testing) public func crash() async {
+        closeAllConnectionsAbruptly()
+        await shutdown()
+    }
+
+    @_spi(Testing) public func heal() {
+        state.withLock { $0.partitionedFrom.removeAll() }
     }
 
     /// Closes every connection at once, without goodbye: what peers see when this process is

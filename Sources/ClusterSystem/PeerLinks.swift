@@ -38,6 +38,9 @@ extension ClusterSystem {
         let key = LinkKey(name: node.name, lane: lane)
         let fast = state.withLock { state -> NextStep? in
             guard !state.shuttingDown else { return .fail(.shutDown) }
+            if state.partitionedFrom.contains(node.name) {
+                return .fail(.peerUnreachable(node: node.description, reason: "partitioned (test)"))
+            }
             guard let active = state.links[key]?.active else { return nil }
             return Self.check(active, for: node)
         }
@@ -132,6 +135,10 @@ extension ClusterSystem {
 
     func connectionReady(_ connection: Connection) {
         let key = LinkKey(name: connection.peer.name, lane: connection.lane)
+        if state.withLock({ $0.partitionedFrom.contains(connection.peer.name) }) {
+            connection.channel.close(promise: nil)
+            return
+        }
         let (waiters, kept, loser) = state.withLock { state -> ([LinkWaiter], Connection, Connection?) in
             var link = state.links[key] ?? Link()
             defer { state.links[key] = link }

@@ -8,7 +8,7 @@ public struct ListCursor: Sendable, Hashable {
     let createdAt: Date
     let id: String
 
-    init(createdAt: Date, id: String) {
+    public init(createdAt: Date, id: String) {
         self.createdAt = createdAt
         self.id = id
     }

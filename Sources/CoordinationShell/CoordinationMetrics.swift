@@ -1,0 +1,30 @@
+import Coordination
+import Metrics
+
+/// The core's running totals as swift-metrics counters (served by `/metrics` through whatever
+/// backend the node bootstrapped). The core counts; this forwards the increase since last time.
+final class CoordinationMetrics: @unchecked Sendable {
+    // Only touched from the node's actor.
+    private var last = CoordinationCounters()
+    private let counters: [(KeyPath<CoordinationCounters, Int>, Counter)] = [
+        (\.submissionsAccepted, Counter(label: "inframind_submissions_accepted_total")),
+        (\.tasksAssigned, Counter(label: "inframind_tasks_assigned_total")),
+        (\.requeues, Counter(label: "inframind_requeues_total")),
+        (\.leaseExpiries, Counter(label: "inframind_lease_expiries_total")),
+        (\.taskFailures, Counter(label: "inframind_task_failures_total")),
+        (\.determinismFaults, Counter(label: "inframind_determinism_faults_total")),
+        (\.takeovers, Counter(label: "inframind_takeovers_total")),
+        (\.depositions, Counter(label: "inframind_depositions_total")),
+        (\.completed, Counter(label: "inframind_assessments_completed_total")),
+        (\.failed, Counter(label: "inframind_assessments_failed_total")),
+        (\.cancelled, Counter(label: "inframind_assessments_cancelled_total")),
+    ]
+
+    func record(_ now: CoordinationCounters) {
+        guard now != last else { return }
+        for (path, counter) in counters where now[keyPath: path] > last[keyPath: path] {
+            counter.increment(by: now[keyPath: path] - last[keyPath: path])
+        }
+        last = now
+    }
+}

@@ -1,0 +1,76 @@
+import ClusterSystem
+import Coordination
+import Distributed
+import Foundation
+import Storage
+import Wire
+
+/// The well-known `/coordinator` actor of a node: where peers deliver coordination messages, and
+/// where any node reads what this node stores.
+public distributed actor CoordinatorEndpoint: ClusterCallable {
+    public typealias ActorSystem = ClusterSystem
+    public static let path = "/coordinator"
+
+    private let node: CoordinatorNode
+
+    init(node: CoordinatorNode, actorSystem: ClusterSystem) {
+        self.node = node
+        self.actorSystem = actorSystem
+    }
+
+    /// Hands messages to the state machine and returns once it has handled them, so a sender that
+    /// waits for one batch before sending the next keeps its messages in order.
+    public distributed func deliver(_ envelopes: [Envelope]) async {
+        await node.receive(envelopes)
+    }
+
+    /// The record as this node stores it (without its journal), or nil.
+    public distributed func read(id: String) async throws -> AssessmentRecord? {
+        try await node.readLocal(id: id)
+    }
+
+    /// One page of this node's records, newest first.
+    public distributed func list(statuses: [String], limit: Int, after cursor: PageCursor?) async throws
+        -> [AssessmentRecord]
+    {
+        try await node.listLocal(statuses: statuses, limit: limit, after: cursor)
+    }
+
+    /// Where this node serves HTTP, for `GET /v1/cluster`.
+    public distributed func info() async -> NodeInfo {
+        await node.info
+    }
+
+    public static let wireMethods: [WireMethod<CoordinatorEndpoint>] = [
+        WireMethod("deliver") { try await $0.deliver([]) },
+        WireMethod("read") { _ = try await $0.read(id: "") },
+        WireMethod("list") { _ = try await $0.list(statuses: [], limit: 0, after: nil) },
+        WireMethod("info") { _ = try await $0.info() },
+    ]
+
+    /// The endpoint on the node called `name` at `host:port`, whichever incarnation runs there.
+    static func at(name: String, host: String, port: Int, using system: ClusterSystem) throws -> CoordinatorEndpoint {
+        try resolve(id: ActorID(node: NodeID(name: name, host: host, port: port, uid: 0), path: path), using: system)
+    }
+}
+
+/// Where a listing continues: after this (createdAt, id), newest first.
+public struct PageCursor: Codable, Sendable, Hashable {
+    public var createdAt: Date
+    public var id: String
+
+    public init(createdAt: Date, id: String) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+}
+
+public struct NodeInfo: Codable, Sendable, Hashable {
+    public var name: String
+    public var httpAddress: String?
+
+    public init(name: String, httpAddress: String?) {
+        self.name = name
+        self.httpAddress = httpAddress
+    }
+}

@@ -1,0 +1,215 @@
+import ClusterSystem
+import Coordination
+import Foundation
+import Membership
+import Storage
+
+/// What the HTTP API calls: submit, cancel, read and list from any node.
+extension CoordinatorNode {
+    /// Returns once the owner has the record on a majority of its replica set, or says why not.
+    public func submit(id: String, request: Data, idempotencyKey: String?) async -> SubmitAnswer {
+        let clientID = nextClientID
+        nextClientID += 1
+        let deadline = settings.submitTimeout + .seconds(1)
+        // The core answers every submission, but a write that never reaches a majority (its replicas
+        // died with it) has nobody to time it out: this does.
+        Task { [weak self] in
+            try? await Task.sleep(for: deadline)
+            await self?.abandonSubmit(clientID)
+        }
+        return await withCheckedContinuation { continuation in
+            submitWaiters[clientID] = continuation
+            handle(.clientSubmit(clientID: clientID, id: id, request: request, idempotencyKey: idempotencyKey))
+        }
+    }
+
+    func abandonSubmit(_ clientID: UInt64) {
+        submitWaiters.removeValue(forKey: clientID)?.resume(
+            returning: .unavailable("the replica set did not acknowledge in time"))
+    }
+
+    public func cancel(id: String, owner: String) async -> CancelAnswer {
+        let clientID = nextClientID
+        nextClientID += 1
+        let deadline = settings.submitTimeout + .seconds(1)
+        Task { [weak self] in
+            try? await Task.sleep(for: deadline)
+            await self?.abandonCancel(clientID)
+        }
+        return await withCheckedContinuation { continuation in
+            cancelWaiters[clientID] = continuation
+            handle(.clientCancel(clientID: clientID, id: id, owner: owner))
+        }
+    }
+
+    func abandonCancel(_ clientID: UInt64) {
+        cancelWaiters.removeValue(forKey: clientID)?.resume(returning: .unavailable("the owner did not answer in time"))
+    }
+
+    /// The newest version any replica holds: first the likely replicas (the current ranking and the
+    /// replica set this node knows of), then those the found record names, then everyone.
+    public func read(id: String) async throws -> AssessmentRecord? {
+        var asked: Set<String> = []
+        var best: AssessmentRecord?
+        let up = upMembers
+        var round = Placement.replicaSet(id, over: up, factor: settings.replicationFactor)
+        round += core.replica(id)?.version.replicaSet ?? []
+        for attempt in 0..<3 {
+            let targets = Array(Set(round).subtracting(asked)).sorted()
+            asked.formUnion(targets)
+            for record in await readEach(id, from: targets) where record.recordVersion > (best?.recordVersion ?? .none)
+            {
+                best = record
+            }
+            if let best {
+                round = best.replicaSet
+            } else if attempt == 0 {
+                round = up
+            }
+            if Set(round).isSubset(of: asked) { break }
+        }
+        return best
+    }
+
+    var upMembers: [String] {
+        addresses.keys.filter { $0 == name || statusByName[$0] == .up }.sorted()
+    }
+
+    func readEach(_ id: String, from nodes: [String]) async -> [AssessmentRecord] {
+        await withTaskGroup(of: AssessmentRecord?.self) { group in
+            for node in nodes {
+                group.addTask { [self] in try? await readOne(id, on: node) }
+            }
+            var records: [AssessmentRecord] = []
+            for await record in group { if let record { records.append(record) } }
+            return records
+        }
+    }
+
+    func readOne(_ id: String, on node: String) async throws -> AssessmentRecord? {
+        if node == name { return try await store.read(id: id) }
+        guard let endpoint = remoteEndpoint(node) else { return nil }
+        return try await endpoint.read(id: id)
+    }
+
+    func remoteEndpoint(_ node: String) -> CoordinatorEndpoint? {
+        guard let address = addresses[node] else { return nil }
+        return try? CoordinatorEndpoint.at(name: node, host: address.host, port: address.port, using: system)
+    }
+
+    func readLocal(id: String) async throws -> AssessmentRecord? {
+        try await store.read(id: id)
+    }
+
+    func listLocal(statuses: [String], limit: Int, after cursor: PageCursor?) async throws -> [AssessmentRecord] {
+        let wanted = Set(statuses.compactMap(AssessmentStatus.init(rawValue:)))
+        let page = try await store.list(
+            statuses: wanted, limit: limit,
+            after: cursor.map { ListCursor(createdAt: $0.createdAt, id: $0.id) })
+        return page.records
+    }
+
+    /// Newest first across every member that is up. Each member returns its own newest `limit + 1`;
+    /// merged, deduplicated to the newest version of each id and cut at `limit`.
+    public func list(statuses: Set<AssessmentStatus>, limit: Int, after cursor: PageCursor?) async throws
+        -> (records: [AssessmentRecord], next: PageCursor?)
+    {
+        let names = statuses.map(\.rawValue).sorted()
+        let nodes = upMembers
+        let pages = await withTaskGroup(of: [AssessmentRecord].self) { group in
+            for node in nodes {
+                group.addTask { [self] in
+                    if node == name {
+                        return (try? await listLocal(statuses: names, limit: limit + 1, after: cursor)) ?? []
+                    }
+                    guard let endpoint = await remoteEndpoint(node) else { return [] }
+                    return (try? await endpoint.list(statuses: names, limit: limit + 1, after: cursor)) ?? []
+                }
+            }
+            var all: [[AssessmentRecord]] = []
+            for await page in group { all.append(page) }
+            return all
+        }
+        var newest: [String: AssessmentRecord] = [:]
+        for record in pages.joined() where record.recordVersion > (newest[record.id]?.recordVersion ?? .none) {
+            newest[record.id] = record
+        }
+        // A copy that is stale on one replica may still match a status filter the newest does not.
+        let merged = newest.values
+            .filter { statuses.isEmpty || statuses.contains($0.status) }
+            .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+        let page = Array(merged.prefix(limit))
+        let next = merged.count > limit ? page.last.map { PageCursor(createdAt: $0.createdAt, id: $0.id) } : nil
+        return (page, next)
+    }
+
+    public var info: NodeInfo { NodeInfo(name: name, httpAddress: httpAddress) }
+
+    /// Every member of the view with its HTTP address where known (asked once per incarnation).
+    public func members() async -> [(member: SWIM.Member, info: NodeInfo?)] {
+        let view = await membership.view
+        var result: [(SWIM.Member, NodeInfo?)] = []
+        for member in view.sorted(by: { $0.id < $1.id }) {
+            let key = "\(member.id.address.name)#\(member.id.uid)"
+            if let known = memberInfo[key] {
+                result.append((member, known))
+                continue
+            }
+            var info: NodeInfo?
+            if member.id.address.name == name {
+                info = self.info
+            } else if member.status.isAlive || member.status == .suspect,
+                let endpoint = remoteEndpoint(member.id.address.name)
+            {
+                info = try? await ClusterSystem.$callOptions.withValue(.init(timeout: .milliseconds(500))) {
+                    try await endpoint.info()
+                }
+            }
+            if let info { memberInfo[key] = info }
+            result.append((member, info))
+        }
+        return result
+    }
+
+    /// Joined, settled and quorate; the reasons when not.
+    public func readiness() async -> [String] {
+        var problems: [String] = []
+        if await membership.status != .up { problems.append("not joined to the cluster yet") }
+        if !isSettled { problems.append("membership has not settled since start") }
+        if !core.quorate { problems.append("no quorum: this node does not see a majority of the cluster") }
+        if stopped { problems.append("shutting down") }
+        return problems
+    }
+
+    public var counters: CoordinationCounters { core.counters }
+
+    /// SIGTERM: refuse new tasks, hand queued ones back, wait (up to `timeout`) for running ones to
+    /// finish and their results to go out, then stop the timers.
+    public func drain(timeout: Duration) async {
+        handle(.drain)
+        let deadline = ContinuousClock.now + timeout
+        while core.workerLoad > 0 || !running.isEmpty, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        // Let the last results and writes leave the outboxes.
+        try? await Task.sleep(for: .milliseconds(200))
+        stop()
+    }
+
+    public func stop() {
+        stopped = true
+        for task in background { task.cancel() }
+        for task in running.values { task.cancel() }
+        background.removeAll()
+        running.removeAll()
+        for (_, waiter) in submitWaiters { waiter.resume(returning: .unavailable("node shutting down")) }
+        for (_, waiter) in cancelWaiters { waiter.resume(returning: .unavailable("node shutting down")) }
+        submitWaiters.removeAll()
+        cancelWaiters.removeAll()
+    }
+}
+
+extension RecordVersion {
+    /// Older than every stored version.
+    static let none = RecordVersion(epoch: -1, version: -1, replicaSet: [])
+}

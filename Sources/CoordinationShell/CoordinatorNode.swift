@@ -1,0 +1,247 @@
+import ClusterSystem
+import Coordination
+import Crypto
+import Foundation
+import Logging
+import Membership
+import MembershipShell
+import Storage
+import Wire
+
+/// The shell around `CoordinatorCore`: it owns the clock, the store, the worker's tasks and the
+/// outboxes to peers, executes the core's directives and feeds their completions back.
+public actor CoordinatorNode {
+    public nonisolated let name: String
+    public nonisolated let settings: CoordinationSettings
+    let system: ClusterSystem
+    let membership: MembershipService
+    let store: any AssessmentStore
+    let writer: StoreWriter
+    let executor: any TaskExecutor
+    let httpAddress: String?
+    var logger: Logger
+    var core: CoordinatorCore
+    let origin = ContinuousClock.now
+    let metrics = CoordinationMetrics()
+
+    var endpoint: CoordinatorEndpoint?
+    var outboxes: [String: PeerOutbox] = [:]
+    /// Host and port of each member by name, from the membership view.
+    var addresses: [String: (host: String, port: Int)] = [:]
+    var statusByName: [String: SWIM.Status] = [:]
+    /// HTTP addresses of members, by "name#uid": asked once per incarnation.
+    var memberInfo: [String: NodeInfo] = [:]
+    var running: [TaskKey: Task<Void, Never>] = [:]
+    var submitWaiters: [UInt64: CheckedContinuation<SubmitAnswer, Never>] = [:]
+    var cancelWaiters: [UInt64: CheckedContinuation<CancelAnswer, Never>] = [:]
+    var nextClientID: UInt64 = 1
+    var background: [Task<Void, Never>] = []
+    public private(set) var isSettled = false
+    var stopped = false
+
+    public init(
+        system: ClusterSystem, membership: MembershipService, store: any AssessmentStore,
+        executor: any TaskExecutor, settings: CoordinationSettings, httpAddress: String? = nil
+    ) {
+        self.name = system.node.name
+        self.settings = settings
+        self.system = system
+        self.membership = membership
+        self.store = store
+        self.writer = StoreWriter(store: store)
+        self.executor = executor
+        self.httpAddress = httpAddress
+        self.logger = system.logger
+        self.core = CoordinatorCore(name: system.node.name, settings: settings, seed: UInt64.random(in: .min ... .max))
+    }
+
+    /// Registers `/coordinator`, loads what the store holds, and starts the timers and listeners.
+    /// Call after `MembershipService.start()`.
+    public func start() async throws {
+        endpoint = system.makeWellKnown(CoordinatorEndpoint.path) {
+            CoordinatorEndpoint(node: self, actorSystem: system)
+        }
+        handle(.loaded(try await store.versions()))
+        await refreshMembership()
+        let tickInterval = Duration.milliseconds(25)
+        background.append(
+            Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: tickInterval)
+                    await self?.tick()
+                }
+            })
+        let changes = membership.changes
+        background.append(
+            Task { [weak self] in
+                for await _ in changes { await self?.refreshMembership() }
+            })
+        let losses = system.connectionLosses
+        background.append(
+            Task { [weak self] in
+                for await peer in losses { await self?.peerLost(peer.name) }
+            })
+        // "Not in the view" means "down" only once the view has filled in after joining.
+        background.append(
+            Task { [weak self, membership] in
+                while !Task.isCancelled, await membership.status != .up {
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+                try? await Task.sleep(for: .seconds(1))
+                await self?.settle()
+            })
+    }
+
+    var now: Moment { Moment(uptime: ContinuousClock.now - origin, wall: Date()) }
+
+    func handle(_ event: CoordinatorEvent) {
+        guard !stopped else { return }
+        let directives = core.handle(event, at: now)
+        for directive in directives { perform(directive) }
+        metrics.record(core.counters)
+    }
+
+    func tick() { handle(.tick) }
+
+    func settle() {
+        isSettled = true
+        handle(.settled)
+    }
+
+    func peerLost(_ peer: String) {
+        guard peer != name else { return }
+        handle(.peerLost(peer))
+    }
+
+    func receive(_ envelopes: [Envelope]) {
+        for envelope in envelopes { handle(.received(envelope)) }
+    }
+
+    /// The core sees one status per node name: the best of its incarnations, so a restarted node is
+    /// `up` as soon as its new incarnation is, whatever is left of the old one.
+    func refreshMembership() async {
+        let members = await membership.view
+        func rank(_ status: SWIM.Status) -> Int {
+            switch status {
+            case .up: 0
+            case .suspect: 1
+            case .joining: 2
+            case .down: 3
+            case .left: 4
+            }
+        }
+        var best: [String: SWIM.Member] = [:]
+        for member in members {
+            let name = member.id.address.name
+            if let current = best[name], rank(current.status) <= rank(member.status) { continue }
+            best[name] = member
+        }
+        for (name, member) in best {
+            addresses[name] = (member.id.address.host, member.id.address.port)
+        }
+        statusByName = best.mapValues(\.status)
+        handle(.membership(statusByName))
+    }
+
+    func perform(_ directive: CoordinatorDirective) {
+        switch directive {
+        case .send(let message, let peer):
+            outbox(for: peer, control: message.travelsOnControlLane).enqueue(Envelope(from: name, message: message))
+        case .apply(let write, let replyTo):
+            writer.write(ReplicatedRecord(record: write.record, results: write.results)) { [weak self] result in
+                Task { await self?.handle(.applied(write, replyTo: replyTo, result)) }
+            }
+        case .readForPromise(let id, let epoch, let claimant):
+            let store = self.store
+            Task { [weak self] in
+                let record = try? await store.read(id: id)
+                let results = (try? await store.results(of: id)) ?? []
+                await self?.handle(
+                    .promiseRead(id: id, epoch: epoch, claimant: claimant, record: record, results: results))
+            }
+        case .execute(let assignment):
+            execute(assignment)
+        case .abandon(let key):
+            running.removeValue(forKey: key)?.cancel()
+        case .answerSubmit(let clientID, let answer):
+            submitWaiters.removeValue(forKey: clientID)?.resume(returning: answer)
+        case .answerCancel(let clientID, let answer):
+            cancelWaiters.removeValue(forKey: clientID)?.resume(returning: answer)
+        case .deleteExpired(let cutoff):
+            let store = self.store
+            let logger = self.logger
+            Task {
+                do {
+                    let removed = try await store.deleteExpired(updatedBefore: cutoff)
+                    if removed > 0 { logger.info("retention removed \(removed) finished assessments") }
+                } catch {
+                    logger.error("retention failed: \(error)")
+                }
+            }
+        case .log(let entry):
+            var metadata: Logger.Metadata = [:]
+            if let id = entry.assessmentID { metadata["assessment"] = "\(id)" }
+            logger.log(level: entry.level.loggerLevel, "\(entry.message)", metadata: metadata)
+        }
+    }
+
+    func execute(_ assignment: TaskAssignment) {
+        let executor = self.executor
+        let key = assignment.key
+        running[key] = Task { [weak self] in
+            let outcome: TaskOutcome
+            do {
+                let payload = try await executor.run(assignment)
+                outcome = .succeeded(digest: Data(SHA256.hash(data: payload)), payload: payload)
+            } catch {
+                if Task.isCancelled { return }
+                outcome = .threw(String(describing: error))
+            }
+            if Task.isCancelled { return }
+            await self?.executed(key, outcome)
+        }
+    }
+
+    func executed(_ key: TaskKey, _ outcome: TaskOutcome) {
+        running[key] = nil
+        handle(.executed(key, outcome))
+    }
+
+    func outbox(for peer: String, control: Bool) -> PeerOutbox {
+        let key = control ? "\(peer)/control" : peer
+        if let outbox = outboxes[key] { return outbox }
+        let system = self.system
+        let lane: Lane = control ? .control : .calls
+        let timeout: Duration = control ? settings.leaseTTL / 3 : .seconds(5)
+        let outbox = PeerOutbox { [weak self] batch in
+            guard let address = await self?.addresses[peer] else { return }
+            do {
+                let remote = try CoordinatorEndpoint.at(
+                    name: peer, host: address.host, port: address.port, using: system)
+                try await ClusterSystem.$callOptions.withValue(.init(timeout: timeout, lane: lane)) {
+                    try await remote.deliver(batch)
+                }
+            } catch ClusterError.peerUnreachable {
+                await self?.peerLost(peer)
+            } catch {
+                // Lost messages are the protocol's business: writes are retried, leases expire,
+                // claims and forwarded requests time out.
+                await self?.logger.debug("could not deliver \(batch.count) messages to \(peer): \(error)")
+            }
+        }
+        outboxes[key] = outbox
+        return outbox
+    }
+}
+
+extension CoordinatorLog.Level {
+    var loggerLevel: Logger.Level {
+        switch self {
+        case .debug: .debug
+        case .info: .info
+        case .notice: .notice
+        case .warning: .warning
+        case .error: .error
+        }
+    }
+}
