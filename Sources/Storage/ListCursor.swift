@@ -5,8 +5,8 @@ import Foundation
 ///
 /// Opaque to clients: they get `token` and hand it back.
 public struct ListCursor: Sendable, Hashable {
-    let createdAt: Date
-    let id: String
+    public let createdAt: Date
+    public let id: String
 
     public init(createdAt: Date, id: String) {
         self.createdAt = createdAt
