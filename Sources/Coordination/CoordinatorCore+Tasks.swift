@@ -186,6 +186,13 @@ extension CoordinatorCore {
     /// Writes the final state. Leases still out are revoked at their next renewal.
     mutating func finish(_ id: String, status: AssessmentStatus, failure: String?, report: Data?) {
         guard var assessment = owned[id], assessment.phase != .finishing else { return }
+        // Tell holders now rather than at their next renewal, so a cancelled assessment's workers
+        // stop within a round trip.
+        for agent in settings.allAgents {
+            guard let slot = assessment.tasks[agent], case .leased(let holder, _) = slot.state else { continue }
+            let key = TaskKey(assessmentID: id, agent: agent, attempt: slot.attempt, epoch: assessment.record.epoch)
+            send(.renewed(revoked: [key]), to: holder)
+        }
         assessment.phase = .finishing
         assessment.record.status = status
         assessment.record.failure = failure
