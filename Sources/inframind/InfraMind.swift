@@ -11,6 +11,10 @@ struct InfraMind: AsyncParsableCommand {
             BenchCommand.self,
             SimulateCommand.self,
             AssessCommand.self,
+            SubmitCommand.self,
+            StatusCommand.self,
+            ReportCommand.self,
+            ClusterCommand.self,
                 // Further subcommands register here, one line each.
         ]
     )

@@ -1,0 +1,199 @@
+import Foundation
+
+/// The JSON bodies of DESIGN §7, public so that the CLI decodes exactly what the server encodes.
+/// Field names are spelled out in `CodingKeys` because they are the contract, not a naming strategy.
+public struct AssessmentBody: Codable, Sendable, Hashable {
+    public struct Progress: Codable, Sendable, Hashable {
+        public var percent: Int
+        public var step: String?
+        public var agents: [Agent]
+
+        public init(percent: Int, step: String?, agents: [Agent]) {
+            self.percent = percent
+            self.step = step
+            self.agents = agents
+        }
+
+        // `step` is part of the contract even when there is none yet, so it is written as null.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(percent, forKey: .percent)
+            try container.encode(step, forKey: .step)
+            try container.encode(agents, forKey: .agents)
+        }
+
+        enum CodingKeys: String, CodingKey { case percent, step, agents }
+    }
+
+    public struct Agent: Codable, Sendable, Hashable {
+        public var name: String
+        public var state: String
+        public var attempts: Int
+        public var node: String?
+
+        public init(name: String, state: String, attempts: Int, node: String?) {
+            self.name = name
+            self.state = state
+            self.attempts = attempts
+            self.node = node
+        }
+
+        // A waiting agent has no node; null says so more plainly than a missing key.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(state, forKey: .state)
+            try container.encode(attempts, forKey: .attempts)
+            try container.encode(node, forKey: .node)
+        }
+
+        enum CodingKeys: String, CodingKey { case name, state, attempts, node }
+    }
+
+    public var id: String
+    public var status: String
+    public var progress: Progress
+    public var createdAt: String
+    public var updatedAt: String
+    /// Present only when the assessment failed.
+    public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, status, progress, error
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+
+    public init(_ snapshot: AssessmentSnapshot) {
+        id = snapshot.id
+        status = snapshot.state.rawValue
+        progress = Progress(
+            percent: snapshot.percent, step: snapshot.step,
+            agents: snapshot.agents.map {
+                Agent(name: $0.name, state: $0.state, attempts: $0.attempts, node: $0.node)
+            })
+        createdAt = APIDate.format(snapshot.createdAt)
+        updatedAt = APIDate.format(snapshot.updatedAt)
+        error = snapshot.state == .failed ? (snapshot.failure ?? "failed") : nil
+    }
+}
+
+/// 202 answer to a submission.
+public struct SubmittedBody: Codable, Sendable, Hashable {
+    public var id: String
+    public var status: String
+
+    public init(id: String, status: String) {
+        self.id = id
+        self.status = status
+    }
+}
+
+/// One page of `GET /v1/assessments`; `next` is null on the last page.
+public struct AssessmentListBody: Codable, Sendable, Hashable {
+    public var items: [AssessmentBody]
+    public var next: String?
+
+    public init(items: [AssessmentBody], next: String?) {
+        self.items = items
+        self.next = next
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(next, forKey: .next)
+    }
+
+    enum CodingKeys: String, CodingKey { case items, next }
+}
+
+public struct ClusterBody: Codable, Sendable, Hashable {
+    public struct Member: Codable, Sendable, Hashable {
+        public var id: String
+        public var clusterAddress: String
+        public var httpAddress: String?
+        public var status: String
+        public var incarnation: UInt64
+
+        enum CodingKeys: String, CodingKey {
+            case id, status, incarnation
+            case clusterAddress = "cluster_address"
+            case httpAddress = "http_address"
+        }
+
+        public init(id: String, clusterAddress: String, httpAddress: String?, status: String, incarnation: UInt64) {
+            self.id = id
+            self.clusterAddress = clusterAddress
+            self.httpAddress = httpAddress
+            self.status = status
+            self.incarnation = incarnation
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(clusterAddress, forKey: .clusterAddress)
+            try container.encode(httpAddress, forKey: .httpAddress)
+            try container.encode(status, forKey: .status)
+            try container.encode(incarnation, forKey: .incarnation)
+        }
+    }
+
+    public var `self`: String
+    public var members: [Member]
+
+    public init(_ snapshot: ClusterSnapshot) {
+        self.`self` = snapshot.selfID
+        members = snapshot.members.map {
+            Member(
+                id: $0.id, clusterAddress: $0.clusterAddress, httpAddress: $0.httpAddress, status: $0.status,
+                incarnation: $0.incarnation)
+        }
+    }
+}
+
+/// `{"error":{"code","message","details":[{"field","problem"}]}}`, the one shape of every error answer.
+public struct ErrorBody: Codable, Sendable, Hashable, Error {
+    public struct Detail: Codable, Sendable, Hashable {
+        public var field: String
+        public var problem: String
+
+        public init(field: String, problem: String) {
+            self.field = field
+            self.problem = problem
+        }
+    }
+
+    public struct Content: Codable, Sendable, Hashable {
+        public var code: String
+        public var message: String
+        public var details: [Detail]
+    }
+
+    public var error: Content
+
+    public init(code: String, message: String, details: [Detail] = []) {
+        error = Content(code: code, message: message, details: details)
+    }
+}
+
+/// Readiness as `GET /readyz` reports it (200 when ready, 503 otherwise).
+public struct ReadinessBody: Codable, Sendable, Hashable {
+    public var ready: Bool
+    public var reasons: [String]
+
+    public init(ready: Bool, reasons: [String]) {
+        self.ready = ready
+        self.reasons = reasons
+    }
+}
+
+/// ISO 8601 with milliseconds in UTC: sortable as text and precise enough to order progress updates.
+public enum APIDate {
+    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+
+    public static func format(_ date: Date) -> String { style.format(date) }
+
+    public static func parse(_ text: String) -> Date? { try? style.parse(text) }
+}

@@ -1,0 +1,39 @@
+/// Every route of the API, in OpenAPI path syntax. The router is built from this table and the
+/// OpenAPI document is tested against it, so the three cannot drift apart.
+public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
+    public let method: String
+    public let path: String
+
+    public var description: String { "\(method) \(path)" }
+
+    /// Hummingbird's spelling of the same path (`{id}` becomes `:id`).
+    var routerPath: String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
+            segment.hasPrefix("{") && segment.hasSuffix("}") ? ":" + segment.dropFirst().dropLast() : segment
+        }.joined(separator: "/")
+    }
+
+    /// True when `requestPath` would be served by this route's path (any method).
+    func matches(path requestPath: String) -> Bool {
+        let pattern = path.split(separator: "/")
+        let actual = requestPath.split(separator: "/")
+        guard pattern.count == actual.count else { return false }
+        return zip(pattern, actual).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+    }
+
+    public static let submit = APIRoute(method: "POST", path: "/v1/assessments")
+    public static let list = APIRoute(method: "GET", path: "/v1/assessments")
+    public static let get = APIRoute(method: "GET", path: "/v1/assessments/{id}")
+    public static let cancel = APIRoute(method: "DELETE", path: "/v1/assessments/{id}")
+    public static let report = APIRoute(method: "GET", path: "/v1/assessments/{id}/report")
+    public static let events = APIRoute(method: "GET", path: "/v1/assessments/{id}/events")
+    public static let cluster = APIRoute(method: "GET", path: "/v1/cluster")
+    public static let schema = APIRoute(method: "GET", path: "/v1/schema")
+    public static let healthz = APIRoute(method: "GET", path: "/healthz")
+    public static let readyz = APIRoute(method: "GET", path: "/readyz")
+    public static let metrics = APIRoute(method: "GET", path: "/metrics")
+
+    public static let all: [APIRoute] = [
+        submit, list, get, cancel, report, events, cluster, schema, healthz, readyz, metrics,
+    ]
+}

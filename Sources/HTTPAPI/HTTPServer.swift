@@ -1,0 +1,53 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The node's HTTP API as a swift-service-lifecycle `Service`: run it in the node's `ServiceGroup`, and
+/// graceful shutdown stops accepting connections, ends open event streams and drains the requests in flight.
+public enum HTTPServer {
+    /// The server for `settings.host:settings.port`. `onRunning` gets the bound port (useful with port 0).
+    public static func make(
+        service: any AssessmentService, settings: HTTPSettings, logger: Logger,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router(service: service, settings: settings),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "inframind"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? settings.port) },
+            logger: logger)
+    }
+
+    /// Every route of `APIRoute.all`, each bound to its handler.
+    public static func router(service: any AssessmentService, settings: HTTPSettings) -> Router<BasicRequestContext> {
+        NodeMetrics.bootstrap()
+        let metrics = APIMetrics()
+        let assessments = AssessmentRoutes(
+            service: service, settings: settings, admission: AdmissionGate(limit: settings.admissionLimit),
+            token: settings.token.map(BearerToken.init), metrics: metrics)
+        let events = EventStream(service: service, heartbeat: settings.heartbeat, metrics: metrics)
+        let node = NodeRoutes(service: service)
+
+        let router = Router()
+        // Added before the routes, so it wraps every one of them and the not-found fallback.
+        router.add(middleware: APIMiddleware(metrics: metrics))
+        for route in APIRoute.all {
+            let method = HTTPRequest.Method(rawValue: route.method)!
+            let path = RouterPath(route.routerPath)
+            switch route {
+            case .submit: router.on(path, method: method) { await assessments.submit($0, context: $1) }
+            case .list: router.on(path, method: method) { await assessments.list($0, context: $1) }
+            case .get: router.on(path, method: method) { await assessments.get($0, context: $1) }
+            case .cancel: router.on(path, method: method) { await assessments.cancel($0, context: $1) }
+            case .report: router.on(path, method: method) { await assessments.report($0, context: $1) }
+            case .events: router.on(path, method: method) { await events.handle($0, context: $1) }
+            case .cluster: router.on(path, method: method) { await node.cluster($0, context: $1) }
+            case .schema: router.on(path, method: method) { node.schema($0, context: $1) }
+            case .healthz: router.on(path, method: method) { node.healthz($0, context: $1) }
+            case .readyz: router.on(path, method: method) { await node.readyz($0, context: $1) }
+            case .metrics: router.on(path, method: method) { node.metrics($0, context: $1) }
+            default: preconditionFailure("APIRoute.all names \(route), which has no handler")
+            }
+        }
+        return router
+    }
+}

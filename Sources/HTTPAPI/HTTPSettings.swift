@@ -1,0 +1,34 @@
+/// How one node's HTTP API listens and what it admits.
+public struct HTTPSettings: Sendable {
+    public var host: String
+    public var port: Int
+    /// When set, `POST` and `DELETE` require `Authorization: Bearer <token>`.
+    public var token: String?
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    public var bodyLimit: Int
+    /// Submissions this node handles at once; one more gets 429.
+    public var admissionLimit: Int
+    /// What a 429 tells the client to wait, in seconds.
+    public var retryAfterSeconds: Int
+    /// How often an idle event stream gets a comment line, so proxies and clients see it is alive.
+    public var heartbeat: Duration
+    /// The page size of `GET /v1/assessments` when the client names none, and the most it may name.
+    public var defaultPageSize: Int
+    public var maxPageSize: Int
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, bodyLimit: Int = 1 << 20,
+        admissionLimit: Int = 256, retryAfterSeconds: Int = 1, heartbeat: Duration = .seconds(15),
+        defaultPageSize: Int = 20, maxPageSize: Int = 200
+    ) {
+        self.host = host
+        self.port = port
+        self.token = token
+        self.bodyLimit = bodyLimit
+        self.admissionLimit = admissionLimit
+        self.retryAfterSeconds = retryAfterSeconds
+        self.heartbeat = heartbeat
+        self.defaultPageSize = defaultPageSize
+        self.maxPageSize = maxPageSize
+    }
+}

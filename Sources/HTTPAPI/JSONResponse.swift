@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+
+/// Building answers: every body is JSON except reports, metrics and event streams.
+enum JSONResponse {
+    static func make(
+        _ status: HTTPResponse.Status, _ body: some Encodable, headers: HTTPFields = [:]
+    ) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: encode(body))))
+    }
+
+    static func encode(_ body: some Encodable) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // The bodies are plain structs of strings and numbers; encoding them cannot fail.
+        return (try? encoder.encode(body)) ?? Data("{}".utf8)
+    }
+
+    static func error(
+        _ status: HTTPResponse.Status, code: String, message: String, details: [ErrorBody.Detail] = [],
+        headers: HTTPFields = [:]
+    ) -> Response {
+        make(status, ErrorBody(code: code, message: message, details: details), headers: headers)
+    }
+
+    static func data(_ status: HTTPResponse.Status, _ data: Data, contentType: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The one status code and error body for each way the service refuses.
+    static func serviceError(_ error: ServiceError) -> Response {
+        let (status, body) = describe(error)
+        var headers = HTTPFields()
+        if case .overloaded(let seconds) = error {
+            headers[.retryAfter] = String(max(1, seconds))
+        }
+        return make(status, body, headers: headers)
+    }
+
+    static func describe(_ error: ServiceError) -> (HTTPResponse.Status, ErrorBody) {
+        switch error {
+        case .notFound(let id):
+            return (.notFound, ErrorBody(code: "not_found", message: "no assessment \(id)"))
+        case .notFinished(let id, let state):
+            return (
+                .conflict,
+                ErrorBody(
+                    code: "not_finished",
+                    message: "assessment \(id) is \(state.rawValue); its report exists once it has completed")
+            )
+        case .unavailable(let reason):
+            return (.serviceUnavailable, ErrorBody(code: "unavailable", message: reason))
+        case .overloaded:
+            return (
+                .tooManyRequests,
+                ErrorBody(code: "overloaded", message: "the node is at its admission limit; retry later")
+            )
+        case .badRequest(let message):
+            return (.badRequest, ErrorBody(code: "invalid_request", message: message))
+        case .failed(let message):
+            return (.internalServerError, ErrorBody(code: "internal", message: message))
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Assessment
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The routes about the node rather than one assessment: cluster view, schema, health, metrics.
+struct NodeRoutes: Sendable {
+    let service: any AssessmentService
+
+    func cluster(_ request: Request, context: some RequestContext) async -> Response {
+        JSONResponse.make(.ok, ClusterBody(await service.cluster()))
+    }
+
+    /// Printed from the validator's own shape, so the schema served is the one submissions are checked by.
+    func schema(_ request: Request, context: some RequestContext) -> Response {
+        JSONResponse.data(.ok, Self.schemaDocument, contentType: "application/schema+json")
+    }
+
+    private static let schemaDocument = RequestSchema.document
+
+    func healthz(_ request: Request, context: some RequestContext) -> Response {
+        JSONResponse.make(.ok, ["status": "ok"])
+    }
+
+    func readyz(_ request: Request, context: some RequestContext) async -> Response {
+        let readiness = await service.readiness()
+        if !readiness.ready {
+            context.logger.info("not ready", metadata: ["reasons": "\(readiness.reasons.joined(separator: "; "))"])
+        }
+        return JSONResponse.make(
+            readiness.ready ? .ok : .serviceUnavailable,
+            ReadinessBody(ready: readiness.ready, reasons: readiness.reasons))
+    }
+
+    func metrics(_ request: Request, context: some RequestContext) -> Response {
+        JSONResponse.data(
+            .ok, Data(NodeMetrics.exposition().utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
+    }
+}

@@ -1,0 +1,225 @@
+import ArgumentParser
+import Assessment
+import Foundation
+import HTTPAPI
+import Logging
+import TOMLKit
+import Wire
+
+/// Every setting of a node, resolved: built-in defaults, then the config file, then flags, each layer
+/// overriding the one before. The coordinator and the HTTP server read their settings from here.
+struct NodeConfiguration: Equatable, Sendable {
+    var name: String
+    var host: String
+    var clusterPort: Int
+    var httpHost: String
+    var httpPort: Int
+    var certsDirectory: String
+    var seeds: [String]
+    var dataDirectory: String
+    var token: String?
+    var bodyLimit: Int
+    var admissionLimit: Int
+    var replicationFactor: Int
+    var leaseTTLMilliseconds: Int
+    var maxAttempts: Int
+    var workerConcurrency: Int
+    var retentionHours: Int
+    var callTimeoutMilliseconds: Int
+    var maxFrameSize: Int
+    var logLevel: Logger.Level
+    var agentRunOptions: AgentRunOptions
+
+    /// One layer of settings as a config file or the flags give them; nil means "not said here".
+    /// The keys are the config file's (snake_case); flags use the same words in kebab-case.
+    struct Layer: Codable, Equatable, Sendable {
+        var name: String?
+        var host: String?
+        var clusterPort: Int?
+        var httpHost: String?
+        var httpPort: Int?
+        var certsDir: String?
+        var seeds: [String]?
+        var dataDir: String?
+        var token: String?
+        var tokenFile: String?
+        var bodyLimit: Int?
+        var admissionLimit: Int?
+        var replicationFactor: Int?
+        var leaseTtlMs: Int?
+        var maxAttempts: Int?
+        var workerConcurrency: Int?
+        var retentionHours: Int?
+        var callTimeoutMs: Int?
+        var maxFrameSize: Int?
+        var logLevel: String?
+        var agentCpuIterations: Int?
+        var agentSleepMs: Int?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case name, host, seeds, token
+            case clusterPort = "cluster_port"
+            case httpHost = "http_host"
+            case httpPort = "http_port"
+            case certsDir = "certs_dir"
+            case dataDir = "data_dir"
+            case tokenFile = "token_file"
+            case bodyLimit = "body_limit"
+            case admissionLimit = "admission_limit"
+            case replicationFactor = "replication_factor"
+            case leaseTtlMs = "lease_ttl_ms"
+            case maxAttempts = "max_attempts"
+            case workerConcurrency = "worker_concurrency"
+            case retentionHours = "retention_hours"
+            case callTimeoutMs = "call_timeout_ms"
+            case maxFrameSize = "max_frame_size"
+            case logLevel = "log_level"
+            case agentCpuIterations = "agent_cpu_iterations"
+            case agentSleepMs = "agent_sleep_ms"
+        }
+
+        /// Parses a TOML config. Unknown keys are errors: a misspelt setting silently ignored would run
+        /// the node with a default nobody chose.
+        static func parse(toml text: String, source: String) throws -> Layer {
+            let table: TOMLTable
+            do {
+                table = try TOMLTable(string: text)
+            } catch let error as TOMLParseError {
+                throw ValidationError("\(source): \(error.description) (\(error.source.begin.debugDescription))")
+            }
+            let known = Set(CodingKeys.allCases.map(\.rawValue))
+            let unknown = table.keys.filter { !known.contains($0) }.sorted()
+            guard unknown.isEmpty else {
+                throw ValidationError("\(source): unknown setting(s): \(unknown.joined(separator: ", "))")
+            }
+            do {
+                return try TOMLDecoder().decode(Layer.self, from: table)
+            } catch {
+                throw ValidationError("\(source): \(Self.describe(error))")
+            }
+        }
+
+        static func load(path: String) throws -> Layer {
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot read config file \(path): \(error.localizedDescription)")
+            }
+            return try parse(toml: text, source: path)
+        }
+
+        /// This layer with every setting that `other` gives replaced by `other`'s.
+        func overridden(by other: Layer) -> Layer {
+            var merged = self
+            merged.name = other.name ?? name
+            merged.host = other.host ?? host
+            merged.clusterPort = other.clusterPort ?? clusterPort
+            merged.httpHost = other.httpHost ?? httpHost
+            merged.httpPort = other.httpPort ?? httpPort
+            merged.certsDir = other.certsDir ?? certsDir
+            merged.seeds = other.seeds ?? seeds
+            merged.dataDir = other.dataDir ?? dataDir
+            // A token and a token file are one setting given two ways; the overriding layer's choice wins whole.
+            if other.token != nil || other.tokenFile != nil {
+                merged.token = other.token
+                merged.tokenFile = other.tokenFile
+            }
+            merged.bodyLimit = other.bodyLimit ?? bodyLimit
+            merged.admissionLimit = other.admissionLimit ?? admissionLimit
+            merged.replicationFactor = other.replicationFactor ?? replicationFactor
+            merged.leaseTtlMs = other.leaseTtlMs ?? leaseTtlMs
+            merged.maxAttempts = other.maxAttempts ?? maxAttempts
+            merged.workerConcurrency = other.workerConcurrency ?? workerConcurrency
+            merged.retentionHours = other.retentionHours ?? retentionHours
+            merged.callTimeoutMs = other.callTimeoutMs ?? callTimeoutMs
+            merged.maxFrameSize = other.maxFrameSize ?? maxFrameSize
+            merged.logLevel = other.logLevel ?? logLevel
+            merged.agentCpuIterations = other.agentCpuIterations ?? agentCpuIterations
+            merged.agentSleepMs = other.agentSleepMs ?? agentSleepMs
+            return merged
+        }
+
+        private static func describe(_ error: any Error) -> String {
+            switch error {
+            case DecodingError.typeMismatch(let type, let context), DecodingError.valueNotFound(let type, let context):
+                let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+                return "\(key) must be \(type == Int.self ? "an integer" : type == String.self ? "a string" : "\(type)")"
+            default:
+                return "\(error)"
+            }
+        }
+    }
+
+    /// Fills defaults, checks every value, and reads the token file. Throws one error naming every problem.
+    init(_ layer: Layer, readFile: (String) throws -> String = { try String(contentsOfFile: $0, encoding: .utf8) })
+        throws
+    {
+        var problems: [String] = []
+        func required<T>(_ value: T?, _ key: String) -> T? {
+            if value == nil { problems.append("\(key) is required") }
+            return value
+        }
+        func check(_ value: Int, _ key: String, _ range: ClosedRange<Int>) -> Int {
+            if !range.contains(value) { problems.append("\(key) must be \(range.lowerBound)…\(range.upperBound)") }
+            return value
+        }
+        let name = required(layer.name, "name") ?? ""
+        let clusterPort = required(layer.clusterPort, "cluster_port") ?? 0
+        let certs = required(layer.certsDir, "certs_dir") ?? ""
+        if layer.clusterPort != nil { _ = check(clusterPort, "cluster_port", 1...65535) }
+        self.name = name
+        host = layer.host ?? "127.0.0.1"
+        self.clusterPort = clusterPort
+        httpHost = layer.httpHost ?? host
+        httpPort = check(layer.httpPort ?? 8080, "http_port", 0...65535)
+        certsDirectory = certs
+        seeds = layer.seeds ?? []
+        for seed in seeds where NodeAddress(parsing: seed) == nil {
+            problems.append("seed \(seed) is not name@host:port")
+        }
+        dataDirectory = layer.dataDir ?? "data/\(name)"
+        if layer.token != nil && layer.tokenFile != nil {
+            problems.append("give token or token_file, not both")
+        }
+        token = layer.token
+        if let file = layer.tokenFile {
+            do {
+                token = try readFile(file).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                problems.append("cannot read token_file \(file): \(error.localizedDescription)")
+            }
+        }
+        if token?.isEmpty == true { problems.append("the token must not be empty") }
+        bodyLimit = check(layer.bodyLimit ?? 1 << 20, "body_limit", 1024...(64 << 20))
+        admissionLimit = check(layer.admissionLimit ?? 256, "admission_limit", 1...100_000)
+        replicationFactor = check(layer.replicationFactor ?? 3, "replication_factor", 1...9)
+        leaseTTLMilliseconds = check(layer.leaseTtlMs ?? 5_000, "lease_ttl_ms", 100...3_600_000)
+        maxAttempts = check(layer.maxAttempts ?? 3, "max_attempts", 1...100)
+        workerConcurrency = check(
+            layer.workerConcurrency ?? ProcessInfo.processInfo.activeProcessorCount, "worker_concurrency", 1...1024)
+        retentionHours = check(layer.retentionHours ?? 168, "retention_hours", 1...87_600)
+        callTimeoutMilliseconds = check(layer.callTimeoutMs ?? 5_000, "call_timeout_ms", 1...3_600_000)
+        maxFrameSize = check(layer.maxFrameSize ?? 8 << 20, "max_frame_size", 4096...(1 << 30))
+        let levelName = layer.logLevel ?? "info"
+        logLevel = Logger.Level(rawValue: levelName) ?? .info
+        if Logger.Level(rawValue: levelName) == nil {
+            problems.append(
+                "log_level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        switch (layer.agentCpuIterations ?? 0, layer.agentSleepMs ?? 0) {
+        case (0, 0): agentRunOptions = .standard
+        case (let iterations, 0) where iterations > 0: agentRunOptions = .init(loadTestSlowdown: .cpuWork(iterations: iterations))
+        case (0, let ms) where ms > 0: agentRunOptions = .init(loadTestSlowdown: .sleep(milliseconds: ms))
+        default:
+            problems.append("agent_cpu_iterations and agent_sleep_ms are alternatives: set one, to a positive number")
+            agentRunOptions = .standard
+        }
+        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
+    }
+
+    var httpSettings: HTTPSettings {
+        HTTPSettings(
+            host: httpHost, port: httpPort, token: token, bodyLimit: bodyLimit, admissionLimit: admissionLimit)
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+
+/// The flags of `inframind node`: each setting of `NodeConfiguration`, all optional so that a flag
+/// overrides the config file only when given.
+struct NodeOptions: ParsableArguments {
+    @Option(help: "A TOML config file (see cluster-config/); flags given as well override its settings.")
+    var config: String?
+
+    @Option(help: "This node's name; must be the DNS name in its certificate. [name]")
+    var name: String?
+
+    @Option(help: "Address to listen on for the cluster and to be dialled at (default 127.0.0.1). [host]")
+    var host: String?
+
+    @Option(name: [.customLong("port"), .customLong("cluster-port")], help: "Cluster (transport) port. [cluster_port]")
+    var clusterPort: Int?
+
+    @Option(help: "Address the HTTP API listens on (default: --host). [http_host]")
+    var httpHost: String?
+
+    @Option(help: "HTTP API port (default 8080). [http_port]")
+    var httpPort: Int?
+
+    @Option(
+        name: [.customLong("certs"), .customLong("certs-dir")],
+        help: "Directory with ca.pem, <name>.pem and <name>-key.pem (see `inframind certs init`). [certs_dir]")
+    var certsDir: String?
+
+    @Option(
+        name: .customLong("seed"),
+        help:
+            "A member to join through, as name@host:port; repeat for several, list this node itself to form a cluster. [seeds]"
+    )
+    var seeds: [String] = []
+
+    @Option(help: "Where this node keeps its store (default data/<name>). [data_dir]")
+    var dataDir: String?
+
+    @Option(help: "Bearer token that POST and DELETE require (prefer --token-file: flags show in ps). [token]")
+    var token: String?
+
+    @Option(help: "File holding the bearer token. [token_file]")
+    var tokenFile: String?
+
+    @Option(help: "Largest request body accepted, in bytes (default 1048576). [body_limit]")
+    var bodyLimit: Int?
+
+    @Option(help: "Submissions this node handles at once before answering 429 (default 256). [admission_limit]")
+    var admissionLimit: Int?
+
+    @Option(help: "Nodes that hold each assessment (default 3). [replication_factor]")
+    var replicationFactor: Int?
+
+    @Option(help: "How long an agent lease lasts without renewal, in milliseconds (default 5000). [lease_ttl_ms]")
+    var leaseTtlMs: Int?
+
+    @Option(help: "Tries of one agent before the assessment fails (default 3). [max_attempts]")
+    var maxAttempts: Int?
+
+    @Option(help: "Agents this node runs at once (default: the number of cores). [worker_concurrency]")
+    var workerConcurrency: Int?
+
+    @Option(help: "Hours a finished assessment is kept (default 168). [retention_hours]")
+    var retentionHours: Int?
+
+    @Option(help: "Default deadline of a cluster call, in milliseconds (default 5000). [call_timeout_ms]")
+    var callTimeoutMs: Int?
+
+    @Option(help: "Largest frame accepted from a peer, in bytes (default 8388608). [max_frame_size]")
+    var maxFrameSize: Int?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (default info). [log_level]")
+    var logLevel: String?
+
+    @Option(help: "Load tests only: hashing rounds each agent burns before computing. [agent_cpu_iterations]")
+    var agentCpuIterations: Int?
+
+    @Option(help: "Load tests only: milliseconds each agent sleeps before computing. [agent_sleep_ms]")
+    var agentSleepMs: Int?
+
+    /// The flags as a layer over the config file.
+    var layer: NodeConfiguration.Layer {
+        NodeConfiguration.Layer(
+            name: name, host: host, clusterPort: clusterPort, httpHost: httpHost, httpPort: httpPort,
+            certsDir: certsDir, seeds: seeds.isEmpty ? nil : seeds, dataDir: dataDir, token: token,
+            tokenFile: tokenFile, bodyLimit: bodyLimit, admissionLimit: admissionLimit,
+            replicationFactor: replicationFactor, leaseTtlMs: leaseTtlMs, maxAttempts: maxAttempts,
+            workerConcurrency: workerConcurrency, retentionHours: retentionHours, callTimeoutMs: callTimeoutMs,
+            maxFrameSize: maxFrameSize, logLevel: logLevel, agentCpuIterations: agentCpuIterations,
+            agentSleepMs: agentSleepMs)
+    }
+
+    /// Defaults, then the config file, then these flags.
+    func resolve() throws -> NodeConfiguration {
+        let file = try config.map(NodeConfiguration.Layer.load(path:)) ?? NodeConfiguration.Layer()
+        return try NodeConfiguration(file.overridden(by: layer))
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import HTTPAPI
+
+/// `inframind submit FILE [--wait]`
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Submit an assessment request to a node; with --wait, follow it and fetch the report.")
+
+    @Argument(help: "The request JSON file, or - for standard input.") var file: String
+    @OptionGroup var options: ClientOptions
+    @Option(help: "Send this Idempotency-Key: submitting again with the same key gives the same id.")
+    var idempotencyKey: String?
+    @Flag(help: "Follow progress until the assessment ends, then save the Markdown report and print its summary.")
+    var wait = false
+    @Option(help: "With --wait: where to save the Markdown report (default inframind-report-<id>.md).")
+    var output: String?
+
+    func run() async throws {
+        let request: Data
+        do {
+            request =
+                file == "-"
+                ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
+        } catch {
+            throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+        }
+        try await reportingClientErrors {
+            let client = try options.client()
+            let headers = idempotencyKey.map { [("Idempotency-Key", $0)] } ?? []
+            let reply = try await client.expectSuccess(.POST, "/v1/assessments", body: request, headers: headers)
+            let receipt = try client.decode(SubmittedBody.self, from: reply)
+            guard wait else {
+                print(receipt.id)
+                return
+            }
+            print("submitted \(receipt.id) to \(client.node)")
+            let final = try await follow(receipt.id, client: client)
+            guard final.status == "completed" else {
+                FileHandle.standardError.write(
+                    Data("inframind: assessment \(final.id) \(final.status)\(final.error.map { ": \($0)" } ?? "")\n".utf8))
+                throw ExitCode(1)
+            }
+            let markdown = try await client.expectSuccess(.GET, "/v1/assessments/\(final.id)/report?format=markdown")
+            let path = output ?? "inframind-report-\(final.id).md"
+            try markdown.body.write(to: URL(fileURLWithPath: path))
+            print()
+            print(Self.summary(of: String(decoding: markdown.body, as: UTF8.self)))
+            print()
+            print("full report: \(path)  (also: inframind report \(final.id) --format html --node \(client.node))")
+        }
+    }
+
+    /// Draws progress from the event stream; returns the final snapshot.
+    private func follow(_ id: String, client: APIClient) async throws -> AssessmentBody {
+        var display = ProgressDisplay(interactive: isatty(STDOUT_FILENO) == 1)
+        var last: AssessmentBody?
+        for try await snapshot in client.events(id: id) {
+            FileHandle.standardOutput.write(Data(display.render(snapshot).utf8))
+            last = snapshot
+        }
+        guard let last, AssessmentState(rawValue: last.status)?.isFinal == true else {
+            throw ClientError.protocolError("the event stream of \(id) ended before the assessment did")
+        }
+        return last
+    }
+
+    /// The report's title and its first section (the executive summary).
+    static func summary(of markdown: String) -> String {
+        var lines: [Substring] = []
+        var sections = 0
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("## ") {
+                sections += 1
+                if sections > 1 { break }
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

@@ -1,0 +1,137 @@
+import Assessment
+import Foundation
+import HTTPAPI
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite struct SubmissionTests {
+    @Test func acceptedSubmissionAnswers202WithLocation() async throws {
+        try await withAPI { client, _ in
+            let response = try await client.submit(try Fixtures.example())
+            #expect(response.status == .accepted)
+            let body = try response.decode(SubmittedBody.self)
+            #expect(body.status == "queued")
+            #expect(response.headers[.location] == "/v1/assessments/\(body.id)")
+        }
+    }
+
+    @Test func idempotencyKeyGivesTheSameID() async throws {
+        try await withAPI { client, _ in
+            let first = try await client.submitExample(headers: [.idempotencyKey: "k-1"])
+            let again = try await client.submitExample(headers: [.idempotencyKey: "k-1"])
+            let other = try await client.submitExample(headers: [.idempotencyKey: "k-2"])
+            #expect(first == again)
+            #expect(first != other)
+        }
+    }
+
+    /// Every problem the validator finds comes back, each with its JSON path.
+    @Test func invalidRequestListsEveryProblem() async throws {
+        var request = try #require(try JSONSerialization.jsonObject(with: try Fixtures.example()) as? [String: Any])
+        request["unexpected"] = 1
+        var business = try #require(request["business"] as? [String: Any])
+        business["company_size"] = "gigantic"
+        request["business"] = business
+        request.removeValue(forKey: "technical")
+        let data = try JSONSerialization.data(withJSONObject: request)
+        let expected: [FieldError]
+        do {
+            _ = try RequestValidator.validate(data)
+            Issue.record("the broken request validated")
+            return
+        } catch {
+            expected = error.errors
+        }
+        #expect(expected.count >= 3)
+        try await withAPI { client, _ in
+            let response = try await client.submit(data)
+            #expect(response.status == .badRequest)
+            let body = try response.decode(ErrorBody.self)
+            #expect(body.error.code == "invalid_request")
+            #expect(body.error.details == expected.map { ErrorBody.Detail(field: $0.field, problem: $0.problem) })
+        }
+    }
+
+    @Test func malformedJSONIsA400AtTheRoot() async throws {
+        try await withAPI { client, _ in
+            let response = try await client.submit(Data("{\"title\": ".utf8))
+            #expect(response.status == .badRequest)
+            #expect(try response.decode(ErrorBody.self).error.details.map(\.field) == ["$"])
+        }
+    }
+
+    @Test func tokenIsRequiredWhenConfigured() async throws {
+        let settings = Fixtures.settings { $0.token = "s3cret-token" }
+        try await withAPI(settings: settings) { client, _ in
+            let missing = try await client.submit(try Fixtures.example())
+            #expect(missing.status == .unauthorized)
+            #expect(missing.errorCode == "unauthorized")
+            #expect(missing.headers[.wwwAuthenticate] == "Bearer")
+            let wrong = try await client.submit(try Fixtures.example(), headers: [.authorization: "Bearer s3cret-tokem"])
+            #expect(wrong.status == .unauthorized)
+            let short = try await client.submit(try Fixtures.example(), headers: [.authorization: "Bearer s3cret"])
+            #expect(short.status == .unauthorized)
+            let right = try await client.submit(try Fixtures.example(), headers: [.authorization: "Bearer s3cret-token"])
+            #expect(right.status == .accepted)
+            let id = try right.decode(SubmittedBody.self).id
+            let cancel = try await client.execute(uri: "/v1/assessments/\(id)", method: .delete)
+            #expect(cancel.status == .unauthorized)
+            // Reading needs no token.
+            #expect(try await client.execute(uri: "/v1/assessments/\(id)", method: .get).status == .ok)
+        }
+    }
+
+    @Test func bodyOverTheLimitIs413() async throws {
+        let example = try Fixtures.example()
+        let settings = Fixtures.settings { $0.bodyLimit = example.count - 1 }
+        try await withAPI(settings: settings) { client, _ in
+            let response = try await client.submit(example)
+            #expect(response.status == .contentTooLarge)
+            #expect(response.errorCode == "payload_too_large")
+            let declared = try await client.submit(example, headers: [.contentLength: "\(example.count)"])
+            #expect(declared.status == .contentTooLarge)
+        }
+    }
+
+    /// With the admission limit reached (submissions held inside the service), one more is refused at once.
+    @Test func fullAdmissionQueueIs429WithRetryAfter() async throws {
+        let service = EngineBackedService()
+        await service.holdSubmissions()
+        let settings = Fixtures.settings {
+            $0.admissionLimit = 2
+            $0.retryAfterSeconds = 3
+        }
+        try await withAPI(service, settings: settings) { client, service in
+            try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<2 {
+                    group.addTask { try await client.submit(try Fixtures.example()).status }
+                }
+                var arrivals = service.entered.makeAsyncIterator()
+                for _ in 0..<2 { _ = await arrivals.next() }
+
+                let refused = try await client.submit(try Fixtures.example())
+                #expect(refused.status == .tooManyRequests)
+                #expect(refused.headers[.retryAfter] == "3")
+                #expect(refused.errorCode == "overloaded")
+
+                await service.releaseSubmissions()
+                for try await status in group { #expect(status == .accepted) }
+            }
+            // The slots are free again.
+            #expect(try await client.submit(try Fixtures.example()).status == .accepted)
+        }
+    }
+
+    @Test func unavailableServiceIs503() async throws {
+        let service = EngineBackedService()
+        await service.setUnavailable("no quorum for the replica set")
+        try await withAPI(service) { client, _ in
+            let response = try await client.submit(try Fixtures.example())
+            #expect(response.status == .serviceUnavailable)
+            let body = try response.decode(ErrorBody.self)
+            #expect(body.error.code == "unavailable")
+            #expect(body.error.message == "no quorum for the replica set")
+        }
+    }
+}
