@@ -134,7 +134,8 @@ enum ClientError: Error, CustomStringConvertible {
         case .usage(let message), .protocolError(let message):
             return message
         case .unreachable(let node, let reason):
-            return "cannot reach \(node): \(reason). Is a node running there? (scripts/cluster-up starts a local cluster)"
+            return
+                "cannot reach \(node): \(reason). Is a node running there? (scripts/cluster-up starts a local cluster)"
         case .http(let reply):
             guard let body = try? JSONDecoder().decode(ErrorBody.self, from: reply.body) else {
                 let text = String(decoding: reply.body.prefix(2000), as: UTF8.self)

@@ -1,10 +1,15 @@
 import ArgumentParser
+import Assessment
 import ClusterSystem
+import CoordinationShell
 import Dispatch
 import Foundation
+import HTTPAPI
 import Logging
 import Membership
 import MembershipShell
+import ServiceLifecycle
+import Storage
 import Wire
 
 struct NodeCommand: AsyncParsableCommand {
@@ -13,66 +18,56 @@ struct NodeCommand: AsyncParsableCommand {
         abstract: "Run a cluster node until SIGTERM or SIGINT (then it drains and leaves)."
     )
 
-    @Option(help: "This node's name; must be the DNS name in its certificate.")
-    var name: String
-
-    @Option(help: "Address to listen on and to be dialled at.")
-    var host = "127.0.0.1"
-
-    @Option(help: "Cluster (transport) port.")
-    var port: Int
-
-    @Option(help: "Directory with ca.pem, <name>.pem and <name>-key.pem (see `inframind certs init`).")
-    var certs: String
-
-    @Option(
-        name: .customLong("seed"),
-        help:
-            "A member to join through, as name@host:port (repeat for several; list this node itself to form a cluster)."
-    )
-    var seeds: [String] = []
-
-    @Option(help: "Largest frame accepted from a peer, in bytes.")
-    var maxFrameSize = 8 * 1024 * 1024
-
-    @Option(help: "Default deadline of a call, in milliseconds.")
-    var callTimeoutMs = 5_000
-
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
+    /// Every setting, from `--config FILE` and/or flags (flags win); `inframind node --help` lists them.
+    @OptionGroup var options: NodeOptions
 
     func validate() throws {
-        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535") }
-        guard maxFrameSize >= 4096 else { throw ValidationError("--max-frame-size must be at least 4096") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
-        for seed in seeds where NodeAddress(parsing: seed) == nil {
-            throw ValidationError("--seed \(seed) is not name@host:port")
-        }
+        _ = try options.resolve()
     }
 
     func run() async throws {
+        let config = try options.resolve()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            handler.logLevel = config.logLevel
             return handler
         }
+        // Before anything emits: every layer's swift-metrics calls land in the registry /metrics prints.
+        _ = NodeMetrics.bootstrap()
         var settings = ClusterSystem.Settings(
-            name: name, host: host, port: port, tls: .init(directory: certs, nodeName: name))
-        settings.maxFrameSize = maxFrameSize
-        settings.defaultCallTimeout = .milliseconds(callTimeoutMs)
+            name: config.name, host: config.host, port: config.clusterPort,
+            tls: .init(directory: config.certsDirectory, nodeName: config.name))
+        settings.maxFrameSize = config.maxFrameSize
+        settings.defaultCallTimeout = .milliseconds(config.callTimeoutMilliseconds)
+        let store = try SQLiteAssessmentStore(dataDirectory: URL(fileURLWithPath: config.dataDirectory))
         let system = try await ClusterSystem.start(settings: settings)
         let diagnostics = Diagnostics.start(on: system)
-        let membership = MembershipService(system: system, seeds: seeds.compactMap(NodeAddress.init(parsing:)))
+        let membership = MembershipService(
+            system: system, seeds: config.seeds.compactMap(NodeAddress.init(parsing:)))
         await membership.start()
-        print("node \(system.node) ready")
-        fflush(nil)
-        let signal = await Self.waitForTerminationSignal()
-        system.logger.info("received \(signal), leaving the cluster")
-        await membership.leave()
-        await system.shutdown()
+        let coordinator = CoordinatorNode(
+            system: system, membership: membership, store: store,
+            executor: AgentExecutor(catalog: try Catalog.shipped(), options: config.agentRunOptions),
+            settings: config.coordinationSettings, httpAddress: "\(config.httpHost):\(config.httpPort)")
+        try await coordinator.start()
+        let service = ClusterAssessmentService(coordinator: coordinator)
+        let http = HTTPServer.make(service: service, settings: config.httpSettings, logger: system.logger) { port in
+            print(
+                "node \(system.node) ready: cluster \(config.host):\(system.node.port), http \(config.httpHost):\(port)"
+            )
+            fflush(nil)
+        }
+        let node = NodeLifecycle(system: system, membership: membership, coordinator: coordinator)
+        // Shut down in reverse order: HTTP first (stop accepting, finish requests in flight), then the
+        // node (finish running tasks, leave the cluster, close connections).
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: node), .init(service: http)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: system.logger))
+        try await group.run()
         _ = diagnostics
     }
-
     /// Suspends until SIGTERM or SIGINT arrives.
     static func waitForTerminationSignal() async -> String {
         await withCheckedContinuation { continuation in

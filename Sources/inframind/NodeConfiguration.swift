@@ -144,7 +144,8 @@ struct NodeConfiguration: Equatable, Sendable {
             switch error {
             case DecodingError.typeMismatch(let type, let context), DecodingError.valueNotFound(let type, let context):
                 let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-                return "\(key) must be \(type == Int.self ? "an integer" : type == String.self ? "a string" : "\(type)")"
+                return
+                    "\(key) must be \(type == Int.self ? "an integer" : type == String.self ? "a string" : "\(type)")"
             default:
                 return "\(error)"
             }
@@ -194,11 +195,11 @@ struct NodeConfiguration: Equatable, Sendable {
         bodyLimit = check(layer.bodyLimit ?? 1 << 20, "body_limit", 1024...(64 << 20))
         admissionLimit = check(layer.admissionLimit ?? 256, "admission_limit", 1...100_000)
         replicationFactor = check(layer.replicationFactor ?? 3, "replication_factor", 1...9)
-        leaseTTLMilliseconds = check(layer.leaseTtlMs ?? 5_000, "lease_ttl_ms", 100...3_600_000)
+        leaseTTLMilliseconds = check(layer.leaseTtlMs ?? 3_000, "lease_ttl_ms", 100...3_600_000)
         maxAttempts = check(layer.maxAttempts ?? 3, "max_attempts", 1...100)
         workerConcurrency = check(
             layer.workerConcurrency ?? ProcessInfo.processInfo.activeProcessorCount, "worker_concurrency", 1...1024)
-        retentionHours = check(layer.retentionHours ?? 168, "retention_hours", 1...87_600)
+        retentionHours = check(layer.retentionHours ?? 24, "retention_hours", 1...87_600)
         callTimeoutMilliseconds = check(layer.callTimeoutMs ?? 5_000, "call_timeout_ms", 1...3_600_000)
         maxFrameSize = check(layer.maxFrameSize ?? 8 << 20, "max_frame_size", 4096...(1 << 30))
         let levelName = layer.logLevel ?? "info"
@@ -209,7 +210,8 @@ struct NodeConfiguration: Equatable, Sendable {
         }
         switch (layer.agentCpuIterations ?? 0, layer.agentSleepMs ?? 0) {
         case (0, 0): agentRunOptions = .standard
-        case (let iterations, 0) where iterations > 0: agentRunOptions = .init(loadTestSlowdown: .cpuWork(iterations: iterations))
+        case (let iterations, 0) where iterations > 0:
+            agentRunOptions = .init(loadTestSlowdown: .cpuWork(iterations: iterations))
         case (0, let ms) where ms > 0: agentRunOptions = .init(loadTestSlowdown: .sleep(milliseconds: ms))
         default:
             problems.append("agent_cpu_iterations and agent_sleep_ms are alternatives: set one, to a positive number")

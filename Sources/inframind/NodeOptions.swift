@@ -51,7 +51,7 @@ struct NodeOptions: ParsableArguments {
     @Option(help: "Nodes that hold each assessment (default 3). [replication_factor]")
     var replicationFactor: Int?
 
-    @Option(help: "How long an agent lease lasts without renewal, in milliseconds (default 5000). [lease_ttl_ms]")
+    @Option(help: "How long an agent lease lasts without renewal, in milliseconds (default 3000). [lease_ttl_ms]")
     var leaseTtlMs: Int?
 
     @Option(help: "Tries of one agent before the assessment fails (default 3). [max_attempts]")
@@ -60,10 +60,10 @@ struct NodeOptions: ParsableArguments {
     @Option(help: "Agents this node runs at once (default: the number of cores). [worker_concurrency]")
     var workerConcurrency: Int?
 
-    @Option(help: "Hours a finished assessment is kept (default 168). [retention_hours]")
+    @Option(help: "Hours a finished assessment is kept (default 24). [retention_hours]")
     var retentionHours: Int?
 
-    @Option(help: "Default deadline of a cluster call, in milliseconds (default 5000). [call_timeout_ms]")
+    @Option(help: "Default deadline of a cluster call, in milliseconds (default 3000). [call_timeout_ms]")
     var callTimeoutMs: Int?
 
     @Option(help: "Largest frame accepted from a peer, in bytes (default 8388608). [max_frame_size]")

@@ -39,7 +39,9 @@ struct SubmitCommand: AsyncParsableCommand {
             let final = try await follow(receipt.id, client: client)
             guard final.status == "completed" else {
                 FileHandle.standardError.write(
-                    Data("inframind: assessment \(final.id) \(final.status)\(final.error.map { ": \($0)" } ?? "")\n".utf8))
+                    Data(
+                        "inframind: assessment \(final.id) \(final.status)\(final.error.map { ": \($0)" } ?? "")\n".utf8
+                    ))
                 throw ExitCode(1)
             }
             let markdown = try await client.expectSuccess(.GET, "/v1/assessments/\(final.id)/report?format=markdown")

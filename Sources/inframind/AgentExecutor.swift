@@ -1,0 +1,46 @@
+import Assessment
+import Coordination
+import CoordinationShell
+import Foundation
+
+/// The coordinator's worker runs the real agents through this: decode the request (validated at
+/// submission, so a failure here is a bug worth an error), compute, and return canonical bytes —
+/// equal inputs give equal bytes on every node, which is what makes requeues and digests safe.
+struct AgentExecutor: TaskExecutor {
+    let catalog: Catalog
+    let options: AgentRunOptions
+
+    struct UnknownAgent: Error, CustomStringConvertible {
+        let name: String
+        var description: String { "no agent is called \(name)" }
+    }
+
+    static var settings: (analysts: [String], finalAgent: String) {
+        (AgentName.analysts.map(\.rawValue), AgentName.reportGenerator.rawValue)
+    }
+
+    func run(_ assignment: TaskAssignment) async throws -> Data {
+        guard let agent = AgentName(rawValue: assignment.key.agent) else {
+            throw UnknownAgent(name: assignment.key.agent)
+        }
+        let request = try RequestValidator.validate(assignment.request)
+        if agent != .reportGenerator {
+            let result = try await AssessmentEngine.runAgent(
+                agent, request: request, catalog: catalog, options: options)
+            return try result.canonicalData()
+        }
+        // The report generator's output is the finished report itself, so the owner stores what it
+        // gets without knowing the domain.
+        let decoder = JSONDecoder()
+        let results = try assignment.inputs
+            .map { try decoder.decode(AgentResult.self, from: $0.payload) }
+            .sorted { $0.agent < $1.agent }
+        let generator = try await AssessmentEngine.runAgent(
+            .reportGenerator, request: request, catalog: catalog, results: results, options: options)
+        guard
+            let report = AssessmentReport.assemble(
+                assessmentID: assignment.key.assessmentID, catalog: catalog, results: results, generator: generator)
+        else { throw UnknownAgent(name: "report_generator (its result has no report)") }
+        return try ReportRenderer.json(report)
+    }
+}

@@ -1,0 +1,161 @@
+import CoordinationShell
+import Crypto
+import Foundation
+import HTTPAPI
+import Membership
+import Storage
+
+/// The HTTP API's view of the cluster: every route lands here and goes through this node's
+/// coordinator, which forwards to owners and reads from replica sets.
+struct ClusterAssessmentService: AssessmentService {
+    let coordinator: CoordinatorNode
+    /// How often `watch` asks the replica set for a newer version.
+    var pollInterval: Duration = .milliseconds(150)
+
+    /// With an idempotency key the id is a function of the key, so whichever node receives a retry
+    /// picks the same id, hence the same owner, which finds the record and answers with it.
+    static func assessmentID(idempotencyKey: String?) -> String {
+        guard let key = idempotencyKey else { return UUID().uuidString.lowercased() }
+        let digest = Array(SHA256.hash(data: Data("inframind-idempotency-key:\(key)".utf8)))
+        let hex = digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+        let parts = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { range in
+            String(
+                hex[
+                    hex.index(
+                        hex.startIndex, offsetBy: range.lowerBound)..<hex.index(
+                            hex.startIndex, offsetBy: range.upperBound)])
+        }
+        return parts.joined(separator: "-")
+    }
+
+    func submit(request: Data, idempotencyKey: String?) async throws(ServiceError) -> SubmitReceipt {
+        let id = Self.assessmentID(idempotencyKey: idempotencyKey)
+        switch await coordinator.submit(id: id, request: request, idempotencyKey: idempotencyKey) {
+        case .accepted(let id, let existing):
+            var state = AssessmentState.queued
+            if existing, let record = try? await coordinator.read(id: id) { state = Self.state(record.status) }
+            return SubmitReceipt(id: id, state: state, existing: existing)
+        case .unavailable(let reason):
+            throw .unavailable(reason)
+        }
+    }
+
+    func assessment(id: String) async throws(ServiceError) -> AssessmentSnapshot {
+        Self.snapshot(try await record(id))
+    }
+
+    func report(id: String) async throws(ServiceError) -> Data {
+        let record = try await record(id)
+        guard record.status == .completed, let report = record.report else {
+            throw .notFinished(id: id, state: Self.state(record.status))
+        }
+        return report
+    }
+
+    func cancel(id: String) async throws(ServiceError) -> AssessmentSnapshot {
+        let record = try await record(id)
+        guard !record.status.isTerminal, let owner = record.replicaSet.first else { return Self.snapshot(record) }
+        switch await coordinator.cancel(id: id, owner: owner) {
+        case .cancelled, .alreadyFinal: return Self.snapshot(try await self.record(id))
+        case .notFound: throw .notFound(id: id)
+        case .unavailable(let reason): throw .unavailable(reason)
+        }
+    }
+
+    func list(statuses: Set<AssessmentState>, limit: Int, cursor: String?) async throws(ServiceError) -> AssessmentPage
+    {
+        var after: PageCursor?
+        if let cursor {
+            guard let parsed = ListCursor(token: cursor) else {
+                throw .badRequest("cursor \(cursor) is not one we issued")
+            }
+            after = PageCursor(createdAt: parsed.createdAt, id: parsed.id)
+        }
+        let wanted = Set(statuses.map(Self.status))
+        do {
+            let page = try await coordinator.list(statuses: wanted, limit: limit, after: after)
+            let next = page.next.map { ListCursor(createdAt: $0.createdAt, id: $0.id).token }
+            return AssessmentPage(items: page.records.map(Self.snapshot), next: next)
+        } catch {
+            throw .unavailable("listing failed: \(error)")
+        }
+    }
+
+    func watch(id: String) -> AsyncThrowingStream<AssessmentSnapshot, any Error> {
+        let interval = pollInterval
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                var last: (epoch: Int, version: Int)?
+                while !Task.isCancelled {
+                    do {
+                        let snapshot = try await assessment(id: id)
+                        if last.map({ $0 != (snapshot.epoch, snapshot.version) }) ?? true {
+                            last = (snapshot.epoch, snapshot.version)
+                            continuation.yield(snapshot)
+                        }
+                        if snapshot.state.isFinal { break }
+                    } catch {
+                        continuation.finish(throwing: error)
+                        return
+                    }
+                    try? await Task.sleep(for: interval)
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    func cluster() async -> ClusterSnapshot {
+        let members = await coordinator.members().map { member, info in
+            MemberSnapshot(
+                id: member.id.address.name,
+                clusterAddress: "\(member.id.address.host):\(member.id.address.port)",
+                httpAddress: info?.httpAddress, status: member.status.rawValue, incarnation: member.incarnation)
+        }
+        return ClusterSnapshot(selfID: coordinator.name, members: members)
+    }
+
+    func readiness() async -> Readiness {
+        let problems = await coordinator.readiness()
+        return Readiness(ready: problems.isEmpty, reasons: problems)
+    }
+
+    private func record(_ id: String) async throws(ServiceError) -> AssessmentRecord {
+        let found: AssessmentRecord?
+        do { found = try await coordinator.read(id: id) } catch { throw .unavailable("cannot read \(id): \(error)") }
+        guard let found else { throw .notFound(id: id) }
+        return found
+    }
+
+    static func state(_ status: AssessmentStatus) -> AssessmentState {
+        switch status {
+        case .pending: .queued
+        case .running: .running
+        case .completed: .completed
+        case .failed: .failed
+        case .cancelled: .cancelled
+        }
+    }
+
+    static func status(_ state: AssessmentState) -> AssessmentStatus {
+        switch state {
+        case .queued: .pending
+        case .running: .running
+        case .completed: .completed
+        case .failed: .failed
+        case .cancelled: .cancelled
+        }
+    }
+
+    static func snapshot(_ record: AssessmentRecord) -> AssessmentSnapshot {
+        AssessmentSnapshot(
+            id: record.id, state: state(record.status), percent: record.progress.percent,
+            step: record.progress.currentStep,
+            agents: record.progress.agents.map {
+                AgentSnapshot(name: $0.agent, state: $0.state.rawValue, attempts: $0.attempt, node: $0.node)
+            },
+            failure: record.failure, createdAt: record.createdAt, updatedAt: record.updatedAt,
+            version: record.version, epoch: record.epoch)
+    }
+}
