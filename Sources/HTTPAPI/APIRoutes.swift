@@ -4,6 +4,11 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public let method: String
     public let path: String
 
+    public init(method: String, path: String) {
+        self.method = method
+        self.path = path
+    }
+
     public var description: String { "\(method) \(path)" }
 
     /// Hummingbird's spelling of the same path (`{id}` becomes `:id`).

@@ -94,7 +94,8 @@ struct AssessmentRoutes: Sendable {
             var logger = context.logger
             logger[metadataKey: "assessment.id"] = "\(id)"
             logger.error("stored report does not render", metadata: ["format": "\(formatName)", "error": "\(error)"])
-            return JSONResponse.error(.internalServerError, code: "internal", message: "the stored report is unreadable")
+            return JSONResponse.error(
+                .internalServerError, code: "internal", message: "the stored report is unreadable")
         }
     }
 
@@ -124,7 +125,8 @@ struct AssessmentRoutes: Sendable {
         }
         do {
             let page = try await service.list(statuses: query.statuses, limit: query.limit, cursor: query.cursor)
-            return JSONResponse.make(.ok, AssessmentListBody(items: page.items.map(AssessmentBody.init), next: page.next))
+            return JSONResponse.make(
+                .ok, AssessmentListBody(items: page.items.map(AssessmentBody.init), next: page.next))
         } catch {
             return JSONResponse.serviceError(error)
         }
@@ -180,5 +182,6 @@ struct AssessmentRoutes: Sendable {
 }
 
 extension HTTPField.Name {
-    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    /// A client's name for one submission: the same key gives the same assessment id.
+    public static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 }

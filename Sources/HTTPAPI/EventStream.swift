@@ -35,14 +35,16 @@ struct EventStream: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
-        return Response(status: .ok, headers: headers, body: ResponseBody { [self, logger] writer in
-            metrics.eventStreamOpened()
-            defer { metrics.eventStreamClosed() }
-            logger.debug("event stream opened")
-            let sent = try await stream(id: id, into: &writer)
-            logger.debug("event stream closed", metadata: ["events": "\(sent)"])
-            try await writer.finish(nil)
-        })
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { [self, logger] writer in
+                metrics.eventStreamOpened()
+                defer { metrics.eventStreamClosed() }
+                logger.debug("event stream opened")
+                let sent = try await stream(id: id, into: &writer)
+                logger.debug("event stream closed", metadata: ["events": "\(sent)"])
+                try await writer.finish(nil)
+            })
     }
 
     /// Writes frames until a final state, an error, or the server's graceful shutdown; returns how many

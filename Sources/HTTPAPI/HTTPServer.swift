@@ -51,3 +51,41 @@ public enum HTTPServer {
         return router
     }
 }
+
+/// The API running in its own `ServiceGroup` beside the node's other parts, for a node command that
+/// handles signals itself: `start` returns once the port is bound, `stop` shuts down gracefully.
+public struct RunningHTTPServer: Sendable {
+    public let port: Int
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    /// Binds and starts serving; throws if the address cannot be bound.
+    public static func start(
+        service: any AssessmentService, settings: HTTPSettings, logger: Logger
+    ) async throws -> RunningHTTPServer {
+        let (bound, boundQueue) = AsyncStream<Int>.makeStream()
+        let app = HTTPServer.make(service: service, settings: settings, logger: logger) { port in
+            boundQueue.yield(port)
+            boundQueue.finish()
+        }
+        // No signals here: the node decides when to stop, so the API drains before the node leaves the cluster.
+        let group = ServiceGroup(services: [app], logger: logger)
+        let task = Task {
+            defer { boundQueue.finish() }
+            try await group.run()
+        }
+        var ports = bound.makeAsyncIterator()
+        guard let port = await ports.next() else {
+            try await task.value
+            throw ServiceError.unavailable("the HTTP server stopped before it was listening")
+        }
+        logger.info("HTTP API listening", metadata: ["address": "\(settings.host):\(port)"])
+        return RunningHTTPServer(port: port, group: group, task: task)
+    }
+
+    /// Stops accepting connections, ends open event streams, waits for requests in flight.
+    public func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+}

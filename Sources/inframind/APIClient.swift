@@ -70,7 +70,7 @@ struct APIClient: Sendable {
                     }
                     var parser = ServerSentEvents()
                     for try await chunk in response.body {
-                        for event in parser.feed(String(buffer: chunk)) {
+                        for event in parser.feed(chunk.readableBytesView) {
                             switch event.name {
                             case "progress":
                                 continuation.yield(try decode(AssessmentBody.self, from: event.reply))

@@ -1,37 +1,36 @@
 /// Splits a `text/event-stream` into events as bytes arrive: chunks may end anywhere, even inside a
-/// line, so what has no terminating blank line yet is kept for the next chunk.
+/// line or a UTF-8 character, so bytes without a terminating newline yet are kept for the next chunk.
+/// Works on bytes because Swift strings treat "\r\n" as one character, which would hide the newline.
 struct ServerSentEvents: Sendable {
     struct Event: Sendable, Equatable {
         var name: String
         var data: String
     }
 
-    private var pending = ""
+    private var pending: [UInt8] = []
     private var name = "message"
     private var data: [String] = []
 
-    mutating func feed(_ text: String) -> [Event] {
-        pending += text
+    mutating func feed(_ bytes: some Sequence<UInt8>) -> [Event] {
+        pending.append(contentsOf: bytes)
         var events: [Event] = []
-        while let newline = pending.firstIndex(of: "\n") {
-            var line = String(pending[..<newline])
-            pending.removeSubrange(...newline)
-            if line.hasSuffix("\r") { line.removeLast() }
+        var start = 0
+        while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            var end = newline
+            if end > start && pending[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            let line = String(decoding: pending[start..<end], as: UTF8.self)
+            start = newline + 1
             if line.isEmpty {
                 if !data.isEmpty { events.append(Event(name: name, data: data.joined(separator: "\n"))) }
                 name = "message"
                 data = []
-            } else if line.hasPrefix(":") {
-                continue  // a comment: the server's heartbeat
-            } else {
+            } else if !line.hasPrefix(":") {  // a line starting with a colon is a comment: the heartbeat
                 let (field, value) = Self.split(line)
-                switch field {
-                case "event": name = value
-                case "data": data.append(value)
-                default: continue
-                }
+                if field == "event" { name = value }
+                if field == "data" { data.append(value) }
             }
         }
+        pending.removeFirst(start)
         return events
     }
 

@@ -66,7 +66,9 @@ actor EngineBackedService: AssessmentService {
         nextSequence += 1
         let id = "a-\(nextSequence)"
         let now = tick()
-        let agents = AgentName.allCases.map { AgentSnapshot(name: $0.rawValue, state: "waiting", attempts: 0, node: nil) }
+        let agents = AgentName.allCases.map {
+            AgentSnapshot(name: $0.rawValue, state: "waiting", attempts: 0, node: nil)
+        }
         records[id] = Record(
             request: parsed,
             snapshot: AssessmentSnapshot(
@@ -170,7 +172,8 @@ actor EngineBackedService: AssessmentService {
         }
     }
 
-    private func subscribe(id: String, _ continuation: AsyncThrowingStream<AssessmentSnapshot, any Error>.Continuation) {
+    private func subscribe(id: String, _ continuation: AsyncThrowingStream<AssessmentSnapshot, any Error>.Continuation)
+    {
         guard let record = records[id] else {
             continuation.finish(throwing: ServiceError.notFound(id: id))
             return

@@ -1,6 +1,7 @@
 import Assessment
 import Foundation
 import HTTPAPI
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing

@@ -1,6 +1,7 @@
 import Assessment
 import Foundation
 import HTTPAPI
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -68,11 +69,13 @@ import Testing
             #expect(missing.status == .unauthorized)
             #expect(missing.errorCode == "unauthorized")
             #expect(missing.headers[.wwwAuthenticate] == "Bearer")
-            let wrong = try await client.submit(try Fixtures.example(), headers: [.authorization: "Bearer s3cret-tokem"])
+            let wrong = try await client.submit(
+                try Fixtures.example(), headers: [.authorization: "Bearer s3cret-tokem"])
             #expect(wrong.status == .unauthorized)
             let short = try await client.submit(try Fixtures.example(), headers: [.authorization: "Bearer s3cret"])
             #expect(short.status == .unauthorized)
-            let right = try await client.submit(try Fixtures.example(), headers: [.authorization: "Bearer s3cret-token"])
+            let right = try await client.submit(
+                try Fixtures.example(), headers: [.authorization: "Bearer s3cret-token"])
             #expect(right.status == .accepted)
             let id = try right.decode(SubmittedBody.self).id
             let cancel = try await client.execute(uri: "/v1/assessments/\(id)", method: .delete)

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPAPI
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -57,8 +58,4 @@ extension TestResponse {
     }
 
     var errorCode: String? { (try? decode(ErrorBody.self))?.error.code }
-}
-
-extension HTTPField.Name {
-    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 }
