@@ -124,6 +124,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The whole coordination layer of a cluster on a virtual clock: real cores, real SWIM instances
+        // (through the membership simulator), stores that survive crashes, faults and invariants on a seed.
+        .target(
+            name: "CoordinationSimulation",
+            dependencies: ["Coordination", "Membership", "Simulation", "Storage"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CoordinationTests",
+            dependencies: ["Coordination", "CoordinationSimulation", "Membership", "Storage"],
+            swiftSettings: strict
+        ),
         // ASSESSMENT-TARGETS (owned by the assessment work; keep this marker)
         // Domain: request validation, the shipped catalog, the eleven pure agents, the report.
         .target(
@@ -182,6 +194,7 @@ let package = Package(
                 "MembershipShell",
                 "Membership",
                 "Simulation",
+                "CoordinationSimulation",
                 "Assessment",
                 "HTTPAPI",
                 "Coordination",

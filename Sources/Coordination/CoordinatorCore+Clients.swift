@@ -4,7 +4,7 @@ import Storage
 /// Submissions and cancellations: taken by any node, decided by the owner.
 extension CoordinatorCore {
     mutating func clientSubmit(clientID: UInt64, id: String, request: Data, idempotencyKey: String?) {
-        guard hasQuorum else {
+        guard hasSubmissionQuorum else {
             emit(.answerSubmit(clientID: clientID, .unavailable(quorumProblem)))
             return
         }
@@ -45,7 +45,7 @@ extension CoordinatorCore {
             answerSubmit(waiter, .accepted(id: id, existing: true))
             return
         }
-        guard hasQuorum else {
+        guard hasSubmissionQuorum else {
             answerSubmit(waiter, .unavailable(quorumProblem))
             return
         }

@@ -24,6 +24,14 @@ extension CoordinatorCore {
         return reachable.count * 2 > members.count
     }
 
+    /// The quorum rule for submissions: a majority of the cluster `up`, not merely reachable. Placement
+    /// ranks over `up` members only, so a side that counts suspects towards its quorum but ranks
+    /// without them picks another owner than the other side for the same idempotency key, and both
+    /// create it (two epoch-1 owners; found by the simulation in a partition's detection window).
+    var hasSubmissionQuorum: Bool {
+        hasQuorum && upMembers.count * 2 > statuses.filter { $0.value != .left }.count
+    }
+
     mutating func updateMembership(_ view: [String: SWIM.Status]) {
         let before = statuses
         statuses = view

@@ -107,6 +107,16 @@ extension CoordinatorCore {
                 results[result.agent] = result
             }
         }
+        // The promises show a newer version on another replica set than the one this claim went to:
+        // this node's view of the record was stale, and a majority of an old replica set need not
+        // intersect the majority holding the newest writes (the simulation resurrected a completed
+        // record that way). Learn the newer set and let the next reconcile claim from it.
+        if let stale = replicas[id], stale.version < record.recordVersion, record.replicaSet != claim.replicaSet {
+            replicas[id]?.version = record.recordVersion
+            replicas[id]?.status = record.status
+            log(.info, "claim went to a stale replica set; the record lives on \(record.replicaSet) now", id: id)
+            return
+        }
         let previousOwner = record.replicaSet.first
         let survivors = claim.replicaSet.filter { $0 != name && isAlive($0) }
         let fill = Placement.rank(id, over: upMembers.filter { $0 != name && !survivors.contains($0) })
@@ -126,7 +136,9 @@ extension CoordinatorCore {
             .notice,
             "took over at epoch \(claim.epoch) from \(previousOwner ?? "nobody"); replicas "
                 + record.replicaSet.joined(separator: ", ") + "; \(results.count) results kept", id: id)
-        startWrite(id, purpose: .reconfigure, results: results.values.sorted { $0.agent < $1.agent })
+        startWrite(
+            id, purpose: .reconfigure, results: results.values.sorted { $0.agent < $1.agent },
+            leaving: claim.replicaSet)
     }
 
     /// A live owner whose replica set lost a member: write the record, with every result, to a new set.
@@ -137,10 +149,13 @@ extension CoordinatorCore {
         let size = min(settings.replicationFactor, upMembers.count)
         let replicaSet = Array(([name] + survivors + fill).prefix(max(1, size)))
         guard replicaSet != assessment.record.replicaSet else { return }
+        let leaving = assessment.record.replicaSet
         assessment.record.replicaSet = replicaSet
         owned[id] = assessment
         log(.info, "re-replicating to \(replicaSet.joined(separator: ", "))", id: id)
-        startWrite(id, purpose: .reconfigure, results: assessment.results.values.sorted { $0.agent < $1.agent })
+        startWrite(
+            id, purpose: .reconfigure, results: assessment.results.values.sorted { $0.agent < $1.agent },
+            leaving: leaving)
     }
 
     /// The new epoch (or replica set) is on a majority: results in it count, and the work goes on.

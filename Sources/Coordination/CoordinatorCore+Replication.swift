@@ -4,7 +4,9 @@ import Storage
 /// Writes from an owner to its replica set, acknowledged by a majority before they count.
 extension CoordinatorCore {
     /// Bumps the owned record's version and sends it, with `results`, to every member of its replica set.
-    mutating func startWrite(_ id: String, purpose: PendingWrite.Purpose, results: [AgentResult]) {
+    mutating func startWrite(
+        _ id: String, purpose: PendingWrite.Purpose, results: [AgentResult], leaving: [String] = []
+    ) {
         guard var assessment = owned[id] else { return }
         assessment.record.version += 1
         assessment.record.updatedAt = now.wall
@@ -12,8 +14,11 @@ extension CoordinatorCore {
         assessment.lastWrite = now.uptime
         owned[id] = assessment
         let write = ReplicaWrite(writeID: number(), record: assessment.record, results: results)
-        let targets = assessment.record.replicaSet
-        writes[write.writeID] = PendingWrite(write: write, purpose: purpose, targets: targets, sentAt: now.uptime)
+        let replicaSet = assessment.record.replicaSet
+        let targets = replicaSet + leaving.filter { !replicaSet.contains($0) }
+        writes[write.writeID] = PendingWrite(
+            write: write, purpose: purpose, targets: targets, sentAt: now.uptime,
+            leaving: leaving == replicaSet ? [] : leaving)
         for target in targets { deliver(write, to: target) }
     }
 
@@ -32,6 +37,16 @@ extension CoordinatorCore {
             var version = meta.version
             version.epoch = meta.epoch
             send(.written(writeID: write.writeID, id: id, .deposed(version)), to: sender)
+            return
+        }
+        // A create for an id this replica already holds from another owner: a keyed submission retried
+        // under a different membership view, which ranked another owner. Taking it would make a second
+        // epoch-1 owner of one id (every task run twice under one key, found by the simulation);
+        // refusing it deposes the would-be owner, whose retry then finds the existing record.
+        if let meta = replicas[id], write.record.epoch == 1, write.record.version == 1,
+            meta.owner != write.record.replicaSet.first
+        {
+            send(.written(writeID: write.writeID, id: id, .deposed(meta.version)), to: sender)
             return
         }
         emit(.apply(write, replyTo: sender))
@@ -68,7 +83,7 @@ extension CoordinatorCore {
         case .accepted:
             pending.acked.insert(replica)
             writes[writeID] = pending
-            if !pending.quorumReached && pending.acked.count >= pending.quorum {
+            if !pending.quorumReached && pending.hasQuorum {
                 writes[writeID]?.quorumReached = true
                 quorumReached(pending)
             }

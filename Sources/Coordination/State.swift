@@ -92,7 +92,21 @@ struct PendingWrite: Sendable {
     var quorumReached = false
     var sentAt: Duration
 
-    var quorum: Int { targets.count / 2 + 1 }
+    /// The replica set the record leaves, when this write moves it (takeover or re-replication).
+    /// Such a write counts only once a majority of the old set has it too (joint majorities, as in
+    /// Raft's joint consensus): otherwise a node left out of the new set, holding an old version,
+    /// could later collect promises from a majority of the old set that saw none of the newer writes,
+    /// and bring back a state older than a completed one (found by the simulation).
+    var leaving: [String] = []
+
+    var quorum: Int { replicaSet.count / 2 + 1 }
+
+    var replicaSet: [String] { write.record.replicaSet }
+
+    var hasQuorum: Bool {
+        func majority(of set: [String]) -> Bool { set.filter(acked.contains).count * 2 > set.count }
+        return majority(of: replicaSet) && (leaving.isEmpty || majority(of: leaving))
+    }
 }
 
 /// The worker's side: tasks running here and tasks waiting for a free slot.

@@ -1,6 +1,7 @@
 /// A binary min-heap of timed items. Ties are broken by insertion order, so two runs from the
-/// same seed pop the same items in the same order.
-struct EventQueue<Item> {
+/// same seed pop the same items in the same order. Public so the coordination simulation runs on
+/// the same clock discipline.
+public struct EventQueue<Item> {
     private struct Entry {
         var time: Duration
         var order: UInt64
@@ -14,9 +15,11 @@ struct EventQueue<Item> {
     private var heap: [Entry] = []
     private var inserted: UInt64 = 0
 
-    var nextTime: Duration? { heap.first?.time }
+    public init() {}
 
-    mutating func push(_ item: Item, at time: Duration) {
+    public var nextTime: Duration? { heap.first?.time }
+
+    public mutating func push(_ item: Item, at time: Duration) {
         heap.append(Entry(time: time, order: inserted, item: item))
         inserted &+= 1
         var child = heap.count - 1
@@ -28,7 +31,7 @@ struct EventQueue<Item> {
         }
     }
 
-    mutating func pop() -> (time: Duration, item: Item)? {
+    public mutating func pop() -> (time: Duration, item: Item)? {
         guard !heap.isEmpty else { return nil }
         heap.swapAt(0, heap.count - 1)
         let top = heap.removeLast()

@@ -42,7 +42,8 @@ extension AssessmentRecord {
     /// The rule every backend applies to a replicated write, kept here so backends cannot differ.
     /// Results are journaled unless the writer is deposed: a late write may still carry the first
     /// result of some agent, and the journal's first-write-wins makes a repeat harmless.
-    func replicaOutcome(of incoming: AssessmentRecord) -> ReplicaOutcome {
+    /// Public so that the coordination simulation's synchronous store applies this very rule.
+    public func replicaOutcome(of incoming: AssessmentRecord) -> ReplicaOutcome {
         if incoming.epoch < epoch { return .refused(recordVersion) }
         if (incoming.epoch, incoming.version) > (epoch, version) { return .stored }
         return .current(recordVersion)

@@ -1,11 +1,12 @@
 import ArgumentParser
+import CoordinationSimulation
 import Simulation
 
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Deterministic simulations of the cluster's protocols on a virtual clock.",
-        subcommands: [MembershipSimulation.self]
+        subcommands: [MembershipSimulation.self, CoordinationSimulationCommand.self]
     )
 
     struct MembershipSimulation: ParsableCommand {
@@ -31,6 +32,43 @@ struct SimulateCommand: ParsableCommand {
                 rows.append(ScaleReport.measure(nodes: size, seed: seed, lossDuration: lossDuration))
             }
             print(ScaleReport.render(rows, seed: seed, lossDuration: lossDuration))
+        }
+    }
+
+    struct CoordinationSimulationCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "coordination",
+            abstract: "The coordination layer under crashes, pauses and partitions: invariants checked on every seed.")
+
+        @Option(help: "How many seeds to run.") var seeds = 100
+        @Option(help: "The first seed; a failing seed replays with --first-seed S --seeds 1.") var firstSeed: UInt64 = 1
+        @Option(help: "Cluster size.") var nodes = 5
+        @Option(help: "Virtual seconds of faults and submissions per seed.") var duration = 60
+        @Option(help: "Submissions per seed.") var submissions = 30
+        @Flag(help: "Print the failing seed's event trace.") var trace = false
+
+        func validate() throws {
+            if nodes < 3 { throw ValidationError("--nodes must be at least 3") }
+            if seeds < 1 || duration < 1 || submissions < 1 {
+                throw ValidationError("--seeds, --duration and --submissions must be positive")
+            }
+        }
+
+        func run() throws {
+            var scenario = CoordinationScenario()
+            scenario.nodes = nodes
+            scenario.faultPhase = .seconds(duration)
+            scenario.submissions = submissions
+            let report = CoordinationSimulator.run(seeds: seeds, first: firstSeed, scenario: scenario) { outcome in
+                if outcome.seed % 100 == 0 { print("… seed \(outcome.seed)") }
+            }
+            if trace, let failing = report.failure {
+                let replay = CoordinationSimulator(seed: failing.seed, scenario: scenario)
+                replay.keepsTrace = true
+                for line in replay.run().trace { print(line) }
+            }
+            print(report.render())
+            if !report.passed { throw ExitCode.failure }
         }
     }
 }

@@ -1,0 +1,58 @@
+import Membership
+
+/// The shape of one simulated run; the seed decides everything else (which faults, when, where).
+public struct CoordinationScenario: Sendable, Hashable {
+    public var nodes = 5
+    /// Faults and submissions happen in this window; then every fault is healed.
+    public var faultPhase: Duration = .seconds(60)
+    public var submissions = 30
+    /// Mean gap between two faults.
+    public var meanFaultGap: Duration = .seconds(4)
+    /// After the fault phase, how long the cluster has to finish every acknowledged assessment.
+    public var recoveryLimit: Duration = .seconds(600)
+    /// The shell feeds `.tick` this often.
+    public var tickInterval: Duration = .milliseconds(50)
+
+    public init() {}
+
+    /// Nodes that may be down (crashed, paused or cut into a minority) at once: a minority.
+    var maxDown: Int { (nodes - 1) / 2 }
+}
+
+/// The kinds of fault the simulation injects, as counted in its report.
+public enum FaultKind: String, Sendable, Hashable, CaseIterable, Comparable {
+    /// The process dies (SIGKILL): memory gone, store kept, sockets closed at once.
+    case crash
+    /// A crashed node starts again: a new process, a new membership uid, the same store.
+    case restart
+    /// SIGSTOP: the node processes nothing, its sockets stay open; then SIGCONT.
+    case pause
+    /// A pause longer than the lease TTL, so its leases expire.
+    case longPause = "long pause"
+    /// The network splits into a minority and a majority; then it heals.
+    case partition
+    /// An agent throws (injected on some seeds).
+    case agentError = "agent error"
+
+    public static func < (a: Self, b: Self) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// What the seed decides once, at the start of a run.
+struct SeedProfile {
+    var injectsAgentErrors: Bool
+    var membershipLoss: Double
+    /// Extra one-way latency on some coordination messages (a slow link, a GC pause in a peer).
+    var slowMessageChance: Double
+    var keyedChance: Double
+    var cancelChance: Double
+
+    init(random: inout SeededRandom) {
+        injectsAgentErrors = random.unit() < 0.3
+        membershipLoss = random.unit() < 0.3 ? 0.01 : 0
+        slowMessageChance = random.unit() < 0.5 ? 0.02 : 0
+        keyedChance = 0.6
+        cancelChance = 0.1
+    }
+}

@@ -1,0 +1,155 @@
+import Coordination
+import Foundation
+import Storage
+
+/// What one seed's run did.
+public struct SeedOutcome: Sendable {
+    public var seed: UInt64
+    public var violation: Violation?
+    public var faults: [FaultKind: Int]
+    public var recoveries: [FaultKind: [Duration]]
+    public var acknowledged: Int
+    public var completed: Int
+    public var failed: Int
+    public var cancelled: Int
+    public var counters: CoordinationCounters
+    public var minorityAcksInDetectionWindow: Int
+    /// Records that had a majority of their replica set crashed at once (durability not promised).
+    public var beyondPromise: Int
+    /// Virtual time from the end of the faults until every acknowledged assessment was final.
+    public var quiescedAfter: Duration
+    public var trace: [String]
+}
+
+extension CoordinationSimulator {
+    /// Counters of every core that ever ran: the crashed ones and the running ones.
+    var totalCounters: CoordinationCounters {
+        var total = CoordinationCounters()
+        for counters in retiredCounters + nodes.compactMap({ $0.core?.counters }) {
+            total.submissionsAccepted += counters.submissionsAccepted
+            total.tasksAssigned += counters.tasksAssigned
+            total.requeues += counters.requeues
+            total.leaseExpiries += counters.leaseExpiries
+            total.taskFailures += counters.taskFailures
+            total.determinismFaults += counters.determinismFaults
+            total.takeovers += counters.takeovers
+            total.depositions += counters.depositions
+            total.completed += counters.completed
+            total.failed += counters.failed
+            total.cancelled += counters.cancelled
+        }
+        return total
+    }
+
+    func outcome() -> SeedOutcome {
+        faults.close()
+        var finals: [AssessmentStatus: Int] = [:]
+        for id in checker.acknowledged.keys {
+            if let status = newestRecord(id)?.status { finals[status, default: 0] += 1 }
+        }
+        return SeedOutcome(
+            seed: seed, violation: checker.violation, faults: faults.counts, recoveries: faults.recoveries,
+            acknowledged: checker.acknowledged.count, completed: finals[.completed] ?? 0,
+            failed: finals[.failed] ?? 0, cancelled: finals[.cancelled] ?? 0, counters: totalCounters,
+            minorityAcksInDetectionWindow: checker.minorityAcksInDetectionWindow,
+            beyondPromise: checker.beyondPromise.count,
+            quiescedAfter: max(.zero, now - scenario.faultPhase), trace: trace)
+    }
+
+    /// Runs seeds `first ..< first + count`; stops at the first violation (it replays with its seed).
+    public static func run(
+        seeds count: Int, first: UInt64, scenario: CoordinationScenario = CoordinationScenario(),
+        progress: (SeedOutcome) -> Void = { _ in }
+    ) -> CoordinationSimulationReport {
+        var report = CoordinationSimulationReport(scenario: scenario)
+        for offset in 0..<UInt64(max(0, count)) {
+            let outcome = CoordinationSimulator(seed: first + offset, scenario: scenario).run()
+            report.add(outcome)
+            progress(outcome)
+            if outcome.violation != nil { break }
+        }
+        return report
+    }
+}
+
+/// Figures over many seeds, as `inframind simulate coordination` prints them.
+public struct CoordinationSimulationReport: Sendable {
+    public var scenario: CoordinationScenario
+    public var seedsRun = 0
+    public var failure: SeedOutcome?
+    public var faults: [FaultKind: Int] = [:]
+    public var recoveries: [FaultKind: [Duration]] = [:]
+    public var acknowledged = 0
+    public var completed = 0
+    public var failed = 0
+    public var cancelled = 0
+    public var counters = CoordinationCounters()
+    public var minorityAcksInDetectionWindow = 0
+    public var beyondPromise = 0
+    public var slowestQuiescence: Duration = .zero
+
+    mutating func add(_ outcome: SeedOutcome) {
+        seedsRun += 1
+        if outcome.violation != nil, failure == nil { failure = outcome }
+        faults.merge(outcome.faults, uniquingKeysWith: +)
+        recoveries.merge(outcome.recoveries, uniquingKeysWith: +)
+        acknowledged += outcome.acknowledged
+        completed += outcome.completed
+        failed += outcome.failed
+        cancelled += outcome.cancelled
+        counters.takeovers += outcome.counters.takeovers
+        counters.requeues += outcome.counters.requeues
+        counters.leaseExpiries += outcome.counters.leaseExpiries
+        counters.depositions += outcome.counters.depositions
+        counters.taskFailures += outcome.counters.taskFailures
+        counters.tasksAssigned += outcome.counters.tasksAssigned
+        minorityAcksInDetectionWindow += outcome.minorityAcksInDetectionWindow
+        beyondPromise += outcome.beyondPromise
+        slowestQuiescence = max(slowestQuiescence, outcome.quiescedAfter)
+    }
+
+    public var passed: Bool { failure == nil }
+
+    public func render() -> String {
+        func seconds(_ d: Duration) -> String { String(format: "%.2f s", d / .seconds(1)) }
+        let kinds = FaultKind.allCases.map { "\($0.rawValue) \(faults[$0] ?? 0)" }
+        let seeds =
+            "seeds run: \(seedsRun) (\(scenario.nodes) nodes, \(scenario.submissions) submissions and "
+            + "\(seconds(scenario.faultPhase)) of faults each)"
+        let outcomes =
+            "assessments acknowledged: \(acknowledged); completed \(completed), "
+            + "failed by agent errors \(failed), cancelled \(cancelled)"
+        let work =
+            "tasks assigned: \(counters.tasksAssigned); takeovers \(counters.takeovers), "
+            + "depositions \(counters.depositions), requeues \(counters.requeues), "
+            + "lease expiries \(counters.leaseExpiries), agent errors \(counters.taskFailures)"
+        var lines: [String] = [
+            seeds,
+            "faults injected: " + kinds.joined(separator: ", "),
+            outcomes,
+            work,
+            "acks by a minority inside the membership detection window: \(minorityAcksInDetectionWindow)",
+            "records with a majority of their replica set crashed at once (durability not promised): "
+                + "\(beyondPromise)",
+            "slowest recovery to quiescence after the faults stopped: " + seconds(slowestQuiescence),
+            "time to recover (fault → its affected tasks running again):",
+        ]
+        for kind in FaultKind.allCases {
+            let samples = (recoveries[kind] ?? []).sorted()
+            guard !samples.isEmpty else { continue }
+            let p50 = seconds(samples[samples.count / 2])
+            let p99 = seconds(samples[min(samples.count - 1, samples.count * 99 / 100)])
+            let worst = seconds(samples[samples.count - 1])
+            lines.append("  \(kind.rawValue): p50 \(p50), p99 \(p99), max \(worst) over \(samples.count) faults")
+        }
+        if let failure, let violation = failure.violation {
+            lines.append("FAILED: seed \(failure.seed): \(violation)")
+            lines.append(
+                "reproduce: inframind simulate coordination --first-seed \(failure.seed) --seeds 1 --nodes "
+                    + "\(scenario.nodes) --trace")
+        } else {
+            lines.append("all invariants held")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

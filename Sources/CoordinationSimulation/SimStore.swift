@@ -1,0 +1,42 @@
+import Foundation
+import Storage
+
+/// A node's "disk" in the simulation: synchronous, so a seed replays exactly, and it survives a
+/// crash of its node. It applies `AssessmentRecord.replicaOutcome(of:)`, the rule every backend
+/// shares, and journals results first-write-wins unless the write is refused, as `replicate` does.
+struct SimStore {
+    private(set) var records: [String: AssessmentRecord] = [:]
+    private(set) var journal: [String: [String: AgentResult]] = [:]
+
+    mutating func replicate(_ record: AssessmentRecord, results: [AgentResult]) -> ReplicaOutcome {
+        let outcome = records[record.id]?.replicaOutcome(of: record) ?? .stored
+        if case .refused = outcome { return outcome }
+        if case .stored = outcome { records[record.id] = record }
+        for result in results where journal[result.assessmentID]?[result.agent] == nil {
+            journal[result.assessmentID, default: [:]][result.agent] = result
+        }
+        return outcome
+    }
+
+    func read(_ id: String) -> AssessmentRecord? { records[id] }
+
+    func results(of id: String) -> [AgentResult] {
+        (journal[id] ?? [:]).values.sorted { $0.agent < $1.agent }
+    }
+
+    /// Returns the ids removed, so the checker can tell retention from loss.
+    mutating func deleteExpired(before cutoff: Date) -> [String] {
+        let expired = records.values.filter { $0.status.isTerminal && $0.updatedAt < cutoff }.map(\.id)
+        for id in expired {
+            records[id] = nil
+            journal[id] = nil
+        }
+        return expired
+    }
+
+    func versions() -> [RecordSummary] {
+        records.values.sorted { $0.id < $1.id }.map {
+            RecordSummary(id: $0.id, status: $0.status, version: $0.recordVersion, updatedAt: $0.updatedAt)
+        }
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+import Membership
+import Storage
+import Testing
+
+@testable import Coordination
+@testable import CoordinationSimulation
+
+@Suite struct CoordinatorCoreTests {
+    let three = ["a", "b", "c"]
+    let request = Data("assess this".utf8)
+
+    /// Submits `id` at its owner and delivers everything: acknowledged, tasks handed out.
+    func submitted(_ id: String, nodes: [String] = ["a", "b", "c"], at node: String = "a") -> Harness {
+        var harness = Harness(nodes: nodes)
+        harness.feed(node, .clientSubmit(clientID: 1, id: id, request: request, idempotencyKey: nil))
+        harness.settle()
+        #expect(harness.submitAnswers[1] == .accepted(id: id, existing: false))
+        return harness
+    }
+
+    @Test func aSubmissionIsAcknowledgedOnlyOnceAMajorityOfItsReplicaSetStoredIt() {
+        var harness = Harness(nodes: three)
+        let id = Harness.id(ownedBy: "a", over: three)
+        harness.cut = ["b", "c"]
+        harness.feed("b", .clientSubmit(clientID: 1, id: id, request: request, idempotencyKey: nil))
+        harness.feed("a", .clientSubmit(clientID: 2, id: id, request: request, idempotencyKey: nil))
+        harness.settle()
+        // Only the owner's own copy exists: no answer, however long the replicas stay silent.
+        harness.advance(by: .seconds(2))
+        #expect(harness.submitAnswers[2] == nil)
+        #expect(harness.record(id, on: "a") != nil)
+        // One more copy makes a majority of three.
+        harness.cut = ["c"]
+        harness.advance(by: .seconds(1))
+        #expect(harness.submitAnswers[2] == .accepted(id: id, existing: false))
+        #expect(harness.record(id, on: "b")?.replicaSet == Placement.replicaSet(id, over: three, factor: 3))
+        #expect(harness.cores["a"]!.counters.submissionsAccepted == 1)
+    }
+
+    @Test func anIdempotentRepeatGetsTheSameIdFromAnyNode() {
+        let id = Harness.id(ownedBy: "a", over: three)
+        var harness = submitted(id)
+        harness.feed("c", .clientSubmit(clientID: 7, id: id, request: request, idempotencyKey: "k"))
+        harness.settle()
+        #expect(harness.submitAnswers[7] == .accepted(id: id, existing: true))
+    }
+
+    @Test func aCompletedAssessmentCarriesTheReportOfAFaultFreeRunOnEveryReplica() {
+        let id = Harness.id(ownedBy: "a", over: three)
+        var harness = submitted(id)
+        harness.runAllTasks()
+        for node in three {
+            #expect(harness.record(id, on: node)?.status == .completed)
+            #expect(harness.record(id, on: node)?.report == SimAgents.expectedReport(request: request))
+        }
+        #expect(harness.cores["a"]!.ownedIDs.isEmpty)
+    }
+
+    /// The holder of `id`'s tasks with the most of them, other than the owner `a`.
+    func busiestWorker(_ harness: Harness) -> String {
+        ["b", "c"].max { (harness.executed[$0]?.count ?? 0) < (harness.executed[$1]?.count ?? 0) }!
+    }
+
+    @Test func aLeaseNotRenewedExpiresAndTheTaskIsRequeuedWithTheNextAttempt() {
+        let id = Harness.id(ownedBy: "a", over: three)
+        var harness = submitted(id)
+        let hung = busiestWorker(harness)
+        let stranded = leases(of: id, heldBy: hung, in: harness)
+        #expect(!stranded.isEmpty)
+        // The worker hangs: it neither renews nor answers, but membership still says it is up.
+        harness.cut = [hung]
+        harness.advance(by: settingsTTL - .milliseconds(100))
+        #expect(harness.cores["a"]!.counters.leaseExpiries == 0)
+        harness.advance(by: .milliseconds(200))
+        let owner = harness.cores["a"]!
+        #expect(owner.counters.leaseExpiries == stranded.count)
+        for agent in stranded { #expect(owner.owned[id]?.tasks[agent]?.attempt == 2) }
+        harness.cut = []
+        harness.runAllTasks()
+        #expect(harness.record(id, on: "a")?.status == .completed)
+    }
+
+    /// The agents whose leases `worker` holds, running or queued (a worker runs two at once).
+    func leases(of id: String, heldBy worker: String, in harness: Harness) -> Set<String> {
+        let tasks = harness.cores["a"]!.owned[id]?.tasks ?? [:]
+        return Set(
+            tasks.compactMap { agent, slot in
+                if case .leased(let holder, _) = slot.state, holder == worker { return agent }
+                return nil
+            })
+    }
+
+    var settingsTTL: Duration { SimAgents.settings().leaseTTL }
+
+    @Test func aLostConnectionRequeuesTheHoldersTasksAtOnce() {
+        let id = Harness.id(ownedBy: "a", over: three)
+        var harness = submitted(id)
+        let lost = busiestWorker(harness)
+        let stranded = leases(of: id, heldBy: lost, in: harness)
+        harness.cut = [lost]
+        harness.feed("a", .peerLost(lost))
+        let owner = harness.cores["a"]!
+        #expect(owner.counters.requeues == stranded.count)
+        #expect(owner.counters.leaseExpiries == 0)
+        for agent in stranded { #expect(owner.owned[id]?.tasks[agent]?.attempt == 2) }
+    }
+
+    @Test func theNextReplicaTakesOverWithTheNextEpochAndTheDeposedOwnerIsFenced() {
+        let id = Harness.id(ownedBy: "a", then: "b", over: three)
+        var harness = submitted(id)
+        // The owner is cut off; the others see it down.
+        harness.cut = ["a"]
+        harness.setView(["a": .down, "b": .up, "c": .up], at: ["b", "c"])
+        harness.advance(by: .seconds(2))
+        #expect(harness.cores["b"]!.counters.takeovers == 1)
+        for node in ["b", "c"] {
+            #expect(harness.record(id, on: node)?.epoch == 2)
+            #expect(harness.record(id, on: node)?.replicaSet.first == "b")
+        }
+        // The old owner still believes it owns the assessment; once reconnected it flushes its
+        // progress (placement changed since its last write) and the replicas fence it off.
+        #expect(harness.cores["a"]!.owned[id] != nil)
+        harness.cut = []
+        harness.feed("a", .tick)
+        harness.settle()
+        #expect(harness.cores["a"]!.owned[id] == nil)
+        #expect(harness.cores["a"]!.counters.depositions == 1)
+        for node in ["b", "c"] { #expect(harness.record(id, on: node)?.epoch == 2) }
+        // The successor finishes the work under its epoch.
+        harness.runAllTasks()
+        #expect(harness.record(id, on: "b")?.status == .completed)
+        #expect(harness.record(id, on: "b")?.report == SimAgents.expectedReport(request: request))
+    }
+
+    @Test func aNodeThatSeesOnlyAMinorityRefusesSubmissions() {
+        let five = ["a", "b", "c", "d", "e"]
+        var harness = Harness(nodes: five)
+        harness.setView(["a": .up, "b": .up, "c": .down, "d": .down, "e": .down], at: ["a"])
+        for (client, id) in [(1, "x"), (2, Harness.id(ownedBy: "a", over: ["a", "b"]))] {
+            harness.feed("a", .clientSubmit(clientID: UInt64(client), id: id, request: request, idempotencyKey: nil))
+            harness.settle()
+            guard case .unavailable = harness.submitAnswers[UInt64(client)] else {
+                Issue.record("expected unavailable, got \(String(describing: harness.submitAnswers[UInt64(client)]))")
+                continue
+            }
+        }
+        #expect(harness.stores["a"]!.records.isEmpty)
+        // Suspects may yet refute: they count as reachable.
+        harness.setView(["a": .up, "b": .up, "c": .suspect, "d": .down, "e": .down], at: ["a"])
+        #expect(harness.cores["a"]!.quorate)
+    }
+
+    @Test func cancellationStopsTheWorkOnEveryReplica() {
+        let id = Harness.id(ownedBy: "a", over: three)
+        var harness = submitted(id)
+        harness.feed("b", .clientCancel(clientID: 9, id: id, owner: "a"))
+        harness.settle()
+        #expect(harness.cancelAnswers[9] == .cancelled(id: id))
+        for node in three { #expect(harness.record(id, on: node)?.status == .cancelled) }
+        // Workers learn at their next renewal that the leases are gone, and stop.
+        harness.advance(by: .seconds(1.1))
+        let running = ["b", "c"].flatMap { harness.executed[$0] ?? [] }.map(\.key)
+        let abandoned = ["b", "c"].flatMap { harness.abandoned[$0] ?? [] }
+        #expect(!running.isEmpty && Set(abandoned) == Set(running))
+        harness.feed("c", .clientCancel(clientID: 10, id: id, owner: "a"))
+        harness.settle()
+        #expect(harness.cancelAnswers[10] == .alreadyFinal(id: id))
+    }
+
+    @Test func finishedRecordsAreRemovedFromEveryReplicaAfterTheRetention() {
+        var settings = SimAgents.settings()
+        settings.retention = .seconds(10)
+        var harness = Harness(nodes: three, settings: settings)
+        let id = Harness.id(ownedBy: "a", over: three)
+        harness.feed("a", .clientSubmit(clientID: 1, id: id, request: request, idempotencyKey: nil))
+        harness.settle()
+        harness.runAllTasks()
+        #expect(harness.record(id, on: "b")?.status == .completed)
+        harness.advance(by: .seconds(59), step: .milliseconds(500))
+        #expect(three.allSatisfy { harness.record(id, on: $0) != nil })
+        harness.advance(by: .seconds(2), step: .milliseconds(500))
+        for node in three {
+            #expect(harness.record(id, on: node) == nil)
+            #expect(harness.cores[node]!.replica(id) == nil)
+        }
+    }
+
+    @Test func anAgentThatKeepsThrowingIsRetriedThenTheAssessmentFails() {
+        let id = Harness.id(ownedBy: "a", over: three)
+        var harness = submitted(id)
+        var attempts: [Int] = []
+        for _ in 0..<40 {
+            for node in harness.executed.keys.sorted() {
+                let tasks = harness.executed[node] ?? []
+                harness.executed[node] = []
+                for task in tasks {
+                    let throwing = task.key.agent == "analyst-1"
+                    if throwing { attempts.append(task.key.attempt) }
+                    harness.complete(task, on: node, throwing: throwing)
+                }
+            }
+            harness.advance(by: .milliseconds(250))
+        }
+        #expect(attempts == [1, 2, 3])
+        let record = harness.record(id, on: "a")
+        #expect(record?.status == .failed)
+        #expect(record?.failure?.contains("analyst-1") == true)
+        #expect(harness.cores["a"]!.counters.taskFailures == 3)
+    }
+}

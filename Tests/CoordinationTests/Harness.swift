@@ -1,0 +1,146 @@
+import Foundation
+import Membership
+import Storage
+
+@testable import Coordination
+@testable import CoordinationSimulation
+
+/// A few cores wired by hand: messages wait in `inflight` until delivered, so a test decides what
+/// arrives, what is lost and when time passes. Stores apply the same rule as every backend.
+struct Harness {
+    var cores: [String: CoordinatorCore] = [:]
+    var stores: [String: SimStore] = [:]
+    var now: Duration = .zero
+    var inflight: [(from: String, to: String, message: CoordinationMessage)] = []
+    var completions: [(node: String, event: CoordinatorEvent)] = []
+    /// Nodes cut off: whatever they send or are sent is lost.
+    var cut: Set<String> = []
+    var submitAnswers: [UInt64: SubmitAnswer] = [:]
+    var cancelAnswers: [UInt64: CancelAnswer] = [:]
+    /// Tasks each node's worker was told to run, in order.
+    var executed: [String: [TaskAssignment]] = [:]
+    var abandoned: [String: [TaskKey]] = [:]
+    var deletions: [String: [Date]] = [:]
+    let settings: CoordinationSettings
+
+    init(nodes: [String], settings: CoordinationSettings = SimAgents.settings()) {
+        self.settings = settings
+        for (offset, node) in nodes.enumerated() {
+            cores[node] = CoordinatorCore(name: node, settings: settings, seed: UInt64(offset + 1))
+            stores[node] = SimStore()
+        }
+        let view = Dictionary(uniqueKeysWithValues: nodes.map { ($0, SWIM.Status.up) })
+        for node in nodes {
+            feed(node, .loaded([]))
+            feed(node, .membership(view))
+            feed(node, .settled)
+        }
+    }
+
+    var moment: Moment { Moment(uptime: now, wall: Date(timeIntervalSince1970: 1_000_000 + now / .seconds(1))) }
+
+    mutating func feed(_ node: String, _ event: CoordinatorEvent) {
+        guard var core = cores[node] else { return }
+        let directives = core.handle(event, at: moment)
+        cores[node] = core
+        for directive in directives { run(directive, at: node) }
+    }
+
+    mutating func run(_ directive: CoordinatorDirective, at node: String) {
+        switch directive {
+        case .send(let message, let target): inflight.append((node, target, message))
+        case .apply(let write, let replyTo):
+            let outcome = stores[node]!.replicate(write.record, results: write.results)
+            completions.append((node, .applied(write, replyTo: replyTo, .success(outcome))))
+        case .readForPromise(let id, let epoch, let claimant):
+            let store = stores[node]!
+            completions.append(
+                (
+                    node,
+                    .promiseRead(
+                        id: id, epoch: epoch, claimant: claimant, record: store.read(id),
+                        results: store.results(of: id))
+                ))
+        case .execute(let assignment): executed[node, default: []].append(assignment)
+        case .abandon(let key): abandoned[node, default: []].append(key)
+        case .answerSubmit(let client, let answer): submitAnswers[client] = answer
+        case .answerCancel(let client, let answer): cancelAnswers[client] = answer
+        case .deleteExpired(let cutoff):
+            _ = stores[node]!.deleteExpired(before: cutoff)
+            deletions[node, default: []].append(cutoff)
+        case .log: break
+        }
+    }
+
+    /// Delivers messages and store completions until nothing is left, dropping what a cut touches.
+    mutating func settle(limit: Int = 100_000) {
+        var steps = 0
+        while steps < limit, !inflight.isEmpty || !completions.isEmpty {
+            steps += 1
+            if !completions.isEmpty {
+                let (node, event) = completions.removeFirst()
+                feed(node, event)
+                continue
+            }
+            let (from, to, message) = inflight.removeFirst()
+            guard !cut.contains(from), !cut.contains(to) else { continue }
+            feed(to, .received(Envelope(from: from, message: message)))
+        }
+    }
+
+    /// Time passes: every node not cut off ticks, then everything settles.
+    mutating func advance(by duration: Duration, step: Duration = .milliseconds(50)) {
+        let end = now + duration
+        while now < end {
+            now = min(end, now + step)
+            for node in cores.keys.sorted() where !cut.contains(node) { feed(node, .tick) }
+            settle()
+        }
+    }
+
+    mutating func setView(_ view: [String: SWIM.Status], at nodes: [String]) {
+        for node in nodes { feed(node, .membership(view)) }
+    }
+
+    /// The worker finishes a task it was given, successfully with the simulation's agent, or throwing.
+    mutating func complete(_ assignment: TaskAssignment, on node: String, throwing: Bool = false) {
+        let outcome: TaskOutcome
+        if throwing {
+            outcome = .threw("boom")
+        } else {
+            let output = SimAgents.output(
+                request: assignment.request, agent: assignment.key.agent, inputs: assignment.inputs.map(\.payload))
+            outcome = .succeeded(digest: output.digest, payload: output.payload)
+        }
+        feed(node, .executed(assignment.key, outcome))
+        settle()
+    }
+
+    /// Runs every task handed out until none is left (tasks of cut nodes stay unfinished).
+    mutating func runAllTasks(rounds: Int = 20) {
+        for _ in 0..<rounds {
+            var ran = false
+            for node in executed.keys.sorted() where !cut.contains(node) {
+                let tasks = executed[node] ?? []
+                executed[node] = []
+                for task in tasks {
+                    ran = true
+                    complete(task, on: node)
+                }
+            }
+            if !ran { return }
+        }
+    }
+
+    /// An id whose rendezvous ranking over `members` starts with `owner`, then `second` when given.
+    static func id(ownedBy owner: String, then second: String? = nil, over members: [String]) -> String {
+        for n in 0..<100_000 {
+            let id = "test-\(n)"
+            let rank = Placement.rank(id, over: members)
+            if rank.first == owner, second.map({ rank[1] == $0 }) ?? true { return id }
+        }
+        fatalError("no id found")
+    }
+
+    func record(_ id: String, on node: String) -> AssessmentRecord? { stores[node]?.read(id) }
+}
