@@ -123,7 +123,8 @@ extension CoordinatorCore {
 
     /// Forwarded requests whose owner did not answer in time, or whose owner is gone.
     mutating func expireForwarded() {
-        for (requestID, request) in forwarded where request.deadline <= now.uptime || !isAlive(request.owner) {
+        for (requestID, request) in forwarded.sorted(by: { $0.key < $1.key })
+        where request.deadline <= now.uptime || !isAlive(request.owner) {
             forwarded[requestID] = nil
             let reason = "owner \(request.owner) did not answer"
             switch request.kind {

@@ -37,7 +37,10 @@ extension CoordinatorCore {
         statuses = view
         // This node is always alive to itself, whatever a stale view says.
         statuses[name] = draining ? .left : .up
-        for (node, status) in view where node != name && status.isTerminal && before[node] != status {
+        // In name order: what follows draws on the seeded generator, so the order must not depend
+        // on the dictionary's.
+        for (node, status) in view.sorted(by: { $0.key < $1.key })
+        where node != name && status.isTerminal && before[node] != status {
             holderLost(node, reason: "member \(status.rawValue)")
             ownerGone(node)
         }
@@ -70,7 +73,9 @@ extension CoordinatorCore {
     /// The owner of some of this worker's tasks is down: its successor places them again, so running
     /// them here would only burn CPU.
     mutating func ownerGone(_ owner: String) {
-        let keys = worker.running.filter { $0.value.owner == owner }.map(\.key)
+        let keys = worker.running.filter { $0.value.owner == owner }.map(\.key).sorted {
+            $0.description < $1.description
+        }
         worker.queued.removeAll { $0.owner == owner }
         for key in keys {
             worker.running[key] = nil

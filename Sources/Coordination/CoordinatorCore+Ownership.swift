@@ -97,7 +97,9 @@ extension CoordinatorCore {
     /// A majority promised: merge what they hold and write the next epoch to the new replica set.
     mutating func takeOver(_ id: String, claim: Claim) {
         let held = claim.granted.values.compactMap(\.record)
-        guard var record = held.max(by: { $0.recordVersion < $1.recordVersion }) else {
+        // A final state wins over any running one, whatever its epoch: once an assessment has ended,
+        // nothing may bring it back (two lineages of one id can exist after an idempotent retry).
+        guard var record = held.max(by: { $0.finality < $1.finality }) else {
             log(.warning, "no replica holds a record; nothing to take over", id: id)
             return
         }

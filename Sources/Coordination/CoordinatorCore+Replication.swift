@@ -33,10 +33,16 @@ extension CoordinatorCore {
     /// Replica side: fence off a deposed owner before touching the store.
     mutating func writeReceived(_ write: ReplicaWrite, from sender: String) {
         let id = write.record.id
-        if let meta = replicas[id], write.record.epoch < meta.epoch {
-            var version = meta.version
-            version.epoch = meta.epoch
-            send(.written(writeID: write.writeID, id: id, .deposed(version)), to: sender)
+        if let meta = replicas[id], meta.status.isTerminal, !write.record.status.isTerminal {
+            emit(.readFinal(id: id, writeID: write.writeID, replyTo: sender))
+            return
+        }
+        if let meta = replicas[id], write.record.epoch < meta.version.epoch {
+            send(.written(writeID: write.writeID, id: id, .deposed(meta.version)), to: sender)
+            return
+        }
+        if let meta = replicas[id], write.record.epoch < meta.promised {
+            send(.written(writeID: write.writeID, id: id, .fenced(promised: meta.promised)), to: sender)
             return
         }
         // A create for an id this replica already holds from another owner: a keyed submission retried
@@ -91,6 +97,18 @@ extension CoordinatorCore {
         case .deposed(let newer):
             writes[writeID] = nil
             depose(id, by: newer)
+        case .fenced(let promised):
+            writes[writeID] = nil
+            if var meta = replicas[id] {
+                meta.promised = max(meta.promised, promised)
+                replicas[id] = meta
+            }
+            // Stop, and let reconcile claim the next epoch: this node is still the owner its records
+            // name, so unless the claimant finishes first, it wins the assessment back.
+            depose(id, by: nil)
+        case .final(let stored):
+            writes[writeID] = nil
+            adoptFinal(stored)
         case .failed(let reason):
             log(
                 .warning, "replica \(replica) could not store version \(pending.write.record.version): \(reason)",
@@ -119,13 +137,14 @@ extension CoordinatorCore {
             for waiter in assessment.cancelWaiters { answerCancel(waiter, .cancelled(id: id)) }
             log(.info, "\(assessment.record.status.rawValue) (version \(assessment.record.version))", id: id)
         case .reconfigure:
+            owned[id]?.reconfiguredAt = pending.write.record.version
             resumeAfterReconfiguration(id)
         }
     }
 
     /// A replica holds a newer epoch: another node owns this assessment now. Stop acting for it.
-    mutating func depose(_ id: String, by newer: RecordVersion) {
-        if var meta = replicas[id], meta.version < newer {
+    mutating func depose(_ id: String, by newer: RecordVersion?) {
+        if let newer, var meta = replicas[id], meta.version < newer {
             meta.version = newer
             replicas[id] = meta
         }
@@ -137,7 +156,9 @@ extension CoordinatorCore {
         for waiter in assessment.cancelWaiters {
             answerCancel(waiter, .unavailable("ownership of \(id) moved; retry"))
         }
-        log(.notice, "deposed at epoch \(assessment.record.epoch) by epoch \(newer.epoch)", id: id)
+        log(
+            .notice, "deposed at epoch \(assessment.record.epoch) by epoch \(newer?.epoch ?? replicas[id]?.epoch ?? 0)",
+            id: id)
     }
 
     /// Sends unacknowledged writes again to replicas that are alive; drops those nobody can finish.
@@ -145,23 +166,51 @@ extension CoordinatorCore {
         for writeID in writes.keys.sorted() {
             guard var pending = writes[writeID] else { continue }
             let id = pending.write.record.id
-            let current = owned[id]
-            let superseded = current == nil || current!.record.epoch != pending.write.record.epoch
+            // The owner moved on (finished, deposed, or a new epoch): nothing waits for this write.
+            guard let current = owned[id], current.record.epoch == pending.write.record.epoch else {
+                writes[writeID] = nil
+                continue
+            }
             let missing = pending.targets.filter { !pending.acked.contains($0) && isAlive($0) }
-            if (superseded && pending.quorumReached) || missing.isEmpty {
+            if pending.quorumReached {
+                // Counted already; the stragglers catch up through later writes or re-replication.
+                if missing.isEmpty || current.record.version > pending.write.record.version + 4 {
+                    writes[writeID] = nil
+                    continue
+                }
+            } else if current.reconfiguredAt > pending.write.record.version {
+                // A later move of the record reached its majorities carrying every result: this write's
+                // content is there already.
                 writes[writeID] = nil
                 continue
             }
-            // A later write of the same record carries everything this one did except its results,
-            // which are on a majority already once it reached quorum.
-            if pending.quorumReached, let current, current.record.version > pending.write.record.version + 4 {
-                writes[writeID] = nil
-                continue
-            }
-            guard now.uptime - pending.sentAt >= settings.writeRetry else { continue }
+            // Not counted yet: keep trying for as long as the owner waits, even while its targets are
+            // down — they may come back (a dropped write would leave its task journaling forever).
+            guard !missing.isEmpty, now.uptime - pending.sentAt >= settings.writeRetry else { continue }
             pending.sentAt = now.uptime
             writes[writeID] = pending
             for target in missing { deliver(pending.write, to: target) }
         }
+    }
+
+    /// A replica holds this assessment in a final state (another lineage of the id finished it, or a
+    /// takeover's majority missed the final copy): write that state, in this epoch, to this replica
+    /// set and stop — the work is done.
+    mutating func adoptFinal(_ final: AssessmentRecord) {
+        let id = final.id
+        guard var assessment = owned[id], assessment.phase != .finishing else { return }
+        assessment.phase = .finishing
+        assessment.record.status = final.status
+        assessment.record.report = final.report
+        assessment.record.failure = final.failure
+        assessment.record.progress = final.progress
+        for agent in settings.allAgents {
+            guard let slot = assessment.tasks[agent], case .leased(let holder, _) = slot.state else { continue }
+            let key = TaskKey(assessmentID: id, agent: agent, attempt: slot.attempt, epoch: assessment.record.epoch)
+            send(.renewed(revoked: [key]), to: holder)
+        }
+        owned[id] = assessment
+        log(.info, "adopting the final state \(final.status.rawValue) held by a replica", id: id)
+        startWrite(id, purpose: .final, results: [])
     }
 }

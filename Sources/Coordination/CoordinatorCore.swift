@@ -62,6 +62,13 @@ public struct CoordinatorCore: Sendable {
         case .applied(let write, let replyTo, let result): applied(write, replyTo: replyTo, result: result)
         case .promiseRead(let id, let epoch, let claimant, let record, let results):
             send(.promise(id: id, epoch: epoch, granted: true, record: record, results: results), to: claimant)
+        case .finalRead(let id, let writeID, let replyTo, let record):
+            if let record, record.status.isTerminal {
+                send(.written(writeID: writeID, id: id, .final(record)), to: replyTo)
+            } else {
+                // Retention removed it meanwhile: a fresh write would recreate it, so say nothing.
+                log(.debug, "final record gone before it could be sent to \(replyTo)", id: id)
+            }
         case .executed(let key, let outcome): executed(key, outcome)
         case .clientSubmit(let clientID, let id, let request, let key):
             clientSubmit(clientID: clientID, id: id, request: request, idempotencyKey: key)

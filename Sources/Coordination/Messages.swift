@@ -57,8 +57,15 @@ public struct ReplicaWrite: Codable, Sendable, Hashable {
 public enum WriteAnswer: Codable, Sendable, Hashable {
     /// Stored, or already held at this version or newer within the same epoch.
     case accepted
-    /// The replica holds (or has promised) a newer epoch.
+    /// The replica holds a newer epoch.
     case deposed(RecordVersion)
+    /// The replica promised a newer epoch to a claimant that may never finish its takeover. Unlike
+    /// `deposed`, this says nothing of where the record lives: the writer must win its ownership back
+    /// with a claim of its own, not believe in an owner that may not exist.
+    case fenced(promised: Int)
+    /// The replica holds the assessment in a final state already, which the writer adopts: nothing
+    /// about the assessment changes any more.
+    case final(AssessmentRecord)
     /// The store failed (full disk, I/O error): the write does not count.
     case failed(String)
 }

@@ -64,6 +64,8 @@ struct OwnedAssessment: Sendable {
     var progressDirty = false
     var lastWrite: Duration = .zero
     var cancelWaiters: [Waiter] = []
+    /// The version of the last move (takeover or re-replication) that reached its majorities.
+    var reconfiguredAt = 0
 }
 
 /// A takeover in progress: promises collected from the last replica set.

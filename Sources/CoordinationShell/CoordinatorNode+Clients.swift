@@ -57,8 +57,7 @@ extension CoordinatorNode {
         for attempt in 0..<3 {
             let targets = Array(Set(round).subtracting(asked)).sorted()
             asked.formUnion(targets)
-            for record in await readEach(id, from: targets) where record.recordVersion > (best?.recordVersion ?? .none)
-            {
+            for record in await readEach(id, from: targets) where best.map({ record.finality > $0.finality }) ?? true {
                 best = record
             }
             if let best {
@@ -131,7 +130,7 @@ extension CoordinatorNode {
             return all
         }
         var newest: [String: AssessmentRecord] = [:]
-        for record in pages.joined() where record.recordVersion > (newest[record.id]?.recordVersion ?? .none) {
+        for record in pages.joined() where newest[record.id].map({ record.finality > $0.finality }) ?? true {
             newest[record.id] = record
         }
         // A copy that is stale on one replica may still match a status filter the newest does not.
@@ -207,9 +206,4 @@ extension CoordinatorNode {
         submitWaiters.removeAll()
         cancelWaiters.removeAll()
     }
-}
-
-extension RecordVersion {
-    /// Older than every stored version.
-    static let none = RecordVersion(epoch: -1, version: -1, replicaSet: [])
 }

@@ -159,6 +159,12 @@ public actor CoordinatorNode {
                 await self?.handle(
                     .promiseRead(id: id, epoch: epoch, claimant: claimant, record: record, results: results))
             }
+        case .readFinal(let id, let writeID, let replyTo):
+            let store = self.store
+            Task { [weak self] in
+                let record = try? await store.read(id: id)
+                await self?.handle(.finalRead(id: id, writeID: writeID, replyTo: replyTo, record: record))
+            }
         case .execute(let assignment):
             execute(assignment)
         case .abandon(let key):

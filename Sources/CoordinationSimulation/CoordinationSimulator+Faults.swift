@@ -18,6 +18,9 @@ extension CoordinationSimulator {
     }
 
     func injectFault() {
+        // A fault drawn for a time past the fault phase would strike after `endFaults` healed
+        // everything, and nothing would restart its victim.
+        guard now < scenario.faultPhase else { return }
         defer { if now < scenario.faultPhase { queue.push(.fault, at: now + nextFaultGap()) } }
         let down = downNodes
         let healthy = nodes.indices.filter { !down.contains($0) }

@@ -21,6 +21,8 @@ extension CoordinationSimulator {
                 node,
                 .promiseRead(
                     id: id, epoch: epoch, claimant: claimant, record: store.read(id), results: store.results(of: id)))
+        case .readFinal(let id, let writeID, let replyTo):
+            complete(node, .finalRead(id: id, writeID: writeID, replyTo: replyTo, record: nodes[node].store.read(id)))
         case .execute(let assignment):
             startTask(assignment, at: node)
         case .abandon(let key):
@@ -48,7 +50,7 @@ extension CoordinationSimulator {
     /// The worker runs a deterministic agent for a seeded time; on some seeds the agent throws.
     func startTask(_ assignment: TaskAssignment, at node: Int) {
         let key = assignment.key
-        checker.executing(key, at: node, in: self)
+        checker.executing(key, owner: assignment.owner, at: node, in: self)
         faults.taskStarted(key, at: now)
         nodes[node].running.insert(key)
         var duration = .milliseconds(100) + .milliseconds(1400) * random.unit()

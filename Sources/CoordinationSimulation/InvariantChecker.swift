@@ -21,10 +21,24 @@ final class InvariantChecker {
     private var requests: [String: Data] = [:]
     private var firstReport: [String: Data] = [:]
     private var committedFinal: [String: AssessmentRecord] = [:]
+    /// Owners of epoch 1 per id. Two mean the id was created twice — an idempotent retry placed under
+    /// two membership views (a documented limitation): each lineage runs and ends on its own, reads
+    /// prefer the final copy of the newest epoch, and their reports are equal (agents are pure).
+    private(set) var creators: [String: Set<String>] = [:]
+
+    /// Ids created by more than one owner, for the report.
+    var createdTwice: Int { creators.values.count { $0.count > 1 } }
     private(set) var cancelRequested: Set<String> = []
     private var cancelConfirmed: Set<String> = []
     private var expired: Set<String> = []
-    private var executed: Set<TaskKey> = []
+    /// Tasks started, by key and owner: two owners of one epoch can exist for an id (an idempotent
+    /// retry placed under two membership views, see DESIGN deviations), each running its own lineage.
+    private var executed: Set<LineageTask> = []
+
+    struct LineageTask: Hashable {
+        var key: TaskKey
+        var owner: String
+    }
     /// Records that had a majority of their replica set crashed at once: beyond what replication
     /// promises (DESIGN §4), so their durability is not checked — only that they end correctly.
     private(set) var beyondPromise: Set<String> = []
@@ -84,8 +98,24 @@ final class InvariantChecker {
         let id = record.id
         // A final state counts once a majority of its replica set stores it (a deposed owner's local
         // write of one that never got there is not a decision); from then on it must never change.
-        if let final = committedFinal[id], !beyondPromise.contains(id), final.recordVersion < record.recordVersion,
-            final.status != record.status || final.report != record.report
+        if record.epoch == 1, let creator = record.replicaSet.first { creators[id, default: []].insert(creator) }
+        let oneLineage = (creators[id]?.count ?? 0) <= 1
+        // Final is final where it is stored: a replica holding the committed final state never holds
+        // another one. (A deposed owner's own final copy that never reached a majority may be replaced
+        // by the committed one: that is the takeover repairing it.)
+        if oneLineage, let before, let final = committedFinal[id], before.recordVersion == final.recordVersion,
+            before.status != record.status || before.report != record.report
+        {
+            fail(
+                "final state replaced",
+                "\(id) was \(before.status.rawValue) at \(before.recordVersion), now "
+                    + "\(record.status.rawValue) at \(record.recordVersion) on \(sim.names[node])", in: sim)
+        }
+        // And no second decision: a final state that differs from the committed one is a split brain —
+        // unless it is from an older epoch, which no read prefers over the committed one (a deposed
+        // owner's own copy, or the other lineage of an id created twice under two membership views).
+        if oneLineage, let final = committedFinal[id], !beyondPromise.contains(id), record.status.isTerminal,
+            record.epoch >= final.epoch, final.status != record.status || final.report != record.report
         {
             fail(
                 "final state replaced",
@@ -110,14 +140,15 @@ final class InvariantChecker {
         if report != SimAgents.expectedReport(request: record.request) {
             fail("report differs from fault-free run", "\(id) on \(sim.names[node])", in: sim)
         }
-        if cancelConfirmed.contains(id) {
+        // (Within one lineage: the other lineage of an id created twice never heard of the cancel.)
+        if cancelConfirmed.contains(id), (creators[id]?.count ?? 0) <= 1 {
             fail("cancelled assessment completed", "\(id) on \(sim.names[node])", in: sim)
         }
     }
 
-    func executing(_ key: TaskKey, at node: Int, in sim: CoordinationSimulator) {
-        if !executed.insert(key).inserted {
-            fail("task ran twice", "\(key) again on \(sim.names[node])", in: sim)
+    func executing(_ key: TaskKey, owner: String, at node: Int, in sim: CoordinationSimulator) {
+        if !executed.insert(LineageTask(key: key, owner: owner)).inserted {
+            fail("task ran twice", "\(key) of \(owner) again on \(sim.names[node])", in: sim)
         }
     }
 
@@ -185,7 +216,7 @@ final class InvariantChecker {
             case .cancelled:
                 if !cancelRequested.contains(id) { fail("cancelled unasked", id, in: sim) }
             }
-            if cancelConfirmed.contains(id), record.status != .cancelled {
+            if cancelConfirmed.contains(id), record.status != .cancelled, (creators[id]?.count ?? 0) <= 1 {
                 fail("cancellation lost", "\(id) confirmed cancelled, ended \(record.status.rawValue)", in: sim)
             }
         }

@@ -14,6 +14,7 @@ public struct SeedOutcome: Sendable {
     public var cancelled: Int
     public var counters: CoordinationCounters
     public var minorityAcksInDetectionWindow: Int
+    public var createdTwice: Int
     /// Records that had a majority of their replica set crashed at once (durability not promised).
     public var beyondPromise: Int
     /// Virtual time from the end of the faults until every acknowledged assessment was final.
@@ -51,7 +52,7 @@ extension CoordinationSimulator {
             seed: seed, violation: checker.violation, faults: faults.counts, recoveries: faults.recoveries,
             acknowledged: checker.acknowledged.count, completed: finals[.completed] ?? 0,
             failed: finals[.failed] ?? 0, cancelled: finals[.cancelled] ?? 0, counters: totalCounters,
-            minorityAcksInDetectionWindow: checker.minorityAcksInDetectionWindow,
+            minorityAcksInDetectionWindow: checker.minorityAcksInDetectionWindow, createdTwice: checker.createdTwice,
             beyondPromise: checker.beyondPromise.count,
             quiescedAfter: max(.zero, now - scenario.faultPhase), trace: trace)
     }
@@ -85,6 +86,7 @@ public struct CoordinationSimulationReport: Sendable {
     public var cancelled = 0
     public var counters = CoordinationCounters()
     public var minorityAcksInDetectionWindow = 0
+    public var createdTwice = 0
     public var beyondPromise = 0
     public var slowestQuiescence: Duration = .zero
 
@@ -104,6 +106,7 @@ public struct CoordinationSimulationReport: Sendable {
         counters.taskFailures += outcome.counters.taskFailures
         counters.tasksAssigned += outcome.counters.tasksAssigned
         minorityAcksInDetectionWindow += outcome.minorityAcksInDetectionWindow
+        createdTwice += outcome.createdTwice
         beyondPromise += outcome.beyondPromise
         slowestQuiescence = max(slowestQuiescence, outcome.quiescedAfter)
     }
@@ -129,6 +132,7 @@ public struct CoordinationSimulationReport: Sendable {
             outcomes,
             work,
             "acks by a minority inside the membership detection window: \(minorityAcksInDetectionWindow)",
+            "ids created twice (a keyed retry placed under two membership views; same report): \(createdTwice)",
             "records with a majority of their replica set crashed at once (durability not promised): "
                 + "\(beyondPromise)",
             "slowest recovery to quiescence after the faults stopped: " + seconds(slowestQuiescence),

@@ -153,7 +153,7 @@ extension SWIM.Instance {
     mutating func syncRound(at now: Duration) {
         pruneTombstones(at: now)
         let liveAddresses = Set(peers.map(\.address))
-        let missingSeeds = seeds.filter { !liveAddresses.contains($0) }
+        let missingSeeds = (seeds + healingSeeds).filter { !liveAddresses.contains($0) && $0 != myself.address }
         if !missingSeeds.isEmpty, status == .up {
             let seed = missingSeeds[Int.random(in: 0..<missingSeeds.count, using: &random)]
             let message = SWIM.Message(

@@ -18,7 +18,13 @@ extension SWIM {
         /// Lifeguard's local health score; probe interval and timeouts are multiplied by `1 + score`.
         public internal(set) var localHealth: Int = 0
 
-        let seeds: [MemberAddress]
+        public let seeds: [MemberAddress]
+        /// Addresses the periodic sync contacts when no live member has them, beyond `seeds`. A node
+        /// that rejoined after a split joins through one contact only, but must keep looking for the
+        /// cluster's configured seeds: if the contact was on the losing side too, that is the only way
+        /// the two views ever meet again (the coordination simulation found such a split that never
+        /// healed).
+        public var healingSeeds: [MemberAddress] = []
         let isOwnSeed: Bool
         var random: SeededRandom
 

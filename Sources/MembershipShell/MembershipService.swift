@@ -109,8 +109,10 @@ public actor MembershipService {
         let node = system.node
         let fresh = MemberID(name: node.name, host: node.host, port: node.port, uid: UInt64.random(in: 1 ... .max))
         logger.warning("membership: this node was declared down; rejoining as \(fresh) through \(contact)")
+        let configured = instance.seeds + instance.healingSeeds
         instance = SWIM.Instance(
             settings: settings, myself: fresh, seeds: [contact], randomSeed: UInt64.random(in: .min ... .max))
+        instance.healingSeeds = configured
         _ = instance.handle(.start, at: now)
     }
 

@@ -108,7 +108,9 @@ public final class Simulator {
         // hand the new uid the losing view, and it would carry that view's verdicts across.
         let seeds = contact.map { [$0] } ?? seedNodes.map(Self.address(of:))
         let id = MemberID(address: Self.address(of: index), uid: random.next())
-        return SWIM.Instance(settings: settings, myself: id, seeds: seeds, randomSeed: random.next())
+        var instance = SWIM.Instance(settings: settings, myself: id, seeds: seeds, randomSeed: random.next())
+        instance.healingSeeds = seedNodes.map(Self.address(of:))
+        return instance
     }
 
     /// Simulated hosts have distinct addresses of realistic length, so byte estimates are too.

@@ -35,6 +35,10 @@ public struct RecordVersion: Sendable, Hashable, Codable, Comparable {
 }
 
 extension AssessmentRecord {
+    /// The order in which copies of one record supersede each other: a final state first, then the
+    /// newer (epoch, version).
+    public var finality: Finality { Finality(final: status.isTerminal, version: recordVersion) }
+
     public var recordVersion: RecordVersion {
         RecordVersion(epoch: epoch, version: version, replicaSet: replicaSet)
     }
@@ -45,7 +49,20 @@ extension AssessmentRecord {
     /// Public so that the coordination simulation's synchronous store applies this very rule.
     public func replicaOutcome(of incoming: AssessmentRecord) -> ReplicaOutcome {
         if incoming.epoch < epoch { return .refused(recordVersion) }
+        // Final is final: a record that has completed, failed or been cancelled is never turned back
+        // into a running one, not even by a newer epoch.
+        if status.isTerminal && !incoming.status.isTerminal { return .current(recordVersion) }
         if (incoming.epoch, incoming.version) > (epoch, version) { return .stored }
         return .current(recordVersion)
+    }
+}
+
+/// See `AssessmentRecord.finality`.
+public struct Finality: Comparable, Sendable {
+    public var final: Bool
+    public var version: RecordVersion
+
+    public static func < (a: Self, b: Self) -> Bool {
+        a.final != b.final ? !a.final : a.version < b.version
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CoordinationSimulation
+import Foundation
 import Simulation
 
 struct SimulateCommand: ParsableCommand {
@@ -55,6 +56,7 @@ struct SimulateCommand: ParsableCommand {
         }
 
         func run() throws {
+            try DeterministicHashing.ensure()
             var scenario = CoordinationScenario()
             scenario.nodes = nodes
             scenario.faultPhase = .seconds(duration)
@@ -70,5 +72,21 @@ struct SimulateCommand: ParsableCommand {
             print(report.render())
             if !report.passed { throw ExitCode.failure }
         }
+    }
+}
+
+/// Swift seeds Set and Dictionary hashing per process, so their iteration order — and with it the
+/// order of a simulation's events — would differ between the run that found a failure and the run
+/// that replays it. The runtime reads `SWIFT_DETERMINISTIC_HASHING` only at start-up, so a run
+/// without it starts itself again with it set.
+enum DeterministicHashing {
+    static func ensure() throws {
+        guard ProcessInfo.processInfo.environment["SWIFT_DETERMINISTIC_HASHING"] == nil else { return }
+        setenv("SWIFT_DETERMINISTIC_HASHING", "1", 1)
+        var arguments = CommandLine.arguments.map { strdup($0) }
+        arguments.append(nil)
+        execv("/proc/self/exe", arguments)
+        // Only reached when exec failed; the run would not replay exactly, so say so and stop.
+        throw ValidationError("could not restart with SWIFT_DETERMINISTIC_HASHING=1: errno \(errno)")
     }
 }

@@ -61,6 +61,9 @@ struct Harness {
                         id: id, epoch: epoch, claimant: claimant, record: store.read(id),
                         results: store.results(of: id))
                 ))
+        case .readFinal(let id, let writeID, let replyTo):
+            completions.append(
+                (node, .finalRead(id: id, writeID: writeID, replyTo: replyTo, record: stores[node]!.read(id))))
         case .execute(let assignment): executed[node, default: []].append(assignment)
         case .abandon(let key): abandoned[node, default: []].append(key)
         case .answerSubmit(let client, let answer): submitAnswers[client] = answer
