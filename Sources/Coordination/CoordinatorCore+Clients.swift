@@ -20,7 +20,8 @@ extension CoordinatorCore {
         }
         let requestID = number()
         forwarded[requestID] = Forwarded(
-            clientID: clientID, owner: owner, kind: .submit, deadline: now.uptime + settings.submitTimeout)
+            clientID: clientID, owner: owner, kind: .submit(id: id, request: request, idempotencyKey: idempotencyKey),
+            deadline: now.uptime + settings.submitTimeout)
         send(
             .submit(
                 requestID: requestID, id: id, request: request, idempotencyKey: idempotencyKey, createdAt: now.wall),
@@ -131,6 +132,16 @@ extension CoordinatorCore {
             case .submit: emit(.answerSubmit(clientID: request.clientID, .unavailable(reason)))
             case .cancel: emit(.answerCancel(clientID: request.clientID, .unavailable(reason)))
             }
+        }
+    }
+
+    /// The owner a submission was forwarded to dropped its connection: ask the next member in rank
+    /// instead of letting the client wait for a timeout (the id, hence any idempotency, is kept).
+    mutating func rerouteSubmissions(from peer: String) {
+        for (requestID, request) in forwarded.sorted(by: { $0.key < $1.key }) where request.owner == peer {
+            guard case .submit(let id, let body, let key) = request.kind else { continue }
+            forwarded[requestID] = nil
+            clientSubmit(clientID: request.clientID, id: id, request: body, idempotencyKey: key)
         }
     }
 }

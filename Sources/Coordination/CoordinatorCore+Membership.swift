@@ -2,9 +2,9 @@ import Membership
 import Storage
 
 extension CoordinatorCore {
-    /// Members new work may go to.
+    /// Members new work may go to: up, and not just seen to drop their connection.
     var upMembers: [String] {
-        statuses.filter { $0.value == .up }.map(\.key).sorted()
+        statuses.filter { $0.value == .up && (lostUntil[$0.key].map { $0 <= now.uptime } ?? true) }.map(\.key).sorted()
     }
 
     /// Alive as far as ownership goes: a suspect may yet refute, so its work is not taken from it.
@@ -46,6 +46,7 @@ extension CoordinatorCore {
         }
         for (node, status) in view where status == .up && before[node] != .up {
             refusedUntil[node] = nil
+            lostUntil[node] = nil
         }
         if settled { reconcile() }
     }

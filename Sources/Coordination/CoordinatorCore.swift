@@ -32,6 +32,9 @@ public struct CoordinatorCore: Sendable {
     var creating: [String: [Waiter]] = [:]
     var reportedLoad: [String: Int] = [:]
     var refusedUntil: [String: Duration] = [:]
+    /// Peers whose connection broke without a goodbye: no new owner or worker role for them until
+    /// membership says they are up again or the quarantine ends (a killed process is usually both).
+    var lostUntil: [String: Duration] = [:]
     // Receiving side: submissions and cancellations forwarded to an owner.
     var forwarded: [UInt64: Forwarded] = [:]
     // Worker side.
@@ -57,7 +60,11 @@ public struct CoordinatorCore: Sendable {
         case .settled:
             settled = true
             reconcile()
-        case .peerLost(let peer): holderLost(peer, reason: "connection lost")
+        case .peerLost(let peer):
+            guard peer != name else { break }
+            lostUntil[peer] = now.uptime + settings.lostPeerQuarantine
+            holderLost(peer, reason: "connection lost")
+            rerouteSubmissions(from: peer)
         case .received(let envelope): dispatch(envelope.message, from: envelope.from)
         case .applied(let write, let replyTo, let result): applied(write, replyTo: replyTo, result: result)
         case .promiseRead(let id, let epoch, let claimant, let record, let results):

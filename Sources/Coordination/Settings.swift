@@ -20,6 +20,9 @@ public struct CoordinationSettings: Sendable, Hashable {
     public var reconcileInterval: Duration = .seconds(1)
     /// Task placement changes (running on node X) are written at most this often per assessment.
     public var progressFlush: Duration = .milliseconds(250)
+    /// How long a peer whose connection broke gets no new work and no new submissions, unless
+    /// membership sees it come back first.
+    public var lostPeerQuarantine: Duration = .seconds(3)
     /// How long a worker that refused work (it is shutting down) gets no new tasks.
     public var refusalQuarantine: Duration = .seconds(10)
     /// Finished records are removed on every replica this long after their last change.

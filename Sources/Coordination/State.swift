@@ -21,7 +21,10 @@ enum Waiter: Sendable, Hashable {
 
 /// A submission or cancellation this node forwarded to an owner.
 struct Forwarded: Sendable {
-    enum Kind: Sendable { case submit, cancel(id: String) }
+    enum Kind: Sendable {
+        case submit(id: String, request: Data, idempotencyKey: String?)
+        case cancel(id: String)
+    }
 
     var clientID: UInt64
     var owner: String

@@ -17,7 +17,7 @@ public actor CoordinatorNode {
     let membership: MembershipService
     let store: any AssessmentStore
     let writer: StoreWriter
-    let executor: any TaskExecutor
+    let executor: any TaskRunner
     let httpAddress: String?
     var logger: Logger
     var core: CoordinatorCore
@@ -41,7 +41,7 @@ public actor CoordinatorNode {
 
     public init(
         system: ClusterSystem, membership: MembershipService, store: any AssessmentStore,
-        executor: any TaskExecutor, settings: CoordinationSettings, httpAddress: String? = nil
+        executor: any TaskRunner, settings: CoordinationSettings, httpAddress: String? = nil
     ) {
         self.name = system.node.name
         self.settings = settings

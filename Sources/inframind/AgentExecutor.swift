@@ -1,14 +1,27 @@
 import Assessment
+import ClusterSystem
 import Coordination
 import CoordinationShell
 import Foundation
+import NIOCore
+import NIOPosix
 
 /// The coordinator's worker runs the real agents through this: decode the request (validated at
 /// submission, so a failure here is a bug worth an error), compute, and return canonical bytes —
 /// equal inputs give equal bytes on every node, which is what makes requeues and digests safe.
-struct AgentExecutor: TaskExecutor {
+struct AgentExecutor: TaskRunner {
     let catalog: Catalog
     let options: AgentRunOptions
+    /// Agents run on threads of their own, one per concurrent task: CPU-bound agents on Swift's
+    /// cooperative pool (one thread per core) would starve membership probes and HTTP handlers
+    /// there, and a node busy computing would be declared dead.
+    let threads: MultiThreadedEventLoopGroup
+
+    init(catalog: Catalog, options: AgentRunOptions, threads: Int) {
+        self.catalog = catalog
+        self.options = options
+        self.threads = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+    }
 
     struct UnknownAgent: Error, CustomStringConvertible {
         let name: String
@@ -20,6 +33,12 @@ struct AgentExecutor: TaskExecutor {
     }
 
     func run(_ assignment: TaskAssignment) async throws -> Data {
+        try await withTaskExecutorPreference(EventLoopTaskExecutor(threads.next())) {
+            try await compute(assignment)
+        }
+    }
+
+    private func compute(_ assignment: TaskAssignment) async throws -> Data {
         guard let agent = AgentName(rawValue: assignment.key.agent) else {
             throw UnknownAgent(name: assignment.key.agent)
         }

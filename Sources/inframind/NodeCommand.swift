@@ -47,7 +47,8 @@ struct NodeCommand: AsyncParsableCommand {
         await membership.start()
         let coordinator = CoordinatorNode(
             system: system, membership: membership, store: store,
-            executor: AgentExecutor(catalog: try Catalog.shipped(), options: config.agentRunOptions),
+            executor: AgentExecutor(
+                catalog: try Catalog.shipped(), options: config.agentRunOptions, threads: config.workerConcurrency),
             settings: config.coordinationSettings, httpAddress: "\(config.httpHost):\(config.httpPort)")
         try await coordinator.start()
         let service = ClusterAssessmentService(coordinator: coordinator)

@@ -10,7 +10,7 @@ import Wire
 
 /// An agent for tests: waits `delay` (cancellably), then returns bytes that depend only on the task's
 /// inputs, as the real agents do.
-struct SleepingExecutor: TaskExecutor {
+struct SleepingExecutor: TaskRunner {
     let delay: Duration
 
     func run(_ assignment: TaskAssignment) async throws -> Data {
