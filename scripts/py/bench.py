@@ -1,0 +1,497 @@
+"""Driver of scripts/bench (see `scripts/bench --help`).
+
+InfraMind runs as a 3-node local cluster; the Celery + Redis baseline is ../shared/bench/celery/bench.py,
+run unchanged (with its own worker management) against a private redis-server, in the same run.
+Every figure is measured here, now; the table gives each row's ratio and the issue's target.
+"""
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import cluster as clusterlib
+import imload
+
+T0 = time.monotonic()
+NCPU = os.cpu_count()
+
+
+def log(*a):
+    print(f"[{time.monotonic() - T0:7.1f}s]", *a, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ InfraMind measurements
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        self.factory = imload.RequestFactory(os.path.join(a.root, "examples"))
+        self.client = imload.Client(timeout=30.0)
+        self.seq = 0
+        self.seq_lock = threading.Lock()
+        self.cl = None
+
+    def next_request(self):
+        with self.seq_lock:
+            self.seq += 1
+            s = self.seq
+        return s, self.factory.make(s)[1]
+
+    def start_cluster(self, sleep_ms=0, cpu_iterations=0):
+        if self.cl:
+            self.cl.down()
+        args = clusterlib.slowdown_args(self.a.bin, sleep_ms, cpu_iterations) + self.a.node_arg
+        self.cl = clusterlib.Cluster(self.a.root, self.a.bin, self.a.nodes, self.a.base_port, args, log=log)
+        self.cl.up()
+        log(f"cluster of {self.a.nodes} up with {' '.join(args) or 'no agent slowdown'}")
+        return self.cl
+
+    def pids(self):
+        return [self.cl.pid(i) for i in range(1, self.cl.nodes + 1)]
+
+    def nodes_cpu(self):
+        return sum(imload.proc_cpu_s(p) for p in self.pids())
+
+    def node_addr(self, k):
+        return self.cl.http(1 + k % self.cl.nodes)
+
+    def idle_memory(self, settle=3.0):
+        time.sleep(settle)
+        rss = [imload.proc_rss_kb(p) for p in self.pids()]
+        pss = [imload.proc_pss_kb(p) for p in self.pids()]
+        return {"rss_kb": rss, "pss_kb": pss, "rss_mean_kb": statistics.fmean(rss), "pss_mean_kb": statistics.fmean(pss)}
+
+    def one(self, k, timeout=120.0):
+        """Submit one assessment and wait for its final state: (submit s, end-to-end s, status)."""
+        _, body = self.next_request()
+        addr = self.node_addr(k)
+        t0 = time.perf_counter()
+        code, aid, dt = self.client.submit(addr, body)
+        if aid is None:
+            raise RuntimeError(f"POST answered {code}")
+        st = self.client.wait_final(addr, aid, timeout)
+        return dt, time.perf_counter() - t0, st
+
+    def submit_latency(self, n):
+        """n sequential POSTs, round robin over the nodes; then waits for all of them."""
+        lat, ids = [], []
+        for k in range(n):
+            _, body = self.next_request()
+            addr = self.node_addr(k)
+            code, aid, dt = self.client.submit(addr, body)
+            if aid is None:
+                raise RuntimeError(f"POST answered {code}")
+            lat.append(dt)
+            ids.append((addr, aid))
+        t0 = time.perf_counter()
+        for addr, aid in ids:
+            self.client.wait_final(addr, aid, 300)
+        drain = time.perf_counter() - t0
+        res = {"submit_idle": imload.summ_ms(lat), "n": n, "wait_after_s": drain}
+        log(f"submit: {n} sequential POSTs p50 {res['submit_idle']['p50']:.2f} ms p99 {res['submit_idle']['p99']:.2f} ms")
+        return res
+
+    def closed_loop(self, C, warmup, measure):
+        """C assessments in flight from C client threads; the window opens after `warmup` s and the first
+        C completions, and lasts `measure` s. CPU of the nodes, the client and the machine over the window."""
+        lock = threading.Lock()
+        state = {"done": 0, "w_start": None, "w_end": None, "stop": False, "errors": 0}
+        lat, sub, snaps = [], [], {}
+        t_begin = time.perf_counter()
+
+        def snap():
+            tot, idle = imload.sys_busy()
+            return {"t": time.perf_counter(), "nodes": self.nodes_cpu(), "client": imload.proc_cpu_s(os.getpid()),
+                    "tot": tot, "idle": idle}
+
+        def worker(k):
+            n = 0
+            while True:
+                with lock:
+                    if state["stop"]:
+                        return
+                try:
+                    dt, e2e, st = self.one(k * 100003 + n)
+                except Exception as e:
+                    with lock:
+                        state["errors"] += 1
+                    log(f"C={C}: {type(e).__name__}: {e}")
+                    time.sleep(0.1)
+                    continue
+                n += 1
+                now = time.perf_counter()
+                with lock:
+                    state["done"] += 1
+                    if state["w_start"] is None and state["done"] >= C and now - t_begin >= warmup:
+                        state["w_start"], state["w_end"] = now, now + measure
+                        snaps["0"] = snap()
+                        snaps["count0"] = 0
+                    elif state["w_start"] is not None and now < state["w_end"]:
+                        lat.append(e2e)
+                        sub.append(dt)
+                        snaps["count0"] += 1
+                    elif state["w_end"] is not None and now >= state["w_end"]:
+                        if "1" not in snaps:
+                            snaps["1"] = snap()
+                        state["stop"] = True
+                        return
+
+        threads = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(C)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        s0, s1 = snaps["0"], snaps["1"]
+        win = s1["t"] - s0["t"]
+        count = snaps["count0"]
+        dtot, didle = s1["tot"] - s0["tot"], s1["idle"] - s0["idle"]
+        nodes_cores = (s1["nodes"] - s0["nodes"]) / win
+        client_cores = (s1["client"] - s0["client"]) / win
+        res = {"C": C, "completed_in_window": count, "window_s": win, "assess_per_s": count / win,
+               "e2e": imload.summ_ms(lat), "submit_loaded": imload.summ_ms(sub), "errors": state["errors"],
+               "cpu": {"nodes_cores": nodes_cores, "client_cores": client_cores,
+                       "system_busy_pct": 100.0 * (dtot - didle) / dtot if dtot else None,
+                       "foreign_cores": NCPU * (dtot - didle) / dtot - nodes_cores - client_cores if dtot else None,
+                       "nodes_cpu_ms_per_assessment": 1000 * (s1["nodes"] - s0["nodes"]) / count if count else None,
+                       "client_cpu_ms_per_assessment": 1000 * (s1["client"] - s0["client"]) / count if count else None}}
+        log(f"C={C}: {res['assess_per_s']:.1f} assess/s, e2e p50 {res['e2e']['p50']:.1f} ms p99 {res['e2e']['p99']:.1f} ms, "
+            f"nodes {res['cpu']['nodes_cpu_ms_per_assessment']:.2f} ms CPU/assessment, "
+            f"foreign {res['cpu']['foreign_cores']:.2f} cores")
+        return res
+
+    def recovery(self, C=8, warmup=3.0, after=5.0, agent_ms=200):
+        """Closed loop with sleep agents; SIGKILL the node running the most agents; time until every agent
+        that was running there has finished elsewhere (as GET status shows)."""
+        lock = threading.Lock()
+        inflight = {}  # aid -> addr
+        snaps = {}
+        stop = threading.Event()
+        obs = imload.Client(timeout=2.0)
+        victim = {"i": None}
+
+        def loop(k):
+            n = 0
+            while not stop.is_set():
+                _, body = self.next_request()
+                addr = self.node_addr(k + n)
+                n += 1
+                if victim["i"] is not None and addr == self.cl.http(victim["i"]):
+                    continue
+                try:
+                    code, aid, _ = self.client.submit(addr, body, timeout=5)
+                except Exception:
+                    continue
+                if not aid:
+                    continue
+                with lock:
+                    inflight[aid] = addr
+                self.client.wait_final(self.survivor_addr(victim), aid, 60)
+                with lock:
+                    inflight.pop(aid, None)
+
+        def poll_all():
+            with lock:
+                ids = list(inflight)
+            addr = self.survivor_addr(victim)
+            for aid in ids:
+                try:
+                    code, body = obs.status(addr, aid, timeout=2)
+                except Exception:
+                    continue
+                if code == 200 and body:
+                    snaps[aid] = (time.monotonic(), body)
+
+        threads = [threading.Thread(target=loop, args=(k,), daemon=True) for k in range(C)]
+        for t in threads:
+            t.start()
+        time.sleep(warmup)
+        # pick the node with the most running agents in a fresh snapshot
+        running = {}
+        for _ in range(100):
+            poll_all()
+            running = {}
+            for aid, (_, body) in snaps.items():
+                for ag in (body.get("progress") or {}).get("agents") or []:
+                    if ag.get("state") == "running" and ag.get("node"):
+                        running.setdefault(str(ag["node"]), set()).add((aid, ag["name"]))
+            if running:
+                break
+            time.sleep(0.02)
+        if not running:
+            stop.set()
+            return {"error": "no running agent with a node seen in GET status; cannot measure"}
+        vnode = max(running, key=lambda n: len(running[n]))
+        vi = next((i for i in range(1, self.cl.nodes + 1) if self.cl.name(i) in vnode), None)
+        if vi is None:
+            stop.set()
+            return {"error": f"cannot map agent node {vnode!r} to a node index"}
+        pending = set(running[vnode])
+        victim["i"] = vi
+        t_kill = time.monotonic()
+        self.cl.signal(vi, "KILL")
+        log(f"recovery: SIGKILLed node-{vi} with {len(pending)} running agent(s)")
+        done = {}
+        t_end = t_kill + 60
+        while pending and time.monotonic() < t_end:
+            poll_all()
+            for (aid, name) in list(pending):
+                body = snaps.get(aid, (0, {}))[1]
+                st = next((ag for ag in (body.get("progress") or {}).get("agents") or [] if ag.get("name") == name), {})
+                if body.get("status") == "completed" or st.get("state") in ("succeeded", "completed"):
+                    done[(aid, name)] = (time.monotonic() - t_kill, st.get("node"), st.get("attempts"))
+                    pending.discard((aid, name))
+            time.sleep(0.005)
+        time.sleep(after)
+        stop.set()
+        for t in threads:
+            t.join(timeout=70)
+        res = {"agent_ms": agent_ms, "C": C, "victim": vi, "agents_running_on_victim": len(done) + len(pending),
+               "recovered": len(done), "not_recovered_in_60s": len(pending),
+               "recovery_max_s": max(v[0] for v in done.values()) if done else None,
+               "recovery_p50_s": statistics.median(v[0] for v in done.values()) if done else None,
+               "attempts_after": sorted({v[2] for v in done.values() if v[2] is not None})}
+        log(f"recovery: {json.dumps(res)}")
+        return res
+
+    def survivor_addr(self, victim):
+        for i in range(1, self.cl.nodes + 1):
+            if i != victim.get("i"):
+                return self.cl.http(i)
+        return self.cl.http(1)
+
+
+def inframind(a):
+    b = Bench(a)
+    out = {"nodes": a.nodes}
+    try:
+        # no-op agents: idle memory, submission latency, no-op throughput, orchestration CPU
+        b.start_cluster()
+        out["idle_memory"] = b.idle_memory()
+        log(f"idle memory per node: RSS {[k // 1024 for k in out['idle_memory']['rss_kb']]} MiB")
+        out["submit"] = b.submit_latency(a.n_submit)
+        out["noop"] = [b.closed_loop(C, a.warmup, a.measure) for C in (16, 64)]
+        noop_c1 = b.closed_loop(1, a.warmup, a.calib_measure)
+        # calibrate the CPU slowdown to ~5 ms of CPU per agent, from the nodes' own CPU time
+        b.start_cluster(cpu_iterations=a.calib_iterations)
+        probe = b.closed_loop(1, a.warmup, a.calib_measure)
+        per_agent = (probe["cpu"]["nodes_cpu_ms_per_assessment"] - noop_c1["cpu"]["nodes_cpu_ms_per_assessment"]) / 11
+        iters = int(a.calib_iterations * a.agent_ms / per_agent) if per_agent > 0 else a.calib_iterations
+        out["calibration"] = {"probe_iterations": a.calib_iterations, "probe_agent_cpu_ms": per_agent,
+                              "iterations": iters, "noop_c1_cpu_ms": noop_c1["cpu"]["nodes_cpu_ms_per_assessment"]}
+        log(f"calibration: {a.calib_iterations} iterations = {per_agent:.2f} ms CPU per agent → {iters} for {a.agent_ms} ms")
+        b.start_cluster(cpu_iterations=iters)
+        out["cpu"] = [b.closed_loop(C, a.warmup, a.measure) for C in (1, 16, 64)]
+        noop16 = out["noop"][0]["cpu"]["nodes_cpu_ms_per_assessment"]
+        c16 = out["cpu"][1]["cpu"]["nodes_cpu_ms_per_assessment"]
+        out["agent_cpu_ms"] = (c16 - noop16) / 11  # measured under load, what the CPU bound uses
+        # recovery with 200 ms sleep agents
+        b.start_cluster(sleep_ms=200)
+        out["recovery"] = b.recovery(agent_ms=200)
+    finally:
+        if b.cl:
+            b.cl.down()
+    return out
+
+
+# ------------------------------------------------------------------ Celery
+def celery(a):
+    """Runs ../shared/bench/celery/bench.py three times against one private redis-server."""
+    here = a.celery_dir
+    venv = a.celery_venv
+    work = os.path.join(a.workdir, "celery")
+    os.makedirs(work, exist_ok=True)
+    port = a.redis_port
+    redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                              "no", "--dir", work, "--logfile", os.path.join(work, "redis.log"), "--daemonize", "no"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(os.path.join(a.workdir, "redis.pid"), "w") as f:
+        f.write(str(redis.pid))
+    out = {}
+    try:
+        for _ in range(50):
+            if subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        common = [os.path.join(venv, "bin", "python"), os.path.join(here, "bench.py"),
+                  "--redis-url", f"redis://127.0.0.1:{port}/0", "--redis-pid", str(redis.pid),
+                  "--celery", os.path.join(venv, "bin", "celery"), "--workdir", work,
+                  "--warmup", str(a.warmup), "--measure", str(a.measure)]
+        runs = {
+            "cpu": ["--agent-iters", "0", "--agent-ms", str(a.agent_ms), "--cs", "1,16,64", "--skip", "d",
+                    "--n-submit", str(a.n_submit)],
+            "noop": ["--agent-mode", "sleep", "--agent-ms", "0", "--cs", "16,64", "--skip", "a,d"],
+            "fault": ["--skip", "a,b", "--fault-variants", a.celery_faults, "--fault-n", "20"],
+        }
+        for name, extra in runs.items():
+            if name == "fault" and a.skip_celery_fault:
+                continue
+            path = os.path.join(a.workdir, f"celery-{name}.json")
+            log(f"celery {name}: {' '.join(common[1:2] + extra)}")
+            r = subprocess.run(common + ["--out", path] + extra, cwd=here)
+            if r.returncode != 0:
+                raise RuntimeError(f"celery bench ({name}) failed with {r.returncode}")
+            with open(path) as f:
+                out[name] = json.load(f)
+    finally:
+        redis.terminate()
+        try:
+            redis.wait(10)
+        except subprocess.TimeoutExpired:
+            redis.kill()
+            redis.wait()
+    return out
+
+
+# ------------------------------------------------------------------ the table
+def table(im, ce, a):
+    rows = []
+
+    def ratio(x, y, higher_better):
+        if higher_better is None or x is None or y is None or x != x or y != y or x == 0 or y == 0:
+            return "-"
+        return f"{(x / y if higher_better else y / x):.1f}×"
+
+    def f(v, fmtstr="{:.1f}"):
+        return "-" if v is None or v != v else fmtstr.format(v)
+
+    def row(name, iv, cv, hb, target="", fmtstr="{:.1f}", show=None):
+        rows.append((name, show[0] if show else f(iv, fmtstr), show[1] if show else f(cv, fmtstr),
+                     ratio(iv, cv, hb), target))
+
+    cc = ce.get("cpu", {}) if ce else {}
+    cn = ce.get("noop", {}) if ce else {}
+    cf = ce.get("fault", {}) if ce else {}
+    cb = {r["C"]: r for r in (cc.get("phases", {}).get("b") or [])}
+    cbn = {r["C"]: r for r in (cn.get("phases", {}).get("b") or [])}
+    ib = {r["C"]: r for r in im.get("cpu", [])}
+    ibn = {r["C"]: r for r in im.get("noop", [])}
+    ca = cc.get("phases", {}).get("a", {}).get("submit_idle", {})
+    ia = im.get("submit", {}).get("submit_idle", {})
+    row("submit p50, idle (ms)", ia.get("p50"), ca.get("p50"), False, "", "{:.2f}")
+    row("submit p99, idle (ms)", ia.get("p99"), ca.get("p99"), False, "≤ 10 ms", "{:.2f}")
+    for C in (16,):
+        il, cl_ = ib.get(C, {}).get("submit_loaded", {}), cb.get(C, {}).get("submit_loaded", {})
+        row(f"submit p50 / p99 at C={C} (ms)", il.get("p99"), cl_.get("p99"), False, "",
+            show=(f"{f(il.get('p50'), '{:.2f}')} / {f(il.get('p99'), '{:.2f}')}",
+                  f"{f(cl_.get('p50'), '{:.2f}')} / {f(cl_.get('p99'), '{:.2f}')}"))
+    i_agent = im.get("agent_cpu_ms")
+    c_agent = (cb.get(16) or {}).get("agent_busy_cpu_ms_mean")
+    row("agent CPU, measured (ms)", i_agent, c_agent, None, "5 ms", "{:.2f}")
+    ie1, ce1 = ib.get(1, {}).get("e2e", {}), cb.get(1, {}).get("e2e", {})
+    row("end-to-end C=1 p50 (ms)", ie1.get("p50"), ce1.get("p50"), False,
+        f"ideal 6 × agent: {f(6 * i_agent if i_agent else None)} / {f(6 * c_agent if c_agent else None)}")
+    row("end-to-end C=1 p99 (ms)", ie1.get("p99"), ce1.get("p99"), False)
+    for C in (16, 64):
+        it, ct = ib.get(C, {}).get("assess_per_s"), cb.get(C, {}).get("assess_per_s")
+        row(f"throughput C={C} (assessments/s)", it, ct, True, "≥ 2.5× Celery")
+        ib_ = NCPU / (11 * i_agent / 1000) if i_agent else None
+        cb_ = NCPU / (11 * c_agent / 1000) if c_agent else None
+        ifr = it / ib_ if it and ib_ else None
+        cfr = ct / cb_ if ct and cb_ else None
+        row(f"  … of the CPU bound ({NCPU} cores)", ifr, cfr, True, "≥ 85 %",
+            show=(f(ifr * 100 if ifr else None, "{:.0f} %"), f(cfr * 100 if cfr else None, "{:.0f} %")))
+        row(f"  e2e p50 / p99 at C={C} (ms)", ib.get(C, {}).get("e2e", {}).get("p99"), cb.get(C, {}).get("e2e", {}).get("p99"),
+            False, "", show=(f"{f(ib.get(C, {}).get('e2e', {}).get('p50'), '{:.0f}')} / {f(ib.get(C, {}).get('e2e', {}).get('p99'), '{:.0f}')}",
+                             f"{f(cb.get(C, {}).get('e2e', {}).get('p50'), '{:.0f}')} / {f(cb.get(C, {}).get('e2e', {}).get('p99'), '{:.0f}')}"))
+    for C in (16, 64):
+        row(f"no-op throughput C={C} (assessments/s)", ibn.get(C, {}).get("assess_per_s"),
+            cbn.get(C, {}).get("assess_per_s"), True, "≥ 20× Celery")
+    io = ibn.get(16, {}).get("cpu", {}).get("nodes_cpu_ms_per_assessment")
+    cbn16 = cbn.get(16, {}).get("cpu", {})
+    co = (cbn16.get("worker_cpu_ms_per_assessment") or 0) + (cbn16.get("redis_cpu_ms_per_assessment") or 0) if cbn16 else None
+    row("orchestration CPU, no-op, C=16 (ms/assessment)", io, co, False, "≤ 3 ms", "{:.2f}")
+    ic = ibn.get(16, {}).get("cpu", {}).get("client_cpu_ms_per_assessment")
+    cc_ = cbn16.get("client_cpu_ms_per_assessment") if cbn16 else None
+    row("  client CPU (ms/assessment), not counted", ic, cc_, False, "", "{:.2f}")
+    rec = im.get("recovery", {})
+    cdesc = []
+    crec = None
+    for v in (cf.get("phases", {}).get("d") or []):
+        s = list((v.get("straggler_agent_done_after_kill_s") or {}).values())
+        t = s[0] if s else None
+        cdesc.append(f"{v['variant']}: {f(t, '{:.1f} s') if t is not None else 'stuck (' + str(v.get('stuck')) + ' chord)'}")
+        if t is not None:
+            crec = t if crec is None else min(crec, t)
+    row("recovery of a SIGKILLed worker's tasks, 200 ms agents (s)", rec.get("recovery_max_s"), crec, False, "≤ 1 s",
+        show=(f(rec.get("recovery_max_s"), "{:.2f}") + (f" ({rec.get('recovered')} agents)" if rec.get("recovered") else ""),
+              "; ".join(cdesc) or "-"))
+    mem = im.get("idle_memory", {})
+    cm = cc.get("meta", {}) if cc else {}
+    cmem = (cm.get("worker_idle_mem", {}).get("total_rss_kb", 0) + cm.get("redis_idle_rss_kb_with_worker", 0)) / 1024 if cm else None
+    imem = mem.get("rss_mean_kb", 0) / 1024 if mem else None
+    row("idle RSS per node vs worker (2 procs) + Redis (MiB)", imem, cmem, False, "", "{:.1f}")
+    row("  all 3 nodes vs worker + Redis (MiB)", sum(mem.get("rss_kb", [])) / 1024 if mem else None, cmem, False, "", "{:.1f}")
+
+    head = ("metric", f"InfraMind ({im.get('nodes', '?')} nodes, 1 machine)", "Celery + Redis", "ratio", "target")
+    widths = [max(len(str(r[k])) for r in rows + [head]) for k in range(5)]
+    lines = ["| " + " | ".join(str(h).ljust(w) for h, w in zip(head, widths)) + " |",
+             "| " + " | ".join("-" * w for w in widths) + " |"]
+    for r in rows:
+        lines.append("| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |")
+    return "\n".join(lines)
+
+
+def main():
+    # SIGTERM (from the wrapper's trap) unwinds through the finally blocks that stop what we started
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    ap = argparse.ArgumentParser(prog="scripts/bench")
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("--nodes", type=int, default=3)
+    ap.add_argument("--base-port", type=int, default=None)
+    ap.add_argument("--node-arg", action="append", default=[])
+    ap.add_argument("--baseline", default="")
+    ap.add_argument("--celery-dir", default=None)
+    ap.add_argument("--celery-venv", default="/tmp/celery-bench-venv")
+    ap.add_argument("--celery-faults", default="default-vt:whole,vt10-throttle1:whole")
+    ap.add_argument("--skip-celery-fault", action="store_true")
+    ap.add_argument("--redis-port", type=int, default=6391)
+    ap.add_argument("--agent-ms", type=float, default=5.0)
+    ap.add_argument("--calib-iterations", type=int, default=2_000_000)
+    ap.add_argument("--calib-measure", type=float, default=5.0)
+    ap.add_argument("--n-submit", type=int, default=500)
+    ap.add_argument("--warmup", type=float, default=3.0)
+    ap.add_argument("--measure", type=float, default=15.0)
+    ap.add_argument("--skip", default="", help="inframind,celery")
+    ap.add_argument("--from-json", default=None, help="print the table of an earlier run's results.json")
+    a = ap.parse_args()
+    if a.from_json:
+        with open(a.from_json) as f:
+            r = json.load(f)
+        print(table(r.get("inframind", {}), r.get("celery"), a))
+        return
+    skip = set(filter(None, a.skip.split(",")))
+    res = {"meta": {"ncpu": NCPU, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(a)}}
+    t0, i0 = imload.sys_busy()
+    time.sleep(1)
+    t1, i1 = imload.sys_busy()
+    res["meta"]["background_busy_cores_before"] = NCPU * ((t1 - t0) - (i1 - i0)) / (t1 - t0)
+    log(f"background busy cores before start: {res['meta']['background_busy_cores_before']:.2f}")
+    path = os.path.join(a.workdir, "results.json")
+
+    def save():
+        with open(path, "w") as f:
+            json.dump(res, f, indent=1)
+
+    if "inframind" not in skip:
+        res["inframind"] = inframind(a)
+        save()
+    if a.baseline == "celery" and "celery" not in skip:
+        res["celery"] = celery(a)
+        save()
+    save()
+    text = table(res.get("inframind", {}), res.get("celery"), a)
+    with open(os.path.join(a.workdir, "table.md"), "w") as f:
+        f.write(text + "\n")
+    print(text)
+    log(f"results: {path}")
+
+
+if __name__ == "__main__":
+    main()
