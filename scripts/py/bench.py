@@ -35,6 +35,7 @@ class Bench:
         self.seq = 0
         self.seq_lock = threading.Lock()
         self.cl = None
+        self.tag = time.time_ns()
 
     def next_request(self):
         with self.seq_lock:
@@ -79,20 +80,28 @@ class Bench:
 
     def submit_latency(self, n):
         """n sequential POSTs, round robin over the nodes; then waits for all of them."""
-        lat, ids = [], []
+        lat, ids, refused = [], [], {}
         for k in range(n):
             _, body = self.next_request()
-            addr = self.node_addr(k)
-            code, aid, dt = self.client.submit(addr, body)
+            for attempt in range(50):
+                addr = self.node_addr(k + attempt)
+                code, aid, dt = self.client.submit(addr, body, idempotency_key=f"bench-{self.tag}-submit-{k}")
+                if aid is not None:
+                    break
+                refused[code] = refused.get(code, 0) + 1
+                time.sleep(0.05)
             if aid is None:
-                raise RuntimeError(f"POST answered {code}")
+                raise RuntimeError(f"POST answered {code} 50 times")
             lat.append(dt)
             ids.append((addr, aid))
         t0 = time.perf_counter()
         for addr, aid in ids:
             self.client.wait_final(addr, aid, 300)
         drain = time.perf_counter() - t0
-        res = {"submit_idle": imload.summ_ms(lat), "n": n, "wait_after_s": drain}
+        res = {"submit_idle": imload.summ_ms(lat), "n": n, "wait_after_s": drain,
+               "refused": {str(k): v for k, v in refused.items()}}
+        if refused:
+            log(f"submit: refused answers (retried on the next node): {refused}")
         log(f"submit: {n} sequential POSTs p50 {res['submit_idle']['p50']:.2f} ms p99 {res['submit_idle']['p99']:.2f} ms")
         return res
 

@@ -68,7 +68,7 @@ class Run:
         return [i for i in range(1, self.cl.nodes + 1) if i not in out] or list(range(1, self.cl.nodes + 1))
 
     # -------------------------------------------------------------- submission
-    def submit(self, seq, attempts=4, timeout=5.0):
+    def submit(self, seq, attempts=4, timeout=10.0):
         _, body = self.factory.make(seq)
         key = f"chaos-{self.label}-{seq}"
         with self.lock:
@@ -221,6 +221,11 @@ class Run:
                     seen.append(body.get("status") if code == 200 and body else str(code))
                 except Exception as e:
                     seen.append(type(e).__name__)
+            final = next((s for s in seen if s in imload.FINAL), None)
+            if final:  # finished just after the deadline: not lost
+                with self.lock:
+                    self.final.setdefault(aid, (final, time.monotonic()))
+                continue
             res[aid] = "unknown" if all(s == "404" for s in seen) else ",".join(map(str, seen))
         return res
 
