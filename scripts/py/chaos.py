@@ -392,6 +392,11 @@ def phase_chaos(a, cl, factory, refs):
     completed = sum(1 for s, _ in run.final.values() if s == "completed")
     failed = sum(1 for s, _ in run.final.values() if s != "completed")
     recoveries = [max(w["done"]) for w in run.watches if w["done"]]
+    for w in run.watches:
+        f = w["fault"]
+        log(f"fault at {f.get('at')} s: {f['kind']} {f['nodes']}: {w['hit']} running agent(s) there, "
+            f"finished elsewhere after " + (", ".join(f"{x:.2f}" for x in sorted(w["done"])) or "-") + " s"
+            + (f"; {len(w['pending'])} never seen finishing" if w["pending"] else ""))
     unrecovered = sum(len(w["pending"]) for w in run.watches)
     res = {"submitted": run.submitted, "acknowledged": len(run.acked), "completed": completed, "failed": failed,
            "lost": len(missing), "mismatched": len(bad), "requeues": run.requeues(),
