@@ -94,7 +94,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         for (_, call) in calls {
             call.continuation.resume(throwing: error)
         }
-        while let call = waitingForRoom.popFirst() { call.continuation.resume(throwing: error) }
+        // Every call waiting for room is also in `pending` (resumed just above), or was resumed and
+        // removed from it by the deadline sweep or a cancellation: resuming it here again would be a
+        // second resume of the same continuation (a crash seen under scripts/bench at 64 in flight).
+        waitingForRoom.removeAll()
         // Nobody can receive these replies any more: stop the work.
         for case .some(let task) in incoming.values { task.cancel() }
         incoming.removeAll()
