@@ -293,9 +293,10 @@ def inframind(a, out=None):
         b.start_cluster()
         out["idle_memory"] = b.idle_memory()
         log(f"idle memory per node: RSS {[k // 1024 for k in out['idle_memory']['rss_kb']]} MiB")
+        # C=1 first, on a fresh cluster: the base of the CPU calibration
+        noop_c1 = out["noop_c1"] = b.closed_loop(1, a.warmup, a.calib_measure)
         out["submit"] = b.submit_latency(a.n_submit)
         out["noop"] = [b.closed_loop(C, a.warmup, a.measure) for C in (16, 64)]
-        noop_c1 = b.closed_loop(1, a.warmup, a.calib_measure)
         # calibrate the CPU slowdown to ~5 ms of CPU per agent, from the nodes' own CPU time
         b.start_cluster(cpu_iterations=a.calib_iterations)
         probe = b.closed_loop(1, a.warmup, a.calib_measure)
@@ -303,6 +304,8 @@ def inframind(a, out=None):
         if cpu_of(probe) is None or cpu_of(noop_c1) is None:
             raise RuntimeError("calibration failed: the C=1 loops gave no result")
         per_agent = (cpu_of(probe) - cpu_of(noop_c1)) / 11
+        if per_agent <= 0:
+            raise RuntimeError(f"calibration failed: {a.calib_iterations} iterations cost {per_agent:.2f} ms per agent")
         iters = int(a.calib_iterations * a.agent_ms / per_agent) if per_agent > 0 else a.calib_iterations
         out["calibration"] = {"probe_iterations": a.calib_iterations, "probe_agent_cpu_ms": per_agent,
                               "iterations": iters, "noop_c1_cpu_ms": cpu_of(noop_c1)}
