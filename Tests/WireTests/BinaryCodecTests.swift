@@ -57,6 +57,23 @@ struct BinaryCodecTests {
         try roundTrip(Double.nan.isNaN)
     }
 
+    @Test func dataKeepsTheLayoutOfItsCodableConformance() throws {
+        struct Blob: Codable, Equatable { var data: Data }
+        struct Bytes: Codable, Equatable { var data: [UInt8] }
+        for bytes in [[], [0], Array("{\"report\": true}".utf8), (0..<70_000).map { UInt8(truncatingIfNeeded: $0) }] {
+            let fast = try BinaryEncoder().encode(Blob(data: Data(bytes)))
+            // [UInt8] still goes through the unkeyed container one byte at a time: the old layout
+            let slow = try BinaryEncoder().encode(Bytes(data: bytes))
+            #expect(fast == slow)
+            #expect(try BinaryDecoder().decode(Blob.self, from: slow) == Blob(data: Data(bytes)))
+            #expect(try BinaryDecoder().decode(Bytes.self, from: fast) == Bytes(data: bytes))
+            if fast.readableBytes > 1 {
+                let cut = fast.getSlice(at: 0, length: fast.readableBytes - 1)!
+                #expect(throws: DecodingError.self) { _ = try BinaryDecoder().decode(Blob.self, from: cut) }
+            }
+        }
+    }
+
     @Test func itIsSmallerThanJSON() throws {
         let binary = try BinaryEncoder().encode(Sample.example).readableBytes
         let json = try JSONEncoder().encode(Sample.example).count
