@@ -381,7 +381,8 @@ def table(im, ce, a):
     def ratio(x, y, higher_better):
         if higher_better is None or x is None or y is None or x != x or y != y or x == 0 or y == 0:
             return "-"
-        return f"{(x / y if higher_better else y / x):.1f}×"
+        r = x / y if higher_better else y / x
+        return f"{r:.2f}×" if r < 1 else f"{r:.1f}×"
 
     def f(v, fmtstr="{:.1f}"):
         return "-" if v is None or v != v else fmtstr.format(v)
@@ -454,7 +455,8 @@ def table(im, ce, a):
     row("idle RSS per node vs worker (2 procs) + Redis (MiB)", imem, cmem, False, "", "{:.1f}")
     row("  all 3 nodes vs worker + Redis (MiB)", sum(mem.get("rss_kb", [])) / 1024 if mem else None, cmem, False, "", "{:.1f}")
 
-    head = ("metric", f"InfraMind ({im.get('nodes', '?')} nodes, 1 machine)", "Celery + Redis", "ratio", "target")
+    head = ("metric", f"InfraMind ({im.get('nodes', '?')} nodes, 1 machine)", "Celery + Redis",
+            "InfraMind's advantage", "target")
     widths = [max(len(str(r[k])) for r in rows + [head]) for k in range(5)]
     lines = ["| " + " | ".join(str(h).ljust(w) for h, w in zip(head, widths)) + " |",
              "| " + " | ".join("-" * w for w in widths) + " |"]
