@@ -222,8 +222,11 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "ClusterSystem", "Wire", "Membership", "MembershipShell", "inframind",
+                "ClusterSystem", "Wire", "Membership", "MembershipShell", "Assessment", "inframind",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

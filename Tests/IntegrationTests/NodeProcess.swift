@@ -15,7 +15,10 @@ final class NodeProcess: @unchecked Sendable {
             .appendingPathComponent("inframind")
     }
 
-    init(name: String, port: Int, certs: String, logDirectory: String, seeds: [String] = []) throws {
+    /// `arguments` go after the common flags (e.g. `--http-port`, `--data-dir`, `--token`).
+    init(
+        name: String, port: Int, certs: String, logDirectory: String, seeds: [String] = [], arguments: [String] = []
+    ) throws {
         self.name = name
         self.port = port
         self.logPath = logDirectory + "/\(name).log"
@@ -24,7 +27,7 @@ final class NodeProcess: @unchecked Sendable {
         process.executableURL = Self.executable
         process.arguments =
             ["node", "--name", name, "--port", "\(port)", "--certs", certs, "--log-level", "debug"]
-            + seeds.flatMap { ["--seed", $0] }
+            + seeds.flatMap { ["--seed", $0] } + arguments
         process.standardOutput = log
         process.standardError = log
         try process.run()
