@@ -73,6 +73,8 @@ let package = Package(
             dependencies: [
                 "Membership", "ClusterSystem", "Wire",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -11,6 +11,12 @@ public distributed actor MembershipEndpoint: ClusterCallable {
 
     private let service: MembershipService
 
+    /// The same thread as the service, so a probe arriving on a busy node is handled without waiting
+    /// for the cooperative pool.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        MembershipService.thread.executor.asUnownedSerialExecutor()
+    }
+
     init(service: MembershipService, actorSystem: ClusterSystem) {
         self.service = service
         self.actorSystem = actorSystem

@@ -1,12 +1,24 @@
 import ClusterSystem
 import Logging
 import Membership
+import NIOCore
+import NIOPosix
 import Wire
 
 /// The shell around `SWIM.Instance`: it owns the clock and the timer, carries the instance's
 /// messages over the cluster's control lane, turns a lost connection into evidence for the
 /// failure detector, and publishes the membership changes.
 public actor MembershipService {
+    /// Membership runs on a thread of its own, not on Swift's cooperative pool: when agents, replication
+    /// and HTTP keep the pool's threads busy, a probe answered late looks like a dead node (found by
+    /// the HTTP load test: healthy nodes declared down at 16 submissions per second). One thread
+    /// serves every membership instance of the process; the protocol's work is small.
+    static let thread = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        Self.thread.executor.asUnownedSerialExecutor()
+    }
+
     public let system: ClusterSystem
     public let settings: SWIM.Settings
     /// Every change of this node's view, in order. Buffered (newest kept) so that a slow or

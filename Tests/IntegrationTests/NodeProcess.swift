@@ -25,9 +25,14 @@ final class NodeProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = Self.executable
+        // Every node serves HTTP and keeps a store: unless the test chose them, an ephemeral HTTP port
+        // (two nodes of one test must not both take the default) and a data directory beside the log.
+        var defaults: [String] = []
+        if !arguments.contains("--http-port") { defaults += ["--http-port", "0"] }
+        if !arguments.contains("--data-dir") { defaults += ["--data-dir", logDirectory + "/\(name)-data"] }
         process.arguments =
             ["node", "--name", name, "--port", "\(port)", "--certs", certs, "--log-level", "debug"]
-            + seeds.flatMap { ["--seed", $0] } + arguments
+            + seeds.flatMap { ["--seed", $0] } + defaults + arguments
         process.standardOutput = log
         process.standardError = log
         try process.run()
