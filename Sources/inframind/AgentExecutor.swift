@@ -21,6 +21,22 @@ struct AgentExecutor: TaskRunner {
         self.catalog = catalog
         self.options = options
         self.threads = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
+        // Agents are background work: at a lower priority than the threads that answer HTTP, replicate
+        // and probe, so a burst of assessments slows assessments, not submissions and heartbeats.
+        for loop in self.threads.makeIterator() {
+            loop.execute { Self.lowerThisThreadsPriority() }
+        }
+    }
+
+    private static func lowerThisThreadsPriority() {
+        #if os(Linux)
+            // On Linux, nice is per thread: PRIO_PROCESS with a thread id changes only that thread.
+            // Glibc's gettid is not imported into Swift; /proc/thread-self names the thread.
+            guard let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self"),
+                let tid = link.split(separator: "/").last.flatMap({ id_t($0) })
+            else { return }
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), tid, 10)
+        #endif
     }
 
     struct UnknownAgent: Error, CustomStringConvertible {
