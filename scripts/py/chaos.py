@@ -254,6 +254,18 @@ class Run:
         return bad
 
 
+def keep_logs(cl, phase):
+    """Copies the nodes' logs to .cluster/chaos-logs/<phase>/ (the next cluster-up truncates them)."""
+    dest = os.path.join(cl.root, ".cluster", "chaos-logs", phase)
+    os.makedirs(dest, exist_ok=True)
+    for i in range(1, cl.nodes + 1):
+        src = os.path.join(cl.root, ".cluster", f"node-{i}", "log")
+        if os.path.exists(src):
+            with open(src, "rb") as f, open(os.path.join(dest, f"node-{i}.log"), "wb") as g:
+                g.write(f.read())
+    log(f"node logs kept in {os.path.relpath(dest, cl.root)}/")
+
+
 def agent_state(body, agent):
     for ag in (body.get("progress") or {}).get("agents") or []:
         if ag.get("name") == agent:
@@ -406,7 +418,8 @@ def phase_chaos(a, cl, factory, refs):
            "faults_skipped": sum(1 for f in schedule if f.get("skipped")),
            "recovery_samples": len(recoveries), "unrecovered_agents_at_end": unrecovered}
     for aid, why in list(missing.items())[:10]:
-        log(f"LOST {aid} (seq {run.acked[aid]['seq']}): {why}")
+        log(f"LOST {aid} (seq {run.acked[aid]['seq']}, acknowledged at "
+            f"{run.acked[aid]['t_ack'] - t_start:.1f} s by node-{run.acked[aid]['node']}): {why}")
     for aid, why in bad[:10]:
         log(f"MISMATCH {aid} (seq {run.acked[aid]['seq']}): {why}")
     for aid, (s, _) in list(run.final.items()):
@@ -421,7 +434,11 @@ def phase_chaos(a, cl, factory, refs):
         log("no requeue counter in /metrics: requeues= shows agent_retries (Σ attempts − 1 from GET status)")
         res["requeues"] = res["agent_retries"]
     res["schedule"] = schedule
+    for aid in missing:
+        res.setdefault("lost_ids", []).append({"id": aid, "seq": run.acked[aid]["seq"],
+                                               "acknowledged_at_s": round(run.acked[aid]["t_ack"] - t_start, 2)})
     cl.down()
+    keep_logs(cl, "chaos")
     return res
 
 
@@ -470,6 +487,7 @@ def phase_crash(a, cl, factory, refs):
     for aid, why in bad[:10]:
         log(f"CRASH MISMATCH {aid}: {why}")
     cl.down()
+    keep_logs(cl, "crash")
     return res
 
 
