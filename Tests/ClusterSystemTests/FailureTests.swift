@@ -152,7 +152,11 @@ struct FailureTests {
             for _ in 0..<Int(generator.next() % 512) {
                 garbage.writeInteger(UInt8(truncatingIfNeeded: generator.next()))
             }
-            try await channel.writeAndFlush(garbage)
+            // The node may already have closed the connection (a busy machine can reach its hello
+            // deadline before the garbage is written); what matters is that it ends up closed.
+            do {
+                try await channel.writeAndFlush(garbage)
+            } catch ChannelError.ioOnClosedChannel {}
             #expect(await eventually { !channel.isActive }, "round \(round)")
         }
         // The node is still healthy for a proper peer.
