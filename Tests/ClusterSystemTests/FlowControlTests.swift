@@ -36,9 +36,13 @@ struct FlowControlTests {
         let echo = b.makeWellKnown("/echo") { Echo(actorSystem: b) }
         let remote = try Echo.resolve(id: echo.id, using: a)
         let payload = Payload.sample(lines: 2_000)  // about 80 KB: more than the high watermark
-        let total = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<32 { group.addTask { try await remote.count(payload) } }
-            return try await group.reduce(0, +)
+        // What is tested is that callers wait rather than fail, not how fast: a deadline far beyond
+        // any machine's speed keeps a busy CI machine from failing it.
+        let total = try await ClusterSystem.$callOptions.withValue(.init(timeout: .seconds(300))) {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<32 { group.addTask { try await remote.count(payload) } }
+                return try await group.reduce(0, +)
+            }
         }
         #expect(total == 32 * 2_000)
         _ = echo
@@ -52,9 +56,11 @@ struct FlowControlTests {
         let b = try await pki.start("node-b") { $0.maxConcurrentIncomingCalls = 4 }
         let echo = b.makeWellKnown("/echo") { Echo(actorSystem: b) }
         let remote = try Echo.resolve(id: echo.id, using: a)
-        let total = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<64 { group.addTask { try await remote.pause(milliseconds: 5) } }
-            return try await group.reduce(0, +)
+        let total = try await ClusterSystem.$callOptions.withValue(.init(timeout: .seconds(300))) {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<64 { group.addTask { try await remote.pause(milliseconds: 5) } }
+                return try await group.reduce(0, +)
+            }
         }
         #expect(total == 64 * 5)
         _ = echo
