@@ -169,9 +169,12 @@ extension CoordinatorCore {
             guard var assessment = owned[id], assessment.phase == .running else { continue }
             var expired: [String] = []
             for (agent, slot) in assessment.tasks {
-                guard case .leased(_, let expires) = slot.state, expires <= now.uptime else { continue }
+                guard case .leased(let holder, let expires) = slot.state, expires <= now.uptime else { continue }
                 assessment.tasks[agent]?.state = .waiting(notBefore: now.uptime)
                 expired.append(agent)
+                // A holder that stopped renewing (paused, hung, cut off) still looks up to membership
+                // for a while; without this it could be handed the requeued task straight back.
+                if holder != name { lostUntil[holder] = now.uptime + settings.lostPeerQuarantine }
             }
             if !expired.isEmpty {
                 counters.leaseExpiries += expired.count
