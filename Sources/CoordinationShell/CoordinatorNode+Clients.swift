@@ -205,5 +205,30 @@ extension CoordinatorNode {
         for (_, waiter) in cancelWaiters { waiter.resume(returning: .unavailable("node shutting down")) }
         submitWaiters.removeAll()
         cancelWaiters.removeAll()
+        for waiter in changeWaiters.values.joined() { waiter.resume() }
+        changeWaiters.removeAll()
+    }
+
+    /// Returns when this node stores a newer version of `id`, or after `timeout`, whichever is first.
+    /// A node in the replica set learns of every change the moment it is written, so an event stream
+    /// follows an assessment without polling the cluster; elsewhere the timeout is the poll interval.
+    public func nextChange(of id: String, timeout: Duration) async {
+        await withCheckedContinuation { continuation in
+            changeWaiters[id, default: []].append(continuation)
+            Task { [weak self] in
+                try? await Task.sleep(for: timeout)
+                await self?.expireChangeWaiters(of: id)
+            }
+        }
+    }
+
+    func changed(_ id: String) {
+        for waiter in changeWaiters.removeValue(forKey: id) ?? [] { waiter.resume() }
+    }
+
+    /// Wakes every waiter of `id` when the oldest one's timeout is up: they all re-read, which is
+    /// what they would do on a change anyway.
+    func expireChangeWaiters(of id: String) {
+        changed(id)
     }
 }

@@ -37,6 +37,8 @@ public actor CoordinatorNode {
     var nextClientID: UInt64 = 1
     var background: [Task<Void, Never>] = []
     public private(set) var isSettled = false
+    /// Watchers waiting for the next stored change of an assessment (see `nextChange`).
+    var changeWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     var stopped = false
 
     public init(
@@ -149,7 +151,10 @@ public actor CoordinatorNode {
             outbox(for: peer, control: message.travelsOnControlLane).enqueue(Envelope(from: name, message: message))
         case .apply(let write, let replyTo):
             writer.write(ReplicatedRecord(record: write.record, results: write.results)) { [weak self] result in
-                Task { await self?.handle(.applied(write, replyTo: replyTo, result)) }
+                Task {
+                    await self?.handle(.applied(write, replyTo: replyTo, result))
+                    if case .success(.stored) = result { await self?.changed(write.record.id) }
+                }
             }
         case .readForPromise(let id, let epoch, let claimant):
             let store = self.store

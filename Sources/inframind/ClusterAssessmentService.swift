@@ -9,7 +9,8 @@ import Storage
 /// coordinator, which forwards to owners and reads from replica sets.
 struct ClusterAssessmentService: AssessmentService {
     let coordinator: CoordinatorNode
-    /// How often `watch` asks the replica set for a newer version.
+    /// How often `watch` asks the replica set for a newer version when this node does not store the
+    /// assessment (a replica is woken by each stored change at once).
     var pollInterval: Duration = .milliseconds(150)
 
     /// With an idempotency key the id is a function of the key, so whichever node receives a retry
@@ -98,7 +99,7 @@ struct ClusterAssessmentService: AssessmentService {
                         continuation.finish(throwing: error)
                         return
                     }
-                    try? await Task.sleep(for: interval)
+                    await coordinator.nextChange(of: id, timeout: interval)
                 }
                 continuation.finish()
             }
