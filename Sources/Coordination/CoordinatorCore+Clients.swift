@@ -29,9 +29,8 @@ extension CoordinatorCore {
     }
 
     var quorumProblem: String {
-        let members = statuses.filter { $0.value != .left }
-        let reachable = members.filter { $0.value == .up || $0.value == .suspect }
-        return "no quorum: this node reaches \(reachable.count) of \(members.count) members"
+        let (reachable, members) = quorumCounts
+        return "no quorum: this node reaches \(reachable) of \(members) members"
     }
 
     /// The owner's half: create the record and acknowledge once a majority of its replica set has it.

@@ -19,9 +19,14 @@ extension CoordinatorCore {
     /// The cluster is every member not `left` — a `down` member still counts, so a minority cut off
     /// from the rest can never reach a majority by declaring the others dead.
     var hasQuorum: Bool {
+        let (reachable, members) = quorumCounts
+        return reachable * 2 > members
+    }
+
+    /// Members reachable (`up` or `suspect`) and members of the cluster (every one not `left`).
+    var quorumCounts: (reachable: Int, members: Int) {
         let members = statuses.filter { $0.value != .left }
-        let reachable = members.filter { $0.value == .up || $0.value == .suspect }
-        return reachable.count * 2 > members.count
+        return (members.filter { $0.value == .up || $0.value == .suspect }.count, members.count)
     }
 
     /// The quorum rule for submissions: a majority of the cluster `up`, not merely reachable. Placement

@@ -120,10 +120,7 @@ extension CoordinatorCore {
             return
         }
         let previousOwner = record.replicaSet.first
-        let survivors = claim.replicaSet.filter { $0 != name && isAlive($0) }
-        let fill = Placement.rank(id, over: upMembers.filter { $0 != name && !survivors.contains($0) })
-        let size = min(settings.replicationFactor, upMembers.count)
-        record.replicaSet = Array(([name] + survivors + fill).prefix(max(1, size)))
+        record.replicaSet = refilledReplicaSet(id, from: claim.replicaSet)
         record.epoch = claim.epoch
         if previousOwner != name { counters.takeovers += 1 }
         var tasks: [String: TaskSlot] = [:]
@@ -146,10 +143,7 @@ extension CoordinatorCore {
     /// A live owner whose replica set lost a member: write the record, with every result, to a new set.
     mutating func reconfigure(_ id: String) {
         guard var assessment = owned[id] else { return }
-        let survivors = assessment.record.replicaSet.filter { $0 != name && isAlive($0) }
-        let fill = Placement.rank(id, over: upMembers.filter { $0 != name && !survivors.contains($0) })
-        let size = min(settings.replicationFactor, upMembers.count)
-        let replicaSet = Array(([name] + survivors + fill).prefix(max(1, size)))
+        let replicaSet = refilledReplicaSet(id, from: assessment.record.replicaSet)
         guard replicaSet != assessment.record.replicaSet else { return }
         let leaving = assessment.record.replicaSet
         assessment.record.replicaSet = replicaSet
@@ -186,5 +180,14 @@ extension CoordinatorCore {
             claims[id] = nil
             log(.info, "claim of epoch \(claim.epoch) timed out", id: id)
         }
+    }
+
+    /// The replica set this node leads after a move: itself, the members of `previous` still alive
+    /// (in their order), then the best-ranked up members, up to the replication factor.
+    func refilledReplicaSet(_ id: String, from previous: [String]) -> [String] {
+        let survivors = previous.filter { $0 != name && isAlive($0) }
+        let fill = Placement.rank(id, over: upMembers.filter { $0 != name && !survivors.contains($0) })
+        let size = min(settings.replicationFactor, upMembers.count)
+        return Array(([name] + survivors + fill).prefix(max(1, size)))
     }
 }

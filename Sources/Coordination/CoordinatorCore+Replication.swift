@@ -204,11 +204,7 @@ extension CoordinatorCore {
         assessment.record.report = final.report
         assessment.record.failure = final.failure
         assessment.record.progress = final.progress
-        for agent in settings.allAgents {
-            guard let slot = assessment.tasks[agent], case .leased(let holder, _) = slot.state else { continue }
-            let key = TaskKey(assessmentID: id, agent: agent, attempt: slot.attempt, epoch: assessment.record.epoch)
-            send(.renewed(revoked: [key]), to: holder)
-        }
+        revokeLeases(of: assessment)
         owned[id] = assessment
         log(.info, "adopting the final state \(final.status.rawValue) held by a replica", id: id)
         startWrite(id, purpose: .final, results: [])

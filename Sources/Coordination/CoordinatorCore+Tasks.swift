@@ -186,16 +186,10 @@ extension CoordinatorCore {
         }
     }
 
-    /// Writes the final state. Leases still out are revoked at their next renewal.
+    /// Writes the final state; leases still out are revoked at once.
     mutating func finish(_ id: String, status: AssessmentStatus, failure: String?, report: Data?) {
         guard var assessment = owned[id], assessment.phase != .finishing else { return }
-        // Tell holders now rather than at their next renewal, so a cancelled assessment's workers
-        // stop within a round trip.
-        for agent in settings.allAgents {
-            guard let slot = assessment.tasks[agent], case .leased(let holder, _) = slot.state else { continue }
-            let key = TaskKey(assessmentID: id, agent: agent, attempt: slot.attempt, epoch: assessment.record.epoch)
-            send(.renewed(revoked: [key]), to: holder)
-        }
+        revokeLeases(of: assessment)
         assessment.phase = .finishing
         assessment.record.status = status
         assessment.record.failure = failure
@@ -255,6 +249,17 @@ extension CoordinatorCore {
                 now.uptime - assessment.lastWrite >= settings.progressFlush
             else { continue }
             startWrite(id, purpose: .progress, results: [])
+        }
+    }
+
+    /// Tells every holder of a lease of `assessment` that it is no longer theirs, now rather than at
+    /// their next renewal, so the workers stop within a round trip.
+    mutating func revokeLeases(of assessment: OwnedAssessment) {
+        let id = assessment.record.id
+        for agent in settings.allAgents {
+            guard let slot = assessment.tasks[agent], case .leased(let holder, _) = slot.state else { continue }
+            let key = TaskKey(assessmentID: id, agent: agent, attempt: slot.attempt, epoch: assessment.record.epoch)
+            send(.renewed(revoked: [key]), to: holder)
         }
     }
 }

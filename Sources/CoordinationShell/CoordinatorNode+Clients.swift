@@ -217,18 +217,14 @@ extension CoordinatorNode {
             changeWaiters[id, default: []].append(continuation)
             Task { [weak self] in
                 try? await Task.sleep(for: timeout)
-                await self?.expireChangeWaiters(of: id)
+                // Wakes every waiter of `id`, not only this one: they all re-read, which is what
+                // they would do on a change anyway.
+                await self?.changed(id)
             }
         }
     }
 
     func changed(_ id: String) {
         for waiter in changeWaiters.removeValue(forKey: id) ?? [] { waiter.resume() }
-    }
-
-    /// Wakes every waiter of `id` when the oldest one's timeout is up: they all re-read, which is
-    /// what they would do on a change anyway.
-    func expireChangeWaiters(of id: String) {
-        changed(id)
     }
 }

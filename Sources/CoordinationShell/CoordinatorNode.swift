@@ -221,14 +221,12 @@ public actor CoordinatorNode {
     func outbox(for peer: String, control: Bool) -> PeerOutbox {
         let key = control ? "\(peer)/control" : peer
         if let outbox = outboxes[key] { return outbox }
-        let system = self.system
         let lane: Lane = control ? .control : .calls
         let timeout: Duration = control ? settings.leaseTTL / 3 : .seconds(5)
         let outbox = PeerOutbox { [weak self] batch in
-            guard let address = await self?.addresses[peer] else { return }
+            // No address yet (not in the view): dropped like any lost message.
+            guard let remote = await self?.remoteEndpoint(peer) else { return }
             do {
-                let remote = try CoordinatorEndpoint.at(
-                    name: peer, host: address.host, port: address.port, using: system)
                 try await ClusterSystem.$callOptions.withValue(.init(timeout: timeout, lane: lane)) {
                     try await remote.deliver(batch)
                 }

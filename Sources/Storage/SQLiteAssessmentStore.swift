@@ -66,7 +66,7 @@ public final class SQLiteAssessmentStore: AssessmentStore {
                 throw StoreError.duplicateIdempotencyKey(key: key, existingID: existing)
             }
             try db.execute(
-                sql: "INSERT INTO assessment (\(SQLiteRows.assessmentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                sql: SQLiteRows.insertRecord,
                 arguments: try SQLiteRows.arguments(of: created)
             )
         }
@@ -95,10 +95,7 @@ public final class SQLiteAssessmentStore: AssessmentStore {
             }
             let stored = try current.applying(record, expectedVersion: expectedVersion)
             try db.execute(
-                sql: """
-                    UPDATE assessment SET status = ?, epoch = ?, version = ?, replica_set = ?, report = ?,
-                    progress = ?, failure = ?, updated_at = ? WHERE id = ?
-                    """,
+                sql: SQLiteRows.updateRecord,
                 arguments: try SQLiteRows.updateArguments(of: stored)
             )
             return stored
@@ -205,15 +202,12 @@ public final class SQLiteAssessmentStore: AssessmentStore {
             // ON DELETE CASCADE would take the results with it.
             if current == nil {
                 try db.execute(
-                    sql: "INSERT INTO assessment (\(SQLiteRows.assessmentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    sql: SQLiteRows.insertRecord,
                     arguments: try SQLiteRows.arguments(of: record)
                 )
             } else {
                 try db.execute(
-                    sql: """
-                        UPDATE assessment SET status = ?, epoch = ?, version = ?, replica_set = ?, report = ?,
-                        progress = ?, failure = ?, updated_at = ? WHERE id = ?
-                        """,
+                    sql: SQLiteRows.updateRecord,
                     arguments: try SQLiteRows.updateArguments(of: record)
                 )
             }

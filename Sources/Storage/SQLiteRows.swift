@@ -9,6 +9,15 @@ enum SQLiteRows {
         created_at, updated_at
         """
 
+    /// Arguments: `arguments(of:)`.
+    static let insertRecord = "INSERT INTO assessment (\(assessmentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+
+    /// Arguments: `updateArguments(of:)`, in this column order.
+    static let updateRecord = """
+        UPDATE assessment SET status = ?, epoch = ?, version = ?, replica_set = ?, report = ?,
+        progress = ?, failure = ?, updated_at = ? WHERE id = ?
+        """
+
     static func arguments(of record: AssessmentRecord) throws -> StatementArguments {
         [
             record.id, record.status.rawValue, record.epoch, record.version, try json(record.replicaSet),
