@@ -37,8 +37,8 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
     let state = Mutex(SystemState())
     /// Every connection that closed without a goodbye, by peer. Not proof of death (a link can
     /// break), but a SIGKILLed peer shows up here within milliseconds. Newest kept if unread.
+    /// One consumer; others call `subscribeToConnectionLosses()`.
     public let connectionLosses: AsyncStream<NodeID>
-    let connectionLossContinuation: AsyncStream<NodeID>.Continuation
 
     struct SystemState {
         var actors: [String: WeakActor] = [:]
@@ -47,6 +47,8 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
         var shuttingDown = false
         /// Peers this node pretends it cannot reach (tests only: see `partition(from:)`).
         var partitionedFrom: Set<String> = []
+        /// Everyone told of connection losses (an `AsyncStream` has one consumer each).
+        var lossSubscribers: [AsyncStream<NodeID>.Continuation] = []
     }
 
     final class WeakActor {
@@ -110,9 +112,11 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
         var logger = logger
         logger[metadataKey: "node"] = "\(settings.name)"
         self.logger = logger
-        (connectionLosses, connectionLossContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        let (losses, continuation) = AsyncStream.makeStream(of: NodeID.self, bufferingPolicy: .bufferingNewest(1024))
+        connectionLosses = losses
         self.recordingProxyID = ActorID(
             node: NodeID(name: "recording-proxy.invalid", host: "invalid", port: 0, uid: 0), path: "/recording")
+        state.withLock { $0.lossSubscribers.append(continuation) }
     }
 
     func installHandlers(on channel: any Channel, role: ConnectionHandler.Role) throws {
@@ -162,6 +166,22 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
     /// Cuts this node off from `names` as a network partition would: their connections drop at once
     /// without goodbye, and no new one opens either way until `heal()`. For in-process tests of the
     /// quorum rule; the multi-process tests cut nothing this way.
+    /// A stream of its own of what `connectionLosses` reports, for a second consumer.
+    public func subscribeToConnectionLosses() -> AsyncStream<NodeID> {
+        let (losses, continuation) = AsyncStream.makeStream(of: NodeID.self, bufferingPolicy: .bufferingNewest(1024))
+        let finished = state.withLock { state in
+            if state.shuttingDown { return true }
+            state.lossSubscribers.append(continuation)
+            return false
+        }
+        if finished { continuation.finish() }
+        return losses
+    }
+
+    func reportConnectionLoss(_ peer: NodeID) {
+        for subscriber in state.withLock({ $0.lossSubscribers }) { subscriber.yield(peer) }
+    }
+
     @_spi(Testing) public func partition(from names: Set<String>) {
         let doomed = state.withLock { state -> [Connection] in
             state.partitionedFrom.formUnion(names)
@@ -284,7 +304,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
         let remaining = state.withLock { Array($0.channels.values) }
         for channel in remaining { try? await channel.close() }
         slot.system = nil
-        connectionLossContinuation.finish()
+        for subscriber in state.withLock({ $0.lossSubscribers }) { subscriber.finish() }
         if ownsGroup { try? await group.shutdownGracefully() }
         logger.info("node stopped")
     }

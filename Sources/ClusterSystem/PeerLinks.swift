@@ -29,6 +29,8 @@ struct Link {
     var consecutiveFailures = 0
     var retryAt = NIODeadline.uptimeNanoseconds(0)
     var lastFailure = ""
+    /// The last dial was refused (RST to our SYN): nothing listens at the peer's address.
+    var refused = false
 }
 
 extension ClusterSystem {
@@ -101,18 +103,44 @@ extension ClusterSystem {
             }
             .connect(host: address.host, port: address.port)
             .whenFailure { error in
-                self.dialFailed(name: address.name, lane: lane, reason: "connect to \(address): \(error)")
+                self.dialFailed(
+                    name: address.name, lane: lane, reason: "connect to \(address): \(error)",
+                    refused: Self.isRefusal(error))
             }
     }
 
-    func dialFailed(name: String, lane: Lane, reason: String) {
+    /// A refusal is the peer's kernel answering that no process listens on the port: unlike a
+    /// timeout, it cannot come from a slow or cut-off peer.
+    static func isRefusal(_ error: any Error) -> Bool {
+        if let error = error as? IOError { return error.errnoCode == ECONNREFUSED }
+        if let error = error as? NIOConnectionError {
+            return !error.connectionErrors.isEmpty && error.connectionErrors.allSatisfy { isRefusal($0.error) }
+        }
+        return false
+    }
+
+    /// Whether the last attempt to reach `name` was refused and nothing has connected since: the
+    /// process that served that address is gone (SIGKILLed, crashed or stopped listening).
+    public func refusesConnections(_ name: String) -> Bool {
+        state.withLock { state in
+            Lane.allCases.contains { lane in
+                guard let link = state.links[LinkKey(name: name, lane: lane)] else { return false }
+                return link.refused && link.active == nil
+            }
+        }
+    }
+
+    func dialFailed(name: String, lane: Lane, reason: String, refused: Bool = false) {
         let key = LinkKey(name: name, lane: lane)
         let waiters = state.withLock { state -> [LinkWaiter] in
             guard var link = state.links[key], link.dialing else { return [] }
             link.dialing = false
             link.consecutiveFailures += 1
             link.lastFailure = reason
-            link.retryAt = .now() + TimeAmount(backoff(afterFailures: link.consecutiveFailures))
+            link.refused = refused
+            // A refusal is answered in one round trip and says nothing about how soon a new process
+            // will listen, so the next call dials again: its answer is never a stale one.
+            link.retryAt = refused ? .now() : .now() + TimeAmount(backoff(afterFailures: link.consecutiveFailures))
             let waiters = link.waiters
             link.waiters.removeAll()
             state.links[key] = link
@@ -147,6 +175,7 @@ extension ClusterSystem {
                 link.dialing = false
                 link.consecutiveFailures = 0
             }
+            link.refused = false
             var loser: Connection?
             if let active = link.active, active !== connection {
                 let keep = preferred(active, connection)
@@ -204,6 +233,6 @@ extension ClusterSystem {
         logger.debug("connection closed", metadata: ["peer": "\(connection.peer)", "reason": "\(reason)"])
         // Without a goodbye the peer may be dead: a killed process closes its sockets at once, which
         // is the fastest evidence there is. Whoever holds work on that peer wants to know now.
-        if !graceful { connectionLossContinuation.yield(connection.peer) }
+        if !graceful { reportConnectionLoss(connection.peer) }
     }
 }

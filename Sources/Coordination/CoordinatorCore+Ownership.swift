@@ -127,7 +127,12 @@ extension CoordinatorCore {
         for agent in settings.allAgents {
             var slot = TaskSlot()
             slot.attempt = record.progress.agents.first { $0.agent == agent }?.attempt ?? 0
-            if results[agent] != nil { slot.state = .succeeded }
+            if let result = results[agent] {
+                // Progress says who ran a finished agent; the result knows, even if progress was not flushed.
+                slot.state = .succeeded
+                slot.node = result.node
+                slot.attempt = max(slot.attempt, result.attempt)
+            }
             tasks[agent] = slot
         }
         owned[id] = OwnedAssessment(record: record, results: results, tasks: tasks)

@@ -7,7 +7,13 @@ extension CoordinatorCore {
             send(.refuse(assignment.key), to: owner)
             return
         }
-        worker.queued.append(assignment)
+        // A retry goes ahead of first attempts (behind earlier retries): its assessment has already
+        // waited for a failure to be noticed, and the promise is that requeued work runs again at once.
+        if assignment.key.attempt > 1, let first = worker.queued.firstIndex(where: { $0.key.attempt <= 1 }) {
+            worker.queued.insert(assignment, at: first)
+        } else {
+            worker.queued.append(assignment)
+        }
         startQueuedTasks()
     }
 

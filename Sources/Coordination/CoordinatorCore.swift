@@ -141,6 +141,9 @@ public struct CoordinatorCore: Sendable {
 
     /// What this node stores of an assessment.
     public func replica(_ id: String) -> ReplicaMeta? { replicas[id] }
+    /// The record as its owner holds it now, progress not yet flushed included; it may be ahead of
+    /// what a majority stored.
+    public func liveRecord(_ id: String) -> AssessmentRecord? { owned[id]?.record }
 
     public var storedIDs: [String] { replicas.keys.sorted() }
 }

@@ -57,8 +57,17 @@ extension CoordinatorNode {
         for attempt in 0..<3 {
             let targets = Array(Set(round).subtracting(asked)).sorted()
             asked.formUnion(targets)
-            for record in await readEach(id, from: targets) where best.map({ record.finality > $0.finality }) ?? true {
-                best = record
+            for (source, record) in await readEach(id, from: targets) {
+                guard let current = best else {
+                    best = record
+                    continue
+                }
+                // At equal versions the owner's copy wins: it carries progress not yet flushed.
+                if record.finality > current.finality
+                    || (record.finality == current.finality && source == record.replicaSet.first)
+                {
+                    best = record
+                }
             }
             if let best {
                 round = best.replicaSet
@@ -74,19 +83,19 @@ extension CoordinatorNode {
         addresses.keys.filter { $0 == name || statusByName[$0] == .up }.sorted()
     }
 
-    func readEach(_ id: String, from nodes: [String]) async -> [AssessmentRecord] {
-        await withTaskGroup(of: AssessmentRecord?.self) { group in
+    func readEach(_ id: String, from nodes: [String]) async -> [(source: String, record: AssessmentRecord)] {
+        await withTaskGroup(of: (String, AssessmentRecord?).self) { group in
             for node in nodes {
-                group.addTask { [self] in try? await readOne(id, on: node) }
+                group.addTask { [self] in (node, try? await readOne(id, on: node)) }
             }
-            var records: [AssessmentRecord] = []
-            for await record in group { if let record { records.append(record) } }
+            var records: [(source: String, record: AssessmentRecord)] = []
+            for await (node, record) in group { if let record { records.append((node, record)) } }
             return records
         }
     }
 
     func readOne(_ id: String, on node: String) async throws -> AssessmentRecord? {
-        if node == name { return try await store.read(id: id) }
+        if node == name { return try await readLocal(id: id) }
         guard let endpoint = remoteEndpoint(node) else { return nil }
         return try await endpoint.read(id: id)
     }
@@ -96,8 +105,18 @@ extension CoordinatorNode {
         return try? CoordinatorEndpoint.at(name: node, host: address.host, port: address.port, using: system)
     }
 
+    /// The stored record; on its owner, with the progress of the moment (flushed to replicas at most
+    /// every `progressFlush`). Only progress: what the record commits to (its status once final, its
+    /// report) is what a majority stored.
     func readLocal(id: String) async throws -> AssessmentRecord? {
-        try await store.read(id: id)
+        guard var record = try await store.read(id: id) else { return nil }
+        if let live = core.liveRecord(id), live.epoch == record.epoch, !live.status.isTerminal,
+            !record.status.isTerminal
+        {
+            record.status = live.status
+            record.progress = live.progress
+        }
+        return record
     }
 
     func listLocal(statuses: [String], limit: Int, after cursor: PageCursor?) async throws -> [AssessmentRecord] {

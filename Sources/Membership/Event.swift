@@ -13,6 +13,10 @@ extension SWIM {
         /// that fails. A SIGKILLed process closes its sockets at once, so this is what makes real
         /// crashes fast to detect without making a flaky link fatal.
         case peerUnreachable(MemberID)
+        /// The member's address refused a connection: its kernel says no process listens there, so
+        /// this incarnation is gone and can neither answer nor refute. Unlike a timeout, a refusal
+        /// cannot come from a slow node or a cut link, so the member is declared down at once.
+        case peerRefused(MemberID)
         /// Leave gracefully: tell every member, then stop.
         case leave
     }

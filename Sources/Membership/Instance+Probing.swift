@@ -49,6 +49,16 @@ extension SWIM.Instance {
         }
     }
 
+    /// No suspicion term: it exists so that a live member can refute, and nothing listens at the
+    /// address to refute. Everyone else learns of it as of any other member declared down.
+    mutating func connectionRefused(by id: MemberID, at now: Duration) {
+        guard id != myself, let member = records[id]?.member, !member.status.isTerminal else { return }
+        suspicions[id] = nil
+        probes = probes.filter { $0.value.target != id }
+        let dead = SWIM.Member(id: id, status: .down, incarnation: member.incarnation)
+        apply(SWIM.Update(member: dead), from: myself, at: now)
+    }
+
     mutating func sendIndirectProbes(sequence: UInt64, at now: Duration) {
         guard var probe = probes[sequence] else { return }
         let helpers = randomPeers(

@@ -166,6 +166,8 @@ extension SWIM {
                 receive(message, at: now)
             case .peerUnreachable(let id):
                 if started { connectionLost(to: id, at: now) }
+            case .peerRefused(let id):
+                if started { connectionRefused(by: id, at: now) }
             case .leave:
                 leave(at: now)
             }

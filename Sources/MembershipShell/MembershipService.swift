@@ -28,6 +28,7 @@ public actor MembershipService {
     private var instance: SWIM.Instance
     private let origin = ContinuousClock.now
     private var timer: Task<Void, Never>?
+    private var lossWatcher: Task<Void, Never>?
     private var endpoint: MembershipEndpoint?
     private var logger: Logger
 
@@ -50,6 +51,7 @@ public actor MembershipService {
             MembershipEndpoint(service: self, actorSystem: system)
         }
         self.endpoint = endpoint
+        watchConnectionLosses()
         handle(.start)
     }
 
@@ -59,6 +61,7 @@ public actor MembershipService {
         let sends = handle(.leave)
         timer?.cancel()
         timer = nil
+        lossWatcher?.cancel()
         for send in sends { _ = await send.result }
         changesContinuation.finish()
     }
@@ -104,7 +107,12 @@ public actor MembershipService {
                     try await remote.deliver(message)
                 }
             } catch ClusterError.peerUnreachable {
-                if let recipient = message.recipient { self.peerUnreachable(recipient) }
+                guard let recipient = message.recipient else { return }
+                if system.refusesConnections(recipient.address.name) {
+                    self.peerRefused(recipient)
+                } else {
+                    self.peerUnreachable(recipient)
+                }
             } catch {
                 // Deadlines and remote failures: SWIM's own timeouts decide what they mean.
             }
@@ -113,6 +121,22 @@ public actor MembershipService {
 
     private func peerUnreachable(_ member: MemberID) {
         handle(.peerUnreachable(member))
+    }
+
+    private func peerRefused(_ member: MemberID) {
+        handle(.peerRefused(member))
+    }
+
+    /// A connection that closed without a goodbye is reason to probe its peer now; a SIGKILLed
+    /// peer then refuses the probe's dial, which declares it down within milliseconds.
+    private func watchConnectionLosses() {
+        let losses = system.subscribeToConnectionLosses()
+        lossWatcher = Task { [weak self] in
+            for await peer in losses {
+                await self?.peerUnreachable(
+                    MemberID(name: peer.name, host: peer.host, port: peer.port, uid: peer.uid))
+            }
+        }
     }
 
     /// The cluster declared this incarnation down; it can never come back. Start over as a new

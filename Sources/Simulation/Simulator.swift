@@ -49,6 +49,7 @@ public final class Simulator {
         case partition([[Int]])
         case heal
         case unreachable(observer: Int, member: MemberID)
+        case refused(observer: Int, member: MemberID)
     }
 
     public struct TraceEntry: Hashable, Sendable, CustomStringConvertible {
@@ -218,6 +219,12 @@ public final class Simulator {
         case .unreachable(let observer, let member):
             guard nodes[observer].pausedUntil == nil else { return }
             drive(observer, .peerUnreachable(member))
+        case .refused(let observer, let member):
+            // The port may have been taken again by a restart meanwhile; then the dial succeeds.
+            guard nodes[observer].pausedUntil == nil, nodes[nodeByAddress[member.address]!].instance == nil else {
+                return
+            }
+            drive(observer, .peerRefused(member))
         }
     }
 
@@ -241,6 +248,11 @@ public final class Simulator {
                 guard let target = nodeByAddress[address],
                     let delay = network.delay(from: index, to: target)
                 else {
+                    continue
+                }
+                // A killed process's port refuses the sender's dial: a round trip, then the sender knows.
+                if crashClosesConnections, nodes[target].instance == nil, let recipient = message.recipient {
+                    queue.push(.action(.refused(observer: index, member: recipient)), at: now + delay * 2)
                     continue
                 }
                 queue.push(.deliver(message, to: target), at: now + delay)

@@ -6,7 +6,7 @@ import NIOSSL
 import Testing
 import Wire
 
-@testable import ClusterSystem
+@_spi(Testing) @testable import ClusterSystem
 
 @Suite("Failures: vanished peers, refused peers, garbage, leaks")
 struct FailureTests {
@@ -62,6 +62,49 @@ struct FailureTests {
         _ = (echo, echo2)
         await a.shutdown()
         await b2.shutdown()
+    }
+
+    @Test func aPortNobodyListensOnIsReportedAsRefusingAndForgottenOnceAPeerConnects() async throws {
+        let pki = try TestPKI(nodes: ["node-a", "node-b"])
+        let a = try await pki.start("node-a")
+        let b = try await pki.start("node-b")
+        let echo = b.makeWellKnown("/echo") { Echo(actorSystem: b) }
+        let address = b.node
+        let remote = try Echo.resolve(id: echo.id, using: a)
+        #expect(try await remote.echo(1) == 1)
+        #expect(!a.refusesConnections("node-b"))
+        await b.crash()
+        // The broken connection, then a dial that meets a closed port.
+        var refused = false
+        for _ in 0..<100 where !refused {
+            _ = try? await remote.echo(2)
+            refused = a.refusesConnections("node-b")
+            if !refused { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(refused)
+        // A refusal sets no backoff: the next call dials again, and finds the new process at once.
+        let b2 = try await pki.start("node-b") { $0.port = address.port }
+        let echo2 = b2.makeWellKnown("/echo") { Echo(actorSystem: b2) }
+        let remote2 = try Echo.resolve(id: echo2.id, using: a)
+        #expect(try await remote2.echo(3) == 3)
+        #expect(!a.refusesConnections("node-b"))
+        _ = (echo, echo2)
+        await a.shutdown()
+        await b2.shutdown()
+    }
+
+    @Test func aPeerThatAnswersSlowlyIsNeverReportedAsRefusing() async throws {
+        try await withNodes(["node-a", "node-b"]) { systems in
+            let echo = systems[1].makeWellKnown("/echo") { Echo(actorSystem: systems[1]) }
+            let remote = try Echo.resolve(id: echo.id, using: systems[0])
+            await #expect(throws: ClusterError.self) {
+                try await ClusterSystem.$callOptions.withValue(.init(timeout: .milliseconds(50))) {
+                    try await remote.pause(milliseconds: 500)
+                }
+            }
+            #expect(!systems[0].refusesConnections("node-b"))
+            _ = echo
+        }
     }
 
     @Test func aPeerWithACertificateFromAnotherCAIsRefusedBeforeAnyFrame() async throws {

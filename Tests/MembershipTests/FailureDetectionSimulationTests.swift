@@ -21,6 +21,21 @@ func crashDetectedWithinBound(seed: UInt64) {
     }
 }
 
+@Test("a SIGKILLed node, whose port refuses, is down everywhere within milliseconds", arguments: simulationSeeds)
+func refusedPortDetectedAtOnce(seed: UInt64) {
+    for nodes in [3, 5, 12] {
+        let samples = Experiments.crashDetection(nodes: nodes, seed: seed, closesConnections: true)
+        #expect(samples.count == nodes - 1, "seed \(seed), \(nodes) nodes")
+        for sample in samples {
+            // Connection loss (one delay), a probe's dial refused (two more), gossip to the rest: a
+            // few network delays of at most 2 ms each, not a probe interval and a suspicion term.
+            #expect(
+                sample.map { $0 <= .milliseconds(20) } == true,
+                "seed \(seed), \(nodes) nodes: \(String(describing: sample))")
+        }
+    }
+}
+
 @Test("a crash declares nobody else down", arguments: simulationSeeds.prefix(8))
 func crashHasNoCollateral(seed: UInt64) {
     let sim = Simulator(seed: seed)

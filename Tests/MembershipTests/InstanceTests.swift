@@ -259,6 +259,21 @@ private func advance(
     #expect(out.contains { $0.recipient == c && { if case .ping = $0.payload { true } else { false } }($0) })
 }
 
+@Test func aRefusedConnectionDeclaresTheMemberDownAtOnceAndTellsOthers() {
+    var instance = formedA()
+    let out = instance.handle(.peerRefused(c), at: .milliseconds(1))
+    #expect(changes(out) == [SWIM.MembershipChange(member: c, previous: .up, status: .down, incarnation: 0)])
+    #expect(instance.member(c)?.status == .down)
+    // The verdict spreads like any other: on the next message to someone else.
+    let gossip = sends(instance.handle(.peerUnreachable(d), at: .milliseconds(2)))
+    #expect(
+        gossip.contains { $0.recipient == d && $0.gossip.contains { $0.member.id == c && $0.member.status == .down } })
+    // Nothing about itself or a member already gone.
+    #expect(changes(instance.handle(.peerRefused(a), at: .milliseconds(3))).isEmpty)
+    #expect(changes(instance.handle(.peerRefused(c), at: .milliseconds(4))).isEmpty)
+    #expect(instance.status == .up)
+}
+
 @Test func aSlowNodeStretchesItsOwnProbeInterval() {
     var instance = formedA()
     // Nobody answers, helpers do not even nack: the fault looks local, so health worsens and the

@@ -43,10 +43,10 @@ class Bench:
             s = self.seq
         return s, self.factory.make(s)[1]
 
-    def start_cluster(self, sleep_ms=0, cpu_iterations=0):
+    def start_cluster(self, sleep_ms=0, cpu_iterations=0, extra=()):
         if self.cl:
             self.cl.down()
-        args = clusterlib.slowdown_args(self.a.bin, sleep_ms, cpu_iterations) + self.a.node_arg
+        args = clusterlib.slowdown_args(self.a.bin, sleep_ms, cpu_iterations) + list(extra) + self.a.node_arg
         self.cl = clusterlib.Cluster(self.a.root, self.a.bin, self.a.nodes, self.a.base_port, args, log=log)
         self.cl.up()
         log(f"cluster of {self.a.nodes} up with {' '.join(args) or 'no agent slowdown'}")
@@ -214,9 +214,10 @@ class Bench:
                 with lock:
                     inflight.pop(aid, None)
 
-        def poll_all():
-            with lock:
-                ids = list(inflight)
+        def poll_all(ids=None):
+            if ids is None:
+                with lock:
+                    ids = list(inflight)
             addr = self.survivor_addr(victim)
             for aid in ids:
                 try:
@@ -232,45 +233,68 @@ class Bench:
         time.sleep(warmup)
         # pick the node with the most running agents in a fresh snapshot
         running = {}
-        for _ in range(100):
-            poll_all()
-            running = {}
-            for aid, (_, body) in snaps.items():
-                for ag in (body.get("progress") or {}).get("agents") or []:
-                    if ag.get("state") == "running" and ag.get("node"):
-                        running.setdefault(str(ag["node"]), set()).add((aid, ag["name"]))
-            if running:
+        # The victim is picked from progress that can be a flush (250 ms) old, so it may have finished
+        # what it was seen running; then it is started again and the next trial kills a node anew.
+        trials = 0
+        for trials in range(1, 4):
+            for _ in range(100):
+                round_start = time.monotonic()
+                poll_all()
+                running = {}
+                # this round's snapshots only: an assessment that finished meanwhile keeps its last one
+                for aid, (ts, body) in list(snaps.items()):
+                    if ts < round_start:
+                        continue
+                    for ag in (body.get("progress") or {}).get("agents") or []:
+                        if ag.get("state") == "running" and ag.get("node"):
+                            running.setdefault(str(ag["node"]), {})[(aid, ag["name"])] = int(ag.get("attempts") or 1)
+                if running:
+                    break
+                time.sleep(0.02)
+            if not running:
+                stop.set()
+                return {"error": "no running agent with a node seen in GET status; cannot measure"}
+            vnode = max(running, key=lambda n: len(running[n]))
+            vi = next((i for i in range(1, self.cl.nodes + 1) if self.cl.name(i) in vnode), None)
+            if vi is None:
+                stop.set()
+                return {"error": f"cannot map agent node {vnode!r} to a node index"}
+            pending = dict(running[vnode])  # (id, agent) -> the attempt seen running on the victim
+            victim["i"] = vi
+            t_kill = time.monotonic()
+            self.cl.signal(vi, "KILL")
+            log(f"recovery: SIGKILLed node-{vi} with {len(pending)} running agent(s)")
+            # An agent counts once it has finished on another node: one the victim finished before it died
+            # (the snapshot was a few ms old) was never requeued. The pending ones are polled themselves,
+            # since a finished assessment leaves the load loop's in-flight set.
+            done, finished_by_victim = {}, 0
+            t_end = t_kill + 60
+            while pending and time.monotonic() < t_end:
+                poll_all(sorted({aid for aid, _ in pending}))
+                for (aid, name), attempt in list(pending.items()):
+                    body = snaps.get(aid, (0, {}))[1]
+                    st = next((ag for ag in (body.get("progress") or {}).get("agents") or [] if ag.get("name") == name), {})
+                    if st.get("state") in ("succeeded", "completed"):
+                        if st.get("node") and str(st["node"]) != vnode:
+                            done[(aid, name)] = (time.monotonic() - t_kill, st.get("node"), st.get("attempts"))
+                        else:
+                            finished_by_victim += 1
+                        del pending[(aid, name)]
+                time.sleep(0.005)
+            if done or pending or trials == 3:
                 break
-            time.sleep(0.02)
-        if not running:
-            stop.set()
-            return {"error": "no running agent with a node seen in GET status; cannot measure"}
-        vnode = max(running, key=lambda n: len(running[n]))
-        vi = next((i for i in range(1, self.cl.nodes + 1) if self.cl.name(i) in vnode), None)
-        if vi is None:
-            stop.set()
-            return {"error": f"cannot map agent node {vnode!r} to a node index"}
-        pending = set(running[vnode])
-        victim["i"] = vi
-        t_kill = time.monotonic()
-        self.cl.signal(vi, "KILL")
-        log(f"recovery: SIGKILLed node-{vi} with {len(pending)} running agent(s)")
-        done = {}
-        t_end = t_kill + 60
-        while pending and time.monotonic() < t_end:
-            poll_all()
-            for (aid, name) in list(pending):
-                body = snaps.get(aid, (0, {}))[1]
-                st = next((ag for ag in (body.get("progress") or {}).get("agents") or [] if ag.get("name") == name), {})
-                if body.get("status") == "completed" or st.get("state") in ("succeeded", "completed"):
-                    done[(aid, name)] = (time.monotonic() - t_kill, st.get("node"), st.get("attempts"))
-                    pending.discard((aid, name))
-            time.sleep(0.005)
+            log(f"recovery: node-{vi} had finished all of them; restarting it for another trial")
+            self.cl.start(vi)
+            self.cl.wait_ready([vi])
+            victim["i"] = None
+            time.sleep(warmup)
         time.sleep(after)
         stop.set()
         for t in threads:
             t.join(timeout=70)
-        res = {"agent_ms": agent_ms, "C": C, "victim": vi, "agents_running_on_victim": len(done) + len(pending),
+        res = {"agent_ms": agent_ms, "C": C, "victim": vi, "trials": trials,
+               "agents_running_on_victim": len(done) + len(pending) + finished_by_victim,
+               "finished_by_victim_before_it_died": finished_by_victim,
                "recovered": len(done), "not_recovered_in_60s": len(pending),
                "recovery_max_s": max(v[0] for v in done.values()) if done else None,
                "recovery_p50_s": statistics.median(v[0] for v in done.values()) if done else None,
@@ -285,10 +309,19 @@ class Bench:
         return self.cl.http(1)
 
 
+# 200 ms sleep agents stand for agents waiting on a remote model: I/O-bound, so a node runs many at
+# once, as an operator would configure them (the default, one per core, suits CPU-bound agents).
+RECOVERY_NODE_ARGS = ["--worker-concurrency", "16"]
+
+
 def inframind(a, out=None):
     b = Bench(a)
     out = {"nodes": a.nodes} if out is None else out
     try:
+        if a.only == "recovery":
+            b.start_cluster(sleep_ms=200, extra=RECOVERY_NODE_ARGS)
+            out["recovery"] = b.recovery(agent_ms=200)
+            return out
         # no-op agents: idle memory, submission latency, no-op throughput, orchestration CPU
         b.start_cluster()
         out["idle_memory"] = b.idle_memory()
@@ -317,7 +350,7 @@ def inframind(a, out=None):
         out["agent_cpu_ms"] = (c16 - noop16) / 11 if noop16 is not None and c16 is not None \
             else per_agent * iters / a.calib_iterations
         # recovery with 200 ms sleep agents
-        b.start_cluster(sleep_ms=200)
+        b.start_cluster(sleep_ms=200, extra=RECOVERY_NODE_ARGS)
         out["recovery"] = b.recovery(agent_ms=200)
     finally:
         if b.cl:
@@ -445,7 +478,7 @@ def table(im, ce, a):
         cdesc.append(f"{v['variant']}: {f(t, '{:.1f} s') if t is not None else 'stuck (' + str(v.get('stuck')) + ' chord)'}")
         if t is not None:
             crec = t if crec is None else min(crec, t)
-    row("recovery of a SIGKILLed worker's tasks, 200 ms agents (s)", rec.get("recovery_max_s"), crec, False, "≤ 1 s",
+    row("recovery of a SIGKILLed worker's tasks, 200 ms agents, 16 per node (s)", rec.get("recovery_max_s"), crec, False, "≤ 1 s",
         show=(f(rec.get("recovery_max_s"), "{:.2f}") + (f" ({rec.get('recovered')} agents)" if rec.get("recovered") else ""),
               "; ".join(cdesc) or "-"))
     mem = im.get("idle_memory", {})
@@ -488,6 +521,7 @@ def main():
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--measure", type=float, default=15.0)
     ap.add_argument("--skip", default="", help="inframind,celery")
+    ap.add_argument("--only", default="", choices=["", "recovery"], help="one InfraMind row alone")
     ap.add_argument("--from-json", default=None, help="print the table of an earlier run's results.json")
     a = ap.parse_args()
     if a.from_json:
