@@ -232,6 +232,10 @@ public actor CoordinatorNode {
                 }
             } catch ClusterError.peerUnreachable {
                 await self?.peerLost(peer)
+            } catch ClusterError.deadlineExceeded where control {
+                // A peer that lets lease traffic go unanswered may be paused: have membership probe
+                // it now rather than at its turn (the probe decides; this is no verdict).
+                await self?.membership.peerUnresponsive(peer)
             } catch {
                 // Lost messages are the protocol's business: writes are retried, leases expire,
                 // claims and forwarded requests time out.

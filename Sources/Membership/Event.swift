@@ -8,7 +8,8 @@ extension SWIM {
         case tick
         /// A message from another instance arrived.
         case received(Message)
-        /// The transport lost (or could not open) its connection to this member. Not proof of death:
+        /// The transport lost (or could not open) its connection to this member, or calls to it went
+        /// unanswered past their deadline. Not proof of death:
         /// the instance probes the member out of turn, through others too, and suspects it only if
         /// that fails. A SIGKILLed process closes its sockets at once, so this is what makes real
         /// crashes fast to detect without making a flaky link fatal.

@@ -123,6 +123,13 @@ public actor MembershipService {
         handle(.peerUnreachable(member))
     }
 
+    /// Calls to the node named `name` went unanswered past their deadline: probe it out of turn.
+    public func peerUnresponsive(_ name: String) {
+        for member in instance.members where member.id.address.name == name && !member.status.isTerminal {
+            handle(.peerUnreachable(member.id))
+        }
+    }
+
     private func peerRefused(_ member: MemberID) {
         handle(.peerRefused(member))
     }

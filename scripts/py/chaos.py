@@ -68,16 +68,18 @@ class Run:
         return [i for i in range(1, self.cl.nodes + 1) if i not in out] or list(range(1, self.cl.nodes + 1))
 
     # -------------------------------------------------------------- submission
-    def submit(self, seq, attempts=4, timeout=10.0):
+    def submit(self, seq, attempts=8, timeout=10.0):
         _, body = self.factory.make(seq)
         key = f"chaos-{self.label}-{seq}"
         with self.lock:
             self.submitted += 1
         tried = []
         ids = set()
-        for _ in range(attempts):
+        # A client as a user would write it: another node after a refusal, and backing off (0.1 s
+        # doubling to 1.6 s, about 5 s in all) while the cluster answers 503 during a fault.
+        for attempt in range(attempts):
             node = self.pick(exclude=tried)
-            tried.append(node)
+            tried = (tried + [node])[-(self.cl.nodes - 1):]
             try:
                 status, aid, _ = self.client.submit(self.cl.http(node), body, key, timeout=timeout)
             except Exception as e:  # refused, reset, timed out: try another node
@@ -97,7 +99,7 @@ class Run:
                 with self.lock:
                     self.rejected.append((seq, status))
                 return None
-            time.sleep(0.1)  # 503 (no quorum), 429, 5xx
+            time.sleep(min(1.6, 0.1 * 2 ** attempt))  # 503 (no quorum), 429, 5xx
         with self.lock:
             self.unacked += 1
         return None
@@ -127,9 +129,18 @@ class Run:
                     if wid != aid:
                         continue
                     st = agent_state(body, agent)
+                    # "Running again": first seen running (or finished) on a node that was not faulted.
+                    if (wid, agent) not in w["restarted"] and st in ("running", "succeeded", "completed") \
+                            and agent_node(body, agent) and not node_matches(agent_node(body, agent), w["names"]):
+                        w["restarted"][(wid, agent)] = now - w["t"]
                     if st in ("succeeded", "completed") or body.get("status") == "completed":
                         w["pending"].discard((wid, agent))
-                        w["done"].append(now - w["t"])
+                        # Finished by the faulted node itself (just before a kill, or after a pause
+                        # ended): nothing was requeued, so it is no recovery sample.
+                        if node_matches(agent_node(body, agent), w["names"]):
+                            w["self_finished"] += 1
+                        else:
+                            w["done"].append(now - w["t"])
         return body
 
     def tracker(self, stop):
@@ -161,7 +172,8 @@ class Run:
                 for ag in (body.get("progress") or {}).get("agents") or []:
                     if ag.get("state") == "running" and node_matches(ag.get("node"), names):
                         pend.add((aid, ag.get("name")))
-            w = {"t": t, "fault": fault, "pending": pend, "done": [], "hit": len(pend)}
+            w = {"t": t, "fault": fault, "pending": pend, "done": [], "hit": len(pend), "names": names,
+                 "self_finished": 0, "restarted": {}}
             self.watches.append(w)
         return w
 
@@ -270,6 +282,13 @@ def agent_state(body, agent):
     for ag in (body.get("progress") or {}).get("agents") or []:
         if ag.get("name") == agent:
             return ag.get("state")
+    return None
+
+
+def agent_node(body, agent):
+    for ag in (body.get("progress") or {}).get("agents") or []:
+        if ag.get("name") == agent:
+            return ag.get("node")
     return None
 
 
@@ -404,15 +423,25 @@ def phase_chaos(a, cl, factory, refs):
     completed = sum(1 for s, _ in run.final.values() if s == "completed")
     failed = sum(1 for s, _ in run.final.values() if s != "completed")
     recoveries = [max(w["done"]) for w in run.watches if w["done"]]
+
+    def worst(kinds, what="done"):
+        xs = [max(w[what].values() if isinstance(w[what], dict) else w[what])
+              for w in run.watches if w[what] and w["fault"]["kind"] in kinds]
+        return round(max(xs), 2) if xs else None
     for w in run.watches:
         f = w["fault"]
         log(f"fault at {f.get('at')} s: {f['kind']} {f['nodes']}: {w['hit']} running agent(s) there, "
-            f"finished elsewhere after " + (", ".join(f"{x:.2f}" for x in sorted(w["done"])) or "-") + " s"
+            f"running again elsewhere after " + (", ".join(f"{x:.2f}" for x in sorted(w["restarted"].values())) or "-")
+            + " s, finished elsewhere after " + (", ".join(f"{x:.2f}" for x in sorted(w["done"])) or "-") + " s"
+            + (f"; {w['self_finished']} finished by the faulted node itself" if w["self_finished"] else "")
             + (f"; {len(w['pending'])} never seen finishing" if w["pending"] else ""))
     unrecovered = sum(len(w["pending"]) for w in run.watches)
     res = {"submitted": run.submitted, "acknowledged": len(run.acked), "completed": completed, "failed": failed,
            "lost": len(missing), "mismatched": len(bad), "requeues": run.requeues(),
            "max_recovery_s": round(max(recoveries), 2) if recoveries else None,
+           "max_recovery_kill_s": worst({"kill", "kill2"}), "max_recovery_stop_s": worst({"stop"}),
+           "max_running_again_kill_s": worst({"kill", "kill2"}, "restarted"),
+           "max_running_again_stop_s": worst({"stop"}, "restarted"),
            "duplicated": run.duplicated, "unacknowledged": run.unacked, "rejected": len(run.rejected),
            "agent_retries": run.agent_retries(), "faults": sum(1 for f in schedule if "at" in f),
            "faults_skipped": sum(1 for f in schedule if f.get("skipped")),
@@ -533,8 +562,9 @@ def main():
             r = out["chaos"] = phase_chaos(a, cl, factory, refs)
             keys = ("submitted", "acknowledged", "completed", "failed", "lost", "mismatched", "requeues",
                     "max_recovery_s")
-            extra = ("duplicated", "unacknowledged", "rejected", "agent_retries", "faults", "faults_skipped",
-                     "recovery_samples")
+            extra = ("max_recovery_kill_s", "max_recovery_stop_s", "max_running_again_kill_s",
+                     "max_running_again_stop_s", "duplicated", "unacknowledged", "rejected",
+                     "agent_retries", "faults", "faults_skipped", "recovery_samples")
             print(" ".join(f"{k}={fmt(r[k])}" for k in keys + extra), flush=True)
             ok &= r["lost"] == 0 and r["mismatched"] == 0 and r["failed"] == 0 and r["duplicated"] == 0 \
                 and r["rejected"] == 0 and r["acknowledged"] > 0
