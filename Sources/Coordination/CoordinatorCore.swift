@@ -144,6 +144,12 @@ public struct CoordinatorCore: Sendable {
     /// The record as its owner holds it now, progress not yet flushed included; it may be ahead of
     /// what a majority stored.
     public func liveRecord(_ id: String) -> AssessmentRecord? { owned[id]?.record }
+    /// The owner's record while it runs: accepted by a majority and not finishing (a final state
+    /// counts only once a majority stored it, so until then readers see the stored one).
+    public func runningRecord(_ id: String) -> AssessmentRecord? {
+        guard let assessment = owned[id], assessment.phase == .running else { return nil }
+        return assessment.record
+    }
 
     public var storedIDs: [String] { replicas.keys.sorted() }
 }

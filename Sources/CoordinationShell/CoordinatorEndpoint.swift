@@ -29,6 +29,12 @@ public distributed actor CoordinatorEndpoint: ClusterCallable {
         try await node.readLocal(id: id)
     }
 
+    /// The record if this node owns it (as it holds it now) or stores it final as its last owner;
+    /// nil otherwise, and the reader asks the replica set.
+    public distributed func readAsOwner(id: String) async throws -> AssessmentRecord? {
+        try await node.readAsOwner(id: id)
+    }
+
     /// One page of this node's records, newest first.
     public distributed func list(statuses: [String], limit: Int, after cursor: PageCursor?) async throws
         -> [AssessmentRecord]
@@ -44,6 +50,7 @@ public distributed actor CoordinatorEndpoint: ClusterCallable {
     public static let wireMethods: [WireMethod<CoordinatorEndpoint>] = [
         WireMethod("deliver") { try await $0.deliver([]) },
         WireMethod("read") { _ = try await $0.read(id: "") },
+        WireMethod("readAsOwner") { _ = try await $0.readAsOwner(id: "") },
         WireMethod("list") { _ = try await $0.list(statuses: [], limit: 0, after: nil) },
         WireMethod("info") { _ = try await $0.info() },
     ]

@@ -46,9 +46,38 @@ extension CoordinatorNode {
         cancelWaiters.removeValue(forKey: clientID)?.resume(returning: .unavailable("the owner did not answer in time"))
     }
 
+    /// The owner's answer if it has one (one call, or none on the owner: status polls and event
+    /// streams read this way); otherwise the newest version any replica holds.
+    public func read(id: String) async throws -> AssessmentRecord? {
+        let owner =
+            core.replica(id)?.version.replicaSet.first
+            ?? Placement.replicaSet(id, over: upMembers, factor: settings.replicationFactor).first
+        if let owner, owner == name || statusByName[owner] == .up,
+            let record = try? await readAsOwner(id: id, on: owner)
+        {
+            return record
+        }
+        return try await readFromReplicas(id: id)
+    }
+
+    private func readAsOwner(id: String, on owner: String) async throws -> AssessmentRecord? {
+        if owner == name { return try await readAsOwner(id: id) }
+        guard let endpoint = remoteEndpoint(owner) else { return nil }
+        return try await ClusterSystem.$callOptions.withValue(.init(timeout: .seconds(1))) {
+            try await endpoint.readAsOwner(id: id)
+        }
+    }
+
+    func readAsOwner(id: String) async throws -> AssessmentRecord? {
+        if let running = core.runningRecord(id) { return running }
+        guard let stored = try await store.read(id: id), stored.status.isTerminal, stored.replicaSet.first == name
+        else { return nil }
+        return stored
+    }
+
     /// The newest version any replica holds: first the likely replicas (the current ranking and the
     /// replica set this node knows of), then those the found record names, then everyone.
-    public func read(id: String) async throws -> AssessmentRecord? {
+    func readFromReplicas(id: String) async throws -> AssessmentRecord? {
         var asked: Set<String> = []
         var best: AssessmentRecord?
         let up = upMembers

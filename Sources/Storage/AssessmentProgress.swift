@@ -1,4 +1,4 @@
-/// What the owner has seen of an assessment's agents so far; stored as JSON inside the record.
+/// What the owner has seen of an assessment's agents so far; stored as JSON inside the record (`StoredJSON`).
 public struct AssessmentProgress: Sendable, Codable, Hashable {
     public var percent: Int
     public var currentStep: String?

@@ -48,12 +48,25 @@ extension AssessmentRecord {
     /// result of some agent, and the journal's first-write-wins makes a repeat harmless.
     /// Public so that the coordination simulation's synchronous store applies this very rule.
     public func replicaOutcome(of incoming: AssessmentRecord) -> ReplicaOutcome {
-        if incoming.epoch < epoch { return .refused(recordVersion) }
+        Self.replicaOutcome(of: incoming, over: status, recordVersion)
+    }
+
+    static func replicaOutcome(
+        of incoming: AssessmentRecord, over status: AssessmentStatus, _ current: RecordVersion
+    ) -> ReplicaOutcome {
+        if incoming.epoch < current.epoch { return .refused(current) }
         // Final is final: a record that has completed, failed or been cancelled is never turned back
         // into a running one, not even by a newer epoch.
-        if status.isTerminal && !incoming.status.isTerminal { return .current(recordVersion) }
-        if (incoming.epoch, incoming.version) > (epoch, version) { return .stored }
-        return .current(recordVersion)
+        if status.isTerminal && !incoming.status.isTerminal { return .current(current) }
+        if (incoming.epoch, incoming.version) > (current.epoch, current.version) { return .stored }
+        return .current(current)
+    }
+}
+
+extension RecordSummary {
+    /// The same rule from the stored version alone, which is all a backend needs to read for it.
+    public func replicaOutcome(of incoming: AssessmentRecord) -> ReplicaOutcome {
+        AssessmentRecord.replicaOutcome(of: incoming, over: status, version)
     }
 }
 

@@ -194,7 +194,11 @@ public final class SQLiteAssessmentStore: AssessmentStore {
 
     private static func replicate(_ write: ReplicatedRecord, in db: Database) throws -> ReplicaOutcome {
         let record = write.record
-        let current = try fetchRecord(db, where: "id = ?", record.id)
+        // The version columns only: the request, the report and the progress are not needed to decide.
+        let current = try Row.fetchOne(
+            db, sql: "SELECT \(SQLiteRows.summaryColumns) FROM assessment WHERE id = ?",
+            arguments: [record.id]
+        ).map(SQLiteRows.summary(from:))
         let outcome = current?.replicaOutcome(of: record) ?? .stored
         if case .refused = outcome { return outcome }
         if case .stored = outcome {
@@ -223,7 +227,7 @@ public final class SQLiteAssessmentStore: AssessmentStore {
 
     public func versions() async throws(StoreError) -> [RecordSummary] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT id, status, epoch, version, replica_set, updated_at FROM assessment")
+            try Row.fetchAll(db, sql: "SELECT \(SQLiteRows.summaryColumns) FROM assessment")
                 .map(SQLiteRows.summary(from:))
         }
     }

@@ -20,8 +20,8 @@ enum SQLiteRows {
 
     static func arguments(of record: AssessmentRecord) throws -> StatementArguments {
         [
-            record.id, record.status.rawValue, record.epoch, record.version, try json(record.replicaSet),
-            record.request, record.report, try json(record.progress), record.failure, record.idempotencyKey,
+            record.id, record.status.rawValue, record.epoch, record.version, StoredJSON.encode(record.replicaSet),
+            record.request, record.report, StoredJSON.encode(record.progress), record.failure, record.idempotencyKey,
             record.createdAt.timeIntervalSinceReferenceDate, record.updatedAt.timeIntervalSinceReferenceDate,
         ]
     }
@@ -29,8 +29,9 @@ enum SQLiteRows {
     /// The arguments of the UPDATE in `SQLiteAssessmentStore.update`, in its column order.
     static func updateArguments(of record: AssessmentRecord) throws -> StatementArguments {
         [
-            record.status.rawValue, record.epoch, record.version, try json(record.replicaSet), record.report,
-            try json(record.progress), record.failure, record.updatedAt.timeIntervalSinceReferenceDate, record.id,
+            record.status.rawValue, record.epoch, record.version, StoredJSON.encode(record.replicaSet), record.report,
+            StoredJSON.encode(record.progress), record.failure, record.updatedAt.timeIntervalSinceReferenceDate,
+            record.id,
         ]
     }
 
@@ -54,6 +55,9 @@ enum SQLiteRows {
             updatedAt: Date(timeIntervalSinceReferenceDate: row["updated_at"])
         )
     }
+
+    /// The columns `summary(from:)` reads.
+    static let summaryColumns = "id, status, epoch, version, replica_set, updated_at"
 
     static func summary(from row: Row) throws -> RecordSummary {
         let statusName: String = row["status"]
@@ -86,13 +90,6 @@ enum SQLiteRows {
             node: row["node"],
             recordedAt: Date(timeIntervalSinceReferenceDate: row["recorded_at"])
         )
-    }
-
-    private static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        // Sorted keys keep the stored bytes a function of the value, which anti-entropy may compare.
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {

@@ -5,6 +5,7 @@ import CoordinationShell
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// The coordinator's worker runs the real agents through this: decode the request (validated at
 /// submission, so a failure here is a bug worth an error), compute, and return canonical bytes —
@@ -16,6 +17,7 @@ struct AgentExecutor: TaskRunner {
     /// cooperative pool (one thread per core) would starve membership probes and HTTP handlers
     /// there, and a node busy computing would be declared dead.
     let threads: MultiThreadedEventLoopGroup
+    private let requests = RequestCache()
 
     init(catalog: Catalog, options: AgentRunOptions, threads: Int) {
         self.catalog = catalog
@@ -58,7 +60,7 @@ struct AgentExecutor: TaskRunner {
         guard let agent = AgentName(rawValue: assignment.key.agent) else {
             throw UnknownAgent(name: assignment.key.agent)
         }
-        let request = try RequestValidator.validate(assignment.request)
+        let request = try requests.request(of: assignment)
         if agent != .reportGenerator {
             let result = try await AssessmentEngine.runAgent(
                 agent, request: request, catalog: catalog, options: options)
@@ -77,5 +79,30 @@ struct AgentExecutor: TaskRunner {
                 assessmentID: assignment.key.assessmentID, catalog: catalog, results: results, generator: generator)
         else { throw UnknownAgent(name: "report_generator (its result has no report)") }
         return try ReportRenderer.json(report)
+    }
+}
+
+/// The validated request of the assessments whose agents this node ran lately: a node runs several
+/// of one assessment's eleven agents, and parsing and validating the request each time cost as much
+/// as some agents. An id always names the same request, so a hit is exact.
+final class RequestCache: Sendable {
+    private struct Entries {
+        var requests: [String: AssessmentRequest] = [:]
+        var order: [String] = []
+    }
+
+    private let entries = Mutex(Entries())
+    private let capacity = 256
+
+    func request(of assignment: TaskAssignment) throws -> AssessmentRequest {
+        let id = assignment.key.assessmentID
+        if let cached = entries.withLock({ $0.requests[id] }) { return cached }
+        let request = try RequestValidator.validate(assignment.request)
+        entries.withLock { entries in
+            guard entries.requests.updateValue(request, forKey: id) == nil else { return }
+            entries.order.append(id)
+            if entries.order.count > capacity { entries.requests[entries.order.removeFirst()] = nil }
+        }
+        return request
     }
 }

@@ -1,0 +1,59 @@
+/// The JSON of the two structured columns (`progress`, `replica_set`), written by hand: every
+/// replicated write stores them, and Foundation's `JSONEncoder` spent a tenth of a busy node's CPU
+/// there. The text is what `JSONEncoder` gives with sorted keys and unescaped slashes (tested),
+/// so the column stays readable and rows written by either decode alike.
+enum StoredJSON {
+    static func encode(_ progress: AssessmentProgress) -> String {
+        var out = "{\"agents\":["
+        for (index, agent) in progress.agents.enumerated() {
+            if index > 0 { out += "," }
+            out += "{\"agent\":"
+            appendString(agent.agent, to: &out)
+            out += ",\"attempt\":\(agent.attempt)"
+            if let node = agent.node {
+                out += ",\"node\":"
+                appendString(node, to: &out)
+            }
+            out += ",\"state\":"
+            appendString(agent.state.rawValue, to: &out)
+            out += "}"
+        }
+        out += "]"
+        if let step = progress.currentStep {
+            out += ",\"currentStep\":"
+            appendString(step, to: &out)
+        }
+        out += ",\"percent\":\(progress.percent)}"
+        return out
+    }
+
+    static func encode(_ strings: [String]) -> String {
+        var out = "["
+        for (index, string) in strings.enumerated() {
+            if index > 0 { out += "," }
+            appendString(string, to: &out)
+        }
+        return out + "]"
+    }
+
+    /// RFC 8259 escaping: quote, backslash and control characters; everything else as it is.
+    static func appendString(_ string: String, to out: inout String) {
+        out += "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}

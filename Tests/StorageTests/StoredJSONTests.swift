@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+@testable import Storage
+
+/// The hand-written JSON of the structured columns against Foundation's encoder and decoder, on
+/// seeded random values with every kind of character a name could hold.
+@Suite struct StoredJSONTests {
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let alphabet: [Character] = [
+        "a", "Z", "0", "-", "_", " ", "\"", "\\", "/", "\n", "\r", "\t", "\u{08}",
+        "\u{0C}", "\u{01}", "\u{1F}", "é", "ß", "€", "🙂", "\u{2028}", "日",
+    ]
+
+    static func string(_ random: inout Generator) -> String {
+        String((0..<Int.random(in: 0...12, using: &random)).map { _ in alphabet.randomElement(using: &random)! })
+    }
+
+    static func progress(_ random: inout Generator) -> AssessmentProgress {
+        let states: [AgentProgress.State] = [.waiting, .running, .succeeded, .failed]
+        let agents = (0..<Int.random(in: 0...11, using: &random)).map { _ in
+            AgentProgress(
+                agent: string(&random), state: states.randomElement(using: &random)!,
+                attempt: Int.random(in: 0...5, using: &random),
+                node: Bool.random(using: &random) ? string(&random) : nil)
+        }
+        return AssessmentProgress(
+            percent: Int.random(in: 0...100, using: &random),
+            currentStep: Bool.random(using: &random) ? string(&random) : nil, agents: agents)
+    }
+
+    static var foundation: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    @Test(arguments: 1...200 as ClosedRange<UInt64>)
+    func progressIsWhatFoundationWritesAndReadsBack(seed: UInt64) throws {
+        var random = Generator(state: seed)
+        let value = Self.progress(&random)
+        let text = StoredJSON.encode(value)
+        #expect(text == String(decoding: try Self.foundation.encode(value), as: UTF8.self), "seed \(seed)")
+        #expect(try JSONDecoder().decode(AssessmentProgress.self, from: Data(text.utf8)) == value, "seed \(seed)")
+    }
+
+    @Test(arguments: 1...100 as ClosedRange<UInt64>)
+    func replicaSetsAreWhatFoundationWritesAndReadsBack(seed: UInt64) throws {
+        var random = Generator(state: seed)
+        let value = (0..<Int.random(in: 0...5, using: &random)).map { _ in Self.string(&random) }
+        let text = StoredJSON.encode(value)
+        #expect(text == String(decoding: try Self.foundation.encode(value), as: UTF8.self), "seed \(seed)")
+        #expect(try JSONDecoder().decode([String].self, from: Data(text.utf8)) == value, "seed \(seed)")
+    }
+}
