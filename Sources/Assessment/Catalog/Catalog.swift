@@ -18,6 +18,8 @@ public struct Catalog: Sendable {
     public let mlops: MLOpsTable
     public let useCases: [UseCaseSpec]
     public let sizing: SizingTable
+    /// New with every load: what `PlanMemo` keys plans by.
+    let identity = CatalogIdentity()
 
     public enum LoadError: Error, CustomStringConvertible {
         case missingResource(String)

@@ -36,7 +36,13 @@ public struct AssessmentPlan: Sendable, Equatable {
 }
 
 public enum PlanBuilder {
+    /// Eight of the agents start from the plan of the same request; a node running several of them
+    /// computes it once (`PlanMemo`).
     public static func build(_ request: AssessmentRequest, catalog: Catalog) -> AssessmentPlan {
+        PlanMemo.plan(for: request, catalog: catalog) { compute(request, catalog: catalog) }
+    }
+
+    static func compute(_ request: AssessmentRequest, catalog: Catalog) -> AssessmentPlan {
         let estimates = request.technical.aiWorkloads.map { GPUMemoryModel.estimate($0, rules: catalog.sizing.gpu) }
         let frameworks = ApplicableFrameworks.resolve(request)
         let jurisdiction = ApplicableFrameworks.requiredJurisdiction(request, frameworks: frameworks)
