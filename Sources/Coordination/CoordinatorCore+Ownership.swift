@@ -135,7 +135,7 @@ extension CoordinatorCore {
             }
             tasks[agent] = slot
         }
-        owned[id] = OwnedAssessment(record: record, results: results, tasks: tasks)
+        owned[id] = OwnedAssessment(record: record, results: results, tasks: tasks, committed: claim.replicaSet)
         log(
             .notice,
             "took over at epoch \(claim.epoch) from \(previousOwner ?? "nobody"); replicas "
@@ -150,7 +150,8 @@ extension CoordinatorCore {
         guard var assessment = owned[id] else { return }
         let replicaSet = refilledReplicaSet(id, from: assessment.record.replicaSet)
         guard replicaSet != assessment.record.replicaSet else { return }
-        let leaving = assessment.record.replicaSet
+        // From the last set a move committed to, not from one still short of its majorities.
+        let leaving = assessment.committedReplicaSet
         assessment.record.replicaSet = replicaSet
         owned[id] = assessment
         log(.info, "re-replicating to \(replicaSet.joined(separator: ", "))", id: id)

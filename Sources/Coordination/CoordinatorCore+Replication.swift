@@ -8,6 +8,8 @@ extension CoordinatorCore {
         _ id: String, purpose: PendingWrite.Purpose, results: [AgentResult], leaving: [String] = []
     ) {
         guard var assessment = owned[id] else { return }
+        // While a move is short of its majorities, every write counts on the old set's too.
+        let leaving = leaving.isEmpty ? assessment.committedReplicaSet : leaving
         assessment.record.version += 1
         assessment.record.updatedAt = now.wall
         assessment.progressDirty = false
@@ -137,7 +139,10 @@ extension CoordinatorCore {
             for waiter in assessment.cancelWaiters { answerCancel(waiter, .cancelled(id: id)) }
             log(.info, "\(assessment.record.status.rawValue) (version \(assessment.record.version))", id: id)
         case .reconfigure:
-            owned[id]?.reconfiguredAt = pending.write.record.version
+            if pending.write.record.version > owned[id]?.reconfiguredAt ?? 0 {
+                owned[id]?.reconfiguredAt = pending.write.record.version
+                owned[id]?.committedReplicaSet = pending.write.record.replicaSet
+            }
             resumeAfterReconfiguration(id)
         }
     }

@@ -69,6 +69,20 @@ struct OwnedAssessment: Sendable {
     var cancelWaiters: [Waiter] = []
     /// The version of the last move (takeover or re-replication) that reached its majorities.
     var reconfiguredAt = 0
+    /// The replica set of that move (or of the creation, or the claim's): until a later move reaches
+    /// its majorities, every write must also reach a majority of this set. A claimant that knows only
+    /// this set collects its promises there, so a write counted on the new set alone could be missed
+    /// (found by the simulation: a record moved twice while its first move was still short of the
+    /// old set's majority, then completed on the newest set; a node partitioned away with the oldest
+    /// set claimed it from that set's majority and replaced the completed state).
+    var committedReplicaSet: [String]
+
+    init(record: AssessmentRecord, results: [String: AgentResult], tasks: [String: TaskSlot], committed: [String]) {
+        self.record = record
+        self.results = results
+        self.tasks = tasks
+        self.committedReplicaSet = committed
+    }
 }
 
 /// A takeover in progress: promises collected from the last replica set.
