@@ -44,7 +44,7 @@ final class InProcessCluster: @unchecked Sendable {
                 name: name, host: "127.0.0.1", port: 0, tls: .init(directory: directory, nodeName: name))
             settings.eventLoopThreads = 1
             var logger = Logger(label: "test.\(name)")
-            logger.logLevel = .critical
+            logger.logLevel = ProcessInfo.processInfo.environment["INPROCESS_LOG"] != nil ? .info : .critical
             let system = try await ClusterSystem.start(settings: settings, logger: logger)
             let address = seed ?? NodeAddress(name: name, host: "127.0.0.1", port: system.node.port)
             seed = address
