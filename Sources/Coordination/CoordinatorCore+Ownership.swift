@@ -30,30 +30,10 @@ extension CoordinatorCore {
                 } else if !meta.status.isTerminal || replicaSet.contains(where: { !isAlive($0) }) {
                     claim(id, meta: meta)
                 }
-            } else if !isAlive(owner), let rank = replicaSet.filter(isAlive).firstIndex(of: name) {
-                if rank == 0 {
-                    claim(id, meta: meta)
-                } else if claimsAsBackup(id, rank: rank, meta: meta) {
-                    orphanedSince[id] = nil
-                    claim(id, meta: meta)
-                }
-            } else {
-                orphanedSince[id] = nil
+            } else if !isAlive(owner), replicaSet.first(where: isAlive) == name {
+                claim(id, meta: meta)
             }
         }
-    }
-
-    /// The first live replica may never have received the record (its owner died before the
-    /// creation write reached it), and then nobody would claim it. A later replica claims once a
-    /// claim timeout per rank has passed since it saw the orphan, and only if no claim of a newer
-    /// epoch has reached it meanwhile: when the first one claims, this node is one of its voters
-    /// and hears of it, so two claimants do not fence each other.
-    mutating func claimsAsBackup(_ id: String, rank: Int, meta: ReplicaMeta) -> Bool {
-        guard let since = orphanedSince[id] else {
-            orphanedSince[id] = now.uptime
-            return false
-        }
-        return now.uptime >= since + settings.claimTimeout * rank && meta.promised <= meta.version.epoch
     }
 
     mutating func claim(_ id: String, meta: ReplicaMeta) {

@@ -35,8 +35,6 @@ public struct CoordinatorCore: Sendable {
     /// Peers whose connection broke without a goodbye: no new owner or worker role for them until
     /// membership says they are up again or the quarantine ends (a killed process is usually both).
     var lostUntil: [String: Duration] = [:]
-    /// When this node, not first in rank among the living, first saw a record's owner dead.
-    var orphanedSince: [String: Duration] = [:]
     // Receiving side: submissions and cancellations forwarded to an owner.
     var forwarded: [UInt64: Forwarded] = [:]
     // Worker side.
