@@ -112,7 +112,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
         var logger = logger
         logger[metadataKey: "node"] = "\(settings.name)"
         self.logger = logger
-        let (losses, continuation) = AsyncStream.makeStream(of: NodeID.self, bufferingPolicy: .bufferingNewest(1024))
+        let (losses, continuation) = Self.makeLossStream()
         connectionLosses = losses
         self.recordingProxyID = ActorID(
             node: NodeID(name: "recording-proxy.invalid", host: "invalid", port: 0, uid: 0), path: "/recording")
@@ -163,12 +163,9 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
         for connection in connections { connection.retire(reason: "disconnect requested") }
     }
 
-    /// Cuts this node off from `names` as a network partition would: their connections drop at once
-    /// without goodbye, and no new one opens either way until `heal()`. For in-process tests of the
-    /// quorum rule; the multi-process tests cut nothing this way.
     /// A stream of its own of what `connectionLosses` reports, for a second consumer.
     public func subscribeToConnectionLosses() -> AsyncStream<NodeID> {
-        let (losses, continuation) = AsyncStream.makeStream(of: NodeID.self, bufferingPolicy: .bufferingNewest(1024))
+        let (losses, continuation) = Self.makeLossStream()
         let finished = state.withLock { state in
             if state.shuttingDown { return true }
             state.lossSubscribers.append(continuation)
@@ -178,10 +175,18 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
         return losses
     }
 
+    /// Newest kept if unread: a slow consumer learns of the latest losses, never blocks the reporter.
+    private static func makeLossStream() -> (AsyncStream<NodeID>, AsyncStream<NodeID>.Continuation) {
+        AsyncStream.makeStream(of: NodeID.self, bufferingPolicy: .bufferingNewest(1024))
+    }
+
     func reportConnectionLoss(_ peer: NodeID) {
         for subscriber in state.withLock({ $0.lossSubscribers }) { subscriber.yield(peer) }
     }
 
+    /// Cuts this node off from `names` as a network partition would: their connections drop at once
+    /// without goodbye, and no new one opens either way until `heal()`. For in-process tests of the
+    /// quorum rule; the multi-process tests cut nothing this way.
     @_spi(Testing) public func partition(from names: Set<String>) {
         let doomed = state.withLock { state -> [Connection] in
             state.partitionedFrom.formUnion(names)
