@@ -23,10 +23,10 @@ extension CoordinatorCore {
         return reachable * 2 > members
     }
 
-    /// Members reachable (`up` or `suspect`) and members of the cluster (every one not `left`).
+    /// Members reachable (`up` or `suspect`) and members of the cluster (every one known and not `left`).
     var quorumCounts: (reachable: Int, members: Int) {
-        let members = statuses.filter { $0.value != .left }
-        return (members.filter { $0.value == .up || $0.value == .suspect }.count, members.count)
+        let reachable = knownMembers.filter { statuses[$0] == .up || statuses[$0] == .suspect }
+        return (reachable.count, knownMembers.count)
     }
 
     /// The quorum rule for submissions: a majority of the cluster `up`, not merely reachable. Placement
@@ -34,7 +34,7 @@ extension CoordinatorCore {
     /// without them picks another owner than the other side for the same idempotency key, and both
     /// create it (two epoch-1 owners; found by the simulation in a partition's detection window).
     var hasSubmissionQuorum: Bool {
-        hasQuorum && upMembers.count * 2 > statuses.filter { $0.value != .left }.count
+        hasQuorum && upMembers.count * 2 > knownMembers.count
     }
 
     mutating func updateMembership(_ view: [String: SWIM.Status]) {
@@ -42,6 +42,9 @@ extension CoordinatorCore {
         statuses = view
         // This node is always alive to itself, whatever a stale view says.
         statuses[name] = draining ? .left : .up
+        for (node, status) in view where node != name {
+            if status == .left { knownMembers.remove(node) } else { knownMembers.insert(node) }
+        }
         // In name order: what follows draws on the seeded generator, so the order must not depend
         // on the dictionary's.
         for (node, status) in view.sorted(by: { $0.key < $1.key })

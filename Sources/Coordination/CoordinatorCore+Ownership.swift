@@ -7,6 +7,7 @@ import Storage
 extension CoordinatorCore {
     mutating func load(_ summaries: [RecordSummary]) {
         for summary in summaries {
+            knownMembers.formUnion(summary.version.replicaSet)
             replicas[summary.id] = ReplicaMeta(
                 status: summary.status, version: summary.version, updatedAt: summary.updatedAt, promised: 0)
         }
@@ -18,22 +19,62 @@ extension CoordinatorCore {
     mutating func reconcile() {
         lastReconcile = now.uptime
         guard settled, hasQuorum, !draining else { return }
+        var stillOrphaned: Set<String> = []
         for id in replicas.keys.sorted() {
             guard let meta = replicas[id], claims[id] == nil, creating[id] == nil else { continue }
             let replicaSet = meta.version.replicaSet
             guard let owner = replicaSet.first else { continue }
             if owner == name {
+                // Short of a member, or of the replication factor: a set refilled while few members were
+                // up grows back once more are, or losing one more node could leave no majority.
+                let needsMove =
+                    (replicaSet.contains(where: { !isAlive($0) })
+                        || replicaSet.count < min(settings.replicationFactor, upMembers.count))
+                    && refilledReplicaSet(id, from: replicaSet) != replicaSet
+                // A replica promised a newer epoch than the one this node owns it at, and no write of that
+                // epoch arrived: the claimant may never finish. This node's final state, if it has one,
+                // may be on no majority either (its write was fenced), so it wins the record back.
+                let contested = meta.promised > meta.version.epoch
                 if let assessment = owned[id] {
-                    if assessment.phase == .running, replicaSet.contains(where: { !isAlive($0) }) {
-                        reconfigure(id)
-                    }
-                } else if !meta.status.isTerminal || replicaSet.contains(where: { !isAlive($0) }) {
+                    if assessment.phase == .running, needsMove { reconfigure(id) }
+                } else if !meta.status.isTerminal || needsMove || contested {
                     claim(id, meta: meta)
                 }
-            } else if !isAlive(owner), replicaSet.first(where: isAlive) == name {
-                claim(id, meta: meta)
+            } else if !isAlive(owner), let claimant = replicaSet.first(where: isAlive) {
+                if claimant == name {
+                    claim(id, meta: meta)
+                } else if !meta.status.isTerminal
+                    || meta.updatedAt.addingTimeInterval(Double(settings.retention.components.seconds) / 2) > now.wall
+                {
+                    // (A final record near its removal is not sent: the copy would outlive the others.)
+                    stillOrphaned.insert(id)
+                    relayIfUnclaimed(id, to: claimant)
+                }
             }
         }
+        orphans = orphans.filter { stillOrphaned.contains($0.key) }
+    }
+
+    /// Only the first live replica claims a dead owner's record, and it may never have received it: a
+    /// majority of owner and another replica acknowledged the write, then the owner died. Sending it
+    /// this node's copy — what the owner itself wrote, as a late retry of its write would — lets it
+    /// claim. Nothing is decided here, so no second claimant can fence the first; the copy goes out only
+    /// after the orphan outlived a reconcile interval, as a normal takeover needs far less.
+    mutating func relayIfUnclaimed(_ id: String, to claimant: String) {
+        guard let since = orphans[id] else {
+            orphans[id] = now.uptime
+            return
+        }
+        guard now.uptime - since >= settings.reconcileInterval else { return }
+        orphans[id] = now.uptime
+        emit(.readForRelay(id: id, to: claimant))
+    }
+
+    mutating func relay(_ id: String, to claimant: String, record: AssessmentRecord?, results: [AgentResult]) {
+        guard let record, orphans[id] != nil else { return }
+        log(.info, "sending the record to \(claimant), which should claim it but has not", id: id)
+        // A write id of this node's own that no pending write uses, so the answer is dropped.
+        send(.write(ReplicaWrite(writeID: number(), record: record, results: results)), to: claimant)
     }
 
     mutating func claim(_ id: String, meta: ReplicaMeta) {
@@ -42,21 +83,27 @@ extension CoordinatorCore {
         claims[id] = Claim(epoch: epoch, replicaSet: voters, deadline: now.uptime + settings.claimTimeout)
         log(.info, "claiming epoch \(epoch) from \(voters.joined(separator: ", "))", id: id)
         for voter in voters where isAlive(voter) {
-            send(.claim(id: id, epoch: epoch), to: voter)
+            send(.claim(id: id, epoch: epoch, basis: meta.version), to: voter)
         }
     }
 
-    mutating func claimReceived(_ id: String, epoch: Int, from claimant: String) {
+    mutating func claimReceived(_ id: String, epoch: Int, basis: RecordVersion, from claimant: String) {
         guard var meta = replicas[id] else {
             // Nothing stored here: grant, with nothing to contribute.
             send(.promise(id: id, epoch: epoch, granted: true, record: nil, results: []), to: claimant)
             return
         }
+        // A live owner is not deposed — unless the claimant knows a newer version than this replica:
+        // then the owner this replica names is a stale one (the simulation found two nodes claiming
+        // for ever, each refused by a voter that defended an owner deposed long before).
         let owner = meta.owner ?? claimant
-        let ownerAlive = owner != claimant && isAlive(owner) && (owner != name || owned[id] != nil)
+        let ownerAlive =
+            owner != claimant && isAlive(owner) && (owner != name || owned[id] != nil) && basis <= meta.version
         if epoch <= meta.epoch || ownerAlive {
             send(
-                .promise(id: id, epoch: max(meta.epoch, epoch), granted: false, record: nil, results: []), to: claimant)
+                .promise(
+                    id: id, epoch: max(meta.epoch, epoch), granted: false, record: nil, results: [],
+                    known: meta.version), to: claimant)
             return
         }
         meta.promised = epoch
@@ -68,14 +115,18 @@ extension CoordinatorCore {
     }
 
     mutating func promiseReceived(
-        _ id: String, epoch: Int, granted: Bool, record: AssessmentRecord?, results: [AgentResult], from voter: String
+        _ id: String, epoch: Int, granted: Bool, record: AssessmentRecord?, results: [AgentResult],
+        known: RecordVersion?, from voter: String
     ) {
         guard var claim = claims[id] else { return }
         let majority = claim.replicaSet.count / 2 + 1
         if !granted {
             claim.refused.insert(voter)
-            if var meta = replicas[id], epoch > meta.promised {
+            if var meta = replicas[id] {
                 meta.promised = max(meta.promised, epoch)
+                // The voter knows a newer version: its replica set says who claims next (maybe not this
+                // node), as after a deposition.
+                if let known, meta.version < known, owned[id] == nil { meta.version = known }
                 replicas[id] = meta
             }
             if claim.replicaSet.count - claim.refused.count < majority {
@@ -189,11 +240,19 @@ extension CoordinatorCore {
     }
 
     /// The replica set this node leads after a move: itself, the members of `previous` still alive
-    /// (in their order), then the best-ranked up members, up to the replication factor.
+    /// (in their order), then the best-ranked up members, up to the replication factor. A set never
+    /// shrinks for want of up members: a dead member keeps its place until one can take it, or a
+    /// set cut to two would be stuck for good by the loss of one more node (its majority is both), as
+    /// the simulation found when it lost a node for good.
     func refilledReplicaSet(_ id: String, from previous: [String]) -> [String] {
         let survivors = previous.filter { $0 != name && isAlive($0) }
         let fill = Placement.rank(id, over: upMembers.filter { $0 != name && !survivors.contains($0) })
         let size = min(settings.replicationFactor, upMembers.count)
-        return Array(([name] + survivors + fill).prefix(max(1, size)))
+        var replicaSet = Array(([name] + survivors + fill).prefix(max(1, size)))
+        let kept = min(settings.replicationFactor, previous.count)
+        for member in previous where replicaSet.count < kept && !replicaSet.contains(member) {
+            replicaSet.append(member)
+        }
+        return replicaSet
     }
 }

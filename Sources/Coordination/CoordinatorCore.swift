@@ -19,6 +19,11 @@ public struct CoordinatorCore: Sendable {
 
     // Membership, as the last view the shell passed in.
     var statuses: [String: SWIM.Status] = [:]
+    /// Every member this node has known — in a view, or named by a stored record — and not seen leave:
+    /// the cluster its quorum counts against. A view can lose members (a node that rejoins under a new
+    /// uid starts from its seeds' view), and a majority of such a view is no majority: the simulation
+    /// had two of five nodes, each seeing only the other, acknowledge submissions.
+    var knownMembers: Set<String> = []
     /// Set once membership has converged after start: before that, "not seen" does not mean "down".
     var settled = false
     var draining = false
@@ -28,6 +33,9 @@ public struct CoordinatorCore: Sendable {
     // Owner side.
     var owned: [String: OwnedAssessment] = [:]
     var claims: [String: Claim] = [:]
+    /// Records whose owner is gone and whose claim falls to another replica: when this node last
+    /// relayed its copy there (or first saw the orphan), so a claimant that never got it can claim.
+    var orphans: [String: Duration] = [:]
     var writes: [UInt64: PendingWrite] = [:]
     var creating: [String: [Waiter]] = [:]
     var reportedLoad: [String: Int] = [:]
@@ -49,6 +57,7 @@ public struct CoordinatorCore: Sendable {
         self.settings = settings
         self.rng = SeededRandom(seed: seed)
         statuses[name] = .up
+        knownMembers = [name]
     }
 
     /// Handles one event at `moment` and returns what the shell must do, in order.
@@ -69,6 +78,8 @@ public struct CoordinatorCore: Sendable {
         case .applied(let write, let replyTo, let result): applied(write, replyTo: replyTo, result: result)
         case .promiseRead(let id, let epoch, let claimant, let record, let results):
             send(.promise(id: id, epoch: epoch, granted: true, record: record, results: results), to: claimant)
+        case .relayRead(let id, let target, let record, let results):
+            relay(id, to: target, record: record, results: results)
         case .finalRead(let id, let writeID, let replyTo, let record):
             if let record, record.status.isTerminal {
                 send(.written(writeID: writeID, id: id, .final(record)), to: replyTo)
@@ -106,9 +117,10 @@ public struct CoordinatorCore: Sendable {
         case .submitted(let requestID, let answer): forwardedSubmitAnswered(requestID, answer)
         case .write(let write): writeReceived(write, from: sender)
         case .written(let writeID, let id, let answer): writeAnswered(writeID, id: id, answer, from: sender)
-        case .claim(let id, let epoch): claimReceived(id, epoch: epoch, from: sender)
-        case .promise(let id, let epoch, let granted, let record, let results):
-            promiseReceived(id, epoch: epoch, granted: granted, record: record, results: results, from: sender)
+        case .claim(let id, let epoch, let basis): claimReceived(id, epoch: epoch, basis: basis, from: sender)
+        case .promise(let id, let epoch, let granted, let record, let results, let known):
+            promiseReceived(
+                id, epoch: epoch, granted: granted, record: record, results: results, known: known, from: sender)
         case .assign(let assignment): assigned(assignment, from: sender)
         case .refuse(let key): refused(key, by: sender)
         case .renew(let keys, let load): renewReceived(keys, load: load, from: sender)
@@ -152,4 +164,24 @@ public struct CoordinatorCore: Sendable {
     }
 
     public var storedIDs: [String] { replicas.keys.sorted() }
+
+    /// What this node knows of one assessment, for a failing simulation seed's report.
+    public func describe(_ id: String) -> String {
+        var parts: [String] = []
+        if let meta = replicas[id] {
+            parts.append("replica \(meta.status.rawValue) at \(meta.version), promised \(meta.promised)")
+        }
+        if let claim = claims[id] { parts.append("claiming epoch \(claim.epoch) from \(claim.replicaSet)") }
+        if let assessment = owned[id] {
+            let tasks = assessment.tasks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.state)" }
+            parts.append(
+                "owner (\(assessment.phase)) at \(assessment.record.recordVersion), committed set "
+                    + "\(assessment.committedReplicaSet); tasks \(tasks.joined(separator: " "))")
+        }
+        let pending = writes.values.filter { $0.write.record.id == id }.map {
+            "write v\($0.write.record.version) \($0.purpose) acked \($0.acked.sorted()) of \($0.targets)"
+        }
+        parts += pending.sorted()
+        return parts.isEmpty ? "nothing" : parts.joined(separator: "; ")
+    }
 }

@@ -17,6 +17,8 @@ public enum CoordinatorEvent: Sendable {
     case applied(ReplicaWrite, replyTo: String, Result<ReplicaOutcome, StoreError>)
     /// The local store finished a `.readForPromise` directive.
     case promiseRead(id: String, epoch: Int, claimant: String, record: AssessmentRecord?, results: [AgentResult])
+    /// The local store finished a `.readForRelay` directive.
+    case relayRead(id: String, to: String, record: AssessmentRecord?, results: [AgentResult])
     /// The local store finished a `.readFinal` directive.
     case finalRead(id: String, writeID: UInt64, replyTo: String, record: AssessmentRecord?)
     /// The local worker finished (or failed) a task started by `.execute`.
@@ -39,6 +41,8 @@ public enum CoordinatorDirective: Sendable {
     case apply(ReplicaWrite, replyTo: String)
     /// Read the record and its results locally, then feed `.promiseRead`.
     case readForPromise(id: String, epoch: Int, claimant: String)
+    /// Read the record and its results locally, then feed `.relayRead` (for a replica that may lack them).
+    case readForRelay(id: String, to: String)
     /// Read the record locally, then feed `.finalRead` (answering a write that would undo a final state).
     case readFinal(id: String, writeID: UInt64, replyTo: String)
     /// Run the task on this node's worker, then feed `.executed`.

@@ -94,9 +94,13 @@ public enum CoordinationMessage: Codable, Sendable, Hashable {
     case write(ReplicaWrite)
     case written(writeID: UInt64, id: String, WriteAnswer)
     /// Would-be owner → replicas of an assessment whose owner is gone: promise to refuse anything
-    /// older than `epoch` and send what you hold.
-    case claim(id: String, epoch: Int)
-    case promise(id: String, epoch: Int, granted: Bool, record: AssessmentRecord?, results: [AgentResult])
+    /// older than `epoch` and send what you hold. `basis` is the newest version the claimant knows of.
+    case claim(id: String, epoch: Int, basis: RecordVersion)
+    /// A refusal says what the voter knows (`known`), so a claimant with a stale view learns where the
+    /// record went instead of claiming it again and again.
+    case promise(
+        id: String, epoch: Int, granted: Bool, record: AssessmentRecord?, results: [AgentResult],
+        known: RecordVersion? = nil)
     /// Owner → worker.
     case assign(TaskAssignment)
     /// Worker → owner: not taken (the worker is shutting down).

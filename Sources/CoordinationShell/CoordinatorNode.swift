@@ -164,6 +164,13 @@ public actor CoordinatorNode {
                 await self?.handle(
                     .promiseRead(id: id, epoch: epoch, claimant: claimant, record: record, results: results))
             }
+        case .readForRelay(let id, let target):
+            let store = self.store
+            Task { [weak self] in
+                let record = try? await store.read(id: id)
+                let results = (try? await store.results(of: id)) ?? []
+                await self?.handle(.relayRead(id: id, to: target, record: record, results: results))
+            }
         case .readFinal(let id, let writeID, let replyTo):
             let store = self.store
             Task { [weak self] in

@@ -70,7 +70,8 @@ extension CoordinationSimulator {
     }
 
     func restart(_ node: Int) {
-        guard nodes[node].core == nil else { return }
+        // (A restart drawn when it crashed may still be queued.)
+        guard nodes[node].core == nil, node != lostForGood else { return }
         faults.count(.restart)
         log("restart \(names[node])")
         // Joining through the other nodes only: a node that is its own seed may form a cluster alone.
@@ -125,11 +126,19 @@ extension CoordinationSimulator {
         checker.partitioned([], in: self)
     }
 
-    /// The faults stop: the network heals, paused nodes continue and crashed ones start again.
+    /// The faults stop: the network heals, paused nodes continue and crashed ones start again — but on
+    /// some seeds one of them stays down for good, so that the survivors must finish what it owned
+    /// without ever hearing from it again.
     func endFaults() {
         heal()
         for node in nodes.indices where nodes[node].pausedUntil != nil { resume(node) }
-        for node in nodes.indices where nodes[node].core == nil { restart(node) }
+        let lost = profile.losesANodeForGood ? nodes.indices.first { nodes[$0].core == nil } : nil
+        lostForGood = lost
+        if let lost {
+            faults.count(.lostForGood)
+            log("\(names[lost]) stays down for good")
+        }
+        for node in nodes.indices where nodes[node].core == nil && node != lost { restart(node) }
         log("faults stopped")
     }
 }

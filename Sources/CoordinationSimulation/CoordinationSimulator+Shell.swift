@@ -21,6 +21,9 @@ extension CoordinationSimulator {
                 node,
                 .promiseRead(
                     id: id, epoch: epoch, claimant: claimant, record: store.read(id), results: store.results(of: id)))
+        case .readForRelay(let id, let target):
+            let store = nodes[node].store
+            complete(node, .relayRead(id: id, to: target, record: store.read(id), results: store.results(of: id)))
         case .readFinal(let id, let writeID, let replyTo):
             complete(node, .finalRead(id: id, writeID: writeID, replyTo: replyTo, record: nodes[node].store.read(id)))
         case .execute(let assignment):

@@ -27,6 +27,8 @@ public final class CoordinationSimulator {
     /// Partition side of each node; absent nodes share side 0.
     var sides: [Int: Int] = [:]
     var partitionStarted: Duration?
+    /// The node that stayed down when the faults stopped, on seeds that lose one for good.
+    var lostForGood: Int?
     /// Per unordered pair: bumped when the connection breaks, which drops what is in flight on it.
     var connections: [Pair: UInt64] = [:]
     /// Per directed lane: when its last message arrives, so later ones never overtake it.
@@ -85,7 +87,11 @@ public final class CoordinationSimulator {
         self.seed = seed
         self.scenario = scenario
         var random = SeededRandom(seed: seed)
-        profile = SeedProfile(random: &random)
+        var profile = SeedProfile(random: &random)
+        // From a generator of its own, so that the seeds' other choices stay what they were.
+        var lossRandom = SeededRandom(seed: ~seed)
+        profile.losesANodeForGood = lossRandom.unit() < 0.25
+        self.profile = profile
         membership = Simulator(
             seed: random.next(), network: NetworkConditions(loss: profile.membershipLoss))
         membership.crashClosesConnections = true
@@ -112,6 +118,20 @@ public final class CoordinationSimulator {
                 if isQuiescent { break }
             }
             if checker.violation == nil { checker.finalCheck(self) }
+        }
+        if keepsTrace, let violation = checker.violation {
+            for node in nodes.indices {
+                let view = nodes[node].lastView.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.rawValue)" }
+                log("\(names[node]) sees \(view.joined(separator: ", "))")
+            }
+            // Every node's view of the assessments the violation names.
+            for id in checker.acknowledged.keys.sorted() where violation.detail.contains(id) {
+                for node in nodes.indices {
+                    let core = nodes[node].core.map { $0.describe(id) } ?? "down"
+                    let stored = nodes[node].store.read(id).map { "\($0.status.rawValue) at \($0.recordVersion)" }
+                    log("\(names[node]) [\(id)] stores \(stored ?? "nothing"); \(core)")
+                }
+            }
         }
         return outcome()
     }
@@ -247,18 +267,36 @@ public final class CoordinationSimulator {
         queue.push(.tick(node, generation: nodes[node].tickGeneration), at: now)
     }
 
-    /// Every acknowledged assessment is final on a majority of its replica set.
+    /// Every acknowledged assessment is final on a majority of its replica set, in running nodes' stores
+    /// (a node lost for good may hold a final copy nobody else has).
     var isQuiescent: Bool {
         checker.acknowledged.keys.allSatisfy { id in
-            guard let record = newestRecord(id), record.status.isTerminal else { return false }
-            let holders = record.replicaSet.filter { nodes[index[$0] ?? 0].store.read(id)?.status.isTerminal == true }
+            if isStrandedByTheLoss(id) { return true }
+            guard let record = newestRecord(id, runningOnly: true), record.status.isTerminal else { return false }
+            let holders = record.replicaSet.filter { name in
+                index[name].map { nodes[$0].core != nil && nodes[$0].store.read(id)?.status.isTerminal == true }
+                    ?? false
+            }
             return holders.count * 2 > record.replicaSet.count
         }
     }
 
-    /// The newest version of a record in any store, crashed nodes' included (the simulation sees all).
-    func newestRecord(_ id: String) -> AssessmentRecord? {
-        nodes.compactMap { $0.store.read(id) }.max { $0.recordVersion < $1.recordVersion }
+    /// The node lost for good is half of the replica set the running nodes know (a set placed while
+    /// only two members were up, in a cluster of three): no majority can be had again, which
+    /// replication does not promise. (Stores survive crashes here, so of a set of three the two
+    /// survivors always make a majority, even for records a double crash had made unavailable.)
+    func isStrandedByTheLoss(_ id: String) -> Bool {
+        guard let lost = lostForGood else { return false }
+        guard let set = newestRecord(id, runningOnly: true)?.replicaSet, set.contains(names[lost]) else { return false }
+        return set.count <= 2
+    }
+
+    /// The newest version of a record in any store, crashed nodes' included (the simulation sees all),
+    /// or in running nodes' stores only.
+    func newestRecord(_ id: String, runningOnly: Bool = false) -> AssessmentRecord? {
+        nodes.filter { !runningOnly || $0.core != nil }.compactMap { $0.store.read(id) }.max {
+            $0.recordVersion < $1.recordVersion
+        }
     }
 
     func log(_ line: @autoclosure () -> String) {

@@ -185,15 +185,21 @@ final class InvariantChecker {
         }
     }
 
-    /// After the faults stopped and the cluster went quiet.
+    /// After the faults stopped and the cluster went quiet. Only running nodes count: one lost for good
+    /// may hold a newer copy, but no client can read it.
     func finalCheck(_ sim: CoordinationSimulator) {
         for (id, request) in acknowledged.sorted(by: { $0.key < $1.key }) where !expired.contains(id) {
-            guard let record = sim.newestRecord(id) else {
-                fail("acknowledged assessment lost", "\(id) is in no store", in: sim)
+            if sim.isStrandedByTheLoss(id) { continue }
+            guard let record = sim.newestRecord(id, runningOnly: true) else {
+                fail("acknowledged assessment lost", "\(id) is in no running node's store", in: sim)
                 return
             }
+            // A final state counts as replicated only where it is stored as final.
             let holders = record.replicaSet.filter { name in
-                sim.index[name].map { sim.nodes[$0].store.read(id) != nil } ?? false
+                sim.index[name].map {
+                    sim.nodes[$0].core != nil
+                        && sim.nodes[$0].store.read(id).map { $0.status.isTerminal == record.status.isTerminal } == true
+                } ?? false
             }
             if holders.count * 2 <= record.replicaSet.count, !beyondPromise.contains(id) {
                 fail("under-replicated", "\(id) is on \(holders) of \(record.replicaSet)", in: sim)

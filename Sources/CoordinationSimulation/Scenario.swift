@@ -33,6 +33,8 @@ public enum FaultKind: String, Sendable, Hashable, CaseIterable, Comparable {
     case partition
     /// An agent throws (injected on some seeds).
     case agentError = "agent error"
+    /// A crashed node never comes back (on some seeds): the survivors finish its work without it.
+    case lostForGood = "lost for good"
 
     public static func < (a: Self, b: Self) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -47,6 +49,8 @@ struct SeedProfile {
     var slowMessageChance: Double
     var keyedChance: Double
     var cancelChance: Double
+    /// A node crashed when the faults stop stays down for good.
+    var losesANodeForGood = false
 
     init(random: inout SeededRandom) {
         injectsAgentErrors = random.unit() < 0.3

@@ -17,6 +17,9 @@ public struct SeedOutcome: Sendable {
     public var createdTwice: Int
     /// Records that had a majority of their replica set crashed at once (durability not promised).
     public var beyondPromise: Int
+    /// Acknowledged records whose replica set the node lost for good left without a majority (their
+    /// completion is not checked).
+    public var strandedByLoss: Int
     /// Virtual time from the end of the faults until every acknowledged assessment was final.
     public var quiescedAfter: Duration
     public var trace: [String]
@@ -54,6 +57,7 @@ extension CoordinationSimulator {
             failed: finals[.failed] ?? 0, cancelled: finals[.cancelled] ?? 0, counters: totalCounters,
             minorityAcksInDetectionWindow: checker.minorityAcksInDetectionWindow, createdTwice: checker.createdTwice,
             beyondPromise: checker.beyondPromise.count,
+            strandedByLoss: checker.acknowledged.keys.count(where: isStrandedByTheLoss),
             quiescedAfter: max(.zero, now - scenario.faultPhase), trace: trace)
     }
 
@@ -88,6 +92,7 @@ public struct CoordinationSimulationReport: Sendable {
     public var minorityAcksInDetectionWindow = 0
     public var createdTwice = 0
     public var beyondPromise = 0
+    public var strandedByLoss = 0
     public var slowestQuiescence: Duration = .zero
 
     mutating func add(_ outcome: SeedOutcome) {
@@ -108,6 +113,7 @@ public struct CoordinationSimulationReport: Sendable {
         minorityAcksInDetectionWindow += outcome.minorityAcksInDetectionWindow
         createdTwice += outcome.createdTwice
         beyondPromise += outcome.beyondPromise
+        strandedByLoss += outcome.strandedByLoss
         slowestQuiescence = max(slowestQuiescence, outcome.quiescedAfter)
     }
 
@@ -135,6 +141,8 @@ public struct CoordinationSimulationReport: Sendable {
             "ids created twice (a keyed retry placed under two membership views; same report): \(createdTwice)",
             "records with a majority of their replica set crashed at once (durability not promised): "
                 + "\(beyondPromise)",
+            "acknowledged records left without a majority by a node lost for good (not checked): "
+                + "\(strandedByLoss)",
             "slowest recovery to quiescence after the faults stopped: " + seconds(slowestQuiescence),
             "time to recover (fault → its affected tasks running again):",
         ]

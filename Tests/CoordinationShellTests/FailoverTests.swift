@@ -1,10 +1,9 @@
 @_spi(Testing) import ClusterSystem
 import Coordination
+import CoordinationShell
 import Foundation
 import Storage
 import Testing
-
-@testable import CoordinationShell
 
 /// Real `ClusterSystem`s, membership and coordinators in one process: the failure paths of issue 5.
 @Suite(.serialized) struct FailoverTests {
@@ -49,16 +48,6 @@ import Testing
             let owner = try #require(await cluster.record("owner-loss", via: "node-2")?.replicaSet.first)
             _ = await eventually {
                 await cluster.record("owner-loss", via: owner)?.status == .running
-            }
-            // Every replica has stored it: a replica the creation write never reached cannot claim it
-            // (the known gap in CoordinatorCoreTests), and a crash a moment after the acknowledgement
-            // can leave the first-ranked survivor in that state.
-            _ = await eventually {
-                var stored = 0
-                for name in ["node-1", "node-2", "node-3"] {
-                    if (try? await cluster.node(name).coordinator.readLocal(id: "owner-loss")) != nil { stored += 1 }
-                }
-                return stored == 3
             }
             await cluster.crash(owner)
             let survivor = ["node-1", "node-2", "node-3"].first { $0 != owner }!

@@ -20,7 +20,7 @@ import Testing
         #expect(report.failure?.violation == nil, "\(report.render())")
         #expect(report.seedsRun == 150)
         // The seeds did exercise what they claim to.
-        for kind in [FaultKind.crash, .restart, .pause, .longPause, .partition, .agentError] {
+        for kind in [FaultKind.crash, .restart, .pause, .longPause, .partition, .agentError, .lostForGood] {
             #expect((report.faults[kind] ?? 0) > 0, "no \(kind.rawValue) injected")
         }
         #expect(report.acknowledged > 0 && report.completed > 0)
@@ -31,7 +31,13 @@ import Testing
     /// as the code changes, so they guard little alone; the many seeds above do the guarding.
     /// 1138 (5 nodes, default scenario): a record moved twice while its first move was short of the
     /// old set's majority, completed on the newest set, and was claimed and cancelled from the oldest.
-    @Test(arguments: [1138] as [UInt64])
+    /// 6, 2150, 246, 431 and 2954 (default scenario) left an assessment unfinished once the simulation
+    /// lost nodes for good: 2150, a move had cut a replica set to two, whose majority the loss made
+    /// impossible; 246, two nodes claimed for ever, each refused by a voter defending an owner deposed
+    /// long before; 431, two nodes that saw only each other counted themselves a quorum and placed
+    /// an assessment on the two; 2954, an owner whose final write was fenced kept its final state
+    /// alone and never claimed the record back.
+    @Test(arguments: [1138, 6, 2150, 246, 431, 2954] as [UInt64])
     func seedsThatOnceFailed(seed: UInt64) {
         let report = CoordinationSimulator.run(seeds: 1, first: seed, scenario: CoordinationScenario())
         #expect(report.failure?.violation == nil, "\(report.render())")

@@ -133,12 +133,11 @@ import Testing
         #expect(harness.record(id, on: "b")?.report == SimAgents.expectedReport(request: request))
     }
 
-    /// A known liveness gap: only the first live replica in rank claims a dead owner's record, so
-    /// when the owner died before its creation write reached that replica (a majority acknowledged
-    /// without it), nobody claims until the owner comes back. Letting later replicas claim after a
-    /// stagger fixed this test but stalled simulation seed 823 (two claimants fencing each other
-    /// for ever); the fix needs more than this session had. This test fails once it is fixed.
-    @Test func whenTheNextReplicaNeverGotTheRecordTheOneAfterItTakesOver() {
+    /// Only the first live replica in rank claims a dead owner's record, and the owner may have died
+    /// before its creation write reached that one (a majority acknowledged without it). A replica that
+    /// has the record sends it there. (Letting later replicas claim themselves instead stalled
+    /// simulation seed 823 — two claimants fencing each other — and seed 1464.)
+    @Test func whenTheNextReplicaNeverGotTheRecordTheOneAfterItHandsItOverAndItTakesOver() {
         let id = Harness.id(ownedBy: "a", then: "b", over: three)
         var harness = Harness(nodes: three)
         // The creation reaches the owner and "c" (a majority) but not "b"; then the owner dies.
@@ -149,11 +148,44 @@ import Testing
         #expect(harness.record(id, on: "b") == nil)
         harness.cut = ["a"]
         harness.setView(["a": .down, "b": .up, "c": .up], at: ["b", "c"])
-        harness.advance(by: .seconds(10))
-        withKnownIssue("nobody claims a record the first live replica never received") {
-            #expect(harness.cores["c"]!.counters.takeovers == 1)
-            #expect(harness.record(id, on: "c")?.replicaSet.first == "c")
+        // "b" ranks first among the survivors but has nothing to claim; "c" sends it its copy.
+        harness.advance(by: .seconds(4))
+        #expect(harness.cores["b"]!.counters.takeovers == 1)
+        #expect(harness.cores["c"]!.counters.takeovers == 0)
+        #expect(harness.record(id, on: "c")?.replicaSet.first == "b")
+        #expect(harness.record(id, on: "c")?.epoch == 2)
+        harness.runAllTasks()
+        for node in ["b", "c"] { #expect(harness.record(id, on: node)?.status == .completed) }
+    }
+
+    /// A record placed while only two members were up has two replicas, and losing either would leave
+    /// it without a majority for good: once a third member is up, the owner moves it to three — the
+    /// running one and the finished one alike (found by the simulation with a node lost for good).
+    @Test func aReplicaSetPlacedWhileFewMembersWereUpGrowsBackToTheReplicationFactor() {
+        var harness = Harness(nodes: three)
+        harness.cut = ["c"]
+        harness.setView(["a": .up, "b": .up, "c": .down], at: ["a", "b"])
+        let done = Harness.id(ownedBy: "a", over: ["a", "b"])
+        let running = (0..<100_000).lazy.map { "running-\($0)" }.first {
+            Placement.rank($0, over: ["a", "b"]).first == "a" && $0 != done
+        }!
+        harness.feed("a", .clientSubmit(clientID: 1, id: done, request: request, idempotencyKey: nil))
+        harness.settle()
+        harness.runAllTasks()
+        harness.feed("a", .clientSubmit(clientID: 2, id: running, request: request, idempotencyKey: nil))
+        harness.settle()
+        #expect(harness.record(done, on: "a")?.status == .completed)
+        #expect(harness.record(done, on: "a")?.replicaSet == ["a", "b"])
+        #expect(harness.record(running, on: "a")?.replicaSet.count == 2)
+        harness.cut = []
+        harness.setView(["a": .up, "b": .up, "c": .up], at: three)
+        harness.advance(by: .seconds(3))
+        for id in [done, running] {
+            for node in three { #expect(harness.record(id, on: node)?.replicaSet.count == 3) }
         }
+        #expect(harness.record(done, on: "c")?.status == .completed)
+        harness.runAllTasks()
+        for node in three { #expect(harness.record(running, on: node)?.status == .completed) }
     }
 
     @Test func aNodeThatSeesOnlyAMinorityRefusesSubmissions() {
@@ -171,6 +203,27 @@ import Testing
         #expect(harness.stores["a"]!.records.isEmpty)
         // Suspects may yet refute: they count as reachable.
         harness.setView(["a": .up, "b": .up, "c": .suspect, "d": .down, "e": .down], at: ["a"])
+        #expect(harness.cores["a"]!.quorate)
+    }
+
+    /// A view can lose members (a node rejoining under a new uid starts from its seeds' view); two of
+    /// five nodes that see only each other are not a majority (found by the simulation, seed 431).
+    @Test func aViewThatForgotMembersIsNoQuorum() {
+        let five = ["a", "b", "c", "d", "e"]
+        var harness = Harness(nodes: five)
+        harness.setView(["a": .up, "b": .up], at: ["a"])
+        #expect(!harness.cores["a"]!.quorate)
+        harness.feed(
+            "a",
+            .clientSubmit(
+                clientID: 1, id: Harness.id(ownedBy: "a", over: ["a", "b"]), request: request, idempotencyKey: nil))
+        harness.settle()
+        guard case .unavailable = harness.submitAnswers[1] else {
+            Issue.record("expected unavailable, got \(String(describing: harness.submitAnswers[1]))")
+            return
+        }
+        // A member that left for good no longer counts.
+        harness.setView(["a": .up, "b": .up, "c": .left, "d": .left, "e": .up], at: ["a"])
         #expect(harness.cores["a"]!.quorate)
     }
 

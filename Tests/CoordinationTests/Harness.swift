@@ -61,6 +61,10 @@ struct Harness {
                         id: id, epoch: epoch, claimant: claimant, record: store.read(id),
                         results: store.results(of: id))
                 ))
+        case .readForRelay(let id, let target):
+            let store = stores[node]!
+            completions.append(
+                (node, .relayRead(id: id, to: target, record: store.read(id), results: store.results(of: id))))
         case .readFinal(let id, let writeID, let replyTo):
             completions.append(
                 (node, .finalRead(id: id, writeID: writeID, replyTo: replyTo, record: stores[node]!.read(id))))
