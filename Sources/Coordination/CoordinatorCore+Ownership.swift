@@ -20,29 +20,37 @@ extension CoordinatorCore {
         lastReconcile = now.uptime
         guard settled, hasQuorum, !draining else { return }
         var stillOrphaned: Set<String> = []
-        for id in replicas.keys.sorted() {
+        // Unfinished records first. A finished one is only moved for durability, a few claims at a time:
+        // a node's death must not bury the takeovers of running work under a claim for every record it
+        // ever finished (a long chaos run timed out thousands of claims that way — promises carry whole
+        // records, and a burst of them queued past the claim timeout, so they were all made again).
+        var backgroundClaims = claims.keys.count { replicas[$0]?.status.isTerminal == true }
+        let order = replicas.map { (finished: $0.value.status.isTerminal ? 1 : 0, id: $0.key) }.sorted { $0 < $1 }
+        for id in order.map(\.id) {
             guard let meta = replicas[id], claims[id] == nil, creating[id] == nil else { continue }
             let replicaSet = meta.version.replicaSet
             guard let owner = replicaSet.first else { continue }
+            let mayClaim = !meta.status.isTerminal || backgroundClaims < settings.backgroundClaimLimit
+            defer { if meta.status.isTerminal, claims[id] != nil { backgroundClaims += 1 } }
             if owner == name {
-                // Short of a member, or of the replication factor: a set refilled while few members were
-                // up grows back once more are, or losing one more node could leave no majority.
-                let needsMove =
-                    (replicaSet.contains(where: { !isAlive($0) })
-                        || replicaSet.count < min(settings.replicationFactor, upMembers.count))
+                // A dead member is replaced when an up member can take its place (a set never shrinks).
+                let lostMember =
+                    replicaSet.contains(where: { !isAlive($0) })
                     && refilledReplicaSet(id, from: replicaSet) != replicaSet
-                // A replica promised a newer epoch than the one this node owns it at, and no write of that
-                // epoch arrived: the claimant may never finish. This node's final state, if it has one,
-                // may be on no majority either (its write was fenced), so it wins the record back.
-                let contested = meta.promised > meta.version.epoch
                 if let assessment = owned[id] {
-                    if assessment.phase == .running, needsMove { reconfigure(id) }
-                } else if !meta.status.isTerminal || needsMove || contested {
+                    // A running record also grows back to the replication factor once more members are
+                    // up than when it was placed, or losing one more node could leave it no majority.
+                    // (Finished ones are left as they are: moving each of them costs a claim, for little.)
+                    let short =
+                        replicaSet.count < min(settings.replicationFactor, upMembers.count)
+                        && refilledReplicaSet(id, from: replicaSet) != replicaSet
+                    if assessment.phase == .running, lostMember || short { reconfigure(id) }
+                } else if mayClaim, !meta.status.isTerminal || lostMember || fenced.contains(id) {
                     claim(id, meta: meta)
                 }
             } else if !isAlive(owner), let claimant = replicaSet.first(where: isAlive) {
                 if claimant == name {
-                    claim(id, meta: meta)
+                    if mayClaim { claim(id, meta: meta) }
                 } else if !meta.status.isTerminal
                     || meta.updatedAt.addingTimeInterval(Double(settings.retention.components.seconds) / 2) > now.wall
                 {
@@ -58,15 +66,16 @@ extension CoordinatorCore {
     /// Only the first live replica claims a dead owner's record, and it may never have received it: a
     /// majority of owner and another replica acknowledged the write, then the owner died. Sending it
     /// this node's copy — what the owner itself wrote, as a late retry of its write would — lets it
-    /// claim. Nothing is decided here, so no second claimant can fence the first; the copy goes out only
-    /// after the orphan outlived a reconcile interval, as a normal takeover needs far less.
+    /// claim. Nothing is decided here, so no second claimant can fence the first. The copy goes out once
+    /// the orphan outlived a reconcile interval (a normal takeover needs far less), then again only
+    /// every few intervals: a claimant that has it but is slow must not be buried in copies.
     mutating func relayIfUnclaimed(_ id: String, to claimant: String) {
-        guard let since = orphans[id] else {
-            orphans[id] = now.uptime
+        guard let due = orphans[id] else {
+            orphans[id] = now.uptime + settings.reconcileInterval
             return
         }
-        guard now.uptime - since >= settings.reconcileInterval else { return }
-        orphans[id] = now.uptime
+        guard now.uptime >= due else { return }
+        orphans[id] = now.uptime + settings.reconcileInterval * 5
         emit(.readForRelay(id: id, to: claimant))
     }
 
@@ -93,12 +102,15 @@ extension CoordinatorCore {
             send(.promise(id: id, epoch: epoch, granted: true, record: nil, results: []), to: claimant)
             return
         }
-        // A live owner is not deposed — unless the claimant knows a newer version than this replica:
-        // then the owner this replica names is a stale one (the simulation found two nodes claiming
-        // for ever, each refused by a voter that defended an owner deposed long before).
+        // A live owner is not deposed — unless the claimant owns a newer version than this replica
+        // knows: then the owner this replica names was deposed already (the simulation found two nodes
+        // claiming for ever, each refused by a voter that defended an owner deposed long before). Any
+        // newer basis is not enough: a claimant with a stale view of the owner's death must still be
+        // refused, or it takes a running record from a live owner mid-move (seed 1138 again).
         let owner = meta.owner ?? claimant
+        let claimantOwnsNewer = meta.version < basis && basis.replicaSet.first == claimant
         let ownerAlive =
-            owner != claimant && isAlive(owner) && (owner != name || owned[id] != nil) && basis <= meta.version
+            owner != claimant && isAlive(owner) && (owner != name || owned[id] != nil) && !claimantOwnsNewer
         if epoch <= meta.epoch || ownerAlive {
             send(
                 .promise(
@@ -118,17 +130,20 @@ extension CoordinatorCore {
         _ id: String, epoch: Int, granted: Bool, record: AssessmentRecord?, results: [AgentResult],
         known: RecordVersion?, from voter: String
     ) {
+        if !granted, var meta = replicas[id] {
+            meta.promised = max(meta.promised, epoch)
+            // The voter knows a newer version: its replica set says who claims next (maybe not this
+            // node), as after a deposition. Learnt even from a refusal that came after the claim ended.
+            if let known, meta.version < known, owned[id] == nil {
+                meta.version = known
+                fenced.remove(id)
+            }
+            replicas[id] = meta
+        }
         guard var claim = claims[id] else { return }
         let majority = claim.replicaSet.count / 2 + 1
         if !granted {
             claim.refused.insert(voter)
-            if var meta = replicas[id] {
-                meta.promised = max(meta.promised, epoch)
-                // The voter knows a newer version: its replica set says who claims next (maybe not this
-                // node), as after a deposition.
-                if let known, meta.version < known, owned[id] == nil { meta.version = known }
-                replicas[id] = meta
-            }
             if claim.replicaSet.count - claim.refused.count < majority {
                 claims[id] = nil
                 log(.info, "claim of epoch \(claim.epoch) refused", id: id)
@@ -186,6 +201,7 @@ extension CoordinatorCore {
             }
             tasks[agent] = slot
         }
+        fenced.remove(id)
         owned[id] = OwnedAssessment(record: record, results: results, tasks: tasks, committed: claim.replicaSet)
         log(
             .notice,
@@ -218,6 +234,8 @@ extension CoordinatorCore {
             if assessment.phase != .finishing {
                 owned[id] = nil
                 log(.info, "kept \(assessment.record.status.rawValue) record on its new replica set", id: id)
+            } else if !writes.values.contains(where: { $0.write.record.id == id && $0.purpose == .final }) {
+                writeFinalWhenSettled(id)
             }
             return
         }

@@ -70,6 +70,7 @@ extension CoordinatorCore {
                 status: write.record.status, version: write.record.recordVersion,
                 updatedAt: write.record.updatedAt, promised: promised)
             answer = .accepted
+            if write.record.replicaSet.first != name { fenced.remove(id) }
             // A newer owner wrote here: if this node thought it owned the assessment, it no longer does.
             if let mine = owned[id], mine.record.epoch < write.record.epoch {
                 depose(id, by: write.record.recordVersion)
@@ -106,10 +107,13 @@ extension CoordinatorCore {
                 replicas[id] = meta
             }
             // Stop, and let reconcile claim the next epoch: this node is still the owner its records
-            // name, so unless the claimant finishes first, it wins the assessment back.
+            // name, so unless the claimant finishes first, it wins the assessment back — even when
+            // the write was a final state, which may now be on this node alone.
             depose(id, by: nil)
+            fenced.insert(id)
         case .final(let stored):
-            writes[writeID] = nil
+            // The write stays pending for the other replicas: if it is a move, the final state is
+            // written once it has committed.
             adoptFinal(stored)
         case .failed(let reason):
             log(
@@ -152,6 +156,7 @@ extension CoordinatorCore {
         if let newer, var meta = replicas[id], meta.version < newer {
             meta.version = newer
             replicas[id] = meta
+            fenced.remove(id)
         }
         guard let assessment = owned.removeValue(forKey: id) else { return }
         counters.depositions += 1
@@ -212,6 +217,6 @@ extension CoordinatorCore {
         revokeLeases(of: assessment)
         owned[id] = assessment
         log(.info, "adopting the final state \(final.status.rawValue) held by a replica", id: id)
-        startWrite(id, purpose: .final, results: [])
+        writeFinalWhenSettled(id)
     }
 }

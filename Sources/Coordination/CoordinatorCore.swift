@@ -33,9 +33,12 @@ public struct CoordinatorCore: Sendable {
     // Owner side.
     var owned: [String: OwnedAssessment] = [:]
     var claims: [String: Claim] = [:]
-    /// Records whose owner is gone and whose claim falls to another replica: when this node last
-    /// relayed its copy there (or first saw the orphan), so a claimant that never got it can claim.
+    /// Records whose owner is gone and whose claim falls to another replica: when this node sends its
+    /// copy there next, so that a claimant that never got it can claim.
     var orphans: [String: Duration] = [:]
+    /// Records this node owns whose write a replica fenced (it promised a newer epoch to a claimant
+    /// that may never finish): this node claims them back, even when its own copy is final.
+    var fenced: Set<String> = []
     var writes: [UInt64: PendingWrite] = [:]
     var creating: [String: [Waiter]] = [:]
     var reportedLoad: [String: Int] = [:]

@@ -16,6 +16,9 @@ public struct CoordinationSettings: Sendable, Hashable {
     /// Unacknowledged writes are sent again this often, to replicas still up.
     public var writeRetry: Duration = .milliseconds(500)
     public var claimTimeout: Duration = .seconds(2)
+    /// Claims of finished records (moved only to restore their replicas) a node makes at once; claims
+    /// of unfinished ones are not limited.
+    public var backgroundClaimLimit = 8
     /// How often every record is checked for a dead owner or a missing replica.
     public var reconcileInterval: Duration = .seconds(1)
     /// Task placement changes (running on node X) are written at most this often per assessment.
