@@ -89,6 +89,12 @@ extension CoordinatorCore {
 
     mutating func ownerCancel(_ waiter: Waiter, id: String) {
         if var assessment = owned[id] {
+            // A finished record this node took over only to move it (found by the simulation, seed
+            // 2151: a cancel turned a failed assessment into a cancelled one).
+            if assessment.record.status.isTerminal, assessment.phase != .finishing {
+                answerCancel(waiter, .alreadyFinal(id: id))
+                return
+            }
             if assessment.phase == .finishing {
                 if assessment.record.status == .cancelled {
                     assessment.cancelWaiters.append(waiter)

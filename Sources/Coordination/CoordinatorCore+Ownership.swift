@@ -6,10 +6,19 @@ import Storage
 /// claimants of one epoch cannot both collect a majority, so each epoch has one owner.
 extension CoordinatorCore {
     mutating func load(_ summaries: [RecordSummary]) {
+        // A final state this node wrote as owner shortly before it stopped may have reached no other
+        // replica, while they hold the record running and wait for this live owner (found by the
+        // simulation, seed 3550): those are claimed again. Older ones were settled long ago.
+        let lastWrite = summaries.map(\.updatedAt).max() ?? .distantPast
         for summary in summaries {
             knownMembers.formUnion(summary.version.replicaSet)
             replicas[summary.id] = ReplicaMeta(
                 status: summary.status, version: summary.version, updatedAt: summary.updatedAt, promised: 0)
+            if summary.status.isTerminal, summary.version.replicaSet.first == name,
+                summary.updatedAt.addingTimeInterval(60) >= lastWrite
+            {
+                unsettled.insert(summary.id)
+            }
         }
         log(.info, "loaded \(summaries.count) stored records")
     }
@@ -45,7 +54,7 @@ extension CoordinatorCore {
                         replicaSet.count < min(settings.replicationFactor, upMembers.count)
                         && refilledReplicaSet(id, from: replicaSet) != replicaSet
                     if assessment.phase == .running, lostMember || short { reconfigure(id) }
-                } else if mayClaim, !meta.status.isTerminal || lostMember || fenced.contains(id) {
+                } else if mayClaim, !meta.status.isTerminal || lostMember || unsettled.contains(id) {
                     claim(id, meta: meta)
                 }
             } else if !isAlive(owner), let claimant = replicaSet.first(where: isAlive) {
@@ -102,15 +111,12 @@ extension CoordinatorCore {
             send(.promise(id: id, epoch: epoch, granted: true, record: nil, results: []), to: claimant)
             return
         }
-        // A live owner is not deposed — unless the claimant owns a newer version than this replica
-        // knows: then the owner this replica names was deposed already (the simulation found two nodes
-        // claiming for ever, each refused by a voter that defended an owner deposed long before). Any
-        // newer basis is not enough: a claimant with a stale view of the owner's death must still be
-        // refused, or it takes a running record from a live owner mid-move (seed 1138 again).
+        // A live owner is not deposed — unless the claimant knows a newer version than this replica:
+        // then the owner this replica names was deposed already (the simulation found two nodes
+        // claiming for ever, each refused by a voter that defended an owner deposed long before).
         let owner = meta.owner ?? claimant
-        let claimantOwnsNewer = meta.version < basis && basis.replicaSet.first == claimant
         let ownerAlive =
-            owner != claimant && isAlive(owner) && (owner != name || owned[id] != nil) && !claimantOwnsNewer
+            owner != claimant && isAlive(owner) && (owner != name || owned[id] != nil) && basis <= meta.version
         if epoch <= meta.epoch || ownerAlive {
             send(
                 .promise(
@@ -136,7 +142,7 @@ extension CoordinatorCore {
             // node), as after a deposition. Learnt even from a refusal that came after the claim ended.
             if let known, meta.version < known, owned[id] == nil {
                 meta.version = known
-                fenced.remove(id)
+                unsettled.remove(id)
             }
             replicas[id] = meta
         }
@@ -201,7 +207,7 @@ extension CoordinatorCore {
             }
             tasks[agent] = slot
         }
-        fenced.remove(id)
+        unsettled.remove(id)
         owned[id] = OwnedAssessment(record: record, results: results, tasks: tasks, committed: claim.replicaSet)
         log(
             .notice,

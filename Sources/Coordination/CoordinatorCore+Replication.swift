@@ -35,12 +35,14 @@ extension CoordinatorCore {
     /// Replica side: fence off a deposed owner before touching the store.
     mutating func writeReceived(_ write: ReplicaWrite, from sender: String) {
         let id = write.record.id
-        if let meta = replicas[id], meta.status.isTerminal, !write.record.status.isTerminal {
-            emit(.readFinal(id: id, writeID: write.writeID, replyTo: sender))
-            return
-        }
+        // An older epoch first: its writer was deposed, whatever this replica holds (a deposed owner
+        // told only "final" would keep writing for ever, found by the simulation, seed 527).
         if let meta = replicas[id], write.record.epoch < meta.version.epoch {
             send(.written(writeID: write.writeID, id: id, .deposed(meta.version)), to: sender)
+            return
+        }
+        if let meta = replicas[id], meta.status.isTerminal, !write.record.status.isTerminal {
+            emit(.readFinal(id: id, writeID: write.writeID, replyTo: sender))
             return
         }
         if let meta = replicas[id], write.record.epoch < meta.promised {
@@ -70,7 +72,7 @@ extension CoordinatorCore {
                 status: write.record.status, version: write.record.recordVersion,
                 updatedAt: write.record.updatedAt, promised: promised)
             answer = .accepted
-            if write.record.replicaSet.first != name { fenced.remove(id) }
+            if write.record.replicaSet.first != name { unsettled.remove(id) }
             // A newer owner wrote here: if this node thought it owned the assessment, it no longer does.
             if let mine = owned[id], mine.record.epoch < write.record.epoch {
                 depose(id, by: write.record.recordVersion)
@@ -110,7 +112,7 @@ extension CoordinatorCore {
             // name, so unless the claimant finishes first, it wins the assessment back — even when
             // the write was a final state, which may now be on this node alone.
             depose(id, by: nil)
-            fenced.insert(id)
+            unsettled.insert(id)
         case .final(let stored):
             // The write stays pending for the other replicas: if it is a move, the final state is
             // written once it has committed.
@@ -140,7 +142,10 @@ extension CoordinatorCore {
             break
         case .final:
             guard let assessment = owned.removeValue(forKey: id) else { return }
-            for waiter in assessment.cancelWaiters { answerCancel(waiter, .cancelled(id: id)) }
+            // (A final state adopted from a replica may not be the cancellation they asked for.)
+            let answer: CancelAnswer =
+                assessment.record.status == .cancelled ? .cancelled(id: id) : .alreadyFinal(id: id)
+            for waiter in assessment.cancelWaiters { answerCancel(waiter, answer) }
             log(.info, "\(assessment.record.status.rawValue) (version \(assessment.record.version))", id: id)
         case .reconfigure:
             if pending.write.record.version > owned[id]?.reconfiguredAt ?? 0 {
@@ -156,7 +161,7 @@ extension CoordinatorCore {
         if let newer, var meta = replicas[id], meta.version < newer {
             meta.version = newer
             replicas[id] = meta
-            fenced.remove(id)
+            unsettled.remove(id)
         }
         guard let assessment = owned.removeValue(forKey: id) else { return }
         counters.depositions += 1
@@ -208,7 +213,15 @@ extension CoordinatorCore {
     /// set and stop — the work is done.
     mutating func adoptFinal(_ final: AssessmentRecord) {
         let id = final.id
-        guard var assessment = owned[id], assessment.phase != .finishing else { return }
+        guard var assessment = owned[id] else { return }
+        // Once this node's own final state is on its way, it stands; one still waiting for a move to
+        // commit gives way to the one a replica holds already.
+        if assessment.phase == .finishing,
+            writes.values.contains(where: { $0.write.record.id == id && $0.purpose == .final })
+                || (assessment.record.status == final.status && assessment.record.report == final.report)
+        {
+            return
+        }
         assessment.phase = .finishing
         assessment.record.status = final.status
         assessment.record.report = final.report

@@ -188,7 +188,9 @@ extension CoordinatorCore {
 
     /// Writes the final state; leases still out are revoked at once.
     mutating func finish(_ id: String, status: AssessmentStatus, failure: String?, report: Data?) {
-        guard var assessment = owned[id], assessment.phase != .finishing else { return }
+        guard var assessment = owned[id], assessment.phase != .finishing, !assessment.record.status.isTerminal else {
+            return
+        }
         revokeLeases(of: assessment)
         assessment.phase = .finishing
         assessment.record.status = status

@@ -36,9 +36,10 @@ public struct CoordinatorCore: Sendable {
     /// Records whose owner is gone and whose claim falls to another replica: when this node sends its
     /// copy there next, so that a claimant that never got it can claim.
     var orphans: [String: Duration] = [:]
-    /// Records this node owns whose write a replica fenced (it promised a newer epoch to a claimant
-    /// that may never finish): this node claims them back, even when its own copy is final.
-    var fenced: Set<String> = []
+    /// Records this node owns whose last state may be on no majority: a replica fenced its write (it
+    /// promised a newer epoch to a claimant that may never finish), or its final state was written
+    /// just before a restart, maybe here alone. This node claims them back, final state included.
+    var unsettled: Set<String> = []
     var writes: [UInt64: PendingWrite] = [:]
     var creating: [String: [Waiter]] = [:]
     var reportedLoad: [String: Int] = [:]

@@ -123,6 +123,12 @@ public final class CoordinationSimulator {
             for node in nodes.indices {
                 let view = nodes[node].lastView.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.rawValue)" }
                 log("\(names[node]) sees \(view.joined(separator: ", "))")
+                if let instance = membership.instance(node) {
+                    let uids = instance.members.map { "\($0.id) \($0.status.rawValue) #\($0.incarnation)" }
+                    log(
+                        "\(names[node]) as \(instance.myself) (\(instance.status.rawValue)): \(uids.joined(separator: "; "))"
+                    )
+                }
             }
             // Every node's view of the assessments the violation names.
             for id in checker.acknowledged.keys.sorted() where violation.detail.contains(id) {
@@ -137,8 +143,10 @@ public final class CoordinationSimulator {
     }
 
     func start() {
-        membership.formCluster(size: scenario.nodes)
+        // Every node lists every other as a seed, as `cluster-up` starts them (before forming the
+        // cluster, or the first nodes would know node-0 alone).
         membership.seedNodes = Array(0..<scenario.nodes)
+        membership.formCluster(size: scenario.nodes)
         for node in 0..<scenario.nodes {
             let address = Simulator.address(of: node)
             names.append(address.name)

@@ -147,9 +147,12 @@ extension SWIM.Instance {
     }
 
     /// Periodic full-state exchange with one member, which repairs whatever gossip missed.
-    /// A seed address with no live member in this view is contacted instead (by address), which
+    /// A seed address with no live member in this view is contacted too (by address), which
     /// is how two views that lost each other — a healed partition, two seeds that formed
-    /// clusters alone — find each other again.
+    /// clusters alone — find each other again. Both, not one instead of the other: a seed gone for
+    /// good would otherwise take every round, and a view gossip left behind would never be repaired
+    /// (the coordination simulation had a node miss two members' new uids for ten minutes, its only
+    /// seed lost for good, and so never see a quorum again).
     mutating func syncRound(at now: Duration) {
         pruneTombstones(at: now)
         let liveAddresses = Set(peers.map(\.address))
@@ -159,7 +162,8 @@ extension SWIM.Instance {
             let message = SWIM.Message(
                 sender: myself, recipient: nil, payload: .sync(members: members, isReply: false))
             output.append(.send(message, to: seed))
-        } else if let peer = randomPeers(count: 1, excluding: nil, includeSuspect: false).first {
+        }
+        if let peer = randomPeers(count: 1, excluding: nil, includeSuspect: false).first {
             send(.sync(members: members, isReply: false), to: peer, gossip: [])
         }
     }

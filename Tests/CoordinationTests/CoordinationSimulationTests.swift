@@ -36,8 +36,10 @@ import Testing
     /// impossible; 246, two nodes claimed for ever, each refused by a voter defending an owner deposed
     /// long before; 431, two nodes that saw only each other counted themselves a quorum and placed
     /// an assessment on the two; 2954, an owner whose final write was fenced kept its final state
-    /// alone and never claimed the record back.
-    @Test(arguments: [1138, 6, 2150, 246, 431, 2954] as [UInt64])
+    /// alone and never claimed the record back; 3550, the same after a restart; 527, a deposed owner
+    /// was told only "final" and kept writing; 2151, a cancel turned a failed assessment the owner had
+    /// taken over (to move it) into a cancelled one.
+    @Test(arguments: [1138, 6, 2150, 246, 431, 2954, 3550, 527, 2151] as [UInt64])
     func seedsThatOnceFailed(seed: UInt64) {
         let report = CoordinationSimulator.run(seeds: 1, first: seed, scenario: CoordinationScenario())
         #expect(report.failure?.violation == nil, "\(report.render())")

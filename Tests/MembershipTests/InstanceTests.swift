@@ -292,3 +292,19 @@ private func advance(
     #expect(gaps.first.map { $0 <= instance.settings.probeInterval } == true)
     #expect(gaps.last.map { $0 >= instance.settings.probeInterval * 4 } == true, "\(gaps)")
 }
+
+/// A seed that is gone for good (no live member at its address) is contacted at every sync round,
+/// and a live member is synced with all the same: with every other node listed as a seed, as
+/// `cluster-up` starts them, one dead node used to take every round, and gossip's misses were never
+/// repaired (a node missed two members' new uids for ten minutes in the coordination simulation).
+@Test func aSeedGoneForGoodDoesNotStopTheSyncWithLiveMembers() {
+    var instance = SWIM.Instance(
+        settings: SWIM.Settings(), myself: a, seeds: [e.address], randomSeed: 42, formedWith: [a, b, c, d])
+    _ = instance.handle(.start, at: .zero)
+    let out = sends(advance(&instance, to: .seconds(95), answering: [b, c, d]))
+    let syncs = out.filter { if case .sync(_, isReply: false) = $0.payload { true } else { false } }
+    let toLiveMembers = syncs.filter { $0.recipient.map { [b, c, d].contains($0) } ?? false }
+    let toTheSeed = syncs.filter { $0.recipient == nil }
+    #expect(toTheSeed.count >= 2)
+    #expect(toLiveMembers.count >= 2)
+}
