@@ -6,16 +6,18 @@ import Storage
 /// claimants of one epoch cannot both collect a majority, so each epoch has one owner.
 extension CoordinatorCore {
     mutating func load(_ summaries: [RecordSummary]) {
-        // A final state this node wrote as owner shortly before it stopped may have reached no other
+        // A final state this node wrote as owner just before it stopped may have reached no other
         // replica, while they hold the record running and wait for this live owner (found by the
-        // simulation, seed 3550): those are claimed again. Older ones were settled long ago.
+        // simulation, seed 3550): those are claimed again. A write in flight at the stop is among the
+        // store's newest by far less than the 10 s allowed here; older ones were settled long ago,
+        // and claiming them back too (a minute's worth at first) slowed a long chaos run's recovery.
         let lastWrite = summaries.map(\.updatedAt).max() ?? .distantPast
         for summary in summaries {
             knownMembers.formUnion(summary.version.replicaSet)
             replicas[summary.id] = ReplicaMeta(
                 status: summary.status, version: summary.version, updatedAt: summary.updatedAt, promised: 0)
             if summary.status.isTerminal, summary.version.replicaSet.first == name,
-                summary.updatedAt.addingTimeInterval(60) >= lastWrite
+                summary.updatedAt.addingTimeInterval(10) >= lastWrite
             {
                 unsettled.insert(summary.id)
             }
