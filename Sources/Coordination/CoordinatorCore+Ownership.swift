@@ -45,18 +45,16 @@ extension CoordinatorCore {
             defer { if meta.status.isTerminal, claims[id] != nil { backgroundClaims += 1 } }
             if owner == name {
                 // A dead member is replaced when an up member can take its place (a set never shrinks).
-                let lostMember =
-                    replicaSet.contains(where: { !isAlive($0) })
+                // A running record also grows back to the replication factor once more members are up
+                // than when it was placed, or losing one more node could leave it no majority.
+                // (Finished ones are left as they are: moving each of them costs a claim, for little.)
+                let short = owned[id] != nil && replicaSet.count < min(settings.replicationFactor, upMembers.count)
+                let moves =
+                    (short || replicaSet.contains(where: { !isAlive($0) }))
                     && refilledReplicaSet(id, from: replicaSet) != replicaSet
                 if let assessment = owned[id] {
-                    // A running record also grows back to the replication factor once more members are
-                    // up than when it was placed, or losing one more node could leave it no majority.
-                    // (Finished ones are left as they are: moving each of them costs a claim, for little.)
-                    let short =
-                        replicaSet.count < min(settings.replicationFactor, upMembers.count)
-                        && refilledReplicaSet(id, from: replicaSet) != replicaSet
-                    if assessment.phase == .running, lostMember || short { reconfigure(id) }
-                } else if mayClaim, !meta.status.isTerminal || lostMember || unsettled.contains(id) {
+                    if assessment.phase == .running, moves { reconfigure(id) }
+                } else if mayClaim, !meta.status.isTerminal || moves || unsettled.contains(id) {
                     claim(id, meta: meta)
                 }
             } else if !isAlive(owner), let claimant = replicaSet.first(where: isAlive) {
@@ -242,7 +240,7 @@ extension CoordinatorCore {
             if assessment.phase != .finishing {
                 owned[id] = nil
                 log(.info, "kept \(assessment.record.status.rawValue) record on its new replica set", id: id)
-            } else if !writes.values.contains(where: { $0.write.record.id == id && $0.purpose == .final }) {
+            } else if !hasPendingFinalWrite(id) {
                 writeFinalWhenSettled(id)
             }
             return

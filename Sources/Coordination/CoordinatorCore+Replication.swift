@@ -208,6 +208,12 @@ extension CoordinatorCore {
         }
     }
 
+    /// This node's final state for the assessment is on its way to the replicas (not merely waiting for
+    /// a move to commit).
+    func hasPendingFinalWrite(_ id: String) -> Bool {
+        writes.values.contains { $0.write.record.id == id && $0.purpose == .final }
+    }
+
     /// A replica holds this assessment in a final state (another lineage of the id finished it, or a
     /// takeover's majority missed the final copy): write that state, in this epoch, to this replica
     /// set and stop — the work is done.
@@ -217,7 +223,7 @@ extension CoordinatorCore {
         // Once this node's own final state is on its way, it stands; one still waiting for a move to
         // commit gives way to the one a replica holds already.
         if assessment.phase == .finishing,
-            writes.values.contains(where: { $0.write.record.id == id && $0.purpose == .final })
+            hasPendingFinalWrite(id)
                 || (assessment.record.status == final.status && assessment.record.report == final.report)
         {
             return
