@@ -33,6 +33,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
     let nextCallID = Atomic<UInt64>(1)
     /// Frames read from authenticated peers; a refused peer never moves it.
     let framesRead = Atomic<Int>(0)
+    let transportMetrics = TransportMetrics()
     private let nextActorNumber = Atomic<UInt64>(1)
     let state = Mutex(SystemState())
     /// Every connection that closed without a goodbye, by peer. Not proof of death (a link can
@@ -131,7 +132,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
         try operations.addHandler(sslHandler)
         try operations.addHandler(
             ByteToMessageHandler(
-                FrameDecoder(parser: FrameParser(maxFrameSize: settings.maxFrameSize)),
+                FrameDecoder(parser: FrameParser(maxFrameSize: settings.maxFrameSize), metrics: transportMetrics),
                 maximumBufferSize: settings.maxFrameSize + 4))
         try operations.addHandler(ConnectionHandler(role: role, system: self))
         let id = ObjectIdentifier(channel)
@@ -181,6 +182,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
     }
 
     func reportConnectionLoss(_ peer: NodeID) {
+        transportMetrics.connectionsLost.increment()
         for subscriber in state.withLock({ $0.lossSubscribers }) { subscriber.yield(peer) }
     }
 

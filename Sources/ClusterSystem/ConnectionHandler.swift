@@ -91,6 +91,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             system.isShuttingDown ? .shutDown : .peerUnreachable(node: peerDescription, reason: reason)
         let calls = pending
         pending.removeAll()
+        system.transportMetrics.callsConnection.increment(by: calls.count)
         for (_, call) in calls {
             call.continuation.resume(throwing: error)
         }
@@ -188,6 +189,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         system.framesRead.add(1, ordering: .relaxed)
+        system.transportMetrics.framesReceived.increment()
         inReadBatch = true
         switch state {
         case .awaitingHello(let name):
@@ -199,6 +201,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             switch frame {
             case .call(let call):
                 guard !goodbyeReceived else { return close(reason: "call after goodbye") }
+                system.transportMetrics.callsReceived.increment()
                 dispatch(call)
             case .reply(let reply):
                 guard let call = pending.removeValue(forKey: reply.callID) else { return }
@@ -249,7 +252,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
             continuation: call.continuation, deadline: .now() + TimeAmount(call.timeout), timeout: call.timeout,
             recipient: call.recipient, target: call.target)
         armDeadlineSweep()
+        system.transportMetrics.callsSent.increment()
         if waitingForRoom.isEmpty && context.channel.isWritable {
+            system.transportMetrics.sent(bytes: call.frame.readableBytes)
             context.write(wrapOutboundOut(call.frame), promise: nil)
             scheduleFlush()
         } else if waitingForRoom.count < system.settings.maxWaitingCalls {
@@ -258,6 +263,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             waitingForRoom.append(call)
         } else {
             pending.removeValue(forKey: callID)
+            system.transportMetrics.callsOverloaded.increment()
             call.continuation.resume(
                 throwing: ClusterError.overloaded("\(waitingForRoom.count) calls already wait for \(peerDescription)"))
         }
@@ -279,6 +285,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func sweepDeadlines() {
         let now = NIODeadline.now()
         let expired = pending.filter { $0.value.deadline <= now }
+        system.transportMetrics.callsDeadline.increment(by: expired.count)
         for (callID, call) in expired {
             pending.removeValue(forKey: callID)
             call.continuation.resume(
@@ -291,6 +298,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         while context.channel.isWritable, let call = waitingForRoom.popFirst() {
             guard pending[call.id] != nil else { continue }  // timed out or cancelled while waiting
+            system.transportMetrics.sent(bytes: call.frame.readableBytes)
             context.write(wrapOutboundOut(call.frame), promise: nil)
         }
         context.flush()
@@ -366,6 +374,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard let context, case .ready = state else { return }
         var buffer = context.channel.allocator.buffer(capacity: 64)
         buffer.writeFrame(frame)
+        system.transportMetrics.sent(bytes: buffer.readableBytes)
         context.write(wrapOutboundOut(buffer), promise: nil)
         scheduleFlush()
     }
@@ -374,6 +383,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         guard let context else { return }
         var buffer = context.channel.allocator.buffer(capacity: 64)
         buffer.writeFrame(frame)
+        system.transportMetrics.sent(bytes: buffer.readableBytes)
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 

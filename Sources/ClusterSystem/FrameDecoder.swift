@@ -6,9 +6,12 @@ import Wire
 struct FrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = Frame
     let parser: FrameParser
+    let metrics: TransportMetrics
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        let start = buffer.readerIndex
         guard let frame = try parser.nextFrame(from: &buffer) else { return .needMoreData }
+        metrics.bytesReceived.increment(by: buffer.readerIndex - start)
         context.fireChannelRead(Self.wrapInboundOut(frame))
         return .continue
     }

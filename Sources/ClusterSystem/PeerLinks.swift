@@ -167,6 +167,7 @@ extension ClusterSystem {
             connection.channel.close(promise: nil)
             return
         }
+        transportMetrics.connectionsOpened.increment()
         let (waiters, kept, loser) = state.withLock { state -> ([LinkWaiter], Connection, Connection?) in
             var link = state.links[key] ?? Link()
             defer { state.links[key] = link }

@@ -44,7 +44,7 @@ public enum HTTPServer {
             case .schema: router.on(path, method: method) { node.schema($0, context: $1) }
             case .healthz: router.on(path, method: method) { node.healthz($0, context: $1) }
             case .readyz: router.on(path, method: method) { await node.readyz($0, context: $1) }
-            case .metrics: router.on(path, method: method) { node.metrics($0, context: $1) }
+            case .metrics: router.on(path, method: method) { await node.metrics($0, context: $1) }
             default: preconditionFailure("APIRoute.all names \(route), which has no handler")
             }
         }

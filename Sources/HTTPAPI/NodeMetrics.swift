@@ -49,6 +49,17 @@ struct APIMetrics: Sendable {
         Gauge(label: "inframind_admission_in_flight").record(inFlight)
     }
 
+    /// One gauge per status, zero included, so a dashboard sees a status empty out.
+    func members(byStatus statuses: [String]) {
+        var counts = Dictionary(uniqueKeysWithValues: Self.memberStatuses.map { ($0, 0) })
+        for status in statuses { counts[status, default: 0] += 1 }
+        for (status, count) in counts {
+            Gauge(label: "inframind_members", dimensions: [("status", status)]).record(count)
+        }
+    }
+
+    private static let memberStatuses = ["joining", "up", "suspect", "down", "left"]
+
     func heartbeatSent() { Counter(label: "inframind_event_heartbeats_total").increment() }
 
     func eventStreamOpened() { Meter(label: "inframind_event_streams_open").increment() }

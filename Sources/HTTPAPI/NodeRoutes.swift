@@ -32,8 +32,11 @@ struct NodeRoutes: Sendable {
             ReadinessBody(ready: readiness.ready, reasons: readiness.reasons))
     }
 
-    func metrics(_ request: Request, context: some RequestContext) -> Response {
-        JSONResponse.data(
+    /// Members by status are counted from the node's view when scraped, so the gauges can never
+    /// drift from what `GET /v1/cluster` shows.
+    func metrics(_ request: Request, context: some RequestContext) async -> Response {
+        APIMetrics().members(byStatus: (await service.cluster()).members.map(\.status))
+        return JSONResponse.data(
             .ok, Data(NodeMetrics.exposition().utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 }

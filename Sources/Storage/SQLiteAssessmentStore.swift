@@ -56,22 +56,25 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         var created = record
         created.version = 1
         try await write { [created] db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM assessment WHERE id = ?", arguments: [created.id]) != nil {
+            if try Bool.fetchOne(db.cachedStatement(sql: Self.existsSQL), arguments: [created.id]) != nil {
                 throw StoreError.duplicateID(created.id)
             }
             if let key = created.idempotencyKey,
                 let existing = try String.fetchOne(
-                    db, sql: "SELECT id FROM assessment WHERE idempotency_key = ?", arguments: [key])
+                    db.cachedStatement(sql: "SELECT id FROM assessment WHERE idempotency_key = ?"), arguments: [key])
             {
                 throw StoreError.duplicateIdempotencyKey(key: key, existingID: existing)
             }
-            try db.execute(
-                sql: SQLiteRows.insertRecord,
-                arguments: try SQLiteRows.arguments(of: created)
-            )
+            try db.cachedStatement(sql: SQLiteRows.insertRecord).execute(
+                arguments: try SQLiteRows.arguments(of: created))
         }
         return created
     }
+
+    /// Every statement a node runs per request goes through GRDB's per-connection statement cache:
+    /// preparing one (SQLite's parser, then GRDB's authorizer callback per column) cost more than
+    /// running it, on the replica write path that a node runs about forty times per assessment.
+    private static let existsSQL = "SELECT 1 FROM assessment WHERE id = ?"
 
     public func read(id: String) async throws(StoreError) -> AssessmentRecord? {
         try await read { db in
@@ -94,10 +97,8 @@ public final class SQLiteAssessmentStore: AssessmentStore {
                 throw StoreError.notFound(id: record.id)
             }
             let stored = try current.applying(record, expectedVersion: expectedVersion)
-            try db.execute(
-                sql: SQLiteRows.updateRecord,
-                arguments: try SQLiteRows.updateArguments(of: stored)
-            )
+            try db.cachedStatement(sql: SQLiteRows.updateRecord).execute(
+                arguments: try SQLiteRows.updateArguments(of: stored))
             return stored
         }
     }
@@ -127,7 +128,7 @@ public final class SQLiteAssessmentStore: AssessmentStore {
             ORDER BY created_at DESC, id DESC LIMIT ?
             """
         let fetched = try await read { [arguments] db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteRows.record(from:))
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(SQLiteRows.record(from:))
         }
         let records = Array(fetched.prefix(limit))
         let next = fetched.count > limit ? records.last.map(ListCursor.init(after:)) : nil
@@ -152,22 +153,18 @@ public final class SQLiteAssessmentStore: AssessmentStore {
     public func appendResult(_ result: AgentResult) async throws(StoreError) -> JournalOutcome {
         try await write { db in
             if let row = try Row.fetchOne(
-                db,
-                sql: "SELECT \(SQLiteRows.resultColumns) FROM agent_result WHERE assessment_id = ? AND agent = ?",
+                db.cachedStatement(
+                    sql: "SELECT \(SQLiteRows.resultColumns) FROM agent_result WHERE assessment_id = ? AND agent = ?"),
                 arguments: [result.assessmentID, result.agent]
             ) {
                 let stored = SQLiteRows.result(from: row)
                 return stored.digest == result.digest ? .duplicate(stored: stored) : .determinismFault(stored: stored)
             }
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM assessment WHERE id = ?", arguments: [result.assessmentID])
-                == nil
-            {
+            if try Bool.fetchOne(db.cachedStatement(sql: Self.existsSQL), arguments: [result.assessmentID]) == nil {
                 throw StoreError.notFound(id: result.assessmentID)
             }
-            try db.execute(
-                sql: "INSERT INTO agent_result (\(SQLiteRows.resultColumns)) VALUES (?,?,?,?,?,?,?)",
-                arguments: SQLiteRows.arguments(of: result)
-            )
+            try db.cachedStatement(sql: "INSERT INTO agent_result (\(SQLiteRows.resultColumns)) VALUES (?,?,?,?,?,?,?)")
+                .execute(arguments: SQLiteRows.arguments(of: result))
             return .recorded
         }
     }
@@ -175,8 +172,8 @@ public final class SQLiteAssessmentStore: AssessmentStore {
     public func results(of assessmentID: String) async throws(StoreError) -> [AgentResult] {
         try await read { db in
             try Row.fetchAll(
-                db,
-                sql: "SELECT \(SQLiteRows.resultColumns) FROM agent_result WHERE assessment_id = ? ORDER BY agent",
+                db.cachedStatement(
+                    sql: "SELECT \(SQLiteRows.resultColumns) FROM agent_result WHERE assessment_id = ? ORDER BY agent"),
                 arguments: [assessmentID]
             ).map(SQLiteRows.result(from:))
         }
@@ -196,7 +193,7 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         let record = write.record
         // The version columns only: the request, the report and the progress are not needed to decide.
         let current = try Row.fetchOne(
-            db, sql: "SELECT \(SQLiteRows.summaryColumns) FROM assessment WHERE id = ?",
+            db.cachedStatement(sql: "SELECT \(SQLiteRows.summaryColumns) FROM assessment WHERE id = ?"),
             arguments: [record.id]
         ).map(SQLiteRows.summary(from:))
         let outcome = current?.replicaOutcome(of: record) ?? .stored
@@ -205,22 +202,17 @@ public final class SQLiteAssessmentStore: AssessmentStore {
             // INSERT or UPDATE, never REPLACE: a REPLACE deletes the row first, and the journal's
             // ON DELETE CASCADE would take the results with it.
             if current == nil {
-                try db.execute(
-                    sql: SQLiteRows.insertRecord,
-                    arguments: try SQLiteRows.arguments(of: record)
-                )
+                try db.cachedStatement(sql: SQLiteRows.insertRecord).execute(
+                    arguments: try SQLiteRows.arguments(of: record))
             } else {
-                try db.execute(
-                    sql: SQLiteRows.updateRecord,
-                    arguments: try SQLiteRows.updateArguments(of: record)
-                )
+                try db.cachedStatement(sql: SQLiteRows.updateRecord).execute(
+                    arguments: try SQLiteRows.updateArguments(of: record))
             }
         }
         for result in write.results {
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO agent_result (\(SQLiteRows.resultColumns)) VALUES (?,?,?,?,?,?,?)",
-                arguments: SQLiteRows.arguments(of: result)
-            )
+            try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO agent_result (\(SQLiteRows.resultColumns)) VALUES (?,?,?,?,?,?,?)"
+            ).execute(arguments: SQLiteRows.arguments(of: result))
         }
         return outcome
     }
@@ -236,8 +228,7 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         -> AssessmentRecord?
     {
         try Row.fetchOne(
-            db,
-            sql: "SELECT \(SQLiteRows.assessmentColumns) FROM assessment WHERE \(condition)",
+            db.cachedStatement(sql: "SELECT \(SQLiteRows.assessmentColumns) FROM assessment WHERE \(condition)"),
             arguments: [value]
         ).map(SQLiteRows.record(from:))
     }

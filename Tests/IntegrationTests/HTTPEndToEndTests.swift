@@ -159,6 +159,21 @@ struct HTTPEndToEndTests {
         let listed = try await HTTP.get(api[0] + "/v1/assessments?status=completed&limit=50").json(Listing.self)
         #expect(Set(ids).isSubset(of: Set(listed.items.map(\.id))), "listing: \(listed.items.map(\.id))")
 
+        // Metrics: members by status from the node's view, and what crossed the wire to get here.
+        #expect(try await HTTP.metric("inframind_members{status=\"up\"}", at: api[2]) == 3)
+        #expect(try await HTTP.metric("inframind_members{status=\"down\"}", at: api[2]) == 0)
+        for base in api {
+            for name in [
+                "inframind_transport_calls_total{direction=\"sent\"}",
+                "inframind_transport_calls_total{direction=\"received\"}",
+                "inframind_transport_bytes_total{direction=\"sent\"}",
+                "inframind_transport_bytes_total{direction=\"received\"}",
+            ] {
+                let value = try await HTTP.metric(name, at: base)
+                #expect((value ?? 0) > 0, "\(name) at \(base): \(value.map(String.init(describing:)) ?? "missing")")
+            }
+        }
+
         // 404: an unknown id on every assessment route; 404 for an unknown path; 405 for a wrong method.
         let unknown = UUID().uuidString.lowercased()
         for path in ["", "/report", "/events"] {

@@ -322,6 +322,11 @@ def inframind(a, out=None):
             b.start_cluster(sleep_ms=200, extra=RECOVERY_NODE_ARGS)
             out["recovery"] = b.recovery(agent_ms=200)
             return out
+        if a.only == "noop":
+            b.start_cluster()
+            out["idle_memory"] = b.idle_memory()
+            out["noop"] = [b.closed_loop(16, a.warmup, a.measure)]
+            return out
         # no-op agents: idle memory, submission latency, no-op throughput, orchestration CPU
         b.start_cluster()
         out["idle_memory"] = b.idle_memory()
@@ -529,7 +534,7 @@ def main():
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--measure", type=float, default=15.0)
     ap.add_argument("--skip", default="", help="inframind,celery")
-    ap.add_argument("--only", default="", choices=["", "recovery"], help="one InfraMind row alone")
+    ap.add_argument("--only", default="", choices=["", "recovery", "noop"], help="one InfraMind row alone")
     ap.add_argument("--from-json", default=None, help="print the table of an earlier run's results.json")
     a = ap.parse_args()
     if a.from_json:

@@ -62,9 +62,7 @@ public struct AgentResult: Codable, Sendable, Equatable {
     /// Canonical bytes of the result (sorted keys, no dictionaries inside), for digests
     /// that compare a task's results across nodes: equal results, equal bytes.
     public func canonicalData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        try CanonicalJSONEncoder().encode(self)
     }
 
     public init(from decoder: any Decoder) throws {

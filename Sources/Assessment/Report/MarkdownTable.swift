@@ -4,9 +4,23 @@ enum MarkdownTable {
     static func render(_ headers: [String], _ rows: [[String]]) -> String {
         func line(_ cells: [String]) -> String {
             "| "
-                + cells.map { $0.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
-                .joined(separator: " | ") + " |"
+                + cells.map(escape).joined(separator: " | ") + " |"
         }
         return ([line(headers), "|" + headers.map { _ in " --- |" }.joined()] + rows.map(line)).joined(separator: "\n")
+    }
+
+    /// Scalar by scalar, as Foundation's `replacingOccurrences` did (a `\n` inside `\r\n` is
+    /// replaced too), without its NSString round trip: a report renders hundreds of cells.
+    static func escape(_ cell: String) -> String {
+        guard cell.unicodeScalars.contains(where: { $0 == "|" || $0 == "\n" }) else { return cell }
+        var out = String.UnicodeScalarView()
+        for scalar in cell.unicodeScalars {
+            switch scalar {
+            case "|": out.append(contentsOf: "\\|".unicodeScalars)
+            case "\n": out.append(" ")
+            default: out.append(scalar)
+            }
+        }
+        return String(out)
     }
 }

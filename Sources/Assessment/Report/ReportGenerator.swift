@@ -71,10 +71,12 @@ enum ReportGenerator {
             }
         }
         func precedence(_ m: Merged) -> Int { m.agents.compactMap { precedenceOrder.firstIndex(of: $0) }.min() ?? 99 }
-        let sorted = order.compactMap { merged[$0] }.sorted {
-            ($0.priority.rank, -$0.agents.count, precedence($0), key($0.first.title))
-                < ($1.priority.rank, -$1.agents.count, precedence($1), key($1.first.title))
-        }
+        // Each sort key computed once, not twice per comparison: the title key walks Unicode
+        // properties, and a report ranks dozens of recommendations.
+        let sorted = order.compactMap { merged[$0] }
+            .map { (m: $0, key: ($0.priority.rank, -$0.agents.count, precedence($0), key($0.first.title))) }
+            .sorted { $0.key < $1.key }
+            .map(\.m)
         return sorted.enumerated().map { i, m in
             RankedRecommendation(
                 rank: i + 1, title: m.first.title, priority: m.priority, impact: m.first.impact,

@@ -16,10 +16,7 @@ public enum ReportRenderer {
     }
 
     public static func json(_ report: AssessmentReport) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        var data = try encoder.encode(report)
+        var data = try CanonicalJSONEncoder(prettyPrinted: true, snakeCaseKeys: true).encode(report)
         data.append(0x0A)
         return data
     }
