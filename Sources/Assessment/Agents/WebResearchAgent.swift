@@ -48,7 +48,7 @@ enum WebResearchAgent {
     }
 
     static func run(_ request: AssessmentRequest, _ catalog: Catalog) -> AgentResult {
-        let gpus = catalog.instances.filter(\.isGPU)
+        let gpus = catalog.gpuInstances
         var signals: [GPUGenerationSignal] = []
         for model in Set(gpus.map(\.gpuModel)) {
             let rows = gpus.filter { $0.gpuModel == model }

@@ -12,6 +12,11 @@ public struct Catalog: Sendable {
     public let regions: [CloudRegion]
     public let marketJurisdictions: [String: [String]]
     public let instances: [InstanceOffer]
+    /// `instances` by provider and region, and the GPU ones, each in catalog order: the planners look
+    /// a region's offers up for every provider and workload, and filtering (so copying) the whole
+    /// table each time was a large part of the agents' CPU.
+    let instancesByPlace: [InstancePlace: [InstanceOffer]]
+    let gpuInstances: [InstanceOffer]
     public let storageNetwork: [PriceItem]
     public let measures: [SecurityMeasure]
     public let frameworks: [FrameworkSpec]
@@ -72,11 +77,14 @@ public struct Catalog: Sendable {
         let mlops = try decode(MLOpsTable.self, "mlops.json")
         let useCases = try decode(UseCaseTable.self, "use_cases.json")
         let sizing = try decode(SizingTable.self, "sizing.json")
+        let instances = try parseInstances(try data("instances.csv"))
         return Catalog(
             version: manifest.version, assembledOn: manifest.assembledOn, hoursPerMonth: manifest.hoursPerMonth,
             sources: manifest.sources, notCovered: manifest.notCovered, regions: manifest.regions,
             marketJurisdictions: manifest.marketJurisdictions,
-            instances: try parseInstances(try data("instances.csv")),
+            instances: instances,
+            instancesByPlace: Dictionary(grouping: instances) { InstancePlace(provider: $0.provider, region: $0.region) },
+            gpuInstances: instances.filter(\.isGPU),
             storageNetwork: try parseStorage(try data("storage_network.csv")),
             measures: compliance.measures, frameworks: compliance.frameworks, mlops: mlops,
             useCases: useCases.useCases, sizing: sizing)
@@ -152,7 +160,12 @@ public struct Catalog: Sendable {
     // MARK: Lookups used by the agents
 
     public func instances(provider: Provider, region: String) -> [InstanceOffer] {
-        instances.filter { $0.provider == provider && $0.region == region }
+        instancesByPlace[InstancePlace(provider: provider, region: region)] ?? []
+    }
+
+    struct InstancePlace: Hashable, Sendable {
+        let provider: Provider
+        let region: String
     }
 
     public func regions(of provider: Provider) -> [CloudRegion] { regions.filter { $0.provider == provider } }
