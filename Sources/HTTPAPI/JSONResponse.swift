@@ -1,3 +1,4 @@
+import Assessment
 import Foundation
 import Hummingbird
 
@@ -11,11 +12,11 @@ enum JSONResponse {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: encode(body))))
     }
 
+    /// Sorted keys and unescaped slashes, byte for byte what `JSONEncoder` writes with those options
+    /// (`CanonicalJSONEncoder`); status polls and progress events are most of a node's answers.
     static func encode(_ body: some Encodable) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // The bodies are plain structs of strings and numbers; encoding them cannot fail.
-        return (try? encoder.encode(body)) ?? Data("{}".utf8)
+        (try? CanonicalJSONEncoder().encode(body)) ?? Data("{}".utf8)
     }
 
     static func error(

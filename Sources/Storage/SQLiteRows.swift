@@ -45,7 +45,7 @@ enum SQLiteRows {
             status: status,
             epoch: row["epoch"],
             version: row["version"],
-            replicaSet: try decode([String].self, row["replica_set"]),
+            replicaSet: try replicaSet(row["replica_set"]),
             request: row["request"],
             report: row["report"],
             progress: try decode(AssessmentProgress.self, row["progress"]),
@@ -65,7 +65,7 @@ enum SQLiteRows {
             throw StoreError.ioError("unknown status \(statusName) in stored assessment")
         }
         let version = RecordVersion(
-            epoch: row["epoch"], version: row["version"], replicaSet: try decode([String].self, row["replica_set"]))
+            epoch: row["epoch"], version: row["version"], replicaSet: try replicaSet(row["replica_set"]))
         return RecordSummary(
             id: row["id"], status: status, version: version,
             updatedAt: Date(timeIntervalSinceReferenceDate: row["updated_at"]))
@@ -90,6 +90,13 @@ enum SQLiteRows {
             node: row["node"],
             recordedAt: Date(timeIntervalSinceReferenceDate: row["recorded_at"])
         )
+    }
+
+    private static func replicaSet(_ text: String) throws -> [String] {
+        guard let names = StoredJSON.decodeStrings(text) else {
+            throw StoreError.ioError("corrupt replica set in stored assessment: \(text)")
+        }
+        return names
     }
 
     private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The JSON of the two structured columns (`progress`, `replica_set`), written by hand: every
 /// replicated write stores them, and Foundation's `JSONEncoder` spent a tenth of a busy node's CPU
 /// there. The text is what `JSONEncoder` gives with sorted keys and unescaped slashes (tested),
@@ -55,5 +57,37 @@ enum StoredJSON {
             }
         }
         out += "\""
+    }
+
+    /// The replica set column back: node names with nothing to unescape, as `encode` writes them,
+    /// split directly (every replica write reads it to decide); anything else (escapes, spaces a
+    /// hand edit left) goes to `JSONDecoder`, as before. Nil when that fails too.
+    static func decodeStrings(_ text: String) -> [String]? {
+        let bytes = Array(text.utf8)
+        plain: do {
+            guard bytes.count >= 2, bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") else {
+                break plain
+            }
+            if bytes.count == 2 { return [] }
+            var strings: [String] = []
+            var index = 1
+            while true {
+                guard index < bytes.count - 1, bytes[index] == UInt8(ascii: "\"") else { break plain }
+                let start = index + 1
+                var end = start
+                while end < bytes.count - 1, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
+                    bytes[end] >= 0x20
+                {
+                    end += 1
+                }
+                guard end < bytes.count - 1, bytes[end] == UInt8(ascii: "\"") else { break plain }
+                strings.append(String(decoding: bytes[start..<end], as: UTF8.self))
+                index = end + 1
+                if index == bytes.count - 1 { return strings }
+                guard bytes[index] == UInt8(ascii: ",") else { break plain }
+                index += 1
+            }
+        }
+        return try? JSONDecoder().decode([String].self, from: Data(bytes))
     }
 }

@@ -61,5 +61,17 @@ import Testing
         let text = StoredJSON.encode(value)
         #expect(text == String(decoding: try Self.foundation.encode(value), as: UTF8.self), "seed \(seed)")
         #expect(try JSONDecoder().decode([String].self, from: Data(text.utf8)) == value, "seed \(seed)")
+        #expect(StoredJSON.decodeStrings(text) == value, "seed \(seed): \(text)")
+    }
+
+    @Test func replicaSetsReadBackWhateverTheirSpelling() {
+        #expect(StoredJSON.decodeStrings("[]") == [])
+        #expect(StoredJSON.decodeStrings("[\"node-1\",\"node-2\"]") == ["node-1", "node-2"])
+        // Valid JSON in another spelling goes the slow way and still reads.
+        #expect(StoredJSON.decodeStrings(" [ \"a\" , \"b\\u0041\" ] ") == ["a", "bA"])
+        #expect(StoredJSON.decodeStrings("[\"a\\\"b\"]") == ["a\"b"])
+        for broken in ["", "[", "]", "[\"a\"", "[\"a\" \"b\"]", "[1]", "{}", "[\"a\"]x"] {
+            #expect(StoredJSON.decodeStrings(broken) == nil, "\(broken)")
+        }
     }
 }

@@ -83,7 +83,9 @@ public struct Catalog: Sendable {
             sources: manifest.sources, notCovered: manifest.notCovered, regions: manifest.regions,
             marketJurisdictions: manifest.marketJurisdictions,
             instances: instances,
-            instancesByPlace: Dictionary(grouping: instances) { InstancePlace(provider: $0.provider, region: $0.region) },
+            instancesByPlace: Dictionary(grouping: instances) {
+                InstancePlace(provider: $0.provider, region: $0.region)
+            },
             gpuInstances: instances.filter(\.isGPU),
             storageNetwork: try parseStorage(try data("storage_network.csv")),
             measures: compliance.measures, frameworks: compliance.frameworks, mlops: mlops,
