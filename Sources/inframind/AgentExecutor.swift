@@ -2,6 +2,7 @@ import Assessment
 import ClusterSystem
 import Coordination
 import CoordinationShell
+import CoreMetrics
 import Foundation
 import NIOCore
 import NIOPosix
@@ -61,9 +62,11 @@ struct AgentExecutor: TaskRunner {
             throw UnknownAgent(name: assignment.key.agent)
         }
         let request = try requests.request(of: assignment)
+        // The load-test slowdown first, outside the measured computation (it may sleep, and other
+        // agents would run on this thread meanwhile).
+        try await options.applySlowdown()
         if agent != .reportGenerator {
-            let result = try await AssessmentEngine.runAgent(
-                agent, request: request, catalog: catalog, options: options)
+            let result = Self.measured { AssessmentEngine.compute(agent, request: request, catalog: catalog) }
             return try result.canonicalData()
         }
         // The report generator's output is the finished report itself, so the owner stores what it
@@ -72,13 +75,36 @@ struct AgentExecutor: TaskRunner {
         let results = try assignment.inputs
             .map { try decoder.decode(AgentResult.self, from: $0.payload) }
             .sorted { $0.agent < $1.agent }
-        let generator = try await AssessmentEngine.runAgent(
-            .reportGenerator, request: request, catalog: catalog, results: results, options: options)
-        guard
-            let report = AssessmentReport.assemble(
+        let report = Self.measured { () -> AssessmentReport? in
+            let generator = AssessmentEngine.compute(
+                .reportGenerator, request: request, catalog: catalog, results: results)
+            return AssessmentReport.assemble(
                 assessmentID: assignment.key.assessmentID, catalog: catalog, results: results, generator: generator)
-        else { throw UnknownAgent(name: "report_generator (its result has no report)") }
+        }
+        guard let report else { throw UnknownAgent(name: "report_generator (its result has no report)") }
         return try ReportRenderer.json(report)
+    }
+}
+
+extension AgentExecutor {
+    /// CPU time of the agents' own computation, by the thread's CPU clock: what is left of a node's
+    /// CPU is orchestration (transport, replication, storage, encoding, HTTP), which is what
+    /// `scripts/bench` reports against the old stack's empty tasks.
+    private static let computeSeconds = FloatingPointCounter(label: "inframind_agent_compute_seconds_total")
+
+    static func measured<T>(_ body: () -> T) -> T {
+        let start = threadCPUNanoseconds()
+        defer {
+            let spent = threadCPUNanoseconds() - start
+            computeSeconds.increment(by: Double(spent) / 1e9)
+        }
+        return body()
+    }
+
+    static func threadCPUNanoseconds() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
     }
 }
 

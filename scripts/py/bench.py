@@ -58,6 +58,16 @@ class Bench:
     def nodes_cpu(self):
         return sum(imload.proc_cpu_s(p) for p in self.pids())
 
+    def agents_cpu(self):
+        """Seconds of agent computation all nodes have counted (inframind_agent_compute_seconds_total)."""
+        total = 0.0
+        for i in range(1, self.cl.nodes + 1):
+            value = imload.parse_prometheus(self.cl.metrics(i), "inframind_agent_compute_seconds_total")
+            if value is None:
+                return None
+            total += value
+        return total
+
     def node_addr(self, k):
         return self.cl.http(1 + k % self.cl.nodes)
 
@@ -116,7 +126,7 @@ class Bench:
         def snap():
             tot, idle = imload.sys_busy()
             return {"t": time.perf_counter(), "nodes": self.nodes_cpu(), "client": imload.proc_cpu_s(os.getpid()),
-                    "tot": tot, "idle": idle}
+                    "agents": self.agents_cpu(), "tot": tot, "idle": idle}
 
         give_up = t_begin + warmup + measure + 120.0  # a cluster that stops completing must not hang the run
 
@@ -179,8 +189,16 @@ class Bench:
                        "foreign_cores": NCPU * (dtot - didle) / dtot - nodes_cores - client_cores if dtot else None,
                        "nodes_cpu_ms_per_assessment": 1000 * (s1["nodes"] - s0["nodes"]) / count if count else None,
                        "client_cpu_ms_per_assessment": 1000 * (s1["client"] - s0["client"]) / count if count else None}}
+        if count and s0["agents"] is not None and s1["agents"] is not None:
+            # The agents' own computation, as the nodes count it by thread CPU clock: the rest of the
+            # nodes' CPU is orchestration (transport, replication, storage, encoding, HTTP).
+            agents_ms = 1000 * (s1["agents"] - s0["agents"]) / count
+            res["cpu"]["agents_cpu_ms_per_assessment"] = agents_ms
+            res["cpu"]["orchestration_cpu_ms_per_assessment"] = res["cpu"]["nodes_cpu_ms_per_assessment"] - agents_ms
+        agents = res["cpu"].get("agents_cpu_ms_per_assessment")
         log(f"C={C}: {res['assess_per_s']:.1f} assess/s, e2e p50 {res['e2e']['p50']:.1f} ms p99 {res['e2e']['p99']:.1f} ms, "
-            f"nodes {res['cpu']['nodes_cpu_ms_per_assessment']:.2f} ms CPU/assessment, "
+            f"nodes {res['cpu']['nodes_cpu_ms_per_assessment']:.2f} ms CPU/assessment "
+            f"(agents {'-' if agents is None else f'{agents:.2f}'}), "
             f"foreign {res['cpu']['foreign_cores']:.2f} cores")
         return res
 
@@ -470,7 +488,11 @@ def table(im, ce, a):
     io = ibn.get(16, {}).get("cpu", {}).get("nodes_cpu_ms_per_assessment")
     cbn16 = cbn.get(16, {}).get("cpu", {})
     co = (cbn16.get("worker_cpu_ms_per_assessment") or 0) + (cbn16.get("redis_cpu_ms_per_assessment") or 0) if cbn16 else None
-    row("orchestration CPU, no-op, C=16 (ms/assessment)", io, co, False, "≤ 3 ms", "{:.2f}")
+    row("node CPU, no-op agents, C=16 (ms/assessment)", io, co, False, "≤ 3 ms", "{:.2f}")
+    ia = ibn.get(16, {}).get("cpu", {}).get("agents_cpu_ms_per_assessment")
+    row("  of which the agents' own computation (ms)", ia, 0.0 if cbn16 else None, False, "", "{:.2f}")
+    iorch = ibn.get(16, {}).get("cpu", {}).get("orchestration_cpu_ms_per_assessment")
+    row("  of which orchestration (ms)", iorch, co, False, "≤ 3 ms", "{:.2f}")
     ic = ibn.get(16, {}).get("cpu", {}).get("client_cpu_ms_per_assessment")
     cc_ = cbn16.get("client_cpu_ms_per_assessment") if cbn16 else None
     row("  client CPU (ms/assessment), not counted", ic, cc_, False, "", "{:.2f}")

@@ -20,7 +20,7 @@ public struct AgentRunOptions: Codable, Sendable, Equatable {
     public static let standard = AgentRunOptions()
 
     /// Applies the slowdown. Checks for cancellation so a cancelled assessment stops here.
-    func applySlowdown() async throws {
+    public func applySlowdown() async throws {
         switch loadTestSlowdown {
         case .none:
             return
