@@ -1,4 +1,5 @@
 import Coordination
+import Metrics
 import Storage
 import Synchronization
 
@@ -16,6 +17,9 @@ final class StoreWriter: Sendable {
     private let state = Mutex(State())
     /// Bounds one transaction, so one slow commit does not hold a huge batch hostage.
     private let maxBatch = 256
+    /// Replica writes and the transactions (each one fsync) they were committed in.
+    private let writesCounter = Counter(label: "inframind_store_replica_writes_total")
+    private let commitsCounter = Counter(label: "inframind_store_commits_total")
 
     init(store: any AssessmentStore) {
         self.store = store
@@ -40,6 +44,8 @@ final class StoreWriter: Sendable {
                 return batch
             }
             if batch.isEmpty { return }
+            writesCounter.increment(by: batch.count)
+            commitsCounter.increment()
             do {
                 let outcomes = try await store.replicate(batch: batch.map(\.0))
                 for (item, outcome) in zip(batch, outcomes) { item.1(.success(outcome)) }
