@@ -52,6 +52,7 @@ extension CoordinatorCore {
             holderLost(node, reason: "member \(status.rawValue)")
             ownerGone(node)
         }
+        if !deferredClaims.isEmpty { reconsiderDeferredClaims() }
         for (node, status) in view where status == .up && before[node] != .up {
             refusedUntil[node] = nil
             lostUntil[node] = nil

@@ -29,6 +29,7 @@ extension CoordinatorCore {
     /// take over records whose owner is gone, and restore missing replicas of records this node owns.
     mutating func reconcile() {
         lastReconcile = now.uptime
+        deferredClaims = deferredClaims.filter { $0.value.until > now.uptime }
         guard settled, hasQuorum, !draining else { return }
         var stillOrphaned: Set<String> = []
         // Unfinished records first. A finished one is only moved for durability, a few claims at a time:
@@ -118,18 +119,36 @@ extension CoordinatorCore {
         let ownerAlive =
             owner != claimant && isAlive(owner) && (owner != name || owned[id] != nil) && basis <= meta.version
         if epoch <= meta.epoch || ownerAlive {
+            if epoch > meta.epoch {
+                deferredClaims[id] = DeferredClaim(
+                    claimant: claimant, epoch: epoch, basis: basis, owner: owner,
+                    until: now.uptime + settings.claimTimeout)
+            }
             send(
                 .promise(
                     id: id, epoch: max(meta.epoch, epoch), granted: false, record: nil, results: [],
                     known: meta.version), to: claimant)
             return
         }
+        deferredClaims[id] = nil
         meta.promised = epoch
         replicas[id] = meta
         if let mine = owned[id], mine.record.epoch < epoch, claimant != name {
             depose(id, by: RecordVersion(epoch: epoch, version: 0, replicaSet: [claimant]))
         }
         emit(.readForPromise(id: id, epoch: epoch, claimant: claimant))
+    }
+
+    /// Claims refused for an owner that is now down are answered again; expired ones are dropped.
+    mutating func reconsiderDeferredClaims() {
+        for (id, deferred) in deferredClaims.sorted(by: { $0.key < $1.key }) {
+            if deferred.until <= now.uptime {
+                deferredClaims[id] = nil
+            } else if !isAlive(deferred.owner) {
+                deferredClaims[id] = nil
+                claimReceived(id, epoch: deferred.epoch, basis: deferred.basis, from: deferred.claimant)
+            }
+        }
     }
 
     mutating func promiseReceived(

@@ -94,6 +94,16 @@ struct Claim: Sendable {
     var deadline: Duration
 }
 
+/// A claim refused while the record's owner looked alive here (see `CoordinatorCore.deferredClaims`).
+struct DeferredClaim: Sendable {
+    var claimant: String
+    var epoch: Int
+    var basis: RecordVersion
+    var owner: String
+    /// The claimant has given up on it by then.
+    var until: Duration
+}
+
 /// A write sent to a replica set and the acknowledgements it has.
 struct PendingWrite: Sendable {
     enum Purpose: Sendable, Hashable {

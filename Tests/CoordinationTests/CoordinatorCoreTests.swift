@@ -133,6 +133,46 @@ import Testing
         #expect(harness.record(id, on: "b")?.report == SimAgents.expectedReport(request: request))
     }
 
+    /// The claimant often learns of the owner's death first (its connection to the owner broke); a
+    /// voter that still sees the owner alive refuses, and the claim, short of a majority without it,
+    /// would wait out its timeout. The voter answers again once it too sees the owner down.
+    @Test func aClaimRefusedForAnOwnerStillAliveHereIsGrantedWhenThatOwnerIsSeenDown() {
+        let id = Harness.id(ownedBy: "a", then: "b", over: three)
+        var harness = submitted(id)
+        harness.cut = ["a"]
+        // "b" sees the owner down; "c" does not yet, so it refuses "b"'s claim.
+        harness.setView(["a": .down, "b": .up, "c": .up], at: ["b"])
+        harness.settle()
+        #expect(harness.cores["b"]!.claims[id] != nil)
+        #expect(harness.cores["b"]!.claims[id]?.refused == ["c"])
+        #expect(harness.cores["c"]!.deferredClaims[id]?.claimant == "b")
+        // A moment later "c" sees it down too: no time passes, and "b" takes over.
+        harness.setView(["a": .down, "b": .up, "c": .up], at: ["c"])
+        harness.settle()
+        #expect(harness.cores["b"]!.counters.takeovers == 1)
+        #expect(harness.cores["c"]!.deferredClaims.isEmpty)
+        for node in ["b", "c"] { #expect(harness.record(id, on: node)?.epoch == 2) }
+        harness.runAllTasks()
+        #expect(harness.record(id, on: "c")?.status == .completed)
+    }
+
+    /// A refused claim whose owner stays alive is forgotten after the claim timeout.
+    @Test func aRefusedClaimForAnOwnerThatStaysAliveIsForgotten() {
+        let id = Harness.id(ownedBy: "a", then: "b", over: three)
+        var harness = submitted(id)
+        let epoch = harness.record(id, on: "c")?.epoch
+        harness.setView(["a": .down, "b": .up, "c": .up], at: ["b"])
+        harness.settle()
+        #expect(harness.cores["c"]!.deferredClaims[id] != nil)
+        // The claimant goes away (it would otherwise claim again every reconcile interval).
+        harness.cut = ["b"]
+        harness.advance(by: harness.settings.claimTimeout + harness.settings.reconcileInterval * 2)
+        #expect(harness.cores["c"]!.deferredClaims.isEmpty)
+        #expect(harness.cores["b"]!.counters.takeovers == 0)
+        #expect(harness.record(id, on: "c")?.epoch == epoch)
+        #expect(harness.record(id, on: "c")?.replicaSet.first == "a")
+    }
+
     /// Only the first live replica in rank claims a dead owner's record, and the owner may have died
     /// before its creation write reached that one (a majority acknowledged without it). A replica that
     /// has the record sends it there. (Letting later replicas claim themselves instead stalled

@@ -488,7 +488,7 @@ def table(im, ce, a):
     io = ibn.get(16, {}).get("cpu", {}).get("nodes_cpu_ms_per_assessment")
     cbn16 = cbn.get(16, {}).get("cpu", {})
     co = (cbn16.get("worker_cpu_ms_per_assessment") or 0) + (cbn16.get("redis_cpu_ms_per_assessment") or 0) if cbn16 else None
-    row("node CPU, no-op agents, C=16 (ms/assessment)", io, co, False, "≤ 3 ms", "{:.2f}")
+    row("node CPU, no-op agents, C=16 (ms/assessment)", io, co, False, "", "{:.2f}")
     ia = ibn.get(16, {}).get("cpu", {}).get("agents_cpu_ms_per_assessment")
     row("  of which the agents' own computation (ms)", ia, 0.0 if cbn16 else None, False, "", "{:.2f}")
     iorch = ibn.get(16, {}).get("cpu", {}).get("orchestration_cpu_ms_per_assessment")
