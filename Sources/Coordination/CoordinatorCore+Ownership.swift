@@ -37,7 +37,13 @@ extension CoordinatorCore {
         // ever finished (a long chaos run timed out thousands of claims that way — promises carry whole
         // records, and a burst of them queued past the claim timeout, so they were all made again).
         var backgroundClaims = claims.keys.count { replicas[$0]?.status.isTerminal == true }
-        let order = replicas.map { (finished: $0.value.status.isTerminal ? 1 : 0, id: $0.key) }.sorted { $0 < $1 }
+        // Only records this node owns or whose owner is gone can need anything below; the rest (most
+        // of a store: records of live owners) are passed over before sorting. This runs every second
+        // over everything stored in the retention period, so it must not cost a sort of all of it.
+        let order = replicas.compactMap { id, meta -> (finished: Int, id: String)? in
+            guard let owner = meta.version.replicaSet.first, owner == name || !isAlive(owner) else { return nil }
+            return (meta.status.isTerminal ? 1 : 0, id)
+        }.sorted { $0 < $1 }
         for id in order.map(\.id) {
             guard let meta = replicas[id], claims[id] == nil, creating[id] == nil else { continue }
             let replicaSet = meta.version.replicaSet
