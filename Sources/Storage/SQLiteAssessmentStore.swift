@@ -2,6 +2,10 @@ import Foundation
 import GRDB
 
 /// The default backend: one SQLite file per node, in WAL mode, every commit fsync'd.
+///
+/// Every statement a node runs per request goes through GRDB's per-connection statement cache:
+/// preparing one (SQLite's parser, then GRDB's authorizer callback per column) cost more than
+/// running it, on the replica write path that a node runs about forty times per assessment.
 public final class SQLiteAssessmentStore: AssessmentStore {
     /// The file's name inside a node's data directory.
     public static let fileName = "assessments.sqlite"
@@ -71,9 +75,6 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         return created
     }
 
-    /// Every statement a node runs per request goes through GRDB's per-connection statement cache:
-    /// preparing one (SQLite's parser, then GRDB's authorizer callback per column) cost more than
-    /// running it, on the replica write path that a node runs about forty times per assessment.
     private static let existsSQL = "SELECT 1 FROM assessment WHERE id = ?"
 
     public func read(id: String) async throws(StoreError) -> AssessmentRecord? {

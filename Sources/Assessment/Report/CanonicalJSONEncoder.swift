@@ -98,19 +98,23 @@ private final class TreeEncoder: Encoder, SingleValueEncodingContainer {
         case let dictionary as any StringKeyedEncodableDictionary:
             // Foundation writes a String-keyed dictionary's keys as they are, strategy or not.
             let object = JSONObjectNode()
-            let path = key.map { codingPath + [$0] } ?? codingPath
+            let path = Self.path(codingPath, key)
             for (name, member) in dictionary.encodableMembers {
                 let child = TreeEncoder(snakeCaseKeys: snakeCaseKeys, codingPath: path)
                 object.members.append((name, try child.encodeNested(member, at: AnyJSONKey(name))))
             }
             return .object(object)
         default:
-            let child = TreeEncoder(
-                snakeCaseKeys: snakeCaseKeys, codingPath: key.map { codingPath + [$0] } ?? codingPath)
+            let child = TreeEncoder(snakeCaseKeys: snakeCaseKeys, codingPath: Self.path(codingPath, key))
             try value.encode(to: child)
             // A type that encodes nothing at all is an empty object, as Foundation writes it.
             return child.node ?? .object(JSONObjectNode())
         }
+    }
+
+    /// The coding path of a child at `key` (the parent's own when there is none).
+    static func path(_ parent: [any CodingKey], _ key: (any CodingKey)?) -> [any CodingKey] {
+        key.map { parent + [$0] } ?? parent
     }
 
     static func number<F: BinaryFloatingPoint & CustomStringConvertible>(
@@ -120,7 +124,7 @@ private final class TreeEncoder: Encoder, SingleValueEncodingContainer {
             throw EncodingError.invalidValue(
                 value,
                 .init(
-                    codingPath: key.map { path + [$0] } ?? path,
+                    codingPath: Self.path(path, key),
                     debugDescription: "Unable to encode \(value) directly in JSON."))
         }
         var text = value.description
