@@ -270,12 +270,10 @@ extension CoordinatorCore {
             }
             return
         }
-        for (agent, slot) in assessment.tasks where slot.state == .journaling && assessment.results[agent] != nil {
-            assessment.tasks[agent]?.state = .succeeded
-        }
         if assessment.phase == .starting { assessment.phase = .running }
         owned[id] = assessment
         if assessment.phase == .running {
+            startJournalWrite(id)
             advance(id)
         }
     }

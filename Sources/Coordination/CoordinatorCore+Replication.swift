@@ -4,10 +4,11 @@ import Storage
 /// Writes from an owner to its replica set, acknowledged by a majority before they count.
 extension CoordinatorCore {
     /// Bumps the owned record's version and sends it, with `results`, to every member of its replica set.
+    @discardableResult
     mutating func startWrite(
         _ id: String, purpose: PendingWrite.Purpose, results: [AgentResult], leaving: [String] = []
-    ) {
-        guard var assessment = owned[id] else { return }
+    ) -> UInt64? {
+        guard var assessment = owned[id] else { return nil }
         // While a move is short of its majorities, every write counts on the old set's too.
         let leaving = leaving.isEmpty ? assessment.committedReplicaSet : leaving
         assessment.record.version += 1
@@ -18,10 +19,25 @@ extension CoordinatorCore {
         let write = ReplicaWrite(writeID: number(), record: assessment.record, results: results)
         let replicaSet = assessment.record.replicaSet
         let targets = replicaSet + leaving.filter { !replicaSet.contains($0) }
-        writes[write.writeID] = PendingWrite(
+        let pending = PendingWrite(
             write: write, purpose: purpose, targets: targets, sentAt: now.uptime,
             leaving: leaving == replicaSet ? [] : leaving)
-        for target in targets { deliver(write, to: target) }
+        writes[write.writeID] = pending
+        for target in targets where target != name || mayApplyHere(pending) { deliver(write, to: target) }
+        return write.writeID
+    }
+
+    /// A final state goes to this owner's own store only once the other replicas' answers make a
+    /// majority with it. An owner cut off from the others may have been deposed without knowing it
+    /// (found by the simulation, seed 141: the new owner cancelled the assessment and said so, then the
+    /// old one, partitioned away, completed it in its own store, where its readers would have seen
+    /// it). A replica that answered has promised no newer epoch, so the state is safe to show here.
+    func mayApplyHere(_ pending: PendingWrite) -> Bool {
+        guard pending.purpose == .final else { return true }
+        func majority(of set: [String]) -> Bool {
+            (set.filter(pending.acked.contains).count + (set.contains(name) ? 1 : 0)) * 2 > set.count
+        }
+        return majority(of: pending.replicaSet) && (pending.leaving.isEmpty || majority(of: pending.leaving))
     }
 
     mutating func deliver(_ write: ReplicaWrite, to target: String) {
@@ -92,8 +108,10 @@ extension CoordinatorCore {
         guard var pending = writes[writeID] else { return }
         switch answer {
         case .accepted:
+            let heldBack = pending.targets.contains(name) && !mayApplyHere(pending)
             pending.acked.insert(replica)
             writes[writeID] = pending
+            if heldBack, mayApplyHere(pending) { deliver(pending.write, to: name) }
             if !pending.quorumReached && pending.hasQuorum {
                 writes[writeID]?.quorumReached = true
                 quorumReached(pending)
@@ -136,8 +154,11 @@ extension CoordinatorCore {
             }
             log(.info, "accepted on \(pending.acked.sorted().joined(separator: ", "))", id: id)
             placeWaiting(id)
-        case .journal(let agent):
-            journaled(id, agent: agent)
+        case .journal:
+            if owned[id]?.journalWrite == pending.write.writeID { owned[id]?.journalWrite = nil }
+            journaled(id, results: pending.write.results)
+            startJournalWrite(id)
+            advance(id)
         case .progress:
             break
         case .final:
@@ -152,6 +173,7 @@ extension CoordinatorCore {
                 owned[id]?.reconfiguredAt = pending.write.record.version
                 owned[id]?.committedReplicaSet = pending.write.record.replicaSet
             }
+            journaled(id, results: pending.write.results)
             resumeAfterReconfiguration(id)
         }
     }
@@ -195,8 +217,12 @@ extension CoordinatorCore {
                 }
             } else if current.reconfiguredAt > pending.write.record.version {
                 // A later move of the record reached its majorities carrying every result: this write's
-                // content is there already.
+                // content is there already. Results that came after the move go in a journal write now.
                 writes[writeID] = nil
+                if current.journalWrite == writeID {
+                    owned[id]?.journalWrite = nil
+                    startJournalWrite(id)
+                }
                 continue
             }
             // Not counted yet: keep trying for as long as the owner waits, even while its targets are
@@ -204,7 +230,9 @@ extension CoordinatorCore {
             guard !missing.isEmpty, now.uptime - pending.sentAt >= settings.writeRetry else { continue }
             pending.sentAt = now.uptime
             writes[writeID] = pending
-            for target in missing { deliver(pending.write, to: target) }
+            for target in missing where target != name || mayApplyHere(pending) {
+                deliver(pending.write, to: target)
+            }
         }
     }
 

@@ -19,13 +19,16 @@ extension CoordinatorCore {
     mutating func placeWaiting(_ id: String) {
         guard hasQuorum, var assessment = owned[id], assessment.phase == .running else { return }
         let analystsDone = settings.analysts.allSatisfy { assessment.tasks[$0]?.state == .succeeded }
-        var placed = false
+        var batches: [String: [TaskAssignment]] = [:]
         for agent in settings.allAgents {
             guard var slot = assessment.tasks[agent], case .waiting(let notBefore) = slot.state,
                 notBefore <= now.uptime
             else { continue }
             if agent == settings.finalAgent && !analystsDone { continue }
-            guard let holder = chooseWorker(for: id) else { break }
+            // The final agent runs where its inputs are: the ten results need not travel to a worker,
+            // nor the report back (it is the largest payload of all).
+            let chosen = agent == settings.finalAgent && !draining ? name : chooseWorker(for: id)
+            guard let holder = chosen else { break }
             slot.attempt += 1
             slot.node = holder
             slot.state = .leased(holder: holder, expires: now.uptime + settings.leaseTTL)
@@ -35,18 +38,14 @@ extension CoordinatorCore {
                 agent == settings.finalAgent
                 ? settings.analysts.compactMap { assessment.results[$0] } : []
             counters.tasksAssigned += 1
-            placed = true
-            owned[id] = assessment
-            send(
-                .assign(TaskAssignment(key: key, owner: name, request: assessment.record.request, inputs: inputs)),
-                to: holder)
-            // Sending to this node's own worker can finish nothing synchronously, but re-read anyway.
-            assessment = owned[id] ?? assessment
+            batches[holder, default: []].append(
+                TaskAssignment(key: key, owner: name, request: assessment.record.request, inputs: inputs))
         }
-        if placed {
-            owned[id]?.progressDirty = true
-            refreshProgress(id)
-        }
+        guard !batches.isEmpty else { return }
+        assessment.progressDirty = true
+        owned[id] = assessment
+        refreshProgress(id)
+        for holder in batches.keys.sorted() { send(.assign(batches[holder]!), to: holder) }
     }
 
     /// Power of two choices over the members that take work: this owner's leases on each plus the
@@ -98,12 +97,22 @@ extension CoordinatorCore {
                 assessmentID: id, agent: key.agent, attempt: key.attempt, digest: digest, payload: payload,
                 node: workerNode, recordedAt: now.wall)
             assessment.results[key.agent] = result
-            slot.state = .journaling
             slot.node = workerNode
+            if key.agent == settings.finalAgent {
+                // Not journaled on its own: the final write carries it as the report, and until that
+                // write is on a majority the assessment is not complete (a new owner runs it again).
+                slot.state = .succeeded
+                assessment.tasks[key.agent] = slot
+                owned[id] = assessment
+                advance(id)
+                return
+            }
+            slot.state = .journaling
             assessment.tasks[key.agent] = slot
+            if assessment.oldestUnjournaled == nil { assessment.oldestUnjournaled = now.uptime }
             owned[id] = assessment
             refreshProgress(id)
-            startWrite(id, purpose: .journal(agent: key.agent), results: [result])
+            startJournalWrite(id)
         case .threw(let message):
             guard case .leased(_, _) = slot.state, slot.attempt == key.attempt else { return }
             slot.failures += 1
@@ -124,13 +133,41 @@ extension CoordinatorCore {
         }
     }
 
-    /// A result is on a majority of the replica set: it counts.
-    mutating func journaled(_ id: String, agent: String) {
-        guard var assessment = owned[id], assessment.tasks[agent]?.state == .journaling else { return }
-        assessment.tasks[agent]?.state = .succeeded
+    /// Writes the results waiting to be journaled, unless a journal write is on its way already (they
+    /// go with the next one, once that write is answered) or other analysts are still out and the
+    /// oldest waiting result is younger than `journalLinger` (they go with those, or at the next tick
+    /// past the linger).
+    mutating func startJournalWrite(_ id: String) {
+        guard let assessment = owned[id], assessment.journalWrite == nil else { return }
+        let waiting = settings.analysts.compactMap { agent in
+            assessment.tasks[agent]?.state == .journaling ? assessment.results[agent] : nil
+        }
+        guard !waiting.isEmpty else { return }
+        let othersOut = settings.analysts.contains { assessment.results[$0] == nil }
+        if othersOut, let since = assessment.oldestUnjournaled, now.uptime - since < settings.journalLinger {
+            return
+        }
+        let writeID = startWrite(id, purpose: .journal, results: waiting)
+        owned[id]?.journalWrite = writeID
+        owned[id]?.oldestUnjournaled = nil
+    }
+
+    /// Results that lingered long enough go now.
+    mutating func flushJournals() {
+        for id in owned.keys.filter({ owned[$0]?.oldestUnjournaled != nil }).sorted() { startJournalWrite(id) }
+    }
+
+    /// A write carrying results is on its majorities: those results count (and no others: one that
+    /// arrived after the write left waits for a write of its own).
+    mutating func journaled(_ id: String, results: [AgentResult]) {
+        guard var assessment = owned[id] else { return }
+        var counted = false
+        for result in results where assessment.tasks[result.agent]?.state == .journaling {
+            assessment.tasks[result.agent]?.state = .succeeded
+            counted = true
+        }
         owned[id] = assessment
-        refreshProgress(id)
-        advance(id)
+        if counted { refreshProgress(id) }
     }
 
     mutating func refused(_ key: TaskKey, by workerNode: String) {

@@ -66,6 +66,7 @@ extension CoordinatorCore {
         expireClaims()
         expireLeases()
         retryWrites()
+        flushJournals()
         flushProgress()
         if now.uptime - lastRenewal >= settings.leaseTTL / 3 { renewLeases() }
         if now.uptime - lastReconcile >= settings.reconcileInterval { reconcile() }

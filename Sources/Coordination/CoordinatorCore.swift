@@ -131,7 +131,7 @@ public struct CoordinatorCore: Sendable {
         case .promise(let id, let epoch, let granted, let record, let results, let known):
             promiseReceived(
                 id, epoch: epoch, granted: granted, record: record, results: results, known: known, from: sender)
-        case .assign(let assignment): assigned(assignment, from: sender)
+        case .assign(let assignments): for assignment in assignments { assigned(assignment, from: sender) }
         case .refuse(let key): refused(key, by: sender)
         case .renew(let keys, let load): renewReceived(keys, load: load, from: sender)
         case .renewed(let revoked): revoke(revoked)

@@ -101,8 +101,8 @@ public enum CoordinationMessage: Codable, Sendable, Hashable {
     case promise(
         id: String, epoch: Int, granted: Bool, record: AssessmentRecord?, results: [AgentResult],
         known: RecordVersion? = nil)
-    /// Owner → worker.
-    case assign(TaskAssignment)
+    /// Owner → worker: every task this owner placed on that worker at once.
+    case assign([TaskAssignment])
     /// Worker → owner: not taken (the worker is shutting down).
     case refuse(TaskKey)
     /// Worker → owner, every TTL/3 on the control lane; `load` is the worker's running + queued tasks.

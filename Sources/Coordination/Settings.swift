@@ -23,6 +23,11 @@ public struct CoordinationSettings: Sendable, Hashable {
     public var reconcileInterval: Duration = .seconds(1)
     /// Task placement changes (running on node X) are written at most this often per assessment.
     public var progressFlush: Duration = .milliseconds(250)
+    /// How long a result may wait for others of its assessment to share its journal write, while
+    /// analysts are still out (the last one's result goes at once). A result not yet journaled is run
+    /// again if its owner dies, so this bounds the work such a death can cost, for one replicated
+    /// write per assessment instead of one per result or two.
+    public var journalLinger: Duration = .milliseconds(100)
     /// How long a peer whose connection broke gets no new work and no new submissions, unless
     /// membership sees it come back first.
     public var lostPeerQuarantine: Duration = .seconds(3)

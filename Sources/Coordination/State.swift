@@ -66,6 +66,11 @@ struct OwnedAssessment: Sendable {
     var phase: Phase = .starting
     var progressDirty = false
     var lastWrite: Duration = .zero
+    /// The journal write on its way, if any. Results that arrive meanwhile wait and go together in
+    /// the next one: under load, one replicated write carries several results instead of one each.
+    var journalWrite: UInt64?
+    /// When the oldest result not yet in a journal write arrived (see `journalLinger`).
+    var oldestUnjournaled: Duration?
     var cancelWaiters: [Waiter] = []
     /// The version of the last move (takeover or re-replication) that reached its majorities.
     var reconfiguredAt = 0
@@ -108,7 +113,8 @@ struct DeferredClaim: Sendable {
 struct PendingWrite: Sendable {
     enum Purpose: Sendable, Hashable {
         case create
-        case journal(agent: String)
+        /// Results, each counting once this write is on its majorities.
+        case journal
         case progress
         case final
         case reconfigure

@@ -94,6 +94,8 @@ public struct CoordinationSimulationReport: Sendable {
     public var beyondPromise = 0
     public var strandedByLoss = 0
     public var slowestQuiescence: Duration = .zero
+    /// The seed that took longest, to replay it.
+    public var slowestQuiescenceSeed: UInt64?
 
     mutating func add(_ outcome: SeedOutcome) {
         seedsRun += 1
@@ -114,7 +116,10 @@ public struct CoordinationSimulationReport: Sendable {
         createdTwice += outcome.createdTwice
         beyondPromise += outcome.beyondPromise
         strandedByLoss += outcome.strandedByLoss
-        slowestQuiescence = max(slowestQuiescence, outcome.quiescedAfter)
+        if slowestQuiescenceSeed == nil || outcome.quiescedAfter > slowestQuiescence {
+            slowestQuiescence = outcome.quiescedAfter
+            slowestQuiescenceSeed = outcome.seed
+        }
     }
 
     public var passed: Bool { failure == nil }
@@ -143,7 +148,8 @@ public struct CoordinationSimulationReport: Sendable {
                 + "\(beyondPromise)",
             "acknowledged records left without a majority by a node lost for good (not checked): "
                 + "\(strandedByLoss)",
-            "slowest recovery to quiescence after the faults stopped: " + seconds(slowestQuiescence),
+            "slowest recovery to quiescence after the faults stopped: " + seconds(slowestQuiescence)
+                + (slowestQuiescenceSeed.map { " (seed \($0))" } ?? ""),
             "time to recover (fault → its affected tasks running again):",
         ]
         for kind in FaultKind.allCases {

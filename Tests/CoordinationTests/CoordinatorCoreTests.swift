@@ -57,6 +57,107 @@ import Testing
         #expect(harness.cores["a"]!.ownedIDs.isEmpty)
     }
 
+    /// A harness where every analyst of one assessment runs at once, and that assessment's id.
+    func allAnalystsRunning() -> (Harness, String) {
+        let id = Harness.id(ownedBy: "a", over: three)
+        var settings = SimAgents.settings()
+        settings.workerConcurrency = 10
+        var harness = Harness(nodes: three, settings: settings)
+        harness.feed("a", .clientSubmit(clientID: 1, id: id, request: request, idempotencyKey: nil))
+        harness.settle()
+        #expect(harness.executed.values.map(\.count).reduce(0, +) == settings.analysts.count)
+        return (harness, id)
+    }
+
+    /// Finishes the analysts `harness` handed out whose names `chosen` accepts, without delivering anything.
+    func finish(_ harness: inout Harness, where chosen: (String) -> Bool = { _ in true }) {
+        for node in harness.executed.keys.sorted() {
+            for task in harness.executed[node] ?? [] where chosen(task.key.agent) {
+                let output = SimAgents.output(request: task.request, agent: task.key.agent, inputs: [])
+                harness.feed(node, .executed(task.key, .succeeded(digest: output.digest, payload: output.payload)))
+            }
+            harness.executed[node]?.removeAll { chosen($0.key.agent) }
+        }
+    }
+
+    func journalWrites(on node: String, of harness: Harness) -> [[String]] {
+        harness.applied[node, default: []].filter { !$0.results.isEmpty }.map { $0.results.map(\.agent).sorted() }
+    }
+
+    @Test func resultsThatArriveTogetherShareOneJournalWrite() {
+        var (harness, id) = allAnalystsRunning()
+        finish(&harness)
+        harness.settle()
+        #expect(journalWrites(on: "b", of: harness) == [harness.settings.analysts.sorted()])
+        harness.runAllTasks()
+        #expect(harness.record(id, on: "c")?.report == SimAgents.expectedReport(request: request))
+    }
+
+    @Test func aResultWaitsForOthersOnlyAsLongAsTheJournalLinger() {
+        var (harness, id) = allAnalystsRunning()
+        let first = harness.settings.analysts[0]
+        finish(&harness) { $0 == first }
+        harness.settle()
+        #expect(journalWrites(on: "b", of: harness).isEmpty)
+        harness.advance(by: harness.settings.journalLinger + .milliseconds(50))
+        #expect(journalWrites(on: "b", of: harness) == [[first]])
+        // Those that arrive while it is on its way, or after it, go in the next one.
+        finish(&harness)
+        harness.settle()
+        #expect(journalWrites(on: "b", of: harness).count == 2)
+        #expect(Set(harness.stores["b"]!.results(of: id).map(\.agent)) == Set(harness.settings.analysts))
+    }
+
+    @Test func theReportGeneratorRunsOnTheOwnerAndItsResultTravelsOnlyAsTheReport() {
+        let id = Harness.id(ownedBy: "a", over: three)
+        var harness = submitted(id)
+        var generatorRanOn: [String] = []
+        for _ in 0..<20 {
+            for node in harness.executed.keys.sorted() {
+                let tasks = harness.executed[node] ?? []
+                harness.executed[node] = []
+                for task in tasks {
+                    if task.key.agent == harness.settings.finalAgent { generatorRanOn.append(node) }
+                    harness.complete(task, on: node)
+                }
+            }
+        }
+        #expect(generatorRanOn == ["a"])
+        for node in three {
+            #expect(harness.record(id, on: node)?.status == .completed)
+            #expect(harness.record(id, on: node)?.report == SimAgents.expectedReport(request: request))
+            let journaled = harness.applied[node, default: []].flatMap(\.results).map(\.agent)
+            #expect(!journaled.contains(harness.settings.finalAgent))
+        }
+    }
+
+    @Test func anOwnerCutOffKeepsItsFinalStateOutOfItsOwnStoreUntilAnotherReplicaHasIt() throws {
+        let id = Harness.id(ownedBy: "a", over: three)
+        var harness = submitted(id)
+        var generator: TaskAssignment?
+        for _ in 0..<20 {
+            for node in harness.executed.keys.sorted() {
+                let tasks = harness.executed[node] ?? []
+                harness.executed[node] = []
+                for task in tasks {
+                    if task.key.agent == harness.settings.finalAgent {
+                        generator = task
+                    } else {
+                        harness.complete(task, on: node)
+                    }
+                }
+            }
+        }
+        let task = try #require(generator)
+        // Cut off, the owner may have been deposed: what it stores, its readers see.
+        harness.cut = ["a"]
+        harness.complete(task, on: "a")
+        #expect(harness.record(id, on: "a")?.status == .running)
+        harness.cut = []
+        harness.advance(by: .seconds(1))
+        for node in three { #expect(harness.record(id, on: node)?.status == .completed) }
+    }
+
     /// The holder of `id`'s tasks with the most of them, other than the owner `a`.
     func busiestWorker(_ harness: Harness) -> String {
         ["b", "c"].max { (harness.executed[$0]?.count ?? 0) < (harness.executed[$1]?.count ?? 0) }!

@@ -19,6 +19,8 @@ struct Harness {
     var cancelAnswers: [UInt64: CancelAnswer] = [:]
     /// Tasks each node's worker was told to run, in order.
     var executed: [String: [TaskAssignment]] = [:]
+    /// Replica writes each node stored or checked, in order.
+    var applied: [String: [ReplicaWrite]] = [:]
     var abandoned: [String: [TaskKey]] = [:]
     var deletions: [String: [Date]] = [:]
     let settings: CoordinationSettings
@@ -50,6 +52,7 @@ struct Harness {
         switch directive {
         case .send(let message, let target): inflight.append((node, target, message))
         case .apply(let write, let replyTo):
+            applied[node, default: []].append(write)
             let outcome = stores[node]!.replicate(write.record, results: write.results)
             completions.append((node, .applied(write, replyTo: replyTo, .success(outcome))))
         case .readForPromise(let id, let epoch, let claimant):
