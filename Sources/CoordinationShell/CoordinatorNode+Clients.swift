@@ -253,26 +253,32 @@ extension CoordinatorNode {
         for (_, waiter) in cancelWaiters { waiter.resume(returning: .unavailable("node shutting down")) }
         submitWaiters.removeAll()
         cancelWaiters.removeAll()
-        for waiter in changeWaiters.values.joined() { waiter.resume() }
+        for waiter in changeWaiters.values.joined() { waiter.resume(returning: nil) }
         changeWaiters.removeAll()
     }
 
-    /// Returns when this node stores a newer version of `id`, or after `timeout`, whichever is first.
-    /// A node in the replica set learns of every change the moment it is written, so an event stream
-    /// follows an assessment without polling the cluster; elsewhere the timeout is the poll interval.
-    public func nextChange(of id: String, timeout: Duration) async {
+    /// Returns the record when this node stores a newer version of `id`, or nil after `timeout`,
+    /// whichever is first. A node in the replica set learns of every change the moment it is written,
+    /// so an event stream follows an assessment without polling the cluster, and without reading the
+    /// store: the record comes with the wake-up. Elsewhere the timeout is the poll interval.
+    public func nextChange(of id: String, timeout: Duration) async -> AssessmentRecord? {
         await withCheckedContinuation { continuation in
             changeWaiters[id, default: []].append(continuation)
             Task { [weak self] in
                 try? await Task.sleep(for: timeout)
                 // Wakes every waiter of `id`, not only this one: they all re-read, which is what
                 // they would do on a change anyway.
-                await self?.changed(id)
+                await self?.changed(id, stored: nil)
             }
         }
     }
 
-    func changed(_ id: String) {
-        for waiter in changeWaiters.removeValue(forKey: id) ?? [] { waiter.resume() }
+    func changed(_ id: String, stored: AssessmentRecord?) {
+        for waiter in changeWaiters.removeValue(forKey: id) ?? [] { waiter.resume(returning: stored) }
+    }
+
+    /// This node holds a copy of `id` (it is, or was, in its replica set).
+    public func storesReplica(of id: String) -> Bool {
+        core.replica(id) != nil
     }
 }

@@ -38,7 +38,7 @@ public actor CoordinatorNode {
     var background: [Task<Void, Never>] = []
     public private(set) var isSettled = false
     /// Watchers waiting for the next stored change of an assessment (see `nextChange`).
-    var changeWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+    var changeWaiters: [String: [CheckedContinuation<AssessmentRecord?, Never>]] = [:]
     var stopped = false
 
     public init(
@@ -153,7 +153,7 @@ public actor CoordinatorNode {
             writer.write(ReplicatedRecord(record: write.record, results: write.results)) { [weak self] result in
                 Task {
                     await self?.handle(.applied(write, replyTo: replyTo, result))
-                    if case .success(.stored) = result { await self?.changed(write.record.id) }
+                    if case .success(.stored) = result { await self?.changed(write.record.id, stored: write.record) }
                 }
             }
         case .readForPromise(let id, let epoch, let claimant):

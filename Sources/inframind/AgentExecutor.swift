@@ -19,6 +19,7 @@ struct AgentExecutor: TaskRunner {
     /// there, and a node busy computing would be declared dead.
     let threads: MultiThreadedEventLoopGroup
     private let requests = RequestCache()
+    private let results = ResultCache()
 
     init(catalog: Catalog, options: AgentRunOptions, threads: Int) {
         self.catalog = catalog
@@ -65,15 +66,21 @@ struct AgentExecutor: TaskRunner {
         // The load-test slowdown first, outside the measured computation (it may sleep, and other
         // agents would run on this thread meanwhile).
         try await options.applySlowdown()
+        let id = assignment.key.assessmentID
         if agent != .reportGenerator {
             let result = Self.measured { AssessmentEngine.compute(agent, request: request, catalog: catalog) }
-            return try result.canonicalData()
+            let payload = try result.canonicalData()
+            self.results.remember(result, sentAs: payload, assessmentID: id, agent: agent.rawValue)
+            return payload
         }
         // The report generator's output is the finished report itself, so the owner stores what it
         // gets without knowing the domain.
         let decoder = JSONDecoder()
         let results = try assignment.inputs
-            .map { try decoder.decode(AgentResult.self, from: $0.payload) }
+            .map { input in
+                try self.results.take(assessmentID: id, agent: input.agent, payload: input.payload)
+                    ?? decoder.decode(AgentResult.self, from: input.payload)
+            }
             .sorted { $0.agent < $1.agent }
         let report = Self.measured { () -> AssessmentReport? in
             let generator = AssessmentEngine.compute(

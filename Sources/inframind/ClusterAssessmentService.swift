@@ -12,6 +12,8 @@ struct ClusterAssessmentService: AssessmentService {
     /// How often `watch` asks the replica set for a newer version when this node does not store the
     /// assessment (a replica is woken by each stored change at once).
     var pollInterval: Duration = .milliseconds(150)
+    /// A replica that saw no write for this many poll intervals asks the replica set all the same.
+    static let quietPollsPerRead = 6
 
     /// With an idempotency key the id is a function of the key, so whichever node receives a retry
     /// picks the same id, hence the same owner, which finds the record and answers with it.
@@ -87,9 +89,26 @@ struct ClusterAssessmentService: AssessmentService {
         return AsyncThrowingStream { continuation in
             let task = Task {
                 var last: (epoch: Int, version: Int)?
+                var woken: AssessmentRecord?
+                var quietPolls = 0
                 while !Task.isCancelled {
                     do {
-                        let snapshot = try await assessment(id: id)
+                        // A replica is woken by each write with the record it stored: it need not ask
+                        // the owner (a call, and the whole record, for every change of every stream).
+                        // When nothing arrived it asks now and then: the record may have moved away.
+                        let snapshot: AssessmentSnapshot
+                        if let last, let stored = woken, (stored.epoch, stored.version) > last {
+                            snapshot = Self.snapshot(stored)
+                        } else if last != nil, quietPolls < Self.quietPollsPerRead,
+                            await coordinator.storesReplica(of: id)
+                        {
+                            quietPolls += 1
+                            woken = await coordinator.nextChange(of: id, timeout: interval)
+                            continue
+                        } else {
+                            snapshot = try await assessment(id: id)
+                        }
+                        quietPolls = 0
                         if last.map({ $0 != (snapshot.epoch, snapshot.version) }) ?? true {
                             last = (snapshot.epoch, snapshot.version)
                             continuation.yield(snapshot)
@@ -99,7 +118,7 @@ struct ClusterAssessmentService: AssessmentService {
                         continuation.finish(throwing: error)
                         return
                     }
-                    await coordinator.nextChange(of: id, timeout: interval)
+                    woken = await coordinator.nextChange(of: id, timeout: interval)
                 }
                 continuation.finish()
             }
