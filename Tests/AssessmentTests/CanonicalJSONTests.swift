@@ -108,6 +108,29 @@ struct CanonicalJSONTests {
         try Self.expectSame(KeyTwice(), pretty: false, snake: false, "key written twice")
     }
 
+    /// The coding path of the `EncodingError` that `body` throws.
+    static func refusedPath(_ body: () throws -> Data) -> [String] {
+        do {
+            _ = try body()
+            return []
+        } catch let error as EncodingError {
+            guard case .invalidValue(_, let context) = error else { return ["\(error)"] }
+            return context.codingPath.map(\.stringValue)
+        } catch {
+            return ["\(error)"]
+        }
+    }
+
+    @Test func aRefusedNumberNamesItsPathAsFoundationDoes() {
+        struct Inner: Encodable { var value: Double }
+        struct Outer: Encodable { var items: [Inner] }
+        let value = Outer(items: [Inner(value: 1), Inner(value: .infinity)])
+        let ours = Self.refusedPath { try CanonicalJSONEncoder().encode(value) }
+        let theirs = Self.refusedPath { try JSONEncoder().encode(value) }
+        #expect(ours == theirs)
+        #expect(ours == ["items", "Index 1", "value"])
+    }
+
     @Test func nonFiniteNumbersAreRefused() {
         #expect(throws: EncodingError.self) { try CanonicalJSONEncoder().encode(["x": Double.nan]) }
         #expect(throws: EncodingError.self) { try CanonicalJSONEncoder().encode([Double.infinity]) }

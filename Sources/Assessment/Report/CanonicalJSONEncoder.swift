@@ -18,7 +18,7 @@ public struct CanonicalJSONEncoder: Sendable {
     }
 
     public func encode<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = TreeEncoder(snakeCaseKeys: snakeCaseKeys, codingPath: [])
+        let encoder = TreeEncoder(snakeCaseKeys: snakeCaseKeys, parent: nil, tail: .none)
         let root = try encoder.encodeNested(value)
         var writer = JSONBytesWriter(pretty: prettyPrinted)
         writer.write(root, depth: 0)
@@ -52,14 +52,21 @@ enum JSONNode {
 
 private final class TreeEncoder: Encoder, SingleValueEncodingContainer {
     let snakeCaseKeys: Bool
-    let codingPath: [any CodingKey]
+    /// The coding path is a chain of encoders up to the root, made into an array only when asked
+    /// for (by an error, or by a type that looks): copying it into a new array for every nested value
+    /// was a good part of the encoder's time.
+    private let parent: TreeEncoder?
+    private let tail: CodingPathTail
     var userInfo: [CodingUserInfoKey: Any] { [:] }
     var node: JSONNode?
 
-    init(snakeCaseKeys: Bool, codingPath: [any CodingKey]) {
+    init(snakeCaseKeys: Bool, parent: TreeEncoder?, tail: CodingPathTail) {
         self.snakeCaseKeys = snakeCaseKeys
-        self.codingPath = codingPath
+        self.parent = parent
+        self.tail = tail
     }
+
+    var codingPath: [any CodingKey] { (parent?.codingPath ?? []) + tail.keys }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         let object: JSONObjectNode
@@ -69,7 +76,7 @@ private final class TreeEncoder: Encoder, SingleValueEncodingContainer {
             object = JSONObjectNode()
             node = .object(object)
         }
-        return KeyedEncodingContainer(KeyedContainer<Key>(encoder: self, object: object, codingPath: codingPath))
+        return KeyedEncodingContainer(KeyedContainer<Key>(encoder: self, object: object, extra: []))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
@@ -80,17 +87,20 @@ private final class TreeEncoder: Encoder, SingleValueEncodingContainer {
             array = JSONArrayNode()
             node = .array(array)
         }
-        return UnkeyedContainer(encoder: self, array: array, codingPath: codingPath)
+        return UnkeyedContainer(encoder: self, array: array, extra: [])
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer { self }
 
-    /// A child value at `key`: leaves directly, anything else through an encoder of its own.
-    func encodeNested<T: Encodable>(_ value: T, at key: (any CodingKey)? = nil) throws -> JSONNode {
+    /// A child value at `key` (after the container's own `extra` keys): leaves directly, anything
+    /// else through an encoder of its own.
+    func encodeNested<T: Encodable>(
+        _ value: T, at key: (any CodingKey)? = nil, extra: [any CodingKey] = []
+    ) throws -> JSONNode {
         switch value {
         case let string as String: return .string(string)
         case let number as Int: return .number(String(number))
-        case let number as Double: return try Self.number(number, at: codingPath, key)
+        case let number as Double: return try Self.number(number, at: codingPath + extra, key)
         case let flag as Bool: return .bool(flag)
         case let data as Data: return .string(data.base64EncodedString())
         case let url as URL: return .string(url.absoluteString)
@@ -98,14 +108,13 @@ private final class TreeEncoder: Encoder, SingleValueEncodingContainer {
         case let dictionary as any StringKeyedEncodableDictionary:
             // Foundation writes a String-keyed dictionary's keys as they are, strategy or not.
             let object = JSONObjectNode()
-            let path = Self.path(codingPath, key)
+            let holder = TreeEncoder(snakeCaseKeys: snakeCaseKeys, parent: self, tail: CodingPathTail(extra, key))
             for (name, member) in dictionary.encodableMembers {
-                let child = TreeEncoder(snakeCaseKeys: snakeCaseKeys, codingPath: path)
-                object.members.append((name, try child.encodeNested(member, at: AnyJSONKey(name))))
+                object.members.append((name, try holder.encodeNested(member, at: AnyJSONKey(name))))
             }
             return .object(object)
         default:
-            let child = TreeEncoder(snakeCaseKeys: snakeCaseKeys, codingPath: Self.path(codingPath, key))
+            let child = TreeEncoder(snakeCaseKeys: snakeCaseKeys, parent: self, tail: CodingPathTail(extra, key))
             try value.encode(to: child)
             // A type that encodes nothing at all is an empty object, as Foundation writes it.
             return child.node ?? .object(JSONObjectNode())
@@ -118,13 +127,13 @@ private final class TreeEncoder: Encoder, SingleValueEncodingContainer {
     }
 
     static func number<F: BinaryFloatingPoint & CustomStringConvertible>(
-        _ value: F, at path: [any CodingKey], _ key: (any CodingKey)?
+        _ value: F, at path: @autoclosure () -> [any CodingKey], _ key: (any CodingKey)?
     ) throws -> JSONNode {
         guard value.isFinite else {
             throw EncodingError.invalidValue(
                 value,
                 .init(
-                    codingPath: Self.path(path, key),
+                    codingPath: Self.path(path(), key),
                     debugDescription: "Unable to encode \(value) directly in JSON."))
         }
         var text = value.description
@@ -158,7 +167,10 @@ private final class TreeEncoder: Encoder, SingleValueEncodingContainer {
 private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let encoder: TreeEncoder
     let object: JSONObjectNode
-    let codingPath: [any CodingKey]
+    /// Keys of nested containers between the encoder and this one (none for most types).
+    let extra: [any CodingKey]
+
+    var codingPath: [any CodingKey] { encoder.codingPath + extra }
 
     private func put(_ node: JSONNode, _ key: Key) { object.members.append((encoder.key(key), node)) }
 
@@ -182,7 +194,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: UInt32, forKey key: Key) throws { put(.number(String(value)), key) }
     mutating func encode(_ value: UInt64, forKey key: Key) throws { put(.number(String(value)), key) }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        put(try encoder.encodeNested(value, at: key), key)
+        put(try encoder.encodeNested(value, at: key, extra: extra), key)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
@@ -190,14 +202,13 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     {
         let child = JSONObjectNode()
         put(.object(child), key)
-        return KeyedEncodingContainer(
-            KeyedContainer<NestedKey>(encoder: encoder, object: child, codingPath: codingPath + [key]))
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(encoder: encoder, object: child, extra: extra + [key]))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let child = JSONArrayNode()
         put(.array(child), key)
-        return UnkeyedContainer(encoder: encoder, array: child, codingPath: codingPath + [key])
+        return UnkeyedContainer(encoder: encoder, array: child, extra: extra + [key])
     }
 
     mutating func superEncoder() -> any Encoder { superEncoder(key: AnyJSONKey("super")) }
@@ -207,7 +218,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     private func superEncoder(key: some CodingKey) -> any Encoder {
         let child = JSONObjectNode()
         object.members.append((encoder.key(key), .object(child)))
-        let sub = TreeEncoder(snakeCaseKeys: encoder.snakeCaseKeys, codingPath: codingPath + [key])
+        let sub = TreeEncoder(snakeCaseKeys: encoder.snakeCaseKeys, parent: encoder, tail: CodingPathTail(extra, key))
         sub.node = .object(child)
         return sub
     }
@@ -216,8 +227,11 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 private struct UnkeyedContainer: UnkeyedEncodingContainer {
     let encoder: TreeEncoder
     let array: JSONArrayNode
-    let codingPath: [any CodingKey]
+    /// Keys of nested containers between the encoder and this one (none for most types).
+    let extra: [any CodingKey]
     var count: Int { array.items.count }
+
+    var codingPath: [any CodingKey] { encoder.codingPath + extra }
 
     private var nextKey: AnyJSONKey { AnyJSONKey(index: array.items.count) }
 
@@ -235,7 +249,7 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt64) throws { array.items.append(.number(String(value))) }
     mutating func encode<T: Encodable>(_ value: T) throws {
         let key = nextKey
-        array.items.append(try encoder.encodeNested(value, at: key))
+        array.items.append(try encoder.encodeNested(value, at: key, extra: extra))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type)
@@ -244,44 +258,70 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
         let key = nextKey
         let child = JSONObjectNode()
         array.items.append(.object(child))
-        return KeyedEncodingContainer(
-            KeyedContainer<NestedKey>(encoder: encoder, object: child, codingPath: codingPath + [key]))
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(encoder: encoder, object: child, extra: extra + [key]))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let key = nextKey
         let child = JSONArrayNode()
         array.items.append(.array(child))
-        return UnkeyedContainer(encoder: encoder, array: child, codingPath: codingPath + [key])
+        return UnkeyedContainer(encoder: encoder, array: child, extra: extra + [key])
     }
 
     mutating func superEncoder() -> any Encoder {
         let key = nextKey
         let child = JSONObjectNode()
         array.items.append(.object(child))
-        let sub = TreeEncoder(snakeCaseKeys: encoder.snakeCaseKeys, codingPath: codingPath + [key])
+        let sub = TreeEncoder(snakeCaseKeys: encoder.snakeCaseKeys, parent: encoder, tail: CodingPathTail(extra, key))
         sub.node = .object(child)
         return sub
     }
 }
 
+/// A key of our own: a name, or an array index whose name ("Index 3", as Foundation's) is made only
+/// when asked for, since every array element gets one.
 struct AnyJSONKey: CodingKey {
-    var stringValue: String
+    private let name: String?
     var intValue: Int?
 
+    var stringValue: String { name ?? "Index \(intValue ?? 0)" }
+
     init(_ string: String) {
-        stringValue = string
+        name = string
         intValue = nil
     }
 
     init(index: Int) {
-        stringValue = "Index \(index)"
+        name = nil
         intValue = index
     }
 
     init?(stringValue: String) { self.init(stringValue) }
 
     init?(intValue: Int) { self.init(index: intValue) }
+}
+
+/// The keys a child encoder adds to its parent's coding path: usually one, or none for the root.
+enum CodingPathTail {
+    case none
+    case one(any CodingKey)
+    case many([any CodingKey])
+
+    init(_ extra: [any CodingKey], _ key: (any CodingKey)?) {
+        switch (extra.isEmpty, key) {
+        case (true, nil): self = .none
+        case (true, let key?): self = .one(key)
+        case (false, _): self = .many(extra + (key.map { [$0] } ?? []))
+        }
+    }
+
+    var keys: [any CodingKey] {
+        switch self {
+        case .none: []
+        case .one(let key): [key]
+        case .many(let keys): keys
+        }
+    }
 }
 
 /// Lets the encoder see a `[String: some Encodable]` through a dynamic cast, as Foundation does.
