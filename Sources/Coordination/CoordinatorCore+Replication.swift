@@ -27,13 +27,23 @@ extension CoordinatorCore {
         return write.writeID
     }
 
-    /// A final state goes to this owner's own store only once the other replicas' answers make a
-    /// majority with it. An owner cut off from the others may have been deposed without knowing it
-    /// (found by the simulation, seed 141: the new owner cancelled the assessment and said so, then the
-    /// old one, partitioned away, completed it in its own store, where its readers would have seen
-    /// it). A replica that answered has promised no newer epoch, so the state is safe to show here.
+    /// A final state, or a move of a record this node owned already, goes to this node's own store
+    /// only once the other replicas' answers make a majority with it: its own answer comes last, which
+    /// is one of the orders the protocol already allows. An owner cut off from the others may have
+    /// been deposed without knowing it. Found by the simulation: seed 141, the new owner cancelled the
+    /// assessment and said so, then the old one, partitioned away, completed it in its own store,
+    /// where its readers would have seen it; seed 2172, an owner in a minority moved the record to
+    /// itself and a node there, was deposed, restarted, and claimed the record from that move's set,
+    /// which it found in its own store, though the move never reached a majority of the set it left —
+    /// and completed an assessment the majority side had cancelled. A takeover is not held back: a
+    /// claimant whose own store still named the old owner would not know, after a restart, that the
+    /// record is its own, and nobody would finish it (seed 12).
     func mayApplyHere(_ pending: PendingWrite) -> Bool {
-        guard pending.purpose == .final else { return true }
+        switch pending.purpose {
+        case .final: break
+        case .reconfigure where (pending.leaving.first ?? pending.replicaSet.first) == name: break
+        default: return true
+        }
         func majority(of set: [String]) -> Bool {
             (set.filter(pending.acked.contains).count + (set.contains(name) ? 1 : 0)) * 2 > set.count
         }

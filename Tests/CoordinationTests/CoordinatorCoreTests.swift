@@ -158,6 +158,27 @@ import Testing
         for node in three { #expect(harness.record(id, on: node)?.status == .completed) }
     }
 
+    @Test func aMoveReachesTheOwnersOwnStoreOnlyOnceItHasItsMajorities() throws {
+        let four = ["a", "b", "c", "d"]
+        let id = Harness.id(ownedBy: "a", over: four)
+        var harness = submitted(id, nodes: four)
+        let before = try #require(harness.record(id, on: "a")?.replicaSet)
+        let kept = before[1]
+        let lost = before[2]
+        let spare = try #require(four.first { !before.contains($0) })
+        // The owner reaches only the spare node, and believes the lost one down: it moves the record.
+        harness.cut = [kept, lost]
+        var view = Dictionary(uniqueKeysWithValues: four.map { ($0, SWIM.Status.up) })
+        view[lost] = .down
+        harness.setView(view, at: ["a"])
+        harness.advance(by: .seconds(2))
+        #expect(harness.record(id, on: spare)?.replicaSet == ["a", kept, spare])
+        #expect(harness.record(id, on: "a")?.replicaSet == before)
+        harness.cut = [lost]
+        harness.advance(by: .seconds(2))
+        #expect(harness.record(id, on: "a")?.replicaSet == ["a", kept, spare])
+    }
+
     /// The holder of `id`'s tasks with the most of them, other than the owner `a`.
     func busiestWorker(_ harness: Harness) -> String {
         ["b", "c"].max { (harness.executed[$0]?.count ?? 0) < (harness.executed[$1]?.count ?? 0) }!
