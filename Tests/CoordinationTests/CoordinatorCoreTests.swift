@@ -112,15 +112,10 @@ import Testing
         let id = Harness.id(ownedBy: "a", over: three)
         var harness = submitted(id)
         var generatorRanOn: [String] = []
-        for _ in 0..<20 {
-            for node in harness.executed.keys.sorted() {
-                let tasks = harness.executed[node] ?? []
-                harness.executed[node] = []
-                for task in tasks {
-                    if task.key.agent == harness.settings.finalAgent { generatorRanOn.append(node) }
-                    harness.complete(task, on: node)
-                }
-            }
+        let finalAgent = harness.settings.finalAgent
+        harness.runTasks { task, node in
+            if task.key.agent == finalAgent { generatorRanOn.append(node) }
+            return .succeed
         }
         #expect(generatorRanOn == ["a"])
         for node in three {
@@ -135,18 +130,11 @@ import Testing
         let id = Harness.id(ownedBy: "a", over: three)
         var harness = submitted(id)
         var generator: TaskAssignment?
-        for _ in 0..<20 {
-            for node in harness.executed.keys.sorted() {
-                let tasks = harness.executed[node] ?? []
-                harness.executed[node] = []
-                for task in tasks {
-                    if task.key.agent == harness.settings.finalAgent {
-                        generator = task
-                    } else {
-                        harness.complete(task, on: node)
-                    }
-                }
-            }
+        let finalAgent = harness.settings.finalAgent
+        harness.runTasks { task, _ in
+            guard task.key.agent == finalAgent else { return .succeed }
+            generator = task
+            return .hold
         }
         let task = try #require(generator)
         // Cut off, the owner may have been deposed: what it stores, its readers see.
@@ -427,17 +415,10 @@ import Testing
         let id = Harness.id(ownedBy: "a", over: three)
         var harness = submitted(id)
         var attempts: [Int] = []
-        for _ in 0..<40 {
-            for node in harness.executed.keys.sorted() {
-                let tasks = harness.executed[node] ?? []
-                harness.executed[node] = []
-                for task in tasks {
-                    let throwing = task.key.agent == "analyst-1"
-                    if throwing { attempts.append(task.key.attempt) }
-                    harness.complete(task, on: node, throwing: throwing)
-                }
-            }
-            harness.advance(by: .milliseconds(250))
+        harness.runTasks(rounds: 40, pause: .milliseconds(250)) { task, _ in
+            guard task.key.agent == "analyst-1" else { return .succeed }
+            attempts.append(task.key.attempt)
+            return .fail
         }
         #expect(attempts == [1, 2, 3])
         let record = harness.record(id, on: "a")

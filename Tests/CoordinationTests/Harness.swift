@@ -126,6 +126,35 @@ struct Harness {
         settle()
     }
 
+    /// How a task handed out ends in `runTasks`.
+    enum TaskFate {
+        case succeed
+        case fail
+        /// Not run: it stays with its worker.
+        case hold
+    }
+
+    /// Runs the tasks handed out, round after round (each round then lets `pause` pass); `decide` sees
+    /// each task and its worker first and says how it ends.
+    mutating func runTasks(
+        rounds: Int = 20, pause: Duration = .zero, _ decide: (TaskAssignment, String) -> TaskFate
+    ) {
+        for _ in 0..<rounds {
+            for node in executed.keys.sorted() {
+                let tasks = executed[node] ?? []
+                executed[node] = []
+                for task in tasks {
+                    switch decide(task, node) {
+                    case .succeed: complete(task, on: node)
+                    case .fail: complete(task, on: node, throwing: true)
+                    case .hold: break
+                    }
+                }
+            }
+            if pause > .zero { advance(by: pause) }
+        }
+    }
+
     /// Runs every task handed out until none is left (tasks of cut nodes stay unfinished).
     mutating func runAllTasks(rounds: Int = 20) {
         for _ in 0..<rounds {
