@@ -138,11 +138,17 @@ extension CoordinatorCore {
     /// oldest waiting result is younger than `journalLinger` (they go with those, or at the next tick
     /// past the linger).
     mutating func startJournalWrite(_ id: String) {
-        guard let assessment = owned[id], assessment.journalWrite == nil else { return }
+        // Once the final state is on its way nothing else is written (a journal write would carry it).
+        guard let assessment = owned[id], assessment.journalWrite == nil, assessment.phase != .finishing else {
+            return
+        }
         let waiting = settings.analysts.compactMap { agent in
             assessment.tasks[agent]?.state == .journaling ? assessment.results[agent] : nil
         }
-        guard !waiting.isEmpty else { return }
+        guard !waiting.isEmpty else {
+            owned[id]?.oldestUnjournaled = nil
+            return
+        }
         let othersOut = settings.analysts.contains { assessment.results[$0] == nil }
         if othersOut, let since = assessment.oldestUnjournaled, now.uptime - since < settings.journalLinger {
             return
@@ -154,7 +160,13 @@ extension CoordinatorCore {
 
     /// Results that lingered long enough go now.
     mutating func flushJournals() {
-        for id in owned.keys.filter({ owned[$0]?.oldestUnjournaled != nil }).sorted() { startJournalWrite(id) }
+        for id in owned.keys.filter({ owned[$0]?.oldestUnjournaled != nil }).sorted() {
+            if owned[id]?.phase == .finishing {
+                owned[id]?.oldestUnjournaled = nil
+            } else {
+                startJournalWrite(id)
+            }
+        }
     }
 
     /// A write carrying results is on its majorities: those results count (and no others: one that

@@ -277,8 +277,8 @@ extension CoordinatorNode {
         for waiter in changeWaiters.removeValue(forKey: id) ?? [] { waiter.resume(returning: stored) }
     }
 
-    /// This node holds a copy of `id` (it is, or was, in its replica set).
-    public func storesReplica(of id: String) -> Bool {
-        core.replica(id) != nil
+    /// The version of `id` this node stores, if it holds a copy (it is, or was, in its replica set).
+    public func storedVersion(of id: String) -> (epoch: Int, version: Int)? {
+        core.replica(id).map { ($0.version.epoch, $0.version.version) }
     }
 }

@@ -96,11 +96,13 @@ struct ClusterAssessmentService: AssessmentService {
                         // A replica is woken by each write with the record it stored: it need not ask
                         // the owner (a call, and the whole record, for every change of every stream).
                         // When nothing arrived it asks now and then: the record may have moved away.
+                        // A write stored while this stream was not waiting wakes nobody; the version
+                        // this node holds tells, at the next poll interval.
                         let snapshot: AssessmentSnapshot
                         if let last, let stored = woken, (stored.epoch, stored.version) > last {
                             snapshot = Self.snapshot(stored)
-                        } else if last != nil, quietPolls < Self.quietPollsPerRead,
-                            await coordinator.storesReplica(of: id)
+                        } else if let last, quietPolls < Self.quietPollsPerRead,
+                            let held = await coordinator.storedVersion(of: id), held <= last
                         {
                             quietPolls += 1
                             woken = await coordinator.nextChange(of: id, timeout: interval)

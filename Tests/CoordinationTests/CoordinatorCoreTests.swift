@@ -108,6 +108,24 @@ import Testing
         #expect(Set(harness.stores["b"]!.results(of: id).map(\.agent)) == Set(harness.settings.analysts))
     }
 
+    @Test func aResultStillLingeringWhenTheAssessmentEndsIsNotWrittenWithItsFinalState() {
+        var (harness, id) = allAnalystsRunning()
+        let first = harness.settings.analysts[0]
+        finish(&harness) { $0 == first }
+        harness.settle()
+        // Cut off, the owner cancels: its own store must not show the final state before a majority.
+        harness.cut = ["b", "c"]
+        harness.feed("a", .clientCancel(clientID: 9, id: id, owner: "a"))
+        harness.advance(by: harness.settings.journalLinger * 3)
+        #expect(harness.record(id, on: "a")?.status.isTerminal == false)
+        #expect(journalWrites(on: "a", of: harness).isEmpty)
+        harness.cut = []
+        harness.advance(by: .seconds(1))
+        for node in three { #expect(harness.record(id, on: node)?.status == .cancelled) }
+        // Once ended, the assessment journals nothing more.
+        #expect(journalWrites(on: "b", of: harness).isEmpty)
+    }
+
     @Test func theReportGeneratorRunsOnTheOwnerAndItsResultTravelsOnlyAsTheReport() {
         let id = Harness.id(ownedBy: "a", over: three)
         var harness = submitted(id)
