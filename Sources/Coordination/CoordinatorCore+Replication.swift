@@ -44,10 +44,7 @@ extension CoordinatorCore {
         case .reconfigure where (pending.leaving.first ?? pending.replicaSet.first) == name: break
         default: return true
         }
-        func majority(of set: [String]) -> Bool {
-            (set.filter(pending.acked.contains).count + (set.contains(name) ? 1 : 0)) * 2 > set.count
-        }
-        return majority(of: pending.replicaSet) && (pending.leaving.isEmpty || majority(of: pending.leaving))
+        return pending.hasQuorum(countingAlso: name)
     }
 
     mutating func deliver(_ write: ReplicaWrite, to target: String) {

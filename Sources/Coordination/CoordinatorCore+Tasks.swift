@@ -42,7 +42,6 @@ extension CoordinatorCore {
                 TaskAssignment(key: key, owner: name, request: assessment.record.request, inputs: inputs))
         }
         guard !batches.isEmpty else { return }
-        assessment.progressDirty = true
         owned[id] = assessment
         refreshProgress(id)
         for holder in batches.keys.sorted() { send(.assign(batches[holder]!), to: holder) }
@@ -138,13 +137,14 @@ extension CoordinatorCore {
     /// oldest waiting result is younger than `journalLinger` (they go with those, or at the next tick
     /// past the linger).
     mutating func startJournalWrite(_ id: String) {
-        // Once the final state is on its way nothing else is written (a journal write would carry it).
-        guard let assessment = owned[id], assessment.journalWrite == nil, assessment.phase != .finishing else {
-            return
-        }
-        let waiting = settings.analysts.compactMap { agent in
-            assessment.tasks[agent]?.state == .journaling ? assessment.results[agent] : nil
-        }
+        guard let assessment = owned[id], assessment.journalWrite == nil else { return }
+        // Once the final state is on its way nothing waits to be written (a journal write would carry it).
+        let waiting =
+            assessment.phase == .finishing
+            ? []
+            : settings.analysts.compactMap { agent in
+                assessment.tasks[agent]?.state == .journaling ? assessment.results[agent] : nil
+            }
         guard !waiting.isEmpty else {
             owned[id]?.oldestUnjournaled = nil
             return
@@ -160,13 +160,7 @@ extension CoordinatorCore {
 
     /// Results that lingered long enough go now.
     mutating func flushJournals() {
-        for id in owned.keys.filter({ owned[$0]?.oldestUnjournaled != nil }).sorted() {
-            if owned[id]?.phase == .finishing {
-                owned[id]?.oldestUnjournaled = nil
-            } else {
-                startJournalWrite(id)
-            }
-        }
+        for id in owned.keys.filter({ owned[$0]?.oldestUnjournaled != nil }).sorted() { startJournalWrite(id) }
     }
 
     /// A write carrying results is on its majorities: those results count (and no others: one that

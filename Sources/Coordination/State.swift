@@ -138,8 +138,13 @@ struct PendingWrite: Sendable {
 
     var replicaSet: [String] { write.record.replicaSet }
 
-    var hasQuorum: Bool {
-        func majority(of set: [String]) -> Bool { set.filter(acked.contains).count * 2 > set.count }
+    var hasQuorum: Bool { hasQuorum(countingAlso: nil) }
+
+    /// Majorities of the replica set and of the set it leaves, as if `member` had answered too.
+    func hasQuorum(countingAlso member: String?) -> Bool {
+        func majority(of set: [String]) -> Bool {
+            set.count { acked.contains($0) || $0 == member } * 2 > set.count
+        }
         return majority(of: replicaSet) && (leaving.isEmpty || majority(of: leaving))
     }
 }

@@ -6,7 +6,6 @@ import CoreMetrics
 import Foundation
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// The coordinator's worker runs the real agents through this: decode the request (validated at
 /// submission, so a failure here is a bug worth an error), compute, and return canonical bytes —
@@ -119,23 +118,13 @@ extension AgentExecutor {
 /// of one assessment's eleven agents, and parsing and validating the request each time cost as much
 /// as some agents. An id always names the same request, so a hit is exact.
 final class RequestCache: Sendable {
-    private struct Entries {
-        var requests: [String: AssessmentRequest] = [:]
-        var order: [String] = []
-    }
-
-    private let entries = Mutex(Entries())
-    private let capacity = 256
+    private let requests = BoundedCache<AssessmentRequest>(capacity: 256)
 
     func request(of assignment: TaskAssignment) throws -> AssessmentRequest {
         let id = assignment.key.assessmentID
-        if let cached = entries.withLock({ $0.requests[id] }) { return cached }
+        if let cached = requests.value(forKey: id) { return cached }
         let request = try RequestValidator.validate(assignment.request)
-        entries.withLock { entries in
-            guard entries.requests.updateValue(request, forKey: id) == nil else { return }
-            entries.order.append(id)
-            if entries.order.count > capacity { entries.requests[entries.order.removeFirst()] = nil }
-        }
+        requests.insert(request, forKey: id)
         return request
     }
 }
