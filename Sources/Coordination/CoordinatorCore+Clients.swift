@@ -57,7 +57,7 @@ extension CoordinatorCore {
             updatedAt: now.wall)
         var tasks: [String: TaskSlot] = [:]
         for agent in settings.allAgents { tasks[agent] = TaskSlot() }
-        owned[id] = OwnedAssessment(record: record, results: [:], tasks: tasks, committed: record.replicaSet)
+        owned[id] = OwnedAssessment(record: record, results: [:], tasks: tasks)
         creating[id] = [waiter]
         startWrite(id, purpose: .create, results: [])
     }

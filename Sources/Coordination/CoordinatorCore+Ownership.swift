@@ -13,7 +13,7 @@ extension CoordinatorCore {
         // and claiming them back too (a minute's worth at first) slowed a long chaos run's recovery.
         let lastWrite = summaries.map(\.updatedAt).max() ?? .distantPast
         for summary in summaries {
-            knownMembers.formUnion(summary.version.replicaSet)
+            knownMembers.formUnion(summary.version.quorumSets.joined())
             replicas[summary.id] = ReplicaMeta(
                 status: summary.status, version: summary.version, updatedAt: summary.updatedAt, promised: 0)
             if summary.status.isTerminal, summary.version.replicaSet.first == name,
@@ -104,10 +104,11 @@ extension CoordinatorCore {
 
     mutating func claim(_ id: String, meta: ReplicaMeta) {
         let epoch = meta.epoch + 1
-        let voters = meta.version.replicaSet
-        claims[id] = Claim(epoch: epoch, replicaSet: voters, deadline: now.uptime + settings.claimTimeout)
-        log(.info, "claiming epoch \(epoch) from \(voters.joined(separator: ", "))", id: id)
-        for voter in voters where isAlive(voter) {
+        let claim = Claim(epoch: epoch, sets: meta.version.quorumSets, deadline: now.uptime + settings.claimTimeout)
+        claims[id] = claim
+        let moving = meta.version.leaving.isEmpty ? "" : " (moving from \(meta.version.leaving))"
+        log(.info, "claiming epoch \(epoch) from \(meta.version.replicaSet.joined(separator: ", "))\(moving)", id: id)
+        for voter in claim.voters where isAlive(voter) {
             send(.claim(id: id, epoch: epoch, basis: meta.version), to: voter)
         }
     }
@@ -172,10 +173,9 @@ extension CoordinatorCore {
             replicas[id] = meta
         }
         guard var claim = claims[id] else { return }
-        let majority = claim.replicaSet.count / 2 + 1
         if !granted {
             claim.refused.insert(voter)
-            if claim.replicaSet.count - claim.refused.count < majority {
+            if claim.lost {
                 claims[id] = nil
                 log(.info, "claim of epoch \(claim.epoch) refused", id: id)
             } else {
@@ -186,7 +186,7 @@ extension CoordinatorCore {
         guard epoch == claim.epoch else { return }
         claim.granted[voter] = (record, results)
         claims[id] = claim
-        guard claim.granted.count >= majority else { return }
+        guard claim.won else { return }
         claims[id] = nil
         takeOver(id, claim: claim)
     }
@@ -206,18 +206,22 @@ extension CoordinatorCore {
                 results[result.agent] = result
             }
         }
-        // The promises show a newer version on another replica set than the one this claim went to:
-        // this node's view of the record was stale, and a majority of an old replica set need not
-        // intersect the majority holding the newest writes (the simulation resurrected a completed
-        // record that way). Learn the newer set and let the next reconcile claim from it.
-        if let stale = replicas[id], stale.version < record.recordVersion, record.replicaSet != claim.replicaSet {
+        // The promises show a newer version on replica sets this claim did not go to: this node's view
+        // of the record was stale, and a majority of an old replica set need not intersect the
+        // majority holding the newest writes (the simulation resurrected a completed record that way).
+        // Learn the newer sets and let the next reconcile claim from them.
+        if let stale = replicas[id], stale.version < record.recordVersion,
+            !record.recordVersion.quorumSets.allSatisfy(claim.sets.contains)
+        {
             replicas[id]?.version = record.recordVersion
             replicas[id]?.status = record.status
             log(.info, "claim went to a stale replica set; the record lives on \(record.replicaSet) now", id: id)
             return
         }
         let previousOwner = record.replicaSet.first
-        record.replicaSet = refilledReplicaSet(id, from: claim.replicaSet)
+        record.replicaSet = refilledReplicaSet(id, from: claim.sets[0])
+        // The move is on its way until a majority of every set it was claimed from has it too.
+        record.leaving = claim.sets.filter { $0 != record.replicaSet }
         record.epoch = claim.epoch
         if previousOwner != name { counters.takeovers += 1 }
         var tasks: [String: TaskSlot] = [:]
@@ -233,14 +237,12 @@ extension CoordinatorCore {
             tasks[agent] = slot
         }
         unsettled.remove(id)
-        owned[id] = OwnedAssessment(record: record, results: results, tasks: tasks, committed: claim.replicaSet)
+        owned[id] = OwnedAssessment(record: record, results: results, tasks: tasks)
         log(
             .notice,
             "took over at epoch \(claim.epoch) from \(previousOwner ?? "nobody"); replicas "
                 + record.replicaSet.joined(separator: ", ") + "; \(results.count) results kept", id: id)
-        startWrite(
-            id, purpose: .reconfigure, results: results.values.sorted { $0.agent < $1.agent },
-            leaving: claim.replicaSet)
+        startWrite(id, purpose: .reconfigure, results: results.values.sorted { $0.agent < $1.agent })
     }
 
     /// A live owner whose replica set lost a member: write the record, with every result, to a new set.
@@ -248,24 +250,28 @@ extension CoordinatorCore {
         guard var assessment = owned[id] else { return }
         let replicaSet = refilledReplicaSet(id, from: assessment.record.replicaSet)
         guard replicaSet != assessment.record.replicaSet else { return }
-        // From the last set a move committed to, not from one still short of its majorities.
-        let leaving = assessment.committedReplicaSet
+        // From the sets the last committed move left, not from one still short of its majorities.
+        if assessment.record.leaving.isEmpty { assessment.record.leaving = [assessment.record.replicaSet] }
         assessment.record.replicaSet = replicaSet
+        assessment.record.leaving.removeAll { $0 == replicaSet }
         owned[id] = assessment
         log(.info, "re-replicating to \(replicaSet.joined(separator: ", "))", id: id)
-        startWrite(
-            id, purpose: .reconfigure, results: assessment.results.values.sorted { $0.agent < $1.agent },
-            leaving: leaving)
+        startWrite(id, purpose: .reconfigure, results: assessment.results.values.sorted { $0.agent < $1.agent })
     }
 
     /// The new epoch (or replica set) is on a majority: results in it count, and the work goes on.
-    mutating func resumeAfterReconfiguration(_ id: String) {
+    /// `leftSets`: the move's write named sets it was leaving, which the stored copies keep until a
+    /// later write says the move is over.
+    mutating func resumeAfterReconfiguration(_ id: String, leftSets: Bool) {
         guard var assessment = owned[id] else { return }
         if assessment.record.status.isTerminal {
-            if assessment.phase != .finishing {
+            if assessment.phase != .finishing, !leftSets {
                 owned[id] = nil
                 log(.info, "kept \(assessment.record.status.rawValue) record on its new replica set", id: id)
             } else if !hasPendingFinalWrite(id) {
+                // A finished record moved: its final state is written once more, naming no set it
+                // leaves, or every later claim would still have to reach the old set as well.
+                owned[id]?.phase = .finishing
                 writeFinalWhenSettled(id)
             }
             return

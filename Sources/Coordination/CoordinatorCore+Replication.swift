@@ -5,46 +5,33 @@ import Storage
 extension CoordinatorCore {
     /// Bumps the owned record's version and sends it, with `results`, to every member of its replica set.
     @discardableResult
-    mutating func startWrite(
-        _ id: String, purpose: PendingWrite.Purpose, results: [AgentResult], leaving: [String] = []
-    ) -> UInt64? {
+    mutating func startWrite(_ id: String, purpose: PendingWrite.Purpose, results: [AgentResult]) -> UInt64? {
         guard var assessment = owned[id] else { return nil }
-        // While a move is short of its majorities, every write counts on the old set's too.
-        let leaving = leaving.isEmpty ? assessment.committedReplicaSet : leaving
         assessment.record.version += 1
         assessment.record.updatedAt = now.wall
         assessment.progressDirty = false
         assessment.lastWrite = now.uptime
         owned[id] = assessment
         let write = ReplicaWrite(writeID: number(), record: assessment.record, results: results)
+        // While a move is short of its majorities, every write goes to the sets it leaves too.
         let replicaSet = assessment.record.replicaSet
-        let targets = replicaSet + leaving.filter { !replicaSet.contains($0) }
-        let pending = PendingWrite(
-            write: write, purpose: purpose, targets: targets, sentAt: now.uptime,
-            leaving: leaving == replicaSet ? [] : leaving)
+        var targets = replicaSet
+        for member in assessment.record.leaving.joined() where !targets.contains(member) { targets.append(member) }
+        let pending = PendingWrite(write: write, purpose: purpose, targets: targets, sentAt: now.uptime)
         writes[write.writeID] = pending
         for target in targets where target != name || mayApplyHere(pending) { deliver(write, to: target) }
         return write.writeID
     }
 
-    /// A final state, or a move of a record this node owned already, goes to this node's own store
-    /// only once the other replicas' answers make a majority with it: its own answer comes last, which
-    /// is one of the orders the protocol already allows. An owner cut off from the others may have
-    /// been deposed without knowing it. Found by the simulation: seed 141, the new owner cancelled the
-    /// assessment and said so, then the old one, partitioned away, completed it in its own store,
-    /// where its readers would have seen it; seed 2172, an owner in a minority moved the record to
-    /// itself and a node there, was deposed, restarted, and claimed the record from that move's set,
-    /// which it found in its own store, though the move never reached a majority of the set it left —
-    /// and completed an assessment the majority side had cancelled. A takeover is not held back: a
-    /// claimant whose own store still named the old owner would not know, after a restart, that the
-    /// record is its own, and nobody would finish it (seed 12).
+    /// A final state goes to this node's own store only once the other replicas' answers make a
+    /// majority with it: its own answer comes last, which is one of the orders the protocol already
+    /// allows. An owner cut off from the others may have been deposed without knowing it. Found by the
+    /// simulation, seed 141: the new owner cancelled the assessment and said so, then the old one,
+    /// partitioned away, completed it in its own store, where its readers would have seen it.
+    /// (A move is not held back: the record it writes names the sets it leaves, so whoever reads it
+    /// after a restart claims from those too; see `AssessmentRecord.leaving`.)
     func mayApplyHere(_ pending: PendingWrite) -> Bool {
-        switch pending.purpose {
-        case .final: break
-        case .reconfigure where (pending.leaving.first ?? pending.replicaSet.first) == name: break
-        default: return true
-        }
-        return pending.hasQuorum(countingAlso: name)
+        pending.purpose != .final || pending.hasQuorum(countingAlso: name)
     }
 
     mutating func deliver(_ write: ReplicaWrite, to target: String) {
@@ -176,12 +163,16 @@ extension CoordinatorCore {
             for waiter in assessment.cancelWaiters { answerCancel(waiter, answer) }
             log(.info, "\(assessment.record.status.rawValue) (version \(assessment.record.version))", id: id)
         case .reconfigure:
-            if pending.write.record.version > owned[id]?.reconfiguredAt ?? 0 {
-                owned[id]?.reconfiguredAt = pending.write.record.version
-                owned[id]?.committedReplicaSet = pending.write.record.replicaSet
+            if pending.write.record.version > owned[id]?.reconfiguredAt ?? 0, var assessment = owned[id] {
+                // Writes from now on need a majority of the set this move committed to, and of the one
+                // a later move (still on its way) goes to.
+                let committed = pending.write.record.replicaSet
+                assessment.reconfiguredAt = pending.write.record.version
+                assessment.record.leaving = assessment.record.replicaSet == committed ? [] : [committed]
+                owned[id] = assessment
             }
             journaled(id, results: pending.write.results)
-            resumeAfterReconfiguration(id)
+            resumeAfterReconfiguration(id, leftSets: !pending.write.record.leaving.isEmpty)
         }
     }
 

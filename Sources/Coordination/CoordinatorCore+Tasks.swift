@@ -258,7 +258,7 @@ extension CoordinatorCore {
     /// state follows once it has committed (`resumeAfterReconfiguration`).
     mutating func writeFinalWhenSettled(_ id: String) {
         guard let assessment = owned[id], assessment.phase == .finishing else { return }
-        guard assessment.committedReplicaSet == assessment.record.replicaSet else {
+        guard assessment.record.leaving.isEmpty else {
             log(.info, "final state waits for the move to \(assessment.record.replicaSet) to commit", id: id)
             return
         }

@@ -181,12 +181,13 @@ public struct CoordinatorCore: Sendable {
         if let meta = replicas[id] {
             parts.append("replica \(meta.status.rawValue) at \(meta.version), promised \(meta.promised)")
         }
-        if let claim = claims[id] { parts.append("claiming epoch \(claim.epoch) from \(claim.replicaSet)") }
+        if let claim = claims[id] { parts.append("claiming epoch \(claim.epoch) from \(claim.sets)") }
         if let assessment = owned[id] {
             let tasks = assessment.tasks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.state)" }
             parts.append(
                 "owner (\(assessment.phase)) at \(assessment.record.recordVersion), committed set "
-                    + "\(assessment.committedReplicaSet); tasks \(tasks.joined(separator: " "))")
+                    + "\(assessment.committedReplicaSet), leaving \(assessment.record.leaving); tasks \(tasks.joined(separator: " "))"
+            )
         }
         let pending = writes.values.filter { $0.write.record.id == id }.map {
             "write v\($0.write.record.version) \($0.purpose) acked \($0.acked.sorted()) of \($0.targets)"

@@ -72,31 +72,45 @@ struct OwnedAssessment: Sendable {
     /// When the oldest result not yet in a journal write arrived (see `journalLinger`).
     var oldestUnjournaled: Duration?
     var cancelWaiters: [Waiter] = []
-    /// The version of the last move (takeover or re-replication) that reached its majorities.
+    /// The version of the last move (takeover or re-replication) that reached its majorities. Until a
+    /// later move reaches its majorities, `record.leaving` names the sets every write must also reach a
+    /// majority of: a claimant that knows only those collects its promises there, so a write counted
+    /// on the new set alone could be missed (found by the simulation: a record moved twice while its
+    /// first move was still short of the old set's majority, then completed on the newest set; a node
+    /// partitioned away with the oldest set claimed it from that set's majority and replaced the
+    /// completed state).
     var reconfiguredAt = 0
-    /// The replica set of that move (or of the creation, or the claim's): until a later move reaches
-    /// its majorities, every write must also reach a majority of this set. A claimant that knows only
-    /// this set collects its promises there, so a write counted on the new set alone could be missed
-    /// (found by the simulation: a record moved twice while its first move was still short of the
-    /// old set's majority, then completed on the newest set; a node partitioned away with the oldest
-    /// set claimed it from that set's majority and replaced the completed state).
-    var committedReplicaSet: [String]
 
-    init(record: AssessmentRecord, results: [String: AgentResult], tasks: [String: TaskSlot], committed: [String]) {
+    /// The replica set the record last committed to: the current one unless a move is on its way.
+    var committedReplicaSet: [String] { record.leaving.first ?? record.replicaSet }
+
+    init(record: AssessmentRecord, results: [String: AgentResult], tasks: [String: TaskSlot]) {
         self.record = record
         self.results = results
         self.tasks = tasks
-        self.committedReplicaSet = committed
     }
 }
 
-/// A takeover in progress: promises collected from the last replica set.
+/// A takeover in progress: promises collected from a majority of the last replica set and of every
+/// set a move of it was leaving (see `AssessmentRecord.leaving`).
 struct Claim: Sendable {
     var epoch: Int
-    var replicaSet: [String]
+    /// The record's replica set first, then the sets it leaves.
+    var sets: [[String]]
     var granted: [String: (record: AssessmentRecord?, results: [AgentResult])] = [:]
     var refused: Set<String> = []
     var deadline: Duration
+
+    var voters: [String] {
+        var seen: Set<String> = []
+        return sets.joined().filter { seen.insert($0).inserted }
+    }
+
+    /// A majority of every set granted.
+    var won: Bool { sets.allSatisfy { set in set.count { granted[$0] != nil } * 2 > set.count } }
+
+    /// Some set has refusals enough that it can no longer grant a majority.
+    var lost: Bool { sets.contains { set in set.count { refused.contains($0) } * 2 >= set.count } }
 }
 
 /// A claim refused while the record's owner looked alive here (see `CoordinatorCore.deferredClaims`).
@@ -127,25 +141,22 @@ struct PendingWrite: Sendable {
     var quorumReached = false
     var sentAt: Duration
 
-    /// The replica set the record leaves, when this write moves it (takeover or re-replication).
-    /// Such a write counts only once a majority of the old set has it too (joint majorities, as in
-    /// Raft's joint consensus): otherwise a node left out of the new set, holding an old version,
-    /// could later collect promises from a majority of the old set that saw none of the newer writes,
-    /// and bring back a state older than a completed one (found by the simulation).
-    var leaving: [String] = []
-
-    var quorum: Int { replicaSet.count / 2 + 1 }
-
     var replicaSet: [String] { write.record.replicaSet }
+
+    /// The replica sets the record leaves while a move (takeover or re-replication) is short of its
+    /// majorities. A write counts only once a majority of each has it too (joint majorities, as in
+    /// Raft's joint consensus): otherwise a node left out of the new set, holding an old version,
+    /// could later collect promises from a majority of an old set that saw none of the newer writes,
+    /// and bring back a state older than a completed one (found by the simulation).
+    var leaving: [[String]] { write.record.leaving }
 
     var hasQuorum: Bool { hasQuorum(countingAlso: nil) }
 
-    /// Majorities of the replica set and of the set it leaves, as if `member` had answered too.
+    /// Majorities of the replica set and of every set it leaves, as if `member` had answered too.
     func hasQuorum(countingAlso member: String?) -> Bool {
-        func majority(of set: [String]) -> Bool {
+        write.record.recordVersion.quorumSets.allSatisfy { set in
             set.count { acked.contains($0) || $0 == member } * 2 > set.count
         }
-        return majority(of: replicaSet) && (leaving.isEmpty || majority(of: leaving))
     }
 }
 

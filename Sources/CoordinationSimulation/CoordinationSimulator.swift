@@ -292,14 +292,14 @@ public final class CoordinationSimulator {
         }
     }
 
-    /// The node lost for good is half of the replica set the running nodes know (a set placed while
-    /// only two members were up, in a cluster of three): no majority can be had again, which
-    /// replication does not promise. (Stores survive crashes here, so of a set of three the two
-    /// survivors always make a majority, even for records a double crash had made unavailable.)
+    /// The node lost for good is half of the replica set the running nodes know, or of a set the
+    /// record's move leaves (a set placed while only two members were up, in a cluster of three): no
+    /// majority can be had again, which replication does not promise. (Stores survive crashes here,
+    /// so of a set of three the two survivors always make a majority, even for records a double crash
+    /// had made unavailable.)
     func isStrandedByTheLoss(_ id: String) -> Bool {
-        guard let lost = lostForGood else { return false }
-        guard let set = newestRecord(id, runningOnly: true)?.replicaSet, set.contains(names[lost]) else { return false }
-        return set.count <= 2
+        guard let lost = lostForGood, let record = newestRecord(id, runningOnly: true) else { return false }
+        return record.recordVersion.quorumSets.contains { $0.contains(names[lost]) && $0.count <= 2 }
     }
 
     /// The newest version of a record in any store, crashed nodes' included (the simulation sees all),

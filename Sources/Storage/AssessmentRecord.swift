@@ -30,6 +30,10 @@ public struct AssessmentRecord: Sendable, Hashable, Codable {
     public var version: Int
     /// Ranked node names; the first is the owner that created this epoch.
     public var replicaSet: [String]
+    /// The replica sets a move of the record leaves, until the move is known to be on a majority of
+    /// each: a claimant that finds the record moving collects its promises from majorities of these
+    /// as well as of `replicaSet`. Empty once the owner knows the move committed.
+    public var leaving: [[String]]
     public var request: Data
     public var report: Data?
     public var progress: AssessmentProgress
@@ -47,6 +51,7 @@ public struct AssessmentRecord: Sendable, Hashable, Codable {
         epoch: Int,
         version: Int = 0,
         replicaSet: [String],
+        leaving: [[String]] = [],
         request: Data,
         report: Data? = nil,
         progress: AssessmentProgress = AssessmentProgress(),
@@ -60,6 +65,7 @@ public struct AssessmentRecord: Sendable, Hashable, Codable {
         self.epoch = epoch
         self.version = version
         self.replicaSet = replicaSet
+        self.leaving = leaving
         self.request = request
         self.report = report
         self.progress = progress

@@ -14,6 +14,7 @@ extension AssessmentRecord {
         next.status = change.status
         next.epoch = change.epoch
         next.replicaSet = change.replicaSet
+        next.leaving = change.leaving
         next.report = change.report
         next.progress = change.progress
         next.failure = change.failure

@@ -24,12 +24,18 @@ public struct RecordVersion: Sendable, Hashable, Codable, Comparable {
     public var epoch: Int
     public var version: Int
     public var replicaSet: [String]
+    /// See `AssessmentRecord.leaving`.
+    public var leaving: [[String]]
 
-    public init(epoch: Int, version: Int, replicaSet: [String]) {
+    public init(epoch: Int, version: Int, replicaSet: [String], leaving: [[String]] = []) {
         self.epoch = epoch
         self.version = version
         self.replicaSet = replicaSet
+        self.leaving = leaving
     }
+
+    /// Every replica set a claim must collect a majority of: the current one and those it leaves.
+    public var quorumSets: [[String]] { [replicaSet] + leaving }
 
     public static func < (a: Self, b: Self) -> Bool { (a.epoch, a.version) < (b.epoch, b.version) }
 }
@@ -40,7 +46,7 @@ extension AssessmentRecord {
     public var finality: Finality { Finality(final: status.isTerminal, version: recordVersion) }
 
     public var recordVersion: RecordVersion {
-        RecordVersion(epoch: epoch, version: version, replicaSet: replicaSet)
+        RecordVersion(epoch: epoch, version: version, replicaSet: replicaSet, leaving: leaving)
     }
 
     /// The rule every backend applies to a replicated write, kept here so backends cannot differ.

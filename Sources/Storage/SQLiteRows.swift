@@ -5,23 +5,24 @@ import GRDB
 /// INSERT, the UPDATE and the SELECTs cannot drift apart.
 enum SQLiteRows {
     static let assessmentColumns = """
-        id, status, epoch, version, replica_set, request, report, progress, failure, idempotency_key, \
+        id, status, epoch, version, replica_set, leaving, request, report, progress, failure, idempotency_key, \
         created_at, updated_at
         """
 
     /// Arguments: `arguments(of:)`.
-    static let insertRecord = "INSERT INTO assessment (\(assessmentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+    static let insertRecord = "INSERT INTO assessment (\(assessmentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
     /// Arguments: `updateArguments(of:)`, in this column order.
     static let updateRecord = """
-        UPDATE assessment SET status = ?, epoch = ?, version = ?, replica_set = ?, report = ?,
+        UPDATE assessment SET status = ?, epoch = ?, version = ?, replica_set = ?, leaving = ?, report = ?,
         progress = ?, failure = ?, updated_at = ? WHERE id = ?
         """
 
     static func arguments(of record: AssessmentRecord) throws -> StatementArguments {
         [
             record.id, record.status.rawValue, record.epoch, record.version, StoredJSON.encode(record.replicaSet),
-            record.request, record.report, StoredJSON.encode(record.progress), record.failure, record.idempotencyKey,
+            StoredJSON.encode(record.leaving), record.request, record.report, StoredJSON.encode(record.progress),
+            record.failure, record.idempotencyKey,
             record.createdAt.timeIntervalSinceReferenceDate, record.updatedAt.timeIntervalSinceReferenceDate,
         ]
     }
@@ -29,7 +30,8 @@ enum SQLiteRows {
     /// The arguments of the UPDATE in `SQLiteAssessmentStore.update`, in its column order.
     static func updateArguments(of record: AssessmentRecord) throws -> StatementArguments {
         [
-            record.status.rawValue, record.epoch, record.version, StoredJSON.encode(record.replicaSet), record.report,
+            record.status.rawValue, record.epoch, record.version, StoredJSON.encode(record.replicaSet),
+            StoredJSON.encode(record.leaving), record.report,
             StoredJSON.encode(record.progress), record.failure, record.updatedAt.timeIntervalSinceReferenceDate,
             record.id,
         ]
@@ -46,6 +48,7 @@ enum SQLiteRows {
             epoch: row["epoch"],
             version: row["version"],
             replicaSet: try replicaSet(row["replica_set"]),
+            leaving: try leaving(row["leaving"]),
             request: row["request"],
             report: row["report"],
             progress: try decode(AssessmentProgress.self, row["progress"]),
@@ -57,7 +60,7 @@ enum SQLiteRows {
     }
 
     /// The columns `summary(from:)` reads.
-    static let summaryColumns = "id, status, epoch, version, replica_set, updated_at"
+    static let summaryColumns = "id, status, epoch, version, replica_set, leaving, updated_at"
 
     static func summary(from row: Row) throws -> RecordSummary {
         let statusName: String = row["status"]
@@ -65,7 +68,8 @@ enum SQLiteRows {
             throw StoreError.ioError("unknown status \(statusName) in stored assessment")
         }
         let version = RecordVersion(
-            epoch: row["epoch"], version: row["version"], replicaSet: try replicaSet(row["replica_set"]))
+            epoch: row["epoch"], version: row["version"], replicaSet: try replicaSet(row["replica_set"]),
+            leaving: try leaving(row["leaving"]))
         return RecordSummary(
             id: row["id"], status: status, version: version,
             updatedAt: Date(timeIntervalSinceReferenceDate: row["updated_at"]))
@@ -97,6 +101,13 @@ enum SQLiteRows {
             throw StoreError.ioError("corrupt replica set in stored assessment: \(text)")
         }
         return names
+    }
+
+    private static func leaving(_ text: String) throws -> [[String]] {
+        guard let sets = StoredJSON.decodeSets(text) else {
+            throw StoreError.ioError("corrupt leaving replica sets in stored assessment: \(text)")
+        }
+        return sets
     }
 
     private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {

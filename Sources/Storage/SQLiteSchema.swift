@@ -40,6 +40,11 @@ enum SQLiteSchema {
                     """
             )
         }
+        // The replica sets a move leaves (`AssessmentRecord.leaving`), kept with the record so that a
+        // node restarted in the middle of a move still claims from the sets it leaves.
+        migrator.registerMigration("v2: the replica sets a move leaves") { db in
+            try db.execute(sql: "ALTER TABLE assessment ADD COLUMN leaving TEXT NOT NULL DEFAULT '[]'")
+        }
         return migrator
     }
 }

@@ -38,6 +38,16 @@ enum StoredJSON {
         return out + "]"
     }
 
+    static func encode(_ sets: [[String]]) -> String {
+        sets.isEmpty ? "[]" : "[" + sets.map { encode($0) }.joined(separator: ",") + "]"
+    }
+
+    /// The leaving sets column back; nearly always empty, so only that is read without `JSONDecoder`.
+    static func decodeSets(_ text: String) -> [[String]]? {
+        if text == "[]" { return [] }
+        return try? JSONDecoder().decode([[String]].self, from: Data(text.utf8))
+    }
+
     /// RFC 8259 escaping: quote, backslash and control characters; everything else as it is.
     static func appendString(_ string: String, to out: inout String) {
         out += "\""

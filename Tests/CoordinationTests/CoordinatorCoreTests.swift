@@ -164,7 +164,7 @@ import Testing
         for node in three { #expect(harness.record(id, on: node)?.status == .completed) }
     }
 
-    @Test func aMoveReachesTheOwnersOwnStoreOnlyOnceItHasItsMajorities() throws {
+    @Test func aMoveNamesTheSetItLeavesUntilItHasReachedAMajorityOfItToo() throws {
         let four = ["a", "b", "c", "d"]
         let id = Harness.id(ownedBy: "a", over: four)
         var harness = submitted(id, nodes: four)
@@ -178,11 +178,64 @@ import Testing
         view[lost] = .down
         harness.setView(view, at: ["a"])
         harness.advance(by: .seconds(2))
-        #expect(harness.record(id, on: spare)?.replicaSet == ["a", kept, spare])
-        #expect(harness.record(id, on: "a")?.replicaSet == before)
+        for node in ["a", spare] {
+            #expect(harness.record(id, on: node)?.replicaSet == ["a", kept, spare])
+            #expect(harness.record(id, on: node)?.leaving == [before])
+        }
+        // Once a majority of the old set has it too, the next write says the move is over.
         harness.cut = [lost]
         harness.advance(by: .seconds(2))
-        #expect(harness.record(id, on: "a")?.replicaSet == ["a", kept, spare])
+        harness.runAllTasks()
+        for node in ["a", kept, spare] {
+            #expect(harness.record(id, on: node)?.status == .completed)
+            #expect(harness.record(id, on: node)?.leaving == [])
+        }
+    }
+
+    /// Seed 2172 of the simulation in a few steps: an owner cut off moves the record to itself and a
+    /// node it still reaches, then dies; the majority side takes the assessment over. Restarted, the
+    /// old owner finds the move in its own store, and it must not claim from the new set alone (it
+    /// and the spare node would make a majority of it, at the epoch the majority side used already).
+    @Test func aNodeRestartedInTheMiddleOfAMoveClaimsFromTheSetItLeavesToo() throws {
+        let five = ["a", "b", "c", "d", "e"]
+        let id = Harness.id(ownedBy: "a", over: five)
+        var harness = submitted(id, nodes: five)
+        let before = try #require(harness.record(id, on: "a")?.replicaSet)
+        let (kept, lost) = (before[1], before[2])
+        var view = Dictionary(uniqueKeysWithValues: five.map { ($0, SWIM.Status.up) })
+        view[lost] = .down
+        harness.cut = [kept, lost]
+        harness.setView(view, at: ["a"])
+        harness.advance(by: .seconds(2))
+        let moved = try #require(harness.record(id, on: "a"))
+        #expect(moved.replicaSet != before && moved.leaving == [before])
+        let spare = try #require(moved.replicaSet.last)
+        // The owner dies, the spare node is cut off; the others see both down, and the first live
+        // replica of the old set takes the assessment over.
+        harness.cut = ["a", spare]
+        var majoritySide = Dictionary(uniqueKeysWithValues: five.map { ($0, SWIM.Status.up) })
+        majoritySide["a"] = .down
+        majoritySide[spare] = .down
+        harness.setView(majoritySide, at: five.filter { $0 != "a" && $0 != spare })
+        harness.advance(by: .seconds(3))
+        let takenOver = try #require(harness.record(id, on: kept))
+        #expect(takenOver.epoch == 2 && takenOver.replicaSet.first == kept)
+        // The old owner comes back on its store; the spare node still holds the move it was sent.
+        #expect(harness.record(id, on: spare)?.epoch == 1)
+        harness.cut = []
+        let all = Dictionary(uniqueKeysWithValues: five.map { ($0, SWIM.Status.up) })
+        harness.restart("a", seeing: all)
+        harness.setView(all, at: five.filter { $0 != "a" })
+        harness.advance(by: .seconds(3))
+        #expect(harness.cores["a"]!.ownedIDs.isEmpty)
+        harness.runAllTasks()
+        harness.advance(by: .seconds(2))
+        // No second owner of epoch 2 or later: every copy of those epochs names the majority side's.
+        for node in five {
+            guard let copy = harness.record(id, on: node), copy.epoch >= 2 else { continue }
+            #expect(copy.replicaSet.first == kept, "on \(node)")
+        }
+        #expect(harness.record(id, on: kept)?.status == .completed)
     }
 
     /// The holder of `id`'s tasks with the most of them, other than the owner `a`.

@@ -182,4 +182,15 @@ struct Harness {
     }
 
     func record(_ id: String, on node: String) -> AssessmentRecord? { stores[node]?.read(id) }
+
+    /// `node` crashed and starts again on its store, seeing `view`: what was in flight to it is lost.
+    mutating func restart(_ node: String, seeing view: [String: SWIM.Status]) {
+        inflight.removeAll { $0.to == node || $0.from == node }
+        completions.removeAll { $0.node == node }
+        executed[node] = []
+        cores[node] = CoordinatorCore(name: node, settings: settings, seed: UInt64(now / .milliseconds(1)))
+        feed(node, .loaded(stores[node]!.versions()))
+        feed(node, .membership(view))
+        feed(node, .settled)
+    }
 }

@@ -29,6 +29,30 @@ import Testing
     }
 
     @Test(arguments: StoreFactory.all)
+    func aMoveKeepsTheSetsItLeavesUntilALaterWriteDropsThem(factory: StoreFactory) async throws {
+        try await factory.withStore { (store: any AssessmentStore) async throws in
+            var moving = sampleRecord("r1", epoch: 2)
+            moving.version = 4
+            moving.replicaSet = ["node-b", "node-c", "node-d"]
+            moving.leaving = [["node-a", "node-b", "node-c"], ["node-a", "node-e", "node-b"]]
+            #expect(try await store.replicate(moving, results: []) == .stored)
+            #expect(try await store.read(id: "r1") == moving)
+            #expect(try await store.versions().first?.version == moving.recordVersion)
+
+            var moved = moving
+            moved.version = 5
+            moved.leaving = []
+            #expect(try await store.replicate(moved, results: []) == .stored)
+            #expect(try await store.read(id: "r1")?.leaving == [])
+            #expect(try await store.versions().first?.version.leaving == [])
+            // An owner's own update carries them too.
+            moved.leaving = [["node-a"]]
+            #expect(try await store.update(moved).leaving == [["node-a"]])
+            #expect(try await store.read(id: "r1")?.leaving == [["node-a"]])
+        }
+    }
+
+    @Test(arguments: StoreFactory.all)
     func anOlderEpochIsRefusedWithTheStoredVersion(factory: StoreFactory) async throws {
         try await factory.withStore { (store: any AssessmentStore) async throws in
             var successor = sampleRecord("r1", epoch: 2)

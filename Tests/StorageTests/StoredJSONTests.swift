@@ -64,6 +64,18 @@ import Testing
         #expect(StoredJSON.decodeStrings(text) == value, "seed \(seed): \(text)")
     }
 
+    @Test(arguments: 1...50 as ClosedRange<UInt64>)
+    func leavingSetsAreWhatFoundationWritesAndReadsBack(seed: UInt64) throws {
+        var random = Generator(state: seed)
+        let value = (0..<Int.random(in: 0...3, using: &random)).map { _ in
+            (0..<Int.random(in: 0...4, using: &random)).map { _ in Self.string(&random) }
+        }
+        let text = StoredJSON.encode(value)
+        #expect(text == String(decoding: try Self.foundation.encode(value), as: UTF8.self), "seed \(seed)")
+        #expect(StoredJSON.decodeSets(text) == value, "seed \(seed): \(text)")
+        #expect(StoredJSON.decodeSets("[[\"a\"],") == nil)
+    }
+
     @Test func replicaSetsReadBackWhateverTheirSpelling() {
         #expect(StoredJSON.decodeStrings("[]") == [])
         #expect(StoredJSON.decodeStrings("[\"node-1\",\"node-2\"]") == ["node-1", "node-2"])
