@@ -277,6 +277,9 @@ extension CoordinatorCore {
             return
         }
         if assessment.phase == .starting { assessment.phase = .running }
+        // The stored copies name the sets the move left until the next write: make one soon, as a
+        // claim from such a copy needs a majority of those sets too, which a second death could take.
+        if leftSets { assessment.progressDirty = true }
         owned[id] = assessment
         if assessment.phase == .running {
             startJournalWrite(id)
