@@ -184,6 +184,19 @@ extension CoordinatorCore {
             return
         }
         guard epoch == claim.epoch else { return }
+        // A voter holds a newer version that needs majorities of other sets than this claim's (most
+        // often a move that has ended since: fewer sets). Learn it and claim again from those: waiting
+        // here for a majority of a set the record has left could wait until its dead members return.
+        if let record, var meta = replicas[id], meta.version < record.recordVersion,
+            record.recordVersion.quorumSets != claim.sets, owned[id] == nil
+        {
+            meta.version = record.recordVersion
+            meta.status = record.status
+            replicas[id] = meta
+            claims[id] = nil
+            log(.info, "claim of epoch \(claim.epoch) dropped: \(voter) holds a newer version on other sets", id: id)
+            return
+        }
         claim.granted[voter] = (record, results)
         claims[id] = claim
         guard claim.won else { return }

@@ -8,6 +8,7 @@ extension CoordinatorCore {
     mutating func startWrite(_ id: String, purpose: PendingWrite.Purpose, results: [AgentResult]) -> UInt64? {
         guard var assessment = owned[id] else { return nil }
         assessment.record.version += 1
+        if purpose == .reconfigure { assessment.lastMove = assessment.record.version }
         assessment.record.updatedAt = now.wall
         assessment.progressDirty = false
         assessment.lastWrite = now.uptime
@@ -164,11 +165,13 @@ extension CoordinatorCore {
             log(.info, "\(assessment.record.status.rawValue) (version \(assessment.record.version))", id: id)
         case .reconfigure:
             if pending.write.record.version > owned[id]?.reconfiguredAt ?? 0, var assessment = owned[id] {
-                // Writes from now on need a majority of the set this move committed to, and of the one
-                // a later move (still on its way) goes to.
-                let committed = pending.write.record.replicaSet
                 assessment.reconfiguredAt = pending.write.record.version
-                assessment.record.leaving = assessment.record.replicaSet == committed ? [] : [committed]
+                // Only the last move's commit ends the move. An earlier one's leaves the sets as they
+                // are: copies of the later move, stored on a minority, name the sets it left, and a
+                // claimant holding one collects majorities of those; writes must keep reaching them
+                // (a review found the hole: with the committed set named instead, a third move could
+                // commit and complete the assessment out of sight of such a claimant).
+                if assessment.reconfiguredAt >= assessment.lastMove { assessment.record.leaving = [] }
                 owned[id] = assessment
             }
             journaled(id, results: pending.write.results)

@@ -80,6 +80,8 @@ struct OwnedAssessment: Sendable {
     /// partitioned away with the oldest set claimed it from that set's majority and replaced the
     /// completed state).
     var reconfiguredAt = 0
+    /// The version of the last move written, committed or not.
+    var lastMove = 0
 
     /// The replica set the record last committed to: the current one unless a move is on its way.
     var committedReplicaSet: [String] { record.leaving.first ?? record.replicaSet }

@@ -1,7 +1,8 @@
 import NIOCore
 
-/// The version of the frame format; a peer that speaks another one is refused at hello.
-public let wireProtocolVersion: UInt16 = 1
+/// The version of the frame format and of the values it carries; a peer that speaks another one is
+/// refused at hello. 2: a record names the replica sets a move leaves.
+public let wireProtocolVersion: UInt16 = 2
 
 /// Control traffic (membership probes, lease renewals) gets its own connection so that a burst
 /// of large calls queued on the calls lane can never delay a probe past its timeout.

@@ -192,6 +192,82 @@ import Testing
         }
     }
 
+    /// Two moves in a row, the first committing only after the second was written: copies of the
+    /// second, on a minority, name the original set, so writes must keep reaching a majority of it
+    /// until the second commits too (found by review: naming the first move's set instead let a third
+    /// move commit, and the assessment complete, out of sight of a claimant holding such a copy).
+    @Test func anEarlierMoveCommittingLateDoesNotEndALaterOne() throws {
+        let six = ["a", "b", "c", "d", "e", "f"]
+        let id = Harness.id(ownedBy: "a", then: "b", over: six)
+        var harness = submitted(id, nodes: six)
+        let original = try #require(harness.record(id, on: "a")?.replicaSet)
+        var view = Dictionary(uniqueKeysWithValues: six.map { ($0, SWIM.Status.up) })
+        // The third member dies; the second is slow (cut): the first move reaches one new member only.
+        view[original[2]] = .down
+        harness.cut = ["b", original[2]]
+        harness.setView(view, at: ["a"])
+        harness.advance(by: .seconds(2))
+        let first = try #require(harness.record(id, on: "a"))
+        let firstMove = try #require(harness.cores["a"]!.owned[id]?.lastMove)
+        #expect(first.leaving == [original])
+        // That new member dies too: a second move, again short of the original set's majority.
+        let joined = try #require(first.replicaSet.last)
+        view[joined] = .down
+        harness.cut.insert(joined)
+        harness.setView(view, at: ["a"])
+        harness.advance(by: .seconds(2))
+        let second = try #require(harness.record(id, on: "a"))
+        #expect(second.replicaSet != first.replicaSet && second.leaving == [original])
+        // The slow member is back; its answers to the first move arrive, to the second are lost.
+        harness.cut.remove("b")
+        let secondMove = try #require(harness.cores["a"]!.owned[id]?.lastMove)
+        #expect(secondMove > firstMove)
+        let secondWrites = Set(harness.cores["a"]!.writes.filter { $0.value.write.record.version >= secondMove }.keys)
+        harness.now += .seconds(1)
+        harness.feed("a", .tick)
+        while !harness.inflight.isEmpty || !harness.completions.isEmpty {
+            if !harness.completions.isEmpty {
+                let (node, event) = harness.completions.removeFirst()
+                harness.feed(node, event)
+                continue
+            }
+            let (from, to, message) = harness.inflight.removeFirst()
+            if harness.cut.contains(from) || harness.cut.contains(to) { continue }
+            if case .written(let writeID, _, _) = message, from == "b", secondWrites.contains(writeID) { continue }
+            harness.feed(to, .received(Envelope(from: from, message: message)))
+        }
+        let owned = try #require(harness.cores["a"]!.owned[id])
+        #expect(owned.reconfiguredAt == firstMove)
+        #expect(owned.record.leaving == [original])
+    }
+
+    /// A claim from a copy that names a set the record has left since, where only the claimant is
+    /// still alive: a voter's newer copy shows the move over, and the claim starts again from it
+    /// (found by review: the claim waited for the dead members of the old set).
+    @Test func aClaimLearnsFromAGrantedPromiseThatTheMoveIsOver() throws {
+        let five = ["a", "b", "c", "d", "e"]
+        var harness = Harness(nodes: five)
+        let (old, new) = (["a", "b", "c"], ["a", "b", "d"])
+        var moving = AssessmentRecord(
+            id: "moved", status: .running, epoch: 1, version: 5, replicaSet: new, leaving: [old], request: request,
+            createdAt: Date(timeIntervalSince1970: 1_000_000))
+        _ = harness.stores["b"]!.replicate(moving, results: [])
+        moving.version = 6
+        moving.leaving = []
+        _ = harness.stores["d"]!.replicate(moving, results: [])
+        var view = Dictionary(uniqueKeysWithValues: five.map { ($0, SWIM.Status.up) })
+        view["a"] = .down
+        view["c"] = .down
+        harness.cut = ["a", "c"]
+        harness.restart("b", seeing: view)
+        harness.restart("d", seeing: view)
+        harness.setView(view, at: ["e"])
+        harness.advance(by: .seconds(5))
+        let record = try #require(harness.record("moved", on: "b"))
+        #expect(record.epoch >= 2 && record.replicaSet.first == "b" && record.leaving == [])
+        #expect(harness.cores["b"]!.ownedIDs == ["moved"])
+    }
+
     /// Seed 2172 of the simulation in a few steps: an owner cut off moves the record to itself and a
     /// node it still reaches, then dies; the majority side takes the assessment over. Restarted, the
     /// old owner finds the move in its own store, and it must not claim from the new set alone (it
