@@ -185,9 +185,8 @@ public struct CoordinatorCore: Sendable {
         if let assessment = owned[id] {
             let tasks = assessment.tasks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.state)" }
             parts.append(
-                "owner (\(assessment.phase)) at \(assessment.record.recordVersion), committed set "
-                    + "\(assessment.committedReplicaSet), leaving \(assessment.record.leaving); tasks \(tasks.joined(separator: " "))"
-            )
+                "owner (\(assessment.phase)) at \(assessment.record.recordVersion), last move v\(assessment.lastMove) "
+                    + "(committed at v\(assessment.reconfiguredAt)); tasks \(tasks.joined(separator: " "))")
         }
         let pending = writes.values.filter { $0.write.record.id == id }.map {
             "write v\($0.write.record.version) \($0.purpose) acked \($0.acked.sorted()) of \($0.targets)"

@@ -72,8 +72,8 @@ struct OwnedAssessment: Sendable {
     /// When the oldest result not yet in a journal write arrived (see `journalLinger`).
     var oldestUnjournaled: Duration?
     var cancelWaiters: [Waiter] = []
-    /// The version of the last move (takeover or re-replication) that reached its majorities. Until a
-    /// later move reaches its majorities, `record.leaving` names the sets every write must also reach a
+    /// The version of the last move (takeover or re-replication) that reached its majorities. Until the
+    /// last move written (`lastMove`) has, `record.leaving` names the sets every write must also reach a
     /// majority of: a claimant that knows only those collects its promises there, so a write counted
     /// on the new set alone could be missed (found by the simulation: a record moved twice while its
     /// first move was still short of the old set's majority, then completed on the newest set; a node
@@ -82,9 +82,6 @@ struct OwnedAssessment: Sendable {
     var reconfiguredAt = 0
     /// The version of the last move written, committed or not.
     var lastMove = 0
-
-    /// The replica set the record last committed to: the current one unless a move is on its way.
-    var committedReplicaSet: [String] { record.leaving.first ?? record.replicaSet }
 
     init(record: AssessmentRecord, results: [String: AgentResult], tasks: [String: TaskSlot]) {
         self.record = record
