@@ -157,6 +157,12 @@ extension CoordinatorCore {
         case .progress:
             break
         case .final:
+            if !pending.write.record.leaving.isEmpty, owned[id] != nil {
+                // On every set's majority now (see `adoptFinal`): once more, naming no set it leaves.
+                owned[id]?.record.leaving = []
+                startWrite(id, purpose: .final, results: [])
+                return
+            }
             guard let assessment = owned.removeValue(forKey: id) else { return }
             // (A final state adopted from a replica may not be the cancellation they asked for.)
             let answer: CancelAnswer =
@@ -265,6 +271,14 @@ extension CoordinatorCore {
         revokeLeases(of: assessment)
         owned[id] = assessment
         log(.info, "adopting the final state \(final.status.rawValue) held by a replica", id: id)
-        writeFinalWhenSettled(id)
+        if assessment.record.leaving.isEmpty {
+            writeFinalWhenSettled(id)
+        } else {
+            // A move is on its way, and replicas that hold a final state answer it with that state
+            // instead of storing it: if they are a majority of a set, it never commits, and a final
+            // state waiting for it would wait for ever. The adopted state, which they do store, goes
+            // now and counts on the same joint majorities as the move would have.
+            startWrite(id, purpose: .final, results: [])
+        }
     }
 }

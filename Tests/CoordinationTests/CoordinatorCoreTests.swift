@@ -268,6 +268,59 @@ import Testing
         #expect(harness.cores["b"]!.ownedIDs == ["moved"])
     }
 
+    /// A takeover whose new replica set is mostly nodes holding a final state of the same id (another
+    /// lineage of a keyed retry): they answer the move with that state instead of storing it, so the
+    /// move cannot commit, and the adopted final state must not wait for it (found by the simulation
+    /// on a timing variant, seed 344: an assessment left running for good).
+    @Test func aFinalStateAdoptedWhileAMoveCannotCommitIsWrittenAtOnce() throws {
+        let five = ["a", "b", "c", "d", "e"]
+        var harness = Harness(nodes: five)
+        let created = Date(timeIntervalSince1970: 1_000_000)
+        let running = AssessmentRecord(
+            id: "x", status: .running, epoch: 1, version: 3, replicaSet: ["a", "b", "c"], request: request,
+            createdAt: created)
+        let completed = AssessmentRecord(
+            id: "x", status: .completed, epoch: 1, version: 9, replicaSet: ["d", "e", "a"], request: request,
+            report: Data("report".utf8), createdAt: created)
+        for node in ["b", "c"] { _ = harness.stores[node]!.replicate(running, results: []) }
+        for node in ["d", "e"] { _ = harness.stores[node]!.replicate(completed, results: []) }
+        var view = Dictionary(uniqueKeysWithValues: five.map { ($0, SWIM.Status.up) })
+        view["a"] = .down
+        harness.cut = ["a"]
+        for node in ["b", "c", "d", "e"] { harness.restart(node, seeing: view) }
+        // b claims; c's promise is on its way when b learns that c is down (c is cut off just then), so
+        // the new set is b and the two nodes holding the final state.
+        harness.now += .seconds(2)
+        harness.feed("b", .tick)
+        #expect(harness.inflight.contains { $0.to == "c" })
+        harness.inflight.removeAll { $0.to == "c" }
+        harness.settle()
+        var withoutC = view
+        withoutC["c"] = .down
+        harness.setView(withoutC, at: ["b"])
+        harness.cut = ["a", "c"]
+        let epoch = try #require(harness.cores["b"]!.claims["x"]?.epoch)
+        harness.feed(
+            "b",
+            .received(
+                Envelope(
+                    from: "c",
+                    message: .promise(
+                        id: "x", epoch: epoch, granted: true, record: running, results: [], known: nil))))
+        harness.settle()
+        #expect(harness.cores["b"]!.owned["x"]?.record.replicaSet == ["b", "d", "e"])
+        // c is back: a majority of the set the move leaves can answer.
+        harness.cut = ["a"]
+        harness.setView(view, at: ["b", "c", "d", "e"])
+        harness.advance(by: .seconds(5))
+        #expect(harness.cores["b"]!.ownedIDs.isEmpty)
+        for node in ["b", "c", "d", "e"] {
+            #expect(harness.record("x", on: node)?.status == .completed, "on \(node)")
+            #expect(harness.record("x", on: node)?.report == completed.report, "on \(node)")
+        }
+        #expect(harness.record("x", on: "b")?.leaving == [])
+    }
+
     /// Seed 2172 of the simulation in a few steps: an owner cut off moves the record to itself and a
     /// node it still reaches, then dies; the majority side takes the assessment over. Restarted, the
     /// old owner finds the move in its own store, and it must not claim from the new set alone (it
