@@ -187,7 +187,10 @@ extension CoordinatorCore {
         // A voter holds a newer version that needs majorities of other sets than this claim's (most
         // often a move that has ended since: fewer sets). Learn it and claim again from those: waiting
         // here for a majority of a set the record has left could wait until its dead members return.
+        // (Not over a final state held here: that one wins whatever its version, and a status learnt
+        // back to running would let this replica take running writes over it, found by review.)
         if let record, var meta = replicas[id], meta.version < record.recordVersion,
+            !meta.status.isTerminal || record.status.isTerminal,
             record.recordVersion.quorumSets != claim.sets, owned[id] == nil
         {
             meta.version = record.recordVersion

@@ -256,13 +256,10 @@ extension CoordinatorCore {
         let id = final.id
         guard var assessment = owned[id] else { return }
         // Once this node's own final state is on its way, it stands; one still waiting for a move to
-        // commit gives way to the one a replica holds already.
-        if assessment.phase == .finishing,
-            hasPendingFinalWrite(id)
-                || (assessment.record.status == final.status && assessment.record.report == final.report)
-        {
-            return
-        }
+        // commit gives way to the one a replica holds already — even an equal one, which must not
+        // wait either (found by review: a cancel waiting for a move that replicas holding the same
+        // cancelled state answered with it, never written, its callers never answered).
+        if assessment.phase == .finishing, hasPendingFinalWrite(id) { return }
         assessment.phase = .finishing
         assessment.record.status = final.status
         assessment.record.report = final.report

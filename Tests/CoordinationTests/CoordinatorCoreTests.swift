@@ -272,7 +272,11 @@ import Testing
     /// lineage of a keyed retry): they answer the move with that state instead of storing it, so the
     /// move cannot commit, and the adopted final state must not wait for it (found by the simulation
     /// on a timing variant, seed 344: an assessment left running for good).
-    @Test func aFinalStateAdoptedWhileAMoveCannotCommitIsWrittenAtOnce() throws {
+    /// With `cancelledHere`, the final state the replicas hold is the one the new owner decided itself
+    /// (a cancel it took while its move was on its way): equal, and still it must not wait (found by
+    /// review: the cancel was never written, its callers never answered).
+    @Test(arguments: [false, true])
+    func aFinalStateAdoptedWhileAMoveCannotCommitIsWrittenAtOnce(cancelledHere: Bool) throws {
         let five = ["a", "b", "c", "d", "e"]
         var harness = Harness(nodes: five)
         let created = Date(timeIntervalSince1970: 1_000_000)
@@ -280,8 +284,9 @@ import Testing
             id: "x", status: .running, epoch: 1, version: 3, replicaSet: ["a", "b", "c"], request: request,
             createdAt: created)
         let completed = AssessmentRecord(
-            id: "x", status: .completed, epoch: 1, version: 9, replicaSet: ["d", "e", "a"], request: request,
-            report: Data("report".utf8), createdAt: created)
+            id: "x", status: cancelledHere ? .cancelled : .completed, epoch: 1, version: 9,
+            replicaSet: ["d", "e", "a"], request: request, report: cancelledHere ? nil : Data("report".utf8),
+            createdAt: created)
         for node in ["b", "c"] { _ = harness.stores[node]!.replicate(running, results: []) }
         for node in ["d", "e"] { _ = harness.stores[node]!.replicate(completed, results: []) }
         var view = Dictionary(uniqueKeysWithValues: five.map { ($0, SWIM.Status.up) })
@@ -307,6 +312,7 @@ import Testing
                     from: "c",
                     message: .promise(
                         id: "x", epoch: epoch, granted: true, record: running, results: [], known: nil))))
+        if cancelledHere { harness.feed("b", .clientCancel(clientID: 9, id: "x", owner: "b")) }
         harness.settle()
         #expect(harness.cores["b"]!.owned["x"]?.record.replicaSet == ["b", "d", "e"])
         // c is back: a majority of the set the move leaves can answer.
@@ -315,10 +321,11 @@ import Testing
         harness.advance(by: .seconds(5))
         #expect(harness.cores["b"]!.ownedIDs.isEmpty)
         for node in ["b", "c", "d", "e"] {
-            #expect(harness.record("x", on: node)?.status == .completed, "on \(node)")
+            #expect(harness.record("x", on: node)?.status == completed.status, "on \(node)")
             #expect(harness.record("x", on: node)?.report == completed.report, "on \(node)")
         }
         #expect(harness.record("x", on: "b")?.leaving == [])
+        if cancelledHere { #expect(harness.cancelAnswers[9] == .cancelled(id: "x")) }
     }
 
     /// Seed 2172 of the simulation in a few steps: an owner cut off moves the record to itself and a
