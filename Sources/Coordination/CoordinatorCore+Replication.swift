@@ -15,9 +15,7 @@ extension CoordinatorCore {
         owned[id] = assessment
         let write = ReplicaWrite(writeID: number(), record: assessment.record, results: results)
         // While a move is short of its majorities, every write goes to the sets it leaves too.
-        let replicaSet = assessment.record.replicaSet
-        var targets = replicaSet
-        for member in assessment.record.leaving.joined() where !targets.contains(member) { targets.append(member) }
+        let targets = assessment.record.recordVersion.quorumSets.members
         let pending = PendingWrite(write: write, purpose: purpose, targets: targets, sentAt: now.uptime)
         writes[write.writeID] = pending
         for target in targets where target != name || mayApplyHere(pending) { deliver(write, to: target) }

@@ -100,16 +100,29 @@ struct Claim: Sendable {
     var refused: Set<String> = []
     var deadline: Duration
 
-    var voters: [String] {
-        var seen: Set<String> = []
-        return sets.joined().filter { seen.insert($0).inserted }
-    }
+    var voters: [String] { sets.members }
 
     /// A majority of every set granted.
-    var won: Bool { sets.allSatisfy { set in set.count { granted[$0] != nil } * 2 > set.count } }
+    var won: Bool { sets.haveMajorities { granted[$0] != nil } }
 
     /// Some set has refusals enough that it can no longer grant a majority.
-    var lost: Bool { sets.contains { set in set.count { refused.contains($0) } * 2 >= set.count } }
+    var lost: Bool { !sets.haveMajorities { !refused.contains($0) } }
+}
+
+/// Replica sets that a claim or a write needs a majority of each (`RecordVersion.quorumSets`).
+extension [[String]] {
+    /// Every member once, in the order first named (the replica set's members first). No `Set`: the
+    /// sets are a few names each, and every replicated write asks for its targets.
+    var members: [String] {
+        var members: [String] = []
+        for member in joined() where !members.contains(member) { members.append(member) }
+        return members
+    }
+
+    /// Whether more than half of every set passes `counts`.
+    func haveMajorities(where counts: (String) -> Bool) -> Bool {
+        allSatisfy { set in set.count(where: counts) * 2 > set.count }
+    }
 }
 
 /// A claim refused while the record's owner looked alive here (see `CoordinatorCore.deferredClaims`).
@@ -140,22 +153,16 @@ struct PendingWrite: Sendable {
     var quorumReached = false
     var sentAt: Duration
 
-    var replicaSet: [String] { write.record.replicaSet }
-
-    /// The replica sets the record leaves while a move (takeover or re-replication) is short of its
-    /// majorities. A write counts only once a majority of each has it too (joint majorities, as in
-    /// Raft's joint consensus): otherwise a node left out of the new set, holding an old version,
-    /// could later collect promises from a majority of an old set that saw none of the newer writes,
-    /// and bring back a state older than a completed one (found by the simulation).
-    var leaving: [[String]] { write.record.leaving }
-
     var hasQuorum: Bool { hasQuorum(countingAlso: nil) }
 
-    /// Majorities of the replica set and of every set it leaves, as if `member` had answered too.
+    /// Majorities of the replica set and of every set the record leaves, as if `member` had answered
+    /// too. While a move (takeover or re-replication) is short of its majorities, a write counts only
+    /// once a majority of each set it leaves has it too (joint majorities, as in Raft's joint
+    /// consensus): otherwise a node left out of the new set, holding an old version, could later
+    /// collect promises from a majority of an old set that saw none of the newer writes, and bring
+    /// back a state older than a completed one (found by the simulation).
     func hasQuorum(countingAlso member: String?) -> Bool {
-        write.record.recordVersion.quorumSets.allSatisfy { set in
-            set.count { acked.contains($0) || $0 == member } * 2 > set.count
-        }
+        write.record.recordVersion.quorumSets.haveMajorities { acked.contains($0) || $0 == member }
     }
 }
 

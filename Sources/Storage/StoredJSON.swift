@@ -39,7 +39,7 @@ enum StoredJSON {
     }
 
     static func encode(_ sets: [[String]]) -> String {
-        sets.isEmpty ? "[]" : "[" + sets.map { encode($0) }.joined(separator: ",") + "]"
+        "[" + sets.map { encode($0) }.joined(separator: ",") + "]"
     }
 
     /// The leaving sets column back; nearly always empty, so only that is read without `JSONDecoder`.

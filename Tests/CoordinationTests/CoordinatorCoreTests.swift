@@ -225,16 +225,9 @@ import Testing
         let secondWrites = Set(harness.cores["a"]!.writes.filter { $0.value.write.record.version >= secondMove }.keys)
         harness.now += .seconds(1)
         harness.feed("a", .tick)
-        while !harness.inflight.isEmpty || !harness.completions.isEmpty {
-            if !harness.completions.isEmpty {
-                let (node, event) = harness.completions.removeFirst()
-                harness.feed(node, event)
-                continue
-            }
-            let (from, to, message) = harness.inflight.removeFirst()
-            if harness.cut.contains(from) || harness.cut.contains(to) { continue }
-            if case .written(let writeID, _, _) = message, from == "b", secondWrites.contains(writeID) { continue }
-            harness.feed(to, .received(Envelope(from: from, message: message)))
+        harness.settle { from, message in
+            guard case .written(let writeID, _, _) = message else { return false }
+            return from == "b" && secondWrites.contains(writeID)
         }
         let owned = try #require(harness.cores["a"]!.owned[id])
         #expect(owned.reconfiguredAt == firstMove)

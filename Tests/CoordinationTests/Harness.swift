@@ -82,8 +82,12 @@ struct Harness {
         }
     }
 
-    /// Delivers messages and store completions until nothing is left, dropping what a cut touches.
-    mutating func settle(limit: Int = 100_000) {
+    /// Delivers messages and store completions until nothing is left, dropping what a cut touches and
+    /// what `drop` picks.
+    mutating func settle(
+        limit: Int = 100_000,
+        dropping drop: (_ from: String, _ message: CoordinationMessage) -> Bool = { _, _ in false }
+    ) {
         var steps = 0
         while steps < limit, !inflight.isEmpty || !completions.isEmpty {
             steps += 1
@@ -93,7 +97,7 @@ struct Harness {
                 continue
             }
             let (from, to, message) = inflight.removeFirst()
-            guard !cut.contains(from), !cut.contains(to) else { continue }
+            guard !cut.contains(from), !cut.contains(to), !drop(from, message) else { continue }
             feed(to, .received(Envelope(from: from, message: message)))
         }
     }
