@@ -21,14 +21,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // No traits: the default ones (configuration support, "full Foundation") would link the whole of
+        // Foundation, which nothing of ours needs (see Storage/SQLiteConnection.swift).
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // Bytes: the frame format, pure and fuzzable (no channels).
@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "TransportBenchmark",
             dependencies: [
-                "ClusterSystem", "Wire",
+                "ClusterSystem", "Wire", "Printf",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -89,16 +89,18 @@ let package = Package(
             dependencies: ["Membership", "Simulation"],
             swiftSettings: strict
         ),
+        // The system's SQLite (libsqlite3-dev), which Storage speaks to directly.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Durable assessment records and the agent-result journal; below Coordination, so it knows
         // nothing of the cluster or the domain (requests and reports are opaque bytes here).
         .target(
             name: "Storage",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CSQLite"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Storage", "CSQLite"],
             swiftSettings: strict
         ),
         // Work: placement, leases, replication and takeover as a pure state machine (CoordinatorCore),
@@ -131,7 +133,7 @@ let package = Package(
         // (through the membership simulator), stores that survive crashes, faults and invariants on a seed.
         .target(
             name: "CoordinationSimulation",
-            dependencies: ["Coordination", "Membership", "Simulation", "Storage"],
+            dependencies: ["Coordination", "Membership", "Simulation", "Storage", "Printf"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -141,9 +143,19 @@ let package = Package(
         ),
         // ASSESSMENT-TARGETS (owned by the assessment work; keep this marker)
         // Domain: request validation, the shipped catalog, the eleven pure agents, the report.
+        // C's printf for the few figures printed with a fixed format (String(format:) is Foundation's).
+        .target(name: "Printf", swiftSettings: strict),
         .target(
             name: "Assessment",
-            resources: [.copy("Resources/catalog")],
+            dependencies: ["Printf"],
+            // Embedded in the binary (`PackageResources`): a copied bundle needs Foundation's `Bundle`
+            // to find, and a binary that finds its catalog wherever it is copied is easier to deploy.
+            resources: [
+                .embedInCode("Resources/catalog/catalog.json"), .embedInCode("Resources/catalog/compliance.json"),
+                .embedInCode("Resources/catalog/instances.csv"), .embedInCode("Resources/catalog/mlops.json"),
+                .embedInCode("Resources/catalog/sizing.json"), .embedInCode("Resources/catalog/storage_network.csv"),
+                .embedInCode("Resources/catalog/use_cases.json"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -191,7 +203,7 @@ let package = Package(
         .executableTarget(
             name: "inframind",
             dependencies: [
-                "Wire",
+                "Wire", "Printf",
                 "ClusterSystem",
                 "TransportBenchmark",
                 "MembershipShell",
@@ -210,7 +222,6 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

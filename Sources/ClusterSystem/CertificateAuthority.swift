@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+import FoundationEssentials
 import X509
 
 /// Makes the development PKI of a cluster: one CA and a certificate per node.

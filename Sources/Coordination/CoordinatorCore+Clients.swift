@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Storage
 
 /// Submissions and cancellations: taken by any node, decided by the owner.

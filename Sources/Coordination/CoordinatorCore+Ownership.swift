@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Storage
 
 /// Takeover, resumption and re-replication. Every change of a record's replica set goes through a

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Storage
 
 /// Writes from an owner to its replica set, acknowledged by a majority before they count.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Storage
 
 /// The owner's side of the work: place tasks under leases, collect results, requeue, finish.

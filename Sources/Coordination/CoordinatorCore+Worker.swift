@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The worker's side: run assigned tasks up to the concurrency limit, renew their leases, report.
 extension CoordinatorCore {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Storage
 
 /// One attempt of one agent of one assessment, under one owner's epoch. Attempts count from 1.

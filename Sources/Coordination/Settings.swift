@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The knobs of coordination. Defaults follow DESIGN §4: three replicas, a 3 s lease renewed every
 /// second, three attempts for a task that throws.

@@ -1,7 +1,7 @@
 import ClusterSystem
 import Coordination
 import Distributed
-import Foundation
+import FoundationEssentials
 import Storage
 import Wire
 

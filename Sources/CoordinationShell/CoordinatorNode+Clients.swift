@@ -1,6 +1,6 @@
 import ClusterSystem
 import Coordination
-import Foundation
+import FoundationEssentials
 import Membership
 import Storage
 

@@ -1,7 +1,7 @@
 import ClusterSystem
 import Coordination
 import Crypto
-import Foundation
+import FoundationEssentials
 import Logging
 import Membership
 import MembershipShell

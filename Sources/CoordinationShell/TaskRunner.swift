@@ -1,5 +1,5 @@
 import Coordination
-import Foundation
+import FoundationEssentials
 
 /// Runs one agent task on this node. The domain lives above this layer, so the node command hands
 /// the coordinator an executor built on the assessment engine; tests hand it their own.

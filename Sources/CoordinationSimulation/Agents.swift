@@ -1,5 +1,5 @@
 import Coordination
-import Foundation
+import FoundationEssentials
 import Storage
 
 /// Deterministic stand-ins for the eleven agents: each output is a digest of (request, agent,

@@ -1,5 +1,5 @@
 import Coordination
-import Foundation
+import FoundationEssentials
 import Membership
 
 /// The clients: submissions to random nodes (some with an idempotency key, some repeated on another

@@ -1,5 +1,5 @@
 import Coordination
-import Foundation
+import FoundationEssentials
 import Storage
 
 /// A broken invariant: which, what exactly, and when (virtual time), for a failing seed's report.

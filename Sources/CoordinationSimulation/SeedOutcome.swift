@@ -1,5 +1,6 @@
 import Coordination
-import Foundation
+import FoundationEssentials
+import Printf
 import Storage
 
 /// What one seed's run did.
@@ -125,7 +126,7 @@ public struct CoordinationSimulationReport: Sendable {
     public var passed: Bool { failure == nil }
 
     public func render() -> String {
-        func seconds(_ d: Duration) -> String { String(format: "%.2f s", d / .seconds(1)) }
+        func seconds(_ d: Duration) -> String { String(printf: "%.2f s", d / .seconds(1)) }
         let kinds = FaultKind.allCases.map { "\($0.rawValue) \(faults[$0] ?? 0)" }
         let seeds =
             "seeds run: \(seedsRun) (\(scenario.nodes) nodes, \(scenario.submissions) submissions and "

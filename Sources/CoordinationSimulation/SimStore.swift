@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Storage
 
 /// A node's "disk" in the simulation: synchronous, so a seed replays exactly, and it survives a

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The JSON bodies of DESIGN §7, public so that the CLI decodes exactly what the server encodes.
 /// Field names are spelled out in `CodingKeys` because they are the contract, not a naming strategy.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What the HTTP API needs from the cluster. The routes know nothing of placement, leases or
 /// replication: the node command hands them the coordinator through this protocol, which keeps the

@@ -1,5 +1,5 @@
 import Assessment
-import Foundation
+import FoundationEssentials
 import Hummingbird
 
 /// Building answers: every body is JSON except reports, metrics and event streams.

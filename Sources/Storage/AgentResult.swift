@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One agent's output for one assessment, as journaled on the replica set before it counts.
 public struct AgentResult: Sendable, Hashable, Codable {

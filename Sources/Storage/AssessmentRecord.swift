@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where an assessment is in its life. The terminal states are the ones retention may remove.
 public enum AssessmentStatus: String, Sendable, Codable, Hashable, CaseIterable {

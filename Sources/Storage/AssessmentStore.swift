@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Durable assessment records and the agent-result journal of one node.
 ///

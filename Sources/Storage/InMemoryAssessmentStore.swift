@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A store that keeps everything in memory: for the deterministic simulation and for tests of the
 /// layers above, where a node's "disk" must vanish or survive exactly as the simulation decides.

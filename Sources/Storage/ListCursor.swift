@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where a listing stopped: the sort key of the last record returned. Keyed on values rather than an
 /// offset so records created or deleted between pages neither repeat nor skip others.

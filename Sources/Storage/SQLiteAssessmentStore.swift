@@ -1,16 +1,11 @@
-import Foundation
-import GRDB
+import FoundationEssentials
 
 /// The default backend: one SQLite file per node, in WAL mode, every commit fsync'd.
-///
-/// Every statement a node runs per request goes through GRDB's per-connection statement cache:
-/// preparing one (SQLite's parser, then GRDB's authorizer callback per column) cost more than
-/// running it, on the replica write path that a node runs about forty times per assessment.
 public final class SQLiteAssessmentStore: AssessmentStore {
     /// The file's name inside a node's data directory.
     public static let fileName = "assessments.sqlite"
 
-    let pool: DatabasePool
+    let database: SQLiteDatabase
 
     /// Opens (creating if needed) `assessments.sqlite` in `dataDirectory` and migrates it.
     ///
@@ -29,53 +24,42 @@ public final class SQLiteAssessmentStore: AssessmentStore {
     }
 
     public init(path: String, maximumPageCount: Int? = nil) throws(StoreError) {
-        var configuration = Configuration()
-        configuration.label = "assessments"
         do {
-            // A pool opens the file in WAL mode: readers do not wait for the writer.
-            pool = try DatabasePool(path: path, configuration: configuration)
-            // Only the one writer connection commits, so its settings are the ones that matter. They
-            // are set after opening because GRDB sets NORMAL on it when it enables WAL, and NORMAL
-            // may lose the last commits on power loss; an acknowledged write must survive that, so
-            // every commit waits for fsync.
-            try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-                if let maximumPageCount {
-                    // PRAGMA values cannot be bound parameters; this is an Int, not text.
-                    try db.execute(sql: "PRAGMA max_page_count = \(maximumPageCount)")
-                }
-            }
-            try SQLiteSchema.migrator.migrate(pool)
+            // PRAGMA values cannot be bound parameters; this is an Int, not text.
+            database = try SQLiteDatabase(
+                path: path, writerPragmas: maximumPageCount.map { ["PRAGMA max_page_count = \($0)"] } ?? [])
+            try database.withWriter { try SQLiteSchema.migrator.migrate($0) }
         } catch {
             throw Self.storeError(error)
         }
     }
 
-    /// Closes the file; every later operation fails. Deinit closes it too, but only this reports errors.
     public func close() throws(StoreError) {
-        do { try pool.close() } catch { throw Self.storeError(error) }
+        database.close()
     }
 
     public func create(_ record: AssessmentRecord) async throws(StoreError) -> AssessmentRecord {
         var created = record
         created.version = 1
         try await write { [created] db in
-            if try Bool.fetchOne(db.cachedStatement(sql: Self.existsSQL), arguments: [created.id]) != nil {
+            if try Self.exists(created.id, in: db) {
                 throw StoreError.duplicateID(created.id)
             }
             if let key = created.idempotencyKey,
-                let existing = try String.fetchOne(
-                    db.cachedStatement(sql: "SELECT id FROM assessment WHERE idempotency_key = ?"), arguments: [key])
+                let existing = try db.query(
+                    "SELECT id FROM assessment WHERE idempotency_key = ?", [.text(key)], { $0.text(0) }
+                ).first
             {
                 throw StoreError.duplicateIdempotencyKey(key: key, existingID: existing)
             }
-            try db.cachedStatement(sql: SQLiteRows.insertRecord).execute(
-                arguments: try SQLiteRows.arguments(of: created))
+            try db.run(SQLiteRows.insertRecord, SQLiteRows.arguments(of: created))
         }
         return created
     }
 
-    private static let existsSQL = "SELECT 1 FROM assessment WHERE id = ?"
+    private static func exists(_ id: String, in db: SQLiteConnection) throws -> Bool {
+        try !db.query("SELECT 1 FROM assessment WHERE id = ?", [.text(id)], { _ in () }).isEmpty
+    }
 
     public func read(id: String) async throws(StoreError) -> AssessmentRecord? {
         try await read { db in
@@ -98,8 +82,7 @@ public final class SQLiteAssessmentStore: AssessmentStore {
                 throw StoreError.notFound(id: record.id)
             }
             let stored = try current.applying(record, expectedVersion: expectedVersion)
-            try db.cachedStatement(sql: SQLiteRows.updateRecord).execute(
-                arguments: try SQLiteRows.updateArguments(of: stored))
+            try db.run(SQLiteRows.updateRecord, SQLiteRows.updateArguments(of: stored))
             return stored
         }
     }
@@ -109,27 +92,27 @@ public final class SQLiteAssessmentStore: AssessmentStore {
     {
         guard limit > 0 else { return ListPage(records: [], next: nil) }
         var conditions: [String] = []
-        var arguments = StatementArguments()
+        var arguments: [SQLiteValue] = []
         if !statuses.isEmpty {
             // Sorted so equal filters give equal SQL and reuse the cached statement.
             let names = statuses.map(\.rawValue).sorted()
             conditions.append("status IN (\(Array(repeating: "?", count: names.count).joined(separator: ",")))")
-            arguments += StatementArguments(names)
+            arguments += names.map(SQLiteValue.text)
         }
         if let cursor {
             let time = cursor.createdAt.timeIntervalSinceReferenceDate
             conditions.append("(created_at < ? OR (created_at = ? AND id < ?))")
-            arguments += [time, time, cursor.id]
+            arguments += [.real(time), .real(time), .text(cursor.id)]
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         // One more than asked tells whether another page exists without a second query.
-        arguments += [limit + 1]
+        arguments.append(.integer(limit + 1))
         let sql = """
             SELECT \(SQLiteRows.assessmentColumns) FROM assessment \(whereClause)
             ORDER BY created_at DESC, id DESC LIMIT ?
             """
         let fetched = try await read { [arguments] db in
-            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(SQLiteRows.record(from:))
+            try db.query(sql, arguments, SQLiteRows.record(from:))
         }
         let records = Array(fetched.prefix(limit))
         let next = fetched.count > limit ? records.last.map(ListCursor.init(after:)) : nil
@@ -139,44 +122,37 @@ public final class SQLiteAssessmentStore: AssessmentStore {
     public func deleteExpired(updatedBefore cutoff: Date) async throws(StoreError) -> Int {
         let terminal = AssessmentStatus.allCases.filter(\.isTerminal).map(\.rawValue)
         let placeholders = Array(repeating: "?", count: terminal.count).joined(separator: ",")
-        var arguments = StatementArguments(terminal)
-        arguments += [cutoff.timeIntervalSinceReferenceDate]
+        let arguments = terminal.map(SQLiteValue.text) + [.real(cutoff.timeIntervalSinceReferenceDate)]
         return try await write { [arguments] db in
             // Journals go with their records through ON DELETE CASCADE.
-            try db.execute(
-                sql: "DELETE FROM assessment WHERE status IN (\(placeholders)) AND updated_at < ?",
-                arguments: arguments
-            )
-            return db.changesCount
+            try db.run("DELETE FROM assessment WHERE status IN (\(placeholders)) AND updated_at < ?", arguments)
+            return db.changes
         }
     }
 
     public func appendResult(_ result: AgentResult) async throws(StoreError) -> JournalOutcome {
         try await write { db in
-            if let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT \(SQLiteRows.resultColumns) FROM agent_result WHERE assessment_id = ? AND agent = ?"),
-                arguments: [result.assessmentID, result.agent]
-            ) {
-                let stored = SQLiteRows.result(from: row)
+            if let stored = try db.query(
+                "SELECT \(SQLiteRows.resultColumns) FROM agent_result WHERE assessment_id = ? AND agent = ?",
+                [.text(result.assessmentID), .text(result.agent)], SQLiteRows.result(from:)
+            ).first {
                 return stored.digest == result.digest ? .duplicate(stored: stored) : .determinismFault(stored: stored)
             }
-            if try Bool.fetchOne(db.cachedStatement(sql: Self.existsSQL), arguments: [result.assessmentID]) == nil {
+            if try !Self.exists(result.assessmentID, in: db) {
                 throw StoreError.notFound(id: result.assessmentID)
             }
-            try db.cachedStatement(sql: "INSERT INTO agent_result (\(SQLiteRows.resultColumns)) VALUES (?,?,?,?,?,?,?)")
-                .execute(arguments: SQLiteRows.arguments(of: result))
+            try db.run(
+                "INSERT INTO agent_result (\(SQLiteRows.resultColumns)) VALUES (?,?,?,?,?,?,?)",
+                SQLiteRows.arguments(of: result))
             return .recorded
         }
     }
 
     public func results(of assessmentID: String) async throws(StoreError) -> [AgentResult] {
         try await read { db in
-            try Row.fetchAll(
-                db.cachedStatement(
-                    sql: "SELECT \(SQLiteRows.resultColumns) FROM agent_result WHERE assessment_id = ? ORDER BY agent"),
-                arguments: [assessmentID]
-            ).map(SQLiteRows.result(from:))
+            try db.query(
+                "SELECT \(SQLiteRows.resultColumns) FROM agent_result WHERE assessment_id = ? ORDER BY agent",
+                [.text(assessmentID)], SQLiteRows.result(from:))
         }
     }
 
@@ -190,64 +166,65 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         try await write { db in try batch.map { try Self.replicate($0, in: db) } }
     }
 
-    private static func replicate(_ write: ReplicatedRecord, in db: Database) throws -> ReplicaOutcome {
+    private static func replicate(_ write: ReplicatedRecord, in db: SQLiteConnection) throws -> ReplicaOutcome {
         let record = write.record
         // The version columns only: the request, the report and the progress are not needed to decide.
-        let current = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT \(SQLiteRows.summaryColumns) FROM assessment WHERE id = ?"),
-            arguments: [record.id]
-        ).map(SQLiteRows.summary(from:))
+        let current = try db.query(
+            "SELECT \(SQLiteRows.summaryColumns) FROM assessment WHERE id = ?", [.text(record.id)],
+            SQLiteRows.summary(from:)
+        ).first
         let outcome = current?.replicaOutcome(of: record) ?? .stored
         if case .refused = outcome { return outcome }
         if case .stored = outcome {
             // INSERT or UPDATE, never REPLACE: a REPLACE deletes the row first, and the journal's
             // ON DELETE CASCADE would take the results with it.
             if current == nil {
-                try db.cachedStatement(sql: SQLiteRows.insertRecord).execute(
-                    arguments: try SQLiteRows.arguments(of: record))
+                try db.run(SQLiteRows.insertRecord, SQLiteRows.arguments(of: record))
             } else {
-                try db.cachedStatement(sql: SQLiteRows.updateRecord).execute(
-                    arguments: try SQLiteRows.updateArguments(of: record))
+                try db.run(SQLiteRows.updateRecord, SQLiteRows.updateArguments(of: record))
             }
         }
         for result in write.results {
-            try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO agent_result (\(SQLiteRows.resultColumns)) VALUES (?,?,?,?,?,?,?)"
-            ).execute(arguments: SQLiteRows.arguments(of: result))
+            try db.run(
+                "INSERT OR IGNORE INTO agent_result (\(SQLiteRows.resultColumns)) VALUES (?,?,?,?,?,?,?)",
+                SQLiteRows.arguments(of: result))
         }
         return outcome
     }
 
     public func versions() async throws(StoreError) -> [RecordSummary] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT \(SQLiteRows.summaryColumns) FROM assessment")
-                .map(SQLiteRows.summary(from:))
+            try db.query("SELECT \(SQLiteRows.summaryColumns) FROM assessment", [], SQLiteRows.summary(from:))
         }
     }
 
-    private static func fetchRecord(_ db: Database, where condition: String, _ value: String) throws
+    private static func fetchRecord(_ db: SQLiteConnection, where condition: String, _ value: String) throws
         -> AssessmentRecord?
     {
-        try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT \(SQLiteRows.assessmentColumns) FROM assessment WHERE \(condition)"),
-            arguments: [value]
-        ).map(SQLiteRows.record(from:))
+        try db.query(
+            "SELECT \(SQLiteRows.assessmentColumns) FROM assessment WHERE \(condition)", [.text(value)],
+            SQLiteRows.record(from:)
+        ).first
     }
 
-    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
-        do { return try await pool.write(body) } catch { throw Self.storeError(error) }
+    private func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws(StoreError)
+        -> T
+    {
+        do { return try await database.write(body) } catch { throw Self.storeError(error) }
     }
 
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
-        do { return try await pool.read(body) } catch { throw Self.storeError(error) }
+    private func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws(StoreError)
+        -> T
+    {
+        do { return try await database.read(body) } catch { throw Self.storeError(error) }
     }
 
-    /// Maps driver errors to `StoreError`; a failed transaction is rolled back by GRDB, so what was
+    /// Maps driver errors to `StoreError`; a failed transaction is rolled back, so what was
     /// committed before stays as it was.
     static func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
-        if let error = error as? DatabaseError {
-            if error.resultCode == .SQLITE_FULL { return .storageFull(error.description) }
+        if let error = error as? SQLiteError {
+            if error.primaryCode == 13 /* SQLITE_FULL */ { return .storageFull(error.description) }
             return .ioError(error.description)
         }
         return .ioError(String(describing: error))

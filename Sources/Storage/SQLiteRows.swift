@@ -1,8 +1,8 @@
-import Foundation
-import GRDB
+import FoundationEssentials
 
 /// Conversions between the public types and SQLite rows, in one place so the column list of the
-/// INSERT, the UPDATE and the SELECTs cannot drift apart.
+/// INSERT, the UPDATE and the SELECTs cannot drift apart. Rows are read by column index, in the
+/// order of the column lists here.
 enum SQLiteRows {
     static let assessmentColumns = """
         id, status, epoch, version, replica_set, leaving, request, report, progress, failure, idempotency_key, \
@@ -18,82 +18,85 @@ enum SQLiteRows {
         progress = ?, failure = ?, updated_at = ? WHERE id = ?
         """
 
-    static func arguments(of record: AssessmentRecord) throws -> StatementArguments {
+    static func arguments(of record: AssessmentRecord) -> [SQLiteValue] {
         [
-            record.id, record.status.rawValue, record.epoch, record.version, StoredJSON.encode(record.replicaSet),
-            StoredJSON.encode(record.leaving), record.request, record.report, StoredJSON.encode(record.progress),
-            record.failure, record.idempotencyKey,
-            record.createdAt.timeIntervalSinceReferenceDate, record.updatedAt.timeIntervalSinceReferenceDate,
+            .text(record.id), .text(record.status.rawValue), .integer(record.epoch), .integer(record.version),
+            .text(StoredJSON.encode(record.replicaSet)), .text(StoredJSON.encode(record.leaving)),
+            .blob(record.request), .optional(record.report), .text(StoredJSON.encode(record.progress)),
+            .optional(record.failure), .optional(record.idempotencyKey),
+            .real(record.createdAt.timeIntervalSinceReferenceDate),
+            .real(record.updatedAt.timeIntervalSinceReferenceDate),
         ]
     }
 
-    /// The arguments of the UPDATE in `SQLiteAssessmentStore.update`, in its column order.
-    static func updateArguments(of record: AssessmentRecord) throws -> StatementArguments {
+    /// The arguments of `updateRecord`, in its column order.
+    static func updateArguments(of record: AssessmentRecord) -> [SQLiteValue] {
         [
-            record.status.rawValue, record.epoch, record.version, StoredJSON.encode(record.replicaSet),
-            StoredJSON.encode(record.leaving), record.report,
-            StoredJSON.encode(record.progress), record.failure, record.updatedAt.timeIntervalSinceReferenceDate,
-            record.id,
+            .text(record.status.rawValue), .integer(record.epoch), .integer(record.version),
+            .text(StoredJSON.encode(record.replicaSet)), .text(StoredJSON.encode(record.leaving)),
+            .optional(record.report), .text(StoredJSON.encode(record.progress)), .optional(record.failure),
+            .real(record.updatedAt.timeIntervalSinceReferenceDate), .text(record.id),
         ]
     }
 
-    static func record(from row: Row) throws -> AssessmentRecord {
-        let statusName: String = row["status"]
-        guard let status = AssessmentStatus(rawValue: statusName) else {
-            throw StoreError.ioError("unknown status \(statusName) in stored assessment")
-        }
-        return AssessmentRecord(
-            id: row["id"],
-            status: status,
-            epoch: row["epoch"],
-            version: row["version"],
-            replicaSet: try replicaSet(row["replica_set"]),
-            leaving: try leaving(row["leaving"]),
-            request: row["request"],
-            report: row["report"],
-            progress: try decode(AssessmentProgress.self, row["progress"]),
-            failure: row["failure"],
-            idempotencyKey: row["idempotency_key"],
-            createdAt: Date(timeIntervalSinceReferenceDate: row["created_at"]),
-            updatedAt: Date(timeIntervalSinceReferenceDate: row["updated_at"])
+    /// A row of `assessmentColumns`.
+    static func record(from row: SQLiteRow) throws -> AssessmentRecord {
+        AssessmentRecord(
+            id: row.text(0),
+            status: try status(row.text(1)),
+            epoch: row.int(2),
+            version: row.int(3),
+            replicaSet: try replicaSet(row.text(4)),
+            leaving: try leaving(row.text(5)),
+            request: row.blob(6),
+            report: row.optionalBlob(7),
+            progress: try decode(AssessmentProgress.self, row.text(8)),
+            failure: row.optionalText(9),
+            idempotencyKey: row.optionalText(10),
+            createdAt: Date(timeIntervalSinceReferenceDate: row.double(11)),
+            updatedAt: Date(timeIntervalSinceReferenceDate: row.double(12))
         )
     }
 
-    /// The columns `summary(from:)` reads.
+    /// The columns `summary(from:)` reads, in its order.
     static let summaryColumns = "id, status, epoch, version, replica_set, leaving, updated_at"
 
-    static func summary(from row: Row) throws -> RecordSummary {
-        let statusName: String = row["status"]
-        guard let status = AssessmentStatus(rawValue: statusName) else {
-            throw StoreError.ioError("unknown status \(statusName) in stored assessment")
-        }
+    static func summary(from row: SQLiteRow) throws -> RecordSummary {
         let version = RecordVersion(
-            epoch: row["epoch"], version: row["version"], replicaSet: try replicaSet(row["replica_set"]),
-            leaving: try leaving(row["leaving"]))
+            epoch: row.int(2), version: row.int(3), replicaSet: try replicaSet(row.text(4)),
+            leaving: try leaving(row.text(5)))
         return RecordSummary(
-            id: row["id"], status: status, version: version,
-            updatedAt: Date(timeIntervalSinceReferenceDate: row["updated_at"]))
+            id: row.text(0), status: try status(row.text(1)), version: version,
+            updatedAt: Date(timeIntervalSinceReferenceDate: row.double(6)))
     }
 
     static let resultColumns = "assessment_id, agent, attempt, digest, payload, node, recorded_at"
 
-    static func arguments(of result: AgentResult) -> StatementArguments {
+    static func arguments(of result: AgentResult) -> [SQLiteValue] {
         [
-            result.assessmentID, result.agent, result.attempt, result.digest, result.payload, result.node,
-            result.recordedAt.timeIntervalSinceReferenceDate,
+            .text(result.assessmentID), .text(result.agent), .integer(result.attempt), .blob(result.digest),
+            .blob(result.payload), .text(result.node), .real(result.recordedAt.timeIntervalSinceReferenceDate),
         ]
     }
 
-    static func result(from row: Row) -> AgentResult {
+    /// A row of `resultColumns`.
+    static func result(from row: SQLiteRow) -> AgentResult {
         AgentResult(
-            assessmentID: row["assessment_id"],
-            agent: row["agent"],
-            attempt: row["attempt"],
-            digest: row["digest"],
-            payload: row["payload"],
-            node: row["node"],
-            recordedAt: Date(timeIntervalSinceReferenceDate: row["recorded_at"])
+            assessmentID: row.text(0),
+            agent: row.text(1),
+            attempt: row.int(2),
+            digest: row.blob(3),
+            payload: row.blob(4),
+            node: row.text(5),
+            recordedAt: Date(timeIntervalSinceReferenceDate: row.double(6))
         )
+    }
+
+    private static func status(_ name: String) throws -> AssessmentStatus {
+        guard let status = AssessmentStatus(rawValue: name) else {
+            throw StoreError.ioError("unknown status \(name) in stored assessment")
+        }
+        return status
     }
 
     private static func replicaSet(_ text: String) throws -> [String] {

@@ -1,50 +1,46 @@
-import GRDB
-
 /// The schema, as ordered migrations: a node restarted on a newer binary upgrades its file in place,
 /// and a migration once shipped is never edited (add a new one instead).
 enum SQLiteSchema {
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: assessments and agent results") { db in
-            // Times are REAL seconds since the reference date: exactly what `Date` holds, so records
-            // read back equal to what was written and the listing order is the caller's order.
-            try db.execute(
-                sql: """
-                    CREATE TABLE assessment (
-                        id TEXT PRIMARY KEY NOT NULL,
-                        status TEXT NOT NULL,
-                        epoch INTEGER NOT NULL,
-                        version INTEGER NOT NULL,
-                        replica_set TEXT NOT NULL,
-                        request BLOB NOT NULL,
-                        report BLOB,
-                        progress TEXT NOT NULL,
-                        failure TEXT,
-                        idempotency_key TEXT UNIQUE,
-                        created_at REAL NOT NULL,
-                        updated_at REAL NOT NULL
-                    );
-                    CREATE INDEX assessment_newest ON assessment(created_at DESC, id DESC);
-                    CREATE INDEX assessment_status_newest ON assessment(status, created_at DESC, id DESC);
-                    CREATE INDEX assessment_expiry ON assessment(updated_at);
-                    CREATE TABLE agent_result (
-                        assessment_id TEXT NOT NULL REFERENCES assessment(id) ON DELETE CASCADE,
-                        agent TEXT NOT NULL,
-                        attempt INTEGER NOT NULL,
-                        digest BLOB NOT NULL,
-                        payload BLOB NOT NULL,
-                        node TEXT NOT NULL,
-                        recorded_at REAL NOT NULL,
-                        PRIMARY KEY (assessment_id, agent)
-                    );
-                    """
-            )
-        }
+    static var migrator: SQLiteMigrator {
+        var migrator = SQLiteMigrator()
+        // Times are REAL seconds since the reference date: exactly what `Date` holds, so records
+        // read back equal to what was written and the listing order is the caller's order.
+        migrator.register(
+            "v1: assessments and agent results",
+            sql: """
+                CREATE TABLE assessment (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    status TEXT NOT NULL,
+                    epoch INTEGER NOT NULL,
+                    version INTEGER NOT NULL,
+                    replica_set TEXT NOT NULL,
+                    request BLOB NOT NULL,
+                    report BLOB,
+                    progress TEXT NOT NULL,
+                    failure TEXT,
+                    idempotency_key TEXT UNIQUE,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE INDEX assessment_newest ON assessment(created_at DESC, id DESC);
+                CREATE INDEX assessment_status_newest ON assessment(status, created_at DESC, id DESC);
+                CREATE INDEX assessment_expiry ON assessment(updated_at);
+                CREATE TABLE agent_result (
+                    assessment_id TEXT NOT NULL REFERENCES assessment(id) ON DELETE CASCADE,
+                    agent TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    digest BLOB NOT NULL,
+                    payload BLOB NOT NULL,
+                    node TEXT NOT NULL,
+                    recorded_at REAL NOT NULL,
+                    PRIMARY KEY (assessment_id, agent)
+                );
+                """)
         // The replica sets a move leaves (`AssessmentRecord.leaving`), kept with the record so that a
         // node restarted in the middle of a move still claims from the sets it leaves.
-        migrator.registerMigration("v2: the replica sets a move leaves") { db in
-            try db.execute(sql: "ALTER TABLE assessment ADD COLUMN leaving TEXT NOT NULL DEFAULT '[]'")
-        }
+        migrator.register(
+            "v2: the replica sets a move leaves",
+            sql: "ALTER TABLE assessment ADD COLUMN leaving TEXT NOT NULL DEFAULT '[]'")
         return migrator
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The JSON of the two structured columns (`progress`, `replica_set`), written by hand: every
 /// replicated write stores them, and Foundation's `JSONEncoder` spent a tenth of a busy node's CPU

@@ -1,6 +1,6 @@
 import ClusterSystem
 import Distributed
-import Foundation
+import FoundationEssentials
 import NIOCore
 import Wire
 

@@ -1,10 +1,11 @@
 import ClusterSystem
 import Dispatch
-import Foundation
+import FoundationEssentials
 import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Printf
 import Wire
 
 /// `inframind bench transport`: the raw mutual-TLS floor and the distributed-actor calls over
@@ -35,7 +36,7 @@ public struct TransportBench {
     public init(options: Options) { self.options = options }
 
     public func run(log: (String) -> Void) async throws -> [Figure] {
-        let directory = NSTemporaryDirectory() + "inframind-bench-\(UUID().uuidString)"
+        let directory = FileManager.default.temporaryDirectory.path + "/inframind-bench-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try CertificateAuthority.writeClusterPKI(
             to: URL(fileURLWithPath: directory), nodeNames: ["bench-a", "bench-b"])
@@ -208,9 +209,9 @@ public struct TransportBench {
     }
 
     static func format(_ figure: Figure) -> String {
-        let name = figure.name.padding(toLength: 62, withPad: " ", startingAt: 0)
+        let name = figure.name.padded(to: 62)
         return
-            "\(name) \(String(format: "%9.0f", figure.callsPerSecond)) calls/s   p50 \(String(format: "%7.1f", figure.p50Micros)) µs   p99 \(String(format: "%7.1f", figure.p99Micros)) µs"
+            "\(name) \(String(printf: "%9.0f", figure.callsPerSecond)) calls/s   p50 \(String(printf: "%7.1f", figure.p50Micros)) µs   p99 \(String(printf: "%7.1f", figure.p99Micros)) µs"
     }
 
     public static func summary(_ figures: [Figure]) -> String {
@@ -219,23 +220,23 @@ public struct TransportBench {
         let concurrent = find("c  "), binary = find("d  "), json = find("d' "), wire = find("d\" ")
         let lines = [
             String(
-                format: "sequential echo p50 / raw p50:             %.2f×  (target ≤ 2×)",
+                printf: "sequential echo p50 / raw p50:             %.2f×  (target ≤ 2×)",
                 echo.p50Micros / raw.p50Micros),
-            String(format: "  same, caller on the global pool:          %.2f×", pooled.p50Micros / raw.p50Micros),
+            String(printf: "  same, caller on the global pool:          %.2f×", pooled.p50Micros / raw.p50Micros),
             String(
-                format: "64 concurrent calls/s / raw sequential rate: %.2f×  (target ≥ 2×)",
+                printf: "64 concurrent calls/s / raw sequential rate: %.2f×  (target ≥ 2×)",
                 concurrent.callsPerSecond / raw.callsPerSecond),
             String(
-                format: "64 concurrent calls/s / raw pipelined rate:  %.2f×",
+                printf: "64 concurrent calls/s / raw pipelined rate:  %.2f×",
                 concurrent.callsPerSecond / pipelined.callsPerSecond),
             String(
-                format: "4 KB Codable binary calls/s / echo calls/s:  %.0f%%",
+                printf: "4 KB Codable binary calls/s / echo calls/s:  %.0f%%",
                 100 * binary.callsPerSecond / echo.callsPerSecond),
             String(
-                format: "4 KB WireCodable calls/s / echo calls/s:     %.0f%%  (target ≥ 50%%)",
+                printf: "4 KB WireCodable calls/s / echo calls/s:     %.0f%%  (target ≥ 50%%)",
                 100 * wire.callsPerSecond / echo.callsPerSecond),
             String(
-                format: "4 KB JSON calls/s / echo calls/s:            %.0f%%",
+                printf: "4 KB JSON calls/s / echo calls/s:            %.0f%%",
                 100 * json.callsPerSecond / echo.callsPerSecond),
         ]
         return lines.joined(separator: "\n")

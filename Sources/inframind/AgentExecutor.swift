@@ -3,7 +3,7 @@ import ClusterSystem
 import Coordination
 import CoordinationShell
 import CoreMetrics
-import Foundation
+import FoundationEssentials
 import NIOCore
 import NIOPosix
 

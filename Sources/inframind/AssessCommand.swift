@@ -1,6 +1,6 @@
 import ArgumentParser
 import Assessment
-import Foundation
+import FoundationEssentials
 
 /// `inframind assess FILE`: the whole assessment pipeline in this process, no cluster.
 struct AssessCommand: AsyncParsableCommand {
@@ -23,11 +23,9 @@ struct AssessCommand: AsyncParsableCommand {
         }
         let data: Data
         do {
-            data =
-                file == "-"
-                ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
+            data = try StandardStreams.read(file)
         } catch {
-            throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+            throw ValidationError("cannot read \(file): \(error)")
         }
         let report: Data
         do {
@@ -35,13 +33,13 @@ struct AssessCommand: AsyncParsableCommand {
         } catch let failure as ValidationFailure {
             var message = "The request has \(failure.errors.count) problem(s):\n"
             for e in failure.errors { message += "  \(e.field): \(e.problem)\n" }
-            FileHandle.standardError.write(Data(message.utf8))
+            StandardStreams.writeError(message)
             throw ExitCode(2)
         }
         if let output {
             try report.write(to: URL(fileURLWithPath: output))
         } else {
-            FileHandle.standardOutput.write(report)
+            StandardStreams.writeOutput(report)
         }
     }
 }

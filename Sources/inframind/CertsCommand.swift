@@ -1,6 +1,6 @@
 import ArgumentParser
 import ClusterSystem
-import Foundation
+import FoundationEssentials
 
 struct CertsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import HTTPAPI
+import Printf
 
 /// Options every API client command shares.
 struct ClientOptions: ParsableArguments {
@@ -20,7 +21,7 @@ func reportingClientErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as ClientError {
-        FileHandle.standardError.write(Data("inframind: \(error)\n".utf8))
+        StandardStreams.writeError("inframind: \(error)\n")
         throw ExitCode(1)
     }
 }
@@ -39,7 +40,7 @@ struct StatusCommand: AsyncParsableCommand {
             let client = try options.client()
             let reply = try await client.expectSuccess(.GET, "/v1/assessments/\(id)")
             if json {
-                FileHandle.standardOutput.write(reply.body)
+                StandardStreams.writeOutput(reply.body)
                 print()
                 return
             }
@@ -78,7 +79,7 @@ struct ReportCommand: AsyncParsableCommand {
                 try reply.body.write(to: URL(fileURLWithPath: output))
                 print("report written to \(output)")
             } else {
-                FileHandle.standardOutput.write(reply.body)
+                StandardStreams.writeOutput(reply.body)
             }
         }
     }
@@ -111,8 +112,8 @@ struct ClusterCommand: AsyncParsableCommand {
             ([header] + rows).map { $0[column].count }.max() ?? 0
         }
         let lines = ([header] + rows).map { row in
-            row.enumerated().map { index, cell in cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            row.enumerated().map { index, cell in cell.padded(to: widths[index]) }
+                .joined(separator: "  ").trimmingWhitespace()
         }
         return (lines + ["(* = the node that answered, \(view.members.count) member(s))"]).joined(separator: "\n")
     }

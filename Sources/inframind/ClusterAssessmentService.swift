@@ -1,8 +1,9 @@
 import CoordinationShell
 import Crypto
-import Foundation
+import FoundationEssentials
 import HTTPAPI
 import Membership
+import Printf
 import Storage
 
 /// The HTTP API's view of the cluster: every route lands here and goes through this node's
@@ -20,7 +21,7 @@ struct ClusterAssessmentService: AssessmentService {
     static func assessmentID(idempotencyKey: String?) -> String {
         guard let key = idempotencyKey else { return UUID().uuidString.lowercased() }
         let digest = Array(SHA256.hash(data: Data("inframind-idempotency-key:\(key)".utf8)))
-        let hex = digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+        let hex = digest.prefix(16).map { String(printf: "%02x", $0) }.joined()
         let parts = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { range in
             String(
                 hex[

@@ -2,8 +2,7 @@ import ArgumentParser
 import Assessment
 import ClusterSystem
 import CoordinationShell
-import Dispatch
-import Foundation
+import FoundationEssentials
 import HTTPAPI
 import Logging
 import Membership
@@ -11,6 +10,10 @@ import MembershipShell
 import ServiceLifecycle
 import Storage
 import Wire
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,39 +71,5 @@ struct NodeCommand: AsyncParsableCommand {
                 logger: system.logger))
         try await group.run()
         _ = diagnostics
-    }
-    /// Suspends until SIGTERM or SIGINT arrives.
-    static func waitForTerminationSignal() async -> String {
-        await withCheckedContinuation { continuation in
-            let fired = SignalLatch(continuation)
-            for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
-                Foundation.signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { fired.fire(name) }
-                source.resume()
-                fired.keep(source)
-            }
-        }
-    }
-}
-
-/// Resumes the waiting task once, whichever signal comes first.
-private final class SignalLatch: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<String, Never>?
-    private var sources: [any DispatchSourceSignal] = []
-
-    init(_ continuation: CheckedContinuation<String, Never>) { self.continuation = continuation }
-
-    func keep(_ source: any DispatchSourceSignal) {
-        lock.withLock { sources.append(source) }
-    }
-
-    func fire(_ name: String) {
-        let continuation = lock.withLock { () -> CheckedContinuation<String, Never>? in
-            defer { self.continuation = nil }
-            return self.continuation
-        }
-        continuation?.resume(returning: name)
     }
 }

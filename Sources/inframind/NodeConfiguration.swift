@@ -1,9 +1,8 @@
 import ArgumentParser
 import Assessment
-import Foundation
+import FoundationEssentials
 import HTTPAPI
 import Logging
-import TOMLKit
 import Wire
 
 /// Every setting of a node, resolved: built-in defaults, then the config file, then flags, each layer
@@ -81,19 +80,19 @@ struct NodeConfiguration: Equatable, Sendable {
         /// Parses a TOML config. Unknown keys are errors: a misspelt setting silently ignored would run
         /// the node with a default nobody chose.
         static func parse(toml text: String, source: String) throws -> Layer {
-            let table: TOMLTable
+            let table: [(key: String, value: FlatTOML.Value)]
             do {
-                table = try TOMLTable(string: text)
-            } catch let error as TOMLParseError {
-                throw ValidationError("\(source): \(error.description) (\(error.source.begin.debugDescription))")
+                table = try FlatTOML.parse(text)
+            } catch {
+                throw ValidationError("\(source): \(error)")
             }
             let known = Set(CodingKeys.allCases.map(\.rawValue))
-            let unknown = table.keys.filter { !known.contains($0) }.sorted()
+            let unknown = table.map(\.key).filter { !known.contains($0) }.sorted()
             guard unknown.isEmpty else {
                 throw ValidationError("\(source): unknown setting(s): \(unknown.joined(separator: ", "))")
             }
             do {
-                return try TOMLDecoder().decode(Layer.self, from: table)
+                return try JSONDecoder().decode(Layer.self, from: FlatTOML.json(table))
             } catch {
                 throw ValidationError("\(source): \(Self.describe(error))")
             }
@@ -102,9 +101,9 @@ struct NodeConfiguration: Equatable, Sendable {
         static func load(path: String) throws -> Layer {
             let text: String
             do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
+                text = try StandardStreams.readText(path)
             } catch {
-                throw ValidationError("cannot read config file \(path): \(error.localizedDescription)")
+                throw ValidationError("cannot read config file \(path): \(error)")
             }
             return try parse(toml: text, source: path)
         }
@@ -153,7 +152,7 @@ struct NodeConfiguration: Equatable, Sendable {
     }
 
     /// Fills defaults, checks every value, and reads the token file. Throws one error naming every problem.
-    init(_ layer: Layer, readFile: (String) throws -> String = { try String(contentsOfFile: $0, encoding: .utf8) })
+    init(_ layer: Layer, readFile: (String) throws -> String = { try StandardStreams.readText($0) })
         throws
     {
         var problems: [String] = []
@@ -186,9 +185,9 @@ struct NodeConfiguration: Equatable, Sendable {
         token = layer.token
         if let file = layer.tokenFile {
             do {
-                token = try readFile(file).trimmingCharacters(in: .whitespacesAndNewlines)
+                token = try readFile(file).trimmingWhitespace()
             } catch {
-                problems.append("cannot read token_file \(file): \(error.localizedDescription)")
+                problems.append("cannot read token_file \(file): \(error)")
             }
         }
         if token?.isEmpty == true { problems.append("the token must not be empty") }

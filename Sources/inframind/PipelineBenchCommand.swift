@@ -1,6 +1,7 @@
 import ArgumentParser
 import Assessment
-import Foundation
+import FoundationEssentials
+import Printf
 
 /// Assessments per second of the in-process pipeline over the shipped examples.
 /// The baseline, measured in the same run, is the same pipeline run sequentially on
@@ -83,7 +84,7 @@ struct PipelineBenchCommand: AsyncParsableCommand {
         for f in [sequential, parallelAgents, concurrent] {
             let ratio = f.perSecond / sequential.perSecond
             print(
-                "\(f.name.padding(toLength: 50, withPad: " ", startingAt: 0)) \(format(f.perSecond)) assessments/s  ×\(format(ratio)) vs baseline"
+                "\(f.name.padded(to: 50)) \(format(f.perSecond)) assessments/s  ×\(format(ratio)) vs baseline"
             )
         }
     }
@@ -100,5 +101,5 @@ struct PipelineBenchCommand: AsyncParsableCommand {
         return figure
     }
 
-    func format(_ x: Double) -> String { String(format: "%.2f", x) }
+    func format(_ x: Double) -> String { String(printf: "%.2f", x) }
 }

@@ -1,4 +1,5 @@
 import HTTPAPI
+import Printf
 
 /// Shows an assessment's progress while `submit --wait` follows its events. On a terminal it redraws a
 /// block in place (an overall bar, then one line per agent); otherwise, as in logs and pipes, it prints a
@@ -64,7 +65,7 @@ struct ProgressDisplay {
             case "running": "▸"
             default: "·"
             }
-        let name = agent.name.padding(toLength: max(nameWidth, agent.name.count), withPad: " ", startingAt: 0)
+        let name = agent.name.padded(to: max(nameWidth, agent.name.count))
         var line = "\(mark) \(name) \(agent.state)"
         if agent.attempts > 1 { line += " (attempt \(agent.attempts))" }
         if let node = agent.node { line += " on \(node)" }

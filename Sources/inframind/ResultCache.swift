@@ -1,5 +1,5 @@
 import Assessment
-import Foundation
+import FoundationEssentials
 
 /// The typed results of the analysts this node ran lately, with the bytes they were sent as. The
 /// report generator runs on the assessment's owner and gets its ten inputs as canonical JSON;

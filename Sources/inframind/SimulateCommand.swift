@@ -1,7 +1,11 @@
 import ArgumentParser
 import CoordinationSimulation
-import Foundation
+import FoundationEssentials
 import Simulation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,10 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import HTTPAPI
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `inframind submit FILE [--wait]`
 struct SubmitCommand: AsyncParsableCommand {
@@ -20,11 +24,9 @@ struct SubmitCommand: AsyncParsableCommand {
     func run() async throws {
         let request: Data
         do {
-            request =
-                file == "-"
-                ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
+            request = try StandardStreams.read(file)
         } catch {
-            throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+            throw ValidationError("cannot read \(file): \(error)")
         }
         try await reportingClientErrors {
             let client = try options.client()
@@ -38,10 +40,8 @@ struct SubmitCommand: AsyncParsableCommand {
             print("submitted \(receipt.id) to \(client.node)")
             let final = try await follow(receipt.id, client: client)
             guard final.status == "completed" else {
-                FileHandle.standardError.write(
-                    Data(
-                        "inframind: assessment \(final.id) \(final.status)\(final.error.map { ": \($0)" } ?? "")\n".utf8
-                    ))
+                StandardStreams.writeError(
+                    "inframind: assessment \(final.id) \(final.status)\(final.error.map { ": \($0)" } ?? "")\n")
                 throw ExitCode(1)
             }
             let markdown = try await client.expectSuccess(.GET, "/v1/assessments/\(final.id)/report?format=markdown")
@@ -59,7 +59,7 @@ struct SubmitCommand: AsyncParsableCommand {
         var display = ProgressDisplay(interactive: isatty(STDOUT_FILENO) == 1)
         var last: AssessmentBody?
         for try await snapshot in client.events(id: id) {
-            FileHandle.standardOutput.write(Data(display.render(snapshot).utf8))
+            StandardStreams.writeOutput(Data(display.render(snapshot).utf8))
             last = snapshot
         }
         guard let last, AssessmentState(rawValue: last.status)?.isFinal == true else {
@@ -79,6 +79,6 @@ struct SubmitCommand: AsyncParsableCommand {
             }
             lines.append(line)
         }
-        return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        return lines.joined(separator: "\n").trimmingWhitespace()
     }
 }

@@ -12,8 +12,7 @@ struct CatalogTests {
     /// counts stated in its SOURCES.md are.
     @Test(arguments: ["instances.csv", "storage_network.csv"])
     func priceFilesAreVerbatimCopies(file: String) throws {
-        let bundled = try #require(Bundle.module.url(forResource: "catalog", withExtension: nil))
-        let mine = try Data(contentsOf: bundled.appendingPathComponent(file))
+        let mine = Data(try #require(Catalog.embedded[file]))
         let original = Self.shared.appendingPathComponent(file)
         if FileManager.default.fileExists(atPath: original.path) {
             #expect(mine == (try Data(contentsOf: original)))
@@ -21,6 +20,19 @@ struct CatalogTests {
         let catalog = try Fixtures.catalog()
         #expect(catalog.instances.count == 286)
         #expect(catalog.storageNetwork.count == 36)
+    }
+
+    /// The binary carries the catalog directory's files: one added there but not to the package's
+    /// embedded resources would be missing from every node.
+    @Test func everyCatalogFileIsEmbeddedAsItIs() throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/Assessment/Resources/catalog")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        #expect(files == Catalog.embedded.keys.sorted())
+        for file in files {
+            #expect(
+                Data(Catalog.embedded[file] ?? []) == (try Data(contentsOf: directory.appendingPathComponent(file))))
+        }
     }
 
     @Test func rowsHaveUniqueIDsAndKnownSources() throws {

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 
 @testable import Storage
@@ -10,15 +9,18 @@ import Testing
         try await withTemporaryDirectory { directory in
             let store = try SQLiteAssessmentStore(dataDirectory: directory)
             defer { try? store.close() }
-            let (mode, writerSync) = try await store.pool.write { db in
+            let (mode, writerSync, foreignKeys) = try await store.database.write { db in
                 (
-                    try String.fetchOne(db, sql: "PRAGMA journal_mode"),
-                    try Int.fetchOne(db, sql: "PRAGMA synchronous")
+                    try db.query("PRAGMA journal_mode") { $0.text(0) }.first,
+                    try db.query("PRAGMA synchronous") { $0.int(0) }.first,
+                    try db.query("PRAGMA foreign_keys") { $0.int(0) }.first
                 )
             }
             #expect(mode == "wal")
             // 2 is FULL. Only the writer commits, so only its setting decides durability.
             #expect(writerSync == 2)
+            // Deleting an expired record takes its journal through ON DELETE CASCADE only with this on.
+            #expect(foreignKeys == 1)
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("assessments.sqlite").path))
         }
     }

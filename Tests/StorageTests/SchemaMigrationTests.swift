@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 
 @testable import Storage
@@ -11,16 +10,15 @@ import Testing
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let path = directory.appendingPathComponent(SQLiteAssessmentStore.fileName).path
             do {
-                let queue = try DatabaseQueue(path: path)
-                try SQLiteSchema.migrator.migrate(queue, upTo: "v1: assessments and agent results")
-                try await queue.write { db in
-                    try db.execute(
-                        sql: """
-                            INSERT INTO assessment (id, status, epoch, version, replica_set, request, progress,
-                            created_at, updated_at) VALUES ('old', 'running', 3, 7, '["node-a","node-b"]', x'7b7d',
-                            '{"agents":[],"percent":0}', 1.5, 2.5)
-                            """)
-                }
+                let old = try SQLiteConnection(path: path)
+                defer { old.close() }
+                try SQLiteSchema.migrator.migrate(old, upTo: "v1: assessments and agent results")
+                try old.execute(
+                    """
+                    INSERT INTO assessment (id, status, epoch, version, replica_set, request, progress,
+                    created_at, updated_at) VALUES ('old', 'running', 3, 7, '["node-a","node-b"]', x'7b7d',
+                    '{"agents":[],"percent":0}', 1.5, 2.5)
+                    """)
             }
             let store = try SQLiteAssessmentStore(path: path)
             defer { try? store.close() }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The eleven agents. The first ten run in parallel; `reportGenerator` runs on their results.
 public enum AgentName: String, Codable, Sendable, CaseIterable, Comparable {

@@ -1,4 +1,8 @@
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 public struct ProjectionPoint: Codable, Sendable, Equatable {
     public let month: Int

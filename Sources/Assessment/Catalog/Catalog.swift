@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The shipped, versioned knowledge every agent reads: prices (copied verbatim from
 /// the shared catalog CSVs), regions, compliance controls, platform and use-case tables.
@@ -43,11 +43,23 @@ public struct Catalog: Sendable {
     /// The catalog shipped in this package, loaded once per process.
     public static func shipped() throws(LoadError) -> Catalog { try cached.get() }
 
-    /// Reads the catalog from a directory holding the same files as the bundle's `catalog/`.
+    /// The shipped catalog's files, embedded in the binary at build time.
+    static let embedded: [String: [UInt8]] = [
+        "catalog.json": PackageResources.catalog_json, "compliance.json": PackageResources.compliance_json,
+        "instances.csv": PackageResources.instances_csv, "mlops.json": PackageResources.mlops_json,
+        "sizing.json": PackageResources.sizing_json, "storage_network.csv": PackageResources.storage_network_csv,
+        "use_cases.json": PackageResources.use_cases_json,
+    ]
+
+    /// Reads the catalog from a directory holding the same files as `Resources/catalog/`, or the
+    /// embedded copy of that directory.
     public static func load(directory: URL? = nil) throws(LoadError) -> Catalog {
         func data(_ name: String) throws(LoadError) -> Data {
-            let base = directory ?? Bundle.module.resourceURL?.appendingPathComponent("catalog")
-            guard let url = base?.appendingPathComponent(name), let d = try? Data(contentsOf: url) else {
+            guard let directory else {
+                guard let bytes = embedded[name] else { throw .missingResource(name) }
+                return Data(bytes)
+            }
+            guard let d = try? Data(contentsOf: directory.appendingPathComponent(name)) else {
                 throw .missingResource(name)
             }
             return d

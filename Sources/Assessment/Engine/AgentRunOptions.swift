@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// How an agent run behaves apart from its result. The default does nothing extra;
 /// the slowdown exists only so benchmarks and chaos runs can make agents take long

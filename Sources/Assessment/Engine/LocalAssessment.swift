@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// `inframind assess FILE` without the cluster: validate, run the eleven agents in
 /// this process, render. Lives in the library so it is tested here and the command stays thin.

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One AI workload placed on the cheapest catalog instance type that fits it in a region.
 public struct GPUPlacement: Codable, Sendable, Equatable {
     public let workload: String

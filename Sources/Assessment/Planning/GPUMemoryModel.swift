@@ -1,4 +1,8 @@
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// GPU memory one replica of an AI workload needs, with the terms shown so a reader
 /// can redo the arithmetic. Sizes are in GB of 10^9 bytes, the unit GPU vendors

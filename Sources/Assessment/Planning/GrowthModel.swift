@@ -1,4 +1,8 @@
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Users and monthly cost over time, from the request's growth figures. Piecewise
 /// geometric: a constant monthly rate from today to 12 months, another from 12 to 24

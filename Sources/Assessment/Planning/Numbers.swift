@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Printf
 
 /// Fixed rounding for every figure that reaches a report. Rounding at the source,
 /// rather than when printing, keeps the JSON identical whichever node computed it
@@ -28,7 +29,7 @@ enum Numbers {
     /// Amounts too large for fixed-point printing are shown in scientific notation.
     static func isPrintable(_ x: Double) -> Bool { x.isFinite && x.magnitude < 1e13 }
 
-    static func scientific(_ x: Double) -> String { String(format: "%.3e", x) }
+    static func scientific(_ x: Double) -> String { String(printf: "%.3e", x) }
 
     /// "$1,234.56", for prose; JSON carries the plain number.
     static func usd(_ x: Double) -> String {

@@ -1,4 +1,8 @@
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// SplitMix64: small, fast, and the same sequence on every platform for a seed.
 struct SeededRandom: RandomNumberGenerator {

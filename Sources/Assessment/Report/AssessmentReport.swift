@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 public struct ReportSummary: Codable, Sendable, Equatable {
     public let recommendedProvider: Provider?

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Writes the same bytes as Foundation's `JSONEncoder` with `.sortedKeys` and
 /// `.withoutEscapingSlashes` (compact, or `.prettyPrinted`), optionally with `.convertToSnakeCase`:

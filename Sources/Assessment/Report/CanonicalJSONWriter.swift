@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// Serializes a `JSONNode` tree the way Foundation's `JSONWriter` does with sorted keys and
@@ -146,7 +146,7 @@ enum SnakeCaseKeys {
         // {"converted_key":null}: the key is the one JSON string in it, and it needed no escaping
         // to be a Swift identifier; decode it back to be safe anyway.
         guard let data = try? encoder.encode(OneKey(name: key)),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let object = try? JSONDecoder().decode([String: Int?].self, from: data),
             let converted = object.keys.first
         else { return key }
         return converted

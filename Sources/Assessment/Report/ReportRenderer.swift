@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The three report formats. JSON is canonical (sorted keys, snake_case, fixed
 /// rounding upstream), so identical requests give identical bytes apart from the id.

@@ -33,7 +33,7 @@ enum ReportSections {
         let article = size.first.map { "aeiou".contains($0) } == true ? "an" : "a"
         let who = request.business.companyName.map { "\($0), \(article) " } ?? (article == "an" ? "An " : "A ")
         lines.append(
-            "\(who)\(size) \(request.business.industry.rawValue.replacingOccurrences(of: "_", with: "-")) organisation serving \(request.business.geographicRegions.map { $0.rawValue.uppercased() }.joined(separator: ", ")), running \(request.technical.workloadTypes.map(\.rawValue).joined(separator: ", "))."
+            "\(who)\(size) \(request.business.industry.rawValue.replacing("_", with: "-")) organisation serving \(request.business.geographicRegions.map { $0.rawValue.uppercased() }.joined(separator: ", ")), running \(request.technical.workloadTypes.map(\.rawValue).joined(separator: ", "))."
         )
         lines.append("")
         if let p = summary.recommendedProvider, let r = summary.recommendedRegion {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 // A strict RFC 8259 parser into `JSONValue`: recursive descent with a depth limit and
 // byte offsets in its errors, because it faces untrusted request bodies.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A parsed JSON document that keeps what validation needs and Foundation's
 /// `JSONSerialization` loses: the order of object keys, duplicate keys, and the

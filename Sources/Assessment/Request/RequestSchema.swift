@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The JSON Schema (draft 2020-12) of the request, printed from `RequestShape`.
 /// The copy in `schema/assessment-request.schema.json` is checked against this in tests,

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One problem in a request, addressed by its JSON path (`technical.ai_workloads[0].precision`).
 /// The HTTP API returns these as its 400 `details`.

@@ -1,0 +1,146 @@
+import Dispatch
+import FoundationEssentials
+import Synchronization
+
+/// One SQLite file in WAL mode: one writer connection on a serial queue, and reader connections
+/// that run beside it (WAL lets readers see the last commit while the writer is in an fsync).
+///
+/// Work runs on dispatch queues, never on the caller's thread: a commit waits for the disk, and
+/// the callers are async tasks on Swift's cooperative pool, which blocking calls would starve.
+final class SQLiteDatabase: Sendable {
+    let path: String
+    private let writer: SQLiteConnection
+    private let writerQueue = DispatchQueue(label: "inframind.sqlite.writer")
+    private let readerQueue = DispatchQueue(label: "inframind.sqlite.readers", attributes: .concurrent)
+    /// Reader connections not in use. A read takes one (or opens one) and puts it back.
+    private let idleReaders = Mutex<[SQLiteConnection]>([])
+    /// Beyond this many idle readers, a returned one is closed rather than kept.
+    private let maxIdleReaders = 4
+    private let isClosed = Atomic<Bool>(false)
+
+    /// Opens (creating if needed) the file and sets the writer up: WAL, and `synchronous = FULL` so
+    /// that every commit waits for fsync (NORMAL may lose the last commits on power loss, and an
+    /// acknowledged write must survive that).
+    init(path: String, writerPragmas: [String] = []) throws(SQLiteError) {
+        self.path = path
+        writer = try SQLiteConnection(path: path)
+        do {
+            try writer.execute("PRAGMA journal_mode = WAL")
+            try writer.execute("PRAGMA synchronous = FULL")
+            // Journals go with their records through ON DELETE CASCADE, which needs this on.
+            try writer.execute("PRAGMA foreign_keys = ON")
+            for pragma in writerPragmas { try writer.execute(pragma) }
+        } catch {
+            writer.close()
+            throw error
+        }
+    }
+
+    /// Runs `body` in one write transaction on the writer's queue.
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            writerQueue.async { [self] in
+                guard !isClosed.load(ordering: .acquiring) else {
+                    continuation.resume(throwing: SQLiteError.closed)
+                    return
+                }
+                continuation.resume(with: Result { try writer.transaction(immediate: true) { try body(writer) } })
+            }
+        }
+    }
+
+    /// Runs `body` on the writer outside a transaction, synchronously: for opening and migrating,
+    /// before any other use.
+    func withWriter<T>(_ body: (SQLiteConnection) throws -> T) rethrows -> T {
+        try writerQueue.sync { try body(writer) }
+    }
+
+    /// Runs `body` in one read transaction (one snapshot for all its statements) on a reader.
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            readerQueue.async { [self] in
+                continuation.resume(
+                    with: Result {
+                        try self.withReader { reader in try reader.transaction(immediate: false) { try body(reader) } }
+                    })
+            }
+        }
+    }
+
+    private func withReader<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        guard !isClosed.load(ordering: .acquiring) else { throw SQLiteError.closed }
+        let reader = try idleReaders.withLock { $0.popLast() } ?? openReader()
+        defer {
+            let keep =
+                !isClosed.load(ordering: .acquiring)
+                && idleReaders.withLock { readers in
+                    guard readers.count < maxIdleReaders else { return false }
+                    readers.append(reader)
+                    return true
+                }
+            if !keep { reader.close() }
+        }
+        return try body(reader)
+    }
+
+    private func openReader() throws(SQLiteError) -> SQLiteConnection {
+        let reader = try SQLiteConnection(path: path)
+        do {
+            try reader.execute("PRAGMA query_only = 1")
+            try reader.execute("PRAGMA foreign_keys = ON")
+        } catch {
+            reader.close()
+            throw error
+        }
+        return reader
+    }
+
+    /// Closes every connection once the work queued before it has run; later work fails.
+    func close() {
+        writerQueue.sync {
+            guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            writer.close()
+        }
+        // Readers in use close when they are handed back (closed is set now).
+        readerQueue.sync(flags: .barrier) {
+            for reader in idleReaders.withLock({ readers in
+                defer { readers.removeAll() }; return readers
+            }) {
+                reader.close()
+            }
+        }
+    }
+}
+
+extension SQLiteError {
+    static let closed = SQLiteError(code: 21 /* SQLITE_MISUSE */, message: "the database is closed")
+}
+
+/// Ordered schema migrations, each applied once in its own transaction and recorded by name.
+///
+/// The names go in a table called `grdb_migrations` because the files nodes wrote before this store
+/// spoke to SQLite directly were migrated by GRDB, which keeps the applied names there: a node
+/// upgraded in place opens its old file and runs only what is new.
+struct SQLiteMigrator {
+    private(set) var migrations: [(name: String, sql: String)] = []
+
+    mutating func register(_ name: String, sql: String) {
+        precondition(!migrations.contains { $0.name == name }, "migration \(name) registered twice")
+        migrations.append((name, sql))
+    }
+
+    /// Applies every migration not applied yet, in order, up to and including `last` when given.
+    func migrate(_ connection: SQLiteConnection, upTo last: String? = nil) throws {
+        try connection.execute("CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+        let applied = Set(try connection.query("SELECT identifier FROM grdb_migrations") { $0.text(0) })
+        for migration in migrations {
+            if !applied.contains(migration.name) {
+                try connection.transaction(immediate: true) {
+                    try connection.execute(migration.sql)
+                    try connection.run("INSERT INTO grdb_migrations (identifier) VALUES (?)", [.text(migration.name)])
+                }
+            }
+            if migration.name == last { return }
+        }
+    }
+}

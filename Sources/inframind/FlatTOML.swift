@@ -1,0 +1,250 @@
+import FoundationEssentials
+
+/// The part of TOML a node's config file uses: top-level `key = value` lines whose values are
+/// strings, integers, floats, booleans or arrays of those, with comments. Anything else (tables,
+/// dates, multi-line strings) is refused with its line number rather than half understood.
+///
+/// A TOML library would be more, but the one on hand (TOMLKit) links the whole of Foundation into
+/// the binary, 8 MB of every node's resident memory, for a file of a dozen settings.
+enum FlatTOML {
+    indirect enum Value: Equatable {
+        case string(String)
+        case integer(Int)
+        case float(Double)
+        case boolean(Bool)
+        case array([Value])
+    }
+
+    struct SyntaxError: Error, CustomStringConvertible {
+        let line: Int
+        let message: String
+        var description: String { "line \(line): \(message)" }
+    }
+
+    /// The keys and values of `text`, in file order.
+    static func parse(_ text: String) throws(SyntaxError) -> [(key: String, value: Value)] {
+        var parser = Parser(Array(text.unicodeScalars))
+        return try parser.document()
+    }
+
+    /// `table` as a JSON object, so a `Decodable` type reads it with `JSONDecoder` and its type
+    /// errors name the key.
+    static func json(_ table: [(key: String, value: Value)]) -> Data {
+        var out = "{"
+        for (index, entry) in table.enumerated() {
+            if index > 0 { out += "," }
+            out += quoted(entry.key) + ":" + json(entry.value)
+        }
+        return Data((out + "}").utf8)
+    }
+
+    private static func json(_ value: Value) -> String {
+        switch value {
+        case .string(let text): return quoted(text)
+        case .integer(let number): return String(number)
+        case .float(let number): return number.isFinite ? "\(number)" : "null"
+        case .boolean(let flag): return flag ? "true" : "false"
+        case .array(let values): return "[" + values.map(json).joined(separator: ",") + "]"
+        }
+    }
+
+    private static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    private struct Parser {
+        let scalars: [Unicode.Scalar]
+        var position = 0
+        var line = 1
+
+        init(_ scalars: [Unicode.Scalar]) { self.scalars = scalars }
+
+        var current: Unicode.Scalar? { position < scalars.count ? scalars[position] : nil }
+
+        func fail(_ message: String) -> SyntaxError { SyntaxError(line: line, message: message) }
+
+        mutating func advance() {
+            if current == "\n" { line += 1 }
+            position += 1
+        }
+
+        /// Spaces and tabs only: a value and its key are on one line.
+        mutating func skipBlanks() {
+            while let c = current, c == " " || c == "\t" { advance() }
+        }
+
+        /// Blanks, newlines and comments: between entries, and between an array's elements.
+        mutating func skipBlankLinesAndComments() {
+            while let c = current {
+                if c == " " || c == "\t" || c == "\n" || c == "\r" {
+                    advance()
+                } else if c == "#" {
+                    while let d = current, d != "\n" { advance() }
+                } else {
+                    return
+                }
+            }
+        }
+
+        mutating func document() throws(SyntaxError) -> [(key: String, value: Value)] {
+            var entries: [(key: String, value: Value)] = []
+            var seen: Set<String> = []
+            while true {
+                skipBlankLinesAndComments()
+                guard let c = current else { return entries }
+                if c == "[" {
+                    throw fail("tables are not part of a node's config: every setting is a top-level key")
+                }
+                let keyLine = line
+                let key = try self.key()
+                skipBlanks()
+                guard current == "=" else { throw fail("expected = after the key \(key)") }
+                advance()
+                skipBlanks()
+                let value = try self.value()
+                try endOfLine()
+                guard seen.insert(key).inserted else {
+                    throw SyntaxError(line: keyLine, message: "\(key) is given twice")
+                }
+                entries.append((key, value))
+            }
+        }
+
+        mutating func endOfLine() throws(SyntaxError) {
+            skipBlanks()
+            if current == "#" { while let c = current, c != "\n" { advance() } }
+            if current == "\r" { advance() }
+            guard current == nil || current == "\n" else { throw fail("unexpected text after the value") }
+        }
+
+        mutating func key() throws(SyntaxError) -> String {
+            if current == "\"" { return try basicString() }
+            if current == "'" { return try literalString() }
+            var key = ""
+            while let c = current,
+                ("0"..."9").contains(c) || ("a"..."z").contains(c) || ("A"..."Z").contains(c) || c == "_" || c == "-"
+            {
+                key.unicodeScalars.append(c)
+                advance()
+            }
+            guard !key.isEmpty else { throw fail("expected a key") }
+            if current == "." { throw fail("dotted keys are not part of a node's config") }
+            return key
+        }
+
+        mutating func value() throws(SyntaxError) -> Value {
+            guard let c = current, c != "\n", c != "\r", c != "#" else { throw fail("expected a value") }
+            switch c {
+            case "\"":
+                if position + 2 < scalars.count, scalars[position + 1] == "\"", scalars[position + 2] == "\"" {
+                    throw fail("multi-line strings are not part of a node's config")
+                }
+                return .string(try basicString())
+            case "'": return .string(try literalString())
+            case "[": return try array()
+            case "{": throw fail("inline tables are not part of a node's config")
+            default: return try bareValue()
+            }
+        }
+
+        mutating func array() throws(SyntaxError) -> Value {
+            advance()  // [
+            var values: [Value] = []
+            while true {
+                skipBlankLinesAndComments()
+                if current == "]" {
+                    advance()
+                    return .array(values)
+                }
+                values.append(try value())
+                skipBlankLinesAndComments()
+                if current == "," {
+                    advance()
+                } else if current != "]" {
+                    throw fail("expected , or ] in an array")
+                }
+            }
+        }
+
+        /// true, false, an integer or a float.
+        mutating func bareValue() throws(SyntaxError) -> Value {
+            var text = ""
+            while let c = current, c != " ", c != "\t", c != "\n", c != "\r", c != ",", c != "]", c != "#" {
+                text.unicodeScalars.append(c)
+                advance()
+            }
+            if text == "true" { return .boolean(true) }
+            if text == "false" { return .boolean(false) }
+            let digits = text.replacing("_", with: "")
+            if let number = Int(digits) { return .integer(number) }
+            if digits.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }), let number = Double(digits) {
+                return .float(number)
+            }
+            throw fail("\(text) is not a value (strings are quoted)")
+        }
+
+        mutating func basicString() throws(SyntaxError) -> String {
+            advance()  // "
+            var text = ""
+            while let c = current {
+                if c == "\n" { throw fail("a string ends at the end of its line") }
+                advance()
+                switch c {
+                case "\"": return text
+                case "\\":
+                    guard let escaped = current else { break }
+                    advance()
+                    switch escaped {
+                    case "\"": text += "\""
+                    case "\\": text += "\\"
+                    case "n": text += "\n"
+                    case "t": text += "\t"
+                    case "r": text += "\r"
+                    case "b": text += "\u{8}"
+                    case "f": text += "\u{c}"
+                    case "u", "U":
+                        let count = escaped == "u" ? 4 : 8
+                        var hex = ""
+                        for _ in 0..<count {
+                            guard let h = current, h.properties.isASCIIHexDigit else {
+                                throw fail("\\\(escaped) takes \(count) hex digits")
+                            }
+                            hex.unicodeScalars.append(h)
+                            advance()
+                        }
+                        guard let value = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(value) else {
+                            throw fail("\\\(escaped)\(hex) is not a character")
+                        }
+                        text.unicodeScalars.append(scalar)
+                    default: throw fail("unknown escape \\\(escaped)")
+                    }
+                default: text.unicodeScalars.append(c)
+                }
+            }
+            throw fail("a string is not closed")
+        }
+
+        mutating func literalString() throws(SyntaxError) -> String {
+            advance()  // '
+            var text = ""
+            while let c = current {
+                if c == "\n" { throw fail("a string ends at the end of its line") }
+                advance()
+                if c == "'" { return text }
+                text.unicodeScalars.append(c)
+            }
+            throw fail("a string is not closed")
+        }
+    }
+}

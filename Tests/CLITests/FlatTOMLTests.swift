@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+@testable import inframind
+
+/// The TOML a node's config file may hold, and what it refuses (with the line).
+@Suite struct FlatTOMLTests {
+    @Test func readsTheValuesAConfigUses() throws {
+        let table = try FlatTOML.parse(
+            """
+            # comment line
+            name = "node-1"   # after a value
+            'quoted key' = 'C:\\no\\escapes'
+            "basic key" = "tab\\there \\"quoted\\" \\u00e9 \\U0001F600"
+            port = 7_101
+            negative = -3
+            ratio = 0.5
+            on = true
+            off = false
+            seeds = [
+                "a@127.0.0.1:7101",  # first
+                "b@127.0.0.1:7102",
+            ]
+            empty = []
+            """)
+        #expect(
+            table.map(\.key) == [
+                "name", "quoted key", "basic key", "port", "negative", "ratio", "on", "off", "seeds", "empty",
+            ])
+        let values = Dictionary(uniqueKeysWithValues: table.map { ($0.key, $0.value) })
+        #expect(values["name"] == .string("node-1"))
+        #expect(values["quoted key"] == .string("C:\\no\\escapes"))
+        #expect(values["basic key"] == .string("tab\there \"quoted\" é 😀"))
+        #expect(values["port"] == .integer(7101))
+        #expect(values["negative"] == .integer(-3))
+        #expect(values["ratio"] == .float(0.5))
+        #expect(values["on"] == .boolean(true) && values["off"] == .boolean(false))
+        #expect(values["seeds"] == .array([.string("a@127.0.0.1:7101"), .string("b@127.0.0.1:7102")]))
+        #expect(values["empty"] == .array([]))
+    }
+
+    @Test func itsJSONDecodesToTheSameValues() throws {
+        struct Decoded: Decodable, Equatable {
+            let text: String
+            let number: Int
+            let list: [String]
+        }
+        let table = try FlatTOML.parse("text = \"a\\\\b \\\"c\\\" \\n\\u0001\"\nnumber = 42\nlist = [\"x\", 'y']\n")
+        let decoded = try JSONDecoder().decode(Decoded.self, from: FlatTOML.json(table))
+        #expect(decoded == Decoded(text: "a\\b \"c\" \n\u{1}", number: 42, list: ["x", "y"]))
+    }
+
+    @Test(arguments: [
+        ("name = \"x\"\n[cluster]\nport = 1\n", 2, "tables"),
+        ("a.b = 1\n", 1, "dotted keys"),
+        ("name = \"x\"\nname = \"y\"\n", 2, "given twice"),
+        ("name = \"open\n", 1, "end of its line"),
+        ("name = \n", 1, "expected a value"),
+        ("name = x\n", 1, "not a value"),
+        ("name = \"x\" trailing\n", 1, "after the value"),
+        ("seeds = [\"a\" \"b\"]\n", 1, "expected , or ]"),
+        ("text = \"\\q\"\n", 1, "unknown escape"),
+        ("when = 2024-01-01\n", 1, "not a value"),
+        ("\n\n\nx = \"\"\"\nlong\n\"\"\"\n", 4, "multi-line"),
+        ("inline = { a = 1 }\n", 1, "inline tables"),
+        ("= 1\n", 1, "expected a key"),
+    ])
+    func refusesWhatItDoesNotReadWithItsLine(text: String, line: Int, words: String) {
+        #expect {
+            try FlatTOML.parse(text)
+        } throws: { error in
+            guard let error = error as? FlatTOML.SyntaxError else { return false }
+            return error.line == line && error.message.contains(words)
+        }
+    }
+}
