@@ -10,21 +10,21 @@
 extension String {
     public init(printf format: String, _ arguments: any CVarArg...) {
         var buffer = [UInt8](repeating: 0, count: 64)
-        var length = Self.vsnprintf(into: &buffer, format, arguments)
+        var length = Self.format(into: &buffer, format, arguments)
         if length >= buffer.count {
             // Too long for the first buffer: the call said how long, so the second one fits.
             buffer = [UInt8](repeating: 0, count: length + 1)
-            length = Self.vsnprintf(into: &buffer, format, arguments)
+            length = Self.format(into: &buffer, format, arguments)
         }
         self = String(decoding: buffer.prefix(Swift.max(0, Swift.min(length, buffer.count - 1))), as: UTF8.self)
     }
 
-    private static func vsnprintf(into buffer: inout [UInt8], _ format: String, _ arguments: [any CVarArg]) -> Int {
+    private static func format(into buffer: inout [UInt8], _ format: String, _ arguments: [any CVarArg]) -> Int {
         let count = buffer.count
         return buffer.withUnsafeMutableBufferPointer { bytes in
             withVaList(arguments) { list in
                 bytes.baseAddress!.withMemoryRebound(to: CChar.self, capacity: count) {
-                    Int(Glibc.vsnprintf($0, count, format, list))
+                    Int(vsnprintf($0, count, format, list))
                 }
             }
         }

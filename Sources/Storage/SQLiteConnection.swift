@@ -72,6 +72,9 @@ final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// True inside a transaction: BEGIN was run and neither COMMIT nor ROLLBACK has ended it.
+    var isInTransaction: Bool { !closed && sqlite3_get_autocommit(handle) == 0 }
+
     /// The rows the last INSERT, UPDATE or DELETE changed.
     var changes: Int { Int(sqlite3_changes(handle)) }
 
@@ -84,7 +87,9 @@ final class SQLiteConnection: @unchecked Sendable {
             try execute("COMMIT")
             return value
         } catch {
-            // A failed COMMIT (a full disk) may leave the transaction open; ROLLBACK ends it either way.
+            // A failed COMMIT (a full disk) may leave the transaction open; ROLLBACK ends it either way,
+            // and its own failure matters less than the error that got here (owners check
+            // `isInTransaction` before using the connection again).
             try? execute("ROLLBACK")
             throw error
         }
@@ -144,7 +149,9 @@ enum SQLiteValue: Sendable {
         case .null: return sqlite3_bind_null(statement, index)
         case .integer(let value): return sqlite3_bind_int64(statement, index, value)
         case .real(let value): return sqlite3_bind_double(statement, index, value)
-        case .text(let value): return sqlite3_bind_text(statement, index, value, -1, sqliteTransient)
+        case .text(let value):
+            // The length in bytes, not -1 (up to the first NUL): a text holding U+0000 is bound whole.
+            return sqlite3_bind_text(statement, index, value, Int32(value.utf8.count), sqliteTransient)
         case .blob(let value):
             return value.withUnsafeBytes { bytes in
                 // A zero-length blob still binds as a blob (not NULL) when given a non-nil pointer.

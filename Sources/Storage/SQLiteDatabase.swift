@@ -14,8 +14,10 @@ final class SQLiteDatabase: Sendable {
     private let readerQueue = DispatchQueue(label: "inframind.sqlite.readers", attributes: .concurrent)
     /// Reader connections not in use. A read takes one (or opens one) and puts it back.
     private let idleReaders = Mutex<[SQLiteConnection]>([])
-    /// Beyond this many idle readers, a returned one is closed rather than kept.
-    private let maxIdleReaders = 4
+    /// At most this many readers at once (GRDB's default): a burst of reads waits for one rather
+    /// than opening a connection, with its own statement and page caches, per read.
+    private static let maxReaders = 5
+    private let readerSlots = DispatchSemaphore(value: SQLiteDatabase.maxReaders)
     private let isClosed = Atomic<Bool>(false)
 
     /// Opens (creating if needed) the file and sets the writer up: WAL, and `synchronous = FULL` so
@@ -25,14 +27,22 @@ final class SQLiteDatabase: Sendable {
         self.path = path
         writer = try SQLiteConnection(path: path)
         do {
-            try writer.execute("PRAGMA journal_mode = WAL")
+            // The pragma answers the mode in effect, which is not WAL where the file system cannot
+            // share memory between connections; then readers would wait behind every commit.
+            let mode = try writer.query("PRAGMA journal_mode = WAL") { $0.text(0) }.first
+            guard mode == "wal" else {
+                throw SQLiteError(code: 1, message: "\(path): could not switch to WAL mode (\(mode ?? "no answer"))")
+            }
             try writer.execute("PRAGMA synchronous = FULL")
             // Journals go with their records through ON DELETE CASCADE, which needs this on.
             try writer.execute("PRAGMA foreign_keys = ON")
             for pragma in writerPragmas { try writer.execute(pragma) }
-        } catch {
+        } catch let error as SQLiteError {
             writer.close()
             throw error
+        } catch {
+            writer.close()
+            throw SQLiteError(code: 1, message: "\(error)")
         }
     }
 
@@ -44,6 +54,9 @@ final class SQLiteDatabase: Sendable {
                     continuation.resume(throwing: SQLiteError.closed)
                     return
                 }
+                // A transaction whose ROLLBACK failed is still open; end it before this one begins,
+                // or every later BEGIN on the writer would fail.
+                if writer.isInTransaction { try? writer.execute("ROLLBACK") }
                 continuation.resume(with: Result { try writer.transaction(immediate: true) { try body(writer) } })
             }
         }
@@ -69,16 +82,14 @@ final class SQLiteDatabase: Sendable {
 
     private func withReader<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         guard !isClosed.load(ordering: .acquiring) else { throw SQLiteError.closed }
+        readerSlots.wait()
+        defer { readerSlots.signal() }
         let reader = try idleReaders.withLock { $0.popLast() } ?? openReader()
         defer {
-            let keep =
-                !isClosed.load(ordering: .acquiring)
-                && idleReaders.withLock { readers in
-                    guard readers.count < maxIdleReaders else { return false }
-                    readers.append(reader)
-                    return true
-                }
-            if !keep { reader.close() }
+            // A reader still in a transaction (its ROLLBACK failed) would hold an old snapshot and
+            // fail every later BEGIN: closed, not kept.
+            let keep = !isClosed.load(ordering: .acquiring) && !reader.isInTransaction
+            if keep { idleReaders.withLock { $0.append(reader) } } else { reader.close() }
         }
         return try body(reader)
     }
@@ -130,13 +141,29 @@ struct SQLiteMigrator {
     }
 
     /// Applies every migration not applied yet, in order, up to and including `last` when given.
+    ///
+    /// As GRDB did: foreign keys off while a migration runs (the pragma is a no-op inside a
+    /// transaction, so it is set around it), and checked before it commits. With them on, a migration
+    /// that rebuilds `assessment` (new table, copy, DROP, rename) would empty the result journal
+    /// through ON DELETE CASCADE.
     func migrate(_ connection: SQLiteConnection, upTo last: String? = nil) throws {
         try connection.execute("CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
         let applied = Set(try connection.query("SELECT identifier FROM grdb_migrations") { $0.text(0) })
+        let foreignKeysWereOn = try connection.query("PRAGMA foreign_keys") { $0.int(0) }.first == 1
+        try connection.execute("PRAGMA foreign_keys = OFF")
+        defer { if foreignKeysWereOn { try? connection.execute("PRAGMA foreign_keys = ON") } }
         for migration in migrations {
             if !applied.contains(migration.name) {
                 try connection.transaction(immediate: true) {
                     try connection.execute(migration.sql)
+                    let violations = try connection.query("PRAGMA foreign_key_check") { $0.text(0) }
+                    guard violations.isEmpty else {
+                        throw SQLiteError(
+                            code: 19 /* SQLITE_CONSTRAINT */,
+                            message:
+                                "migration \(migration.name) leaves rows without their parent in \(Set(violations).sorted())"
+                        )
+                    }
                     try connection.run("INSERT INTO grdb_migrations (identifier) VALUES (?)", [.text(migration.name)])
                 }
             }

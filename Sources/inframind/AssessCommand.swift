@@ -39,7 +39,7 @@ struct AssessCommand: AsyncParsableCommand {
         if let output {
             try report.write(to: URL(fileURLWithPath: output))
         } else {
-            StandardStreams.writeOutput(report)
+            try StandardStreams.writeOutput(report)
         }
     }
 }

@@ -40,7 +40,7 @@ struct StatusCommand: AsyncParsableCommand {
             let client = try options.client()
             let reply = try await client.expectSuccess(.GET, "/v1/assessments/\(id)")
             if json {
-                StandardStreams.writeOutput(reply.body)
+                try StandardStreams.writeOutput(reply.body)
                 print()
                 return
             }
@@ -79,7 +79,7 @@ struct ReportCommand: AsyncParsableCommand {
                 try reply.body.write(to: URL(fileURLWithPath: output))
                 print("report written to \(output)")
             } else {
-                StandardStreams.writeOutput(reply.body)
+                try StandardStreams.writeOutput(reply.body)
             }
         }
     }

@@ -1,8 +1,9 @@
 import FoundationEssentials
 
 /// The part of TOML a node's config file uses: top-level `key = value` lines whose values are
-/// strings, integers, floats, booleans or arrays of those, with comments. Anything else (tables,
-/// dates, multi-line strings) is refused with its line number rather than half understood.
+/// strings, integers, booleans or arrays of those, with comments. Anything else (tables, floats,
+/// dates, multi-line strings) is refused with its line number rather than half understood: no
+/// setting takes a fraction, and a float read as an integer would be a setting nobody wrote.
 ///
 /// A TOML library would be more, but the one on hand (TOMLKit) links the whole of Foundation into
 /// the binary, 8 MB of every node's resident memory, for a file of a dozen settings.
@@ -10,7 +11,6 @@ enum FlatTOML {
     indirect enum Value: Equatable {
         case string(String)
         case integer(Int)
-        case float(Double)
         case boolean(Bool)
         case array([Value])
     }
@@ -23,7 +23,10 @@ enum FlatTOML {
 
     /// The keys and values of `text`, in file order.
     static func parse(_ text: String) throws(SyntaxError) -> [(key: String, value: Value)] {
-        var parser = Parser(Array(text.unicodeScalars))
+        var scalars = Array(text.unicodeScalars)
+        // A byte-order mark some editors write is not part of the first key.
+        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
+        var parser = Parser(scalars)
         return try parser.document()
     }
 
@@ -42,7 +45,6 @@ enum FlatTOML {
         switch value {
         case .string(let text): return quoted(text)
         case .integer(let number): return String(number)
-        case .float(let number): return number.isFinite ? "\(number)" : "null"
         case .boolean(let flag): return flag ? "true" : "false"
         case .array(let values): return "[" + values.map(json).joined(separator: ",") + "]"
         }
@@ -177,7 +179,8 @@ enum FlatTOML {
             }
         }
 
-        /// true, false, an integer or a float.
+        /// true, false or a decimal integer (TOML's: an optional sign, `_` only between digits, no
+        /// leading zero).
         mutating func bareValue() throws(SyntaxError) -> Value {
             var text = ""
             while let c = current, c != " ", c != "\t", c != "\n", c != "\r", c != ",", c != "]", c != "#" {
@@ -186,12 +189,22 @@ enum FlatTOML {
             }
             if text == "true" { return .boolean(true) }
             if text == "false" { return .boolean(false) }
-            let digits = text.replacing("_", with: "")
-            if let number = Int(digits) { return .integer(number) }
-            if digits.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }), let number = Double(digits) {
-                return .float(number)
+            let unsigned = text.first == "+" || text.first == "-" ? text.dropFirst() : Substring(text)
+            let isDigit: (Character) -> Bool = { ("0"..."9").contains($0) }
+            guard let first = unsigned.first, isDigit(first) else {
+                throw fail("\(text) is not a value (strings are quoted)")
             }
-            throw fail("\(text) is not a value (strings are quoted)")
+            if unsigned.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }), !unsigned.hasPrefix("0x") {
+                throw fail("\(text): no setting takes a fraction; give a whole number")
+            }
+            let wellFormed =
+                unsigned.allSatisfy { isDigit($0) || $0 == "_" } && unsigned.last.map(isDigit) == true
+                && !unsigned.contains("__") && !(first == "0" && unsigned.count > 1)
+            guard wellFormed else { throw fail("\(text) is not a decimal integer") }
+            guard let number = Int(text.replacing("_", with: "")) else {
+                throw fail("\(text) is out of range for an integer")
+            }
+            return .integer(number)
         }
 
         mutating func basicString() throws(SyntaxError) -> String {
@@ -204,6 +217,7 @@ enum FlatTOML {
                 case "\"": return text
                 case "\\":
                     guard let escaped = current else { break }
+                    if escaped == "\n" { throw fail("a string ends at the end of its line") }
                     advance()
                     switch escaped {
                     case "\"": text += "\""

@@ -29,27 +29,50 @@ enum StandardStreams {
         }
     }
 
+    /// The file as UTF-8 text; bytes that are not UTF-8 are an error, not replacement characters
+    /// (a token read that way would never match).
     static func readText(_ path: String) throws(FileError) -> String {
-        String(decoding: try read(path), as: UTF8.self)
+        guard let text = String(validating: try read(path), as: UTF8.self) else {
+            throw FileError(description: "not UTF-8 text")
+        }
+        return text
     }
 
-    static func writeOutput(_ data: Data) { write(data, to: STDOUT_FILENO) }
-    static func writeError(_ text: String) { write(Data(text.utf8), to: STDERR_FILENO) }
+    /// Writes to standard output; a failure (a full disk behind a redirection) throws, so a cut-short
+    /// report does not end with status 0. A reader that went away (EPIPE) is not a failure.
+    static func writeOutput(_ data: Data) throws(FileError) {
+        try write(data, to: STDOUT_FILENO)
+    }
 
-    private static func write(_ data: Data, to fd: Int32) {
+    /// Writes to standard error, as well as it can: there is nowhere left to report its own failure.
+    static func writeError(_ text: String) {
+        try? write(Data(text.utf8), to: STDERR_FILENO)
+    }
+
+    private static func write(_ data: Data, to fd: Int32) throws(FileError) {
         // What `print` left in stdio's buffer goes first, so lines come out in the order written.
         fflush(nil)
-        data.withUnsafeBytes { bytes in
+        let failure = data.withUnsafeBytes { bytes -> Int32? in
             var offset = 0
             while offset < bytes.count {
                 let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
                 if written < 0 {
-                    if errno == EINTR { continue }
-                    return  // a closed pipe: nobody is reading, nothing to tell
+                    switch errno {
+                    case EINTR: continue
+                    case EAGAIN:
+                        // A descriptor a parent left non-blocking: wait until it takes more.
+                        var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                        _ = poll(&ready, 1, -1)
+                        continue
+                    case EPIPE: return nil
+                    default: return errno
+                    }
                 }
                 offset += written
             }
+            return nil
         }
+        if let failure { throw FileError(description: String(cString: strerror(failure))) }
     }
 }
 

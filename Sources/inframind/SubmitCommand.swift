@@ -59,7 +59,7 @@ struct SubmitCommand: AsyncParsableCommand {
         var display = ProgressDisplay(interactive: isatty(STDOUT_FILENO) == 1)
         var last: AssessmentBody?
         for try await snapshot in client.events(id: id) {
-            StandardStreams.writeOutput(Data(display.render(snapshot).utf8))
+            try StandardStreams.writeOutput(Data(display.render(snapshot).utf8))
             last = snapshot
         }
         guard let last, AssessmentState(rawValue: last.status)?.isFinal == true else {

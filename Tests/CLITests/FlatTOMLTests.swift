@@ -14,7 +14,6 @@ import Testing
             "basic key" = "tab\\there \\"quoted\\" \\u00e9 \\U0001F600"
             port = 7_101
             negative = -3
-            ratio = 0.5
             on = true
             off = false
             seeds = [
@@ -25,7 +24,7 @@ import Testing
             """)
         #expect(
             table.map(\.key) == [
-                "name", "quoted key", "basic key", "port", "negative", "ratio", "on", "off", "seeds", "empty",
+                "name", "quoted key", "basic key", "port", "negative", "on", "off", "seeds", "empty",
             ])
         let values = Dictionary(uniqueKeysWithValues: table.map { ($0.key, $0.value) })
         #expect(values["name"] == .string("node-1"))
@@ -33,10 +32,15 @@ import Testing
         #expect(values["basic key"] == .string("tab\there \"quoted\" é 😀"))
         #expect(values["port"] == .integer(7101))
         #expect(values["negative"] == .integer(-3))
-        #expect(values["ratio"] == .float(0.5))
         #expect(values["on"] == .boolean(true) && values["off"] == .boolean(false))
         #expect(values["seeds"] == .array([.string("a@127.0.0.1:7101"), .string("b@127.0.0.1:7102")]))
         #expect(values["empty"] == .array([]))
+    }
+
+    @Test func aByteOrderMarkAndWindowsLineEndsAreRead() throws {
+        let table = try FlatTOML.parse("\u{FEFF}name = \"x\"\r\nport = 1_000\r\n")
+        #expect(table.map(\.key) == ["name", "port"])
+        #expect(table.last?.value == .integer(1000))
     }
 
     @Test func itsJSONDecodesToTheSameValues() throws {
@@ -60,10 +64,18 @@ import Testing
         ("name = \"x\" trailing\n", 1, "after the value"),
         ("seeds = [\"a\" \"b\"]\n", 1, "expected , or ]"),
         ("text = \"\\q\"\n", 1, "unknown escape"),
-        ("when = 2024-01-01\n", 1, "not a value"),
+        ("when = 2024-01-01\n", 1, "not a decimal integer"),
         ("\n\n\nx = \"\"\"\nlong\n\"\"\"\n", 4, "multi-line"),
         ("inline = { a = 1 }\n", 1, "inline tables"),
         ("= 1\n", 1, "expected a key"),
+        ("port = 7100.0\n", 1, "fraction"),
+        ("port = 1e999\n", 1, "fraction"),
+        ("port = 007\n", 1, "not a decimal integer"),
+        ("port = 1__0\n", 1, "not a decimal integer"),
+        ("port = 10_\n", 1, "not a decimal integer"),
+        ("port = _10\n", 1, "not a value"),
+        ("port = 99999999999999999999\n", 1, "out of range"),
+        ("a = 1\nname = \"x\\\ny\"\n", 2, "end of its line"),
     ])
     func refusesWhatItDoesNotReadWithItsLine(text: String, line: Int, words: String) {
         #expect {

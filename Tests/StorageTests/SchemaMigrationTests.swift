@@ -28,4 +28,36 @@ import Testing
             #expect(try await store.versions().first?.version.leaving == [])
         }
     }
+
+    /// A migration that rebuilds the assessment table (SQLite's way to change a column) must not
+    /// take the result journal with it through ON DELETE CASCADE: migrations run with foreign keys
+    /// off, which the writer otherwise has on.
+    @Test func aMigrationThatRebuildsTheTableKeepsTheJournal() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try SQLiteAssessmentStore(dataDirectory: directory)
+            _ = try await store.create(sampleRecord("a1"))
+            #expect(try await store.appendResult(sampleResult("a1", agent: "cto")) == .recorded)
+            try store.close()
+            let path = directory.appendingPathComponent(SQLiteAssessmentStore.fileName).path
+            let connection = try SQLiteConnection(path: path)
+            defer { connection.close() }
+            try connection.execute("PRAGMA foreign_keys = ON")
+            var migrator = SQLiteSchema.migrator
+            migrator.register(
+                "test: rebuild the assessment table",
+                sql: """
+                    CREATE TABLE assessment_new (
+                        id TEXT PRIMARY KEY NOT NULL, status TEXT NOT NULL, epoch INTEGER NOT NULL,
+                        version INTEGER NOT NULL, replica_set TEXT NOT NULL, request BLOB NOT NULL, report BLOB,
+                        progress TEXT NOT NULL, failure TEXT, idempotency_key TEXT UNIQUE, created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL, leaving TEXT NOT NULL DEFAULT '[]');
+                    INSERT INTO assessment_new SELECT * FROM assessment;
+                    DROP TABLE assessment;
+                    ALTER TABLE assessment_new RENAME TO assessment;
+                    """)
+            try migrator.migrate(connection)
+            #expect(try connection.query("SELECT count(*) FROM agent_result") { $0.int(0) } == [1])
+            #expect(try connection.query("PRAGMA foreign_keys") { $0.int(0) } == [1])
+        }
+    }
 }
