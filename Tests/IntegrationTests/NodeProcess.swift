@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A real `inframind node` process for multi-process tests. Whatever happens in the test,
 /// `stop()` (called by `ProcessGroup`) kills it by PID and reaps it.
@@ -79,20 +80,31 @@ final class ProcessGroup: @unchecked Sendable {
     deinit { stopAll() }
 }
 
-/// A port that was free a moment ago (bound to 0, read back, closed).
+/// A port that was free a moment ago, below the kernel's ephemeral range (32768 and up by default),
+/// so that no connection another test opens meanwhile can take it as its local port before the node
+/// binds it; never the same one twice in this process (tests run concurrently in it).
 func freePort() throws -> Int {
+    for _ in 0..<1000 {
+        let port = Int.random(in: 20_000..<32_000)
+        guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
+        if canBind(port) { return port }
+    }
+    throw POSIXError(.EADDRINUSE)
+}
+
+private let handedOut = Mutex<Set<Int>>([])
+
+private func canBind(_ port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+    address.sin_port = UInt16(port).bigEndian
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
         }
     }
-    guard bound else { throw POSIXError(.EADDRINUSE) }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
