@@ -8,11 +8,21 @@ import FoundationEssentials
 /// A TOML library would be more, but the one on hand (TOMLKit) links the whole of Foundation into
 /// the binary, 8 MB of every node's resident memory, for a file of a dozen settings.
 enum FlatTOML {
-    indirect enum Value: Equatable {
+    indirect enum Value: Equatable, Encodable {
         case string(String)
         case integer(Int)
         case boolean(Bool)
         case array([Value])
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .string(let text): try container.encode(text)
+            case .integer(let number): try container.encode(number)
+            case .boolean(let flag): try container.encode(flag)
+            case .array(let values): try container.encode(values)
+            }
+        }
     }
 
     struct SyntaxError: Error, CustomStringConvertible {
@@ -31,38 +41,12 @@ enum FlatTOML {
     }
 
     /// `table` as a JSON object, so a `Decodable` type reads it with `JSONDecoder` and its type
-    /// errors name the key.
+    /// errors name the key. (Keys are unique: the parser refuses a repeated one.)
     static func json(_ table: [(key: String, value: Value)]) -> Data {
-        var out = "{"
-        for (index, entry) in table.enumerated() {
-            if index > 0 { out += "," }
-            out += quoted(entry.key) + ":" + json(entry.value)
-        }
-        return Data((out + "}").utf8)
-    }
-
-    private static func json(_ value: Value) -> String {
-        switch value {
-        case .string(let text): return quoted(text)
-        case .integer(let number): return String(number)
-        case .boolean(let flag): return flag ? "true" : "false"
-        case .array(let values): return "[" + values.map(json).joined(separator: ",") + "]"
-        }
-    }
-
-    private static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        // Strings, integers, booleans and arrays of them always encode.
+        (try? JSONEncoder().encode(
+            Dictionary(table.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })))
+            ?? Data("{}".utf8)
     }
 
     private struct Parser {
