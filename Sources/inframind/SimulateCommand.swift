@@ -50,7 +50,8 @@ struct SimulateCommand: ParsableCommand {
         @Option(help: "Cluster size.") var nodes = 5
         @Option(help: "Virtual seconds of faults and submissions per seed.") var duration = 60
         @Option(help: "Submissions per seed.") var submissions = 30
-        @Flag(help: "Print the failing seed's event trace.") var trace = false
+        @Flag(help: "Print the event trace of the first failing seed, or of the one seed run with --seeds 1.")
+        var trace = false
 
         func validate() throws {
             if nodes < 3 { throw ValidationError("--nodes must be at least 3") }
@@ -68,8 +69,9 @@ struct SimulateCommand: ParsableCommand {
             let report = CoordinationSimulator.run(seeds: seeds, first: firstSeed, scenario: scenario) { outcome in
                 if outcome.seed % 100 == 0 { print("… seed \(outcome.seed)") }
             }
-            if trace, let failing = report.failure {
-                let replay = CoordinationSimulator(seed: failing.seed, scenario: scenario)
+            // A seed that passes slowly (a long recovery) is worth reading too: with --seeds 1 it is traced.
+            if trace, let traced = report.failure?.seed ?? (seeds == 1 ? firstSeed : nil) {
+                let replay = CoordinationSimulator(seed: traced, scenario: scenario)
                 replay.keepsTrace = true
                 for line in replay.run().trace { print(line) }
             }
