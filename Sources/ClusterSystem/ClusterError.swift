@@ -17,6 +17,9 @@ public enum ClusterError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The method has no stable wire name: its actor type does not list it in its method table.
     case unregisteredMethod(String)
     case overloaded(String)
+    /// The call's frame is larger than the frame limit: the peer would drop the connection on it
+    /// (and every call in flight with it), so it is refused here instead, and nothing is sent.
+    case messageTooLarge(target: String, bytes: Int, limit: Int)
     case shutDown
 
     public var description: String {
@@ -30,6 +33,8 @@ public enum ClusterError: Error, Equatable, Sendable, CustomStringConvertible {
         case .genericSubstitutionRefused(let name): return "generic substitution '\(name)' is not allowed"
         case .unregisteredMethod(let name): return "no stable wire name for \(name)"
         case .overloaded(let what): return "overloaded: \(what)"
+        case .messageTooLarge(let target, let bytes, let limit):
+            return "call \(target) of \(bytes) bytes exceeds the frame limit of \(limit) bytes"
         case .shutDown: return "the cluster system is shut down"
         }
     }

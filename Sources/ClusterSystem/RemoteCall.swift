@@ -53,6 +53,11 @@ extension ClusterSystem {
                         genericSubstitutions: invocation.substitutions, arguments: invocation.arguments,
                         timeoutMicros: UInt64(remaining.components.seconds) * 1_000_000
                             + UInt64(remaining.components.attoseconds / 1_000_000_000_000))))
+            // The limit is this node's setting; the cluster's nodes are meant to share it.
+            guard frame.readableBytes <= settings.maxFrameSize else {
+                throw ClusterError.messageTooLarge(
+                    target: name, bytes: frame.readableBytes, limit: settings.maxFrameSize)
+            }
             do {
                 return try await withTaskCancellationHandler {
                     try await withCheckedThrowingContinuation { continuation in

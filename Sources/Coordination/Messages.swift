@@ -132,3 +132,36 @@ public struct Envelope: Codable, Sendable, Hashable {
         self.message = message
     }
 }
+
+extension Envelope {
+    /// About how many bytes this envelope takes encoded: its byte payloads (requests, reports,
+    /// results: nearly all of a large message) and an allowance for the rest. Outboxes cut their
+    /// batches by it, so that one call stays far below the transport's frame limit.
+    public var approximateSize: Int { 256 + message.payloadBytes }
+}
+
+extension CoordinationMessage {
+    var payloadBytes: Int {
+        switch self {
+        case .submit(_, _, let request, _, _): request.count
+        case .write(let write): write.record.approximateSize + write.results.approximateSize
+        case .written(_, _, .final(let record)): record.approximateSize
+        case .promise(_, _, _, let record, let results, _): (record?.approximateSize ?? 0) + results.approximateSize
+        case .assign(let tasks): tasks.reduce(0) { $0 + $1.request.count + $1.inputs.approximateSize }
+        case .finished(_, .succeeded(let digest, let payload), _): digest.count + payload.count
+        case .renew(let keys, _): 96 * keys.count
+        case .renewed(let revoked): 96 * revoked.count
+        default: 0
+        }
+    }
+}
+
+extension AssessmentRecord {
+    var approximateSize: Int {
+        request.count + (report?.count ?? 0) + 96 * progress.agents.count + 64 * (replicaSet.count + leaving.count)
+    }
+}
+
+extension [AgentResult] {
+    var approximateSize: Int { reduce(0) { $0 + 128 + $1.digest.count + $1.payload.count } }
+}

@@ -5,6 +5,10 @@ import Synchronization
 /// Messages for one peer on one lane, sent one batch at a time: while a batch is on the wire the
 /// next one fills up, so a busy link sends few large calls and a quiet one sends each message at
 /// once — and the peer sees them in the order the state machine produced them.
+///
+/// A batch holds at most `maxBatchBytes` (by `Envelope.approximateSize`; a larger message goes
+/// alone): an owner with a backlog once sent a peer 8.7 MB in one call, over the 8 MiB frame
+/// limit, and the peer dropped the connection and every call on it.
 final class PeerOutbox: Sendable {
     private struct State {
         var pending: [Envelope] = []
@@ -12,10 +16,12 @@ final class PeerOutbox: Sendable {
     }
 
     private let state = Mutex(State())
+    private let maxBatchBytes: Int
     private let send: @Sendable ([Envelope]) async -> Void
 
     /// `send` delivers one batch; it reports its own failures (the protocol tolerates lost messages).
-    init(send: @escaping @Sendable ([Envelope]) async -> Void) {
+    init(maxBatchBytes: Int = 1 << 20, send: @escaping @Sendable ([Envelope]) async -> Void) {
+        self.maxBatchBytes = maxBatchBytes
         self.send = send
     }
 
@@ -32,12 +38,24 @@ final class PeerOutbox: Sendable {
     private func drain() async {
         while true {
             let batch = state.withLock { state -> [Envelope] in
-                defer { state.pending.removeAll() }
                 if state.pending.isEmpty { state.sending = false }
-                return state.pending
+                let count = Self.batchLength(state.pending, maxBytes: maxBatchBytes)
+                defer { state.pending.removeFirst(count) }
+                return Array(state.pending.prefix(count))
             }
             if batch.isEmpty { return }
             await send(batch)
         }
+    }
+
+    /// How many of `pending`, from the first, go in the next batch: as many as fit in `maxBytes`,
+    /// and at least one.
+    static func batchLength(_ pending: [Envelope], maxBytes: Int) -> Int {
+        var bytes = 0
+        for (index, envelope) in pending.enumerated() {
+            bytes += envelope.approximateSize
+            if bytes > maxBytes { return max(index, 1) }
+        }
+        return pending.count
     }
 }

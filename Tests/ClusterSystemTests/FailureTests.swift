@@ -10,6 +10,33 @@ import Wire
 
 @Suite("Failures: vanished peers, refused peers, garbage, leaks")
 struct FailureTests {
+    /// A call whose frame is over the limit is refused by the caller, before anything is sent: the
+    /// callee would drop the connection on it, and with it every other call in flight.
+    @Test func aCallOverTheFrameLimitIsRefusedAndTheConnectionStays() async throws {
+        let pki = try TestPKI(nodes: ["node-a", "node-b"])
+        let a = try await pki.start("node-a") { $0.maxFrameSize = 64 * 1024 }
+        let b = try await pki.start("node-b")
+        defer {
+            Task {
+                await a.shutdown(); await b.shutdown()
+            }
+        }
+        let echo = b.makeWellKnown("/echo") { Echo(actorSystem: b) }
+        let remote = try Echo.resolve(id: echo.id, using: a)
+        #expect(try await remote.echo(1) == 1)
+        let framesBefore = b.framesReadCount
+        await #expect {
+            _ = try await remote.count(Payload.sample(lines: 5_000))
+        } throws: { error in
+            guard case .messageTooLarge(_, let bytes, let limit) = error as? ClusterError else { return false }
+            return bytes > limit && limit == 64 * 1024
+        }
+        #expect(b.framesReadCount == framesBefore)
+        #expect(try await remote.count(Payload.sample(lines: 10)) == 10)
+        #expect(try await remote.echo(2) == 2)
+        _ = echo
+    }
+
     @Test func closingAPeerFailsItsInFlightCallsAtOnce() async throws {
         try await withNodes(["node-a", "node-b"]) { systems in
             let echo = systems[1].makeWellKnown("/echo") { Echo(actorSystem: systems[1]) }
