@@ -28,15 +28,6 @@ extension CoordinatorCore {
             to: owner)
     }
 
-    /// Of ids the caller is free to choose among (a submission without an idempotency key), the
-    /// first this node would own, else the first: a submission the taking node owns is written at
-    /// once instead of forwarded to its owner, one hop and two transport calls less. Ownership still
-    /// spreads by hash wherever clients (or a load balancer) spread their submissions.
-    public func preferredID(among ids: [String]) -> String? {
-        let members = upMembers
-        return ids.first { Placement.rank($0, over: members).first == name } ?? ids.first
-    }
-
     var quorumProblem: String {
         let (reachable, members) = quorumCounts
         return "no quorum: this node reaches \(reachable) of \(members) members"

@@ -7,14 +7,6 @@ import Storage
 /// What the HTTP API calls: submit, cancel, read and list from any node.
 extension CoordinatorNode {
     /// Returns once the owner has the record on a majority of its replica set, or says why not.
-    /// `ids` are the ids the caller would accept: one (fixed by an idempotency key), or several
-    /// random ones, of which the first this node owns is taken (`CoordinatorCore.preferredID`).
-    public func submit(anyOf ids: [String], request: Data, idempotencyKey: String?) async -> SubmitAnswer {
-        guard let id = core.preferredID(among: ids) else { return .unavailable("no assessment id given") }
-        return await submit(id: id, request: request, idempotencyKey: idempotencyKey)
-    }
-
-    /// Returns once the owner has the record on a majority of its replica set, or says why not.
     public func submit(id: String, request: Data, idempotencyKey: String?) async -> SubmitAnswer {
         let clientID = nextClientID
         nextClientID += 1

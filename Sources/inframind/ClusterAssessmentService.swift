@@ -32,16 +32,9 @@ struct ClusterAssessmentService: AssessmentService {
         return parts.joined(separator: "-")
     }
 
-    /// Random ids offered per submission without an idempotency key: the chance that none falls to
-    /// the taking node (which then forwards to the owner) is ((N-1)/N)^16, 0.15 % with three nodes.
-    static let idChoices = 16
-
     func submit(request: Data, idempotencyKey: String?) async throws(ServiceError) -> SubmitReceipt {
-        let ids =
-            idempotencyKey == nil
-            ? (0..<Self.idChoices).map { _ in UUID().uuidString.lowercased() }
-            : [Self.assessmentID(idempotencyKey: idempotencyKey)]
-        switch await coordinator.submit(anyOf: ids, request: request, idempotencyKey: idempotencyKey) {
+        let id = Self.assessmentID(idempotencyKey: idempotencyKey)
+        switch await coordinator.submit(id: id, request: request, idempotencyKey: idempotencyKey) {
         case .accepted(let id, let existing):
             var state = AssessmentState.queued
             if existing, let record = try? await coordinator.read(id: id) { state = Self.state(record.status) }

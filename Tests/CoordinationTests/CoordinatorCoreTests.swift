@@ -46,28 +46,6 @@ import Testing
         #expect(harness.submitAnswers[7] == .accepted(id: id, existing: true))
     }
 
-    /// A submission without an idempotency key may take any id: the node taking it prefers one it
-    /// owns (no forwarding), among up members only, and takes the first offered when it owns none.
-    @Test func aNodeChoosingAnIDPrefersOneItOwns() {
-        var harness = Harness(nodes: three)
-        let ofB = Harness.id(ownedBy: "b", over: three)
-        let ofC = Harness.id(ownedBy: "c", over: three)
-        let ofA = Harness.id(ownedBy: "a", over: three)
-        #expect(harness.cores["a"]!.preferredID(among: [ofB, ofC, ofA]) == ofA)
-        #expect(harness.cores["a"]!.preferredID(among: [ofB, ofC]) == ofB)
-        #expect(harness.cores["a"]!.preferredID(among: []) == nil)
-        // With a down, b owns what a would have: b prefers a's former id over c's.
-        harness.feed("b", .membership(["a": .down, "b": .up, "c": .up]))
-        let ofBWithoutA =
-            Placement.rank(ofA, over: ["b", "c"]).first == "b" ? ofA : Harness.id(ownedBy: "b", over: ["b", "c"])
-        #expect(harness.cores["b"]!.preferredID(among: [ofC, ofBWithoutA]) == ofBWithoutA)
-        // Submitted there, it is answered without a message to any other owner.
-        harness.feed("a", .clientSubmit(clientID: 1, id: ofA, request: request, idempotencyKey: nil))
-        #expect(!harness.inflight.contains { if case .submit = $0.message { true } else { false } })
-        harness.settle()
-        #expect(harness.submitAnswers[1] == .accepted(id: ofA, existing: false))
-    }
-
     @Test func aCompletedAssessmentCarriesTheReportOfAFaultFreeRunOnEveryReplica() {
         let id = Harness.id(ownedBy: "a", over: three)
         var harness = submitted(id)
