@@ -321,6 +321,17 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func reply(_ frame: Frame) {
+        var frame = frame
+        // A reply over the frame limit would make the caller drop the connection, and every call on
+        // it; the caller gets this call's failure instead.
+        if case .reply(let reply) = frame, reply.value.readableBytes + 64 > system.settings.maxFrameSize {
+            frame = .failure(
+                FailureFrame(
+                    callID: reply.callID, kind: .remoteError, errorType: "ReplyTooLarge",
+                    message:
+                        "the reply of \(reply.value.readableBytes) bytes exceeds the frame limit of \(system.settings.maxFrameSize) bytes"
+                ))
+        }
         switch frame {
         case .reply(let reply): incoming.removeValue(forKey: reply.callID)
         case .failure(let failure): incoming.removeValue(forKey: failure.callID)

@@ -142,23 +142,69 @@ extension Envelope {
 
 extension CoordinationMessage {
     var payloadBytes: Int {
+        // Every case listed, so that a new one is sized on purpose.
         switch self {
         case .submit(_, _, let request, _, _): request.count
         case .write(let write): write.record.approximateSize + write.results.approximateSize
         case .written(_, _, .final(let record)): record.approximateSize
+        case .written: 0
         case .promise(_, _, _, let record, let results, _): (record?.approximateSize ?? 0) + results.approximateSize
-        case .assign(let tasks): tasks.reduce(0) { $0 + $1.request.count + $1.inputs.approximateSize }
+        case .assign(let tasks): tasks.reduce(0) { $0 + $1.approximateSize }
         case .finished(_, .succeeded(let digest, let payload), _): digest.count + payload.count
+        case .finished: 0
         case .renew(let keys, _): 96 * keys.count
         case .renewed(let revoked): 96 * revoked.count
-        default: 0
+        case .submitted, .claim, .refuse, .cancel, .cancelAnswer: 0
         }
     }
+
+    /// The case's name, for logs.
+    public var kind: String {
+        switch self {
+        case .submit: "submit"
+        case .submitted: "submitted"
+        case .write: "write"
+        case .written: "written"
+        case .claim: "claim"
+        case .promise: "promise"
+        case .assign: "assign"
+        case .refuse: "refuse"
+        case .renew: "renew"
+        case .renewed: "renewed"
+        case .finished: "finished"
+        case .cancel: "cancel"
+        case .cancelAnswer: "cancelAnswer"
+        }
+    }
+
+    /// This message as one or more that each stay under `maxBytes` where they can: an `assign`
+    /// carries each task's request, so ten tasks of a request near the body limit (1 MiB) would
+    /// be over the frame limit (8 MiB) in one message; the worker takes each task on its own, so
+    /// they may travel apart. Other messages go whole.
+    public func splitForTransport(maxBytes: Int = 1 << 20) -> [CoordinationMessage] {
+        guard case .assign(let tasks) = self, tasks.count > 1, payloadBytes > maxBytes else { return [self] }
+        var parts: [[TaskAssignment]] = [[]]
+        var bytes = 0
+        for task in tasks {
+            if !parts[parts.count - 1].isEmpty && bytes + task.approximateSize > maxBytes {
+                parts.append([])
+                bytes = 0
+            }
+            parts[parts.count - 1].append(task)
+            bytes += task.approximateSize
+        }
+        return parts.map(CoordinationMessage.assign)
+    }
+}
+
+extension TaskAssignment {
+    var approximateSize: Int { 128 + request.count + inputs.approximateSize }
 }
 
 extension AssessmentRecord {
     var approximateSize: Int {
-        request.count + (report?.count ?? 0) + 96 * progress.agents.count + 64 * (replicaSet.count + leaving.count)
+        request.count + (report?.count ?? 0) + 96 * progress.agents.count
+            + 64 * (replicaSet.count + leaving.reduce(0) { $0 + $1.count })
     }
 }
 

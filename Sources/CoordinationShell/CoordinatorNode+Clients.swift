@@ -153,7 +153,15 @@ extension CoordinatorNode {
         let page = try await store.list(
             statuses: wanted, limit: limit,
             after: cursor.map { ListCursor(createdAt: $0.createdAt, id: $0.id) })
-        return page.records
+        // A listing shows status and progress, never the request or the report: with reports of
+        // about 111 KB, one member's page of 201 full records was 22 MB, over the transport's frame
+        // limit, and the caller dropped the connection on it.
+        return page.records.map { record in
+            var summary = record
+            summary.request = Data()
+            summary.report = nil
+            return summary
+        }
     }
 
     /// Newest first across every member that is up. Each member returns its own newest `limit + 1`;

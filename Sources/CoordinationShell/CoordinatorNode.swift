@@ -148,7 +148,8 @@ public actor CoordinatorNode {
     func perform(_ directive: CoordinatorDirective) {
         switch directive {
         case .send(let message, let peer):
-            outbox(for: peer, control: message.travelsOnControlLane).enqueue(Envelope(from: name, message: message))
+            let outbox = outbox(for: peer, control: message.travelsOnControlLane)
+            for part in message.splitForTransport() { outbox.enqueue(Envelope(from: name, message: part)) }
         case .apply(let write, let replyTo):
             writer.write(ReplicatedRecord(record: write.record, results: write.results)) { [weak self] result in
                 Task {
@@ -239,6 +240,11 @@ public actor CoordinatorNode {
                 }
             } catch ClusterError.peerUnreachable {
                 await self?.peerLost(peer)
+            } catch ClusterError.messageTooLarge(_, let bytes, let limit) {
+                // Not lost like other messages: it would be lost again on every retry.
+                await self?.logger.error(
+                    "a message to \(peer) of \(bytes) bytes exceeds the frame limit of \(limit) bytes and was not sent: raise max_frame_size on every node (\(batch.map(\.message.kind).joined(separator: ", ")))"
+                )
             } catch ClusterError.deadlineExceeded where control {
                 // A peer that lets lease traffic go unanswered may be paused: have membership probe
                 // it now rather than at its turn (the probe decides; this is no verdict).

@@ -201,6 +201,11 @@ struct NodeConfiguration: Equatable, Sendable {
         retentionHours = check(layer.retentionHours ?? 24, "retention_hours", 1...87_600)
         callTimeoutMilliseconds = check(layer.callTimeoutMs ?? 5_000, "call_timeout_ms", 1...3_600_000)
         maxFrameSize = check(layer.maxFrameSize ?? 8 << 20, "max_frame_size", 4096...(1 << 30))
+        // A request travels inside replica writes and task assignments (with its record's report and
+        // the results beside it): a frame limit near the body limit would refuse them on the wire.
+        if maxFrameSize < 4 * bodyLimit {
+            problems.append("max_frame_size must be at least 4 × body_limit (\(4 * bodyLimit))")
+        }
         let levelName = layer.logLevel ?? "info"
         logLevel = Logger.Level(rawValue: levelName) ?? .info
         if Logger.Level(rawValue: levelName) == nil {

@@ -37,6 +37,30 @@ struct FailureTests {
         _ = echo
     }
 
+    /// A reply over the callee's frame limit comes back as this call's failure, not as a frame the
+    /// caller would drop the connection on.
+    @Test func aReplyOverTheFrameLimitFailsThatCallOnly() async throws {
+        let pki = try TestPKI(nodes: ["node-a", "node-b"])
+        let a = try await pki.start("node-a")
+        let b = try await pki.start("node-b") { $0.maxFrameSize = 64 * 1024 }
+        defer {
+            Task {
+                await a.shutdown(); await b.shutdown()
+            }
+        }
+        let echo = b.makeWellKnown("/echo") { Echo(actorSystem: b) }
+        let remote = try Echo.resolve(id: echo.id, using: a)
+        #expect(try await remote.sample(lines: 10).lines.count == 10)
+        await #expect {
+            _ = try await remote.sample(lines: 5_000)
+        } throws: { error in
+            guard case .remoteError(let type, let message) = error as? ClusterError else { return false }
+            return type == "ReplyTooLarge" && message.contains("frame limit")
+        }
+        #expect(try await remote.echo(3) == 3)
+        _ = echo
+    }
+
     @Test func closingAPeerFailsItsInFlightCallsAtOnce() async throws {
         try await withNodes(["node-a", "node-b"]) { systems in
             let echo = systems[1].makeWellKnown("/echo") { Echo(actorSystem: systems[1]) }

@@ -50,6 +50,7 @@ distributed actor Echo: ClusterCallable {
         return milliseconds
     }
     distributed func whoAmI() -> String { actorSystem.node.name }
+    distributed func sample(lines: Int) -> Payload { Payload.sample(lines: lines) }
 
     static let wireMethods: [WireMethod<Echo>] = [
         WireMethod("echo") { _ = try await $0.echo(0) },
@@ -59,6 +60,7 @@ distributed actor Echo: ClusterCallable {
         WireMethod("count") { _ = try await $0.count(Payload.sample(lines: 0)) },
         WireMethod("pause") { _ = try await $0.pause(milliseconds: 0) },
         WireMethod("whoAmI") { _ = try await $0.whoAmI() },
+        WireMethod("sample") { _ = try await $0.sample(lines: 0) },
     ]
 }
 

@@ -26,10 +26,11 @@ import Testing
 
     @Test func aBacklogGoesOutInOrderInBatchesUnderTheBudget() async {
         let sent = Mutex<[[Envelope]]>([])
+        let gate = Gate()
+        // The first batch waits at the gate until the whole backlog is queued behind it.
         let outbox = PeerOutbox(maxBatchBytes: 50_000) { batch in
+            await gate.passed()
             sent.withLock { $0.append(batch) }
-            // Slow enough that the backlog builds up behind the first batch.
-            try? await Task.sleep(for: .milliseconds(20))
         }
         let envelopes = (0..<40).map { n in
             Envelope(
@@ -39,13 +40,54 @@ import Testing
                     createdAt: Date(timeIntervalSince1970: 0)))
         }
         for envelope in envelopes { outbox.enqueue(envelope) }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while sent.withLock({ $0.joined().count }) < envelopes.count, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
+        await gate.open()
+        // Bounded only so that a broken outbox fails instead of hanging the run.
+        for _ in 0..<100_000 where sent.withLock({ $0.joined().count }) < envelopes.count {
+            await Task.yield()
+            try? await Task.sleep(for: .milliseconds(2))
         }
         let batches = sent.withLock { $0 }
         #expect(Array(batches.joined()) == envelopes)
         #expect(batches.count > 1)
         #expect(batches.allSatisfy { $0.reduce(0) { $0 + $1.approximateSize } <= 50_000 })
+    }
+
+    /// Ten tasks of a request near the body limit would make one `assign` over the frame limit; it
+    /// travels as several, each under the budget, the tasks in their order.
+    @Test func aLargeAssignmentTravelsInParts() {
+        let tasks = (0..<10).map { n in
+            TaskAssignment(
+                key: TaskKey(assessmentID: "a", agent: "agent-\(n)", attempt: 1, epoch: 1), owner: "node-1",
+                request: Data(count: 300_000), inputs: [])
+        }
+        let parts = CoordinationMessage.assign(tasks).splitForTransport(maxBytes: 1 << 20)
+        let taken = parts.flatMap { part -> [TaskAssignment] in
+            guard case .assign(let some) = part else { return [] }
+            return some
+        }
+        #expect(taken == tasks)
+        #expect(parts.count == 4)
+        #expect(parts.allSatisfy { Envelope(from: "node-1", message: $0).approximateSize <= (1 << 20) + 256 })
+        // Small ones, and other messages, go whole.
+        let small = CoordinationMessage.assign(Array(tasks.prefix(2)))
+        #expect(small.splitForTransport(maxBytes: 1 << 20) == [small])
+        #expect(submission(bytes: 2_000_000).message.splitForTransport().count == 1)
+    }
+}
+
+/// Callers of `passed()` wait until `open()`.
+actor Gate {
+    private var isOpen = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func passed() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        for continuation in waiting { continuation.resume() }
+        waiting.removeAll()
     }
 }
