@@ -181,7 +181,7 @@ extension CoordinationMessage {
     /// carries each task's request, so ten tasks of a request near the body limit (1 MiB) would
     /// be over the frame limit (8 MiB) in one message; the worker takes each task on its own, so
     /// they may travel apart. Other messages go whole.
-    public func splitForTransport(maxBytes: Int = 1 << 20) -> [CoordinationMessage] {
+    public func splitForTransport(maxBytes: Int) -> [CoordinationMessage] {
         guard case .assign(let tasks) = self, tasks.count > 1, payloadBytes > maxBytes else { return [self] }
         var parts: [[TaskAssignment]] = [[]]
         var bytes = 0

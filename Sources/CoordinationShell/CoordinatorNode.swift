@@ -148,8 +148,7 @@ public actor CoordinatorNode {
     func perform(_ directive: CoordinatorDirective) {
         switch directive {
         case .send(let message, let peer):
-            let outbox = outbox(for: peer, control: message.travelsOnControlLane)
-            for part in message.splitForTransport() { outbox.enqueue(Envelope(from: name, message: part)) }
+            outbox(for: peer, control: message.travelsOnControlLane).enqueue(Envelope(from: name, message: message))
         case .apply(let write, let replyTo):
             writer.write(ReplicatedRecord(record: write.record, results: write.results)) { [weak self] result in
                 Task {

@@ -6,9 +6,10 @@ import Synchronization
 /// next one fills up, so a busy link sends few large calls and a quiet one sends each message at
 /// once — and the peer sees them in the order the state machine produced them.
 ///
-/// A batch holds at most `maxBatchBytes` (by `Envelope.approximateSize`; a larger message goes
-/// alone): an owner with a backlog once sent a peer 8.7 MB in one call, over the 8 MiB frame
-/// limit, and the peer dropped the connection and every call on it.
+/// A batch holds at most `maxBatchBytes` (by `Envelope.approximateSize`; a message larger than
+/// that is split where it can be, `CoordinationMessage.splitForTransport`, and goes alone where
+/// not): an owner with a backlog once sent a peer 8.7 MB in one call, over the 8 MiB frame limit,
+/// and the peer dropped the connection and every call on it.
 final class PeerOutbox: Sendable {
     private struct State {
         var pending: [Envelope] = []
@@ -26,8 +27,11 @@ final class PeerOutbox: Sendable {
     }
 
     func enqueue(_ envelope: Envelope) {
+        let parts = envelope.message.splitForTransport(maxBytes: maxBatchBytes).map {
+            Envelope(from: envelope.from, message: $0)
+        }
         let start = state.withLock { state -> Bool in
-            state.pending.append(envelope)
+            state.pending.append(contentsOf: parts)
             defer { state.sending = true }
             return !state.sending
         }

@@ -224,7 +224,7 @@ public final class SQLiteAssessmentStore: AssessmentStore {
     static func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? SQLiteError {
-            if error.primaryCode == 13 /* SQLITE_FULL */ { return .storageFull(error.description) }
+            if error.isFull { return .storageFull(error.description) }
             return .ioError(error.description)
         }
         return .ioError(String(describing: error))

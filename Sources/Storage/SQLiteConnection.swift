@@ -117,7 +117,7 @@ final class SQLiteConnection: @unchecked Sendable {
 
     private func prepared(_ sql: String) throws(SQLiteError) -> OpaquePointer {
         if let statement = statements[sql] { return statement }
-        guard !closed else { throw SQLiteError(code: SQLITE_MISUSE, message: "the database is closed") }
+        guard !closed else { throw SQLiteError.closed }
         var statement: OpaquePointer?
         try check(sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil), sql)
         guard let statement else { throw SQLiteError(code: SQLITE_MISUSE, message: "no statement in: \(sql)") }
@@ -199,5 +199,11 @@ struct SQLiteError: Error, CustomStringConvertible {
 
     /// The primary result code (`SQLITE_FULL`, …) of an extended one.
     var primaryCode: Int32 { code & 0xff }
+
+    /// Any use of a connection or database after `close()`.
+    static let closed = SQLiteError(code: SQLITE_MISUSE, message: "the database is closed")
+
+    /// The disk (or `max_page_count`) is full: the store reports it as `StoreError.storageFull`.
+    var isFull: Bool { primaryCode == SQLITE_FULL }
     var description: String { "SQLite error \(code): \(message)" }
 }

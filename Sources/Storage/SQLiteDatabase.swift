@@ -1,3 +1,4 @@
+import CSQLite
 import Dispatch
 import FoundationEssentials
 import Synchronization
@@ -31,18 +32,16 @@ final class SQLiteDatabase: Sendable {
             // share memory between connections; then readers would wait behind every commit.
             let mode = try writer.query("PRAGMA journal_mode = WAL") { $0.text(0) }.first
             guard mode == "wal" else {
-                throw SQLiteError(code: 1, message: "\(path): could not switch to WAL mode (\(mode ?? "no answer"))")
+                throw SQLiteError(
+                    code: SQLITE_ERROR, message: "\(path): could not switch to WAL mode (\(mode ?? "no answer"))")
             }
             try writer.execute("PRAGMA synchronous = FULL")
             // Journals go with their records through ON DELETE CASCADE, which needs this on.
             try writer.execute("PRAGMA foreign_keys = ON")
             for pragma in writerPragmas { try writer.execute(pragma) }
-        } catch let error as SQLiteError {
-            writer.close()
-            throw error
         } catch {
             writer.close()
-            throw SQLiteError(code: 1, message: "\(error)")
+            throw error as? SQLiteError ?? SQLiteError(code: SQLITE_ERROR, message: "\(error)")
         }
     }
 
@@ -123,10 +122,6 @@ final class SQLiteDatabase: Sendable {
     }
 }
 
-extension SQLiteError {
-    static let closed = SQLiteError(code: 21 /* SQLITE_MISUSE */, message: "the database is closed")
-}
-
 /// Ordered schema migrations, each applied once in its own transaction and recorded by name.
 ///
 /// The names go in a table called `grdb_migrations` because the files nodes wrote before this store
@@ -159,7 +154,7 @@ struct SQLiteMigrator {
                     let violations = try connection.query("PRAGMA foreign_key_check") { $0.text(0) }
                     guard violations.isEmpty else {
                         throw SQLiteError(
-                            code: 19 /* SQLITE_CONSTRAINT */,
+                            code: SQLITE_CONSTRAINT,
                             message:
                                 "migration \(migration.name) leaves rows without their parent in \(Set(violations).sorted())"
                         )

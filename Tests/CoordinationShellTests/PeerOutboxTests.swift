@@ -71,7 +71,26 @@ import Testing
         // Small ones, and other messages, go whole.
         let small = CoordinationMessage.assign(Array(tasks.prefix(2)))
         #expect(small.splitForTransport(maxBytes: 1 << 20) == [small])
-        #expect(submission(bytes: 2_000_000).message.splitForTransport().count == 1)
+        #expect(submission(bytes: 2_000_000).message.splitForTransport(maxBytes: 1 << 20).count == 1)
+    }
+
+    /// The outbox splits with its own budget: the assignment above, enqueued whole, leaves in parts.
+    @Test func theOutboxSplitsALargeAssignment() async {
+        let sent = Mutex<[Envelope]>([])
+        let outbox = PeerOutbox(maxBatchBytes: 1 << 20) { batch in sent.withLock { $0.append(contentsOf: batch) } }
+        let tasks = (0..<10).map { n in
+            TaskAssignment(
+                key: TaskKey(assessmentID: "a", agent: "agent-\(n)", attempt: 1, epoch: 1), owner: "node-1",
+                request: Data(count: 300_000), inputs: [])
+        }
+        outbox.enqueue(Envelope(from: "node-1", message: .assign(tasks)))
+        // Bounded only so that a broken outbox fails instead of hanging the run.
+        for _ in 0..<100_000 where sent.withLock({ $0.count }) < 4 {
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        let parts = sent.withLock { $0 }
+        #expect(parts.count == 4)
+        #expect(parts.allSatisfy { $0.from == "node-1" && $0.approximateSize <= (1 << 20) + 256 })
     }
 }
 
