@@ -8,7 +8,9 @@ import Testing
 /// Real `ClusterSystem`s, membership and coordinators in one process: the failure paths of issue 5.
 @Suite(.serialized) struct FailoverTests {
     @Test func aWorkersNodeStoppedMidTaskHasItsTasksRequeuedAndTheAssessmentCompletes() async throws {
-        let cluster = try await InProcessCluster(size: 3, agentDelay: .milliseconds(600))
+        // Agents run 2 s so that one is still running on a non-owner when the poll below looks, even
+        // on a machine loaded by the rest of the suite (at 600 ms, CI saw every agent finish first).
+        let cluster = try await InProcessCluster(size: 3, agentDelay: .seconds(2))
         do {
             #expect(await cluster.waitUntilReady())
             let answer = await cluster.node("node-1").coordinator.submit(
