@@ -13,6 +13,8 @@ final class SQLiteConnection: @unchecked Sendable {
     /// replica write path, so each distinct SQL text is prepared once per connection.
     private var statements: [String: OpaquePointer] = [:]
     private var closed = false
+    /// Kept alive here: SQLite holds only an unretained pointer to it.
+    private var walObserver: WALObserver?
 
     init(path: String) throws(SQLiteError) {
         var handle: OpaquePointer?
@@ -70,6 +72,33 @@ final class SQLiteConnection: @unchecked Sendable {
                 rows.append(try map(SQLiteRow(statement: statement)))
             }
         }
+    }
+
+    /// Calls `committed` with the write-ahead log's size in pages after every commit, in place of
+    /// SQLite's automatic checkpoint (which runs inside the commit that crosses its threshold).
+    func observeWAL(_ committed: @escaping @Sendable (Int) -> Void) {
+        let observer = WALObserver(committed)
+        walObserver = observer
+        sqlite3_wal_hook(
+            handle,
+            { context, _, _, pages in
+                guard let context else { return SQLITE_OK }
+                Unmanaged<WALObserver>.fromOpaque(context).takeUnretainedValue().committed(Int(pages))
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(observer).toOpaque())
+    }
+
+    /// Copies what it can of the write-ahead log into the database file without waiting for
+    /// readers or the writer (SQLite's PASSIVE checkpoint). Returns the log's size and how much of
+    /// it is in the file now, in pages.
+    @discardableResult
+    func checkpointPassively() throws(SQLiteError) -> (logPages: Int, checkpointedPages: Int) {
+        var log: Int32 = 0
+        var done: Int32 = 0
+        let code =
+            closed ? SQLITE_MISUSE : sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &done)
+        try check(code, "checkpoint")
+        return (Int(log), Int(done))
     }
 
     /// True inside a transaction: BEGIN was run and neither COMMIT nor ROLLBACK has ended it.
@@ -130,6 +159,11 @@ final class SQLiteConnection: @unchecked Sendable {
         let message = closed ? "the database is closed" : String(cString: sqlite3_errmsg(handle))
         throw SQLiteError(code: code, message: "\(message) (in: \(sql.prefix(120)))")
     }
+}
+
+private final class WALObserver: Sendable {
+    let committed: @Sendable (Int) -> Void
+    init(_ committed: @escaping @Sendable (Int) -> Void) { self.committed = committed }
 }
 
 /// A value bound to a statement's parameter.

@@ -8,6 +8,11 @@ import Synchronization
 ///
 /// Work runs on dispatch queues, never on the caller's thread: a commit waits for the disk, and
 /// the callers are async tasks on Swift's cooperative pool, which blocking calls would starve.
+///
+/// Checkpoints (copying the log into the database file) run on a connection and a queue of their
+/// own, not inside the commit that crosses SQLite's threshold: such a commit waited for the copy of
+/// 4 MB and two fsyncs, and a submission's record waited behind it. Under load that was the slowest
+/// one percent of commits (p99 6.6–7.8 ms against 2.6 ms without it, 40 submissions a second).
 final class SQLiteDatabase: Sendable {
     let path: String
     private let writer: SQLiteConnection
@@ -20,12 +25,26 @@ final class SQLiteDatabase: Sendable {
     private static let maxReaders = 5
     private let readerSlots = DispatchSemaphore(value: SQLiteDatabase.maxReaders)
     private let isClosed = Atomic<Bool>(false)
+    private let checkpointQueue = DispatchQueue(label: "inframind.sqlite.checkpoint")
+    /// Opened on first use; touched only on `checkpointQueue`.
+    private let checkpointer = Mutex<SQLiteConnection?>(nil)
+    private let checkpointScheduled = Atomic<Bool>(false)
+    /// Checkpoints run on the checkpoint queue, and by the writer itself (`inlineCheckpointPages`).
+    let backgroundCheckpoints = Atomic<Int>(0)
+    let inlineCheckpoints = Atomic<Int>(0)
+    /// A checkpoint is queued once the log holds this many pages (SQLite's own default threshold).
+    let checkpointPages: Int
+    /// Past this the writer checkpoints itself, as SQLite would: the queued checkpoints are not
+    /// keeping up (a long read holds the log, or the disk is slower than the writes), and the log
+    /// must not grow without bound.
+    var inlineCheckpointPages: Int { checkpointPages * 8 }
 
     /// Opens (creating if needed) the file and sets the writer up: WAL, and `synchronous = FULL` so
     /// that every commit waits for fsync (NORMAL may lose the last commits on power loss, and an
     /// acknowledged write must survive that).
-    init(path: String, writerPragmas: [String] = []) throws(SQLiteError) {
+    init(path: String, writerPragmas: [String] = [], checkpointPages: Int = 1000) throws(SQLiteError) {
         self.path = path
+        self.checkpointPages = max(1, checkpointPages)
         writer = try SQLiteConnection(path: path)
         do {
             // The pragma answers the mode in effect, which is not WAL where the file system cannot
@@ -43,6 +62,41 @@ final class SQLiteDatabase: Sendable {
             writer.close()
             throw error as? SQLiteError ?? SQLiteError(code: SQLITE_ERROR, message: "\(error)")
         }
+        // Replaces SQLite's automatic checkpoint, which is this same hook.
+        writer.observeWAL { [weak self] pages in self?.logGrew(to: pages) }
+    }
+
+    /// On the writer's queue, inside the commit that brought the log to `pages`.
+    private func logGrew(to pages: Int) {
+        if pages >= inlineCheckpointPages {
+            inlineCheckpoints.add(1, ordering: .relaxed)
+            _ = try? writer.checkpointPassively()
+            return
+        }
+        guard pages >= checkpointPages, !checkpointScheduled.exchange(true, ordering: .acquiringAndReleasing) else {
+            return
+        }
+        checkpointQueue.async { [self] in
+            defer { checkpointScheduled.store(false, ordering: .releasing) }
+            // A failure (a full disk) leaves the log as it was; the next commit past the threshold
+            // tries again, and the log stays readable meanwhile.
+            try? checkpointer.withLock { connection in
+                guard !isClosed.load(ordering: .acquiring) else { return }
+                if connection == nil {
+                    let opened = try SQLiteConnection(path: path)
+                    // FULL: the checkpoint fsyncs the file before the log may be overwritten.
+                    try opened.execute("PRAGMA synchronous = FULL")
+                    connection = opened
+                }
+                try connection?.checkpointPassively()
+                backgroundCheckpoints.add(1, ordering: .relaxed)
+            }
+        }
+    }
+
+    /// Returns once the checkpoint queued last (if any) has run: for tests.
+    func waitForCheckpoints() {
+        checkpointQueue.sync {}
     }
 
     /// Runs `body` in one write transaction on the writer's queue.
@@ -110,6 +164,12 @@ final class SQLiteDatabase: Sendable {
         writerQueue.sync {
             guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
             writer.close()
+        }
+        checkpointQueue.sync {
+            checkpointer.withLock { connection in
+                connection?.close()
+                connection = nil
+            }
         }
         // Readers in use close when they are handed back (closed is set now).
         readerQueue.sync(flags: .barrier) {
