@@ -13,6 +13,7 @@ import sys
 import chaos
 import faults
 import imload
+import load
 
 
 def main():
@@ -69,6 +70,23 @@ def main():
     assert chaos.node_matches("node-1@127.0.0.1:7101#ab", {"node-1"})
     assert not chaos.node_matches("node-10@127.0.0.1:7110#ab", {"node-1"})
     print("ok: requeue counter and node-name matching")
+
+    # 5. scripts/load: wrk's output parsed, histograms merged, nearest-rank percentiles, connections split
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("duration_us 2000000\nrequests 100\nerror_timeout 1\nstatus 202 97\nstatus 429 3\n"
+                + "".join(f"latency_us {1000 * (k + 1)} 1\n" for k in range(100)))
+    try:
+        parsed = load.read_wrk_out(f.name)
+    finally:
+        os.unlink(f.name)
+    assert parsed["requests"] == 100 and parsed["status"] == {"202": 97, "429": 3}, parsed
+    assert parsed["errors"]["timeout"] == 1
+    h = parsed["latency"]
+    assert (load.percentile(h, 50), load.percentile(h, 99), load.percentile(h, 100)) == (50_000, 99_000, 100_000)
+    assert load.percentile({5: 99, 900: 1}, 99) == 5 and load.percentile({5: 98, 900: 2}, 99) == 900
+    assert load.split(16, 3) == [6, 5, 5] and load.split(1, 3) == [1] and sum(load.split(128, 3)) == 128
+    print("ok: load driver (wrk output, merged percentiles, connections over nodes)")
     return 0
 
 
