@@ -28,6 +28,9 @@ extension CoordinatorCore {
             to: owner)
     }
 
+    /// Unfinished assessments this node owns (being created, queued or running).
+    public var backlog: Int { owned.count }
+
     var quorumProblem: String {
         let (reachable, members) = quorumCounts
         return "no quorum: this node reaches \(reachable) of \(members) members"
@@ -47,6 +50,14 @@ extension CoordinatorCore {
         }
         guard hasSubmissionQuorum else {
             answerSubmit(waiter, .unavailable(quorumProblem))
+            return
+        }
+        // A cluster that accepts faster than it completes only grows a queue whose every entry waits
+        // longer, and admitting takes the CPU that would complete them: 16 clients submitting
+        // without pause had 208 accepted and 9 completed a second. A retry of an accepted id was
+        // answered above, so a refusal never hides an acknowledged assessment.
+        if settings.backlogLimit > 0, backlog >= settings.backlogLimit {
+            answerSubmit(waiter, .busy("the assessment's owner has \(backlog) unfinished assessments; retry later"))
             return
         }
         let others = Placement.rank(id, over: upMembers.filter { $0 != name })

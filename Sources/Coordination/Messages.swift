@@ -74,6 +74,8 @@ public enum WriteAnswer: Codable, Sendable, Hashable {
 public enum SubmitAnswer: Codable, Sendable, Hashable {
     case accepted(id: String, existing: Bool)
     case unavailable(String)
+    /// The owner holds `backlogLimit` unfinished assessments: nothing was written; retry later.
+    case busy(String)
 }
 
 /// The answer to a cancellation.

@@ -1,5 +1,6 @@
 import Coordination
 import Metrics
+import Synchronization
 
 /// The core's running totals as swift-metrics counters (served by `/metrics` through whatever
 /// backend the node bootstrapped). The core counts; this forwards the increase since last time.
@@ -19,6 +20,19 @@ final class CoordinationMetrics: @unchecked Sendable {
         (\.failed, Counter(label: "inframind_assessments_failed_total")),
         (\.cancelled, Counter(label: "inframind_assessments_cancelled_total")),
     ]
+
+    /// Unfinished assessments this node owns, readable from any thread: the HTTP API refuses a
+    /// submission at once when it is at the limit, before reading its body.
+    let backlog = Atomic<Int>(0)
+    private let backlogGauge = Gauge(label: "inframind_backlog")
+    private var lastBacklog = -1
+
+    func record(backlog now: Int) {
+        guard now != lastBacklog else { return }
+        lastBacklog = now
+        backlog.store(now, ordering: .relaxed)
+        backlogGauge.record(now)
+    }
 
     func record(_ now: CoordinationCounters) {
         guard now != last else { return }

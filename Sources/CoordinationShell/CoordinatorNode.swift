@@ -101,6 +101,16 @@ public actor CoordinatorNode {
         let directives = core.handle(event, at: now)
         for directive in directives { perform(directive) }
         metrics.record(core.counters)
+        metrics.record(backlog: core.backlog)
+    }
+
+    /// Why a submission should be refused before it is read, or nil: this node is at its backlog
+    /// limit. Placement spreads ids evenly, so this node's backlog stands for every owner's, and the
+    /// refusal costs no call; the owner still checks its own (`SubmitAnswer.busy`).
+    public nonisolated func backlogRefusal() -> String? {
+        let backlog = metrics.backlog.load(ordering: .relaxed)
+        guard settings.backlogLimit > 0, backlog >= settings.backlogLimit else { return nil }
+        return "this node has \(backlog) unfinished assessments (backlog_limit \(settings.backlogLimit)); retry later"
     }
 
     func tick() { handle(.tick) }

@@ -90,7 +90,7 @@ final class ClientBook {
             if submission.cancels {
                 sim.queue.push(.cancel(id, tries: 0), at: sim.now + .seconds(3) * sim.random.unit())
             }
-        case .unavailable:
+        case .unavailable, .busy:
             unavailable += 1
             retry(submission, after: .seconds(1), in: sim)
         }

@@ -18,6 +18,10 @@ struct AssessmentRoutes: Sendable {
             metrics.submission("unauthorized")
             return refusal
         }
+        if let reason = service.submissionRefusal() {
+            metrics.submission("overloaded")
+            return await refuseForBacklog(reason)
+        }
         guard admission.tryEnter() else {
             metrics.submission("overloaded")
             context.logger.notice("submission refused: admission queue full", metadata: ["limit": "\(admission.limit)"])
@@ -52,6 +56,9 @@ struct AssessmentRoutes: Sendable {
         } catch {
             metrics.submission(Self.outcome(of: error))
             context.logger.warning("submission not accepted", metadata: ["reason": "\(error)"])
+            if case .overloaded(_, let reason) = error {
+                return await refuseForBacklog(reason ?? "the cluster is at its backlog limit; retry later")
+            }
             return JSONResponse.serviceError(error)
         }
         metrics.submission(receipt.existing ? "duplicate" : "accepted")
@@ -62,6 +69,12 @@ struct AssessmentRoutes: Sendable {
         headers[.location] = "/v1/assessments/\(receipt.id)"
         return JSONResponse.make(
             .accepted, SubmittedBody(id: receipt.id, status: receipt.state.rawValue), headers: headers)
+    }
+
+    /// With this API's Retry-After (the service does not know it), after `backlogRefusalHold`.
+    private func refuseForBacklog(_ reason: String) async -> Response {
+        try? await Task.sleep(for: settings.backlogRefusalHold)
+        return JSONResponse.serviceError(.overloaded(retryAfterSeconds: settings.retryAfterSeconds, reason: reason))
     }
 
     func get(_ request: Request, context: some RequestContext) async -> Response {

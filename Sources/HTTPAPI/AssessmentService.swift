@@ -8,6 +8,10 @@ public protocol AssessmentService: Sendable {
     /// on a majority of its replica set. The same `idempotencyKey` always gives the same id.
     func submit(request: Data, idempotencyKey: String?) async throws(ServiceError) -> SubmitReceipt
 
+    /// Why a submission would be refused whatever it holds (the cluster is at its backlog limit), or
+    /// nil: asked before the body is read, so that a refusal costs little.
+    func submissionRefusal() -> String?
+
     /// The newest version the replica set holds.
     func assessment(id: String) async throws(ServiceError) -> AssessmentSnapshot
 
@@ -143,6 +147,10 @@ public struct Readiness: Sendable, Hashable {
     }
 }
 
+extension AssessmentService {
+    public func submissionRefusal() -> String? { nil }
+}
+
 /// Every way the service refuses; the routes map each to one status code.
 public enum ServiceError: Error, Sendable, Hashable {
     /// 404.
@@ -151,8 +159,9 @@ public enum ServiceError: Error, Sendable, Hashable {
     case notFinished(id: String, state: AssessmentState)
     /// 503: no quorum, not joined yet, or the replica set could not be reached in time.
     case unavailable(String)
-    /// 429: this node's admission queue is full.
-    case overloaded(retryAfterSeconds: Int)
+    /// 429: this node's admission queue is full, or the assessments' owners are at their backlog
+    /// limit (`reason` says which when it is not the admission queue).
+    case overloaded(retryAfterSeconds: Int, reason: String? = nil)
     /// 400 for a bad cursor or filter that the routes could not catch themselves.
     case badRequest(String)
     /// 500, with a message safe to show.

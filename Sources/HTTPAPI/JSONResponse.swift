@@ -36,7 +36,7 @@ enum JSONResponse {
     static func serviceError(_ error: ServiceError) -> Response {
         let (status, body) = describe(error)
         var headers = HTTPFields()
-        if case .overloaded(let seconds) = error {
+        if case .overloaded(let seconds, _) = error {
             headers[.retryAfter] = String(max(1, seconds))
         }
         return make(status, body, headers: headers)
@@ -55,10 +55,10 @@ enum JSONResponse {
             )
         case .unavailable(let reason):
             return (.serviceUnavailable, ErrorBody(code: "unavailable", message: reason))
-        case .overloaded:
+        case .overloaded(_, let reason):
             return (
                 .tooManyRequests,
-                ErrorBody(code: "overloaded", message: "the node is at its admission limit; retry later")
+                ErrorBody(code: "overloaded", message: reason ?? "the node is at its admission limit; retry later")
             )
         case .badRequest(let message):
             return (.badRequest, ErrorBody(code: "invalid_request", message: message))

@@ -41,8 +41,12 @@ struct ClusterAssessmentService: AssessmentService {
             return SubmitReceipt(id: id, state: state, existing: existing)
         case .unavailable(let reason):
             throw .unavailable(reason)
+        case .busy(let reason):
+            throw .overloaded(retryAfterSeconds: 1, reason: reason)
         }
     }
+
+    func submissionRefusal() -> String? { coordinator.backlogRefusal() }
 
     func assessment(id: String) async throws(ServiceError) -> AssessmentSnapshot {
         Self.snapshot(try await record(id))

@@ -19,6 +19,7 @@ struct NodeConfiguration: Equatable, Sendable {
     var token: String?
     var bodyLimit: Int
     var admissionLimit: Int
+    var backlogLimit: Int
     var replicationFactor: Int
     var leaseTTLMilliseconds: Int
     var maxAttempts: Int
@@ -44,6 +45,7 @@ struct NodeConfiguration: Equatable, Sendable {
         var tokenFile: String?
         var bodyLimit: Int?
         var admissionLimit: Int?
+        var backlogLimit: Int?
         var replicationFactor: Int?
         var leaseTtlMs: Int?
         var maxAttempts: Int?
@@ -65,6 +67,7 @@ struct NodeConfiguration: Equatable, Sendable {
             case tokenFile = "token_file"
             case bodyLimit = "body_limit"
             case admissionLimit = "admission_limit"
+            case backlogLimit = "backlog_limit"
             case replicationFactor = "replication_factor"
             case leaseTtlMs = "lease_ttl_ms"
             case maxAttempts = "max_attempts"
@@ -126,6 +129,7 @@ struct NodeConfiguration: Equatable, Sendable {
             }
             merged.bodyLimit = other.bodyLimit ?? bodyLimit
             merged.admissionLimit = other.admissionLimit ?? admissionLimit
+            merged.backlogLimit = other.backlogLimit ?? backlogLimit
             merged.replicationFactor = other.replicationFactor ?? replicationFactor
             merged.leaseTtlMs = other.leaseTtlMs ?? leaseTtlMs
             merged.maxAttempts = other.maxAttempts ?? maxAttempts
@@ -193,6 +197,7 @@ struct NodeConfiguration: Equatable, Sendable {
         if token?.isEmpty == true { problems.append("the token must not be empty") }
         bodyLimit = check(layer.bodyLimit ?? 1 << 20, "body_limit", 1024...(64 << 20))
         admissionLimit = check(layer.admissionLimit ?? 256, "admission_limit", 1...100_000)
+        backlogLimit = check(layer.backlogLimit ?? 1_000, "backlog_limit", 0...10_000_000)
         replicationFactor = check(layer.replicationFactor ?? 3, "replication_factor", 1...9)
         leaseTTLMilliseconds = check(layer.leaseTtlMs ?? 3_000, "lease_ttl_ms", 100...3_600_000)
         maxAttempts = check(layer.maxAttempts ?? 3, "max_attempts", 1...100)

@@ -29,6 +29,7 @@ extension NodeConfiguration {
         settings.leaseTTL = .milliseconds(leaseTTLMilliseconds)
         settings.maxAttempts = maxAttempts
         settings.workerConcurrency = workerConcurrency
+        settings.backlogLimit = backlogLimit
         settings.retention = .seconds(retentionHours * 3600)
         return settings
     }

@@ -48,6 +48,12 @@ struct NodeOptions: ParsableArguments {
     @Option(help: "Submissions this node handles at once before answering 429 (default 256). [admission_limit]")
     var admissionLimit: Int?
 
+    @Option(
+        help:
+            "Unfinished assessments this node may own before submissions get 429; 0 for no limit (default 1000). [backlog_limit]"
+    )
+    var backlogLimit: Int?
+
     @Option(help: "Nodes that hold each assessment (default 3). [replication_factor]")
     var replicationFactor: Int?
 
@@ -83,7 +89,7 @@ struct NodeOptions: ParsableArguments {
         NodeConfiguration.Layer(
             name: name, host: host, clusterPort: clusterPort, httpHost: httpHost, httpPort: httpPort,
             certsDir: certsDir, seeds: seeds.isEmpty ? nil : seeds, dataDir: dataDir, token: token,
-            tokenFile: tokenFile, bodyLimit: bodyLimit, admissionLimit: admissionLimit,
+            tokenFile: tokenFile, bodyLimit: bodyLimit, admissionLimit: admissionLimit, backlogLimit: backlogLimit,
             replicationFactor: replicationFactor, leaseTtlMs: leaseTtlMs, maxAttempts: maxAttempts,
             workerConcurrency: workerConcurrency, retentionHours: retentionHours, callTimeoutMs: callTimeoutMs,
             maxFrameSize: maxFrameSize, logLevel: logLevel, agentCpuIterations: agentCpuIterations,

@@ -627,3 +627,57 @@ import Testing
         #expect(harness.cores["a"]!.counters.taskFailures == 3)
     }
 }
+
+@Suite struct BacklogLimitTests {
+    let three = ["a", "b", "c"]
+    let request = Data("assess this".utf8)
+
+    func ids(ownedBy owner: String, count: Int) -> [String] {
+        (0..<1_000).map { "backlog-\($0)" }.filter { Placement.rank($0, over: three).first == owner }
+            .prefix(count).map { $0 }
+    }
+
+    /// At its limit the owner refuses new assessments without writing them, from whichever node the
+    /// submission came; a repeat of an accepted one is still answered with it; a finished assessment
+    /// frees its place.
+    @Test func anOwnerAtItsBacklogLimitRefusesNewAssessmentsButNotRepeats() {
+        var settings = SimAgents.settings()
+        settings.backlogLimit = 2
+        var harness = Harness(nodes: three, settings: settings)
+        let owned = ids(ownedBy: "a", count: 4)
+        harness.feed("a", .clientSubmit(clientID: 1, id: owned[0], request: request, idempotencyKey: nil))
+        harness.feed("b", .clientSubmit(clientID: 2, id: owned[1], request: request, idempotencyKey: nil))
+        harness.settle()
+        #expect(harness.submitAnswers[1] == .accepted(id: owned[0], existing: false))
+        #expect(harness.submitAnswers[2] == .accepted(id: owned[1], existing: false))
+        #expect(harness.cores["a"]!.backlog == 2)
+
+        harness.feed("c", .clientSubmit(clientID: 3, id: owned[2], request: request, idempotencyKey: nil))
+        harness.feed("a", .clientSubmit(clientID: 4, id: owned[1], request: request, idempotencyKey: "k"))
+        harness.settle()
+        guard case .busy(let reason) = harness.submitAnswers[3] else {
+            Issue.record("expected busy, got \(String(describing: harness.submitAnswers[3]))")
+            return
+        }
+        #expect(reason.contains("2 unfinished"))
+        for node in three { #expect(harness.record(owned[2], on: node) == nil) }
+        #expect(harness.submitAnswers[4] == .accepted(id: owned[1], existing: true))
+
+        harness.runAllTasks()
+        #expect(harness.cores["a"]!.backlog == 0)
+        harness.feed("b", .clientSubmit(clientID: 5, id: owned[3], request: request, idempotencyKey: nil))
+        harness.settle()
+        #expect(harness.submitAnswers[5] == .accepted(id: owned[3], existing: false))
+    }
+
+    @Test func noLimitByDefault() {
+        #expect(SimAgents.settings().backlogLimit == 0)
+        var harness = Harness(nodes: three)
+        for (index, id) in ids(ownedBy: "a", count: 5).enumerated() {
+            harness.feed("a", .clientSubmit(clientID: UInt64(index), id: id, request: request, idempotencyKey: nil))
+        }
+        harness.settle()
+        #expect(harness.submitAnswers.values.allSatisfy { if case .accepted = $0 { true } else { false } })
+        #expect(harness.submitAnswers.count == 5)
+    }
+}

@@ -1,6 +1,7 @@
 import Assessment
 import Foundation
 import HTTPAPI
+import Synchronization
 
 /// A single-process `AssessmentService` for the API tests: requests are kept in memory and assessed by
 /// the real `Assessment` engine, one agent per `step(_:)`, so a test decides exactly when progress happens.
@@ -22,6 +23,9 @@ actor EngineBackedService: AssessmentService {
 
     var unavailable: String?
     var notReady: [String] = []
+    /// The owner's refusal (`submit` throws it) and this node's own (asked before the body is read).
+    var ownerBusy: String?
+    nonisolated let nodeBusy = Mutex<String?>(nil)
     /// When set, `submit` waits here until the test releases it; `entered` tells the test it arrived.
     private var holding = false
     private var held: [CheckedContinuation<Void, Never>] = []
@@ -37,6 +41,7 @@ actor EngineBackedService: AssessmentService {
     }
 
     func setUnavailable(_ reason: String?) { unavailable = reason }
+    func setOwnerBusy(_ reason: String?) { ownerBusy = reason }
     func setNotReady(_ reasons: [String]) { notReady = reasons }
     func holdSubmissions() { holding = true }
 
@@ -48,8 +53,11 @@ actor EngineBackedService: AssessmentService {
 
     // MARK: AssessmentService
 
+    nonisolated func submissionRefusal() -> String? { nodeBusy.withLock { $0 } }
+
     func submit(request: Data, idempotencyKey: String?) async throws(ServiceError) -> SubmitReceipt {
         if let unavailable { throw .unavailable(unavailable) }
+        if let ownerBusy { throw .overloaded(retryAfterSeconds: 99, reason: ownerBusy) }
         if holding {
             enteredQueue.yield()
             await withCheckedContinuation { held.append($0) }

@@ -126,6 +126,41 @@ import Testing
         }
     }
 
+    /// A node at its backlog limit refuses before reading the body (this one is not even valid);
+    /// an owner at its limit refuses after; both say why, with this API's Retry-After, and neither
+    /// stores anything.
+    @Test func aBacklogAtItsLimitIs429WithTheReason() async throws {
+        let service = EngineBackedService()
+        service.nodeBusy.withLock { $0 = "this node has 1000 unfinished assessments (backlog_limit 1000); retry later" }
+        let settings = Fixtures.settings {
+            $0.retryAfterSeconds = 4
+            $0.backlogRefusalHold = .milliseconds(200)
+        }
+        try await withAPI(service, settings: settings) { client, service in
+            let clock = ContinuousClock()
+            let start = clock.now
+            let early = try await client.submit(Data("not json".utf8))
+            // Held before it is sent, so a client that does not wait cannot spin on refusals.
+            #expect(clock.now - start >= .milliseconds(200))
+            #expect(early.status == .tooManyRequests)
+            #expect(early.headers[.retryAfter] == "4")
+            #expect(try early.decode(ErrorBody.self).error.message.contains("backlog_limit 1000"))
+
+            service.nodeBusy.withLock { $0 = nil }
+            await service.setOwnerBusy("the assessment's owner has 1000 unfinished assessments; retry later")
+            let late = try await client.submit(try Fixtures.example())
+            #expect(late.status == .tooManyRequests)
+            #expect(late.headers[.retryAfter] == "4")
+            let body = try late.decode(ErrorBody.self)
+            #expect(body.error.code == "overloaded")
+            #expect(body.error.message == "the assessment's owner has 1000 unfinished assessments; retry later")
+            #expect(try await service.list(statuses: [], limit: 10, cursor: nil).items.isEmpty)
+
+            await service.setOwnerBusy(nil)
+            #expect(try await client.submit(try Fixtures.example()).status == .accepted)
+        }
+    }
+
     @Test func unavailableServiceIs503() async throws {
         let service = EngineBackedService()
         await service.setUnavailable("no quorum for the replica set")
