@@ -5,6 +5,9 @@ import Synchronization
 
 /// The node's one writer to its store: replica writes that arrive while a commit is on its way to
 /// disk wait and then commit together, so a busy node pays one fsync for many writes.
+///
+/// Driven by the store's completion callbacks rather than a task: each commit takes what queued up
+/// until its transaction began and, once durable, starts the next, on the store's own thread.
 final class StoreWriter: Sendable {
     typealias Completion = @Sendable (Result<ReplicaOutcome, StoreError>) -> Void
 
@@ -31,27 +34,44 @@ final class StoreWriter: Sendable {
             defer { state.writing = true }
             return !state.writing
         }
-        guard start else { return }
-        Task { await self.drain() }
+        if start { commitNext() }
     }
 
-    private func drain() async {
-        while true {
-            let batch = state.withLock { state -> [(ReplicatedRecord, Completion)] in
-                let batch = Array(state.pending.prefix(maxBatch))
-                state.pending.removeFirst(batch.count)
-                if batch.isEmpty { state.writing = false }
-                return batch
-            }
-            if batch.isEmpty { return }
-            writesCounter.increment(by: batch.count)
-            commitsCounter.increment()
-            do {
-                let outcomes = try await store.replicate(batch: batch.map(\.0))
-                for (item, outcome) in zip(batch, outcomes) { item.1(.success(outcome)) }
-            } catch {
-                for item in batch { item.1(.failure(error)) }
-            }
+    /// One transaction of what is pending when it begins; then the next, or idle when none is.
+    private func commitNext() {
+        let taken = Mutex<[Completion]?>(nil)
+        store.replicate(
+            batch: { [self] in
+                let batch = takeBatch()
+                taken.withLock { $0 = batch.map(\.1) }
+                writesCounter.increment(by: batch.count)
+                commitsCounter.increment()
+                return batch.map(\.0)
+            },
+            completion: { [self] result in
+                // A store that failed before its transaction began (closed, an I/O error at BEGIN)
+                // never asked for the batch: the writes it would have taken fail with its error, or
+                // they would wait for ever and the next commit would meet the same failure.
+                let completions = taken.withLock { $0 } ?? takeBatch().map(\.1)
+                switch result {
+                case .success(let outcomes):
+                    for (completion, outcome) in zip(completions, outcomes) { completion(.success(outcome)) }
+                case .failure(let error):
+                    for completion in completions { completion(.failure(error)) }
+                }
+                let more = state.withLock { state -> Bool in
+                    if state.pending.isEmpty { state.writing = false }
+                    return state.writing
+                }
+                if more { commitNext() }
+            })
+    }
+
+    private func takeBatch() -> [(ReplicatedRecord, Completion)] {
+        state.withLock { state in
+            let batch = Array(state.pending.prefix(maxBatch))
+            state.pending.removeFirst(batch.count)
+            return batch
         }
     }
 }

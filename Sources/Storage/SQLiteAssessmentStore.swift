@@ -166,6 +166,15 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         try await write { db in try batch.map { try Self.replicate($0, in: db) } }
     }
 
+    public func replicate(
+        batch: @escaping @Sendable () -> [ReplicatedRecord],
+        completion: @escaping @Sendable (Result<[ReplicaOutcome], StoreError>) -> Void
+    ) {
+        database.write({ db in try batch().map { try Self.replicate($0, in: db) } }) { result in
+            completion(result.mapError(Self.storeError))
+        }
+    }
+
     private static func replicate(_ write: ReplicatedRecord, in db: SQLiteConnection) throws -> ReplicaOutcome {
         let record = write.record
         // The version columns only: the request, the report and the progress are not needed to decide.

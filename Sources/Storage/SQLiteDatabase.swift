@@ -102,16 +102,24 @@ final class SQLiteDatabase: Sendable {
     /// Runs `body` in one write transaction on the writer's queue.
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            writerQueue.async { [self] in
-                guard !isClosed.load(ordering: .acquiring) else {
-                    continuation.resume(throwing: SQLiteError.closed)
-                    return
-                }
-                // A transaction whose ROLLBACK failed is still open; end it before this one begins,
-                // or every later BEGIN on the writer would fail.
-                if writer.isInTransaction { try? writer.execute("ROLLBACK") }
-                continuation.resume(with: Result { try writer.transaction(immediate: true) { try body(writer) } })
+            write(body) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Runs `body` in one write transaction on the writer's queue, and then `completion` there.
+    func write<T: Sendable>(
+        _ body: @escaping @Sendable (SQLiteConnection) throws -> T,
+        completion: @escaping @Sendable (Result<T, any Error>) -> Void
+    ) {
+        writerQueue.async { [self] in
+            guard !isClosed.load(ordering: .acquiring) else {
+                completion(.failure(SQLiteError.closed))
+                return
             }
+            // A transaction whose ROLLBACK failed is still open; end it before this one begins,
+            // or every later BEGIN on the writer would fail.
+            if writer.isInTransaction { try? writer.execute("ROLLBACK") }
+            completion(Result { try writer.transaction(immediate: true) { try body(writer) } })
         }
     }
 
