@@ -95,7 +95,7 @@ let package = Package(
         // nothing of the cluster or the domain (requests and reports are opaque bytes here).
         .target(
             name: "Storage",
-            dependencies: ["CSQLite"],
+            dependencies: ["CSQLite", .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: strict
         ),
         .testTarget(

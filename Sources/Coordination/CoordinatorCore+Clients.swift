@@ -28,7 +28,9 @@ extension CoordinatorCore {
             to: owner)
     }
 
-    /// Unfinished assessments this node owns (being created, queued or running).
+    /// Assessments this node owns: being created, queued, running or writing their final state, and
+    /// finished ones it claimed only to move their replicas (until the move commits). A takeover
+    /// adds the dead owner's without a limit, as they are not optional.
     public var backlog: Int { owned.count }
 
     var quorumProblem: String {

@@ -104,9 +104,12 @@ public actor CoordinatorNode {
         metrics.record(backlog: core.backlog)
     }
 
-    /// Why a submission should be refused before it is read, or nil: this node is at its backlog
-    /// limit. Placement spreads ids evenly, so this node's backlog stands for every owner's, and the
-    /// refusal costs no call; the owner still checks its own (`SubmitAnswer.busy`).
+    /// Why a keyless submission should be refused before it is read, or nil: this node is at its
+    /// backlog limit. Placement spreads ids evenly, so this node's backlog stands for every owner's,
+    /// and the refusal costs no call; the owner still checks its own (`SubmitAnswer.busy`). After a
+    /// takeover the survivors hold more than their share and refuse until they are under the limit
+    /// again, while a restarted owner holds little: the cluster is still full, as owners hand their
+    /// tasks to every node's workers, the restarted one's too.
     public nonisolated func backlogRefusal() -> String? {
         let backlog = metrics.backlog.load(ordering: .relaxed)
         guard settings.backlogLimit > 0, backlog >= settings.backlogLimit else { return nil }

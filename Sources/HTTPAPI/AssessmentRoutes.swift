@@ -18,7 +18,9 @@ struct AssessmentRoutes: Sendable {
             metrics.submission("unauthorized")
             return refusal
         }
-        if let reason = service.submissionRefusal() {
+        // Not for a keyed request: it may be the retry of an assessment already accepted, which only
+        // its owner can tell, and which must not be refused.
+        if request.headers[.idempotencyKey] == nil, let reason = service.submissionRefusal() {
             metrics.submission("overloaded")
             return await refuseForBacklog(reason)
         }
@@ -28,25 +30,38 @@ struct AssessmentRoutes: Sendable {
             return JSONResponse.serviceError(.overloaded(retryAfterSeconds: settings.retryAfterSeconds))
         }
         metrics.admission(inFlight: admission.current)
-        defer {
-            admission.leave()
-            metrics.admission(inFlight: admission.current)
+        let outcome = await admitted(request, context: context)
+        admission.leave()
+        metrics.admission(inFlight: admission.current)
+        switch outcome {
+        case .answer(let response): return response
+        // Held outside the admission queue, whose slots are for submissions being worked on.
+        case .backlogFull(let reason): return await refuseForBacklog(reason)
         }
+    }
 
+    private enum Admitted {
+        case answer(Response)
+        case backlogFull(String)
+    }
+
+    /// A submission inside the admission queue: read, validated, handed to the service.
+    private func admitted(_ request: Request, context: some RequestContext) async -> Admitted {
         let body: Data
         switch await readBody(request) {
         case .success(let data): body = data
         case .failure(let refusal):
             metrics.submission("too_large")
-            return refusal.response
+            return .answer(refusal.response)
         }
         do {
             _ = try RequestValidator.validate(body)
         } catch {
             metrics.submission("invalid")
-            return JSONResponse.error(
-                .badRequest, code: "invalid_request", message: "the request has \(error.errors.count) problem(s)",
-                details: error.errors.map { ErrorBody.Detail(field: $0.field, problem: $0.problem) })
+            return .answer(
+                JSONResponse.error(
+                    .badRequest, code: "invalid_request", message: "the request has \(error.errors.count) problem(s)",
+                    details: error.errors.map { ErrorBody.Detail(field: $0.field, problem: $0.problem) }))
         }
 
         let key = request.headers[.idempotencyKey]
@@ -57,9 +72,9 @@ struct AssessmentRoutes: Sendable {
             metrics.submission(Self.outcome(of: error))
             context.logger.warning("submission not accepted", metadata: ["reason": "\(error)"])
             if case .overloaded(_, let reason) = error {
-                return await refuseForBacklog(reason ?? "the cluster is at its backlog limit; retry later")
+                return .backlogFull(reason ?? "the cluster is at its backlog limit; retry later")
             }
-            return JSONResponse.serviceError(error)
+            return .answer(JSONResponse.serviceError(error))
         }
         metrics.submission(receipt.existing ? "duplicate" : "accepted")
         var logger = context.logger
@@ -67,8 +82,9 @@ struct AssessmentRoutes: Sendable {
         logger.info("assessment submitted", metadata: ["existing": "\(receipt.existing)"])
         var headers = HTTPFields()
         headers[.location] = "/v1/assessments/\(receipt.id)"
-        return JSONResponse.make(
-            .accepted, SubmittedBody(id: receipt.id, status: receipt.state.rawValue), headers: headers)
+        return .answer(
+            JSONResponse.make(
+                .accepted, SubmittedBody(id: receipt.id, status: receipt.state.rawValue), headers: headers))
     }
 
     /// With this API's Retry-After (the service does not know it), after `backlogRefusalHold`.

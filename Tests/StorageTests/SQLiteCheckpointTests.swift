@@ -24,6 +24,7 @@ import Testing
             }
             database.waitForCheckpoints()
             #expect(database.backgroundCheckpoints.load(ordering: .relaxed) > 0)
+            #expect(database.failedCheckpoints.load(ordering: .relaxed) == 0)
 
             let fileSize = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
             let logSize = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0

@@ -62,8 +62,8 @@ def split(total, parts):
 
 def run_level(a, clients, think_ms):
     cl = clusterlib.Cluster(a.root, a.bin, a.nodes, a.base_port, a.node_arg, log=log)
-    cl.up()
     try:
+        cl.up()
         time.sleep(1.0)  # every member's first gossip round settled
         pids = [cl.pid(i) for i in range(1, a.nodes + 1)]
         body = os.path.join(a.workdir, "body.json")
@@ -72,14 +72,16 @@ def run_level(a, clients, think_ms):
         procs = []
         cpu0 = sum(imload.proc_cpu_s(p) for p in pids)
         tot0, idle0 = imload.sys_busy()
-        for node, conns in enumerate(split(clients, a.nodes), start=1):
-            out = os.path.join(a.workdir, f"wrk-c{clients}-node{node}.txt")
-            env = dict(os.environ, SUBMIT_BODY=body, THINK_MS=str(think_ms), WRK_OUT=out)
-            cmd = [a.wrk, "-t1", f"-c{conns}", f"-d{a.duration}s", "--timeout", "30s",
-                   "-s", os.path.join(a.root, "scripts", "lua", "submit.lua"),
-                   f"http://{cl.http(node)}/v1/assessments"]
-            procs.append((subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), out))
         try:
+            # Started inside the try: a failed start or a SIGTERM between two still stops those running.
+            for node, conns in enumerate(split(clients, a.nodes), start=1):
+                out = os.path.join(a.workdir, f"wrk-c{clients}-node{node}.txt")
+                env = dict(os.environ, SUBMIT_BODY=body, THINK_MS=str(think_ms), WRK_OUT=out)
+                cmd = [a.wrk, "-t1", f"-c{conns}", f"-d{a.duration}s", "--timeout", "30s",
+                       "-s", os.path.join(a.root, "scripts", "lua", "submit.lua"),
+                       f"http://{cl.http(node)}/v1/assessments"]
+                procs.append((subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE),
+                              out))
             for proc, _ in procs:
                 proc.wait(timeout=a.duration + 60)
         finally:
@@ -101,23 +103,29 @@ def run_level(a, clients, think_ms):
             for k, v in one["errors"].items():
                 merged["errors"][k] = merged["errors"].get(k, 0) + v
             merged["requests"] += one["requests"]
-        completed = None
-        totals = [imload.parse_prometheus(cl.metrics(i), "inframind_assessments_completed_total") for i in range(1, a.nodes + 1)]
-        if all(t is not None for t in totals):
-            completed = sum(totals)
+            merged["duration_us"] = max(merged.get("duration_us", 0), one.get("duration_us", 0))
+        texts = [cl.metrics(i) for i in range(1, a.nodes + 1)]
+
+        def summed(name):
+            values = [imload.parse_prometheus(text, name) for text in texts]
+            return sum(values) if all(v is not None for v in values) else None
+
+        completed = summed("inframind_assessments_completed_total")
+        store = {name: summed(f"inframind_store_{name}") for name in
+                 ("commits_total", "replica_writes_total", "checkpoints_total", "checkpoint_failures_total")}
     finally:
         cl.down()
     h = merged["latency"]
     res = {"clients": clients, "think_ms": think_ms, "requests": merged["requests"],
-           "per_s": merged["requests"] / a.duration, "status": merged["status"], "errors": merged["errors"],
+           "per_s": merged["requests"] / (merged["duration_us"] / 1e6 if merged.get("duration_us") else a.duration), "status": merged["status"], "errors": merged["errors"],
            "p50_ms": percentile(h, 50) / 1000, "p90_ms": percentile(h, 90) / 1000,
            "p99_ms": percentile(h, 99) / 1000, "max_ms": max(h) / 1000 if h else float("nan"),
            "nodes_cpu_cores": (cpu1 - cpu0) / a.duration,
            "machine_busy_pct": 100.0 * (1 - (idle1 - idle0) / (tot1 - tot0)) if tot1 > tot0 else None,
-           "completed_by_end": completed}
+           "completed_by_end": completed, "store": store}
     log(f"C={clients} think {think_ms} ms: {res['requests']} POSTs ({res['per_s']:.0f}/s) status {res['status']} "
         f"errors {res['errors']}; p50 {res['p50_ms']:.2f} p90 {res['p90_ms']:.2f} p99 {res['p99_ms']:.2f} "
-        f"max {res['max_ms']:.2f} ms; nodes {res['nodes_cpu_cores']:.2f} cores, machine {res['machine_busy_pct']:.0f} % busy, "
+        f"max {res['max_ms']:.2f} ms; nodes {res['nodes_cpu_cores']:.2f} cores, machine {res['machine_busy_pct'] or 0:.0f} % busy, "
         f"{completed} assessments completed")
     return res
 
