@@ -20,6 +20,8 @@ final class ClientBook {
     private var nextClient: UInt64 = 1
     private(set) var answered = 0
     private(set) var unavailable = 0
+    /// Submissions an owner at its backlog limit refused (retried like the unavailable ones).
+    private(set) var busy = 0
 
     /// Schedules the seed's submissions over the fault phase.
     func plan(_ sim: CoordinationSimulator) {
@@ -90,8 +92,11 @@ final class ClientBook {
             if submission.cancels {
                 sim.queue.push(.cancel(id, tries: 0), at: sim.now + .seconds(3) * sim.random.unit())
             }
-        case .unavailable, .busy:
+        case .unavailable:
             unavailable += 1
+            retry(submission, after: .seconds(1), in: sim)
+        case .busy:
+            busy += 1
             retry(submission, after: .seconds(1), in: sim)
         }
     }

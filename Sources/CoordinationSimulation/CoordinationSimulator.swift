@@ -15,7 +15,7 @@ import Storage
 public final class CoordinationSimulator {
     public let seed: UInt64
     public let scenario: CoordinationScenario
-    let settings = SimAgents.settings()
+    let settings: CoordinationSettings
     let membership: Simulator
     let profile: SeedProfile
     var random: SeededRandom
@@ -86,6 +86,9 @@ public final class CoordinationSimulator {
     public init(seed: UInt64, scenario: CoordinationScenario = CoordinationScenario()) {
         self.seed = seed
         self.scenario = scenario
+        var settings = SimAgents.settings()
+        settings.backlogLimit = scenario.backlogLimit
+        self.settings = settings
         var random = SeededRandom(seed: seed)
         var profile = SeedProfile(random: &random)
         // From a generator of its own, so that the seeds' other choices stay what they were.

@@ -12,6 +12,8 @@ public struct CoordinationScenario: Sendable, Hashable {
     public var recoveryLimit: Duration = .seconds(600)
     /// The shell feeds `.tick` this often.
     public var tickInterval: Duration = .milliseconds(50)
+    /// `CoordinationSettings.backlogLimit` of every node; 0 for none.
+    public var backlogLimit = 0
 
     public init() {}
 

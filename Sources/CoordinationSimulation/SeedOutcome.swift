@@ -23,6 +23,8 @@ public struct SeedOutcome: Sendable {
     public var strandedByLoss: Int
     /// Virtual time from the end of the faults until every acknowledged assessment was final.
     public var quiescedAfter: Duration
+    /// Submissions refused by an owner at its backlog limit (`CoordinationScenario.backlogLimit`).
+    public var busyAnswers: Int
     public var trace: [String]
 }
 
@@ -59,7 +61,7 @@ extension CoordinationSimulator {
             minorityAcksInDetectionWindow: checker.minorityAcksInDetectionWindow, createdTwice: checker.createdTwice,
             beyondPromise: checker.beyondPromise.count,
             strandedByLoss: checker.acknowledged.keys.count(where: isStrandedByTheLoss),
-            quiescedAfter: max(.zero, now - scenario.faultPhase), trace: trace)
+            quiescedAfter: max(.zero, now - scenario.faultPhase), busyAnswers: clients.busy, trace: trace)
     }
 
     /// Runs seeds `first ..< first + count`; stops at the first violation (it replays with its seed).

@@ -58,6 +58,22 @@ import Testing
         #expect(a.faults == b.faults && a.acknowledged == b.acknowledged && a.counters == b.counters)
     }
 
+    /// Owners that refuse beyond one unfinished assessment, under the same faults: a refusal never
+    /// costs an acknowledged assessment (the clients retry a refused one for 40 s, then give up).
+    @Test func aBacklogLimitUnderFaultsKeepsEveryInvariant() {
+        var limited = scenario
+        limited.backlogLimit = 1
+        var (refused, acknowledged) = (0, 0)
+        for seed in UInt64(300)..<330 {
+            let outcome = CoordinationSimulator(seed: seed, scenario: limited).run()
+            #expect(outcome.violation == nil, "seed \(seed): \(String(describing: outcome.violation))")
+            acknowledged += outcome.acknowledged
+            refused += outcome.busyAnswers
+        }
+        #expect(refused > 0)
+        #expect(acknowledged > limited.submissions * 20)
+    }
+
     @Test func fiveNodesAndSevenNodesAlike() {
         var seven = scenario
         seven.nodes = 7
