@@ -47,6 +47,55 @@ import Testing
         }
     }
 
+    /// A read holding an old snapshot keeps any checkpoint from copying past it, so the log grows
+    /// (as with SQLite's own checkpoints); once it ends, the writer's checkpoint resets the log and
+    /// `journal_size_limit` cuts the file back.
+    @Test func aLongReadLetsTheLogGrowUntilItEnds() async throws {
+        try await withTemporaryDirectory { directory in
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let path = directory.appendingPathComponent("reader.sqlite").path
+            let database = try SQLiteDatabase(path: path, checkpointPages: 8)
+            defer { database.close() }
+            try await database.write { try $0.execute("CREATE TABLE row (id INTEGER PRIMARY KEY, body BLOB)") }
+            func insert(_ range: Range<Int>) async throws {
+                for index in range {
+                    try await database.write { db in
+                        try db.run(
+                            "INSERT INTO row (id, body) VALUES (?, ?)",
+                            [.integer(index), .blob(Data(repeating: 7, count: 4_000))])
+                    }
+                }
+            }
+            func logSize() throws -> Int {
+                try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+            }
+
+            let release = DispatchSemaphore(value: 0)
+            let (started, didStart) = AsyncStream<Void>.makeStream()
+            let reader = Task {
+                try await database.read { db in
+                    let count = try db.query("SELECT count(*) FROM row") { $0.int(0) }
+                    didStart.yield()
+                    release.wait()
+                    return count
+                }
+            }
+            _ = await started.first { _ in true }
+            try await insert(0..<300)
+            database.waitForCheckpoints()
+            #expect(try logSize() > 1_200_000)
+
+            release.signal()
+            #expect(try await reader.value == [0])
+            try await insert(300..<320)
+            database.waitForCheckpoints()
+            #expect(try logSize() < 400_000)
+            #expect(database.failedCheckpoints.load(ordering: .relaxed) == 0)
+            let count = try await database.read { db in try db.query("SELECT count(*) FROM row") { $0.int(0) } }
+            #expect(count == [320])
+        }
+    }
+
     /// A checkpoint still queued when the database closes does not run on a closed connection.
     @Test func closingWithACheckpointQueuedIsClean() async throws {
         try await withTemporaryDirectory { directory in
