@@ -210,7 +210,12 @@ struct FailureTests {
                 .hello(Hello(node: NodeID(name: "node-a", host: "127.0.0.1", port: 1, uid: 9), lane: .calls)))
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connect(host: "127.0.0.1", port: node.node.port).get()
-            try await channel.writeAndFlush(bytes)
+            do {
+                try await channel.writeAndFlush(bytes)
+            } catch ChannelError.ioOnClosedChannel {
+                // The node closed the connection before the frame went out (seen once in CI, the
+                // suite's load delaying this task): refused even earlier, which is what is tested.
+            }
             #expect(await eventually { !channel.isActive })
             #expect(node.framesReadCount == 0)
             #expect(await eventually { node.openConnectionCount == 0 })
