@@ -89,16 +89,11 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// Copies what it can of the write-ahead log into the database file without waiting for
-    /// readers or the writer (SQLite's PASSIVE checkpoint). Returns the log's size and how much of
-    /// it is in the file now, in pages.
-    @discardableResult
-    func checkpointPassively() throws(SQLiteError) -> (logPages: Int, checkpointedPages: Int) {
-        var log: Int32 = 0
-        var done: Int32 = 0
-        let code =
-            closed ? SQLITE_MISUSE : sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &done)
-        try check(code, "checkpoint")
-        return (Int(log), Int(done))
+    /// readers or the writer (SQLite's PASSIVE checkpoint).
+    func checkpointPassively() throws(SQLiteError) {
+        try check(
+            closed ? SQLITE_MISUSE : sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil),
+            "checkpoint")
     }
 
     /// True inside a transaction: BEGIN was run and neither COMMIT nor ROLLBACK has ended it.

@@ -30,9 +30,8 @@ final class SQLiteDatabase: Sendable {
     /// Opened on first use; touched only on `checkpointQueue`.
     private let checkpointer = Mutex<SQLiteConnection?>(nil)
     private let checkpointScheduled = Atomic<Bool>(false)
-    /// Checkpoints run on the checkpoint queue, and by the writer itself (`inlineCheckpointPages`).
+    /// Checkpoints run on the checkpoint queue, and those that failed (also counted for `/metrics`).
     let backgroundCheckpoints = Atomic<Int>(0)
-    let inlineCheckpoints = Atomic<Int>(0)
     let failedCheckpoints = Atomic<Int>(0)
     private let checkpointsCounter = Counter(label: "inframind_store_checkpoints_total", dimensions: [("by", "queue")])
     private let inlineCheckpointsCounter = Counter(
@@ -84,7 +83,6 @@ final class SQLiteDatabase: Sendable {
     /// On the writer's queue, inside the commit that brought the log to `pages`.
     private func logGrew(to pages: Int) {
         if pages >= inlineCheckpointPages {
-            inlineCheckpoints.add(1, ordering: .relaxed)
             inlineCheckpointsCounter.increment()
             checkpoint(on: writer)
             return
