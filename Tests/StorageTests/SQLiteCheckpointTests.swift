@@ -11,25 +11,14 @@ import Testing
     /// database file none.
     @Test func theLogIsCheckpointedOffTheWriterAndStaysBounded() async throws {
         try await withTemporaryDirectory { directory in
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let path = directory.appendingPathComponent("checkpoint.sqlite").path
-            let database = try SQLiteDatabase(path: path, checkpointPages: 8)
-            try await database.write { try $0.execute("CREATE TABLE row (id INTEGER PRIMARY KEY, body BLOB)") }
-            for index in 0..<300 {
-                try await database.write { db in
-                    try db.run(
-                        "INSERT INTO row (id, body) VALUES (?, ?)",
-                        [.integer(index), .blob(Data(repeating: UInt8(index % 251), count: 4_000))])
-                }
-            }
+            let (database, path) = try await rowTable(in: directory, name: "checkpoint.sqlite", checkpointPages: 8)
+            try await insertRows(0..<300, into: database)
             database.waitForCheckpoints()
             #expect(database.backgroundCheckpoints.load(ordering: .relaxed) > 0)
             #expect(database.failedCheckpoints.load(ordering: .relaxed) == 0)
 
-            let fileSize = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
-            let logSize = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
-            #expect(fileSize > 600_000)
-            #expect(logSize < 600_000)
+            #expect(try size(of: path) > 600_000)
+            #expect(try size(of: path + "-wal") < 600_000)
 
             let rows = try await database.read { db in
                 try db.query("SELECT id, length(body), substr(body, 1, 1) FROM row ORDER BY id") {
@@ -42,8 +31,7 @@ import Testing
 
             let reopened = try SQLiteDatabase(path: path)
             defer { reopened.close() }
-            let count = try await reopened.read { db in try db.query("SELECT count(*) FROM row") { $0.int(0) } }
-            #expect(count == [300])
+            #expect(try await rowCount(reopened) == 300)
         }
     }
 
@@ -52,23 +40,8 @@ import Testing
     /// `journal_size_limit` cuts the file back.
     @Test func aLongReadLetsTheLogGrowUntilItEnds() async throws {
         try await withTemporaryDirectory { directory in
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let path = directory.appendingPathComponent("reader.sqlite").path
-            let database = try SQLiteDatabase(path: path, checkpointPages: 8)
+            let (database, path) = try await rowTable(in: directory, name: "reader.sqlite", checkpointPages: 8)
             defer { database.close() }
-            try await database.write { try $0.execute("CREATE TABLE row (id INTEGER PRIMARY KEY, body BLOB)") }
-            func insert(_ range: Range<Int>) async throws {
-                for index in range {
-                    try await database.write { db in
-                        try db.run(
-                            "INSERT INTO row (id, body) VALUES (?, ?)",
-                            [.integer(index), .blob(Data(repeating: 7, count: 4_000))])
-                    }
-                }
-            }
-            func logSize() throws -> Int {
-                try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
-            }
 
             let release = DispatchSemaphore(value: 0)
             let (started, didStart) = AsyncStream<Void>.makeStream()
@@ -81,40 +54,65 @@ import Testing
                 }
             }
             _ = await started.first { _ in true }
-            try await insert(0..<300)
+            try await insertRows(0..<300, into: database)
             database.waitForCheckpoints()
-            #expect(try logSize() > 1_200_000)
+            #expect(try size(of: path + "-wal") > 1_200_000)
 
             release.signal()
             #expect(try await reader.value == [0])
-            try await insert(300..<320)
+            try await insertRows(300..<320, into: database)
             database.waitForCheckpoints()
-            #expect(try logSize() < 400_000)
+            #expect(try size(of: path + "-wal") < 400_000)
             #expect(database.failedCheckpoints.load(ordering: .relaxed) == 0)
-            let count = try await database.read { db in try db.query("SELECT count(*) FROM row") { $0.int(0) } }
-            #expect(count == [320])
+            #expect(try await rowCount(database) == 320)
         }
     }
 
     /// A checkpoint still queued when the database closes does not run on a closed connection.
     @Test func closingWithACheckpointQueuedIsClean() async throws {
         try await withTemporaryDirectory { directory in
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let path = directory.appendingPathComponent("close.sqlite").path
-            let database = try SQLiteDatabase(path: path, checkpointPages: 1)
-            try await database.write { try $0.execute("CREATE TABLE row (id INTEGER PRIMARY KEY)") }
-            try await database.write { try $0.run("INSERT INTO row (id) VALUES (1)") }
+            let (database, path) = try await rowTable(in: directory, name: "close.sqlite", checkpointPages: 1)
+            try await insertRows(1..<2, into: database)
             database.close()
             database.waitForCheckpoints()
             await #expect {
-                try await database.write { try $0.run("INSERT INTO row (id) VALUES (2)") }
+                try await insertRows(2..<3, into: database)
             } throws: { error in
                 (error as? SQLiteError)?.message == SQLiteError.closed.message
             }
             let reopened = try SQLiteDatabase(path: path)
             defer { reopened.close() }
-            let count = try await reopened.read { db in try db.query("SELECT count(*) FROM row") { $0.int(0) } }
-            #expect(count == [1])
+            #expect(try await rowCount(reopened) == 1)
         }
+    }
+
+    /// A database in `directory` with an empty table of rows, and its path.
+    private func rowTable(in directory: URL, name: String, checkpointPages: Int) async throws -> (
+        SQLiteDatabase, String
+    ) {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent(name).path
+        let database = try SQLiteDatabase(path: path, checkpointPages: checkpointPages)
+        try await database.write { try $0.execute("CREATE TABLE row (id INTEGER PRIMARY KEY, body BLOB)") }
+        return (database, path)
+    }
+
+    /// One commit per row, each a 4 KB body (a page of log or more) whose bytes are the id mod 251.
+    private func insertRows(_ ids: Range<Int>, into database: SQLiteDatabase) async throws {
+        for index in ids {
+            try await database.write { db in
+                try db.run(
+                    "INSERT INTO row (id, body) VALUES (?, ?)",
+                    [.integer(index), .blob(Data(repeating: UInt8(index % 251), count: 4_000))])
+            }
+        }
+    }
+
+    private func rowCount(_ database: SQLiteDatabase) async throws -> Int? {
+        try await database.read { db in try db.query("SELECT count(*) FROM row") { $0.int(0) } }.first
+    }
+
+    private func size(of path: String) throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
     }
 }
