@@ -40,7 +40,7 @@ extension CoordinatorCore {
         // Only records this node owns or whose owner is gone can need anything below; the rest (most
         // of a store: records of live owners) are passed over before sorting. This runs every second
         // over everything stored in the retention period, so it must not cost a sort of all of it.
-        let order = replicas.compactMap { id, meta -> (finished: Int, id: String)? in
+        let order = replicas.all.compactMap { id, meta -> (finished: Int, id: String)? in
             guard let owner = meta.version.replicaSet.first, owner == name || !isAlive(owner) else { return nil }
             return (meta.status.isTerminal ? 1 : 0, id)
         }.sorted { $0 < $1 }

@@ -78,7 +78,7 @@ extension CoordinatorCore {
         lastExpiry = now.uptime
         let seconds = Double(settings.retention.components.seconds)
         let cutoff = now.wall.addingTimeInterval(-seconds)
-        let expired = replicas.filter { $0.value.status.isTerminal && $0.value.updatedAt < cutoff }.map(\.key)
+        let expired = replicas.all.filter { $0.value.status.isTerminal && $0.value.updatedAt < cutoff }.map(\.key)
         guard !expired.isEmpty else { return }
         for id in expired where owned[id] == nil { replicas[id] = nil }
         emit(.deleteExpired(before: cutoff))

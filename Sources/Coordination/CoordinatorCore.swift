@@ -29,7 +29,7 @@ public struct CoordinatorCore: Sendable {
     var draining = false
 
     // Replica side: every record this node stores.
-    var replicas: [String: ReplicaMeta] = [:]
+    var replicas = ReplicaBook()
     // Owner side.
     var owned: [String: OwnedAssessment] = [:]
     var claims: [String: Claim] = [:]
@@ -173,7 +173,7 @@ public struct CoordinatorCore: Sendable {
         return assessment.record
     }
 
-    public var storedIDs: [String] { replicas.keys.sorted() }
+    public var storedIDs: [String] { replicas.all.keys.sorted() }
 
     /// What this node knows of one assessment, for a failing simulation seed's report.
     public func describe(_ id: String) -> String {

@@ -10,6 +10,11 @@ public enum Placement {
             .map(\.member)
     }
 
+    /// The first of `rank(id, over: members)`, without sorting the rest.
+    public static func owner(_ id: String, over members: some Collection<String>) -> String? {
+        members.max { (weight(id, $0), $0) < (weight(id, $1), $1) }
+    }
+
     /// The first `min(factor, members.count)` of the ranking; the first of them is the owner.
     public static func replicaSet(_ id: String, over members: some Collection<String>, factor: Int) -> [String] {
         Array(rank(id, over: members).prefix(max(1, factor)))

@@ -12,7 +12,8 @@ public struct CoordinationSettings: Sendable, Hashable {
     /// Tasks this node's worker runs at once; more wait in its queue (and count as its load).
     public var workerConcurrency = 2
     /// Unfinished assessments an owner may hold before it refuses new ones (`SubmitAnswer.busy`, an
-    /// HTTP 429); 0 for no limit. Placement spreads ids evenly, so every owner nears it together.
+    /// HTTP 429); 0 for no limit. Keyless ids go elsewhere once a node holds more than its share
+    /// (`keylessID`), and keyed ones are spread by placement, so every owner nears it together.
     public var backlogLimit = 0
     /// How long the receiving node waits for the owner to acknowledge a submission.
     public var submitTimeout: Duration = .seconds(5)

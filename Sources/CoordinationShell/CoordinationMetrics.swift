@@ -24,6 +24,9 @@ final class CoordinationMetrics: @unchecked Sendable {
     /// Unfinished assessments this node owns, readable from any thread: the HTTP API refuses a
     /// submission at once when it is at the limit, before reading its body.
     let backlog = Atomic<Int>(0)
+    /// Whether keyless submissions go to peers (`CoordinatorCore.shedsKeyless`); kept only while the
+    /// backlog is at its limit, where it decides whether this node refuses them.
+    let shedsKeyless = Atomic<Bool>(false)
     private let backlogGauge = Gauge(label: "inframind_backlog")
     private var lastBacklog = -1
 

@@ -6,8 +6,10 @@ import Storage
 
 /// What the HTTP API calls: submit, cancel, read and list from any node.
 extension CoordinatorNode {
-    /// Returns once the owner has the record on a majority of its replica set, or says why not.
-    public func submit(id: String, request: Data, idempotencyKey: String?) async -> SubmitAnswer {
+    /// Returns once the owner has the record on a majority of its replica set, or says why not. `id`
+    /// is nil when the request has no idempotency key, and this node picks one (`keylessID`).
+    public func submit(id: String?, request: Data, idempotencyKey: String?) async -> SubmitAnswer {
+        let id = id ?? core.keylessID { UUID().uuidString.lowercased() }
         let clientID = nextClientID
         nextClientID += 1
         let deadline = settings.submitTimeout + .seconds(1)

@@ -102,17 +102,20 @@ public actor CoordinatorNode {
         for directive in directives { perform(directive) }
         metrics.record(core.counters)
         metrics.record(backlog: core.backlog)
+        let atLimit = settings.backlogLimit > 0 && core.backlog >= settings.backlogLimit
+        metrics.shedsKeyless.store(atLimit && core.shedsKeyless, ordering: .relaxed)
     }
 
     /// Why a keyless submission should be refused before it is read, or nil: this node is at its
-    /// backlog limit. Placement spreads ids evenly, so this node's backlog stands for every owner's,
-    /// and the refusal costs no call; the owner still checks its own (`SubmitAnswer.busy`). After a
-    /// takeover the survivors hold more than their share and refuse until they are under the limit
-    /// again, while a restarted owner holds little: the cluster is still full, as owners hand their
-    /// tasks to every node's workers, the restarted one's too.
+    /// backlog limit and does not send keyless submissions to peers (`keylessID`), so it would own
+    /// this one, and the refusal costs no call. A node over its share sends them on, and their owner
+    /// checks its own limit (`SubmitAnswer.busy`), as after a takeover, when the survivors send new
+    /// assessments to a restarted node that holds few.
     public nonisolated func backlogRefusal() -> String? {
         let backlog = metrics.backlog.load(ordering: .relaxed)
-        guard settings.backlogLimit > 0, backlog >= settings.backlogLimit else { return nil }
+        guard settings.backlogLimit > 0, backlog >= settings.backlogLimit,
+            !metrics.shedsKeyless.load(ordering: .relaxed)
+        else { return nil }
         return "this node has \(backlog) unfinished assessments (backlog_limit \(settings.backlogLimit)); retry later"
     }
 

@@ -9,7 +9,7 @@ final class ClientBook {
         var number: Int
         var request: Data
         var key: String?
-        /// Unkeyed submissions get a fresh id per try, as a receiving node would assign.
+        /// Unkeyed submissions get a fresh id per try from the receiving node's `keylessID`.
         var id: String
         var tries = 0
         var cancels: Bool
@@ -51,10 +51,14 @@ final class ClientBook {
 
     func submit(_ submission: Submission, in sim: CoordinationSimulator) {
         let node = Int(sim.random.next() % UInt64(sim.nodes.count))
-        guard sim.nodes[node].core != nil else {
+        guard let core = sim.nodes[node].core else {
             // Connection refused: try again shortly, as a client library would.
             retry(submission, after: .milliseconds(500), in: sim)
             return
+        }
+        var submission = submission
+        if submission.key == nil {
+            submission.id = core.keylessID { Self.id(for: nil, sim: sim) }
         }
         let client = nextClient
         nextClient += 1
@@ -79,7 +83,6 @@ final class ClientBook {
         guard submission.tries < 40 else { return }
         var next = submission
         next.tries += 1
-        if next.key == nil { next.id = Self.id(for: nil, sim: sim) }
         sim.queue.push(.submit(next), at: sim.now + delay)
     }
 

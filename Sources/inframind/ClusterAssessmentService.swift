@@ -18,8 +18,8 @@ struct ClusterAssessmentService: AssessmentService {
 
     /// With an idempotency key the id is a function of the key, so whichever node receives a retry
     /// picks the same id, hence the same owner, which finds the record and answers with it.
-    static func assessmentID(idempotencyKey: String?) -> String {
-        guard let key = idempotencyKey else { return UUID().uuidString.lowercased() }
+    /// Without a key the coordinator picks the id (one this node owns, see `keylessID`).
+    static func assessmentID(idempotencyKey key: String) -> String {
         let digest = Array(SHA256.hash(data: Data("inframind-idempotency-key:\(key)".utf8)))
         let hex = digest.prefix(16).map { String(printf: "%02x", $0) }.joined()
         let parts = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { range in
@@ -33,7 +33,7 @@ struct ClusterAssessmentService: AssessmentService {
     }
 
     func submit(request: Data, idempotencyKey: String?) async throws(ServiceError) -> SubmitReceipt {
-        let id = Self.assessmentID(idempotencyKey: idempotencyKey)
+        let id = idempotencyKey.map { Self.assessmentID(idempotencyKey: $0) }
         switch await coordinator.submit(id: id, request: request, idempotencyKey: idempotencyKey) {
         case .accepted(let id, let existing):
             var state = AssessmentState.queued

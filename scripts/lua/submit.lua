@@ -1,5 +1,5 @@
--- wrk script for scripts/load: POSTs the assessment in $SUBMIT_BODY (no Idempotency-Key, so every
--- request is a new assessment), waits a random think time around $THINK_MS between a response and
+-- wrk script for scripts/load: POSTs the assessment in $SUBMIT_BODY (a new assessment each time:
+-- without an Idempotency-Key, or with a fresh one per request when $KEYED_TAG is set), waits a random think time around $THINK_MS between a response and
 -- the next request, and writes the latency histogram and the status codes to $WRK_OUT for
 -- scripts/py/load.py to merge across wrk processes.
 local body_file = assert(io.open(os.getenv("SUBMIT_BODY"), "rb"))
@@ -13,6 +13,18 @@ local threads = {}
 
 function setup(thread)
   table.insert(threads, thread)
+end
+
+-- A keyed submission's id follows from its key, so it goes to the key's owner, wherever that is;
+-- a keyless one gets an id the receiving node owns. The tag keeps keys unique across processes.
+local keyed_tag = os.getenv("KEYED_TAG")
+local sent = 0
+if keyed_tag and keyed_tag ~= "" then
+  function request()
+    sent = sent + 1
+    local headers = { ["Content-Type"] = "application/json", ["Idempotency-Key"] = keyed_tag .. "-" .. sent }
+    return wrk.format(nil, nil, headers)
+  end
 end
 
 function init(args)

@@ -74,9 +74,10 @@ def run_level(a, clients, think_ms):
         tot0, idle0 = imload.sys_busy()
         try:
             # Started inside the try: a failed start or a SIGTERM between two still stops those running.
-            for node, conns in enumerate(split(clients, a.nodes), start=1):
+            for node, conns in enumerate(split(clients, a.entry_nodes or a.nodes), start=1):
                 out = os.path.join(a.workdir, f"wrk-c{clients}-node{node}.txt")
-                env = dict(os.environ, SUBMIT_BODY=body, THINK_MS=str(think_ms), WRK_OUT=out)
+                env = dict(os.environ, SUBMIT_BODY=body, THINK_MS=str(think_ms), WRK_OUT=out,
+                           KEYED_TAG=f"load-{int(time.time())}-c{clients}-n{node}" if a.keyed else "")
                 cmd = [a.wrk, "-t1", f"-c{conns}", f"-d{a.duration}s", "--timeout", "30s",
                        "-s", os.path.join(a.root, "scripts", "lua", "submit.lua"),
                        f"http://{cl.http(node)}/v1/assessments"]
@@ -111,22 +112,24 @@ def run_level(a, clients, think_ms):
             return sum(values) if all(v is not None for v in values) else None
 
         completed = summed("inframind_assessments_completed_total")
+        # Counted by the owner once a majority stored the record: where the assessments went.
+        owned = [imload.parse_prometheus(text, "inframind_submissions_accepted_total") for text in texts]
         store = {name: summed(f"inframind_store_{name}") for name in
                  ("commits_total", "replica_writes_total", "checkpoints_total", "checkpoint_failures_total")}
     finally:
         cl.down()
     h = merged["latency"]
-    res = {"clients": clients, "think_ms": think_ms, "requests": merged["requests"],
+    res = {"clients": clients, "think_ms": think_ms, "keyed": a.keyed, "requests": merged["requests"],
            "per_s": merged["requests"] / (merged["duration_us"] / 1e6 if merged.get("duration_us") else a.duration), "status": merged["status"], "errors": merged["errors"],
            "p50_ms": percentile(h, 50) / 1000, "p90_ms": percentile(h, 90) / 1000,
            "p99_ms": percentile(h, 99) / 1000, "max_ms": max(h) / 1000 if h else float("nan"),
            "nodes_cpu_cores": (cpu1 - cpu0) / a.duration,
            "machine_busy_pct": 100.0 * (1 - (idle1 - idle0) / (tot1 - tot0)) if tot1 > tot0 else None,
-           "completed_by_end": completed, "store": store}
+           "completed_by_end": completed, "owned_by_node": owned, "store": store}
     log(f"C={clients} think {think_ms} ms: {res['requests']} POSTs ({res['per_s']:.0f}/s) status {res['status']} "
         f"errors {res['errors']}; p50 {res['p50_ms']:.2f} p90 {res['p90_ms']:.2f} p99 {res['p99_ms']:.2f} "
         f"max {res['max_ms']:.2f} ms; nodes {res['nodes_cpu_cores']:.2f} cores, machine {res['machine_busy_pct'] or 0:.0f} % busy, "
-        f"{completed} assessments completed")
+        f"{completed} assessments completed; owners accepted {owned} (node 1 first)")
     return res
 
 
@@ -145,8 +148,12 @@ def main():
     ap.add_argument("--duration", type=int, default=20)
     ap.add_argument("--think-ms", type=float, default=0.0)
     ap.add_argument("--rate", type=float, default=None)
+    ap.add_argument("--keyed", action="store_true")
+    ap.add_argument("--entry-nodes", type=int, default=None)
     ap.add_argument("--node-arg", action="append", default=[])
     a = ap.parse_args()
+    if a.entry_nodes is not None and not 1 <= a.entry_nodes <= a.nodes:
+        ap.error(f"--entry-nodes must be between 1 and --nodes ({a.nodes})")
     results = []
     for clients in [int(c) for c in a.clients.split(",")]:
         # --rate: each client thinks long enough that all of them together submit about `rate` per
