@@ -41,7 +41,8 @@ extension CoordinatorCore {
         guard members.count > 1, members.contains(name) else { return first }
         let keep = backlog <= ownershipShare(members: members.count)
         var candidate = first
-        // Each draw is this node's with chance 1/N: 8N of them all miss about once in 3,000 times.
+        // Each draw is this node's with chance 1/N: 8N of them all miss once in 17,000 times with
+        // three nodes, and at most once in 3,000 (e^-8) with many.
         for _ in 0..<(8 * members.count) {
             if (Placement.owner(candidate, over: members) == name) == keep { return candidate }
             candidate = draw()

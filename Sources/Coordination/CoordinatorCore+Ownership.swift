@@ -14,8 +14,11 @@ extension CoordinatorCore {
         let lastWrite = summaries.map(\.updatedAt).max() ?? .distantPast
         for summary in summaries {
             knownMembers.formUnion(summary.version.quorumSets.joined())
-            replicas[summary.id] = ReplicaMeta(
-                status: summary.status, version: summary.version, updatedAt: summary.updatedAt, promised: 0)
+            replicas.load(
+                summary.id,
+                ReplicaMeta(
+                    status: summary.status, version: summary.version, updatedAt: summary.updatedAt, promised: 0),
+                counted: summary.version.replicaSet.first == name)
             if summary.status.isTerminal, summary.version.replicaSet.first == name,
                 summary.updatedAt.addingTimeInterval(10) >= lastWrite
             {

@@ -109,8 +109,8 @@ public actor CoordinatorNode {
     /// Why a keyless submission should be refused before it is read, or nil: this node is at its
     /// backlog limit and does not send keyless submissions to peers (`keylessID`), so it would own
     /// this one, and the refusal costs no call. A node over its share sends them on, and their owner
-    /// checks its own limit (`SubmitAnswer.busy`), as after a takeover, when the survivors send new
-    /// assessments to a restarted node that holds few.
+    /// checks its own limit (`SubmitAnswer.busy`): after a takeover the survivors send new assessments
+    /// to a restarted node that holds few, and to each other, which costs the one at its limit a call.
     public nonisolated func backlogRefusal() -> String? {
         let backlog = metrics.backlog.load(ordering: .relaxed)
         guard settings.backlogLimit > 0, backlog >= settings.backlogLimit,
