@@ -43,10 +43,19 @@ extension CoordinatorCore {
         // Only records this node owns or whose owner is gone can need anything below; the rest (most
         // of a store: records of live owners) are passed over before sorting. This runs every second
         // over everything stored in the retention period, so it must not cost a sort of all of it.
-        let order = replicas.all.compactMap { id, meta -> (finished: Int, id: String)? in
-            guard let owner = meta.version.replicaSet.first, owner == name || !isAlive(owner) else { return nil }
-            return (meta.status.isTerminal ? 1 : 0, id)
-        }.sorted { $0 < $1 }
+        var order: [(finished: Int, id: String)] = []
+        var quiet: [String: [String]] = [:]
+        for (id, meta) in replicas.all {
+            guard let owner = meta.version.replicaSet.first else { continue }
+            if owner == name || !isAlive(owner) {
+                order.append((meta.status.isTerminal ? 1 : 0, id))
+            } else if !meta.status.isTerminal, heardOf[id].map({ now.uptime - $0 >= settings.quietCheck }) ?? true {
+                heardOf[id] = now.uptime
+                quiet[owner, default: []].append(id)
+            }
+        }
+        order.sort { $0 < $1 }
+        askOwners(about: quiet)
         for id in order.map(\.id) {
             guard let meta = replicas[id], claims[id] == nil, creating[id] == nil else { continue }
             let replicaSet = meta.version.replicaSet
@@ -99,10 +108,40 @@ extension CoordinatorCore {
     }
 
     mutating func relay(_ id: String, to claimant: String, record: AssessmentRecord?, results: [AgentResult]) {
-        guard let record, orphans[id] != nil else { return }
-        log(.info, "sending the record to \(claimant), which should claim it but has not", id: id)
+        let asked = finalsAsked[id]?.remove(claimant) != nil
+        if finalsAsked[id]?.isEmpty == true { finalsAsked[id] = nil }
+        guard let record, orphans[id] != nil || (asked && record.status.isTerminal) else { return }
+        if orphans[id] != nil {
+            log(.info, "sending the record to \(claimant), which should claim it but has not", id: id)
+        } else {
+            log(.debug, "sending the final state to \(claimant), which restarted without it", id: id)
+        }
         // A write id of this node's own that no pending write uses, so the answer is dropped.
         send(.write(ReplicaWrite(writeID: number(), record: record, results: results)), to: claimant)
+    }
+
+    /// Asks live owners whether unfinished records this node has heard nothing of for `quietCheck`
+    /// (or since it started) finished. A replica that was down, paused or cut off when the final write
+    /// went out missed it for good — the owner stops sending once a majority has it — and listings
+    /// filtered by status showed the record running, while retention, which removes only finished
+    /// records, kept it for ever (the simulation counted 58 such copies in 400 seeds).
+    mutating func askOwners(about quiet: [String: [String]]) {
+        for (owner, ids) in quiet.sorted(by: { $0.key < $1.key }) {
+            let sorted = ids.sorted()
+            // In slices, so that a large store's check stays a modest message.
+            for start in stride(from: 0, to: sorted.count, by: 1_000) {
+                send(.check(ids: Array(sorted[start..<min(start + 1_000, sorted.count)])), to: owner)
+            }
+        }
+    }
+
+    /// Owner side of `check`: the final state of each record stored here finished, read and sent as a
+    /// late retry of the final write would be (the replica applies it under the usual fencing).
+    mutating func checkReceived(_ ids: [String], from replica: String) {
+        for id in ids where replicas[id]?.status.isTerminal == true {
+            finalsAsked[id, default: []].insert(replica)
+            emit(.readForRelay(id: id, to: replica))
+        }
     }
 
     mutating func claim(_ id: String, meta: ReplicaMeta) {

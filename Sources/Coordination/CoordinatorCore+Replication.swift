@@ -81,6 +81,7 @@ extension CoordinatorCore {
                 status: write.record.status, version: write.record.recordVersion,
                 updatedAt: write.record.updatedAt, promised: promised)
             answer = .accepted
+            heardOf[id] = write.record.status.isTerminal ? nil : now.uptime
             if write.record.replicaSet.first != name { unsettled.remove(id) }
             // A newer owner wrote here: if this node thought it owned the assessment, it no longer does.
             if let mine = owned[id], mine.record.epoch < write.record.epoch {

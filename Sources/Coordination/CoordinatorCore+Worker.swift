@@ -78,6 +78,8 @@ extension CoordinatorCore {
         lastExpiry = now.uptime
         let seconds = Double(settings.retention.components.seconds)
         let cutoff = now.wall.addingTimeInterval(-seconds)
+        // Records that finished, or went, by a path other than a stored write.
+        heardOf = heardOf.filter { replicas[$0.key]?.status.isTerminal == false }
         let expired = replicas.all.filter { $0.value.status.isTerminal && $0.value.updatedAt < cutoff }.map(\.key)
         guard !expired.isEmpty else { return }
         for id in expired where owned[id] == nil { replicas[id] = nil }

@@ -46,6 +46,11 @@ public struct CoordinatorCore: Sendable {
     /// first), and would otherwise wait out its claim timeout (2.3 s for a SIGKILLed owner's
     /// assessments in `scripts/bench`'s recovery row).
     var deferredClaims: [String: DeferredClaim] = [:]
+    /// When this node last stored a write of, or asked about, each unfinished record another node
+    /// owns (`askOwners`); none for a record loaded at start.
+    var heardOf: [String: Duration] = [:]
+    /// Finished records whose final state a restarted replica asked for, by id: the nodes that asked.
+    var finalsAsked: [String: Set<String>] = [:]
     var writes: [UInt64: PendingWrite] = [:]
     var creating: [String: [Waiter]] = [:]
     var reportedLoad: [String: Int] = [:]
@@ -138,6 +143,7 @@ public struct CoordinatorCore: Sendable {
         case .finished(let key, let outcome, let load): taskFinished(key, outcome, load: load, from: sender)
         case .cancel(let requestID, let id): ownerCancel(.remote(node: sender, requestID: requestID), id: id)
         case .cancelAnswer(let requestID, let answer): forwardedCancelAnswered(requestID, answer)
+        case .check(let ids): checkReceived(ids, from: sender)
         }
     }
 

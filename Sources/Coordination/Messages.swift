@@ -115,6 +115,10 @@ public enum CoordinationMessage: Codable, Sendable, Hashable {
     /// Any node → owner.
     case cancel(requestID: UInt64, id: String)
     case cancelAnswer(requestID: UInt64, CancelAnswer)
+    /// Replica → owner: records stored here unfinished of which this replica heard nothing for a while
+    /// (or since it started). The owner sends the final state of those it holds finished: their final
+    /// write reached a majority while this replica was down or cut off, and is not sent again.
+    case check(ids: [String])
 
     /// Lease renewals must not queue behind large writes, or a healthy worker loses its leases.
     public var travelsOnControlLane: Bool {
@@ -156,6 +160,7 @@ extension CoordinationMessage {
         case .finished: 0
         case .renew(let keys, _): 96 * keys.count
         case .renewed(let revoked): 96 * revoked.count
+        case .check(let ids): ids.reduce(0) { $0 + 16 + $1.utf8.count }
         case .submitted, .claim, .refuse, .cancel, .cancelAnswer: 0
         }
     }
@@ -176,6 +181,7 @@ extension CoordinationMessage {
         case .finished: "finished"
         case .cancel: "cancel"
         case .cancelAnswer: "cancelAnswer"
+        case .check: "check"
         }
     }
 

@@ -8,7 +8,7 @@ struct ReplicaBook: Sendable {
     /// Unfinished records read from the store at start that another node owns, not counted until
     /// news of them arrives: one that finished while this node was down stays unfinished here, as
     /// its owner's final write reached a majority without this node and nothing sends it again.
-    private var uncounted: Set<String> = []
+    private(set) var uncounted: Set<String> = []
 
     subscript(id: String) -> ReplicaMeta? {
         get { all[id] }

@@ -25,6 +25,9 @@ public struct CoordinationSettings: Sendable, Hashable {
     public var backgroundClaimLimit = 8
     /// How often every record is checked for a dead owner or a missing replica.
     public var reconcileInterval: Duration = .seconds(1)
+    /// A replica that stored nothing of an unfinished record for this long asks its live owner whether
+    /// it finished (a final write it missed is not sent again).
+    public var quietCheck: Duration = .seconds(10)
     /// Task placement changes (running on node X) are written at most this often per assessment.
     public var progressFlush: Duration = .milliseconds(250)
     /// How long a result may wait for others of its assessment to share its journal write, while

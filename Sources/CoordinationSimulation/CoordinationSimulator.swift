@@ -16,6 +16,8 @@ public final class CoordinationSimulator {
     public let seed: UInt64
     public let scenario: CoordinationScenario
     let settings: CoordinationSettings
+    /// See `staleCopies()`; nil when the run ended in a violation.
+    var staleCopiesAtEnd: Int?
     let membership: Simulator
     let profile: SeedProfile
     var random: SeededRandom
@@ -121,6 +123,12 @@ public final class CoordinationSimulator {
                 if isQuiescent { break }
             }
             if checker.violation == nil { checker.finalCheck(self) }
+            // Replicas that missed a final write while down or cut off ask its owner once they have
+            // heard nothing for `quietCheck`: counted after that much more quiet time.
+            if checker.violation == nil {
+                advance(until: now + settings.quietCheck + .seconds(3))
+                staleCopiesAtEnd = staleCopies()
+            }
         }
         if keepsTrace, let violation = checker.violation {
             for node in nodes.indices {

@@ -25,6 +25,9 @@ public struct SeedOutcome: Sendable {
     public var quiescedAfter: Duration
     /// Submissions refused by an owner at its backlog limit (`CoordinationScenario.backlogLimit`).
     public var busyAnswers: Int
+    /// Finished records that a running member of their replica set still stores unfinished, 13 s after
+    /// the cluster went quiet.
+    public var staleCopies: Int
     public var trace: [String]
 }
 
@@ -61,7 +64,20 @@ extension CoordinationSimulator {
             minorityAcksInDetectionWindow: checker.minorityAcksInDetectionWindow, createdTwice: checker.createdTwice,
             beyondPromise: checker.beyondPromise.count,
             strandedByLoss: checker.acknowledged.keys.count(where: isStrandedByTheLoss),
-            quiescedAfter: max(.zero, now - scenario.faultPhase), busyAnswers: clients.busy, trace: trace)
+            quiescedAfter: max(.zero, now - scenario.faultPhase), busyAnswers: clients.busy,
+            staleCopies: staleCopiesAtEnd ?? 0, trace: trace)
+    }
+
+    /// Copies a listing filtered by status could show wrongly: a replica that missed the final write.
+    func staleCopies() -> Int {
+        checker.acknowledged.keys.sorted().reduce(0) { count, id in
+            guard let newest = newestRecord(id, runningOnly: true), newest.status.isTerminal else { return count }
+            return count
+                + newest.replicaSet.count { name in
+                    guard let node = index[name], nodes[node].core != nil else { return false }
+                    return nodes[node].store.read(id)?.status.isTerminal == false
+                }
+        }
     }
 
     /// Runs seeds `first ..< first + count`; stops at the first violation (it replays with its seed).
@@ -96,6 +112,7 @@ public struct CoordinationSimulationReport: Sendable {
     public var createdTwice = 0
     public var beyondPromise = 0
     public var strandedByLoss = 0
+    public var staleCopies = 0
     public var slowestQuiescence: Duration = .zero
     /// The seed that took longest, to replay it.
     public var slowestQuiescenceSeed: UInt64?
@@ -119,6 +136,7 @@ public struct CoordinationSimulationReport: Sendable {
         createdTwice += outcome.createdTwice
         beyondPromise += outcome.beyondPromise
         strandedByLoss += outcome.strandedByLoss
+        staleCopies += outcome.staleCopies
         if slowestQuiescenceSeed == nil || outcome.quiescedAfter > slowestQuiescence {
             slowestQuiescence = outcome.quiescedAfter
             slowestQuiescenceSeed = outcome.seed
@@ -151,6 +169,7 @@ public struct CoordinationSimulationReport: Sendable {
                 + "\(beyondPromise)",
             "acknowledged records left without a majority by a node lost for good (not checked): "
                 + "\(strandedByLoss)",
+            "finished records a running replica still holds unfinished 13 s after the end: \(staleCopies)",
             "slowest recovery to quiescence after the faults stopped: " + seconds(slowestQuiescence)
                 + (slowestQuiescenceSeed.map { " (seed \($0))" } ?? ""),
             "time to recover (fault → its affected tasks running again):",

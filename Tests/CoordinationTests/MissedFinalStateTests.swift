@@ -1,0 +1,37 @@
+import Foundation
+import Membership
+import Testing
+
+@testable import Coordination
+
+/// A replica cut off while an assessment finished misses its final write for good (the owner stops
+/// sending once a majority has it); it asks the owner after hearing nothing for `quietCheck`.
+@Suite struct MissedFinalStateTests {
+    let three = ["a", "b", "c"]
+
+    @Test func aReplicaCutOffWhileAssessmentsFinishedGetsTheirFinalStatesOnceItHearsNothing() {
+        var harness = Harness(nodes: three)
+        let ids = Array(
+            (0..<1_000).map { "missed-\($0)" }.filter { Placement.rank($0, over: three).first == "a" }.prefix(4))
+        for (client, id) in ids.enumerated() {
+            harness.feed(
+                "b",
+                .clientSubmit(clientID: UInt64(client), id: id, request: Data("r\(client)".utf8), idempotencyKey: nil))
+        }
+        harness.settle()
+        #expect(ids.allSatisfy { harness.record($0, on: "c") != nil })
+
+        // Cut off, not crashed: it keeps its state and never restarts.
+        harness.cut.insert("c")
+        harness.setView(["a": .up, "b": .up, "c": .suspect], at: ["a", "b"])
+        harness.runTasks(rounds: 400, pause: .milliseconds(20)) { _, _ in .succeed }
+        #expect(ids.allSatisfy { harness.record($0, on: "a")?.status == .completed })
+        #expect(ids.allSatisfy { harness.record($0, on: "c")?.status.isTerminal == false })
+
+        harness.cut.remove("c")
+        harness.setView(["a": .up, "b": .up, "c": .up], at: three)
+        harness.advance(by: harness.settings.quietCheck + .seconds(2))
+        #expect(ids.allSatisfy { harness.record($0, on: "c")?.status == .completed })
+        #expect(harness.cores["c"]!.replicas.unfinished == 0)
+    }
+}
