@@ -99,7 +99,10 @@ extension CoordinatorCore {
     }
 
     mutating func writeAnswered(_ writeID: UInt64, id: String, _ answer: WriteAnswer, from replica: String) {
-        guard var pending = writes[writeID] else { return }
+        guard var pending = writes[writeID] else {
+            unaskedAnswer(id, answer)
+            return
+        }
         switch answer {
         case .accepted:
             let heldBack = pending.targets.contains(name) && !mayApplyHere(pending)
@@ -134,6 +137,18 @@ extension CoordinatorCore {
                 .warning, "replica \(replica) could not store version \(pending.write.record.version): \(reason)",
                 id: id)
         }
+    }
+
+    /// The answer to a write no longer pending, or to a copy this node relayed to a dead owner's
+    /// claimant (`relay`). A replica that holds the record finished answers with its final state: if
+    /// this node holds it unfinished and does not own it, that state is stored like a late final write
+    /// (fencing applies). A claimant that took over and finished while this node was cut off would
+    /// otherwise be sent this node's stale copy for ever, and this node would keep it unfinished.
+    mutating func unaskedAnswer(_ id: String, _ answer: WriteAnswer) {
+        guard case .final(let stored) = answer, stored.id == id, owned[id] == nil,
+            replicas[id]?.status.isTerminal == false
+        else { return }
+        writeReceived(ReplicaWrite(writeID: number(), record: stored, results: []), from: name)
     }
 
     mutating func quorumReached(_ pending: PendingWrite) {

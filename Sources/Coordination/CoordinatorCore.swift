@@ -46,10 +46,10 @@ public struct CoordinatorCore: Sendable {
     /// first), and would otherwise wait out its claim timeout (2.3 s for a SIGKILLed owner's
     /// assessments in `scripts/bench`'s recovery row).
     var deferredClaims: [String: DeferredClaim] = [:]
-    /// When this node last stored a write of, or asked about, each unfinished record another node
-    /// owns (`askOwners`); none for a record loaded at start.
+    /// When this node last stored a write of, or asked about, each unfinished record (`askOwners`);
+    /// none for a record loaded at start.
     var heardOf: [String: Duration] = [:]
-    /// Finished records whose final state a restarted replica asked for, by id: the nodes that asked.
+    /// Finished records whose final state a replica asked for (`check`), by id: the nodes that asked.
     var finalsAsked: [String: Set<String>] = [:]
     var writes: [UInt64: PendingWrite] = [:]
     var creating: [String: [Waiter]] = [:]

@@ -18,6 +18,8 @@ public final class CoordinationSimulator {
     let settings: CoordinationSettings
     /// See `staleCopies()`; nil when the run ended in a violation.
     var staleCopiesAtEnd: Int?
+    /// When every acknowledged assessment was final (or the recovery limit passed).
+    var quietAt: Duration?
     let membership: Simulator
     let profile: SeedProfile
     var random: SeededRandom
@@ -122,6 +124,7 @@ public final class CoordinationSimulator {
                 advance(until: nextCheck)
                 if isQuiescent { break }
             }
+            quietAt = now
             if checker.violation == nil { checker.finalCheck(self) }
             // Replicas that missed a final write while down or cut off ask its owner once they have
             // heard nothing for `quietCheck`: counted after that much more quiet time.

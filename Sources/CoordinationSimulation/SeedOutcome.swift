@@ -64,7 +64,7 @@ extension CoordinationSimulator {
             minorityAcksInDetectionWindow: checker.minorityAcksInDetectionWindow, createdTwice: checker.createdTwice,
             beyondPromise: checker.beyondPromise.count,
             strandedByLoss: checker.acknowledged.keys.count(where: isStrandedByTheLoss),
-            quiescedAfter: max(.zero, now - scenario.faultPhase), busyAnswers: clients.busy,
+            quiescedAfter: max(.zero, (quietAt ?? now) - scenario.faultPhase), busyAnswers: clients.busy,
             staleCopies: staleCopiesAtEnd ?? 0, trace: trace)
     }
 

@@ -34,4 +34,35 @@ import Testing
         #expect(ids.allSatisfy { harness.record($0, on: "c")?.status == .completed })
         #expect(harness.cores["c"]!.replicas.unfinished == 0)
     }
+
+    /// A final state that answers a write this node has no longer pending (its relay of a copy to a
+    /// dead owner's claimant, which finished meanwhile) is stored when this node holds the record
+    /// unfinished, and only under the usual fencing.
+    @Test func aFinalStateAnsweringNoPendingWriteIsStoredWhereTheRecordIsUnfinished() {
+        var harness = Harness(nodes: three)
+        let ids = Array(
+            (0..<1_000).map { "unasked-\($0)" }.filter { Placement.rank($0, over: three).first == "a" }.prefix(2))
+        for (client, id) in ids.enumerated() {
+            harness.feed(
+                "a", .clientSubmit(clientID: UInt64(client), id: id, request: Data("r".utf8), idempotencyKey: nil))
+        }
+        harness.settle()
+        harness.cut.insert("c")
+        harness.setView(["a": .up, "b": .up, "c": .suspect], at: ["a", "b"])
+        harness.runTasks(rounds: 400, pause: .milliseconds(20)) { _, _ in .succeed }
+        let finals = ids.map { harness.record($0, on: "a")! }
+        #expect(finals.allSatisfy { $0.status == .completed })
+        harness.cut.remove("c")
+
+        // Fenced: c promised a later epoch to a claimant, so an epoch-1 final state is refused.
+        harness.feed(
+            "c", .received(Envelope(from: "b", message: .claim(id: ids[1], epoch: 2, basis: finals[1].recordVersion))))
+        harness.settle()
+        for (id, final) in zip(ids, finals) {
+            harness.feed("c", .received(Envelope(from: "b", message: .written(writeID: 999, id: id, .final(final)))))
+        }
+        harness.settle()
+        #expect(harness.record(ids[0], on: "c")?.status == .completed)
+        #expect(harness.record(ids[1], on: "c")?.status.isTerminal == false)
+    }
 }
