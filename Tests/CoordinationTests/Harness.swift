@@ -187,6 +187,31 @@ struct Harness {
 
     func record(_ id: String, on node: String) -> AssessmentRecord? { stores[node]?.read(id) }
 
+    /// `node` is cut off, and seen by the others as `status`, while every task handed out runs to
+    /// its end: the assessments finish without it, which keeps what it had.
+    mutating func finishWithout(_ node: String, seenAs status: SWIM.Status) {
+        cut.insert(node)
+        var view = Dictionary(uniqueKeysWithValues: cores.keys.map { ($0, SWIM.Status.up) })
+        view[node] = status
+        setView(view, at: cores.keys.filter { $0 != node }.sorted())
+        runTasks(rounds: 400, pause: .milliseconds(20)) { _, _ in .succeed }
+    }
+
+    /// Submits `count` assessments owned by `owner` through `via`, each with an id from `prefix`.
+    mutating func submitOwned(by owner: String, count: Int, via: String, prefix: String) -> [String] {
+        let members = cores.keys.sorted()
+        let ids = Array(
+            (0..<10_000).map { "\(prefix)-\($0)" }.filter { Placement.rank($0, over: members).first == owner }
+                .prefix(count))
+        for (client, id) in ids.enumerated() {
+            feed(
+                via,
+                .clientSubmit(clientID: UInt64(client), id: id, request: Data("r\(client)".utf8), idempotencyKey: nil))
+        }
+        settle()
+        return ids
+    }
+
     /// `node` crashed and starts again on its store, seeing `view`: what was in flight to it is lost.
     mutating func restart(_ node: String, seeing view: [String: SWIM.Status]) {
         inflight.removeAll { $0.to == node || $0.from == node }

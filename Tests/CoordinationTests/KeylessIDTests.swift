@@ -112,9 +112,7 @@ import Testing
         var harness = Harness(nodes: three)
         let draws = Draws()
         let ids = (0..<6).map { submit(through: "a", in: &harness, draws: draws, client: UInt64($0)) }
-        harness.cut.insert("c")
-        harness.setView(["a": .up, "b": .up, "c": .down], at: ["a", "b"])
-        harness.runTasks(rounds: 400, pause: .milliseconds(20)) { _, _ in .succeed }
+        harness.finishWithout("c", seenAs: .down)
         #expect(ids.allSatisfy { harness.record($0, on: "a")?.status == .completed })
         #expect(ids.allSatisfy { harness.record($0, on: "c")?.status.isTerminal == false })
 

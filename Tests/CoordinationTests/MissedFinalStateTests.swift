@@ -11,20 +11,11 @@ import Testing
 
     @Test func aReplicaCutOffWhileAssessmentsFinishedGetsTheirFinalStatesOnceItHearsNothing() {
         var harness = Harness(nodes: three)
-        let ids = Array(
-            (0..<1_000).map { "missed-\($0)" }.filter { Placement.rank($0, over: three).first == "a" }.prefix(4))
-        for (client, id) in ids.enumerated() {
-            harness.feed(
-                "b",
-                .clientSubmit(clientID: UInt64(client), id: id, request: Data("r\(client)".utf8), idempotencyKey: nil))
-        }
-        harness.settle()
+        let ids = harness.submitOwned(by: "a", count: 4, via: "b", prefix: "missed")
         #expect(ids.allSatisfy { harness.record($0, on: "c") != nil })
 
         // Cut off, not crashed: it keeps its state and never restarts.
-        harness.cut.insert("c")
-        harness.setView(["a": .up, "b": .up, "c": .suspect], at: ["a", "b"])
-        harness.runTasks(rounds: 400, pause: .milliseconds(20)) { _, _ in .succeed }
+        harness.finishWithout("c", seenAs: .suspect)
         #expect(ids.allSatisfy { harness.record($0, on: "a")?.status == .completed })
         #expect(ids.allSatisfy { harness.record($0, on: "c")?.status.isTerminal == false })
 
@@ -40,16 +31,8 @@ import Testing
     /// unfinished, and only under the usual fencing.
     @Test func aFinalStateAnsweringNoPendingWriteIsStoredWhereTheRecordIsUnfinished() {
         var harness = Harness(nodes: three)
-        let ids = Array(
-            (0..<1_000).map { "unasked-\($0)" }.filter { Placement.rank($0, over: three).first == "a" }.prefix(2))
-        for (client, id) in ids.enumerated() {
-            harness.feed(
-                "a", .clientSubmit(clientID: UInt64(client), id: id, request: Data("r".utf8), idempotencyKey: nil))
-        }
-        harness.settle()
-        harness.cut.insert("c")
-        harness.setView(["a": .up, "b": .up, "c": .suspect], at: ["a", "b"])
-        harness.runTasks(rounds: 400, pause: .milliseconds(20)) { _, _ in .succeed }
+        let ids = harness.submitOwned(by: "a", count: 2, via: "a", prefix: "unasked")
+        harness.finishWithout("c", seenAs: .suspect)
         let finals = ids.map { harness.record($0, on: "a")! }
         #expect(finals.allSatisfy { $0.status == .completed })
         harness.cut.remove("c")
