@@ -77,6 +77,10 @@ final class TestPKI: Sendable {
         var settings = ClusterSystem.Settings(
             name: name, host: "127.0.0.1", port: 0, tls: .init(directory: directory, nodeName: name))
         settings.eventLoopThreads = 1
+        // A first call dials and shakes hands; with the whole suite on two cores that took over the
+        // 5 s default twice (CallTests, FailureTests). No test here waits for the default to expire:
+        // those about deadlines set their own.
+        settings.defaultCallTimeout = .seconds(20)
         return settings
     }
 
