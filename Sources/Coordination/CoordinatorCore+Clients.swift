@@ -38,8 +38,7 @@ extension CoordinatorCore {
     public func keylessID(draw: () -> String) -> String {
         let first = draw()
         let members = upMembers
-        guard members.count > 1, members.contains(name) else { return first }
-        let keep = backlog <= ownershipShare(members: members.count)
+        guard let keep = keepsKeyless(members: members) else { return first }
         var candidate = first
         // Each draw is this node's with chance 1/N: 8N of them all miss once in 17,000 times with
         // three nodes, and at most once in 3,000 (e^-8) with many.
@@ -51,9 +50,13 @@ extension CoordinatorCore {
     }
 
     /// True when keyless submissions go to peers (`keylessID`): this node holds more than its share.
-    public var shedsKeyless: Bool {
-        let members = upMembers
-        return members.count > 1 && members.contains(name) && backlog > ownershipShare(members: members.count)
+    public var shedsKeyless: Bool { keepsKeyless(members: upMembers) == false }
+
+    /// Whose keyless ids should be: this node's (true), a peer's (false, it holds more than its
+    /// share), or nil when there is no choice (no peer is up, or this node is not).
+    func keepsKeyless(members: [String]) -> Bool? {
+        guard members.count > 1, members.contains(name) else { return nil }
+        return backlog <= ownershipShare(members: members.count)
     }
 
     /// How many unfinished assessments this node may own before keyless ones go where placement

@@ -116,8 +116,9 @@ public enum CoordinationMessage: Codable, Sendable, Hashable {
     case cancel(requestID: UInt64, id: String)
     case cancelAnswer(requestID: UInt64, CancelAnswer)
     /// Replica → owner: records stored here unfinished of which this replica heard nothing for a while
-    /// (or since it started), a few at a time. The owner sends the final state of those it holds finished: their final
-    /// write reached a majority while this replica was down or cut off, and is not sent again.
+    /// (or since it started), a few at a time. The owner sends the final state of those it holds
+    /// finished: their final write reached a majority while this replica was down or cut off, and is
+    /// not sent again.
     case check(ids: [String])
 
     /// Lease renewals must not queue behind large writes, or a healthy worker loses its leases.
