@@ -153,6 +153,7 @@ let package = Package(
             resources: [
                 .embedInCode("Resources/catalog/catalog.json"), .embedInCode("Resources/catalog/compliance.json"),
                 .embedInCode("Resources/catalog/instances.csv"), .embedInCode("Resources/catalog/mlops.json"),
+                .embedInCode("Resources/catalog/models.csv"),
                 .embedInCode("Resources/catalog/sizing.json"), .embedInCode("Resources/catalog/storage_network.csv"),
                 .embedInCode("Resources/catalog/use_cases.json"),
             ],

@@ -22,6 +22,12 @@ struct SchemaTests {
     @Test func swiftTypesAndSchemaNameTheSameFields() throws {
         var security = SecurityRequirements()
         security.mfaRequired = true
+        // A model is given one of three ways, so three workloads between them name every field.
+        var named = AIWorkload(name: "n", parametersBillion: 46.7)
+        named.model = "mixtral-8x7b"
+        named.architecture = ModelTable.model("mixtral-8x7b")?.architecture
+        var shaped = AIWorkload(name: "s", parametersBillion: 671)
+        shaped.architecture = ModelTable.model("deepseek-v3")?.architecture
         let full = AssessmentRequest(
             title: "t",
             business: BusinessRequirements(
@@ -32,7 +38,7 @@ struct SchemaTests {
                 expectedAnnualAIValueUSD: 5),
             technical: TechnicalRequirements(
                 workloadTypes: [.iot], aiUseCases: ["x"], currentAIMaturity: .pilot,
-                aiWorkloads: [AIWorkload(name: "m", parametersBillion: 1, trainingTokensBillion: 1)],
+                aiWorkloads: [AIWorkload(name: "m", parametersBillion: 1, trainingTokensBillion: 1), named, shaped],
                 securityRequirements: security))
         let encoded = try JSONValue.parse(JSONEncoder().encode(full))
         #expect(Set(paths(encoded)) == Set(RequestShape.request.memberPaths()))

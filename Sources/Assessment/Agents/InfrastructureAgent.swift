@@ -25,10 +25,14 @@ enum InfrastructureAgent {
                 continue
             }
             let largestGPU = catalog.instances.filter(\.isGPU).map(\.gpuMemoryGB).max() ?? 0
-            let note =
+            var note =
                 estimate.requiredGB > largestGPU
                 ? " No single GPU in the catalog holds it, so it is split across \(chosen.gpusPerReplica) GPUs."
                 : ""
+            if estimate.kvCacheEstimated {
+                note +=
+                    " Its KV cache is estimated from the parameter count and may be several times off (see the formula); give model or architecture for an exact plan."
+            }
             recommendations.append(
                 Recommendation(
                     title:

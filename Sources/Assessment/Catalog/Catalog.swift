@@ -47,6 +47,7 @@ public struct Catalog: Sendable {
     static let embedded: [String: [UInt8]] = [
         "catalog.json": PackageResources.catalog_json, "compliance.json": PackageResources.compliance_json,
         "instances.csv": PackageResources.instances_csv, "mlops.json": PackageResources.mlops_json,
+        "models.csv": PackageResources.models_csv,
         "sizing.json": PackageResources.sizing_json, "storage_network.csv": PackageResources.storage_network_csv,
         "use_cases.json": PackageResources.use_cases_json,
     ]

@@ -17,6 +17,9 @@ public struct GPUPlacement: Codable, Sendable, Equatable {
     public let totalGpuMemoryGB: Double
     /// Per replica, from `GPUMemoryModel`.
     public let requiredGpuMemoryGB: Double
+    public let weightsGB: Double
+    public let kvCacheBytesPerToken: Double
+    public let kvCacheEstimated: Bool
     public let replicas: Int
     /// Instances added so one can fail without losing capacity (N+1).
     public let spareInstances: Int
@@ -101,7 +104,9 @@ enum CapacityPlanner {
                 catalogID: offer.id, gpuModel: offer.gpuModel, gpus: instances * offer.gpuCount,
                 gpusPerReplica: perReplica,
                 totalGpuMemoryGB: Numbers.quantity(Double(instances) * offer.gpuMemoryTotalGB),
-                requiredGpuMemoryGB: estimate.requiredGB, replicas: estimate.replicasForLoad, spareInstances: spare,
+                requiredGpuMemoryGB: estimate.requiredGB, weightsGB: estimate.weightsGB,
+                kvCacheBytesPerToken: estimate.kvCacheBytesPerToken, kvCacheEstimated: estimate.kvCacheEstimated,
+                replicas: estimate.replicasForLoad, spareInstances: spare,
                 instances: instances, monthlyOnDemandUSD: monthly, monthlyReservedUSD: reserved)
             if let current = best {
                 if (candidate.monthlyOnDemandUSD, candidate.catalogID) < (current.monthlyOnDemandUSD, current.catalogID)

@@ -130,7 +130,12 @@ public struct TechnicalRequirements: Codable, Sendable, Equatable {
 
 public struct AIWorkload: Codable, Sendable, Equatable {
     public var name: String
+    /// All parameters (every expert): given, or the total of `model`'s or `architecture`'s.
     public var parametersBillion: Double
+    /// An id of `ModelTable`; the request gives at most one of it, `architecture` and a bare
+    /// `parameters_billion` (`RequestValidator.modelProblems`).
+    public var model: String?
+    public var architecture: ModelArchitecture?
     public var precision: Precision
     public var mode: AIWorkloadMode
     public var requestsPerSecond: Double
@@ -142,6 +147,7 @@ public struct AIWorkload: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case name
         case parametersBillion = "parameters_billion"
+        case model, architecture
         case precision, mode
         case requestsPerSecond = "requests_per_second"
         case avgOutputTokens = "avg_output_tokens"
@@ -157,6 +163,8 @@ public struct AIWorkload: Codable, Sendable, Equatable {
     ) {
         self.name = name
         self.parametersBillion = parametersBillion
+        self.model = nil
+        self.architecture = nil
         self.precision = precision
         self.mode = mode
         self.requestsPerSecond = requestsPerSecond
@@ -164,6 +172,53 @@ public struct AIWorkload: Codable, Sendable, Equatable {
         self.contextTokens = contextTokens
         self.trainingTokensBillion = trainingTokensBillion
         self.fineTuningMethod = fineTuningMethod
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        model = try c.decodeIfPresent(String.self, forKey: .model)
+        architecture = try c.decodeIfPresent(ModelArchitecture.self, forKey: .architecture)
+        if let model, architecture == nil {
+            guard let known = ModelTable.model(model) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .model, in: c, debugDescription: "unknown model \(model)")
+            }
+            architecture = known.architecture
+        }
+        if let architecture {
+            parametersBillion = architecture.totalParametersBillion
+        } else {
+            parametersBillion = try c.decode(Double.self, forKey: .parametersBillion)
+        }
+        precision = try c.decode(Precision.self, forKey: .precision)
+        mode = try c.decode(AIWorkloadMode.self, forKey: .mode)
+        requestsPerSecond = try c.decode(Double.self, forKey: .requestsPerSecond)
+        avgOutputTokens = try c.decode(Int.self, forKey: .avgOutputTokens)
+        contextTokens = try c.decode(Int.self, forKey: .contextTokens)
+        trainingTokensBillion = try c.decodeIfPresent(Double.self, forKey: .trainingTokensBillion)
+        fineTuningMethod = try c.decode(FineTuningMethod.self, forKey: .fineTuningMethod)
+    }
+
+    /// Writes the model the way the request gave it (a named model is not repeated as its
+    /// architecture), so that the encoded request validates again.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        if let model {
+            try c.encode(model, forKey: .model)
+        } else if let architecture {
+            try c.encode(architecture, forKey: .architecture)
+        } else {
+            try c.encode(parametersBillion, forKey: .parametersBillion)
+        }
+        try c.encode(precision, forKey: .precision)
+        try c.encode(mode, forKey: .mode)
+        try c.encode(requestsPerSecond, forKey: .requestsPerSecond)
+        try c.encode(avgOutputTokens, forKey: .avgOutputTokens)
+        try c.encode(contextTokens, forKey: .contextTokens)
+        try c.encodeIfPresent(trainingTokensBillion, forKey: .trainingTokensBillion)
+        try c.encode(fineTuningMethod, forKey: .fineTuningMethod)
     }
 }
 

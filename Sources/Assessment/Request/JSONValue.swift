@@ -38,6 +38,17 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// The first member of that name of an object; nil for other values.
+    subscript(key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members.first { $0.key == key }?.value
+    }
+
+    var doubleValue: Double? {
+        if case .number(_, let n) = self { return n }
+        return nil
+    }
+
     /// Serializes with object keys sorted, so the output is canonical: the same
     /// value always gives the same bytes (used for request digests and seeds).
     public func canonicalData() -> Data {

@@ -53,11 +53,42 @@ public enum RequestShape {
             "Expected yearly value of the AI opportunities; enables payback and ROI figures."),
     ])
 
+    static let modelArchitecture = Shape.object([
+        .init(
+            "layers", .integer(minimum: 1, maximum: 1_000), required: true, "Transformer layers (num_hidden_layers)."),
+        .init("hidden_size", .integer(minimum: 1, maximum: 1_000_000), required: true, "Model width (hidden_size)."),
+        .init(
+            "attention_heads", .integer(minimum: 1, maximum: 10_000), required: true,
+            "Query heads per layer (num_attention_heads)."),
+        .init(
+            "kv_heads", .integer(minimum: 1, maximum: 10_000), required: true,
+            "Key/value heads per layer (num_key_value_heads; equal to attention_heads without grouped-query attention)."
+        ),
+        .init("head_dim", .integer(minimum: 1, maximum: 10_000), required: true, "Dimension of one attention head."),
+        .init(
+            "total_parameters_billion", .number(minimum: 0.001, maximum: 100_000), required: true,
+            "All parameters, every expert included: what GPU memory holds."),
+        .init(
+            "active_parameters_billion", .number(minimum: 0.001, maximum: 100_000), required: true,
+            "Parameters one token passes through (equal to the total for a dense model): what compute scales with."),
+        .init(
+            "kv_latent_dim", .integer(minimum: 1, maximum: 1_000_000),
+            "Multi-head latent attention only: the per-layer cached vector (kv_lora_rank + qk_rope_head_dim)."),
+    ])
+
     static let aiWorkload = Shape.object([
         .init("name", .string(minLength: 1, maxLength: 100), required: true, "A label for the model or job."),
         .init(
-            "parameters_billion", .number(minimum: 0.001, maximum: 100_000), required: true,
-            "Model size in billions of parameters."),
+            "parameters_billion", .number(minimum: 0.001, maximum: 100_000),
+            "Model size in billions of parameters, when neither model nor architecture is given: the KV cache is then estimated from it (see docs/sizing.md)."
+        ),
+        .init(
+            "model", .enumeration(ModelTable.ids),
+            "A published model from the shipped table (models.csv): its real architecture sizes the KV cache and the compute. Give exactly one of parameters_billion, model or architecture."
+        ),
+        .init(
+            "architecture", modelArchitecture,
+            "The model's shape as its config.json gives it, for a model not in the table."),
         .init("precision", .enumeration(names(Precision.self)), default: .string("bf16"), "Weight precision."),
         .init("mode", .enumeration(names(AIWorkloadMode.self)), default: .string("inference"), "What the GPUs do."),
         .init(

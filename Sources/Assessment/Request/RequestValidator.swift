@@ -38,6 +38,7 @@ public enum RequestValidator {
     public static func validate(_ document: JSONValue) throws(ValidationFailure) -> AssessmentRequest {
         var errors: [FieldError] = []
         let normalized = check(document, against: RequestShape.request, path: "", errors: &errors)
+        if errors.isEmpty { errors = modelProblems(normalized) }
         guard errors.isEmpty else { throw ValidationFailure(errors: errors) }
         do {
             return try JSONDecoder().decode(AssessmentRequest.self, from: normalized.canonicalData())
@@ -83,7 +84,9 @@ public enum RequestValidator {
                     errors.append(FieldError(field: memberPath, problem: "is required"))
                 } else if let fallback = field.defaultValue {
                     out.append((field.name, fallback))
-                } else if case .object = field.shape {
+                } else if case .object(let members) = field.shape, !members.contains(where: \.required) {
+                    // An optional object with required members (an AI workload's `architecture`)
+                    // stays absent; filling it would make it required.
                     out.append(
                         (field.name, check(.object([]), against: field.shape, path: memberPath, errors: &errors)))
                 }
@@ -152,6 +155,44 @@ public enum RequestValidator {
             }
             return .array(out)
         }
+    }
+
+    /// Rules across fields of an AI workload that one field's shape cannot say: the model is given
+    /// exactly one way, and an architecture is one a transformer can have. Runs on a document
+    /// that passed the shape check.
+    static func modelProblems(_ normalized: JSONValue) -> [FieldError] {
+        guard case .array(let workloads)? = normalized["technical"]?["ai_workloads"] else { return [] }
+        var errors: [FieldError] = []
+        for (i, workload) in workloads.enumerated() {
+            let path = "technical.ai_workloads[\(i)]"
+            let given = ["parameters_billion", "model", "architecture"].filter { workload[$0] != nil }
+            if given.count != 1 {
+                errors.append(
+                    FieldError(
+                        field: path,
+                        problem: "must give exactly one of parameters_billion, model or architecture"
+                            + (given.isEmpty ? "" : " (got \(given.joined(separator: ", ")))")))
+            }
+            guard let a = workload["architecture"] else { continue }
+            func int(_ key: String) -> Double { a[key]?.doubleValue ?? 0 }
+            let at = path + ".architecture"
+            if int("kv_heads") > int("attention_heads") {
+                errors.append(FieldError(field: at + ".kv_heads", problem: "must not exceed attention_heads"))
+            } else if a["kv_latent_dim"] == nil,
+                int("attention_heads").truncatingRemainder(dividingBy: int("kv_heads")) != 0
+            {
+                errors.append(
+                    FieldError(
+                        field: at + ".kv_heads",
+                        problem: "must divide attention_heads (each KV head serves a whole group of query heads)"))
+            }
+            if int("active_parameters_billion") > int("total_parameters_billion") {
+                errors.append(
+                    FieldError(
+                        field: at + ".active_parameters_billion", problem: "must not exceed total_parameters_billion"))
+            }
+        }
+        return errors
     }
 
     static func formatBound(_ x: Double) -> String {
