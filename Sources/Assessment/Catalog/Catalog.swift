@@ -17,6 +17,8 @@ public struct Catalog: Sendable {
     /// table each time was a large part of the agents' CPU.
     let instancesByPlace: [InstancePlace: [InstanceOffer]]
     let gpuInstances: [InstanceOffer]
+    /// Every GPU model `instances` places workloads on, by `gpu_model`.
+    public let gpus: [String: GPUSpec]
     public let storageNetwork: [PriceItem]
     public let measures: [SecurityMeasure]
     public let frameworks: [FrameworkSpec]
@@ -46,6 +48,7 @@ public struct Catalog: Sendable {
     /// The shipped catalog's files, embedded in the binary at build time.
     static let embedded: [String: [UInt8]] = [
         "catalog.json": PackageResources.catalog_json, "compliance.json": PackageResources.compliance_json,
+        "gpus.csv": PackageResources.gpus_csv,
         "instances.csv": PackageResources.instances_csv, "mlops.json": PackageResources.mlops_json,
         "models.csv": PackageResources.models_csv,
         "sizing.json": PackageResources.sizing_json, "storage_network.csv": PackageResources.storage_network_csv,
@@ -91,6 +94,10 @@ public struct Catalog: Sendable {
         let useCases = try decode(UseCaseTable.self, "use_cases.json")
         let sizing = try decode(SizingTable.self, "sizing.json")
         let instances = try parseInstances(try data("instances.csv"))
+        let gpus = try parseGPUs(try data("gpus.csv"))
+        for offer in instances where offer.isGPU && gpus[offer.gpuModel] == nil {
+            throw .malformed("gpus.csv", "no row for \(offer.gpuModel), which \(offer.id) carries")
+        }
         return Catalog(
             version: manifest.version, assembledOn: manifest.assembledOn, hoursPerMonth: manifest.hoursPerMonth,
             sources: manifest.sources, notCovered: manifest.notCovered, regions: manifest.regions,
@@ -99,10 +106,24 @@ public struct Catalog: Sendable {
             instancesByPlace: Dictionary(grouping: instances) {
                 InstancePlace(provider: $0.provider, region: $0.region)
             },
-            gpuInstances: instances.filter(\.isGPU),
+            gpuInstances: instances.filter(\.isGPU), gpus: gpus,
             storageNetwork: try parseStorage(try data("storage_network.csv")),
             measures: compliance.measures, frameworks: compliance.frameworks, mlops: mlops,
             useCases: useCases.useCases, sizing: sizing)
+    }
+
+    static func parseGPUs(_ data: Data) throws(LoadError) -> [String: GPUSpec] {
+        let name = "gpus.csv"
+        var out: [String: GPUSpec] = [:]
+        for row in try rows(data, name) {
+            guard let model = row["gpu_model"], !model.isEmpty, let source = row["source"], source.hasPrefix("https://")
+            else { throw .malformed(name, "a row needs a gpu_model and an https source: \(row)") }
+            out[model] = GPUSpec(
+                gpuModel: model, computeCapability: try number(row, "compute_capability", name),
+                memoryGB: try number(row, "memory_gb", name),
+                memoryBandwidthTBps: try number(row, "memory_bandwidth_tbps", name), source: source)
+        }
+        return out
     }
 
     static func rows(_ data: Data, _ name: String) throws(LoadError) -> [[String: String]] {

@@ -24,6 +24,27 @@ public struct InstanceOffer: Codable, Sendable, Equatable {
     public var isGPU: Bool { gpuCount > 0 && gpuModel != "Inferentia2" }
 }
 
+/// What a GPU model can do, from its vendor's data sheet (`gpus.csv`). Precision support follows
+/// the compute capability (docs/sizing.md): a serving or training stack runs bf16 from 8.0
+/// (Ampere), fp8 from 8.9 (Ada, Hopper), and integer weights from 7.5 (Turing); Volta runs
+/// fp32 and fp16 only.
+public struct GPUSpec: Codable, Sendable, Equatable {
+    public let gpuModel: String
+    public let computeCapability: Double
+    public let memoryGB: Double
+    public let memoryBandwidthTBps: Double
+    public let source: String
+
+    public func supports(_ precision: Precision) -> Bool {
+        switch precision {
+        case .fp32, .fp16: return true
+        case .bf16: return computeCapability >= 8.0
+        case .fp8: return computeCapability >= 8.9
+        case .int8, .int4: return computeCapability >= 7.5
+        }
+    }
+}
+
 /// A storage or network unit price (`storage_network.csv`).
 public struct PriceItem: Codable, Sendable, Equatable {
     /// Stable citation id: `provider/region/item`.

@@ -20,6 +20,9 @@ public struct GPUPlacement: Codable, Sendable, Equatable {
     public let weightsGB: Double
     public let kvCacheBytesPerToken: Double
     public let kvCacheEstimated: Bool
+    /// The GPU runs the workload's precision natively; the planner places no other (kept in the
+    /// row so that a reader of the JSON need not look the GPU up).
+    public let supportsPrecision: Bool
     public let replicas: Int
     /// Instances added so one can fail without losing capacity (N+1).
     public let spareInstances: Int
@@ -74,7 +77,12 @@ enum CapacityPlanner {
         let hours = catalog.hoursPerMonth
         let spareWanted = estimate.mode == .inference && needsSpare(request, rules)
         var best: GPUPlacement?
+        var refusedPrecision: Set<String> = []
         for offer in catalog.instances(provider: provider, region: region) where offer.isGPU {
+            guard catalog.gpus[offer.gpuModel]?.supports(estimate.precision) == true else {
+                refusedPrecision.insert(offer.gpuModel)
+                continue
+            }
             let instances: Int
             let perReplica: Int
             let spare: Int
@@ -106,6 +114,7 @@ enum CapacityPlanner {
                 totalGpuMemoryGB: Numbers.quantity(Double(instances) * offer.gpuMemoryTotalGB),
                 requiredGpuMemoryGB: estimate.requiredGB, weightsGB: estimate.weightsGB,
                 kvCacheBytesPerToken: estimate.kvCacheBytesPerToken, kvCacheEstimated: estimate.kvCacheEstimated,
+                supportsPrecision: true,
                 replicas: estimate.replicasForLoad, spareInstances: spare,
                 instances: instances, monthlyOnDemandUSD: monthly, monthlyReservedUSD: reserved)
             if let current = best {
@@ -118,11 +127,15 @@ enum CapacityPlanner {
             }
         }
         if let best { return .success(best) }
+        let skipped =
+            refusedPrecision.isEmpty
+            ? ""
+            : " (\(refusedPrecision.sorted().joined(separator: ", ")) left out: no native \(estimate.precision.rawValue))"
         return .failure(
             Unplaced(
                 workload: estimate.workload, provider: provider,
                 reason:
-                    "no \(provider.rawValue) instance in \(region) in the catalog holds \(Numbers.text(estimate.requiredGB)) GB per replica, alone or as a multi-node group of NVLink-class GPUs"
+                    "no \(provider.rawValue) instance in \(region) in the catalog with a GPU that runs \(estimate.precision.rawValue) holds \(Numbers.text(estimate.requiredGB)) GB per replica, alone or as a multi-node group of NVLink-class GPUs\(skipped)"
             ))
     }
 

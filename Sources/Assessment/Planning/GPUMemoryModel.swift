@@ -12,6 +12,8 @@ public struct GPUMemoryEstimate: Codable, Sendable, Equatable {
     public let mode: AIWorkloadMode
     /// The shipped model's id when the request named one.
     public let model: String?
+    /// The weights' precision: only GPUs that support it are placed (`GPUSpec.supports`).
+    public let precision: Precision
     public let weightsGB: Double
     public let kvCacheGB: Double
     /// Bytes of KV cache per token of context, from the architecture when the request gave one
@@ -118,7 +120,8 @@ public enum GPUMemoryModel {
         }
         let required = base * rules.memoryOverheadFactor
         return GPUMemoryEstimate(
-            workload: w.name, mode: w.mode, model: w.model, weightsGB: Numbers.quantity(weights),
+            workload: w.name, mode: w.mode, model: w.model, precision: w.precision,
+            weightsGB: Numbers.quantity(weights),
             kvCacheGB: Numbers.quantity(kv), kvCacheBytesPerToken: Numbers.quantity(kvPerToken.bytes),
             kvCacheEstimated: kvPerToken.estimated,
             trainingStateGB: Numbers.quantity(state), overheadGB: Numbers.quantity(required - base),
