@@ -50,6 +50,31 @@ public struct ReportData: Codable, Sendable, Equatable {
     public let recommendations: [RankedRecommendation]
     public let sections: [ReportSection]
     public let missingAgents: [AgentName]
+    /// Valid but implausible input (`ReportWarnings`); empty for an ordinary request.
+    public let warnings: [String]
+
+    init(
+        title: String, summary: ReportSummary, recommendations: [RankedRecommendation], sections: [ReportSection],
+        missingAgents: [AgentName], warnings: [String]
+    ) {
+        self.title = title
+        self.summary = summary
+        self.recommendations = recommendations
+        self.sections = sections
+        self.missingAgents = missingAgents
+        self.warnings = warnings
+    }
+
+    /// A result journaled by a node of an earlier version has no warnings; it still decodes.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        title = try c.decode(String.self, forKey: .title)
+        summary = try c.decode(ReportSummary.self, forKey: .summary)
+        recommendations = try c.decode([RankedRecommendation].self, forKey: .recommendations)
+        sections = try c.decode([ReportSection].self, forKey: .sections)
+        missingAgents = try c.decode([AgentName].self, forKey: .missingAgents)
+        warnings = try c.decodeIfPresent([String].self, forKey: .warnings) ?? []
+    }
 }
 
 /// The report as served: identical bytes for identical requests except `assessment_id`.
@@ -64,6 +89,8 @@ public struct AssessmentReport: Codable, Sendable, Equatable {
     public let agents: [String: AgentResult]
     public let recommendations: [RankedRecommendation]
     public let sections: [ReportSection]
+    /// Valid but implausible input, also the first section when there is any; always present.
+    public let warnings: [String]
 
     /// Puts the report together from the ten results and the report generator's result,
     /// wherever they were computed. Nil when `generator` is not a report generator result.
@@ -86,5 +113,6 @@ public struct AssessmentReport: Codable, Sendable, Equatable {
         self.agents = agents
         self.recommendations = data.recommendations
         self.sections = data.sections
+        self.warnings = data.warnings
     }
 }

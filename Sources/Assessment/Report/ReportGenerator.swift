@@ -34,10 +34,14 @@ enum ReportGenerator {
             },
             threeYearTcoUSD: view.cto?.threeYear.totalUSD, complianceScore: view.compliance?.score,
             topRecommendations: ranked.prefix(topCount).map(\.title))
-        let sections = ReportSections.build(
-            request: request, catalog: catalog, view: view, ranked: ranked, summary: summary, missing: missing)
+        let warnings = ReportWarnings.build(request, view: view)
+        let sections =
+            (ReportWarnings.section(warnings).map { [$0] } ?? [])
+            + ReportSections.build(
+                request: request, catalog: catalog, view: view, ranked: ranked, summary: summary, missing: missing)
         return ReportData(
-            title: request.title, summary: summary, recommendations: ranked, sections: sections, missingAgents: missing)
+            title: request.title, summary: summary, recommendations: ranked, sections: sections, missingAgents: missing,
+            warnings: warnings)
     }
 
     static func key(_ title: String) -> String {

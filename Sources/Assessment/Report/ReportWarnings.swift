@@ -1,0 +1,48 @@
+/// Inputs that pass validation yet describe something no real deployment looks like. The report
+/// is still produced (the arithmetic holds), with these at its top so that nobody acts on a
+/// figure built on a typo; docs/sizing.md states each threshold.
+enum ReportWarnings {
+    /// A model more than this many times the largest in models.csv is almost surely a unit slip.
+    static let parameterFactor = 5.0
+    /// No public cloud rents this many instances of one GPU type on demand in one region; a plan
+    /// this large says the request rate or the model size is off.
+    static let instanceLimit = 1_000
+
+    static func build(_ request: AssessmentRequest, view: ResultView) -> [String] {
+        var out: [String] = []
+        let largest = ModelTable.shipped.max {
+            $0.architecture.totalParametersBillion < $1.architecture.totalParametersBillion
+        }
+        for w in request.technical.aiWorkloads {
+            if let largest, w.parametersBillion > parameterFactor * largest.architecture.totalParametersBillion {
+                out.append(
+                    "\(w.name) has \(Numbers.text(w.parametersBillion)) B parameters, more than \(Numbers.text(parameterFactor, digits: 0))× the largest published model in the table (\(largest.name), \(Numbers.text(largest.architecture.totalParametersBillion)) B): check parameters_billion."
+                )
+            }
+            if let id = w.model, let known = ModelTable.model(id), w.contextTokens > known.maxContextTokens {
+                out.append(
+                    "\(w.name) asks for \(w.contextTokens) tokens of context, beyond \(known.name)'s maximum of \(known.maxContextTokens): the KV cache is sized for it, but the model cannot use it."
+                )
+            }
+        }
+        let provider = view.cloud?.recommendedProvider
+        let gpuRows = (view.infrastructure?.gpuPlan ?? []).filter { $0.provider == provider }
+        for row in gpuRows where row.instances > instanceLimit {
+            out.append(
+                "\(row.workload) needs \(row.instances) × \(row.instanceType) (\(row.gpus) GPUs) in one region, beyond what a provider rents on demand (over \(instanceLimit) instances): check the request rate and the model size."
+            )
+        }
+        if request.business.budgetConstraints.monthlyBudgetLimit == 0, !gpuRows.isEmpty {
+            out.append(
+                "The monthly budget is $0 while \(gpuRows.reduce(0) { $0 + $1.gpus }) GPUs are planned: the plan cannot be bought within it."
+            )
+        }
+        return out
+    }
+
+    /// The warnings as the report's first section, so that every rendering shows them.
+    static func section(_ warnings: [String]) -> ReportSection? {
+        guard !warnings.isEmpty else { return nil }
+        return ReportSection(title: "Warnings", markdown: warnings.map { "- \($0)" }.joined(separator: "\n"))
+    }
+}
