@@ -19,8 +19,10 @@ enum Opportunities {
         var out: [Opportunity] = []
         var used = Set<String>()
         for stated in request.technical.aiUseCases {
-            let text = stated.lowercased()
-            let matches = catalog.useCases.filter { row in row.keywords.contains { text.contains($0) } }
+            let words = Self.words(stated)
+            let matches = catalog.useCases.filter { row in
+                row.keywords.contains { keyword in words.contains { $0.hasPrefix(keyword) } }
+            }
             let preferred =
                 matches.first { $0.industries.contains(request.business.industry.rawValue) } ?? matches.first
             if let row = preferred {
@@ -45,6 +47,13 @@ enum Opportunities {
             out.append(opportunity(row, origin: "industry", statedAs: nil))
         }
         return out
+    }
+
+    /// Lower-cased words of a stated use case; hyphens stay inside words ("x-ray", "cross-sell").
+    /// Keywords match the start of a word, so stems ("summar", "underwrit") find their forms
+    /// and "rag" does not find "storage".
+    static func words(_ text: String) -> [Substring] {
+        text.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "-") }
     }
 
     static func opportunity(_ row: UseCaseSpec, origin: String, statedAs: String?) -> Opportunity {
