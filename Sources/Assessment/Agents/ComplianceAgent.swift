@@ -61,8 +61,9 @@ enum ComplianceAgent {
         let summary: String
         if let score {
             let missing = assessments.reduce(0) { $0 + $1.missingControls.count }
+            let evaluated = assessments.reduce(0) { $0 + $1.evaluatedControls }
             summary =
-                "\(assessments.count) framework(s) apply (\(assessments.map(\.id.rawValue).joined(separator: ", "))); coverage \(Numbers.text(score, digits: 1))%, \(missing) control(s) missing."
+                "\(assessments.count) framework(s) apply (\(assessments.map(\.id.rawValue).joined(separator: ", "))); \(Numbers.text(score, digits: 1))% of the \(evaluated) controls evaluated are met, \(missing) missing (a partial evaluation of each framework)."
         } else {
             summary =
                 "No compliance framework applies to this request; security measures are reported in the report only."

@@ -36,7 +36,15 @@ public struct ComplianceControl: Codable, Sendable, Equatable {
 public struct FrameworkSpec: Codable, Sendable, Equatable {
     public let id: ComplianceFramework
     public let name: String
+    /// How large the published framework is, so that coverage of the controls the catalog
+    /// evaluates is never read as coverage of the framework; nil where it has no countable unit.
+    public let scope: FrameworkScope?
     public let controls: [ComplianceControl]
+}
+
+public struct FrameworkScope: Codable, Sendable, Equatable {
+    public let count: Int
+    public let unit: String
 }
 
 struct ComplianceTable: Codable, Sendable {

@@ -12,8 +12,13 @@ public struct FrameworkAssessment: Codable, Sendable, Equatable {
     public let name: String
     public let basis: ApplicableFramework.Basis
     public let reason: String
-    /// Satisfied controls ÷ all controls, 0-1.
+    /// Satisfied controls ÷ evaluated controls, 0-1: coverage of what was evaluated, not of the framework.
     public let coverage: Double
+    /// Controls of the catalog evaluated for this framework: the denominator of `coverage`.
+    public let evaluatedControls: Int
+    /// What was evaluated against the framework's published size ("9 controls evaluated, drawn from
+    /// its 93 Annex A controls").
+    public let scope: String
     public let satisfiedControls: [String]
     public let missingControls: [MissingControl]
 }
@@ -57,9 +62,14 @@ enum ComplianceEvaluator {
                 }
             }
             let total = max(spec.controls.count, 1)
+            let scope =
+                "\(spec.controls.count) controls evaluated, "
+                + (spec.scope.map { "drawn from its \($0.count) \($0.unit)" } ?? "drawn from its text")
+                + "; the rest of the framework is not assessed"
             return FrameworkAssessment(
                 id: spec.id, name: spec.name, basis: applicable.basis, reason: applicable.reason,
-                coverage: Numbers.ratio(Double(satisfied.count) / Double(total)), satisfiedControls: satisfied,
+                coverage: Numbers.ratio(Double(satisfied.count) / Double(total)),
+                evaluatedControls: spec.controls.count, scope: scope, satisfiedControls: satisfied,
                 missingControls: missing)
         }
     }

@@ -44,7 +44,10 @@ enum ReportSections {
         }
         if let t = summary.threeYearTcoUSD { lines.append("- **Three-year TCO:** \(Numbers.usd(t))") }
         if let s = summary.complianceScore {
-            lines.append("- **Compliance coverage:** \(Numbers.text(s, digits: 1))%")
+            let evaluated = view.compliance?.frameworks.reduce(0) { $0 + $1.evaluatedControls } ?? 0
+            lines.append(
+                "- **Compliance coverage:** \(Numbers.text(s, digits: 1))% of the \(evaluated) controls evaluated (a part of each framework; see Compliance)"
+            )
         } else if view.compliance != nil {
             lines.append("- **Compliance coverage:** no framework applies")
         }
@@ -215,10 +218,10 @@ enum ReportSections {
         }
         var lines = [
             MarkdownTable.render(
-                ["Framework", "Basis", "Coverage", "Missing controls"],
+                ["Framework", "Basis", "Evaluated", "Coverage of the evaluated", "Missing controls"],
                 c.frameworks.map {
                     [
-                        $0.name, "\($0.basis.rawValue): \($0.reason)", Numbers.percent($0.coverage),
+                        $0.name, "\($0.basis.rawValue): \($0.reason)", $0.scope, Numbers.percent($0.coverage),
                         String($0.missingControls.count),
                     ]
                 }),
