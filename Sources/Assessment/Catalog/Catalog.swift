@@ -116,14 +116,24 @@ public struct Catalog: Sendable {
         let name = "gpus.csv"
         var out: [String: GPUSpec] = [:]
         for row in try rows(data, name) {
-            guard let model = row["gpu_model"], !model.isEmpty, let source = row["source"], source.hasPrefix("https://")
-            else { throw .malformed(name, "a row needs a gpu_model and an https source: \(row)") }
+            guard let model = row["gpu_model"], !model.isEmpty else {
+                throw .malformed(name, "a row needs a gpu_model: \(row)")
+            }
+            let source = try source(row, name)
             out[model] = GPUSpec(
                 gpuModel: model, computeCapability: try number(row, "compute_capability", name),
                 memoryGB: try number(row, "memory_gb", name),
                 memoryBandwidthTBps: try number(row, "memory_bandwidth_tbps", name), source: source)
         }
         return out
+    }
+
+    /// A sourced table's citation: every row names the public page it was read from.
+    static func source(_ row: [String: String], _ name: String) throws(LoadError) -> String {
+        guard let source = row["source"], source.hasPrefix("https://") else {
+            throw .malformed(name, "a row needs an https source: \(row)")
+        }
+        return source
     }
 
     static func rows(_ data: Data, _ name: String) throws(LoadError) -> [[String: String]] {

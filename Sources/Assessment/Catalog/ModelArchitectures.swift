@@ -69,7 +69,7 @@ public enum ModelTable {
     /// `ModelArchitectureTests`, so a row that does not parse is a build defect, not an input error.
     public static let shipped: [KnownModel] = {
         do {
-            return try parse(Data(PackageResources.models_csv))
+            return try parse(Data(Catalog.embedded["models.csv"] ?? []))
         } catch {
             preconditionFailure("models.csv: \(error)")
         }
@@ -95,9 +95,8 @@ public enum ModelTable {
         }
         var out: [KnownModel] = []
         for row in try Catalog.rows(data, name) {
-            guard let id = row["id"], !id.isEmpty, let source = row["source"], source.hasPrefix("https://") else {
-                throw .malformed(name, "a row needs an id and an https source: \(row)")
-            }
+            guard let id = row["id"], !id.isEmpty else { throw .malformed(name, "a row needs an id: \(row)") }
+            let source = try Catalog.source(row, name)
             let architecture = ModelArchitecture(
                 layers: try int(row, "layers"), hiddenSize: try int(row, "hidden_size"),
                 attentionHeads: try int(row, "attention_heads"), kvHeads: try int(row, "kv_heads"),
