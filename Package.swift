@@ -152,7 +152,7 @@ let package = Package(
             // to find, and a binary that finds its catalog wherever it is copied is easier to deploy.
             resources: [
                 .embedInCode("Resources/catalog/catalog.json"), .embedInCode("Resources/catalog/compliance.json"),
-                .embedInCode("Resources/catalog/gpus.csv"),
+                .embedInCode("Resources/catalog/gpus.csv"), .embedInCode("Resources/catalog/gpu_interconnect.csv"),
                 .embedInCode("Resources/catalog/instances.csv"), .embedInCode("Resources/catalog/mlops.json"),
                 .embedInCode("Resources/catalog/models.csv"),
                 .embedInCode("Resources/catalog/sizing.json"), .embedInCode("Resources/catalog/storage_network.csv"),

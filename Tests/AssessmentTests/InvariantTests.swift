@@ -53,7 +53,10 @@ struct InvariantTests {
             #expect(abs(c.totalUSD - ((c.computeUSD + c.gpuUSD + (c.storageUSD ?? 0) + (c.networkUSD ?? 0)))) < 0.005)
             #expect(c.storageUSD == nil || abs(c.storageUSD! - c.storageLines.reduce(0) { $0 + $1.monthlyUSD }) < 0.005)
             #expect(c.networkUSD == nil || abs(c.networkUSD! - c.networkLines.reduce(0) { $0 + $1.monthlyUSD }) < 0.005)
-            let gpu = infra.gpuPlan.filter { $0.provider == p.provider }.reduce(0) { $0 + $1.monthlyOnDemandUSD }
+            let rows = infra.gpuPlan.filter { $0.provider == p.provider }
+            let gpu = rows.filter { $0.training == nil }.reduce(0) { $0 + $1.monthlyOnDemandUSD }
+            let jobs = rows.compactMap(\.training).reduce(0) { $0 + $1.costOnDemandUSD }
+            #expect(abs(c.trainingJobsUSD - Numbers.money(jobs)) < 0.005, "seed \(seed) \(p.provider)")
             let cpu = infra.cpuPlan.filter { $0.provider == p.provider }.reduce(0) { $0 + $1.monthlyOnDemandUSD }
             let regions = Double(c.plannedRegions)
             #expect(abs(c.gpuUSD - Numbers.money(gpu * regions)) < 0.005, "seed \(seed) \(p.provider)")
@@ -61,7 +64,11 @@ struct InvariantTests {
             #expect(c.reservedTotalUSD <= c.totalUSD + 0.005)
         }
         for t in [cto.oneYear, cto.threeYear] {
-            #expect(abs(t.totalUSD - (t.computeUSD + t.gpuUSD + t.storageUSD + t.networkUSD)) < 0.005)
+            #expect(
+                abs(t.totalUSD - (t.computeUSD + t.gpuUSD + t.storageUSD + t.networkUSD + t.trainingUSD)) < 0.005)
+            // A job is charged once, whatever the period.
+            let rec = cloud.providers.first { $0.provider == cto.provider }
+            #expect(t.trainingUSD <= (rec?.cost.trainingJobsUSD ?? 0) + 0.01 * Double(t.months))
         }
         #expect(report.summary.threeYearTcoUSD == cto.threeYear.totalUSD)
         #expect(cto.threeYear.totalUSD + 0.005 >= cto.oneYear.totalUSD)

@@ -63,8 +63,8 @@ struct ModelArchitectureTests {
         #expect(e.kvCacheBytesPerToken == 131_072)
         #expect(!e.kvCacheEstimated)
         #expect(e.model == "llama-3.1-8b")
-        // One sequence at 1 rps × 256 tokens / 30 tok/s = 9 sequences × 8192 tokens × 131,072 B.
-        #expect(e.kvCacheGB == Numbers.quantity(Double(e.concurrentSequences) * 8192 * 131_072 / 1e9))
+        // One sequence of the full context: 8192 tokens × 131,072 B.
+        #expect(e.kvCacheGB == Numbers.quantity(8192 * 131_072 / 1e9))
     }
 
     @Test func anArchitectureSizesTheKVCacheAndMixtureOfExpertsTrainsOnActiveParameters() throws {

@@ -26,6 +26,8 @@ struct SchemaTests {
         var named = AIWorkload(name: "n", parametersBillion: 46.7)
         named.model = "mixtral-8x7b"
         named.architecture = ModelTable.model("mixtral-8x7b")?.architecture
+        named.timeToFirstTokenMs = 500
+        named.timePerOutputTokenMs = 50
         var shaped = AIWorkload(name: "s", parametersBillion: 671)
         shaped.architecture = ModelTable.model("deepseek-v3")?.architecture
         let full = AssessmentRequest(

@@ -4,7 +4,9 @@ public struct TCO: Codable, Sendable, Equatable {
     public let gpuUSD: Double
     public let storageUSD: Double
     public let networkUSD: Double
-    /// compute + gpu + storage + network.
+    /// One-time training and fine-tuning jobs that run within these months.
+    public let trainingUSD: Double
+    /// compute + gpu + storage + network + training.
     public let totalUSD: Double
     /// The same months with compute and GPU at 1-year reserved rates where the catalog has them.
     public let totalWithReservedUSD: Double
@@ -25,7 +27,8 @@ public struct ValueCase: Codable, Sendable, Equatable {
     public let annualValueHighUSD: Double?
     public let threeYearROILow: Double?
     public let threeYearROIHigh: Double?
-    /// Months of value needed to pay for the first year's cost (fewer is better).
+    /// The first month by whose end the value earned (the low or the high case, spread evenly over
+    /// the year) has paid for every cost so far; nil when it does not within 36 months.
     public let paybackMonthsLow: Double?
     public let paybackMonthsHigh: Double?
     /// The yearly value at which the three-year TCO breaks even.
@@ -55,25 +58,47 @@ enum CTOAgent {
     static let valueBand = 0.3
     static let scarceGPUs = ["H100", "H200", "B200"]
 
-    static func tco(_ months: Int, plan: ProviderPlan, growth: GrowthModel) -> TCO {
-        let series = (0..<months).map { CostProjection.month($0, plan: plan, growth: growth) }
+    static func tco(
+        _ months: Int, plan: ProviderPlan, growth: GrowthModel, request: AssessmentRequest, catalog: Catalog
+    ) -> TCO {
+        let series = (0..<months).map {
+            CostProjection.month($0, plan: plan, growth: growth, request: request, catalog: catalog)
+        }
         let compute = Numbers.total(series.map(\.computeUSD))
         let gpu = Numbers.total(series.map(\.gpuUSD))
         let storage = Numbers.total(series.map(\.storageUSD))
         let network = Numbers.total(series.map(\.networkUSD))
-        let total = Numbers.total([compute, gpu, storage, network])
+        let training = Numbers.total(series.map(\.trainingUSD))
+        let recurring = Numbers.total([compute, gpu, storage, network])
         let factor = plan.cost.totalUSD > 0 ? plan.cost.reservedTotalUSD / plan.cost.totalUSD : 1
+        // Jobs are bought on demand (or spot), never reserved: the reserved factor applies to the rest.
         return TCO(
-            months: months, computeUSD: compute, gpuUSD: gpu, storageUSD: storage, networkUSD: network, totalUSD: total,
-            totalWithReservedUSD: Numbers.money(total * factor))
+            months: months, computeUSD: compute, gpuUSD: gpu, storageUSD: storage, networkUSD: network,
+            trainingUSD: training, totalUSD: Numbers.total([recurring, training]),
+            totalWithReservedUSD: Numbers.total([recurring * factor, training]))
+    }
+
+    /// Says when the value pays the cost back, never a payback beside a three-year loss.
+    static func paybackText(low: Double?, high: Double?) -> String {
+        switch (low, high) {
+        case (let l?, let h?):
+            return l == h
+                ? "paid back by month \(Numbers.text(h, digits: 0))"
+                : "paid back by month \(Numbers.text(h, digits: 0)) (high case) to \(Numbers.text(l, digits: 0)) (low case)"
+        case (nil, let h?):
+            return
+                "paid back by month \(Numbers.text(h, digits: 0)) in the high case; the low case does not pay back within 36 months"
+        default:
+            return "not paid back within 36 months in either case"
+        }
     }
 
     static func run(_ request: AssessmentRequest, _ catalog: Catalog) -> AgentResult {
         let full = PlanBuilder.build(request, catalog: catalog)
         let plan = full.recommended
         let growth = GrowthModel(request)
-        let one = tco(12, plan: plan, growth: growth)
-        let three = tco(36, plan: plan, growth: growth)
+        let one = tco(12, plan: plan, growth: growth, request: request, catalog: catalog)
+        let three = tco(36, plan: plan, growth: growth, request: request, catalog: catalog)
         let monthly = plan.cost.totalUSD
         let budgetLimit = request.business.budgetConstraints.monthlyBudgetLimit
         var overUnder: Double?
@@ -94,14 +119,25 @@ enum CTOAgent {
         func roi(_ v: Double) -> Double? {
             three.totalUSD > 0 ? Numbers.ratio((3 * v - three.totalUSD) / three.totalUSD) : nil
         }
-        func payback(_ v: Double) -> Double? { v > 0 ? Numbers.quantity(one.totalUSD / (v / 12)) : nil }
+        let series = (0..<36).map {
+            CostProjection.month($0, plan: plan, growth: growth, request: request, catalog: catalog).totalUSD
+        }
+        func payback(_ v: Double) -> Double? {
+            guard v > 0 else { return nil }
+            var cost = 0.0
+            for (m, c) in series.enumerated() {
+                cost += c
+                if v / 12 * Double(m + 1) >= cost { return Double(m + 1) }
+            }
+            return nil
+        }
         let low = stated.map { $0 * (1 - valueBand) }
         let high = stated.map { $0 * (1 + valueBand) }
         let value = ValueCase(
             expectedAnnualValueUSD: stated, annualValueLowUSD: low.map(Numbers.money),
             annualValueHighUSD: high.map(Numbers.money), threeYearROILow: low.flatMap(roi),
-            threeYearROIHigh: high.flatMap(roi), paybackMonthsLow: high.flatMap(payback),
-            paybackMonthsHigh: low.flatMap(payback), breakEvenAnnualValueUSD: Numbers.money(three.totalUSD / 3),
+            threeYearROIHigh: high.flatMap(roi), paybackMonthsLow: low.flatMap(payback),
+            paybackMonthsHigh: high.flatMap(payback), breakEvenAnnualValueUSD: Numbers.money(three.totalUSD / 3),
             drivers: opportunities)
 
         let risks = assessRisks(request, catalog: catalog, full: full, budget: budget)
@@ -134,7 +170,10 @@ enum CTOAgent {
         // When growth alone breaks the budget, the executive view should say so, not only the projection.
         let crossing = budgetLimit.flatMap { limit in
             monthly <= limit
-                ? (1...36).first { CostProjection.month($0, plan: plan, growth: growth).totalUSD > limit } : nil
+                ? (1...36).first {
+                    CostProjection.month($0, plan: plan, growth: growth, request: request, catalog: catalog).totalUSD
+                        > limit
+                } : nil
         }
         let points = [
             "Run on \(plan.provider.rawValue) in \(plan.region): \(Numbers.usd(monthly))/month today, \(Numbers.usd(one.totalUSD)) in year one, \(Numbers.usd(three.totalUSD)) over three years on demand (\(Numbers.usd(three.totalWithReservedUSD)) with 1-year reservations where available).",
@@ -142,7 +181,8 @@ enum CTOAgent {
                 + (crossing.map { "; at the stated growth it is exceeded in month \($0)" } ?? "") + ".",
             stated == nil
                 ? "Break-even value: \(Numbers.usd(value.breakEvenAnnualValueUSD)) per year."
-                : "Three-year ROI \(Numbers.percent(value.threeYearROILow ?? 0)) to \(Numbers.percent(value.threeYearROIHigh ?? 0)); first-year cost paid back in \(Numbers.text(value.paybackMonthsLow ?? 0, digits: 1))-\(Numbers.text(value.paybackMonthsHigh ?? 0, digits: 1)) months of value.",
+                : "Three-year ROI \(Numbers.percent(value.threeYearROILow ?? 0)) (value 30% below the stated figure) to \(Numbers.percent(value.threeYearROIHigh ?? 0)) (30% above); "
+                    + paybackText(low: value.paybackMonthsLow, high: value.paybackMonthsHigh) + ".",
             "Top risk: " + (risks.first.map { "\($0.risk) (\($0.severity.rawValue))" } ?? "none identified") + ".",
         ]
         let data = CTOData(

@@ -11,17 +11,6 @@ public struct ChatbotData: Codable, Sendable, Equatable {
 /// A support pack: the ten questions teams ask most about their own assessment,
 /// answered from the request and catalog (no model, no conversation state).
 enum ChatbotAgent {
-    static func doubled(_ request: AssessmentRequest) -> AssessmentRequest {
-        var r = request
-        r.technical.performanceRequirements.requestsPerSecond *= 2
-        r.technical.aiWorkloads = r.technical.aiWorkloads.map {
-            var w = $0
-            w.requestsPerSecond *= 2
-            return w
-        }
-        return r
-    }
-
     static func run(_ request: AssessmentRequest, _ catalog: Catalog) -> AgentResult {
         let full = PlanBuilder.build(request, catalog: catalog)
         let plan = full.recommended
@@ -56,14 +45,14 @@ enum ChatbotAgent {
                 plan.cpuPlan.map(\.catalogID))
         }
 
-        let twice = PlanBuilder.build(doubled(request), catalog: catalog).plan(for: plan.provider)
-        if let twice {
-            add(
-                "What if our traffic doubles?",
-                "On \(plan.provider.rawValue) the monthly cost goes from \(Numbers.usd(cost.totalUSD)) to \(Numbers.usd(twice.cost.totalUSD)) (GPU \(Numbers.usd(cost.gpuUSD)) → \(Numbers.usd(twice.cost.gpuUSD)), compute \(Numbers.usd(cost.computeUSD)) → \(Numbers.usd(twice.cost.computeUSD))), with \(twice.gpuPlan.reduce(0) { $0 + $1.instances }) GPU and \(twice.cpuPlan.reduce(0) { $0 + $1.instances }) CPU instances."
-                    + (twice.unplaced.isEmpty ? "" : " \(twice.unplaced.count) workload(s) could no longer be placed."),
-                twice.gpuPlan.map(\.catalogID) + twice.cpuPlan.map(\.catalogID))
-        }
+        // The growth model every agent shares: the same rows, re-planned in whole instances at twice
+        // the request rates and users.
+        let twice = CostProjection.cost(plan: plan, request: request, catalog: catalog, load: 2, data: 1)
+        let twiceTotal = Numbers.total([twice.compute, twice.gpu, twice.storage, twice.network])
+        add(
+            "What if our traffic doubles?",
+            "On \(plan.provider.rawValue) the monthly cost goes from \(Numbers.usd(cost.totalUSD)) to \(Numbers.usd(twiceTotal)) (GPU \(Numbers.usd(cost.gpuUSD)) → \(Numbers.usd(twice.gpu)), compute \(Numbers.usd(cost.computeUSD)) → \(Numbers.usd(twice.compute)), network \(Numbers.usd(cost.networkUSD ?? 0)) → \(Numbers.usd(twice.network))), with \(twice.gpuInstances) GPU and \(twice.cpuInstances) CPU instances of the same types; storage follows the data, not the traffic.",
+            plan.gpuPlan.map(\.catalogID) + plan.cpuPlan.map(\.catalogID))
 
         let assessments = ComplianceEvaluator.evaluate(request, catalog: catalog, plan: full)
         let missing = assessments.flatMap(\.missingControls).sorted { ($0.severity, $0.id) < ($1.severity, $1.id) }
@@ -113,8 +102,8 @@ enum ChatbotAgent {
             ["formula.n_plus_one"])
 
         let growth = GrowthModel(request)
-        let m12 = CostProjection.month(12, plan: plan, growth: growth)
-        let m24 = CostProjection.month(24, plan: plan, growth: growth)
+        let m12 = CostProjection.month(12, plan: plan, growth: growth, request: request, catalog: catalog)
+        let m24 = CostProjection.month(24, plan: plan, growth: growth, request: request, catalog: catalog)
         add(
             "What will we pay as we grow?",
             "At the stated growth: \(Numbers.usd(m12.totalUSD))/month at 12 months (\(m12.users) users) and \(Numbers.usd(m24.totalUSD))/month at 24 months (\(m24.users) users).",

@@ -48,7 +48,8 @@ enum SimulationAgent {
             let drift = min(max(0.05 * rng.normal(), -0.3), 0.3)
             for (i, m) in horizons.enumerated() {
                 let cost = CostProjection.month(
-                    m, plan: plan, growth: growth, loadScale: loadScale, dataScale: dataScale)
+                    m, plan: plan, growth: growth, request: request, catalog: catalog, loadScale: loadScale,
+                    dataScale: dataScale)
                 samples[i].append(cost.totalUSD * pow(1 + drift, Double(m) / 12))
             }
         }
@@ -57,7 +58,7 @@ enum SimulationAgent {
         }
         let points = horizons.enumerated().map { i, m in
             let sorted = samples[i].sorted()
-            let expected = CostProjection.month(m, plan: plan, growth: growth)
+            let expected = CostProjection.month(m, plan: plan, growth: growth, request: request, catalog: catalog)
             return ProjectionPoint(
                 month: m, users: expected.users, expected: expected, p10USD: Numbers.money(percentile(sorted, 0.1)),
                 p50USD: Numbers.money(percentile(sorted, 0.5)), p90USD: Numbers.money(percentile(sorted, 0.9)))
@@ -66,11 +67,15 @@ enum SimulationAgent {
         var exceeded: Int?
         var atRisk: Int?
         if let budget {
-            exceeded = (0...36).first { CostProjection.month($0, plan: plan, growth: growth).totalUSD > budget }
+            exceeded = (0...36).first {
+                CostProjection.month($0, plan: plan, growth: growth, request: request, catalog: catalog).totalUSD
+                    > budget
+            }
             // p90 path: the 90th-percentile growth draw (z = 1.2816) with no price drift.
             atRisk = (0...36).first {
                 CostProjection.month(
-                    $0, plan: plan, growth: growth, loadScale: 1 + 0.25 * 1.2816, dataScale: 1 + 0.25 * 1.2816
+                    $0, plan: plan, growth: growth, request: request, catalog: catalog, loadScale: 1 + 0.25 * 1.2816,
+                    dataScale: 1 + 0.25 * 1.2816
                 )
                 .totalUSD > budget
             }
@@ -82,7 +87,7 @@ enum SimulationAgent {
                 Recommendation(
                     title: "Plan for the budget to be exceeded in month \(month)", priority: .high,
                     impact:
-                        "Expected cost \(Numbers.usd(CostProjection.month(month, plan: plan, growth: growth).totalUSD))/month against a \(Numbers.usd(budget)) limit",
+                        "Expected cost \(Numbers.usd(CostProjection.month(month, plan: plan, growth: growth, request: request, catalog: catalog).totalUSD))/month against a \(Numbers.usd(budget)) limit",
                     rationale: "Projection from the stated user and data growth on the recommended plan.",
                     evidence: ["formula.growth_projection", plan.regionID]))
         } else if budget != nil, exceeded == nil, let month = atRisk {

@@ -17,8 +17,12 @@ public struct Catalog: Sendable {
     /// table each time was a large part of the agents' CPU.
     let instancesByPlace: [InstancePlace: [InstanceOffer]]
     let gpuInstances: [InstanceOffer]
+    /// `instances` by citation id: the growth projection prices re-planned counts of the plan's rows.
+    let offersByID: [String: InstanceOffer]
     /// Every GPU model `instances` places workloads on, by `gpu_model`.
     public let gpus: [String: GPUSpec]
+    /// Multi-GPU instance types' links, by `provider/instance_type`; single-GPU types have none.
+    let interconnects: [String: GPUInterconnect]
     public let storageNetwork: [PriceItem]
     public let measures: [SecurityMeasure]
     public let frameworks: [FrameworkSpec]
@@ -48,7 +52,7 @@ public struct Catalog: Sendable {
     /// The shipped catalog's files, embedded in the binary at build time.
     static let embedded: [String: [UInt8]] = [
         "catalog.json": PackageResources.catalog_json, "compliance.json": PackageResources.compliance_json,
-        "gpus.csv": PackageResources.gpus_csv,
+        "gpus.csv": PackageResources.gpus_csv, "gpu_interconnect.csv": PackageResources.gpu_interconnect_csv,
         "instances.csv": PackageResources.instances_csv, "mlops.json": PackageResources.mlops_json,
         "models.csv": PackageResources.models_csv,
         "sizing.json": PackageResources.sizing_json, "storage_network.csv": PackageResources.storage_network_csv,
@@ -98,6 +102,13 @@ public struct Catalog: Sendable {
         for offer in instances where offer.isGPU && gpus[offer.gpuModel] == nil {
             throw .malformed("gpus.csv", "no row for \(offer.gpuModel), which \(offer.id) carries")
         }
+        let interconnects = try parseInterconnects(try data("gpu_interconnect.csv"))
+        for offer in instances where offer.isGPU && offer.gpuCount > 1 {
+            guard interconnects["\(offer.provider.rawValue)/\(offer.instanceType)"] != nil else {
+                throw .malformed(
+                    "gpu_interconnect.csv", "no row for \(offer.instanceType), which has \(offer.gpuCount) GPUs")
+            }
+        }
         return Catalog(
             version: manifest.version, assembledOn: manifest.assembledOn, hoursPerMonth: manifest.hoursPerMonth,
             sources: manifest.sources, notCovered: manifest.notCovered, regions: manifest.regions,
@@ -106,7 +117,9 @@ public struct Catalog: Sendable {
             instancesByPlace: Dictionary(grouping: instances) {
                 InstancePlace(provider: $0.provider, region: $0.region)
             },
-            gpuInstances: instances.filter(\.isGPU), gpus: gpus,
+            gpuInstances: instances.filter(\.isGPU),
+            offersByID: Dictionary(instances.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }), gpus: gpus,
+            interconnects: interconnects,
             storageNetwork: try parseStorage(try data("storage_network.csv")),
             measures: compliance.measures, frameworks: compliance.frameworks, mlops: mlops,
             useCases: useCases.useCases, sizing: sizing)
@@ -120,10 +133,34 @@ public struct Catalog: Sendable {
                 throw .malformed(name, "a row needs a gpu_model: \(row)")
             }
             let source = try source(row, name)
+            var tflops: [TensorFormat: Double] = [:]
+            for format in TensorFormat.allCases {
+                tflops[format] = try optionalNumber(row, "tflops_\(format.rawValue)", name)
+            }
             out[model] = GPUSpec(
                 gpuModel: model, computeCapability: try number(row, "compute_capability", name),
                 memoryGB: try number(row, "memory_gb", name),
-                memoryBandwidthTBps: try number(row, "memory_bandwidth_tbps", name), source: source)
+                memoryBandwidthTBps: try number(row, "memory_bandwidth_tbps", name), tflops: tflops,
+                nvlinkGBps: try number(row, "nvlink_gb_per_s", name), source: source)
+            for p in Precision.allCases where out[model]!.supports(p) && out[model]!.computeTFLOPS(for: p) == nil {
+                throw .malformed(name, "\(model) supports \(p.rawValue) but gives no tensor rate for it")
+            }
+        }
+        return out
+    }
+
+    static func parseInterconnects(_ data: Data) throws(LoadError) -> [String: GPUInterconnect] {
+        let name = "gpu_interconnect.csv"
+        var out: [String: GPUInterconnect] = [:]
+        for row in try rows(data, name) {
+            let provider = try provider(row, name)
+            let type = row["instance_type"] ?? ""
+            guard let link = row["gpu_link"].flatMap(GPUInterconnect.Link.init(rawValue:)), link != .none else {
+                throw .malformed(name, "gpu_link must be nvlink or pcie in row \(row)")
+            }
+            out["\(provider.rawValue)/\(type)"] = GPUInterconnect(
+                provider: provider, instanceType: type, gpuLink: link,
+                clusterFabricGbps: try number(row, "cluster_fabric_gbps", name), source: try source(row, name))
         }
         return out
     }
@@ -213,6 +250,13 @@ public struct Catalog: Sendable {
         let provider: Provider
         let region: String
     }
+
+    /// How an offer's GPUs are linked (a one-GPU offer has no link).
+    public func interconnect(_ offer: InstanceOffer) -> GPUInterconnect {
+        interconnects["\(offer.provider.rawValue)/\(offer.instanceType)"] ?? .single(offer)
+    }
+
+    public func offer(_ id: String) -> InstanceOffer? { offersByID[id] }
 
     public func regions(of provider: Provider) -> [CloudRegion] { regions.filter { $0.provider == provider } }
 

@@ -105,21 +105,41 @@ public struct WorkloadSizing: Codable, Sendable, Equatable {
 }
 
 public struct GPUSizingRules: Codable, Sendable, Equatable {
-    /// Per-sequence decode speed assumed when turning request rates into concurrent sequences.
-    public let decodeTokensPerSecondPerSequence: Double
+    /// Sequences one replica decodes at once at most (the serving stack's batch limit).
     public let maxSequencesPerReplica: Int
     /// Query heads per KV head assumed (grouped-query attention).
     public let kvGqaFactor: Double
     public let memoryOverheadFactor: Double
+    /// Share of the data-sheet memory bandwidth a decode step reaches (docs/sizing.md, "Throughput and latency").
+    public let memoryBandwidthUtilization: Double
+    /// Share of the data-sheet tensor rate a prefill (and a decode step that is compute-bound) reaches.
+    public let prefillMfu: Double
+    /// Model FLOPs utilisation assumed for a training job.
+    public let trainingMfu: Double
+    /// Share of the summed bandwidth and compute of a replica's GPUs that tensor parallelism keeps,
+    /// by the link its all-reduces cross.
+    public let tensorParallelEfficiency: TensorParallelEfficiency
+    /// Activation bytes per token, layer and hidden unit kept for the backward pass (micro-batch 1,
+    /// flash attention, no recomputation).
+    public let activationBytesPerTokenLayerHidden: Double
     /// Mixed-precision Adam: 2 (weights) + 4 (fp32 master) + 2 (grads) + 8 (moments).
     public let trainingBytesPerParameter: Double
     public let loraTrainableFraction: Double
     public let nPlusOneUptimePercentage: Double
-    /// A model replica may span instances only when they have this many GPUs (NVLink-class nodes).
-    public let multiNodeMinGpus: Int
-    /// Only these GPUs come in nodes with NVLink and a fast fabric between nodes, so
-    /// only they may hold a replica that spans instances.
-    public let multiNodeGpuModelPrefixes: [String]
+    /// A replica or a training job may span instances only over NVLink inside them and at least this
+    /// much RDMA-class fabric between them (`gpu_interconnect.csv`).
+    public let multiNodeMinFabricGbps: Double
+    /// The largest training cluster offered, in instances.
+    public let trainingMaxInstances: Int
+    /// A plan that meets the latency target is preferred while it costs at most this many times the
+    /// cheapest plan that holds the model.
+    public let latencyCostPremiumMax: Double
+}
+
+public struct TensorParallelEfficiency: Codable, Sendable, Equatable {
+    public let nvlink: Double
+    public let pcie: Double
+    public let multiNode: Double
 }
 
 public struct SizingTable: Codable, Sendable, Equatable {

@@ -14,8 +14,10 @@ public struct GPUPlacement: Codable, Sendable, Equatable {
     /// GPUs rented (instances × GPUs per instance).
     public let gpus: Int
     public let gpusPerReplica: Int
+    /// GPU memory of one replica (its GPUs × memory per GPU); for training, of the whole cluster.
     public let totalGpuMemoryGB: Double
-    /// Per replica, from `GPUMemoryModel`.
+    /// What one replica needs at the planned batch (`GPUMemoryModel`); for training, the whole job
+    /// before it is sharded over the cluster.
     public let requiredGpuMemoryGB: Double
     public let weightsGB: Double
     public let kvCacheBytesPerToken: Double
@@ -30,6 +32,40 @@ public struct GPUPlacement: Codable, Sendable, Equatable {
     public let monthlyOnDemandUSD: Double
     /// Nil when the catalog has no reserved price for this row.
     public let monthlyReservedUSD: Double?
+    /// How a replica's GPUs are joined: tensor parallelism over `pcie` or `nvlink` inside an
+    /// instance, or `multi_node` across instances over an RDMA-class fabric.
+    public let tensorParallel: TensorParallelLink
+    /// Inference: the roofline figures at the planned load (`ServingModel`).
+    public let batchPerReplica: Int?
+    public let prefillMs: Double?
+    public let decodeTokensPerSecondPerReplica: Double?
+    public let timeToFirstTokenMs: Double?
+    public let timePerOutputTokenMs: Double?
+    /// First token plus every further token of an average answer.
+    public let responseMs: Double?
+    public let meetsLatencyTarget: Bool?
+    public let latencyTarget: String?
+    /// When the target is missed: what meeting it would take, or that nothing in the region does.
+    public let latencyNote: String?
+    /// Training and fine-tuning with a token count: the job this row runs; its cost is one-time,
+    /// not monthly (`CostBreakdown.trainingJobsUSD`).
+    public let training: TrainingJob?
+}
+
+extension GPUPlacement {
+    func noting(_ note: String) -> GPUPlacement {
+        GPUPlacement(
+            workload: workload, mode: mode, provider: provider, region: region, instanceType: instanceType,
+            catalogID: catalogID, gpuModel: gpuModel, gpus: gpus, gpusPerReplica: gpusPerReplica,
+            totalGpuMemoryGB: totalGpuMemoryGB, requiredGpuMemoryGB: requiredGpuMemoryGB, weightsGB: weightsGB,
+            kvCacheBytesPerToken: kvCacheBytesPerToken, kvCacheEstimated: kvCacheEstimated,
+            supportsPrecision: supportsPrecision, replicas: replicas, spareInstances: spareInstances,
+            instances: instances, monthlyOnDemandUSD: monthlyOnDemandUSD, monthlyReservedUSD: monthlyReservedUSD,
+            tensorParallel: tensorParallel, batchPerReplica: batchPerReplica, prefillMs: prefillMs,
+            decodeTokensPerSecondPerReplica: decodeTokensPerSecondPerReplica, timeToFirstTokenMs: timeToFirstTokenMs,
+            timePerOutputTokenMs: timePerOutputTokenMs, responseMs: responseMs, meetsLatencyTarget: meetsLatencyTarget,
+            latencyTarget: latencyTarget, latencyNote: note, training: training)
+    }
 }
 
 public struct CPUPlacement: Codable, Sendable, Equatable {
@@ -61,72 +97,67 @@ enum CapacityPlanner {
     }
 
     /// Tensor-parallel degrees are powers of two, so a replica takes 1, 2, 4 or 8 GPUs.
-    static func gpusPerReplica(requiredGB: Double, perGPU: Double, available: Int) -> Int? {
+    static func tensorParallelDegrees(upTo available: Int) -> [Int] {
+        var out: [Int] = []
         var g = 1
         while g <= available {
-            if Double(g) * perGPU >= requiredGB { return g }
+            out.append(g)
             g *= 2
         }
-        return nil
+        return out
+    }
+
+    /// True when a replica or job may span instances of this offer (NVLink inside, RDMA-class fabric between).
+    static func spansInstances(_ link: GPUInterconnect, rules: GPUSizingRules) -> Bool {
+        link.gpuLink == .nvlink && link.clusterFabricGbps >= rules.multiNodeMinFabricGbps
     }
 
     static func placeGPU(
-        _ estimate: GPUMemoryEstimate, provider: Provider, region: String, request: AssessmentRequest, catalog: Catalog
+        _ estimate: GPUMemoryEstimate, workload: AIWorkload, provider: Provider, region: String,
+        request: AssessmentRequest, catalog: Catalog
     ) -> Result<GPUPlacement, Unplaced> {
-        let rules = catalog.sizing.gpu
-        let hours = catalog.hoursPerMonth
-        let spareWanted = estimate.mode == .inference && needsSpare(request, rules)
-        var best: GPUPlacement?
         var refusedPrecision: Set<String> = []
+        var best: (key: PlacementKey, row: GPUPlacement)?
+        var cheapest: (key: PlacementKey, row: GPUPlacement)?
         for offer in catalog.instances(provider: provider, region: region) where offer.isGPU {
-            guard catalog.gpus[offer.gpuModel]?.supports(estimate.precision) == true else {
+            guard let gpu = catalog.gpus[offer.gpuModel], gpu.supports(estimate.precision) else {
                 refusedPrecision.insert(offer.gpuModel)
                 continue
             }
-            let instances: Int
-            let perReplica: Int
-            let spare: Int
-            if let g = gpusPerReplica(
-                requiredGB: estimate.requiredGB, perGPU: offer.gpuMemoryGB, available: offer.gpuCount)
-            {
-                let replicasPerInstance = offer.gpuCount / g
-                perReplica = g
-                let forLoad = Numbers.ceilInt(Double(estimate.replicasForLoad) / Double(replicasPerInstance))
-                spare = spareWanted ? 1 : 0
-                instances = forLoad + spare
-            } else if offer.gpuCount >= rules.multiNodeMinGpus,
-                rules.multiNodeGpuModelPrefixes.contains(where: { offer.gpuModel.hasPrefix($0) })
-            {
-                let nodes = Numbers.ceilInt(estimate.requiredGB / offer.gpuMemoryTotalGB)
-                perReplica = nodes * offer.gpuCount
-                spare = spareWanted ? nodes : 0
-                instances = Numbers.ceilInt(Double(estimate.replicasForLoad) * Double(nodes)) + spare
-            } else {
-                continue
-            }
-            let monthly = Numbers.money(Double(instances) * offer.onDemandHourly * hours)
-            let reserved = offer.reserved1yHourly.map { Numbers.money(Double(instances) * $0 * hours) }
-            let candidate = GPUPlacement(
-                workload: estimate.workload, mode: estimate.mode, provider: provider, region: region,
-                instanceType: offer.instanceType,
-                catalogID: offer.id, gpuModel: offer.gpuModel, gpus: instances * offer.gpuCount,
-                gpusPerReplica: perReplica,
-                totalGpuMemoryGB: Numbers.quantity(Double(instances) * offer.gpuMemoryTotalGB),
-                requiredGpuMemoryGB: estimate.requiredGB, weightsGB: estimate.weightsGB,
-                kvCacheBytesPerToken: estimate.kvCacheBytesPerToken, kvCacheEstimated: estimate.kvCacheEstimated,
-                supportsPrecision: true,
-                replicas: estimate.replicasForLoad, spareInstances: spare,
-                instances: instances, monthlyOnDemandUSD: monthly, monthlyReservedUSD: reserved)
-            if let current = best {
-                if (candidate.monthlyOnDemandUSD, candidate.catalogID) < (current.monthlyOnDemandUSD, current.catalogID)
-                {
-                    best = candidate
-                }
-            } else {
-                best = candidate
+            let candidates =
+                estimate.mode == .inference
+                ? inferenceRows(estimate, workload, offer: offer, gpu: gpu, request: request, catalog: catalog)
+                : trainingRows(estimate, workload, offer: offer, gpu: gpu, catalog: catalog)
+            for row in candidates {
+                let key = PlacementKey(row)
+                if best == nil || key < best!.key { best = (key, row) }
+                let byCost = PlacementKey(row, ignoringLatency: true)
+                if cheapest == nil || byCost < cheapest!.key { cheapest = (byCost, row) }
             }
         }
-        if let best { return .success(best) }
+        // Meeting the latency target is worth up to `latency_cost_premium_max` × the cheapest plan;
+        // beyond that the cheapest plan is kept and the row says what meeting the target would take.
+        if let fast = best, let low = cheapest, fast.row.meetsLatencyTarget == true,
+            low.row.meetsLatencyTarget == false,
+            fast.key.cost > low.key.cost * catalog.sizing.gpu.latencyCostPremiumMax
+        {
+            best = (
+                low.key,
+                low.row.noting(
+                    "meeting the target takes \(fast.row.instances)× \(fast.row.instanceType) (\(fast.row.gpusPerReplica) GPUs per replica) at \(Numbers.usd(fast.row.monthlyOnDemandUSD))/month, \(Numbers.text(fast.key.cost / max(low.key.cost, 0.01), digits: 1))× this plan"
+                )
+            )
+        } else if let fast = best, fast.row.meetsLatencyTarget == false {
+            best = (fast.key, fast.row.noting("no \(provider.rawValue) configuration in \(region) meets it"))
+        }
+        if var row = best?.row {
+            if let job = row.training, workload.mode != .inference {
+                row = withTrainingOptions(
+                    row, job: job, estimate, workload, provider: provider, region: region,
+                    request: request, catalog: catalog)
+            }
+            return .success(row)
+        }
         let skipped =
             refusedPrecision.isEmpty
             ? ""
@@ -135,8 +166,213 @@ enum CapacityPlanner {
             Unplaced(
                 workload: estimate.workload, provider: provider,
                 reason:
-                    "no \(provider.rawValue) instance in \(region) in the catalog with a GPU that runs \(estimate.precision.rawValue) holds \(Numbers.text(estimate.requiredGB)) GB per replica, alone or as a multi-node group of NVLink-class GPUs\(skipped)"
+                    "no \(provider.rawValue) instance in \(region) in the catalog with a GPU that runs \(estimate.precision.rawValue) holds \(Numbers.text(estimate.requiredGB)) GB per replica, alone or as a multi-node group joined by NVLink and an RDMA-class fabric\(skipped)"
             ))
+    }
+
+    /// The order rows are preferred in: meeting the latency target first, then the lower monthly
+    /// (or job) cost, then the catalog id so that ties resolve the same way on every node.
+    struct PlacementKey: Comparable {
+        let misses: Int
+        let cost: Double
+        let id: String
+        let gpus: Int
+
+        init(_ row: GPUPlacement, ignoringLatency: Bool = false) {
+            misses = !ignoringLatency && row.meetsLatencyTarget == false ? 1 : 0
+            cost = row.training?.costOnDemandUSD ?? row.monthlyOnDemandUSD
+            id = row.catalogID
+            gpus = row.gpusPerReplica
+        }
+
+        static func < (a: Self, b: Self) -> Bool { (a.misses, a.cost, a.id, a.gpus) < (b.misses, b.cost, b.id, b.gpus) }
+    }
+
+    /// Every replica shape of one offer that holds the model: 1, 2, 4 or 8 of its GPUs, or, when
+    /// none does and the offer may span instances, the fewest whole instances that do.
+    static func inferenceRows(
+        _ estimate: GPUMemoryEstimate, _ w: AIWorkload, offer: InstanceOffer, gpu: GPUSpec,
+        request: AssessmentRequest, catalog: Catalog
+    ) -> [GPUPlacement] {
+        let rules = catalog.sizing.gpu
+        let link = catalog.interconnect(offer)
+        let load = ServingModel.Load(
+            w, kvBytesPerToken: estimate.kvCacheBytesPerToken,
+            responseTargetMs: Double(request.technical.performanceRequirements.apiResponseTimeMs))
+        let spare = needsSpare(request, rules) ? 1 : 0
+        var shapes: [(gpus: Int, link: TensorParallelLink, nodes: Int)] = tensorParallelDegrees(upTo: offer.gpuCount)
+            .map { ($0, $0 == 1 ? .none : (link.gpuLink == .nvlink ? .nvlink : .pcie), 0) }
+        if spansInstances(link, rules: rules) {
+            let need = load.weightsBytes + load.contextTokens * load.kvBytesPerToken
+            let perInstance = Double(offer.gpuCount) * gpu.memoryGB * 1e9 / rules.memoryOverheadFactor
+            let nodes = max(2, Int((need / perInstance).rounded(.up)))
+            shapes.append((nodes * offer.gpuCount, .multiNode, nodes))
+        }
+        var rows: [GPUPlacement] = []
+        for shape in shapes {
+            let replica = ServingModel.Replica(
+                gpu: gpu, gpus: shape.gpus, link: shape.link, precision: w.precision, rules: rules)
+            guard let perf = ServingModel.evaluate(load, replica, rules: rules) else { continue }
+            let instances: Int
+            let spareInstances: Int
+            if shape.nodes > 0 {
+                spareInstances = spare * shape.nodes
+                instances = perf.replicas * shape.nodes + spareInstances
+            } else {
+                spareInstances = spare
+                instances = Numbers.ceilInt(Double(perf.replicas) / Double(offer.gpuCount / shape.gpus)) + spare
+            }
+            let kvGB = Double(perf.batch) * load.contextTokens * load.kvBytesPerToken / 1e9
+            rows.append(
+                row(
+                    estimate, offer: offer, gpu: gpu, catalog: catalog, instances: instances,
+                    gpusPerReplica: shape.gpus,
+                    requiredGB: Numbers.quantity((estimate.weightsGB + kvGB) * rules.memoryOverheadFactor),
+                    replicas: perf.replicas, spare: spareInstances, link: shape.link, perf: perf, training: nil))
+        }
+        return rows
+    }
+
+    /// A training or fine-tuning job on the fewest GPUs of one offer that hold it: the training state
+    /// is sharded over every GPU (ZeRO-3 / FSDP), each GPU keeps the activations of its own sequence
+    /// (shared over an NVLink instance by tensor parallelism), and more than one instance needs
+    /// NVLink inside and an RDMA-class fabric between.
+    static func trainingRows(
+        _ estimate: GPUMemoryEstimate, _ w: AIWorkload, offer: InstanceOffer, gpu: GPUSpec, catalog: Catalog
+    ) -> [GPUPlacement] {
+        guard let instances = trainingInstances(estimate, offer: offer, gpu: gpu, catalog: catalog) else { return [] }
+        return [trainingRow(estimate, w, offer: offer, gpu: gpu, instances: instances, catalog: catalog)]
+    }
+
+    static func trainingInstances(
+        _ estimate: GPUMemoryEstimate, offer: InstanceOffer, gpu: GPUSpec, catalog: Catalog
+    ) -> Int? {
+        let rules = catalog.sizing.gpu
+        let link = catalog.interconnect(offer)
+        let activationShare = estimate.activationsGB / Double(link.gpuLink == .nvlink ? offer.gpuCount : 1)
+        let perGPU = gpu.memoryGB / rules.memoryOverheadFactor - activationShare
+        guard perGPU > 0 else { return nil }
+        let sharded = estimate.weightsGB + estimate.trainingStateGB
+        let gpus = max(1, Int((sharded / perGPU).rounded(.up)))
+        let instances = Numbers.ceilInt(Double(gpus) / Double(offer.gpuCount))
+        if instances > 1 && !spansInstances(link, rules: rules) { return nil }
+        return instances
+    }
+
+    static func trainingRow(
+        _ estimate: GPUMemoryEstimate, _ w: AIWorkload, offer: InstanceOffer, gpu: GPUSpec, instances: Int,
+        catalog: Catalog
+    ) -> GPUPlacement {
+        let rules = catalog.sizing.gpu
+        let gpus = instances * offer.gpuCount
+        let link: TensorParallelLink =
+            instances > 1
+            ? .multiNode
+            : (offer.gpuCount == 1 ? .none : (catalog.interconnect(offer).gpuLink == .nvlink ? .nvlink : .pcie))
+        var job: TrainingJob?
+        if let counted = TrainingModel.flops(w),
+            let time = TrainingModel.duration(
+                flops: counted.flops, gpu: gpu, gpus: gpus, precision: w.precision, rules: rules)
+        {
+            let option = trainingOption(
+                "cheapest", offer: offer, instances: instances, gpuHours: time.gpuHours, hours: time.hours)
+            job = TrainingJob(
+                flops: counted.flops, flopsFormula: counted.formula, gpuHours: option.gpuHours, days: option.days,
+                mfu: rules.trainingMfu, gpus: gpus, costOnDemandUSD: option.costOnDemandUSD,
+                costSpotUSD: option.costSpotUSD, checkpointing: TrainingModel.checkpointing, options: [option])
+        }
+        return row(
+            estimate, offer: offer, gpu: gpu, catalog: catalog, instances: instances, gpusPerReplica: gpus,
+            requiredGB: estimate.requiredGB, replicas: 1, spare: 0, link: link, perf: nil, training: job)
+    }
+
+    static func trainingOption(_ label: String, offer: InstanceOffer, instances: Int, gpuHours: Double, hours: Double)
+        -> TrainingOption
+    {
+        TrainingOption(
+            label: label, instanceType: offer.instanceType, catalogID: offer.id, gpuModel: offer.gpuModel,
+            instances: instances, gpus: instances * offer.gpuCount, gpuHours: Numbers.quantity(gpuHours),
+            days: Numbers.quantity(hours / 24),
+            costOnDemandUSD: Numbers.money(hours * Double(instances) * offer.onDemandHourly),
+            costSpotUSD: offer.spotHourly.map { Numbers.money(hours * Double(instances) * $0) })
+    }
+
+    /// The second cluster size: the shortest job over every offer and cluster size (in whole
+    /// instances, up to `training_max_instances`) whose rent for a whole month stays within the
+    /// monthly budget; with no budget stated, the shortest job of all. Perfect scaling is assumed, so
+    /// a bigger cluster costs the same per job and only shortens it (docs/sizing.md).
+    static func withTrainingOptions(
+        _ cheapest: GPUPlacement, job: TrainingJob, _ estimate: GPUMemoryEstimate, _ w: AIWorkload,
+        provider: Provider, region: String, request: AssessmentRequest, catalog: Catalog
+    ) -> GPUPlacement {
+        let rules = catalog.sizing.gpu
+        let budget = request.business.budgetConstraints.monthlyBudgetLimit
+        var fastest: TrainingOption?
+        for offer in catalog.instances(provider: provider, region: region) where offer.isGPU {
+            guard let gpu = catalog.gpus[offer.gpuModel], gpu.supports(w.precision),
+                let least = trainingInstances(estimate, offer: offer, gpu: gpu, catalog: catalog)
+            else { continue }
+            let most = spansInstances(catalog.interconnect(offer), rules: rules) ? rules.trainingMaxInstances : least
+            var n = least
+            while n <= most {
+                if let budget, Double(n) * offer.onDemandHourly * catalog.hoursPerMonth > budget { break }
+                if let time = TrainingModel.duration(
+                    flops: job.flops, gpu: gpu, gpus: n * offer.gpuCount, precision: w.precision, rules: rules)
+                {
+                    let option = trainingOption(
+                        "fastest within budget", offer: offer, instances: n, gpuHours: time.gpuHours, hours: time.hours)
+                    if fastest == nil
+                        || (option.days, option.costOnDemandUSD, option.catalogID)
+                            < (fastest!.days, fastest!.costOnDemandUSD, fastest!.catalogID)
+                    {
+                        fastest = option
+                    }
+                }
+                n *= 2
+            }
+        }
+        var options = job.options
+        if let fastest, fastest.days < job.days { options.append(fastest) }
+        return GPUPlacement(
+            workload: cheapest.workload, mode: cheapest.mode, provider: cheapest.provider, region: cheapest.region,
+            instanceType: cheapest.instanceType, catalogID: cheapest.catalogID, gpuModel: cheapest.gpuModel,
+            gpus: cheapest.gpus, gpusPerReplica: cheapest.gpusPerReplica, totalGpuMemoryGB: cheapest.totalGpuMemoryGB,
+            requiredGpuMemoryGB: cheapest.requiredGpuMemoryGB, weightsGB: cheapest.weightsGB,
+            kvCacheBytesPerToken: cheapest.kvCacheBytesPerToken, kvCacheEstimated: cheapest.kvCacheEstimated,
+            supportsPrecision: cheapest.supportsPrecision, replicas: cheapest.replicas,
+            spareInstances: cheapest.spareInstances, instances: cheapest.instances,
+            monthlyOnDemandUSD: cheapest.monthlyOnDemandUSD, monthlyReservedUSD: cheapest.monthlyReservedUSD,
+            tensorParallel: cheapest.tensorParallel, batchPerReplica: nil, prefillMs: nil,
+            decodeTokensPerSecondPerReplica: nil, timeToFirstTokenMs: nil, timePerOutputTokenMs: nil, responseMs: nil,
+            meetsLatencyTarget: nil, latencyTarget: nil, latencyNote: nil,
+            training: TrainingJob(
+                flops: job.flops, flopsFormula: job.flopsFormula, gpuHours: job.gpuHours, days: job.days, mfu: job.mfu,
+                gpus: job.gpus, costOnDemandUSD: job.costOnDemandUSD, costSpotUSD: job.costSpotUSD,
+                checkpointing: job.checkpointing, options: options))
+    }
+
+    static func row(
+        _ estimate: GPUMemoryEstimate, offer: InstanceOffer, gpu: GPUSpec, catalog: Catalog, instances: Int,
+        gpusPerReplica: Int, requiredGB: Double, replicas: Int, spare: Int, link: TensorParallelLink,
+        perf: ServingPerformance?, training: TrainingJob?
+    ) -> GPUPlacement {
+        let hours = catalog.hoursPerMonth
+        return GPUPlacement(
+            workload: estimate.workload, mode: estimate.mode, provider: offer.provider, region: offer.region,
+            instanceType: offer.instanceType, catalogID: offer.id, gpuModel: offer.gpuModel,
+            gpus: instances * offer.gpuCount, gpusPerReplica: gpusPerReplica,
+            totalGpuMemoryGB: Numbers.quantity(Double(gpusPerReplica) * offer.gpuMemoryGB),
+            requiredGpuMemoryGB: requiredGB, weightsGB: estimate.weightsGB,
+            kvCacheBytesPerToken: estimate.kvCacheBytesPerToken, kvCacheEstimated: estimate.kvCacheEstimated,
+            supportsPrecision: gpu.supports(estimate.precision), replicas: replicas, spareInstances: spare,
+            instances: instances, monthlyOnDemandUSD: Numbers.money(Double(instances) * offer.onDemandHourly * hours),
+            monthlyReservedUSD: offer.reserved1yHourly.map { Numbers.money(Double(instances) * $0 * hours) },
+            tensorParallel: link, batchPerReplica: perf?.batch, prefillMs: perf?.prefillMs,
+            decodeTokensPerSecondPerReplica: perf?.decodeTokensPerSecondPerReplica,
+            timeToFirstTokenMs: perf?.timeToFirstTokenMs, timePerOutputTokenMs: perf?.timePerOutputTokenMs,
+            responseMs: perf?.responseMs, meetsLatencyTarget: perf?.meetsLatencyTarget,
+            latencyTarget: perf?.latencyTarget, latencyNote: nil,
+            training: training)
     }
 
     /// Workload types that serve the stated request rate share it equally; data-bound
@@ -151,27 +387,47 @@ enum CapacityPlanner {
         let rps = request.technical.performanceRequirements.requestsPerSecond
         let data = request.technical.scalabilityRequirements.currentDataSizeGb
         let users = Double(request.technical.performanceRequirements.concurrentUsers)
-        let sessionGiB = catalog.sizing.sessionMibPerConcurrentUser / 1024
         return sizings.map { s in
-            var vcpus = s.minVcpus
+            let need = cpuNeed(s, servingTypes: serving, request: request, catalog: catalog)
             var rule = ""
-            var memory = 0.0
             if let perVcpu = s.rpsPerVcpu {
                 let share = rps / Double(max(serving, 1))
-                vcpus = max(s.minVcpus, Numbers.ceilInt(share / perVcpu))
-                // Sessions and connections of the concurrent users live in the serving tier's memory.
-                let sessions = users / Double(max(serving, 1)) * sessionGiB
-                memory = max(Double(vcpus) * s.memoryGibPerVcpu, sessions)
                 rule =
                     "vcpus = max(\(s.minVcpus), ceil(\(Numbers.text(share)) rps / \(Numbers.text(perVcpu)) rps per vCPU)); memory = max(vcpus × \(Numbers.text(s.memoryGibPerVcpu)) GiB, \(Numbers.text(users / Double(max(serving, 1)))) concurrent users × \(Numbers.text(catalog.sizing.sessionMibPerConcurrentUser)) MiB)"
             } else if let perData = s.gbDataPerVcpu {
-                vcpus = max(s.minVcpus, Numbers.ceilInt(data / perData))
-                memory = Double(vcpus) * s.memoryGibPerVcpu
                 rule =
                     "vcpus = max(\(s.minVcpus), ceil(\(Numbers.text(data)) GB / \(Numbers.text(perData)) GB per vCPU)); memory = vcpus × \(Numbers.text(s.memoryGibPerVcpu)) GiB"
             }
-            return (s, vcpus, Numbers.quantity(memory), rule)
+            return (s, need.vcpus, need.memory, rule)
         }
+    }
+
+    /// The vCPUs and memory one workload type needs, as `cpuNeeds` computes them, without the rule
+    /// text: what the growth projection re-plans at every point.
+    static func cpuNeed(_ s: WorkloadSizing, servingTypes: Int, request: AssessmentRequest, catalog: Catalog) -> (
+        vcpus: Int, memory: Double
+    ) {
+        let serving = Double(max(servingTypes, 1))
+        if let perVcpu = s.rpsPerVcpu {
+            let share = request.technical.performanceRequirements.requestsPerSecond / serving
+            let vcpus = max(s.minVcpus, Numbers.ceilInt(share / perVcpu))
+            let users = Double(request.technical.performanceRequirements.concurrentUsers)
+            let sessions = users / serving * catalog.sizing.sessionMibPerConcurrentUser / 1024
+            return (vcpus, Numbers.quantity(max(Double(vcpus) * s.memoryGibPerVcpu, sessions)))
+        }
+        if let perData = s.gbDataPerVcpu {
+            let data = request.technical.scalabilityRequirements.currentDataSizeGb
+            let vcpus = max(s.minVcpus, Numbers.ceilInt(data / perData))
+            return (vcpus, Numbers.quantity(Double(vcpus) * s.memoryGibPerVcpu))
+        }
+        return (s.minVcpus, 0)
+    }
+
+    /// Instances of one offer that carry a CPU need: enough vCPUs and memory, never below the minimum.
+    static func cpuInstances(vcpus: Int, memory: Double, offer: InstanceOffer, minimum: Int) -> Int {
+        max(
+            minimum, Numbers.ceilInt(Double(vcpus) / Double(offer.vcpus)),
+            Numbers.ceilInt(memory / offer.memoryGiB))
     }
 
     static func placeCPU(
@@ -182,9 +438,7 @@ enum CapacityPlanner {
         var candidates: [CPUPlacement] = []
         for offer in catalog.instances(provider: provider, region: region)
         where offer.gpuCount == 0 && offer.familyClass == need.0.familyClass {
-            let count = max(
-                minimum, Numbers.ceilInt(Double(need.vcpus) / Double(offer.vcpus)),
-                Numbers.ceilInt(need.memory / offer.memoryGiB))
+            let count = cpuInstances(vcpus: need.vcpus, memory: need.memory, offer: offer, minimum: minimum)
             candidates.append(
                 CPUPlacement(
                     workload: need.0.workload, provider: provider, region: region, instanceType: offer.instanceType,

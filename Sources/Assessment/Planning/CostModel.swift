@@ -18,7 +18,13 @@ public struct CostBreakdown: Codable, Sendable, Equatable {
     public let networkUSD: Double?
     /// compute + gpu + storage + network, counting only priced categories.
     public let totalUSD: Double
-    /// compute + gpu: the part every provider can be priced on, used to compare providers.
+    /// Training and fine-tuning jobs, paid once at on-demand rates (not part of any month's
+    /// recurring cost; `CostProjection` charges each job to the months it runs in).
+    public let trainingJobsUSD: Double
+    /// Months each job runs, in the catalog's months, matched to `trainingJobsUSD`'s parts.
+    public let trainingJobs: [TrainingCharge]
+    /// compute + gpu + the jobs spread over three years: the part every provider can be priced on,
+    /// used to compare providers.
     public let comparableUSD: Double
     /// Compute and GPU at 1-year reserved rates where the catalog has one, on-demand elsewhere.
     public let reservedComputeUSD: Double
@@ -34,16 +40,26 @@ public struct CostBreakdown: Codable, Sendable, Equatable {
     public let unpriced: [String]
 }
 
+/// One job's one-time cost and how many catalog months it runs.
+public struct TrainingCharge: Codable, Sendable, Equatable {
+    public let workload: String
+    public let costUSD: Double
+    public let months: Double
+}
+
 enum CostModel {
+    /// One-time jobs are spread over this many months when providers are compared.
+    static let comparisonMonths = 36.0
+
     static let secondsPerHour = 3600.0
 
     /// Internet egress per month at the average load, from web responses and generated tokens.
-    static func egressGB(_ request: AssessmentRequest, catalog: Catalog) -> Double {
+    static func egressGB(_ request: AssessmentRequest, catalog: Catalog, inferenceLoad: Double = 1) -> Double {
         let s = catalog.sizing
         let seconds = catalog.hoursPerMonth * secondsPerHour * s.averageToPeakLoadRatio
         let web = request.technical.performanceRequirements.requestsPerSecond * s.responseKbPerRequest * 1000
         let tokens = request.technical.aiWorkloads.filter { $0.mode == .inference }.reduce(0.0) {
-            $0 + $1.requestsPerSecond * Double($1.avgOutputTokens) * s.bytesPerOutputToken
+            $0 + $1.requestsPerSecond * inferenceLoad * Double($1.avgOutputTokens) * s.bytesPerOutputToken
         }
         return Numbers.quantity((web + tokens) * seconds / 1e9)
     }
@@ -53,6 +69,15 @@ enum CostModel {
         catalog: Catalog
     ) -> CostBreakdown {
         let regions = Double(request.technical.scalabilityRequirements.plannedRegions)
+        // A job runs once, wherever it runs; the serving rows recur every month in every region.
+        let jobs = gpu.compactMap { row in
+            row.training.map {
+                TrainingCharge(
+                    workload: row.workload, costUSD: $0.costOnDemandUSD,
+                    months: Numbers.quantity($0.days * 24 / catalog.hoursPerMonth))
+            }
+        }
+        let gpu = gpu.filter { $0.training == nil }
         let computeOne = cpu.reduce(0.0) { $0 + $1.monthlyOnDemandUSD }
         let gpuOne = gpu.reduce(0.0) { $0 + $1.monthlyOnDemandUSD }
         let computeReservedOne = cpu.reduce(0.0) { $0 + ($1.monthlyReservedUSD ?? $1.monthlyOnDemandUSD) }
@@ -88,44 +113,51 @@ enum CostModel {
         }
 
         let egress = egressGB(request, catalog: catalog)
-        var networkLines: [CostLine] = []
-        let tiers: [(String, Double)] = [
-            ("egress_internet_gb_first_tier", 1024), ("egress_internet_gb_1_10tb", 9 * 1024),
-            ("egress_internet_gb_over_10tb", .infinity),
-        ]
-        var remaining = egress
-        var networkKnown = true
-        for (item, size) in tiers where remaining > 0 {
-            guard let p = catalog.price(provider: provider, region: region, item: item) else {
-                networkKnown = false
-                break
-            }
-            let quantity = Numbers.quantity(min(remaining, size))
-            remaining -= min(remaining, size)
-            networkLines.append(
-                CostLine(
-                    item: "internet egress", catalogID: p.id, quantity: quantity, unit: p.unit,
-                    monthlyUSD: Numbers.money(quantity * p.usd * regions)))
-        }
+        let networkLines = egressLines(egress, provider: provider, region: region, regions: regions, catalog: catalog)
+        let networkKnown = networkLines != nil
         if !networkKnown {
-            networkLines = []
             unpriced.append("network: the catalog has no \(provider.rawValue) egress prices")
         }
 
         let compute = Numbers.money(computeOne * regions)
         let gpuCost = Numbers.money(gpuOne * regions)
         let storageCost = storageKnown ? Numbers.total(storageLines.map(\.monthlyUSD)) : nil
-        let networkCost = networkKnown ? Numbers.total(networkLines.map(\.monthlyUSD)) : nil
+        let networkCost = networkLines.map { Numbers.total($0.map(\.monthlyUSD)) }
         let computeReserved = Numbers.money(computeReservedOne * regions)
         let gpuReserved = Numbers.money(gpuReservedOne * regions)
         let onDemandBase = computeOne + gpuOne
+        let jobsUSD = Numbers.total(jobs.map(\.costUSD))
+        let spread = jobsUSD / comparisonMonths
         return CostBreakdown(
             plannedRegions: Int(regions), computeUSD: compute, gpuUSD: gpuCost, storageUSD: storageCost,
             networkUSD: networkCost, totalUSD: Numbers.total([compute, gpuCost, storageCost ?? 0, networkCost ?? 0]),
-            comparableUSD: Numbers.total([compute, gpuCost]), reservedComputeUSD: computeReserved,
+            trainingJobsUSD: jobsUSD, trainingJobs: jobs,
+            comparableUSD: Numbers.total([compute, gpuCost, spread]), reservedComputeUSD: computeReserved,
             reservedGpuUSD: gpuReserved,
             reservedTotalUSD: Numbers.total([computeReserved, gpuReserved, storageCost ?? 0, networkCost ?? 0]),
             reservedCoverage: onDemandBase > 0 ? Numbers.ratio(covered / onDemandBase) : 0, storageLines: storageLines,
-            networkLines: networkLines, egressGBPerMonth: egress, unpriced: unpriced)
+            networkLines: networkLines ?? [], egressGBPerMonth: egress, unpriced: unpriced)
+    }
+
+    /// Internet egress priced by the provider's tiers, or nil when the catalog has no egress prices.
+    static func egressLines(
+        _ egress: Double, provider: Provider, region: String, regions: Double, catalog: Catalog
+    ) -> [CostLine]? {
+        let tiers: [(String, Double)] = [
+            ("egress_internet_gb_first_tier", 1024), ("egress_internet_gb_1_10tb", 9 * 1024),
+            ("egress_internet_gb_over_10tb", .infinity),
+        ]
+        var remaining = egress
+        var lines: [CostLine] = []
+        for (item, size) in tiers where remaining > 0 {
+            guard let p = catalog.price(provider: provider, region: region, item: item) else { return nil }
+            let quantity = Numbers.quantity(min(remaining, size))
+            remaining -= min(remaining, size)
+            lines.append(
+                CostLine(
+                    item: "internet egress", catalogID: p.id, quantity: quantity, unit: p.unit,
+                    monthlyUSD: Numbers.money(quantity * p.usd * regions)))
+        }
+        return lines
     }
 }

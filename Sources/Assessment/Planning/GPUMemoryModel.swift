@@ -25,14 +25,46 @@ public struct GPUMemoryEstimate: Codable, Sendable, Equatable {
     /// Gradients, optimizer moments and master weights (training and fine-tuning only).
     public let trainingStateGB: Double
     public let overheadGB: Double
-    /// Per replica: (weights + kv cache + training state) × overhead factor.
+    /// Activations of one sequence kept for the backward pass (training and fine-tuning only).
+    public let activationsGB: Double
+    /// The least memory one replica needs: (weights + one sequence's KV cache at the full context,
+    /// or weights + training state) × overhead factor, plus activations when training. A plan row
+    /// states what its replica needs at the planned batch.
     public let requiredGB: Double
-    /// Sequences decoding at once at peak, from Little's law.
-    public let concurrentSequences: Int
-    /// Replicas the request rate needs before any spare.
-    public let replicasForLoad: Int
+    /// Sequences decoding at once at peak over all replicas of the recommended plan (Little's law).
+    public var concurrentSequences: Int
+    /// Replicas the request rate needs before any spare, on the recommended plan.
+    public var replicasForLoad: Int
     public let trainingFlops: Double?
     public let formula: String
+    /// Where the recommended plan puts it, with that plan's throughput and latency (inference) or
+    /// job (training); absent when no provider could place it.
+    public var gpuModel: String?
+    public var supportsPrecision: Bool?
+    public var prefillMs: Double?
+    public var decodeTokensPerSecondPerReplica: Double?
+    public var timeToFirstTokenMs: Double?
+    public var timePerOutputTokenMs: Double?
+    public var meetsLatencyTarget: Bool?
+    public var training: TrainingJob?
+
+    /// This estimate with the figures of the row that places it.
+    func placed(on row: GPUPlacement) -> GPUMemoryEstimate {
+        var e = self
+        e.gpuModel = row.gpuModel
+        e.supportsPrecision = row.supportsPrecision
+        e.prefillMs = row.prefillMs
+        e.decodeTokensPerSecondPerReplica = row.decodeTokensPerSecondPerReplica
+        e.timeToFirstTokenMs = row.timeToFirstTokenMs
+        e.timePerOutputTokenMs = row.timePerOutputTokenMs
+        e.meetsLatencyTarget = row.meetsLatencyTarget
+        e.training = row.training
+        if mode == .inference {
+            e.replicasForLoad = row.replicas
+            e.concurrentSequences = row.replicas * (row.batchPerReplica ?? 1)
+        }
+        return e
+    }
 }
 
 public enum GPUMemoryModel {
@@ -74,58 +106,60 @@ public enum GPUMemoryModel {
         return (low.ratio, low.name, high.ratio, high.name)
     }
 
+    /// The hidden size the cube-root rule gives a dense transformer of this many parameters.
+    static func hiddenEstimate(parametersBillion: Double) -> Double {
+        pow(pow(parametersBillion * 1e9 * 128 / 12, 2.0 / 3.0), 0.5)
+    }
+
     public static func estimate(_ w: AIWorkload, rules: GPUSizingRules) -> GPUMemoryEstimate {
         let weights = w.parametersBillion * w.precision.bytesPerParameter
         var kv = 0.0
         var state = 0.0
-        var concurrency = 0
-        var replicas = 1
+        var activations = 0.0
         var base = weights
         var formula: String
-        // A mixture of experts computes with the experts each token is routed to, not all of them.
-        let activeBillion = w.architecture?.activeParametersBillion ?? w.parametersBillion
-        let flops = w.trainingTokensBillion.map { 6 * activeBillion * 1e9 * $0 * 1e9 }
+        let flops = TrainingModel.flops(w)?.flops
         let kvPerToken = kvBytesPerToken(w, rules: rules)
+        let overhead = Numbers.text(rules.memoryOverheadFactor)
 
         switch w.mode {
         case .inference:
-            concurrency = max(
-                1,
-                Numbers.ceilInt(
-                    w.requestsPerSecond * Double(w.avgOutputTokens) / rules.decodeTokensPerSecondPerSequence))
-            replicas = max(1, Numbers.ceilInt(Double(concurrency) / Double(rules.maxSequencesPerReplica)))
-            let perReplica = Numbers.ceilInt(Double(concurrency) / Double(replicas))
-            kv = Double(perReplica) * Double(w.contextTokens) * kvPerToken.bytes / 1e9
+            kv = Double(w.contextTokens) * kvPerToken.bytes / 1e9
             formula =
-                "required = (P×bytes(\(w.precision.rawValue)) + sequences×context×kv_bytes_per_token) × \(Numbers.text(rules.memoryOverheadFactor)); sequences = ceil(rps×output_tokens/\(Numbers.text(rules.decodeTokensPerSecondPerSequence)) tok/s), at most \(rules.maxSequencesPerReplica) per replica; "
+                "required per replica = (P×bytes(\(w.precision.rawValue)) + batch×context×kv_bytes_per_token) × \(overhead), at least one sequence of the full context; the batch and the replicas come from the throughput and latency of each plan row (docs/sizing.md); "
                 + kvFormula(w, rules: rules)
             base = weights + kv
         case .training:
             state = w.parametersBillion * rules.trainingBytesPerParameter - weights
             formula =
-                "required = P × \(Numbers.text(rules.trainingBytesPerParameter)) bytes (mixed-precision Adam: weights, fp32 master copy, gradients, two moments) × \(Numbers.text(rules.memoryOverheadFactor)) for activations and buffers"
+                "required = P × \(Numbers.text(rules.trainingBytesPerParameter)) bytes (mixed-precision Adam: weights, fp32 master copy, gradients, two moments) × \(overhead), sharded over the cluster's GPUs, + activations \(Numbers.text(rules.activationBytesPerTokenLayerHidden)) bytes × layers × hidden × context per GPU"
             base = weights + state
         case .fineTuning:
             switch w.fineTuningMethod {
             case .full:
                 state = w.parametersBillion * rules.trainingBytesPerParameter - weights
                 formula =
-                    "required = P × \(Numbers.text(rules.trainingBytesPerParameter)) bytes (full fine-tuning with mixed-precision Adam) × \(Numbers.text(rules.memoryOverheadFactor))"
+                    "required = P × \(Numbers.text(rules.trainingBytesPerParameter)) bytes (full fine-tuning with mixed-precision Adam) × \(overhead), sharded over the cluster's GPUs, + activations per GPU"
             case .lora:
                 state = w.parametersBillion * rules.loraTrainableFraction * rules.trainingBytesPerParameter
                 formula =
-                    "required = (P×bytes(\(w.precision.rawValue)) frozen + \(Numbers.percent(rules.loraTrainableFraction, digits: 0)) of P trainable × \(Numbers.text(rules.trainingBytesPerParameter)) bytes) × \(Numbers.text(rules.memoryOverheadFactor))"
+                    "required = (P×bytes(\(w.precision.rawValue)) frozen + \(Numbers.percent(rules.loraTrainableFraction, digits: 0)) of P trainable × \(Numbers.text(rules.trainingBytesPerParameter)) bytes) × \(overhead) + activations per GPU"
             }
             base = weights + state
         }
-        let required = base * rules.memoryOverheadFactor
+        if w.mode != .inference {
+            activations = TrainingModel.activationBytes(w, rules: rules) / 1e9
+        }
+        let required = base * rules.memoryOverheadFactor + activations
         return GPUMemoryEstimate(
             workload: w.name, mode: w.mode, model: w.model, precision: w.precision,
             weightsGB: Numbers.quantity(weights),
             kvCacheGB: Numbers.quantity(kv), kvCacheBytesPerToken: Numbers.quantity(kvPerToken.bytes),
             kvCacheEstimated: kvPerToken.estimated,
-            trainingStateGB: Numbers.quantity(state), overheadGB: Numbers.quantity(required - base),
-            requiredGB: Numbers.quantity(required), concurrentSequences: concurrency, replicasForLoad: replicas,
+            trainingStateGB: Numbers.quantity(state),
+            overheadGB: Numbers.quantity(base * rules.memoryOverheadFactor - base),
+            activationsGB: Numbers.quantity(activations),
+            requiredGB: Numbers.quantity(required), concurrentSequences: 0, replicasForLoad: 1,
             trainingFlops: flops, formula: formula)
     }
 

@@ -47,27 +47,106 @@ public struct MonthlyCost: Codable, Sendable, Equatable {
     public let gpuUSD: Double
     public let storageUSD: Double
     public let networkUSD: Double
+    /// The share of one-time training jobs that runs in this month.
+    public let trainingUSD: Double
     public let totalUSD: Double
 }
 
+/// The one growth model every agent prices the future with (docs/sizing.md, "Growth"): at a point
+/// of the projection the plan's rows keep their instance types, and their counts are re-planned in
+/// whole instances for the load and data of that point; spares, minimum counts and machines sized by
+/// data do not follow the users. Storage follows the data, egress the load (priced by its tiers),
+/// and a training job is charged once, in the months it runs.
 enum CostProjection {
-    /// Compute, inference GPUs and egress grow with users; storage grows with data;
-    /// training and fine-tuning GPUs stay as planned (the job does not grow with users).
-    static func month(_ m: Int, plan: ProviderPlan, growth: GrowthModel, loadScale: Double = 1, dataScale: Double = 1)
-        -> MonthlyCost
-    {
+    static func month(
+        _ m: Int, plan: ProviderPlan, growth: GrowthModel, request: AssessmentRequest, catalog: Catalog,
+        loadScale: Double = 1, dataScale: Double = 1
+    ) -> MonthlyCost {
         let load = pow(growth.loadFactor(atMonth: m), loadScale)
         let data = pow(growth.dataFactor(atMonth: m), dataScale)
-        let inference = plan.gpuPlan.filter { $0.mode == .inference }.reduce(0.0) { $0 + $1.monthlyOnDemandUSD }
-        let regions = Double(plan.cost.plannedRegions)
-        let fixedGPU = plan.cost.gpuUSD - inference * regions
-        let compute = Numbers.money(plan.cost.computeUSD * load)
-        let gpu = Numbers.money(fixedGPU + inference * regions * load)
-        let storage = Numbers.money((plan.cost.storageUSD ?? 0) * data)
-        let network = Numbers.money((plan.cost.networkUSD ?? 0) * load)
+        let at = cost(plan: plan, request: request, catalog: catalog, load: load, data: data)
+        let training = Numbers.money(plan.cost.trainingJobs.reduce(0.0) { $0 + share(of: $1, inMonth: m) })
         return MonthlyCost(
-            month: m, users: Int(min(growth.users(atMonth: m), 1e15).rounded()), computeUSD: compute, gpuUSD: gpu,
-            storageUSD: storage, networkUSD: network, totalUSD: Numbers.total([compute, gpu, storage, network]))
+            month: m, users: Int(min(growth.users(atMonth: m), 1e15).rounded()), computeUSD: at.compute,
+            gpuUSD: at.gpu, storageUSD: at.storage, networkUSD: at.network, trainingUSD: training,
+            totalUSD: Numbers.total([at.compute, at.gpu, at.storage, at.network, training]))
     }
 
+    /// The plan's recurring monthly cost at `load` × today's request rates and users and `data` ×
+    /// today's data. At 1 and 1 it is the plan's own cost.
+    static func cost(plan: ProviderPlan, request: AssessmentRequest, catalog: Catalog, load: Double, data: Double)
+        -> (compute: Double, gpu: Double, storage: Double, network: Double, gpuInstances: Int, cpuInstances: Int)
+    {
+        let regions = Double(plan.cost.plannedRegions)
+        let hours = catalog.hoursPerMonth
+        var scaled = request
+        scaled.technical.performanceRequirements.requestsPerSecond *= load
+        scaled.technical.performanceRequirements.concurrentUsers = Int(
+            min(Double(request.technical.performanceRequirements.concurrentUsers) * load, 1e15).rounded(.up))
+        scaled.technical.scalabilityRequirements.currentDataSizeGb *= data
+
+        var gpu = 0.0
+        var gpuInstances = 0
+        for row in plan.gpuPlan where row.training == nil {
+            guard let offer = catalog.offer(row.catalogID) else { continue }
+            let instances = Self.gpuInstances(row, offer: offer, request: request, load: load)
+            gpuInstances += instances
+            gpu += Numbers.money(Double(instances) * offer.onDemandHourly * hours)
+        }
+
+        let sizings = request.technical.workloadTypes.sorted().compactMap { catalog.sizing(for: $0) }
+        let serving = sizings.filter { $0.rpsPerVcpu != nil }.count
+        let minimum = CapacityPlanner.needsSpare(request, catalog.sizing.gpu) ? 2 : 1
+        var compute = 0.0
+        var cpuInstances = 0
+        for row in plan.cpuPlan {
+            guard let offer = catalog.offer(row.catalogID),
+                let sizing = sizings.first(where: { $0.workload == row.workload })
+            else { continue }
+            let need = CapacityPlanner.cpuNeed(sizing, servingTypes: serving, request: scaled, catalog: catalog)
+            let count = CapacityPlanner.cpuInstances(
+                vcpus: need.vcpus, memory: need.memory, offer: offer, minimum: minimum)
+            cpuInstances += count
+            compute += Numbers.money(Double(count) * offer.onDemandHourly * hours)
+        }
+
+        let storage = (plan.cost.storageUSD ?? 0) * data
+        var network = 0.0
+        if plan.cost.networkUSD != nil,
+            let lines = CostModel.egressLines(
+                CostModel.egressGB(scaled, catalog: catalog, inferenceLoad: load), provider: plan.provider,
+                region: plan.region, regions: regions, catalog: catalog)
+        {
+            network = lines.reduce(0) { $0 + $1.monthlyUSD }
+        }
+        return (
+            Numbers.money(compute * regions), Numbers.money(gpu * regions), Numbers.money(storage),
+            Numbers.money(network), gpuInstances, cpuInstances
+        )
+    }
+
+    /// Whole instances of a serving row at `load` × today's rate: replicas for the tokens wanted at
+    /// the row's tokens per second per replica, packed as the row packs them, plus its spares.
+    static func gpuInstances(_ row: GPUPlacement, offer: InstanceOffer, request: AssessmentRequest, load: Double)
+        -> Int
+    {
+        guard load != 1, let rate = row.decodeTokensPerSecondPerReplica, rate > 0,
+            let w = request.technical.aiWorkloads.first(where: { $0.name == row.workload })
+        else { return row.instances }
+        let wanted = load * w.requestsPerSecond * Double(w.avgOutputTokens) / rate
+        let replicas = max(1, Int(min(wanted, 1e12).rounded(.up)))
+        if row.tensorParallel == .multiNode {
+            let nodes = max(1, row.gpusPerReplica / max(offer.gpuCount, 1))
+            return replicas * nodes + row.spareInstances
+        }
+        let perInstance = max(1, offer.gpuCount / max(row.gpusPerReplica, 1))
+        return Numbers.ceilInt(Double(replicas) / Double(perInstance)) + row.spareInstances
+    }
+
+    /// The part of a job's cost that falls in month `m` (months 0 … ceil(months) − 1).
+    static func share(of job: TrainingCharge, inMonth m: Int) -> Double {
+        guard job.months > 0 else { return m == 0 ? job.costUSD : 0 }
+        let inMonth = min(max(job.months - Double(m), 0), 1)
+        return job.costUSD * inMonth / job.months
+    }
 }

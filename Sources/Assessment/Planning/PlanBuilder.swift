@@ -109,9 +109,10 @@ public enum PlanBuilder {
         var gpu: [GPUPlacement] = []
         var cpu: [CPUPlacement] = []
         var unplaced: [Unplaced] = []
-        for estimate in estimates {
+        for (estimate, workload) in zip(estimates, request.technical.aiWorkloads) {
             switch CapacityPlanner.placeGPU(
-                estimate, provider: region.provider, region: region.region, request: request, catalog: catalog)
+                estimate, workload: workload, provider: region.provider, region: region.region, request: request,
+                catalog: catalog)
             {
             case .success(let p): gpu.append(p)
             case .failure(let u): unplaced.append(u)

@@ -18,7 +18,7 @@ enum ReportSections {
             ReportSection(title: "AI Opportunities", markdown: opportunities(view)),
             ReportSection(title: "Growth", markdown: growth(view)),
             ReportSection(title: "Risks", markdown: risks(view)),
-            ReportSection(title: "Roadmap", markdown: roadmap(request, ranked)),
+            ReportSection(title: "Roadmap", markdown: roadmap(request, ranked, view)),
             ReportSection(title: "Questions and Answers", markdown: answers(view)),
             ReportSection(title: "Assumptions and Sources", markdown: sources(catalog, view)),
         ]
@@ -81,13 +81,15 @@ enum ReportSections {
             lines.append(
                 MarkdownTable.render(
                     [
-                        "Workload", "Mode", "Weights GB", "KV cache GB", "Training state GB", "Required GB / replica",
-                        "Replicas for load",
+                        "Workload", "Mode", "Weights GB", "KV cache GB / sequence", "Training state GB",
+                        "Activations GB", "Least GB / replica", "Replicas for load",
                     ],
                     infra.gpuMemory.map {
                         [
                             $0.workload, $0.mode.rawValue, Numbers.text($0.weightsGB), Numbers.text($0.kvCacheGB),
-                            Numbers.text($0.trainingStateGB), Numbers.text($0.requiredGB), String($0.replicasForLoad),
+                            Numbers.text($0.trainingStateGB), Numbers.text($0.activationsGB),
+                            Numbers.text($0.requiredGB),
+                            $0.mode == .inference ? String($0.replicasForLoad) : "-",
                         ]
                     }))
             lines.append("")
@@ -98,17 +100,66 @@ enum ReportSections {
             lines.append(
                 MarkdownTable.render(
                     [
-                        "Workload", "Instance", "GPU", "Instances", "GPUs", "GPU memory GB", "Monthly (on demand)",
-                        "Catalog row",
+                        "Workload", "Instance", "GPU", "Instances", "GPUs / replica", "Needed / held GB per replica",
+                        "Monthly (on demand)", "Catalog row",
                     ],
                     gpu.map {
                         [
                             $0.workload, $0.instanceType, $0.gpuModel,
                             "\($0.instances)" + ($0.spareInstances > 0 ? " (incl. \($0.spareInstances) spare)" : ""),
-                            String($0.gpus), Numbers.text($0.totalGpuMemoryGB), Numbers.usd($0.monthlyOnDemandUSD),
+                            "\($0.gpusPerReplica)"
+                                + ($0.tensorParallel == .none ? "" : " (\($0.tensorParallel.rawValue))"),
+                            "\(Numbers.text($0.requiredGpuMemoryGB)) / \(Numbers.text($0.totalGpuMemoryGB))",
+                            $0.training == nil ? Numbers.usd($0.monthlyOnDemandUSD) : "job: see below",
                             "`\($0.catalogID)`",
                         ]
                     }))
+            lines.append("")
+        }
+        let serving = gpu.filter { $0.timePerOutputTokenMs != nil }
+        if !serving.isEmpty {
+            lines.append("### Throughput and latency")
+            lines.append("")
+            lines.append(
+                MarkdownTable.render(
+                    [
+                        "Workload", "Replicas", "Batch / replica", "Tokens/s / replica", "Prefill ms",
+                        "First token ms", "ms / output token", "Whole answer ms", "Target", "Met",
+                    ],
+                    serving.map {
+                        [
+                            $0.workload, String($0.replicas), String($0.batchPerReplica ?? 0),
+                            Numbers.text($0.decodeTokensPerSecondPerReplica ?? 0, digits: 0),
+                            Numbers.text($0.prefillMs ?? 0), Numbers.text($0.timeToFirstTokenMs ?? 0),
+                            Numbers.text($0.timePerOutputTokenMs ?? 0), Numbers.text($0.responseMs ?? 0, digits: 0),
+                            $0.latencyTarget ?? "", $0.meetsLatencyTarget == true ? "yes" : "**no**",
+                        ]
+                    }))
+            lines.append("")
+        }
+        let jobs = gpu.compactMap { row in row.training.map { (row, $0) } }
+        if !jobs.isEmpty {
+            lines.append("### Training jobs")
+            lines.append("")
+            lines.append(
+                MarkdownTable.render(
+                    ["Workload", "Cluster", "GPU", "GPUs", "FLOPs", "GPU-hours", "Days", "On demand", "Spot"],
+                    jobs.flatMap { row, job in
+                        job.options.map {
+                            [
+                                "\(row.workload) (\($0.label))", "\($0.instances)× \($0.instanceType)", $0.gpuModel,
+                                String($0.gpus), Numbers.scientific(job.flops), Numbers.text($0.gpuHours, digits: 0),
+                                Numbers.text($0.days, digits: 1), Numbers.usd($0.costOnDemandUSD),
+                                $0.costSpotUSD.map(Numbers.usd) ?? "no spot row",
+                            ]
+                        }
+                    }))
+            lines.append("")
+            for (row, job) in jobs {
+                lines.append(
+                    "- \(row.workload): \(job.flopsFormula); MFU \(Numbers.percent(job.mfu, digits: 0)). Charged once, in the months it runs, never as GPUs rented for the whole projection. \(job.checkpointing)."
+                )
+            }
             lines.append("")
         }
         let cpu = infra.cpuPlan.filter { $0.provider == provider }
@@ -161,6 +212,13 @@ enum ReportSections {
             "",
             "Monthly figures at \(Numbers.text(cloud.hoursPerMonth)) hours per month. \"With 1-yr reserved\" uses the reserved rate where the catalog has one and the on-demand rate elsewhere.",
         ]
+        if let rec = cloud.providers.first(where: { $0.provider == cloud.recommendedProvider }),
+            rec.cost.trainingJobsUSD > 0
+        {
+            lines.append(
+                "Training jobs are not in the monthly figures: on \(rec.provider.rawValue) they cost \(Numbers.usd(rec.cost.trainingJobsUSD)) once, on demand (providers are compared with it spread over 36 months)."
+            )
+        }
         if let rec = cloud.providers.first(where: { $0.provider == cloud.recommendedProvider }) {
             if rec.cost.plannedRegions > 1 {
                 lines.append(
@@ -175,11 +233,12 @@ enum ReportSections {
             lines.append("")
             lines.append(
                 MarkdownTable.render(
-                    ["Period", "Compute", "GPU", "Storage", "Network", "Total", "With reservations"],
+                    ["Period", "Compute", "GPU", "Storage", "Network", "Training jobs", "Total", "With reservations"],
                     [cto.oneYear, cto.threeYear].map {
                         [
                             "\($0.months) months", Numbers.usd($0.computeUSD), Numbers.usd($0.gpuUSD),
-                            Numbers.usd($0.storageUSD), Numbers.usd($0.networkUSD), Numbers.usd($0.totalUSD),
+                            Numbers.usd($0.storageUSD), Numbers.usd($0.networkUSD), Numbers.usd($0.trainingUSD),
+                            Numbers.usd($0.totalUSD),
                             Numbers.usd($0.totalWithReservedUSD),
                         ]
                     }))
@@ -333,11 +392,19 @@ enum ReportSections {
     }
 
     /// Three phases over the project timeline: foundations (security, platform,
-    /// placement), build (ML operations, first use case), launch (everything else).
-    static func roadmap(_ request: AssessmentRequest, _ ranked: [RankedRecommendation]) -> String {
+    /// placement), build (ML operations, first use case, every training job), launch (everything
+    /// else). The build phase lasts at least as long as the longest training job on the
+    /// recommended plan, so a job of months is never put in a phase of weeks.
+    static func roadmap(_ request: AssessmentRequest, _ ranked: [RankedRecommendation], _ view: ResultView) -> String {
         let t = request.business.projectTimelineMonths
         let first = max(1, t / 3)
-        let second = max(first + 1, (2 * t) / 3)
+        let provider = view.cloud?.recommendedProvider
+        let jobs = (view.infrastructure?.gpuPlan ?? []).filter { $0.provider == provider }.compactMap { row in
+            row.training.map { (row.workload, $0) }
+        }
+        let hoursPerMonth = view.cloud?.hoursPerMonth ?? 730
+        let longest = jobs.map { Int(($0.1.days * 24 / hoursPerMonth).rounded(.up)) }.max() ?? 0
+        let second = max(first + 1, (2 * t) / 3, first + longest)
         let foundation: Set<AgentName> = [.compliance, .infrastructure, .cloudEngineer, .cto]
         let build: Set<AgentName> = [.mlops, .aiConsultant]
         var phases: [[RankedRecommendation]] = [[], [], []]
@@ -355,11 +422,23 @@ enum ReportSections {
             "Months \(second)-\(max(t, second + 1)): launch and optimise",
         ]
         var lines: [String] = []
+        if second > max(1, (2 * t) / 3, first + 1) {
+            lines += [
+                "The training jobs need more than the project timeline's build phase (\(t) months in all): the build phase is stretched to their length.",
+                "",
+            ]
+        }
         for (i, name) in names.enumerated() {
             lines += ["### \(name)", ""]
+            let jobLines =
+                i == 1
+                ? jobs.map {
+                    "- Run the \($0.0) job: \(Numbers.text($0.1.days, digits: 1)) days on \($0.1.gpus) GPUs, from month \(first)"
+                } : []
             lines +=
-                phases[i].isEmpty
-                ? ["- No actions in this phase."] : phases[i].map { "- \($0.title) (\($0.priority.rawValue))" }
+                phases[i].isEmpty && jobLines.isEmpty
+                ? ["- No actions in this phase."]
+                : jobLines + phases[i].map { "- \($0.title) (\($0.priority.rawValue))" }
             lines.append("")
         }
         return lines.joined(separator: "\n").trimmingTrailingNewlines()

@@ -143,6 +143,10 @@ public struct AIWorkload: Codable, Sendable, Equatable {
     public var contextTokens: Int
     public var trainingTokensBillion: Double?
     public var fineTuningMethod: FineTuningMethod
+    /// Latency targets of this model's own (inference); when neither is given the whole answer is
+    /// held to `performance_requirements.api_response_time_ms`.
+    public var timeToFirstTokenMs: Double?
+    public var timePerOutputTokenMs: Double?
 
     enum CodingKeys: String, CodingKey {
         case name
@@ -154,6 +158,8 @@ public struct AIWorkload: Codable, Sendable, Equatable {
         case contextTokens = "context_tokens"
         case trainingTokensBillion = "training_tokens_billion"
         case fineTuningMethod = "fine_tuning_method"
+        case timeToFirstTokenMs = "time_to_first_token_ms"
+        case timePerOutputTokenMs = "time_per_output_token_ms"
     }
 
     public init(
@@ -172,6 +178,8 @@ public struct AIWorkload: Codable, Sendable, Equatable {
         self.contextTokens = contextTokens
         self.trainingTokensBillion = trainingTokensBillion
         self.fineTuningMethod = fineTuningMethod
+        self.timeToFirstTokenMs = nil
+        self.timePerOutputTokenMs = nil
     }
 
     public init(from decoder: any Decoder) throws {
@@ -198,6 +206,8 @@ public struct AIWorkload: Codable, Sendable, Equatable {
         contextTokens = try c.decode(Int.self, forKey: .contextTokens)
         trainingTokensBillion = try c.decodeIfPresent(Double.self, forKey: .trainingTokensBillion)
         fineTuningMethod = try c.decode(FineTuningMethod.self, forKey: .fineTuningMethod)
+        timeToFirstTokenMs = try c.decodeIfPresent(Double.self, forKey: .timeToFirstTokenMs)
+        timePerOutputTokenMs = try c.decodeIfPresent(Double.self, forKey: .timePerOutputTokenMs)
     }
 
     /// Writes the model the way the request gave it (a named model is not repeated as its
@@ -219,6 +229,8 @@ public struct AIWorkload: Codable, Sendable, Equatable {
         try c.encode(contextTokens, forKey: .contextTokens)
         try c.encodeIfPresent(trainingTokensBillion, forKey: .trainingTokensBillion)
         try c.encode(fineTuningMethod, forKey: .fineTuningMethod)
+        try c.encodeIfPresent(timeToFirstTokenMs, forKey: .timeToFirstTokenMs)
+        try c.encodeIfPresent(timePerOutputTokenMs, forKey: .timePerOutputTokenMs)
     }
 }
 

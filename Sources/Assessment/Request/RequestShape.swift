@@ -106,6 +106,13 @@ public enum RequestShape {
         .init(
             "fine_tuning_method", .enumeration(names(FineTuningMethod.self)), default: .string("lora"),
             "For mode fine_tuning: lora keeps base weights frozen, full updates every weight."),
+        .init(
+            "time_to_first_token_ms", .number(minimum: 1, maximum: 600_000),
+            "Inference: target time from request to first generated token. With this or time_per_output_token_ms the model is held to its own targets instead of api_response_time_ms."
+        ),
+        .init(
+            "time_per_output_token_ms", .number(minimum: 0.1, maximum: 60_000),
+            "Inference: target time between generated tokens while streaming."),
     ])
 
     static let security = Shape.object(
@@ -137,7 +144,8 @@ public enum RequestShape {
                     "Peak requests per second across the non-AI services."),
                 .init(
                     "api_response_time_ms", .integer(minimum: 1, maximum: 600_000), default: .int(500),
-                    "Target response time."),
+                    "Target response time of the services; an AI model without its own time_to_first_token_ms or time_per_output_token_ms is held to it for its whole answer (first token and every output token)."
+                ),
                 .init("concurrent_users", users, default: .int(100), "Users active at the same time at peak."),
                 .init(
                     "uptime_percentage", .number(minimum: 90, maximum: 99.999), default: .double(99.5),
