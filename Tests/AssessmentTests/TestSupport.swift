@@ -23,6 +23,10 @@ enum Fixtures {
         try Data(contentsOf: examplesDirectory.appendingPathComponent(name + ".json"))
     }
 
+    static func example(_ name: String) throws -> AssessmentRequest {
+        try RequestValidator.validate(try exampleData(name))
+    }
+
     static func request(_ json: String) throws -> AssessmentRequest {
         try RequestValidator.validate(Data(json.utf8))
     }

@@ -151,7 +151,8 @@ enum CTOAgent {
                         "Options: 1-year reserved rates (\(Numbers.usd(plan.cost.reservedTotalUSD))/month), smaller or quantised models, or a later start for some workloads.",
                     evidence: ["formula.budget_fit"] + plan.gpuPlan.map(\.catalogID)))
         }
-        if stated == nil {
+        let hasAI = !request.technical.aiWorkloads.isEmpty || !request.technical.aiUseCases.isEmpty
+        if stated == nil && hasAI {
             recommendations.append(
                 Recommendation(
                     title: "State the expected annual value of the AI work", priority: .medium,

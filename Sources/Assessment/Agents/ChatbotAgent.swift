@@ -29,11 +29,12 @@ enum ChatbotAgent {
             let alternatives = full.providers.filter { $0.provider != plan.provider }.compactMap { p in
                 p.gpuPlan.first { $0.workload == g.workload }.map {
                     "\(p.provider.rawValue) \($0.instanceType) at \(Numbers.usd($0.monthlyOnDemandUSD))/month"
+                        + (p.residencyOK ? "" : " (breaks data residency)")
                 }
             }
             add(
                 "Why this GPU?",
-                "\(g.workload) needs \(Numbers.text(e.requiredGB)) GB of GPU memory per replica (\(Numbers.text(e.weightsGB)) GB of weights). \(g.instanceType) with \(g.gpuModel) is the cheapest \(plan.provider.rawValue) configuration in \(plan.region) that holds it: \(g.instances) instance(s), \(Numbers.usd(g.monthlyOnDemandUSD))/month. "
+                "\(g.workload) needs \(Numbers.text(g.requiredGpuMemoryGB)) GB of GPU memory per replica at its planned batch (\(Numbers.text(e.weightsGB)) GB of weights). \(g.instanceType) with \(g.gpuModel) is the cheapest \(plan.provider.rawValue) configuration in \(plan.region) that carries it\(g.meetsLatencyTarget == false ? "" : (g.meetsLatencyTarget == true ? " within the latency target" : "")): \(g.instances) instance(s), \(Numbers.usd(g.training?.costOnDemandUSD ?? g.monthlyOnDemandUSD))\(g.training == nil ? "/month" : " for the job"). "
                     + (alternatives.isEmpty
                         ? "No other provider can place it."
                         : "Elsewhere: " + alternatives.joined(separator: "; ") + "."),

@@ -3,6 +3,9 @@ public struct ProviderCost: Codable, Sendable, Equatable {
     public let region: String
     public let location: String
     public let regionReason: String
+    /// Every planned region, the primary first, each priced at its own rows.
+    public let regions: [String]
+    public let regionsNote: String?
     public let residencyOK: Bool
     public let feasible: Bool
     public let cost: CostBreakdown
@@ -25,6 +28,7 @@ enum CloudEngineerAgent {
         let providers = plan.providers.map {
             ProviderCost(
                 provider: $0.provider, region: $0.region, location: $0.location, regionReason: $0.regionReason,
+                regions: $0.regions, regionsNote: $0.regionsNote,
                 residencyOK: $0.residencyOK, feasible: $0.isFeasible, cost: $0.cost)
         }
         var recommendations: [Recommendation] = [

@@ -424,31 +424,59 @@ enum CapacityPlanner {
     }
 
     /// Instances of one offer that carry a CPU need: enough vCPUs and memory, never below the minimum.
-    static func cpuInstances(vcpus: Int, memory: Double, offer: InstanceOffer, minimum: Int) -> Int {
-        max(
-            minimum, Numbers.ceilInt(Double(vcpus) / Double(offer.vcpus)),
-            Numbers.ceilInt(memory / offer.memoryGiB))
+    /// A database is not spread over many small machines: each shard is a primary and its replicas,
+    /// every copy on one instance that holds the shard's whole need (docs/sizing.md, "Databases").
+    static func cpuInstances(
+        _ workload: WorkloadType, vcpus: Int, memory: Double, offer: InstanceOffer, request: AssessmentRequest,
+        catalog: Catalog
+    ) -> Int {
+        let machines = max(
+            Numbers.ceilInt(Double(vcpus) / Double(offer.vcpus)), Numbers.ceilInt(memory / offer.memoryGiB))
+        if workload == .database { return max(1, machines) * databaseCopies(request, catalog) }
+        return max(needsSpare(request, catalog.sizing.gpu) ? 2 : 1, machines)
+    }
+
+    /// The primary alone (with its backups) up to 99.5% uptime, what one machine is sold for; a
+    /// replica to fail over to above that; a second replica where the target calls for N+1.
+    static func databaseCopies(_ request: AssessmentRequest, _ catalog: Catalog) -> Int {
+        if needsSpare(request, catalog.sizing.gpu) { return 3 }
+        return request.technical.performanceRequirements.uptimePercentage > 99.5 ? 2 : 1
     }
 
     static func placeCPU(
         _ need: (WorkloadSizing, vcpus: Int, memory: Double, rule: String), provider: Provider, region: String,
         request: AssessmentRequest, catalog: Catalog
     ) -> Result<CPUPlacement, Unplaced> {
-        let minimum = needsSpare(request, catalog.sizing.gpu) ? 2 : 1
         var candidates: [CPUPlacement] = []
+        let copies = databaseCopies(request, catalog)
         for offer in catalog.instances(provider: provider, region: region)
         where offer.gpuCount == 0 && offer.familyClass == need.0.familyClass {
-            let count = cpuInstances(vcpus: need.vcpus, memory: need.memory, offer: offer, minimum: minimum)
+            let count = cpuInstances(
+                need.0.workload, vcpus: need.vcpus, memory: need.memory, offer: offer, request: request,
+                catalog: catalog)
+            var formula = need.rule
+            if need.0.workload == .database {
+                let shards = count / copies
+                formula +=
+                    (copies == 1
+                        ? "; one primary per shard with encrypted backups (uptime target 99.5% or less)"
+                        : "; a primary and \(copies - 1) replica(s) per shard, each copy on one instance holding the shard")
+                    + (shards > 1 ? "; \(shards) shards, as no single instance type holds it all" : "")
+            }
             candidates.append(
                 CPUPlacement(
                     workload: need.0.workload, provider: provider, region: region, instanceType: offer.instanceType,
-                    catalogID: offer.id, sizingRule: need.0.id, formula: need.rule, vcpusNeeded: need.vcpus,
+                    catalogID: offer.id, sizingRule: need.0.id, formula: formula, vcpusNeeded: need.vcpus,
                     memoryGibNeeded: need.memory,
                     instances: count,
                     monthlyOnDemandUSD: Numbers.money(Double(count) * offer.onDemandHourly * catalog.hoursPerMonth),
                     monthlyReservedUSD: offer.reserved1yHourly.map {
                         Numbers.money(Double(count) * $0 * catalog.hoursPerMonth)
                     }))
+        }
+        // A database goes on instances that each hold a whole copy when the region has one that does.
+        if need.0.workload == .database, candidates.contains(where: { $0.instances == copies }) {
+            candidates = candidates.filter { $0.instances == copies }
         }
         let cheapest = candidates.map(\.monthlyOnDemandUSD).min() ?? 0
         let limit = cheapest * (1 + catalog.sizing.cpuNearCheapestTolerance)

@@ -7,8 +7,8 @@ public struct CostLine: Codable, Sendable, Equatable {
     public let monthlyUSD: Double
 }
 
-/// Monthly cost of a provider's plan. Every category is already multiplied by the
-/// planned number of regions, so `totalUSD` is exactly the sum of the categories shown.
+/// Monthly cost of a provider's plan over all its planned regions, each priced at its own rows
+/// (`CostModel.combine`), so `totalUSD` is exactly the sum of the categories shown.
 public struct CostBreakdown: Codable, Sendable, Equatable {
     public let plannedRegions: Int
     public let computeUSD: Double
@@ -68,7 +68,8 @@ enum CostModel {
         provider: Provider, region: String, gpu: [GPUPlacement], cpu: [CPUPlacement], request: AssessmentRequest,
         catalog: Catalog
     ) -> CostBreakdown {
-        let regions = Double(request.technical.scalabilityRequirements.plannedRegions)
+        // One region at its own rows; `combine` adds the planned regions up.
+        let regions = 1.0
         // A job runs once, wherever it runs; the serving rows recur every month in every region.
         let jobs = gpu.compactMap { row in
             row.training.map {
@@ -137,6 +138,37 @@ enum CostModel {
             reservedTotalUSD: Numbers.total([computeReserved, gpuReserved, storageCost ?? 0, networkCost ?? 0]),
             reservedCoverage: onDemandBase > 0 ? Numbers.ratio(covered / onDemandBase) : 0, storageLines: storageLines,
             networkLines: networkLines ?? [], egressGBPerMonth: egress, unpriced: unpriced)
+    }
+
+    /// The cost of several regions' plans, each already priced at its own rows.
+    static func combine(_ parts: [CostBreakdown]) -> CostBreakdown {
+        guard parts.count > 1 else { return parts[0] }
+        func sum(_ f: (CostBreakdown) -> Double) -> Double { Numbers.total(parts.map(f)) }
+        func known(_ f: (CostBreakdown) -> Double?) -> Double? {
+            parts.allSatisfy { f($0) != nil } ? Numbers.total(parts.map { f($0)! }) : nil
+        }
+        let compute = sum(\.computeUSD)
+        let gpu = sum(\.gpuUSD)
+        let storage = known(\.storageUSD)
+        let network = known(\.networkUSD)
+        let jobs = parts.flatMap(\.trainingJobs)
+        let jobsUSD = sum(\.trainingJobsUSD)
+        let reservedCompute = sum(\.reservedComputeUSD)
+        let reservedGpu = sum(\.reservedGpuUSD)
+        let base = compute + gpu
+        let covered = parts.reduce(0.0) { $0 + $1.reservedCoverage * ($1.computeUSD + $1.gpuUSD) }
+        var unpriced: [String] = []
+        for u in parts.flatMap(\.unpriced) where !unpriced.contains(u) { unpriced.append(u) }
+        return CostBreakdown(
+            plannedRegions: parts.count, computeUSD: compute, gpuUSD: gpu, storageUSD: storage, networkUSD: network,
+            totalUSD: Numbers.total([compute, gpu, storage ?? 0, network ?? 0]), trainingJobsUSD: jobsUSD,
+            trainingJobs: jobs, comparableUSD: Numbers.total([compute, gpu, jobsUSD / comparisonMonths]),
+            reservedComputeUSD: reservedCompute, reservedGpuUSD: reservedGpu,
+            reservedTotalUSD: Numbers.total([reservedCompute, reservedGpu, storage ?? 0, network ?? 0]),
+            reservedCoverage: base > 0 ? Numbers.ratio(covered / base) : 0,
+            storageLines: storage == nil ? [] : parts.flatMap(\.storageLines),
+            networkLines: network == nil ? [] : parts.flatMap(\.networkLines),
+            egressGBPerMonth: Numbers.quantity(parts.reduce(0) { $0 + $1.egressGBPerMonth }), unpriced: unpriced)
     }
 
     /// Internet egress priced by the provider's tiers, or nil when the catalog has no egress prices.

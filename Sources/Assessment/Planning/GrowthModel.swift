@@ -77,7 +77,6 @@ enum CostProjection {
     static func cost(plan: ProviderPlan, request: AssessmentRequest, catalog: Catalog, load: Double, data: Double)
         -> (compute: Double, gpu: Double, storage: Double, network: Double, gpuInstances: Int, cpuInstances: Int)
     {
-        let regions = Double(plan.cost.plannedRegions)
         let hours = catalog.hoursPerMonth
         var scaled = request
         scaled.technical.performanceRequirements.requestsPerSecond *= load
@@ -96,7 +95,6 @@ enum CostProjection {
 
         let sizings = request.technical.workloadTypes.sorted().compactMap { catalog.sizing(for: $0) }
         let serving = sizings.filter { $0.rpsPerVcpu != nil }.count
-        let minimum = CapacityPlanner.needsSpare(request, catalog.sizing.gpu) ? 2 : 1
         var compute = 0.0
         var cpuInstances = 0
         for row in plan.cpuPlan {
@@ -105,23 +103,25 @@ enum CostProjection {
             else { continue }
             let need = CapacityPlanner.cpuNeed(sizing, servingTypes: serving, request: scaled, catalog: catalog)
             let count = CapacityPlanner.cpuInstances(
-                vcpus: need.vcpus, memory: need.memory, offer: offer, minimum: minimum)
+                row.workload, vcpus: need.vcpus, memory: need.memory, offer: offer, request: request, catalog: catalog)
             cpuInstances += count
             compute += Numbers.money(Double(count) * offer.onDemandHourly * hours)
         }
 
         let storage = (plan.cost.storageUSD ?? 0) * data
         var network = 0.0
-        if plan.cost.networkUSD != nil,
-            let lines = CostModel.egressLines(
-                CostModel.egressGB(scaled, catalog: catalog, inferenceLoad: load), provider: plan.provider,
-                region: plan.region, regions: regions, catalog: catalog)
-        {
-            network = lines.reduce(0) { $0 + $1.monthlyUSD }
+        if plan.cost.networkUSD != nil {
+            // Every planned region is a full copy serving the whole load (`ProviderPlan.regions`).
+            let egress = CostModel.egressGB(scaled, catalog: catalog, inferenceLoad: load)
+            for region in plan.regions {
+                let lines = CostModel.egressLines(
+                    egress, provider: plan.provider, region: region, regions: 1, catalog: catalog)
+                network += lines?.reduce(0) { $0 + $1.monthlyUSD } ?? 0
+            }
         }
         return (
-            Numbers.money(compute * regions), Numbers.money(gpu * regions), Numbers.money(storage),
-            Numbers.money(network), gpuInstances, cpuInstances
+            Numbers.money(compute), Numbers.money(gpu), Numbers.money(storage), Numbers.money(network), gpuInstances,
+            cpuInstances
         )
     }
 

@@ -6,6 +6,11 @@ public struct ProviderPlan: Codable, Sendable, Equatable {
     public let location: String
     public let jurisdiction: String
     public let regionReason: String
+    /// Every planned region, the primary (`region`) first; each is a full copy of the serving plan,
+    /// priced at its own rows. Training jobs run once, in the primary.
+    public let regions: [String]
+    /// Says how the regions after the first were chosen, or that the catalog has too few.
+    public let regionsNote: String?
     /// False when data residency requires a jurisdiction this provider has no catalog region in.
     public let residencyOK: Bool
     public let gpuPlan: [GPUPlacement]
@@ -85,31 +90,56 @@ public enum PlanBuilder {
                     "the catalog has no \(provider.rawValue) region near \(primary.rawValue); cheapest available region"
             }
         }
-        var best: ProviderPlan?
-        for region in candidates.sorted(by: { $0.id < $1.id }) {
-            let plan = planRegion(
-                region, request: request, catalog: catalog, estimates: estimates, reason: reason,
-                residencyOK: residencyOK)
-            if let current = best {
-                if (plan.unplaced.count, plan.cost.comparableUSD) < (current.unplaced.count, current.cost.comparableUSD)
-                {
-                    best = plan
-                }
-            } else {
-                best = plan
+        let pairs = Array(zip(estimates, request.technical.aiWorkloads))
+        let ranked = candidates.sorted(by: { $0.id < $1.id }).map {
+            planRegion(
+                $0, request: request, catalog: catalog, workloads: pairs, reason: reason, residencyOK: residencyOK)
+        }.sorted {
+            ($0.unplaced.count, $0.cost.comparableUSD, $0.regionID) < (
+                $1.unplaced.count, $1.cost.comparableUSD, $1.regionID
+            )
+        }
+        guard let primary = ranked.first else { return nil }
+        let wanted = request.technical.scalabilityRequirements.plannedRegions
+        guard wanted > 1 else { return primary }
+        // Further copies go to the next best regions the same rule allows, serving only: a training
+        // job runs once, in the primary.
+        let serving = pairs.filter { $0.0.mode == .inference }
+        var others = ranked.dropFirst().prefix(wanted - 1).compactMap { p in
+            candidates.first { $0.id == p.regionID }.map {
+                planRegion(
+                    $0, request: request, catalog: catalog, workloads: serving, reason: reason,
+                    residencyOK: residencyOK)
             }
         }
-        return best
+        var note =
+            "the \(wanted) planned regions are the \(wanted) best catalog regions the region rule allows, each priced at its own rows"
+        if others.count < wanted - 1 {
+            let missing = wanted - 1 - others.count
+            note =
+                "the catalog has only \(others.count + 1) \(provider.rawValue) region(s) the region rule allows for \(wanted) planned regions; \(missing) more copy(ies) priced at \(primary.region)'s rows"
+            let copy = planRegion(
+                candidates.first { $0.id == primary.regionID }!, request: request, catalog: catalog, workloads: serving,
+                reason: reason, residencyOK: residencyOK)
+            others += Array(repeating: copy, count: missing)
+        }
+        let copies = [primary] + others
+        return ProviderPlan(
+            provider: provider, region: primary.region, regionID: primary.regionID, location: primary.location,
+            jurisdiction: primary.jurisdiction, regionReason: primary.regionReason, regions: copies.map(\.region),
+            regionsNote: note, residencyOK: residencyOK, gpuPlan: copies.flatMap(\.gpuPlan),
+            cpuPlan: copies.flatMap(\.cpuPlan), unplaced: copies.flatMap(\.unplaced),
+            cost: CostModel.combine(copies.map(\.cost)))
     }
 
     static func planRegion(
-        _ region: CloudRegion, request: AssessmentRequest, catalog: Catalog, estimates: [GPUMemoryEstimate],
-        reason: String, residencyOK: Bool
+        _ region: CloudRegion, request: AssessmentRequest, catalog: Catalog,
+        workloads: [(GPUMemoryEstimate, AIWorkload)], reason: String, residencyOK: Bool
     ) -> ProviderPlan {
         var gpu: [GPUPlacement] = []
         var cpu: [CPUPlacement] = []
         var unplaced: [Unplaced] = []
-        for (estimate, workload) in zip(estimates, request.technical.aiWorkloads) {
+        for (estimate, workload) in workloads {
             switch CapacityPlanner.placeGPU(
                 estimate, workload: workload, provider: region.provider, region: region.region, request: request,
                 catalog: catalog)
@@ -130,8 +160,8 @@ public enum PlanBuilder {
             provider: region.provider, region: region.region, gpu: gpu, cpu: cpu, request: request, catalog: catalog)
         return ProviderPlan(
             provider: region.provider, region: region.region, regionID: region.id, location: region.location,
-            jurisdiction: region.jurisdiction, regionReason: reason, residencyOK: residencyOK, gpuPlan: gpu,
-            cpuPlan: cpu, unplaced: unplaced, cost: cost)
+            jurisdiction: region.jurisdiction, regionReason: reason, regions: [region.region], regionsNote: nil,
+            residencyOK: residencyOK, gpuPlan: gpu, cpuPlan: cpu, unplaced: unplaced, cost: cost)
     }
 
     /// The preference wins when that provider can host the whole plan; otherwise the
@@ -168,11 +198,20 @@ public enum PlanBuilder {
                 && $0.unplaced.count == head.unplaced.count
                 && $0.cost.comparableUSD <= head.cost.comparableUSD * (1 + onDemandTieTolerance)
         }
+        // Reserved prices are compared only like for like: when every tied provider has a reserved
+        // price for every row. Otherwise the on-demand order stands and the reason says why.
+        let likeForLike = peers.allSatisfy { $0.cost.reservedCoverage >= 1 }
         let best =
-            peers.min {
+            likeForLike
+            ? (peers.min {
                 ($0.cost.reservedComparableUSD, $0.cost.comparableUSD, $0.provider.rawValue)
                     < ($1.cost.reservedComparableUSD, $1.cost.comparableUSD, $1.provider.rawValue)
-            } ?? head
+            } ?? head) : head
+        let withoutReserved = peers.filter { $0.cost.reservedCoverage < 1 }.map(\.provider.rawValue)
+        if peers.count > 1 && !likeForLike {
+            passedOver +=
+                "; \(withoutReserved.joined(separator: " and ")) \(withoutReserved.count == 1 ? "has" : "have") no 1-year reserved price for every row in the catalog, so the providers within \(Numbers.percent(onDemandTieTolerance, digits: 0)) are compared on demand only"
+        }
         let residencyMatters = plans.contains { !$0.residencyOK } || best.regionReason.hasPrefix("data residency")
         if !best.isFeasible {
             return (best, "no provider can host every workload; this one leaves the fewest unplaced" + passedOver)

@@ -75,6 +75,9 @@ enum ReportSections {
         let provider = cloud.recommendedProvider
         var lines = ["Plan on **\(provider.rawValue)** in **\(cloud.recommendedRegion)**: \(cloud.reason).", ""]
         let gpu = infra.gpuPlan.filter { $0.provider == provider }
+        // With several planned regions each row says which copy it belongs to.
+        let several = Set(gpu.map(\.region) + infra.cpuPlan.filter { $0.provider == provider }.map(\.region)).count > 1
+        func label(_ workload: String, _ region: String) -> String { several ? "\(workload) (\(region))" : workload }
         if !infra.gpuMemory.isEmpty {
             lines.append("### GPU memory per AI workload")
             lines.append("")
@@ -105,7 +108,7 @@ enum ReportSections {
                     ],
                     gpu.map {
                         [
-                            $0.workload, $0.instanceType, $0.gpuModel,
+                            label($0.workload, $0.region), $0.instanceType, $0.gpuModel,
                             "\($0.instances)" + ($0.spareInstances > 0 ? " (incl. \($0.spareInstances) spare)" : ""),
                             "\($0.gpusPerReplica)"
                                 + ($0.tensorParallel == .none ? "" : " (\($0.tensorParallel.rawValue))"),
@@ -174,7 +177,7 @@ enum ReportSections {
                     ],
                     cpu.map {
                         [
-                            $0.workload.rawValue, $0.instanceType, String($0.vcpusNeeded),
+                            label($0.workload.rawValue, $0.region), $0.instanceType, String($0.vcpusNeeded),
                             Numbers.text($0.memoryGibNeeded),
                             String($0.instances), Numbers.usd($0.monthlyOnDemandUSD), "`\($0.catalogID)`",
                         ]
@@ -203,7 +206,7 @@ enum ReportSections {
                 cloud.providers.map {
                     [
                         $0.provider.rawValue + ($0.provider == cloud.recommendedProvider ? " (recommended)" : ""),
-                        $0.region,
+                        $0.regions.joined(separator: " + "),
                         money($0.cost.computeUSD), money($0.cost.gpuUSD), money($0.cost.storageUSD),
                         money($0.cost.networkUSD), money($0.cost.totalUSD), money($0.cost.reservedTotalUSD),
                         $0.feasible ? "yes" : "no", $0.residencyOK ? "kept" : "broken",
@@ -222,7 +225,7 @@ enum ReportSections {
         if let rec = cloud.providers.first(where: { $0.provider == cloud.recommendedProvider }) {
             if rec.cost.plannedRegions > 1 {
                 lines.append(
-                    "- \(rec.cost.plannedRegions) planned regions: each is a full copy of the plan, priced at the primary region's rates."
+                    "- \(rec.cost.plannedRegions) planned regions (\(rec.regions.joined(separator: ", "))): each is a full copy of the serving plan; \(rec.regionsNote ?? "")."
                 )
             }
             for u in rec.cost.unpriced { lines.append("- Not in the estimate: \(u)") }
