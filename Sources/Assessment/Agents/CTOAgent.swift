@@ -27,8 +27,8 @@ public struct ValueCase: Codable, Sendable, Equatable {
     public let annualValueHighUSD: Double?
     public let threeYearROILow: Double?
     public let threeYearROIHigh: Double?
-    /// The first month by whose end the value earned (the low or the high case, spread evenly over
-    /// the year) has paid for every cost so far; nil when it does not within 36 months.
+    /// The month from whose end on the value earned (the low or the high case, spread evenly over the
+    /// year) stays ahead of every cost so far through month 36; nil when it does not.
     public let paybackMonthsLow: Double?
     public let paybackMonthsHigh: Double?
     /// The yearly value at which the three-year TCO breaks even.
@@ -122,14 +122,21 @@ enum CTOAgent {
         let series = (0..<36).map {
             CostProjection.month($0, plan: plan, growth: growth, request: request, catalog: catalog).totalUSD
         }
+        // Paid back from the first month after which the value earned so far stays ahead of every
+        // cost so far, through month 36: a plan whose costs outgrow its value is not paid back early.
         func payback(_ v: Double) -> Double? {
             guard v > 0 else { return nil }
             var cost = 0.0
+            var since: Int?
             for (m, c) in series.enumerated() {
                 cost += c
-                if v / 12 * Double(m + 1) >= cost { return Double(m + 1) }
+                if v / 12 * Double(m + 1) >= cost {
+                    if since == nil { since = m + 1 }
+                } else {
+                    since = nil
+                }
             }
-            return nil
+            return since.map(Double.init)
         }
         let low = stated.map { $0 * (1 - valueBand) }
         let high = stated.map { $0 * (1 + valueBand) }

@@ -6,6 +6,8 @@ public struct InfrastructureData: Codable, Sendable, Equatable {
     public let unplaced: [Unplaced]
     public let nPlusOne: Bool
     public let rules: [String]
+    /// Each AI workload re-placed in the recommended region with one figure changed.
+    public let sensitivity: [SensitivityRow]
 }
 
 /// Capacity plan: GPU memory per AI workload, the cheapest catalog instances that
@@ -67,7 +69,7 @@ enum InfrastructureAgent {
             ] + plan.estimates.map { "\($0.workload): \($0.formula)" }
         let data = InfrastructureData(
             gpuMemory: placedEstimates, gpuPlan: gpuPlan, cpuPlan: cpuPlan, unplaced: unplaced, nPlusOne: spare,
-            rules: ruleText)
+            rules: ruleText, sensitivity: Sensitivity.rows(request, plan: plan.recommended, catalog: catalog))
         let gpuCount = plan.recommended.gpuPlan.reduce(0) { $0 + $1.gpus }
         let vcpus = plan.recommended.cpuPlan.reduce(0) { $0 + $1.vcpusNeeded }
         let summary =

@@ -165,6 +165,27 @@ enum ReportSections {
             }
             lines.append("")
         }
+        if !infra.sensitivity.isEmpty {
+            lines.append("### Sensitivity")
+            lines.append("")
+            lines.append(
+                MarkdownTable.render(
+                    ["Workload", "Change", "Plan", "Cost", "Against today", "Latency target"],
+                    infra.sensitivity.map { r in
+                        [
+                            r.workload, "\(r.parameter) \(r.change)",
+                            r.instanceType.map { "\(r.instances ?? 0)× \($0)" } ?? "cannot be placed",
+                            r.costUSD.map(Numbers.usd) ?? "-",
+                            r.changeRatio.map { ($0 > 0 ? "+" : "") + Numbers.percent($0) } ?? "-",
+                            r.meetsLatencyTarget.map { $0 ? "met" : "missed" } ?? "-",
+                        ]
+                    }))
+            lines.append("")
+            lines.append(
+                "Each row re-plans one workload in the recommended region with one figure changed; serving costs are monthly, training jobs once."
+            )
+            lines.append("")
+        }
         let cpu = infra.cpuPlan.filter { $0.provider == provider }
         if !cpu.isEmpty {
             lines.append("### Services")
