@@ -20,6 +20,7 @@ struct ReportWarningTests {
         let r = try await report(
             workload: #"{"name": "huge", "parameters_billion": 100000, "requests_per_second": 10000000}"#)
         #expect(r.warnings.contains { $0.contains("huge has 100000 B parameters") })
+        #expect(r.warnings.contains { $0.contains("huge is asked to serve 10000000 requests per second") })
         #expect(r.sections.first?.title == "Warnings")
         let markdown = ReportRenderer.markdown(r)
         #expect(markdown.contains("## Warnings"))
@@ -29,6 +30,17 @@ struct ReportWarningTests {
         let r = try await report(
             workload: #"{"name": "busy", "model": "llama-3.1-70b", "requests_per_second": 100000}"#)
         #expect(r.warnings.contains { $0.contains("busy needs") && $0.contains("check the request rate") })
+    }
+
+    @Test func servicesBeyondAnyKnownRateAreFlagged() async throws {
+        let json = """
+            {"business": {"industry": "retail", "company_size": "startup"},
+             "technical": {"workload_types": ["web_application"],
+                           "performance_requirements": {"requests_per_second": 5000000}}}
+            """
+        let request = try RequestValidator.validate(Data(json.utf8))
+        let r = try await AssessmentEngine.assess(request, catalog: try Fixtures.catalog(), assessmentID: "w")
+        #expect(r.warnings.contains { $0.hasPrefix("The services are asked to take 5000000 requests per second") })
     }
 
     @Test func aZeroBudgetWithGPUsIsFlagged() async throws {

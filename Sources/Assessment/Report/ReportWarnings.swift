@@ -7,6 +7,10 @@ enum ReportWarnings {
     /// No public cloud rents this many instances of one GPU type on demand in one region; a plan
     /// this large says the request rate or the model size is off.
     static let instanceLimit = 1_000
+    /// Requests per second beyond which one model or one service is larger than any public one runs
+    /// (docs/sizing.md, "Warnings"): almost surely a daily or monthly figure given as per second.
+    static let modelRequestsPerSecondLimit = 10_000.0
+    static let serviceRequestsPerSecondLimit = 1_000_000.0
 
     static func build(_ request: AssessmentRequest, view: ResultView) -> [String] {
         var out: [String] = []
@@ -19,11 +23,22 @@ enum ReportWarnings {
                     "\(w.name) has \(Numbers.text(w.parametersBillion)) B parameters, more than \(Numbers.text(parameterFactor, digits: 0))× the largest published model in the table (\(largest.name), \(Numbers.text(largest.architecture.totalParametersBillion)) B): check parameters_billion."
                 )
             }
+            if w.mode == .inference && w.requestsPerSecond > modelRequestsPerSecondLimit {
+                out.append(
+                    "\(w.name) is asked to serve \(Numbers.text(w.requestsPerSecond)) requests per second, more than \(Numbers.text(modelRequestsPerSecondLimit, digits: 0)), beyond what any single public model service is known to run: check that requests_per_second is not a daily or monthly count."
+                )
+            }
             if let id = w.model, let known = ModelTable.model(id), w.contextTokens > known.maxContextTokens {
                 out.append(
                     "\(w.name) asks for \(w.contextTokens) tokens of context, beyond \(known.name)'s maximum of \(known.maxContextTokens): the KV cache is sized for it, but the model cannot use it."
                 )
             }
+        }
+        let rps = request.technical.performanceRequirements.requestsPerSecond
+        if rps > serviceRequestsPerSecondLimit {
+            out.append(
+                "The services are asked to take \(Numbers.text(rps)) requests per second, more than \(Numbers.text(serviceRequestsPerSecondLimit, digits: 0)), beyond the busiest single web services: check that requests_per_second is not a daily or monthly count."
+            )
         }
         let provider = view.cloud?.recommendedProvider
         let gpuRows = (view.infrastructure?.gpuPlan ?? []).filter { $0.provider == provider }
