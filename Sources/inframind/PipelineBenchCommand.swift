@@ -3,6 +3,10 @@ import Assessment
 import FoundationEssentials
 import Printf
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Assessments per second of the in-process pipeline over the shipped examples.
 /// The baseline, measured in the same run, is the same pipeline run sequentially on
 /// one task; the figures that matter are the ratios against it.
@@ -81,6 +85,31 @@ struct PipelineBenchCommand: AsyncParsableCommand {
             }
         }
         print("")
+        // CPU time, not wall time: what one assessment costs the node whatever else the machine does.
+        print(
+            "CPU per assessment, sequential, plan memo defeated, rendering \(render ? "included" : "excluded") (median of \(runs) runs):"
+        )
+        for (name, r) in zip(names, requests) {
+            var samples: [Double] = []
+            for _ in 0..<max(1, runs) {
+                // A new title each time: the plan memo must not hide the planning a node does once
+                // per assessment.
+                let fresh = (0..<passes).map { i in
+                    var copy = r
+                    copy.title += " #\(i)"
+                    return copy
+                }
+                let start = Self.processCPUSeconds()
+                for f in fresh {
+                    let report = AssessmentEngine.assessSequentially(f, catalog: catalog, assessmentID: "bench-cpu")
+                    if render { _ = try ReportRenderer.json(report) }
+                }
+                samples.append((Self.processCPUSeconds() - start) / Double(passes))
+            }
+            let median = samples.sorted()[samples.count / 2]
+            print("  \(String(name.dropLast(5)).padded(to: 48)) \(String(printf: "%.2f", median * 1000)) ms")
+        }
+        print("")
         for f in [sequential, parallelAgents, concurrent] {
             let ratio = f.perSecond / sequential.perSecond
             print(
@@ -102,4 +131,10 @@ struct PipelineBenchCommand: AsyncParsableCommand {
     }
 
     func format(_ x: Double) -> String { String(printf: "%.2f", x) }
+
+    static func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
 }

@@ -109,7 +109,7 @@ enum SimulationAgent {
                     evidence: ["formula.monte_carlo"]))
         }
         let model =
-            "users grow geometrically from current_users to projected_users_12m and then to projected_users_24m (the 12-24 month rate continues to 36); compute, inference GPUs and egress scale with users, storage with monthly_data_growth_percentage, training GPUs stay fixed. Monte Carlo: \(runs) runs; per run, growth exponents ~ N(1, 0.25) clipped to [0.25, 2] for load and data, yearly price drift ~ N(0, 0.05) clipped to ±30%."
+            "users grow geometrically from current_users to projected_users_12m and then to projected_users_24m (the 12-24 month rate continues to 36); at each point the plan keeps its instance types and re-plans their counts in whole instances: serving GPUs and CPU services for the load, databases and analytics for the data (monthly_data_growth_percentage); spares and minimum counts stay; storage follows the data and egress the load; a training job is charged once, in the months it runs (docs/sizing.md, Growth). Monte Carlo: \(runs) runs; per run, growth exponents ~ N(1, 0.25) clipped to [0.25, 2] for load and data, yearly price drift ~ N(0, 0.05) clipped to ±30%."
         let data = SimulationData(
             provider: plan.provider, seed: String(seed, radix: 16), runs: runs, model: model,
             baselineMonthlyUSD: plan.cost.totalUSD, horizons: points, monthlyBudgetUSD: budget,

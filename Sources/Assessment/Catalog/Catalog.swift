@@ -24,6 +24,9 @@ public struct Catalog: Sendable {
     /// Multi-GPU instance types' links, by `provider/instance_type`; single-GPU types have none.
     let interconnects: [String: GPUInterconnect]
     public let storageNetwork: [PriceItem]
+    /// `storageNetwork` by id (`provider/region/item`): the growth projection prices egress thousands
+    /// of times per assessment.
+    let pricesByID: [String: PriceItem]
     public let measures: [SecurityMeasure]
     public let frameworks: [FrameworkSpec]
     public let mlops: MLOpsTable
@@ -103,6 +106,7 @@ public struct Catalog: Sendable {
             throw .malformed("gpus.csv", "no row for \(offer.gpuModel), which \(offer.id) carries")
         }
         let interconnects = try parseInterconnects(try data("gpu_interconnect.csv"))
+        let storage = try parseStorage(try data("storage_network.csv"))
         for offer in instances where offer.isGPU && offer.gpuCount > 1 {
             guard interconnects["\(offer.provider.rawValue)/\(offer.instanceType)"] != nil else {
                 throw .malformed(
@@ -120,7 +124,8 @@ public struct Catalog: Sendable {
             gpuInstances: instances.filter(\.isGPU),
             offersByID: Dictionary(instances.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }), gpus: gpus,
             interconnects: interconnects,
-            storageNetwork: try parseStorage(try data("storage_network.csv")),
+            storageNetwork: storage,
+            pricesByID: Dictionary(storage.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
             measures: compliance.measures, frameworks: compliance.frameworks, mlops: mlops,
             useCases: useCases.useCases, sizing: sizing)
     }
@@ -261,7 +266,7 @@ public struct Catalog: Sendable {
     public func regions(of provider: Provider) -> [CloudRegion] { regions.filter { $0.provider == provider } }
 
     public func price(provider: Provider, region: String, item: String) -> PriceItem? {
-        storageNetwork.first { $0.provider == provider && $0.region == region && $0.item == item }
+        pricesByID["\(provider.rawValue)/\(region)/\(item)"]
     }
 
     public func source(_ id: String) -> CatalogSource? { sources.first { $0.id == id } }
