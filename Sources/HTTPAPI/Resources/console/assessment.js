@@ -31,7 +31,8 @@ export function assessmentPage(main, id, session) {
       h('div', { class: 'table-wrap' },
         h('table', { class: 'agents' },
           h('caption', {}, 'Agents, with the node that ran each and when (as this page saw it)'),
-          h('thead', {}, h('tr', {}, ['Agent', 'State', 'Attempt', 'Node', 'Started', 'Finished', 'Timeline'].map((c) => h('th', { scope: 'col' }, c)))),
+          h('thead', {}, h('tr', {}, ['Agent', 'State', 'Attempt', 'Node', 'Started', 'Finished', 'Timeline'].map((c) =>
+            h('th', { scope: 'col', class: c === 'Started' || c === 'Finished' ? 'opt' : null }, c)))),
           rows))),
     reportBox);
 
@@ -100,8 +101,8 @@ export function assessmentPage(main, id, session) {
         h('td', {}, h('span', { class: `state ${state}` }, state)),
         h('td', {}, num(a.attempts)),
         h('td', {}, a.node || '—', requeues.length ? h('span', { class: 'requeue' }, ` (${requeues.join(', ')})`) : null),
-        h('td', {}, started ? new Date(started).toLocaleTimeString() : '—'),
-        h('td', {}, finished ? new Date(finished).toLocaleTimeString() : '—'),
+        h('td', { class: 'opt' }, started ? new Date(started).toLocaleTimeString() : '—'),
+        h('td', { class: 'opt' }, finished ? new Date(finished).toLocaleTimeString() : '—'),
         h('td', { class: 'timeline-cell' }, timeline)));
     }
     if (body.status === 'completed' && !reportShown) {

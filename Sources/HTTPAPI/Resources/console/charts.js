@@ -2,7 +2,16 @@
 // caption; every figure also has a text equivalent (the report's tables) for screen readers.
 import { h, s, usd } from './dom.js';
 
-const W = 640;
+// Narrow screens get a narrower drawing, so its text stays readable when scaled to the column.
+const narrow = () => window.matchMedia('(max-width: 600px)').matches;
+let W = 640;
+let LEFT = 150;
+let RIGHT = 110;
+function measure() {
+  W = narrow() ? 360 : 640;
+  LEFT = narrow() ? 96 : 150;
+  RIGHT = narrow() ? 76 : 110;
+}
 const PALETTE = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'];
 
 function figure(title, svg, note) {
@@ -18,7 +27,8 @@ const short = (n) => (n >= 1e6 ? `$${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M` : n 
 
 /// Horizontal bars: [{label, value, text?, cls?}].
 export function bars(title, items, { max, format = short, note } = {}) {
-  const rowH = 34, left = 150, right = 110;
+  measure();
+  const rowH = 34, left = LEFT, right = RIGHT;
   const height = items.length * rowH + 10;
   const top = Math.max(max ?? 0, ...items.map((i) => i.value), 1e-9);
   const svg = svgRoot(height, `${title}: ${items.map((i) => `${i.label} ${i.text ?? format(i.value)}`).join(', ')}`);
@@ -35,7 +45,8 @@ export function bars(title, items, { max, format = short, note } = {}) {
 
 /// One stacked bar per group: groups [{label, parts: [{name, value}], marker?}].
 export function stacked(title, groups, names, { note } = {}) {
-  const rowH = 38, left = 150, right = 110;
+  measure();
+  const rowH = 38, left = LEFT, right = RIGHT;
   const height = groups.length * rowH + 40;
   const top = Math.max(...groups.map((g) => g.parts.reduce((a, p) => a + p.value, 0)), 1e-9);
   const svg = svgRoot(height, `${title}: ${groups.map((g) => `${g.label} ${usd(g.parts.reduce((a, p) => a + p.value, 0))}`).join(', ')}`);
@@ -53,7 +64,7 @@ export function stacked(title, groups, names, { note } = {}) {
   });
   const ly = groups.length * rowH + 18;
   names.forEach((name, i) => {
-    const lx = left + i * 110;
+    const lx = (narrow() ? 8 : left) + i * (narrow() ? 86 : 110);
     svg.append(s('rect', { x: lx, y: ly, width: 12, height: 12, class: PALETTE[i % PALETTE.length] }),
       s('text', { x: lx + 16, y: ly + 11, class: 'legend' }, name));
   });
@@ -62,7 +73,8 @@ export function stacked(title, groups, names, { note } = {}) {
 
 /// Lines over months: series [{name, points: [[month, usd]], cls}], with an optional budget line.
 export function projection(title, series, budget, { note } = {}) {
-  const height = 280, left = 70, right = 20, topPad = 16, bottom = 46;
+  measure();
+  const height = narrow() ? 230 : 280, left = narrow() ? 52 : 70, right = 20, topPad = 16, bottom = 46;
   const months = series.flatMap((x) => x.points.map((p) => p[0]));
   const maxX = Math.max(...months, 1);
   const maxY = Math.max(...series.flatMap((x) => x.points.map((p) => p[1])), budget || 0, 1) * 1.08;

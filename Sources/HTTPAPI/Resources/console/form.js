@@ -11,8 +11,27 @@ const EXAMPLES = [
   'nonprofit-tight-budget', 'retailer-web-analytics',
 ];
 
-const label = (key) => key.replace(/_/g, ' ').replace(/\busd\b/g, 'USD').replace(/\bgb\b/g, 'GB').replace(/\bms\b/g, 'ms')
-  .replace(/^./, (c) => c.toUpperCase());
+const ACRONYMS = {
+  ai: 'AI', usd: 'USD', gb: 'GB', kv: 'KV', ml: 'ML', api: 'API', ddos: 'DDoS', dlp: 'DLP', mfa: 'MFA', rbac: 'RBAC',
+  sso: 'SSO', vpc: 'VPC', ms: 'ms',
+};
+const label = (key) => key.split('_').map((w) => ACRONYMS[w] || w).join(' ').replace(/^./, (c) => c.toUpperCase());
+
+// The schema lists properties alphabetically; a person reads names first, then plain fields, then
+// groups and repeatable rows.
+function rank([key, node]) {
+  if (['title', 'name', 'company_name'].includes(key)) return 0;
+  if (node.type === 'object') return 3;
+  if (node.type === 'array' && node.items?.type === 'object') return 4;
+  if (node.type === 'array') return 2;
+  return 1;
+}
+const ordered = (properties) => Object.entries(properties || {}).map((e, i) => [e, i])
+  .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([e]) => e);
+
+// An optional group whose own fields are required (a workload's architecture) is collapsed until
+// used: its fields are required only when the group is given.
+const collapsible = (node, required) => !required && node.type === 'object' && (node.required || []).length > 0;
 
 function parentPath(path) {
   const up = path.replace(/(\[\d+\]|\.[^.[]+)$/, '');
@@ -70,7 +89,7 @@ export function newAssessmentPage(main, session) {
 
   json('/v1/schema').then((doc) => {
     schema = doc;
-    form.append(...Object.entries(doc.properties).map(([k, v]) => field(k, v, (doc.required || []).includes(k))));
+    form.append(...ordered(doc.properties).map(([k, v]) => field(k, v, (doc.required || []).includes(k))));
     form.append(h('div', { class: 'form-actions' }, submit, status));
     showSubmit(session);
   }).catch((error) => form.append(h('p', { class: 'field-error', role: 'alert' }, `Cannot load the schema: ${error.message}`)));
@@ -83,10 +102,12 @@ export function newAssessmentPage(main, session) {
     const req = required ? h('span', { class: 'required', title: 'required' }, ' (required)') : null;
     const describedBy = [help && `${path}-help`, `${path}-error`].filter(Boolean).join(' ');
     if (node.type === 'object') {
-      const entries = Object.entries(node.properties || {});
-      return h('fieldset', { class: `group depth-${path.split('.').length}`, id: path, 'data-path': path },
+      const group = h('fieldset', { class: `group depth-${path.split('.').length}`, id: path, 'data-path': path },
         h('legend', {}, label(key), req), help, error,
-        h('div', { class: 'fields' }, entries.map(([k, v]) => field(`${path}.${k}`, v, (node.required || []).includes(k)))));
+        h('div', { class: 'fields' }, ordered(node.properties).map(([k, v]) => field(`${path}.${k}`, v, (node.required || []).includes(k)))));
+      if (!collapsible(node, required)) return group;
+      return h('details', { class: 'optional-group', id: `${path}-details` },
+        h('summary', {}, `${label(key)} (optional)`, node.description ? h('span', { class: 'hint' }, ` — ${node.description}`) : null), group);
     }
     if (node.type === 'array' && node.items?.enum) {
       return h('fieldset', { class: 'checks', id: path, 'data-path': path, 'aria-describedby': describedBy },
@@ -98,7 +119,7 @@ export function newAssessmentPage(main, session) {
     if (node.type === 'array' && node.items?.type === 'object') {
       const rows = h('div', { class: 'rows', id: `${path}-rows` });
       const add = h('button', { type: 'button', class: 'add-row', id: `${path}-add`, onclick: () => addRow(path, node.items, rows) },
-        `Add ${label(key).replace(/s$/, '').toLowerCase()}`);
+        `Add ${label(key).replace(/s$/, '').replace(/^(\w)(\w*)$/, (_, a, b) => a.toLowerCase() + b)}`);
       return h('fieldset', { class: 'group repeat', id: path, 'data-path': path, 'data-array': 'objects' },
         h('legend', {}, label(key), req), help, error, rows, add);
     }
@@ -136,10 +157,10 @@ export function newAssessmentPage(main, session) {
     const index = rows.children.length;
     const rowPath = `${path}[${index}]`;
     const remove = h('button', { type: 'button', class: 'remove-row', onclick: () => { row.remove(); renumber(path, itemSchema, rows); } },
-      `Remove workload ${index + 1}`);
+      `Remove ${label(path.replace(/^.*\./, '')).replace(/s$/, '')} ${index + 1}`);
     const row = h('div', { class: 'row', 'data-row': index },
-      field(rowPath, { ...itemSchema, description: null }, false), remove);
-    row.querySelector('legend').textContent = `AI workload ${index + 1}`;
+      field(rowPath, { ...itemSchema, description: null }, true), remove);
+    row.querySelector('legend').textContent = `${label(path.replace(/^.*\./, '')).replace(/s$/, '')} ${index + 1}`;
     rows.append(row);
     rowCounters.set(path, rows.children.length);
     return row;
@@ -189,6 +210,8 @@ export function newAssessmentPage(main, session) {
   function fill(path, node, value) {
     if (node.type === 'object') {
       for (const [k, v] of Object.entries(node.properties || {})) fill(`${path}.${k}`, v, value?.[k]);
+      const details = document.getElementById(`${path}-details`);
+      if (details && value && typeof value === 'object' && Object.keys(value).length) details.open = true;
       return;
     }
     if (node.type === 'array' && node.items?.enum) {
@@ -208,9 +231,17 @@ export function newAssessmentPage(main, session) {
     }
     const el = document.getElementById(path);
     if (!el) return;
+    for (const stale of el.querySelectorAll('option[data-imported]')) stale.remove();
     if (value === undefined || value === null) el.value = '';
     else if (node.type === 'array') el.value = Array.isArray(value) ? value.join('\n') : String(value);
-    else el.value = String(value);
+    else {
+      // An imported value the schema does not allow stays visible (and is sent), so the server's
+      // answer next to the field makes sense.
+      if (el.tagName === 'SELECT' && ![...el.options].some((o) => o.value === String(value))) {
+        el.append(h('option', { value: String(value), 'data-imported': 'true' }, `${value} (not allowed)`));
+      }
+      el.value = String(value);
+    }
   }
 
   function formJSON() { return readPath('', { type: 'object', properties: schema.properties }) || {}; }
