@@ -28,6 +28,7 @@ from selenium.webdriver.support.ui import Select  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WIDTHS = (375, 1440)
 FAILOVER_LIMIT_S = 5.0
+TOKEN = "console-test-token"
 
 
 class Failure(Exception):
@@ -218,6 +219,10 @@ def run(args):
         console.wait_completed()
         console.check_summary(bases[1], first_id)
         console.screenshot("assessment-report")
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        check(not console.testid("progress")[0].is_displayed(), "the print stylesheet keeps the progress bar")
+        console.screenshot("assessment-report-print")
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
 
         step("another example imported as JSON and submitted")
         console.click(driver.find_element(By.CSS_SELECTOR, 'a[data-nav="new"]'))
@@ -292,9 +297,37 @@ def run(args):
             r.get_attribute("data-status") == "up" for r in console.testid("member-row")) == 2, 30)
         console.screenshot("cluster-after-failover")
 
+        step("with a token configured: reading is open, submit is offered only with a valid token")
+        cl.down()
+        cl.node_args = node_args + ["--token", TOKEN]
+        cl.up()
+        console.open(bases[3] + "/")
+        wait("the token button", lambda: console.by_id("token-button").is_displayed(), 15)
+        console.form_ready()
+        check(not console.testid("submit-assessment")[0].is_displayed(), "submit offered without a token")
+        for attempt, expect_submit in (("not-the-token", False), (TOKEN, True)):
+            console.click(console.by_id("token-button"))
+            wait("the token dialog", lambda: console.by_id("token-input").is_displayed(), 5)
+            console.by_id("token-input").send_keys(attempt)
+            console.click(driver.find_element(By.CSS_SELECTOR, '#token-form button[value="ok"]'))
+            wait(f"submit {'offered' if expect_submit else 'still hidden'} after the token {attempt!r}",
+                 lambda: console.testid("submit-assessment")[0].is_displayed() == expect_submit
+                 and not console.by_id("token-input").is_displayed(), 10)
+        check(driver.execute_script("return sessionStorage.getItem('inframind.token')") == TOKEN, "token not in sessionStorage")
+        console.screenshot("new-assessment-token")
+        console.click(console.by_id("load-example"))
+        wait("the example in the form", lambda: console.by_id("business.company_name").get_attribute("value"), 10)
+        console.submit_and_follow()
+        # A token that stops being accepted leads back to the prompt on the next write.
+        driver.execute_script("sessionStorage.setItem('inframind.token', 'revoked')")
+        cancel = wait("the cancel button", lambda: [b for b in driver.find_elements(By.CSS_SELECTOR, "button.danger") if b.is_displayed()], 30)
+        console.click(cancel[0])
+        wait("the token prompt after a 401", lambda: console.by_id("token-input").is_displayed(), 10)
+
         errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"
                   and "Failed to load resource" not in e.get("message", "")
                   and "ERR_CONNECTION_REFUSED" not in e.get("message", "")
+                  and "401" not in e.get("message", "")
                   and "/events" not in e.get("message", "")]
         check(not errors, f"console errors in the browser: {errors[:5]}")
         print(f"screenshots: {len(console.shots)} in {args.out}")

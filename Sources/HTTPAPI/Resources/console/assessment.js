@@ -123,6 +123,8 @@ export function assessmentPage(main, id, session) {
     try {
       const report = await json(`/v1/assessments/${encodeURIComponent(id)}/report`);
       clear(reportBox).append(renderReport(report, id));
+      // Charts are drawn for the width at hand: drawn again when the page crosses the phone width.
+      phone.onchange = () => clear(reportBox).append(renderReport(report, id));
       title.textContent = report.title || title.textContent;
       document.title = `${report.title || id} — InfraMind`;
     } catch (error) {
@@ -130,6 +132,7 @@ export function assessmentPage(main, id, session) {
     }
   }
 
+  const phone = window.matchMedia('(max-width: 600px)');
   const onSession = () => current && draw(current);
   session.listeners.add(onSession);
   document.title = `Assessment ${id} — InfraMind`;
@@ -141,7 +144,7 @@ export function assessmentPage(main, id, session) {
     if (kind === 'progress') { seen(body); draw(body); }
     else problem.textContent = body?.error?.message || 'the event stream failed';
   });
-  return () => { stop(); session.listeners.delete(onSession); };
+  return () => { stop(); session.listeners.delete(onSession); phone.onchange = null; };
 }
 
 function card(label, value, testid, raw) {
@@ -205,7 +208,7 @@ export function renderReport(report, id) {
     charts.append(stacked('Providers compared (monthly, on demand)', providers.map((p) => ({
       label: `${p.provider} ${p.region || ''}`.trim(), parts: parts(p.cost),
       marker: p.provider === s.recommended_provider ? '★ recommended' : p.feasible === false ? '(cannot host)' : '',
-    })), ['compute', 'GPU', 'storage', 'network']));
+    })), ['compute', 'GPU', 'storage', 'network'], { note: '★ marks the recommended provider; ✕ or "(cannot host)" one that cannot host the plan.' }));
   }
   const sim = agents.simulation?.data;
   if (sim?.horizons?.length) {
@@ -222,6 +225,7 @@ export function renderReport(report, id) {
     charts.append(bars('Compliance coverage by framework', frameworks.map((f) => ({
       label: f.id, value: (f.coverage ?? 0) * 100,
       text: `${num((f.coverage ?? 0) * 100, 1)}% of ${f.evaluated_controls ?? '?'} controls`,
+      textShort: `${num((f.coverage ?? 0) * 100, 1)}%`,
     })), { max: 100, note: frameworks.map((f) => f.scope).filter(Boolean).join(' ') || null }));
   }
   out.append(charts);

@@ -9,8 +9,8 @@ let LEFT = 150;
 let RIGHT = 110;
 function measure() {
   W = narrow() ? 360 : 640;
-  LEFT = narrow() ? 96 : 150;
-  RIGHT = narrow() ? 76 : 110;
+  LEFT = narrow() ? 122 : 150;
+  RIGHT = narrow() ? 64 : 110;
 }
 const PALETTE = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'];
 
@@ -38,7 +38,7 @@ export function bars(title, items, { max, format = short, note } = {}) {
     svg.append(
       s('text', { x: left - 8, y: y + 17, 'text-anchor': 'end', class: 'axis' }, item.label),
       s('rect', { x: left, y, width: w, height: rowH - 12, rx: 3, class: item.cls || PALETTE[n % PALETTE.length] }),
-      s('text', { x: left + w + 6, y: y + 17, class: 'value' }, item.text ?? format(item.value)));
+      s('text', { x: left + w + 6, y: y + 17, class: 'value' }, (narrow() && item.textShort) || (item.text ?? format(item.value))));
   });
   return figure(title, svg, note);
 }
@@ -53,14 +53,17 @@ export function stacked(title, groups, names, { note } = {}) {
   groups.forEach((g, n) => {
     const y = n * rowH + 6;
     let x = left;
-    svg.append(s('text', { x: left - 8, y: y + 19, 'text-anchor': 'end', class: g.marker ? 'axis strong' : 'axis' }, g.label));
+    const label = narrow() ? g.label.split(' ')[0] : g.label;
+    svg.append(s('text', { x: left - 8, y: y + 19, 'text-anchor': 'end', class: g.marker?.startsWith('★') ? 'axis strong' : 'axis' }, label));
     g.parts.forEach((p) => {
       const w = ((W - left - right) * p.value) / top;
       if (w > 0) svg.append(s('rect', { x, y, width: w, height: rowH - 14, class: PALETTE[names.indexOf(p.name) % PALETTE.length] }));
       x += w;
     });
     const total = g.parts.reduce((a, p) => a + p.value, 0);
-    svg.append(s('text', { x: x + 6, y: y + 19, class: 'value' }, `${short(total)}${g.marker ? ` ${g.marker}` : ''}`));
+    // On a phone only the star fits beside the bar; the legend below says what it means.
+    const marker = g.marker && narrow() ? (g.marker.startsWith('★') ? '★' : '✕') : g.marker;
+    svg.append(s('text', { x: x + 6, y: y + 19, class: 'value' }, `${short(total)}${marker ? ` ${marker}` : ''}`));
   });
   const ly = groups.length * rowH + 18;
   names.forEach((name, i) => {

@@ -22,7 +22,8 @@ export function listPage(main) {
       h('button', { type: 'submit' }, 'Filter')),
     h('div', { class: 'table-wrap' }, h('table', { class: 'list', 'data-testid': 'assessment-list' },
       h('caption', {}, 'Newest first'),
-      h('thead', {}, h('tr', {}, ['Title', 'Status', 'Progress', 'Created', 'Id'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('thead', {}, h('tr', {}, ['Title', 'Status', 'Progress', 'Created', 'Id'].map((c) =>
+        h('th', { scope: 'col', class: c === 'Id' || c === 'Progress' ? 'opt' : null }, c)))),
       body)),
     note, more);
   status.addEventListener('change', restart);
@@ -79,9 +80,9 @@ export function listPage(main) {
       body.append(h('tr', { 'data-id': item.id, 'data-status': item.status },
         h('td', {}, h('a', { href: `/assessments/${encodeURIComponent(item.id)}` }, title || `Assessment ${item.id.slice(0, 8)}`)),
         h('td', {}, h('span', { class: `badge ${item.status}` }, item.status)),
-        h('td', {}, `${item.progress.percent}%`),
+        h('td', { class: 'opt' }, `${item.progress.percent}%`),
         h('td', {}, time(item.created_at)),
-        h('td', { class: 'mono' }, item.id)));
+        h('td', { class: 'mono opt' }, item.id)));
     }
     note.textContent = `${shown} shown${words ? ` matching "${search.value.trim()}"` : ''}${cursor ? '; more below' : ''}.`;
   }
