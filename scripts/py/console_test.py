@@ -297,6 +297,34 @@ def run(args):
             r.get_attribute("data-status") == "up" for r in console.testid("member-row")) == 2, 30)
         console.screenshot("cluster-after-failover")
 
+        step("SIGSTOP the serving node (hung, not dead) while an assessment runs; the page switches and keeps updating")
+        cl.start(2)
+        cl.wait_ready([2], timeout=60)
+        console.click(driver.find_element(By.CSS_SELECTOR, 'a[data-nav="cluster"]'))
+        # The killed incarnation of node-2 stays listed as down beside the new one until it is reaped.
+        wait("three members up again", lambda: {r.get_attribute("data-member") for r in console.testid("member-row")
+                                                 if r.get_attribute("data-status") == "up"} == {"node-1", "node-2", "node-3"}, 30)
+        console.click(driver.find_element(By.CSS_SELECTOR, 'a[data-nav="new"]'))
+        console.form_ready()
+        Select(console.by_id("example-name")).select_by_value("retailer-web-analytics")
+        console.click(console.by_id("load-example"))
+        wait("the example in the form", lambda: console.by_id("business.company_name").get_attribute("value"), 10)
+        fourth_id = console.submit_and_follow()
+        wait("the assessment running", lambda: any(r.get_attribute("data-state") == "running" for r in console.testid("agent-row")), 30, 0.05)
+        hung = console.serving_node()
+        hung_index = int(hung.rsplit("-", 1)[1])
+        stopped_at = time.monotonic()
+        check(cl.signal(hung_index, "STOP"), f"could not SIGSTOP {hung}")
+        try:
+            moved = wait("another serving node", lambda: console.serving_node() not in (hung, "") and console.serving_node(), 15, 0.05)
+            hang_failover_s = time.monotonic() - stopped_at
+            print(f"hang_failover_s={hang_failover_s:.2f} from {hung} to {moved}", flush=True)
+            check(hang_failover_s <= FAILOVER_LIMIT_S, f"the page took {hang_failover_s:.2f} s to leave a hung node (limit {FAILOVER_LIMIT_S} s)")
+            console.wait_completed(timeout=120)
+            console.check_summary(bases[int(moved.rsplit("-", 1)[1])], fourth_id)
+        finally:
+            cl.signal(hung_index, "CONT")
+
         step("with a token configured: reading is open, submit is offered only with a valid token")
         cl.down()
         cl.node_args = node_args + ["--token", TOKEN]

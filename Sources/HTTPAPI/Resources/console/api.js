@@ -2,7 +2,10 @@
 // to another member that is up when it stops answering (docs/console.md, "Failover").
 
 const TOKEN_KEY = 'inframind.token';
-const REQUEST_TIMEOUT_MS = 2500;
+// A read that takes longer means the member is hung; writes wait for a replica majority and get
+// longer (a retry elsewhere is safe: the same Idempotency-Key gives the same assessment).
+const READ_TIMEOUT_MS = 2000;
+const WRITE_TIMEOUT_MS = 10000;
 
 const state = {
   origin: location.origin,
@@ -61,7 +64,8 @@ function failedOver(from, to) {
 
 async function once(origin, path, options) {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), options.timeout ?? REQUEST_TIMEOUT_MS);
+  const write = options.method && options.method !== 'GET';
+  const timer = setTimeout(() => controller.abort(), options.timeout ?? (write ? WRITE_TIMEOUT_MS : READ_TIMEOUT_MS));
   const headers = new Headers(options.headers || {});
   const t = token.get();
   if (t) headers.set('Authorization', `Bearer ${t}`);
@@ -117,8 +121,11 @@ export function watch(path, onEvent) {
   let source = null;
   let finished = false;
   let closed = false;
+  let streaming = null;
   const open = () => {
     if (closed) return;
+    source?.close();
+    streaming = state.origin;
     source = new EventSource(state.origin + path);
     source.addEventListener('progress', (e) => {
       const body = JSON.parse(e.data);
@@ -133,8 +140,12 @@ export function watch(path, onEvent) {
       request('/healthz', { timeout: 1500 }).then(open, () => setTimeout(open, 1000));
     });
   };
+  // A member that hangs (stopped, partitioned) leaves the stream open and silent: when any other
+  // request has moved the page to another member, the stream follows.
+  const follow = () => { if (!closed && !finished && streaming && streaming !== state.origin) open(); };
+  state.listeners.add(follow);
   open();
-  return () => { closed = true; source?.close(); };
+  return () => { closed = true; source?.close(); state.listeners.delete(follow); };
 }
 
 /// A random UUID without needing a secure context (crypto.randomUUID needs one).

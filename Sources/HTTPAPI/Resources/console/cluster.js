@@ -42,7 +42,10 @@ export function clusterPage(main) {
     const results = await Promise.all(cluster.members.map(statsOf));
     cluster.members.forEach((m, i) => { if (results[i]) stats.set(m.id, results[i]); else if (m.status !== 'up') stats.delete(m.id); });
     clear(body);
-    for (const m of [...cluster.members].sort((a, b) => a.id.localeCompare(b.id))) {
+    // A restarted node is a new member under the same name; its old incarnation stays listed (down)
+    // until the membership forgets it, so the live one comes first.
+    const live = (m) => (m.status === 'up' ? 0 : m.status === 'joining' ? 1 : m.status === 'suspect' ? 2 : 3);
+    for (const m of [...cluster.members].sort((a, b) => a.id.localeCompare(b.id) || live(a) - live(b))) {
       const st = stats.get(m.id);
       body.append(h('tr', { 'data-testid': 'member-row', 'data-member': m.id, 'data-status': m.status },
         h('th', { scope: 'row' }, m.id, m.id === cluster.self ? h('span', { class: 'tag' }, ' serving') : null),
