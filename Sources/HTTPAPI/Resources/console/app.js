@@ -60,6 +60,9 @@ export function navigate(path, replace = false) {
   if (replace) history.replaceState(null, '', path);
   else history.pushState(null, '', path);
   route();
+  // A new page: start at its top, and move keyboard and screen-reader focus to it.
+  window.scrollTo(0, 0);
+  main.focus({ preventScroll: true });
 }
 
 function route() {
