@@ -115,7 +115,7 @@ struct ConsoleRoutes: Sendable {
     /// for `connect-src`, which the console needs to fail over to another member.
     static func policy(connecting origins: [String]) -> String {
         let connect = (["'self'"] + origins.sorted()).joined(separator: " ")
-        return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
             + "connect-src \(connect); object-src 'none'; base-uri 'none'; form-action 'self'; "
             + "frame-ancestors 'none'"
     }

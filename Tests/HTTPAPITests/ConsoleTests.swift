@@ -69,6 +69,7 @@ import Testing
                 #expect(policy.contains("default-src 'self'"))
                 #expect(policy.contains("script-src 'self';"))
                 #expect(!policy.contains("unsafe"))
+                #expect(!policy.contains("*") && !policy.contains("data:") && !policy.contains("https:"))
                 // The members' origins (node-1's; node-2 has no HTTP address) may be connected to.
                 #expect(policy.contains("connect-src 'self' http://127.0.0.1:8101;"), "\(policy)")
                 #expect(Array(response.body.readableBytesView) == ConsoleAssets.files["index.html"])

@@ -90,7 +90,15 @@ class Console:
         self.d.set_window_size(1440, 900)
 
     def open(self, url):
-        self.d.get(url)
+        for attempt in range(3):
+            try:
+                self.d.get(url)
+                break
+            except WebDriverException:
+                # A node that has just said it is ready may still be settling its listener.
+                if attempt == 2:
+                    raise
+                time.sleep(1)
         wait("the console's script", lambda: self.d.execute_script("return document.querySelector('main').children.length > 0"))
 
     def form_ready(self):
