@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // Bytes: the frame format, pure and fuzzable (no channels).
@@ -179,6 +180,24 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            // The web console (docs/console.md), embedded like the catalog so one binary is all there
+            // is to deploy.
+            resources: [
+                .embedInCode("Resources/console/index.html"), .embedInCode("Resources/console/console.css"),
+                .embedInCode("Resources/console/app.js"), .embedInCode("Resources/console/api.js"),
+                .embedInCode("Resources/console/dom.js"), .embedInCode("Resources/console/form.js"),
+                .embedInCode("Resources/console/assessment.js"), .embedInCode("Resources/console/charts.js"),
+                .embedInCode("Resources/console/list.js"), .embedInCode("Resources/console/cluster.js"),
+                .embedInCode("Resources/console/icon.svg"),
+                // Links to examples/: "Load example" serves the very files the tests and goldens use.
+                .embedInCode("Resources/examples/bank-eu-70b-fine-tuning.json"),
+                .embedInCode("Resources/examples/enterprise-405b-serving.json"),
+                .embedInCode("Resources/examples/healthcare-startup-7b.json"),
+                .embedInCode("Resources/examples/nonprofit-tight-budget.json"),
+                .embedInCode("Resources/examples/retailer-web-analytics.json"),
             ],
             swiftSettings: strict
         ),
@@ -193,6 +212,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: strict
         ),

@@ -178,6 +178,22 @@ public struct ErrorBody: Codable, Sendable, Hashable, Error {
     }
 }
 
+/// `GET /v1/session`: whether a token is configured and whether the one sent (if any) may write.
+public struct SessionBody: Codable, Sendable, Hashable {
+    public var tokenRequired: Bool
+    public var canSubmit: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case tokenRequired = "token_required"
+        case canSubmit = "can_submit"
+    }
+
+    public init(tokenRequired: Bool, canSubmit: Bool) {
+        self.tokenRequired = tokenRequired
+        self.canSubmit = canSubmit
+    }
+}
+
 /// Readiness as `GET /readyz` reports it (200 when ready, 503 otherwise).
 public struct ReadinessBody: Codable, Sendable, Hashable {
     public var ready: Bool

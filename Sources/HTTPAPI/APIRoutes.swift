@@ -33,12 +33,14 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let report = APIRoute(method: "GET", path: "/v1/assessments/{id}/report")
     public static let events = APIRoute(method: "GET", path: "/v1/assessments/{id}/events")
     public static let cluster = APIRoute(method: "GET", path: "/v1/cluster")
+    public static let clusterStats = APIRoute(method: "GET", path: "/v1/cluster/stats")
+    public static let session = APIRoute(method: "GET", path: "/v1/session")
     public static let schema = APIRoute(method: "GET", path: "/v1/schema")
     public static let healthz = APIRoute(method: "GET", path: "/healthz")
     public static let readyz = APIRoute(method: "GET", path: "/readyz")
     public static let metrics = APIRoute(method: "GET", path: "/metrics")
 
     public static let all: [APIRoute] = [
-        submit, list, get, cancel, report, events, cluster, schema, healthz, readyz, metrics,
+        submit, list, get, cancel, report, events, cluster, clusterStats, session, schema, healthz, readyz, metrics,
     ]
 }

@@ -25,10 +25,15 @@ public enum HTTPServer {
             service: service, settings: settings, admission: AdmissionGate(limit: settings.admissionLimit),
             token: settings.token.map(BearerToken.init), metrics: metrics)
         let events = EventStream(service: service, heartbeat: settings.heartbeat, metrics: metrics)
-        let node = NodeRoutes(service: service)
+        let node = NodeRoutes(
+            service: service, token: settings.token.map(BearerToken.init), sampler: NodeStatsSampler())
+        let origins = AllowedOrigins(configured: settings.corsOrigins, service: service)
+        let console = ConsoleRoutes(origins: origins)
 
         let router = Router()
-        // Added before the routes, so it wraps every one of them and the not-found fallback.
+        // Added before the routes, so they wrap every one of them and the not-found fallback; CORS
+        // outermost, so that error answers carry its headers too.
+        router.add(middleware: CORSMiddleware(origins: origins))
         router.add(middleware: APIMiddleware(metrics: metrics))
         for route in APIRoute.all {
             let method = HTTPRequest.Method(rawValue: route.method)!
@@ -41,6 +46,8 @@ public enum HTTPServer {
             case .report: router.on(path, method: method) { await assessments.report($0, context: $1) }
             case .events: router.on(path, method: method) { await events.handle($0, context: $1) }
             case .cluster: router.on(path, method: method) { await node.cluster($0, context: $1) }
+            case .clusterStats: router.on(path, method: method) { await node.stats($0, context: $1) }
+            case .session: router.on(path, method: method) { node.session($0, context: $1) }
             case .schema: router.on(path, method: method) { node.schema($0, context: $1) }
             case .healthz: router.on(path, method: method) { node.healthz($0, context: $1) }
             case .readyz: router.on(path, method: method) { await node.readyz($0, context: $1) }
@@ -48,6 +55,11 @@ public enum HTTPServer {
             default: preconditionFailure("APIRoute.all names \(route), which has no handler")
             }
         }
+        for page in ConsoleAssets.pages {
+            router.get(RouterPath(page)) { await console.page($0, context: $1) }
+        }
+        router.get("/console/:file") { await console.asset($0, context: $1) }
+        router.get("/console/examples/:file") { await console.asset($0, context: $1) }
         return router
     }
 }

@@ -20,12 +20,15 @@ public struct HTTPSettings: Sendable {
     /// The page size of `GET /v1/assessments` when the client names none, and the most it may name.
     public var defaultPageSize: Int
     public var maxPageSize: Int
+    /// Browser origins (`http://host:port`) allowed to call this API from another page, besides the
+    /// members' own HTTP addresses, which are always allowed so the console can fail over (docs/console.md).
+    public var corsOrigins: [String]
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, bodyLimit: Int = 1 << 20,
         admissionLimit: Int = 256, retryAfterSeconds: Int = 1, backlogRefusalHold: Duration = .milliseconds(250),
         heartbeat: Duration = .seconds(15),
-        defaultPageSize: Int = 20, maxPageSize: Int = 200
+        defaultPageSize: Int = 20, maxPageSize: Int = 200, corsOrigins: [String] = []
     ) {
         self.host = host
         self.port = port
@@ -37,5 +40,6 @@ public struct HTTPSettings: Sendable {
         self.heartbeat = heartbeat
         self.defaultPageSize = defaultPageSize
         self.maxPageSize = maxPageSize
+        self.corsOrigins = corsOrigins
     }
 }

@@ -6,9 +6,24 @@ import Hummingbird
 /// The routes about the node rather than one assessment: cluster view, schema, health, metrics.
 struct NodeRoutes: Sendable {
     let service: any AssessmentService
+    let token: BearerToken?
+    let sampler: NodeStatsSampler
 
     func cluster(_ request: Request, context: some RequestContext) async -> Response {
         JSONResponse.make(.ok, ClusterBody(await service.cluster()))
+    }
+
+    /// This node's own load; the console asks every member for theirs (docs/console.md).
+    func stats(_ request: Request, context: some RequestContext) async -> Response {
+        let node = await service.cluster().selfID
+        return JSONResponse.make(.ok, sampler.stats(node: node, exposition: NodeMetrics.exposition()))
+    }
+
+    /// What the caller's credentials allow, so a client (the console) offers only what will be accepted:
+    /// reading is always open; submitting and cancelling need the token when one is configured.
+    func session(_ request: Request, context: some RequestContext) -> Response {
+        let canWrite = token.map { $0.accepts(request.headers) } ?? true
+        return JSONResponse.make(.ok, SessionBody(tokenRequired: token != nil, canSubmit: canWrite))
     }
 
     /// Printed from the validator's own shape, so the schema served is the one submissions are checked by.

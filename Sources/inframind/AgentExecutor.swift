@@ -52,7 +52,10 @@ struct AgentExecutor: TaskRunner {
     }
 
     func run(_ assignment: TaskAssignment) async throws -> Data {
-        try await withTaskExecutorPreference(EventLoopTaskExecutor(threads.next())) {
+        // Read back by GET /v1/cluster/stats (agents_running).
+        Self.running.increment()
+        defer { Self.running.decrement() }
+        return try await withTaskExecutorPreference(EventLoopTaskExecutor(threads.next())) {
             try await compute(assignment)
         }
     }
@@ -96,6 +99,8 @@ extension AgentExecutor {
     /// CPU time of the agents' own computation, by the thread's CPU clock: what is left of a node's
     /// CPU is orchestration (transport, replication, storage, encoding, HTTP), which is what
     /// `scripts/bench` reports against the old stack's empty tasks.
+    static let running = Meter(label: "inframind_agents_running")
+
     private static let computeSeconds = FloatingPointCounter(label: "inframind_agent_compute_seconds_total")
 
     static func measured<T>(_ body: () -> T) -> T {

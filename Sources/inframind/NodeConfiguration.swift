@@ -29,6 +29,8 @@ struct NodeConfiguration: Equatable, Sendable {
     var maxFrameSize: Int
     var logLevel: Logger.Level
     var agentRunOptions: AgentRunOptions
+    /// Browser origins besides the members' own that may call the API (docs/console.md).
+    var corsOrigins: [String]
 
     /// One layer of settings as a config file or the flags give them; nil means "not said here".
     /// The keys are the config file's (snake_case); flags use the same words in kebab-case.
@@ -56,6 +58,7 @@ struct NodeConfiguration: Equatable, Sendable {
         var logLevel: String?
         var agentCpuIterations: Int?
         var agentSleepMs: Int?
+        var corsOrigins: [String]?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case name, host, seeds, token
@@ -78,6 +81,7 @@ struct NodeConfiguration: Equatable, Sendable {
             case logLevel = "log_level"
             case agentCpuIterations = "agent_cpu_iterations"
             case agentSleepMs = "agent_sleep_ms"
+            case corsOrigins = "cors_origins"
         }
 
         /// Parses a TOML config. Unknown keys are errors: a misspelt setting silently ignored would run
@@ -140,6 +144,7 @@ struct NodeConfiguration: Equatable, Sendable {
             merged.logLevel = other.logLevel ?? logLevel
             merged.agentCpuIterations = other.agentCpuIterations ?? agentCpuIterations
             merged.agentSleepMs = other.agentSleepMs ?? agentSleepMs
+            merged.corsOrigins = other.corsOrigins ?? corsOrigins
             return merged
         }
 
@@ -226,11 +231,25 @@ struct NodeConfiguration: Equatable, Sendable {
             problems.append("agent_cpu_iterations and agent_sleep_ms are alternatives: set one, to a positive number")
             agentRunOptions = .standard
         }
+        corsOrigins = layer.corsOrigins ?? []
+        for origin in corsOrigins where !Self.isOrigin(origin) {
+            problems.append("cors_origins: \(origin) is not an origin (scheme://host[:port], no path; never *)")
+        }
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
+    }
+
+    /// `http://host:port` or `https://host`: what a browser sends in `Origin`, so a match is exact.
+    static func isOrigin(_ text: String) -> Bool {
+        for scheme in ["http://", "https://"] where text.hasPrefix(scheme) {
+            let rest = text.dropFirst(scheme.count)
+            return !rest.isEmpty && !rest.contains("/") && !rest.contains("*") && !rest.contains(" ")
+        }
+        return false
     }
 
     var httpSettings: HTTPSettings {
         HTTPSettings(
-            host: httpHost, port: httpPort, token: token, bodyLimit: bodyLimit, admissionLimit: admissionLimit)
+            host: httpHost, port: httpPort, token: token, bodyLimit: bodyLimit, admissionLimit: admissionLimit,
+            corsOrigins: corsOrigins)
     }
 }

@@ -84,6 +84,13 @@ struct NodeOptions: ParsableArguments {
     @Option(help: "Load tests only: milliseconds each agent sleeps before computing. [agent_sleep_ms]")
     var agentSleepMs: Int?
 
+    @Option(
+        name: .customLong("cors-origin"),
+        help:
+            "A browser origin (http://host:port) besides the members' own that may call the API; repeat for several. [cors_origins]"
+    )
+    var corsOrigins: [String] = []
+
     /// The flags as a layer over the config file.
     var layer: NodeConfiguration.Layer {
         NodeConfiguration.Layer(
@@ -93,7 +100,7 @@ struct NodeOptions: ParsableArguments {
             replicationFactor: replicationFactor, leaseTtlMs: leaseTtlMs, maxAttempts: maxAttempts,
             workerConcurrency: workerConcurrency, retentionHours: retentionHours, callTimeoutMs: callTimeoutMs,
             maxFrameSize: maxFrameSize, logLevel: logLevel, agentCpuIterations: agentCpuIterations,
-            agentSleepMs: agentSleepMs)
+            agentSleepMs: agentSleepMs, corsOrigins: corsOrigins.isEmpty ? nil : corsOrigins)
     }
 
     /// Defaults, then the config file, then these flags.
