@@ -198,6 +198,10 @@ let package = Package(
                 .embedInCode("Resources/examples/healthcare-startup-7b.json"),
                 .embedInCode("Resources/examples/nonprofit-tight-budget.json"),
                 .embedInCode("Resources/examples/retailer-web-analytics.json"),
+                .embedInCode("Resources/examples/eu-public-sector-residency.json"),
+                .embedInCode("Resources/examples/pretraining-13b.json"),
+                .embedInCode("Resources/examples/saas-mixtral-32k.json"),
+                .embedInCode("Resources/examples/web-startup-300.json"),
             ],
             swiftSettings: strict
         ),

@@ -58,6 +58,10 @@ public enum ConsoleAssets {
             ("examples/healthcare-startup-7b.json", json, PackageResources.healthcare_startup_7b_json),
             ("examples/nonprofit-tight-budget.json", json, PackageResources.nonprofit_tight_budget_json),
             ("examples/retailer-web-analytics.json", json, PackageResources.retailer_web_analytics_json),
+            ("examples/eu-public-sector-residency.json", json, PackageResources.eu_public_sector_residency_json),
+            ("examples/pretraining-13b.json", json, PackageResources.pretraining_13b_json),
+            ("examples/saas-mixtral-32k.json", json, PackageResources.saas_mixtral_32k_json),
+            ("examples/web-startup-300.json", json, PackageResources.web_startup_300_json),
         ]
         return Dictionary(
             uniqueKeysWithValues: files.map { ($0.0, ConsoleAsset(name: $0.0, contentType: $0.1, bytes: $0.2)) })

@@ -8,7 +8,8 @@ import { navigate } from './app.js';
 
 const EXAMPLES = [
   'healthcare-startup-7b', 'bank-eu-70b-fine-tuning', 'enterprise-405b-serving',
-  'nonprofit-tight-budget', 'retailer-web-analytics',
+  'nonprofit-tight-budget', 'retailer-web-analytics', 'saas-mixtral-32k', 'pretraining-13b',
+  'eu-public-sector-residency', 'web-startup-300',
 ];
 
 const ACRONYMS = {
