@@ -128,6 +128,32 @@ struct FormulaTests {
         #expect(load.activeParameters == 12.9e9)
     }
 
+    /// Llama-2-13B pre-trained on 100B tokens: 6 × 13.02e9 × 100e9 = 7.812e21 FLOPs; on eight A100s
+    /// (312 TFLOPS bf16) at 40 % MFU: 7.812e21 ÷ (312e12 × 0.4) ÷ 3600 = 17,387.82 GPU-hours, ÷ 8 GPUs
+    /// ÷ 24 = 90.56 days. LoRA fine-tuning of the same counts 4·N·D.
+    @Test func aTrainingJobMatchesHandComputedFigures() throws {
+        var w = AIWorkload(name: "p", parametersBillion: 13.02, mode: .training, trainingTokensBillion: 100)
+        w.architecture = try #require(ModelTable.model("llama-2-13b")).architecture
+        let counted = try #require(TrainingModel.flops(w))
+        #expect(abs(counted.flops - 7.812e21) < 1e9)
+        let gpu = try #require(try Fixtures.catalog().gpus["A100-40GB"])
+        let time = try #require(
+            TrainingModel.duration(flops: counted.flops, gpu: gpu, gpus: 8, precision: .bf16, rules: rules))
+        #expect(Numbers.quantity(time.gpuHours) == 17_387.82)
+        #expect(Numbers.quantity(time.hours / 24) == 90.56)
+        w.mode = .fineTuning
+        w.fineTuningMethod = .lora
+        #expect(abs(try #require(TrainingModel.flops(w)).flops - 4 * 13.02e9 * 100e9) < 1e9)
+        // The pre-training example's plan carries the same job, charged once.
+        let request = try Fixtures.example("pretraining-13b")
+        let plan = PlanBuilder.build(request, catalog: try Fixtures.catalog()).recommended
+        let job = try #require(plan.gpuPlan.first?.training)
+        #expect(job.options.count == 2)
+        #expect(job.options[1].days < job.options[0].days)
+        #expect(plan.cost.trainingJobsUSD == job.costOnDemandUSD)
+        #expect(plan.cost.gpuUSD == 0)
+    }
+
     @Test func trainingFlopsAreSixND() {
         let e = GPUMemoryModel.estimate(
             AIWorkload(name: "m", parametersBillion: 7, mode: .training, trainingTokensBillion: 100), rules: rules)
