@@ -70,7 +70,8 @@ extension CoordinatorCore {
         flushProgress()
         if now.uptime - lastRenewal >= settings.leaseTTL / 3 { renewLeases() }
         if now.uptime - lastReconcile >= settings.reconcileInterval { reconcile() }
-        if now.uptime - lastExpiry >= .seconds(60) { expireRecords() }
+        // A retention shorter than the minute between passes (seconds, in tests) is kept to as well.
+        if now.uptime - lastExpiry >= min(.seconds(60), settings.retention) { expireRecords() }
     }
 
     /// Retention: finished records past their time go from memory here and from the store by directive.

@@ -26,6 +26,7 @@ public enum HTTPServer {
             token: settings.token.map(BearerToken.init), metrics: metrics)
         let events = EventStream(service: service, heartbeat: settings.heartbeat, metrics: metrics)
         let node = NodeRoutes(service: service)
+        let archive = ArchiveRoutes(service: service, settings: settings)
 
         let router = Router()
         // Added before the routes, so it wraps every one of them and the not-found fallback.
@@ -45,6 +46,8 @@ public enum HTTPServer {
             case .healthz: router.on(path, method: method) { node.healthz($0, context: $1) }
             case .readyz: router.on(path, method: method) { await node.readyz($0, context: $1) }
             case .metrics: router.on(path, method: method) { await node.metrics($0, context: $1) }
+            case .archiveList: router.on(path, method: method) { await archive.list($0, context: $1) }
+            case .archiveStatus: router.on(path, method: method) { await archive.status($0, context: $1) }
             default: preconditionFailure("APIRoute.all names \(route), which has no handler")
             }
         }
