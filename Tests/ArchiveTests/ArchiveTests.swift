@@ -199,7 +199,14 @@ struct ArchiveTests {
         }
     }
 
-    @Test func aReportOverMongoDBsDocumentLimitGoesToGridFSAndComesBackWhole() async throws {
+    // nx-27017 0.8.1 does not finish this upload: its server spins at full CPU for over ten minutes
+    // (docs/archive.md), so this one runs only against a real MongoDB.
+    @Test(
+        .enabled(
+            if: ArchiveServer.mongoURI != nil,
+            "GridFS needs a real MongoDB (INFRAMIND_TEST_MONGODB_URI): nx-27017 does not complete a 17 MiB upload")
+    )
+    func aReportOverMongoDBsDocumentLimitGoesToGridFSAndComesBackWhole() async throws {
         try await Self.withArchive { archive, _ in
             let (request, _) = try Self.example("healthcare-startup-7b")
             // 17 MiB of sections: over the 16 MiB document limit.
