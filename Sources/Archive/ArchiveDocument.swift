@@ -86,6 +86,9 @@ public struct ArchiveDocument: Sendable, Hashable {
             ("version", J.int64(version)),
             ("status", J.string(status)),
             ("created_at", J.date(createdAt)),
+            // The listing's order, ranges and cursor use this number, not the date: nx-27017 compares
+            // dates with milliseconds wrongly ($lte matched later dates; docs/archive.md).
+            ("created_ms", J.int64(J.milliseconds(createdAt))),
             ("updated_at", J.date(updatedAt)),
             ("request", String(decoding: request, as: UTF8.self)),
         ]
@@ -288,17 +291,19 @@ public struct ArchiveFilter: Sendable, Hashable {
         if !statuses.isEmpty {
             clauses.append(J.object([("status", J.object([("$in", J.array(statuses.map(J.string)))]))]))
         }
-        if let from { clauses.append(J.object([("created_at", J.object([("$gte", J.date(from))]))])) }
-        if let to { clauses.append(J.object([("created_at", J.object([("$lt", J.date(to))]))])) }
+        if let from {
+            clauses.append(J.object([("created_ms", J.object([("$gte", J.int64(J.milliseconds(from)))]))]))
+        }
+        if let to { clauses.append(J.object([("created_ms", J.object([("$lt", J.int64(J.milliseconds(to)))]))])) }
         if let cursor {
-            let time = J.date(cursor.createdAt)
+            let time = J.int64(J.milliseconds(cursor.createdAt))
             clauses.append(
                 J.object([
                     (
                         "$or",
                         J.array([
-                            J.object([("created_at", J.object([("$lt", time)]))]),
-                            J.object([("created_at", time), ("_id", J.object([("$lt", J.string(cursor.id))]))]),
+                            J.object([("created_ms", J.object([("$lt", time)]))]),
+                            J.object([("created_ms", time), ("_id", J.object([("$lt", J.string(cursor.id))]))]),
                         ])
                     )
                 ]))

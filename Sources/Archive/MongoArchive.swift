@@ -152,12 +152,13 @@ public final class MongoArchive: @unchecked Sendable {
     /// for an index of the same name and keys.
     public func ensureIndexes() async throws(ArchiveError) {
         let indexes: [(String, String)] = [
-            // Not {created_at: -1, _id: -1}: nx-27017 accepts that index, then fails every write with
-            // "JSON path error near '_id'" (docs/archive.md); MongoDB breaks the rare tie in memory.
-            ("created_at", "{\"created_at\":-1}"),
-            ("status", "{\"status\":1,\"created_at\":-1}"),
-            ("industry", "{\"request.business.industry\":1,\"created_at\":-1}"),
-            ("provider", "{\"report.summary.recommended_provider\":1,\"created_at\":-1}"),
+            // Created time as milliseconds (`created_ms`, see ArchiveFilter.query). Not {created_ms: -1,
+            // _id: -1}: nx-27017 accepts an index naming _id, then fails every write with "JSON path
+            // error near '_id'" (docs/archive.md); MongoDB breaks the rare tie in memory.
+            ("created", "{\"created_ms\":-1}"),
+            ("status", "{\"status\":1,\"created_ms\":-1}"),
+            ("industry", "{\"request.business.industry\":1,\"created_ms\":-1}"),
+            ("provider", "{\"report.summary.recommended_provider\":1,\"created_ms\":-1}"),
         ]
         let command = ExtendedJSON.object([
             ("createIndexes", ExtendedJSON.string(collection)),
@@ -179,15 +180,19 @@ public final class MongoArchive: @unchecked Sendable {
     /// "already current" answer, so a retry, a successor's write or a late write from a deposed owner
     /// never goes backwards or makes a second document.
     public func upsert(_ document: ArchiveDocument) async throws(ArchiveError) -> UpsertOutcome {
-        let filter = ExtendedJSON.object([
-            ("_id", ExtendedJSON.string(document.id)),
+        // `$and` spelt out: nx-27017 drops `_id` from `{_id: …, $or: […]}` and matched (and replaced) another
+        // assessment's older document (docs/archive.md); MongoDB reads both forms the same.
+        let guarded = ExtendedJSON.object([
             (
                 "$or",
                 ExtendedJSON.array([
                     "{\"epoch\":{\"$lt\":\(ExtendedJSON.int64(document.epoch))}}",
                     "{\"epoch\":\(ExtendedJSON.int64(document.epoch)),\"version\":{\"$lt\":\(ExtendedJSON.int64(document.version))}}",
                 ])
-            ),
+            )
+        ])
+        let filter = ExtendedJSON.object([
+            ("$and", ExtendedJSON.array([ExtendedJSON.object([("_id", ExtendedJSON.string(document.id))]), guarded]))
         ])
         var body = try BSONDocument(json: document.json(report: .inline))
         if body.length > Self.maximumDocumentBytes, let report = document.report {
@@ -305,7 +310,7 @@ public final class MongoArchive: @unchecked Sendable {
         let limit = max(1, filter.limit)
         // One more than asked tells whether another page exists.
         let options = ExtendedJSON.object([
-            ("sort", "{\"created_at\":-1,\"_id\":-1}"),
+            ("sort", "{\"created_ms\":-1,\"_id\":-1}"),
             ("limit", ExtendedJSON.int64(limit + 1)),
             // The listing shows the summary, not whole reports.
             ("projection", "{\"report.sections\":0,\"report.agents\":0,\"report.recommendations\":0}"),

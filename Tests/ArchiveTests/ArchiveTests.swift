@@ -155,14 +155,17 @@ struct ArchiveTests {
             for index in 0..<23 {
                 let industry = industries[index % 3]
                 let status = statuses[(index / 3) % 3]
-                // Two assessments share each second: the cursor must break ties by id.
-                let created = Double(index / 2)
+                // Two assessments share each millisecond (the cursor must break ties by id), and times
+                // have milliseconds, which nx-27017 compared wrongly as dates.
+                let created = Double(index / 2) + 0.123
                 let id = String(format: "asm-%02d", index)
                 let request = Data(#"{"business":{"industry":"\#(industry)"}}"#.utf8)
+                // Versions differ, as in a cluster: a guard that lost `_id` would replace another document.
                 let document = ArchiveDocument(
-                    record: Self.record(id, status: status, created: created, request: request), results: [],
-                    archivedBy: "node-a", at: Date())
-                _ = try await archive.upsert(document)
+                    record: Self.record(id, status: status, version: 3 + index, created: created, request: request),
+                    results: [], archivedBy: "node-a", at: Date())
+                let outcome = try await archive.upsert(document)
+                #expect(outcome == .written)
                 expected.append((id, industry, status, created))
             }
             func newestFirst(_ items: [(id: String, industry: String, status: AssessmentStatus, created: Double)])
@@ -188,11 +191,12 @@ struct ArchiveTests {
             #expect(
                 try await all(ArchiveFilter(statuses: ["failed", "cancelled"], limit: 5))
                     == newestFirst(expected.filter { $0.status != .completed }))
-            let from = Date(timeIntervalSince1970: 1_800_000_003)
-            let to = Date(timeIntervalSince1970: 1_800_000_008)
+            let from = Date(timeIntervalSince1970: 1_800_000_003.123)
+            let to = Date(timeIntervalSince1970: 1_800_000_008.123)
             #expect(
                 try await all(ArchiveFilter(industry: "retail", from: from, to: to, limit: 2))
                     == newestFirst(expected.filter { $0.industry == "retail" && $0.created >= 3 && $0.created < 8 }))
+            #expect(try await archive.count() == 23)
             #expect(try await archive.list(ArchiveFilter(provider: "nobody")).items.isEmpty)
             // A filter value is data, never an operator.
             #expect(try await archive.list(ArchiveFilter(industry: #"{"$ne":"x"}"#)).items.isEmpty)
