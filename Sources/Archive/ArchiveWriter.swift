@@ -16,6 +16,9 @@ public struct ArchiveWriterSettings: Sendable, Hashable {
     /// an owner that is up but cannot reach the archive should not have its replicas repeat its
     /// failing writes, and an owner that died is caught by membership first.
     public var standbyDelay: Duration = .seconds(60)
+    /// Meanwhile, an entry this old is looked up in the archive (by id, without request or report)
+    /// and let go once the owner's write is there, so that retention is not held up on the replicas.
+    public var standbyCheck: Duration = .seconds(3)
     /// Entries older than `retention` are given up, oldest first, while the queue holds more than this.
     public var queueLimit: Int = 100_000
     public var retention: Duration = .seconds(24 * 3600)
@@ -135,7 +138,17 @@ public final class ArchiveWriter: Sendable {
             if entry.owner != node {
                 let waited = now.timeIntervalSince(entry.queuedAt)
                 let delay = Double(settings.standbyDelay.components.seconds)
-                if waited < delay, await ownerIsAlive(entry.owner) { continue }
+                if waited < delay, await ownerIsAlive(entry.owner) {
+                    guard waited >= Double(settings.standbyCheck.components.seconds) else { continue }
+                    attempted += 1
+                    if let stored = try await archive.storedVersion(id: entry.id),
+                        (stored.epoch, stored.version) >= (entry.epoch, entry.version)
+                    {
+                        try await store.archived(id: entry.id, epoch: stored.epoch, version: stored.version)
+                        wrote = true
+                    }
+                    continue
+                }
             }
             attempted += 1
             try await write(entry)

@@ -304,6 +304,13 @@ public final class MongoArchive: @unchecked Sendable {
         return found
     }
 
+    /// The (epoch, version) the archive holds for `id`, without its request and report; nil when none.
+    public func storedVersion(id: String) async throws(ArchiveError) -> (epoch: Int, version: Int)? {
+        let filter = ExtendedJSON.object([("_id", ExtendedJSON.string(id))])
+        let options = "{\"limit\":{\"$numberLong\":\"1\"},\"projection\":{\"request\":0,\"report\":0,\"agents\":0}}"
+        return try await query(filter: filter, options: options).first.map { ($0.epoch, $0.version) }
+    }
+
     /// One page of the listing, newest first (created time, then id); the filter is built here from
     /// typed values, never passed through from a client.
     public func list(_ filter: ArchiveFilter) async throws(ArchiveError) -> ArchivePage {

@@ -101,6 +101,7 @@ struct ArchiveWriterTests {
         // The owner is alive and the entries are fresh: a pass writes nothing.
         #expect(try await writer.pass() == false)
         #expect(try await store.archiveQueueCount() == 2)
+        #expect(try await archive.count() == 0)
         // The owner is gone (SIGKILLed, say): this replica writes what it inherited.
         ownerAlive.store(false, ordering: .relaxed)
         #expect(try await writer.pass() == true)
@@ -108,6 +109,43 @@ struct ArchiveWriterTests {
         #expect(try await archive.count() == 2)
         try? await archive.dropAll()
         try store.close()
+    }
+
+    @Test func aReplicaLetsGoOfWhatTheOwnerHasArchived() async throws {
+        let server = try await ArchiveServer.start()
+        defer { server.stop() }
+        let archive = try MongoArchive(uri: server.uri, database: server.database, collection: "assessments")
+        defer { archive.close() }
+        try await archive.dropAll()
+        let (owner, ownerDirectory) = try Self.store()
+        let (replica, replicaDirectory) = try Self.store()
+        defer {
+            try? FileManager.default.removeItem(at: ownerDirectory)
+            try? FileManager.default.removeItem(at: replicaDirectory)
+        }
+        try await Self.finish(owner, ["o1", "o2"], owner: "node-a")
+        try await Self.finish(replica, ["o1", "o2"], owner: "node-a")
+        var settings = Self.quick
+        settings.standbyCheck = .zero
+        let ownerWriter = ArchiveWriter(
+            node: "node-a", archive: archive, store: owner, settings: settings, logger: Logger(label: "test"),
+            ownerIsAlive: { _ in true })
+        let replicaWriter = ArchiveWriter(
+            node: "node-b", archive: archive, store: replica, settings: settings, logger: Logger(label: "test"),
+            ownerIsAlive: { _ in true })
+        // Before the owner wrote: the replica looks, finds nothing, keeps its entries.
+        _ = try await replicaWriter.pass()
+        #expect(try await replica.archiveQueueCount() == 2)
+        #expect(try await ownerWriter.pass() == true)
+        // After: it lets them go without writing (the owner's written count is the only one).
+        _ = try await replicaWriter.pass()
+        #expect(try await replica.archiveQueueCount() == 0)
+        let replicaWrote = await replicaWriter.status().written
+        let ownerWrote = await ownerWriter.status().written
+        #expect(replicaWrote == 0 && ownerWrote == 2)
+        try? await archive.dropAll()
+        try owner.close()
+        try replica.close()
     }
 
     @Test func backoffIsCappedAndJittered() throws {

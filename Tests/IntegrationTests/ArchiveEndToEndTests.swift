@@ -134,7 +134,7 @@ struct ArchiveEndToEndTests {
         let old = all[0]
         let reader = api[1]
         #expect(
-            await eventually(timeout: .seconds(Int64(retentionSeconds) * 4)) {
+            await eventually(timeout: .seconds(Int64(retentionSeconds) * 6)) {
                 try await Web.get(reader + "/v1/assessments/\(old)").text.contains("\"source\":\"archive\"")
             }, "never served from the archive:\n\(logs())")
         let reportAfter = try await Web.get(reader + "/v1/assessments/\(old)/report?format=json")
