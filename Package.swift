@@ -166,6 +166,27 @@ let package = Package(
             dependencies: ["Assessment"],
             swiftSettings: strict
         ),
+        // ARCHIVE-TARGETS (owned by the archive work; keep this marker)
+        // MongoDB's C driver (libmongoc-dev, libbson-dev), which Archive speaks to directly.
+        .systemLibrary(
+            name: "CMongoc", pkgConfig: "libmongoc-1.0", providers: [.apt(["libmongoc-dev", "libbson-dev"])]),
+        // The optional archive of finished assessments in MongoDB (docs/archive.md): the client pool,
+        // the documents, the listing's queries and the writer that drains each node's queue.
+        .target(
+            name: "Archive",
+            dependencies: [
+                "CMongoc", "Storage", "Assessment",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ArchiveTests",
+            dependencies: ["Archive", "Storage", "Assessment", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // HTTP-TARGETS (owned by the HTTP API work; keep this marker)
         // The public HTTP API of every node; written against the AssessmentService protocol, so it
         // never imports Coordination or ClusterSystem.
@@ -241,6 +262,7 @@ let package = Package(
                 "Coordination",
                 "CoordinationShell",
                 "Storage",
+                "Archive",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

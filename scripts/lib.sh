@@ -45,3 +45,22 @@ ensure_swift() {
         fi
     fi
 }
+
+# The archive's build and test needs (docs/archive.md): MongoDB's C driver from Debian, and nx-27017
+# (a MongoDB wire-protocol server backed by SQLite, from PyPI) in a virtual environment under
+# .build, since no MongoDB server is packaged here. Exports INFRAMIND_NX27017 for the tests.
+ensure_archive_build() {
+    ensure_dpkg libmongoc-dev libbson-dev pkg-config
+}
+
+ensure_nx27017() {
+    local venv=.build/archive-venv
+    if [ ! -x "$venv/bin/nx-27017" ]; then
+        ensure_dpkg python3-venv
+        echo "installing nx-27017 into $venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check nx-27017
+    fi
+    INFRAMIND_NX27017="$(pwd)/$venv/bin/nx-27017"
+    export INFRAMIND_NX27017
+}

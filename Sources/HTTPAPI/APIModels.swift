@@ -57,9 +57,11 @@ public struct AssessmentBody: Codable, Sendable, Hashable {
     public var updatedAt: String
     /// Present only when the assessment failed.
     public var error: String?
+    /// Present only as "archive", when the archive answered for a cluster that no longer holds it.
+    public var source: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, status, progress, error
+        case id, status, progress, error, source
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
@@ -75,6 +77,7 @@ public struct AssessmentBody: Codable, Sendable, Hashable {
         createdAt = APIDate.format(snapshot.createdAt)
         updatedAt = APIDate.format(snapshot.updatedAt)
         error = snapshot.state == .failed ? (snapshot.failure ?? "failed") : nil
+        source = snapshot.source
     }
 }
 

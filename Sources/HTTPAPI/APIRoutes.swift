@@ -39,8 +39,11 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let healthz = APIRoute(method: "GET", path: "/healthz")
     public static let readyz = APIRoute(method: "GET", path: "/readyz")
     public static let metrics = APIRoute(method: "GET", path: "/metrics")
+    public static let archiveList = APIRoute(method: "GET", path: "/v1/archive")
+    public static let archiveStatus = APIRoute(method: "GET", path: "/v1/archive/status")
 
     public static let all: [APIRoute] = [
         submit, list, get, cancel, report, events, cluster, clusterStats, session, schema, healthz, readyz, metrics,
+        archiveList, archiveStatus,
     ]
 }

@@ -81,6 +81,8 @@ public struct AssessmentSnapshot: Sendable, Hashable {
     /// Bumped on every stored change, so a watcher can tell a change from a repeat.
     public var version: Int
     public var epoch: Int
+    /// "archive" when the cluster no longer holds the assessment and the archive answered; nil otherwise.
+    public var source: String? = nil
 
     public init(
         id: String, state: AssessmentState, percent: Int, step: String?, agents: [AgentSnapshot], failure: String?,

@@ -29,6 +29,7 @@ public enum HTTPServer {
             service: service, token: settings.token.map(BearerToken.init), sampler: NodeStatsSampler())
         let origins = AllowedOrigins(configured: settings.corsOrigins, service: service)
         let console = ConsoleRoutes(origins: origins)
+        let archive = ArchiveRoutes(service: service, settings: settings)
 
         let router = Router()
         // Added before the routes, so they wrap every one of them and the not-found fallback; CORS
@@ -52,6 +53,8 @@ public enum HTTPServer {
             case .healthz: router.on(path, method: method) { node.healthz($0, context: $1) }
             case .readyz: router.on(path, method: method) { await node.readyz($0, context: $1) }
             case .metrics: router.on(path, method: method) { await node.metrics($0, context: $1) }
+            case .archiveList: router.on(path, method: method) { await archive.list($0, context: $1) }
+            case .archiveStatus: router.on(path, method: method) { await archive.status($0, context: $1) }
             default: preconditionFailure("APIRoute.all names \(route), which has no handler")
             }
         }

@@ -6,12 +6,16 @@ public final class SQLiteAssessmentStore: AssessmentStore {
     public static let fileName = "assessments.sqlite"
 
     let database: SQLiteDatabase
+    /// Whether a final state stored here also queues its archive write (see `ArchiveQueueEntry`).
+    public let archiving: Bool
 
     /// Opens (creating if needed) `assessments.sqlite` in `dataDirectory` and migrates it.
     ///
     /// - Parameter maximumPageCount: caps the file's size in pages; past it writes fail with
     ///   `storageFull`, exactly as on a full disk (which is how the tests reach that path).
-    public convenience init(dataDirectory: URL, maximumPageCount: Int? = nil) throws(StoreError) {
+    public convenience init(dataDirectory: URL, maximumPageCount: Int? = nil, archiving: Bool = false)
+        throws(StoreError)
+    {
         do {
             try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         } catch {
@@ -19,11 +23,12 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         }
         try self.init(
             path: dataDirectory.appendingPathComponent(Self.fileName).path,
-            maximumPageCount: maximumPageCount
+            maximumPageCount: maximumPageCount, archiving: archiving
         )
     }
 
-    public init(path: String, maximumPageCount: Int? = nil) throws(StoreError) {
+    public init(path: String, maximumPageCount: Int? = nil, archiving: Bool = false) throws(StoreError) {
+        self.archiving = archiving
         do {
             // PRAGMA values cannot be bound parameters; this is an Int, not text.
             database = try SQLiteDatabase(
@@ -123,10 +128,16 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         let terminal = AssessmentStatus.allCases.filter(\.isTerminal).map(\.rawValue)
         let placeholders = Array(repeating: "?", count: terminal.count).joined(separator: ",")
         let arguments = terminal.map(SQLiteValue.text) + [.real(cutoff.timeIntervalSinceReferenceDate)]
-        return try await write { [arguments] db in
+        // A final state still waiting for the archive stays until it is written: the queue's bound is
+        // the archive writer's business (`dropArchiveQueue`), so nothing goes unannounced.
+        let waiting = archiving ? " AND id NOT IN (SELECT id FROM archive_queue)" : ""
+        return try await write { [arguments, archiving] db in
             // Journals go with their records through ON DELETE CASCADE.
-            try db.run("DELETE FROM assessment WHERE status IN (\(placeholders)) AND updated_at < ?", arguments)
-            return db.changes
+            try db.run(
+                "DELETE FROM assessment WHERE status IN (\(placeholders)) AND updated_at < ?\(waiting)", arguments)
+            let removed = db.changes
+            if !archiving { try db.run("DELETE FROM archive_queue WHERE id NOT IN (SELECT id FROM assessment)", []) }
+            return removed
         }
     }
 
@@ -163,19 +174,22 @@ public final class SQLiteAssessmentStore: AssessmentStore {
     }
 
     public func replicate(batch: [ReplicatedRecord]) async throws(StoreError) -> [ReplicaOutcome] {
-        try await write { db in try batch.map { try Self.replicate($0, in: db) } }
+        try await write { [archiving] db in try batch.map { try Self.replicate($0, in: db, archiving: archiving) } }
     }
 
     public func replicate(
         batch: @escaping @Sendable () -> [ReplicatedRecord],
         completion: @escaping @Sendable (Result<[ReplicaOutcome], StoreError>) -> Void
     ) {
-        database.write({ db in try batch().map { try Self.replicate($0, in: db) } }) { result in
+        database.write({ [archiving] db in try batch().map { try Self.replicate($0, in: db, archiving: archiving) } }) {
+            result in
             completion(result.mapError(Self.storeError))
         }
     }
 
-    private static func replicate(_ write: ReplicatedRecord, in db: SQLiteConnection) throws -> ReplicaOutcome {
+    private static func replicate(_ write: ReplicatedRecord, in db: SQLiteConnection, archiving: Bool) throws
+        -> ReplicaOutcome
+    {
         let record = write.record
         // The version columns only: the request, the report and the progress are not needed to decide.
         let current = try db.query(
@@ -191,6 +205,21 @@ public final class SQLiteAssessmentStore: AssessmentStore {
                 try db.run(SQLiteRows.insertRecord, SQLiteRows.arguments(of: record))
             } else {
                 try db.run(SQLiteRows.updateRecord, SQLiteRows.updateArguments(of: record))
+            }
+            // Every replica queues it, in the commit that stores the final state: the owner writes it,
+            // and whoever holds a copy writes it when the owner cannot (ArchiveWriter).
+            if archiving, record.status.isTerminal {
+                try db.run(
+                    """
+                    INSERT INTO archive_queue (id, epoch, version, owner, queued_at) VALUES (?,?,?,?,?)
+                    ON CONFLICT(id) DO UPDATE SET epoch = excluded.epoch, version = excluded.version,
+                    owner = excluded.owner, queued_at = excluded.queued_at
+                    """,
+                    [
+                        .text(record.id), .integer(Int64(record.epoch)), .integer(Int64(record.version)),
+                        .text(record.replicaSet.first ?? ""),
+                        .real(record.updatedAt.timeIntervalSinceReferenceDate),
+                    ])
             }
         }
         for result in write.results {

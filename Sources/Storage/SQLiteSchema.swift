@@ -41,6 +41,21 @@ enum SQLiteSchema {
         migrator.register(
             "v2: the replica sets a move leaves",
             sql: "ALTER TABLE assessment ADD COLUMN leaving TEXT NOT NULL DEFAULT '[]'")
+        // Final states waiting for the archive (docs/archive.md): written in the transaction that
+        // stores the final state, removed once the archive holds that version. No foreign key: an
+        // entry outlives neither its record (retention skips records with one) nor the archive write.
+        migrator.register(
+            "v3: the archive queue",
+            sql: """
+                CREATE TABLE archive_queue (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    epoch INTEGER NOT NULL,
+                    version INTEGER NOT NULL,
+                    owner TEXT NOT NULL,
+                    queued_at REAL NOT NULL
+                );
+                CREATE INDEX archive_queue_oldest ON archive_queue(queued_at);
+                """)
         return migrator
     }
 }

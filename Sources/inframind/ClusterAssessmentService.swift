@@ -10,6 +10,9 @@ import Storage
 /// coordinator, which forwards to owners and reads from replica sets.
 struct ClusterAssessmentService: AssessmentService {
     let coordinator: CoordinatorNode
+    /// The archive, when `archive_mongodb_uri` is set: it answers for assessments the cluster no
+    /// longer holds (ClusterAssessmentService+Archive.swift).
+    var archive: NodeArchive?
     /// How often `watch` asks the replica set for a newer version when this node does not store the
     /// assessment (a replica is woken by each stored change at once).
     var pollInterval: Duration = .milliseconds(150)
@@ -49,11 +52,22 @@ struct ClusterAssessmentService: AssessmentService {
     func submissionRefusal() -> String? { coordinator.backlogRefusal() }
 
     func assessment(id: String) async throws(ServiceError) -> AssessmentSnapshot {
-        Self.snapshot(try await record(id))
+        do {
+            return Self.snapshot(try await record(id))
+        } catch {
+            guard case .notFound = error else { throw error }
+            return try await archivedSnapshot(id)
+        }
     }
 
     func report(id: String) async throws(ServiceError) -> Data {
-        let record = try await record(id)
+        let record: AssessmentRecord
+        do {
+            record = try await self.record(id)
+        } catch {
+            guard case .notFound = error else { throw error }
+            return try await archivedReport(id)
+        }
         guard record.status == .completed, let report = record.report else {
             throw .notFinished(id: id, state: Self.state(record.status))
         }

@@ -15,6 +15,7 @@ struct InfraMind: AsyncParsableCommand {
             StatusCommand.self,
             ReportCommand.self,
             ClusterCommand.self,
+            ArchiveCommand.self,
                 // Further subcommands register here, one line each.
         ]
     )

@@ -1,3 +1,4 @@
+import Archive
 import ArgumentParser
 import Assessment
 import ClusterSystem
@@ -42,7 +43,17 @@ struct NodeCommand: AsyncParsableCommand {
             tls: .init(directory: config.certsDirectory, nodeName: config.name))
         settings.maxFrameSize = config.maxFrameSize
         settings.defaultCallTimeout = .milliseconds(config.callTimeoutMilliseconds)
-        let store = try SQLiteAssessmentStore(dataDirectory: URL(fileURLWithPath: config.dataDirectory))
+        // Before anything else: a wrong archive URI stops the node here, with libmongoc's reason.
+        let mongo = try config.archiveURI.map { uri in
+            do {
+                return try MongoArchive(
+                    uri: uri, database: config.archiveDatabase, collection: config.archiveCollection)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        let store = try SQLiteAssessmentStore(
+            dataDirectory: URL(fileURLWithPath: config.dataDirectory), archiving: mongo != nil)
         let system = try await ClusterSystem.start(settings: settings)
         let diagnostics = Diagnostics.start(on: system)
         let membership = MembershipService(
@@ -54,7 +65,21 @@ struct NodeCommand: AsyncParsableCommand {
                 catalog: try Catalog.shipped(), options: config.agentRunOptions, threads: config.workerConcurrency),
             settings: config.coordinationSettings, httpAddress: "\(config.httpHost):\(config.httpPort)")
         try await coordinator.start()
-        let service = ClusterAssessmentService(coordinator: coordinator)
+        var service = ClusterAssessmentService(coordinator: coordinator)
+        var archiveTask: Task<Void, Never>?
+        if let mongo {
+            var writerSettings = ArchiveWriterSettings()
+            writerSettings.queueLimit = config.archiveQueueLimit
+            writerSettings.retention = .seconds(config.retentionSeconds)
+            let writer = ArchiveWriter(
+                node: config.name, archive: mongo, store: store, settings: writerSettings, logger: system.logger,
+                ownerIsAlive: { [coordinator] owner in await coordinator.memberMayBeAlive(owner) })
+            service.archive = NodeArchive(archive: mongo, writer: writer)
+            archiveTask = Task { await writer.run() }
+            system.logger.info(
+                "archive configured",
+                metadata: ["database": "\(config.archiveDatabase)", "collection": "\(config.archiveCollection)"])
+        }
         let http = HTTPServer.make(service: service, settings: config.httpSettings, logger: system.logger) { port in
             print(
                 "node \(system.node) ready: cluster \(config.host):\(system.node.port), http \(config.httpHost):\(port)"
@@ -70,6 +95,7 @@ struct NodeCommand: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: system.logger))
         try await group.run()
+        archiveTask?.cancel()
         _ = diagnostics
     }
 }

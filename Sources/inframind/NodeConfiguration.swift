@@ -31,6 +31,13 @@ struct NodeConfiguration: Equatable, Sendable {
     var agentRunOptions: AgentRunOptions
     /// Browser origins besides the members' own that may call the API (docs/console.md).
     var corsOrigins: [String]
+    /// How long a finished assessment is kept: `retention_hours`, or `retention_seconds` (for tests).
+    var retentionSeconds: Int
+    /// The archive (docs/archive.md); nil: no archive, no libmongoc connection.
+    var archiveURI: String?
+    var archiveDatabase: String
+    var archiveCollection: String
+    var archiveQueueLimit: Int
 
     /// One layer of settings as a config file or the flags give them; nil means "not said here".
     /// The keys are the config file's (snake_case); flags use the same words in kebab-case.
@@ -59,6 +66,11 @@ struct NodeConfiguration: Equatable, Sendable {
         var agentCpuIterations: Int?
         var agentSleepMs: Int?
         var corsOrigins: [String]?
+        var retentionSeconds: Int?
+        var archiveMongodbUri: String?
+        var archiveDatabase: String?
+        var archiveCollection: String?
+        var archiveQueueLimit: Int?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case name, host, seeds, token
@@ -82,6 +94,11 @@ struct NodeConfiguration: Equatable, Sendable {
             case agentCpuIterations = "agent_cpu_iterations"
             case agentSleepMs = "agent_sleep_ms"
             case corsOrigins = "cors_origins"
+            case retentionSeconds = "retention_seconds"
+            case archiveMongodbUri = "archive_mongodb_uri"
+            case archiveDatabase = "archive_database"
+            case archiveCollection = "archive_collection"
+            case archiveQueueLimit = "archive_queue_limit"
         }
 
         /// Parses a TOML config. Unknown keys are errors: a misspelt setting silently ignored would run
@@ -145,6 +162,15 @@ struct NodeConfiguration: Equatable, Sendable {
             merged.agentCpuIterations = other.agentCpuIterations ?? agentCpuIterations
             merged.agentSleepMs = other.agentSleepMs ?? agentSleepMs
             merged.corsOrigins = other.corsOrigins ?? corsOrigins
+            // Hours and seconds are one setting given two ways; the overriding layer's choice wins whole.
+            if other.retentionHours != nil || other.retentionSeconds != nil {
+                merged.retentionHours = other.retentionHours
+                merged.retentionSeconds = other.retentionSeconds
+            }
+            merged.archiveMongodbUri = other.archiveMongodbUri ?? archiveMongodbUri
+            merged.archiveDatabase = other.archiveDatabase ?? archiveDatabase
+            merged.archiveCollection = other.archiveCollection ?? archiveCollection
+            merged.archiveQueueLimit = other.archiveQueueLimit ?? archiveQueueLimit
             return merged
         }
 
@@ -209,6 +235,23 @@ struct NodeConfiguration: Equatable, Sendable {
         workerConcurrency = check(
             layer.workerConcurrency ?? ProcessInfo.processInfo.activeProcessorCount, "worker_concurrency", 1...1024)
         retentionHours = check(layer.retentionHours ?? 24, "retention_hours", 1...87_600)
+        if layer.retentionHours != nil && layer.retentionSeconds != nil {
+            problems.append("give retention_hours or retention_seconds, not both")
+        }
+        retentionSeconds =
+            layer.retentionSeconds.map { check($0, "retention_seconds", 1...(87_600 * 3600)) } ?? retentionHours * 3600
+        archiveURI = layer.archiveMongodbUri
+        if archiveURI?.isEmpty == true { problems.append("archive_mongodb_uri must not be empty when given") }
+        archiveDatabase = layer.archiveDatabase ?? "inframind"
+        archiveCollection = layer.archiveCollection ?? "assessments"
+        // MongoDB's own rules for names: no empty name, no '$', no '.' or '/' in a database name.
+        if archiveDatabase.isEmpty || archiveDatabase.contains(where: { "/\\. \"$".contains($0) }) {
+            problems.append("archive_database must be a MongoDB database name (no . / \\ \" $ or space)")
+        }
+        if archiveCollection.isEmpty || archiveCollection.contains("$") || archiveCollection.hasPrefix("system.") {
+            problems.append("archive_collection must be a MongoDB collection name (no $, not system.*)")
+        }
+        archiveQueueLimit = check(layer.archiveQueueLimit ?? 100_000, "archive_queue_limit", 1...100_000_000)
         callTimeoutMilliseconds = check(layer.callTimeoutMs ?? 5_000, "call_timeout_ms", 1...3_600_000)
         maxFrameSize = check(layer.maxFrameSize ?? 8 << 20, "max_frame_size", 4096...(1 << 30))
         // A request travels inside replica writes and task assignments (with its record's report and

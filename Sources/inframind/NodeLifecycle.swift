@@ -30,7 +30,7 @@ extension NodeConfiguration {
         settings.maxAttempts = maxAttempts
         settings.workerConcurrency = workerConcurrency
         settings.backlogLimit = backlogLimit
-        settings.retention = .seconds(retentionHours * 3600)
+        settings.retention = .seconds(retentionSeconds)
         return settings
     }
 }

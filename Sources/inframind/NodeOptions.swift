@@ -69,6 +69,24 @@ struct NodeOptions: ParsableArguments {
     @Option(help: "Hours a finished assessment is kept (default 24). [retention_hours]")
     var retentionHours: Int?
 
+    @Option(help: "Seconds a finished assessment is kept, instead of retention_hours (tests). [retention_seconds]")
+    var retentionSeconds: Int?
+
+    @Option(help: "MongoDB URI of the archive of finished assessments; unset: no archive. [archive_mongodb_uri]")
+    var archiveMongodbUri: String?
+
+    @Option(help: "The archive's database (default inframind). [archive_database]")
+    var archiveDatabase: String?
+
+    @Option(help: "The archive's collection (default assessments). [archive_collection]")
+    var archiveCollection: String?
+
+    @Option(
+        help:
+            "Final states that may wait for the archive before those past retention are dropped (default 100000). [archive_queue_limit]"
+    )
+    var archiveQueueLimit: Int?
+
     @Option(help: "Default deadline of a cluster call, in milliseconds (default 3000). [call_timeout_ms]")
     var callTimeoutMs: Int?
 
@@ -100,7 +118,10 @@ struct NodeOptions: ParsableArguments {
             replicationFactor: replicationFactor, leaseTtlMs: leaseTtlMs, maxAttempts: maxAttempts,
             workerConcurrency: workerConcurrency, retentionHours: retentionHours, callTimeoutMs: callTimeoutMs,
             maxFrameSize: maxFrameSize, logLevel: logLevel, agentCpuIterations: agentCpuIterations,
-            agentSleepMs: agentSleepMs, corsOrigins: corsOrigins.isEmpty ? nil : corsOrigins)
+            agentSleepMs: agentSleepMs, corsOrigins: corsOrigins.isEmpty ? nil : corsOrigins,
+            retentionSeconds: retentionSeconds, archiveMongodbUri: archiveMongodbUri,
+            archiveDatabase: archiveDatabase, archiveCollection: archiveCollection,
+            archiveQueueLimit: archiveQueueLimit)
     }
 
     /// Defaults, then the config file, then these flags.

@@ -1,0 +1,204 @@
+import AsyncHTTPClient
+import ClusterSystem
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// Three real nodes with the archive configured (docs/archive.md), against a real server
+/// (ArchiveServer): every finished assessment arrives once, also across an archive outage and the
+/// SIGKILL of an owner with writes pending; the API falls back to the archive past retention.
+@Suite(
+    "Multi-process: the MongoDB archive", .serialized,
+    .enabled(if: ArchiveServer.available, "no MongoDB server: set INFRAMIND_TEST_MONGODB_URI or install nx-27017"))
+struct ArchiveEndToEndTests {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    @Test func everyFinishedAssessmentIsArchivedOnceThroughAnOutageAndAnOwnersDeath() async throws {
+        let server = try await ArchiveServer.start()
+        defer { server.stop() }
+        let names = (1...3).map { "node-\($0)" }
+        let directory = NSTemporaryDirectory() + "inframind-archive-e2e-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try CertificateAuthority.writeClusterPKI(to: URL(fileURLWithPath: directory), nodeNames: names)
+        let processes = ProcessGroup()
+        defer { processes.stopAll() }
+        let clusterPorts = try names.map { _ in try freePort() }
+        let httpPorts = try names.map { _ in try freePort() }
+        let seed = "node-1@127.0.0.1:\(clusterPorts[0])"
+        let retentionSeconds = 20
+        var nodes: [NodeProcess] = []
+        for index in names.indices {
+            nodes.append(
+                try processes.start {
+                    try NodeProcess(
+                        name: names[index], port: clusterPorts[index], certs: directory, logDirectory: directory,
+                        seeds: [seed],
+                        arguments: [
+                            "--http-port", "\(httpPorts[index])", "--archive-mongodb-uri", server.uri,
+                            "--archive-database", server.database, "--retention-seconds", "\(retentionSeconds)",
+                            "--worker-concurrency", "2",
+                        ])
+                })
+        }
+        let api = httpPorts.map { "http://127.0.0.1:\($0)" }
+        func logs() -> String { nodes.map { "--- \($0.name):\n\($0.log.suffix(3000))" }.joined(separator: "\n") }
+        for (index, base) in api.enumerated() {
+            let ready = await eventually(timeout: .seconds(45)) {
+                guard try await Web.get(base + "/readyz").status == 200 else { return false }
+                let cluster = try await Web.get(base + "/v1/cluster").text
+                return cluster.components(separatedBy: "\"up\"").count - 1 == 3
+            }
+            try #require(ready, "\(names[index]) never became ready:\n\(logs())")
+        }
+        let example = try Data(contentsOf: Self.repoRoot.appendingPathComponent("examples/healthcare-startup-7b.json"))
+
+        func submit(_ count: Int, to nodes: [String]) async throws -> [String] {
+            var ids: [String] = []
+            for index in 0..<count {
+                let reply = try await Web.send(.POST, nodes[index % nodes.count] + "/v1/assessments", body: example)
+                try #require(reply.status == 202, "submit: \(reply.status) \(reply.text)")
+                ids.append(try reply.field("id"))
+            }
+            return ids
+        }
+        func finalState(_ id: String, at base: String) async throws -> String? {
+            let status = try await Web.get(base + "/v1/assessments/\(id)").field("status")
+            return ["completed", "failed", "cancelled"].contains(status) ? status : nil
+        }
+        func waitFinal(_ ids: [String], at base: String) async throws {
+            for id in ids {
+                let done = await eventually(timeout: .seconds(90)) { try await finalState(id, at: base) != nil }
+                try #require(done, "\(id) never finished:\n\(logs())")
+            }
+        }
+        func archived(at base: String) async throws -> [String] {
+            var ids: [String] = []
+            var cursor: String?
+            repeat {
+                let query = "/v1/archive?limit=7" + (cursor.map { "&cursor=\($0)" } ?? "")
+                let reply = try await Web.get(base + query)
+                guard reply.status == 200 else { throw Web.Failure(reply: reply) }
+                let page = try JSONDecoder().decode(ArchiveList.self, from: reply.body)
+                ids += page.items.map(\.id)
+                cursor = page.next
+            } while cursor != nil
+            return ids
+        }
+
+        // Up: completed and cancelled assessments reach the archive.
+        var all = try await submit(6, to: api)
+        let cancelled = try await submit(1, to: [api[0]])[0]
+        _ = try await Web.send(.DELETE, api[0] + "/v1/assessments/\(cancelled)")
+        all.append(cancelled)
+        try await waitFinal(all, at: api[1])
+        let reportBefore = try await Web.get(api[2] + "/v1/assessments/\(all[0])/report?format=json")
+        #expect(reportBefore.status == 200)
+        if !(await eventually(timeout: .seconds(60)) { Set(try await archived(at: api[2])) == Set(all) }) {
+            let got = (try? await archived(at: api[2])) ?? []
+            Issue.record("archived \(got.count) of \(all.count): \(got)\n\(logs())")
+        }
+        let cancelledDocument = try await Web.get(api[1] + "/v1/archive?status=cancelled").text
+        let cancelledState = try await finalState(cancelled, at: api[0])
+        #expect(cancelledDocument.contains(cancelled) == (cancelledState == "cancelled"))
+
+        if server.isNX {
+            // Down during a run: the cluster goes on, stays ready, the listing says 503, writes queue.
+            server.kill()
+            let duringOutage = try await submit(6, to: api)
+            try await waitFinal(duringOutage, at: api[0])
+            all += duringOutage
+            #expect(try await Web.get(api[1] + "/readyz").status == 200)
+            #expect(try await Web.get(api[1] + "/v1/archive").status == 503)
+            var pending = 0
+            for base in api { pending += try await Web.get(base + "/v1/archive/status").integer("pending") }
+            #expect(pending >= duringOutage.count, "pending \(pending) during the outage")
+
+            // The owner dies with its writes pending: its replicas write them once it is gone.
+            let orphans = try await submit(3, to: [api[2]])
+            try await waitFinal(orphans, at: api[0])
+            all += orphans
+            nodes[2].signal(SIGKILL)
+            try await server.launch()
+            let survivors = Array(api.prefix(2))
+            if !(await eventually(timeout: .seconds(120)) { Set(try await archived(at: survivors[0])) == Set(all) }) {
+                let missing = Set(all).subtracting((try? await archived(at: survivors[0])) ?? [])
+                Issue.record("not archived after the outage: \(missing)\n\(logs())")
+            }
+            let listed = try await archived(at: survivors[1])
+            #expect(listed.count == Set(listed).count, "a document listed twice")
+        }
+
+        // Past retention (and the next retention pass, once a minute) the cluster forgets; the archive
+        // answers, with the same report bytes.
+        let old = all[0]
+        let reader = api[1]
+        #expect(
+            await eventually(timeout: .seconds(Int64(retentionSeconds) + 120)) {
+                try await Web.get(reader + "/v1/assessments/\(old)").text.contains("\"source\":\"archive\"")
+            }, "never served from the archive:\n\(logs())")
+        let reportAfter = try await Web.get(reader + "/v1/assessments/\(old)/report?format=json")
+        #expect(reportAfter.status == 200 && reportAfter.body == reportBefore.body)
+        #expect(try await Web.get(reader + "/v1/assessments/no-such-assessment").status == 404)
+        if server.isNX {
+            server.kill()
+            #expect(try await Web.get(reader + "/v1/assessments/no-such-assessment").status == 503)
+        }
+    }
+}
+
+private struct ArchiveList: Decodable {
+    struct Item: Decodable { let id: String }
+    let items: [Item]
+    let next: String?
+}
+
+private func eventually(timeout: Duration, _ condition: () async throws -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if (try? await condition()) == true { return true }
+        try? await Task.sleep(for: .milliseconds(250))
+    }
+    return false
+}
+
+/// A small HTTP client over AsyncHTTPClient, only ever to 127.0.0.1.
+private enum Web {
+    struct Reply: Sendable {
+        let status: Int
+        let body: Data
+        var text: String { String(decoding: body, as: UTF8.self) }
+
+        func field(_ name: String) throws -> String {
+            let object = try JSONSerialization.jsonObject(with: body) as? [String: Any]
+            guard let value = object?[name] as? String else { throw Failure(reply: self) }
+            return value
+        }
+
+        func integer(_ name: String) throws -> Int {
+            let object = try JSONSerialization.jsonObject(with: body) as? [String: Any]
+            guard let value = object?[name] as? Int else { throw Failure(reply: self) }
+            return value
+        }
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let reply: Reply
+        var description: String { "HTTP \(reply.status): \(reply.text)" }
+    }
+
+    static func send(_ method: HTTPMethod, _ url: String, body: Data? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 16 << 20)
+        return Reply(status: Int(response.status.code), body: Data(bytes.readableBytesView))
+    }
+
+    static func get(_ url: String) async throws -> Reply { try await send(.GET, url) }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Synchronization
+
+/// A copy of Tests/ArchiveTests/ArchiveServer.swift for the multi-process suites (test targets share
+/// no sources). The MongoDB server a test talks to: a real MongoDB when `INFRAMIND_TEST_MONGODB_URI` is set,
+/// otherwise an `nx-27017` (a MongoDB wire-protocol server backed by SQLite) this test starts on a
+/// free loopback port and stops, pass or fail. `scripts/test` installs nx-27017 into a virtual
+/// environment and names it in `INFRAMIND_NX27017`; it also sets `INFRAMIND_TEST_REQUIRE_ARCHIVE`,
+/// so that there a missing server fails the suite instead of skipping it.
+final class ArchiveServer: @unchecked Sendable {
+    let uri: String
+    /// A database of this test's own, dropped by `stop` on a shared MongoDB.
+    let database: String
+    let isNX: Bool
+    let port: Int
+    private let directory: String?
+    private let process = Mutex<Process?>(nil)
+
+    static var mongoURI: String? {
+        ProcessInfo.processInfo.environment["INFRAMIND_TEST_MONGODB_URI"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The nx-27017 executable: `INFRAMIND_NX27017`, else the one scripts/test installs, else PATH.
+    static var nxExecutable: String? {
+        let environment = ProcessInfo.processInfo.environment
+        var candidates = [environment["INFRAMIND_NX27017"], ".build/archive-venv/bin/nx-27017"].compactMap { $0 }
+        for directory in (environment["PATH"] ?? "").split(separator: ":") {
+            candidates.append("\(directory)/nx-27017")
+        }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static var required: Bool { ProcessInfo.processInfo.environment["INFRAMIND_TEST_REQUIRE_ARCHIVE"] == "1" }
+
+    /// Whether any server is within reach; without one (and outside scripts/test) the suites skip.
+    static var available: Bool { required || mongoURI != nil || nxExecutable != nil }
+
+    private init(uri: String, database: String, isNX: Bool, port: Int, directory: String?) {
+        self.uri = uri
+        self.database = database
+        self.isNX = isNX
+        self.port = port
+        self.directory = directory
+    }
+
+    static func start() async throws -> ArchiveServer {
+        let database = "inframind_test_\(UInt32.random(in: 0...UInt32.max))"
+        if let uri = mongoURI {
+            return ArchiveServer(uri: uri, database: database, isNX: false, port: 0, directory: nil)
+        }
+        guard let executable = nxExecutable else {
+            throw ServerMissing(
+                reason:
+                    "no archive server: set INFRAMIND_TEST_MONGODB_URI, or install nx-27017 (scripts/test does: pip install nx-27017)"
+            )
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "inframind-archive-\(UUID().uuidString)"
+        ).path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let port = try freePort()
+        let server = ArchiveServer(
+            uri: "mongodb://127.0.0.1:\(port)/?serverSelectionTimeoutMS=2000&connectTimeoutMS=1000", database: database,
+            isNX: true, port: port, directory: directory)
+        server.executable = executable
+        try await server.launch()
+        return server
+    }
+
+    private var executable = ""
+
+    /// Starts nx-27017 on this server's port and file (again, after `kill`).
+    func launch() async throws {
+        guard isNX, let directory else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        // Its log and pid file default to fixed paths in /tmp, shared by every instance: each gets its own.
+        process.arguments = [
+            "--db", "\(directory)/archive.db", "--host", "127.0.0.1", "-p", "\(port)",
+            "--log-file", "\(directory)/nx.log", "--pid-file", "\(directory)/nx.pid",
+        ]
+        let log = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process.withLock { $0 = process }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if canConnect(port: port) { return }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        kill()
+        throw ServerMissing(reason: "nx-27017 did not listen on 127.0.0.1:\(port) within 30 s")
+    }
+
+    /// The archive going down: the nx-27017 process is killed (its file stays for `launch`).
+    func kill() {
+        guard
+            let process = process.withLock({ current -> Process? in
+                defer { current = nil }
+                return current
+            })
+        else { return }
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    func stop() {
+        kill()
+        if let directory { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    deinit { stop() }
+
+    struct ServerMissing: Error, CustomStringConvertible {
+        var reason: String
+        var description: String { reason }
+    }
+}
+
+private func canConnect(port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+        }
+    }
+}
