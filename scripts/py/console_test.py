@@ -90,13 +90,15 @@ class Console:
         self.d.set_window_size(1440, 900)
 
     def open(self, url):
-        for attempt in range(3):
+        attempts = 10
+        for attempt in range(attempts):
             try:
                 self.d.get(url)
                 break
             except WebDriverException:
-                # A node that has just said it is ready may still be settling its listener.
-                if attempt == 2:
+                # A node that has just said it is ready may still be settling its listener; on two
+                # shared cores under load that has taken more than two seconds.
+                if attempt == attempts - 1:
                     raise
                 time.sleep(1)
         wait("the console's script", lambda: self.d.execute_script("return document.querySelector('main').children.length > 0"))
@@ -378,6 +380,14 @@ def run(args):
                     print(f"  browser: {entry.get('level')} {entry.get('message')}", file=sys.stderr)
             except WebDriverException:
                 pass
+        # The nodes' own account of the failure (the cluster is still up here; down() comes later).
+        for i in (1, 2, 3):
+            print(f"  node-{i} ready: {cl.ready(i)}", file=sys.stderr)
+            log = os.path.join(ROOT, ".cluster", f"node-{i}", "log")
+            if os.path.exists(log):
+                with open(log, errors="replace") as f:
+                    for line in f.readlines()[-8:]:
+                        print(f"  node-{i}: {line.rstrip()}", file=sys.stderr)
         print(f"console browser test: {len(steps) - 1} passed, 1 failed", flush=True)
         return 1
     finally:
