@@ -80,7 +80,6 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // MEMBERSHIP-TARGETS (owned by the membership work; keep this marker)
         // Members: SWIM + Lifeguard as a pure state machine (no I/O, no dependencies).
         .target(name: "Membership", swiftSettings: strict),
         // Deterministic simulation of many Membership instances on a virtual clock.
@@ -142,7 +141,6 @@ let package = Package(
             dependencies: ["Coordination", "CoordinationSimulation", "Membership", "Storage"],
             swiftSettings: strict
         ),
-        // ASSESSMENT-TARGETS (owned by the assessment work; keep this marker)
         // Domain: request validation, the shipped catalog, the eleven pure agents, the report.
         // C's printf for the few figures printed with a fixed format (String(format:) is Foundation's).
         .target(name: "Printf", swiftSettings: strict),
@@ -166,7 +164,6 @@ let package = Package(
             dependencies: ["Assessment"],
             swiftSettings: strict
         ),
-        // ARCHIVE-TARGETS (owned by the archive work; keep this marker)
         // MongoDB's C driver (libmongoc-dev, libbson-dev), which Archive speaks to directly.
         .systemLibrary(
             name: "CMongoc", pkgConfig: "libmongoc-1.0", providers: [.apt(["libmongoc-dev", "libbson-dev"])]),
@@ -187,7 +184,6 @@ let package = Package(
             dependencies: ["Archive", "Storage", "Assessment", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        // HTTP-TARGETS (owned by the HTTP API work; keep this marker)
         // The public HTTP API of every node; written against the AssessmentService protocol, so it
         // never imports Coordination or ClusterSystem.
         .target(

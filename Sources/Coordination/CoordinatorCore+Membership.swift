@@ -15,7 +15,7 @@ extension CoordinatorCore {
         }
     }
 
-    /// The quorum rule (DESIGN §4, split brain): act only while a majority of the cluster is reachable.
+    /// The quorum rule (docs/coordination.md, Quorum): act only while a majority of the cluster is reachable.
     /// The cluster is every member not `left` — a `down` member still counts, so a minority cut off
     /// from the rest can never reach a majority by declaring the others dead.
     var hasQuorum: Bool {

@@ -7,8 +7,8 @@ import Storage
 extension CoordinatorCore {
     mutating func load(_ summaries: [RecordSummary]) {
         // A final state this node wrote as owner just before it stopped may have reached no other
-        // replica, while they hold the record running and wait for this live owner (found by the
-        // simulation, seed 3550): those are claimed again. A write in flight at the stop is among the
+        // replica, while they hold the record running and wait for this live owner (see
+        // docs/coordination.md, Restarts): those are claimed again. A write in flight at the stop is among the
         // store's newest by far less than the 10 s allowed here; older ones were settled long ago,
         // and claiming them back too (a minute's worth at first) slowed a long chaos run's recovery.
         let lastWrite = summaries.map(\.updatedAt).max() ?? .distantPast

@@ -24,9 +24,10 @@ extension CoordinatorCore {
 
     /// A final state goes to this node's own store only once the other replicas' answers make a
     /// majority with it: its own answer comes last, which is one of the orders the protocol already
-    /// allows. An owner cut off from the others may have been deposed without knowing it. Found by the
-    /// simulation, seed 141: the new owner cancelled the assessment and said so, then the old one,
-    /// partitioned away, completed it in its own store, where its readers would have seen it.
+    /// allows. An owner cut off from the others may have been deposed without knowing it (the test
+    /// `anOwnerCutOffKeepsItsFinalStateOutOfItsOwnStoreUntilAnotherReplicaHasIt`): the new owner
+    /// cancelled the assessment and said so, then the old one, partitioned away, completed it in its
+    /// own store, where its readers would have seen it.
     /// (A move is not held back: the record it writes names the sets it leaves, so whoever reads it
     /// after a restart claims from those too; see `AssessmentRecord.leaving`.)
     func mayApplyHere(_ pending: PendingWrite) -> Bool {
@@ -45,7 +46,7 @@ extension CoordinatorCore {
     mutating func writeReceived(_ write: ReplicaWrite, from sender: String) {
         let id = write.record.id
         // An older epoch first: its writer was deposed, whatever this replica holds (a deposed owner
-        // told only "final" would keep writing for ever, found by the simulation, seed 527).
+        // told only "final" would keep writing for ever; docs/coordination.md, Fencing).
         if let meta = replicas[id], write.record.epoch < meta.version.epoch {
             send(.written(writeID: write.writeID, id: id, .deposed(meta.version)), to: sender)
             return

@@ -253,7 +253,7 @@ extension CoordinatorCore {
     /// A final state is written only to a replica set a move has committed to. Written while a move is
     /// short of its majorities, it would sit, final to any reader, on a majority of the new set but not
     /// of the old, where a claimant that knows only the old set would not see it and could end the
-    /// assessment otherwise (found by the simulation, seed 1138: a cancel on the new set's majority,
+    /// assessment otherwise (docs/coordination.md, Moves: a cancel on the new set's majority,
     /// then a completion by a claimant from the old one). The move is written on first; the final
     /// state follows once it has committed (`resumeAfterReconfiguration`).
     mutating func writeFinalWhenSettled(_ id: String) {

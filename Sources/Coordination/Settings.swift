@@ -1,6 +1,6 @@
 import FoundationEssentials
 
-/// The knobs of coordination. Defaults follow DESIGN §4: three replicas, a 3 s lease renewed every
+/// The knobs of coordination. Defaults (docs/coordination.md): three replicas, a 3 s lease renewed every
 /// second, three attempts for a task that throws.
 public struct CoordinationSettings: Sendable, Hashable {
     public var replicationFactor = 3

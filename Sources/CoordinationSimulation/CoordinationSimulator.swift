@@ -296,7 +296,7 @@ public final class CoordinationSimulator {
             if isStrandedByTheLoss(id) { return true }
             guard let record = newestRecord(id, runningOnly: true), record.status.isTerminal else { return false }
             // As the final check: a record whose replica set's majority crashed at once must end, but
-            // need not be back on a majority (seed 981 counted 600 s for such records).
+            // need not be back on a majority (one seed counted 600 s for such records).
             if checker.beyondPromise.contains(id) { return true }
             let holders = record.replicaSet.filter { name in
                 index[name].map { nodes[$0].core != nil && nodes[$0].store.read(id)?.status.isTerminal == true }

@@ -11,7 +11,7 @@ public struct Violation: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(invariant) at \(time): \(detail)" }
 }
 
-/// The invariants of issue 5, checked as the simulation runs (at the steps that can break them) and
+/// The invariants of docs/coordination.md, checked as the simulation runs (at the steps that can break them) and
 /// at the end. The first violation stops the run.
 final class InvariantChecker {
     let settings: CoordinationSettings
@@ -32,7 +32,7 @@ final class InvariantChecker {
     private var cancelConfirmed: Set<String> = []
     private var expired: Set<String> = []
     /// Tasks started, by key and owner: two owners of one epoch can exist for an id (an idempotent
-    /// retry placed under two membership views, see DESIGN deviations), each running its own lineage.
+    /// retry placed under two membership views, see docs/coordination.md), each running its own lineage.
     private var executed: Set<LineageTask> = []
 
     struct LineageTask: Hashable {
@@ -40,7 +40,7 @@ final class InvariantChecker {
         var owner: String
     }
     /// Records that had a majority of their replica set crashed at once: beyond what replication
-    /// promises (DESIGN §4), so their durability is not checked — only that they end correctly.
+    /// promises (docs/coordination.md), so their durability is not checked — only that they end correctly.
     private(set) var beyondPromise: Set<String> = []
     private var minority: Set<Int> = []
     private var partitionedAt: Duration = .zero

@@ -1,6 +1,6 @@
 import FoundationEssentials
 
-/// The JSON bodies of DESIGN §7, public so that the CLI decodes exactly what the server encodes.
+/// The JSON bodies of openapi.json, public so that the CLI decodes exactly what the server encodes.
 /// Field names are spelled out in `CodingKeys` because they are the contract, not a naming strategy.
 public struct AssessmentBody: Codable, Sendable, Hashable {
     public struct Progress: Codable, Sendable, Hashable {

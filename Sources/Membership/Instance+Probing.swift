@@ -1,5 +1,5 @@
 extension SWIM.Instance {
-    /// Shuffled round-robin (SWIM §4.3): every member is probed once per pass, in an order drawn
+    /// Shuffled round-robin (the SWIM paper, section 4.3): every member is probed once per pass, in an order drawn
     /// afresh for each pass, which bounds the time until any given member is probed.
     mutating func nextProbeTarget() -> MemberID? {
         for _ in 0..<2 {

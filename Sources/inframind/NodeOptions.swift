@@ -87,7 +87,7 @@ struct NodeOptions: ParsableArguments {
     )
     var archiveQueueLimit: Int?
 
-    @Option(help: "Default deadline of a cluster call, in milliseconds (default 3000). [call_timeout_ms]")
+    @Option(help: "Default deadline of a cluster call, in milliseconds (default 5000). [call_timeout_ms]")
     var callTimeoutMs: Int?
 
     @Option(help: "Largest frame accepted from a peer, in bytes (default 8388608). [max_frame_size]")

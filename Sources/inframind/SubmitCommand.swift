@@ -16,10 +16,20 @@ struct SubmitCommand: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
     @Option(help: "Send this Idempotency-Key: submitting again with the same key gives the same id.")
     var idempotencyKey: String?
-    @Flag(help: "Follow progress until the assessment ends, then save the Markdown report and print its summary.")
+    @Flag(help: "Follow progress until the assessment ends, then print the report's summary.")
     var wait = false
-    @Option(help: "With --wait: where to save the Markdown report (default inframind-report-<id>.md).")
+    @Option(help: "With --wait: also save the whole Markdown report to this file (nothing is written without it).")
     var output: String?
+
+    /// A report that could not be saved would be found missing only once the assessment is done.
+    func validate() throws {
+        guard let output else { return }
+        guard wait else { throw ValidationError("--output saves the report --wait fetches: give --wait too") }
+        let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw ValidationError("cannot write --output \(output): \(directory) is not a writable directory")
+        }
+    }
 
     func run() async throws {
         let request: Data
@@ -45,13 +55,27 @@ struct SubmitCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             let markdown = try await client.expectSuccess(.GET, "/v1/assessments/\(final.id)/report?format=markdown")
-            let path = output ?? "inframind-report-\(final.id).md"
-            try markdown.body.write(to: URL(fileURLWithPath: path))
-            print()
-            print(Self.summary(of: String(decoding: markdown.body, as: UTF8.self)))
-            print()
-            print("full report: \(path)  (also: inframind report \(final.id) --format html --node \(client.node))")
+            print(try Self.finish(markdown: markdown.body, id: final.id, node: client.node, output: output))
         }
+    }
+
+    /// What `--wait` prints once the report is ready; saves the report to `output` only when one is given,
+    /// so that a first run leaves no file behind in the checkout.
+    static func finish(markdown: Data, id: String, node: String, output: String?) throws -> String {
+        var text = "\n" + summary(of: String(decoding: markdown, as: UTF8.self)) + "\n\n"
+        if let output {
+            do {
+                try markdown.write(to: URL(fileURLWithPath: output))
+            } catch {
+                throw ClientError.usage(
+                    "cannot write the report to \(output): \(error) "
+                        + "(assessment \(id) completed; fetch it with inframind report \(id))")
+            }
+            text += "full report: \(output)  (also: inframind report \(id) --format html --node \(node))"
+        } else {
+            text += "full report: inframind report \(id) --format markdown --node \(node)  (or --output FILE)"
+        }
+        return text
     }
 
     /// Draws progress from the event stream; returns the final snapshot.

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPAPI
 import Testing
 
@@ -69,5 +70,46 @@ import Testing
     @Test func summaryIsTitleAndFirstSection() {
         let markdown = "# Title\n\n_meta_\n\n## Executive Summary\n\nGood.\n\n## Cost\n\nMuch.\n"
         #expect(SubmitCommand.summary(of: markdown) == "# Title\n\n_meta_\n\n## Executive Summary\n\nGood.")
+    }
+
+    static let report = Data("# Title\n\n## Executive Summary\n\nGood.\n\n## Cost\n\nMuch.\n".utf8)
+
+    @Test func waitWritesNoFileUnlessAsked() throws {
+        let before = try FileManager.default.contentsOfDirectory(atPath: FileManager.default.currentDirectoryPath)
+        let text = try SubmitCommand.finish(markdown: Self.report, id: "a-1", node: "http://n:1", output: nil)
+        let after = try FileManager.default.contentsOfDirectory(atPath: FileManager.default.currentDirectoryPath)
+        #expect(Set(after) == Set(before))
+        #expect(text.contains("## Executive Summary\n\nGood."))
+        #expect(!text.contains("## Cost"))
+        #expect(text.contains("inframind report a-1 --format markdown --node http://n:1"))
+    }
+
+    @Test func waitWithOutputSavesTheWholeReport() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("report.md").path
+        let text = try SubmitCommand.finish(markdown: Self.report, id: "a-1", node: "http://n:1", output: path)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Self.report)
+        #expect(text.contains("full report: \(path)"))
+        #expect(text.components(separatedBy: "## Executive Summary").count == 2)
+    }
+
+    @Test func anOutputIsCheckedBeforeAnythingIsSubmitted() throws {
+        #expect(throws: (any Error).self) { try SubmitCommand.parse(["r.json", "--output", "r.md"]) }
+        let missing = "/nonexistent-\(UUID().uuidString)/r.md"
+        #expect(throws: (any Error).self) { try SubmitCommand.parse(["r.json", "--wait", "--output", missing]) }
+        let command = try SubmitCommand.parse(["r.json", "--wait", "--output", NSTemporaryDirectory() + "/r.md"])
+        #expect(command.output != nil)
+        #expect(try SubmitCommand.parse(["r.json", "--wait"]).output == nil)
+    }
+
+    @Test func anOutputThatCannotBeWrittenSaysWhereTheReportIs() {
+        let path = "/nonexistent-\(UUID().uuidString)/report.md"
+        #expect {
+            _ = try SubmitCommand.finish(markdown: Self.report, id: "a-1", node: "http://n:1", output: path)
+        } throws: { error in
+            "\(error)".contains("cannot write the report to \(path)") && "\(error)".contains("inframind report a-1")
+        }
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 import Storage
 import Testing
 
-/// Real `ClusterSystem`s, membership and coordinators in one process: the failure paths of issue 5.
+/// Real `ClusterSystem`s, membership and coordinators in one process: the failure paths of docs/coordination.md.
 @Suite(.serialized) struct FailoverTests {
     @Test func aWorkersNodeStoppedMidTaskHasItsTasksRequeuedAndTheAssessmentCompletes() async throws {
         // Agents run 2 s so that one is still running on a non-owner when the poll below looks, even

@@ -2,7 +2,7 @@ import Testing
 
 @testable import CoordinationSimulation
 
-/// The deterministic simulation of the whole coordination layer (issue 5, item 5). CI runs a few
+/// The deterministic simulation of the whole coordination layer (docs/coordination.md, How it is tested). CI runs a few
 /// hundred seeds here; `inframind simulate coordination --seeds 2000` runs thousands.
 @Suite struct CoordinationSimulationTests {
     /// Shorter runs than the command's default, so that many seeds fit a debug build's test time.

@@ -264,7 +264,7 @@ import Testing
     /// A takeover whose new replica set is mostly nodes holding a final state of the same id (another
     /// lineage of a keyed retry): they answer the move with that state instead of storing it, so the
     /// move cannot commit, and the adopted final state must not wait for it (found by the simulation
-    /// on a timing variant, seed 344: an assessment left running for good).
+    /// on a timing variant: an assessment left running for good).
     /// With `cancelledHere`, the final state the replicas hold is the one the new owner decided itself
     /// (a cancel it took while its move was on its way): equal, and still it must not wait (found by
     /// review: the cancel was never written, its callers never answered).
@@ -321,7 +321,7 @@ import Testing
         if cancelledHere { #expect(harness.cancelAnswers[9] == .cancelled(id: "x")) }
     }
 
-    /// Seed 2172 of the simulation in a few steps: an owner cut off moves the record to itself and a
+    /// A simulation failure in a few steps: an owner cut off moves the record to itself and a
     /// node it still reaches, then dies; the majority side takes the assessment over. Restarted, the
     /// old owner finds the move in its own store, and it must not claim from the new set alone (it
     /// and the spare node would make a majority of it, at the epoch the majority side used already).
@@ -486,7 +486,7 @@ import Testing
     /// Only the first live replica in rank claims a dead owner's record, and the owner may have died
     /// before its creation write reached that one (a majority acknowledged without it). A replica that
     /// has the record sends it there. (Letting later replicas claim themselves instead stalled
-    /// simulation seed 823 — two claimants fencing each other — and seed 1464.)
+    /// the simulation: two claimants fencing each other.)
     @Test func whenTheNextReplicaNeverGotTheRecordTheOneAfterItHandsItOverAndItTakesOver() {
         let id = Harness.id(ownedBy: "a", then: "b", over: three)
         var harness = Harness(nodes: three)
@@ -556,7 +556,7 @@ import Testing
     }
 
     /// A view can lose members (a node rejoining under a new uid starts from its seeds' view); two of
-    /// five nodes that see only each other are not a majority (found by the simulation, seed 431).
+    /// five nodes that see only each other are not a majority (found by the simulation).
     @Test func aViewThatForgotMembersIsNoQuorum() {
         let five = ["a", "b", "c", "d", "e"]
         var harness = Harness(nodes: five)

@@ -2,7 +2,7 @@
 
 - requests: the example requests of examples/*.json, varied per sequence number and still valid
   against schema/assessment-request.schema.json;
-- an HTTP client for the API of DESIGN.md §7 (keep-alive per thread, Server-Sent Events);
+- an HTTP client for the API of openapi.json (keep-alive per thread, Server-Sent Events);
 - the reference report of a request (`inframind assess - --format json`) and the comparison
   of a cluster's report against it, with the assessment id normalised;
 - /proc readers (CPU time, RSS) and a Prometheus text parser for /metrics.

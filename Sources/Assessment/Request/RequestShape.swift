@@ -1,4 +1,4 @@
-/// The request contract (issue 4, DESIGN §6) as data: field names, types, ranges,
+/// The request contract (schema/assessment-request.schema.json) as data: field names, types, ranges,
 /// which fields are required, and every default. Defaults live here and only here.
 public enum RequestShape {
     static func names<E: CaseIterable & RawRepresentable>(_: E.Type) -> [String] where E.RawValue == String {
