@@ -79,16 +79,34 @@ extension CoordinatorNode {
 
     /// The newest version any replica holds: first the likely replicas (the current ranking and the
     /// replica set this node knows of), then those the found record names, then everyone.
+    ///
+    /// Nil (404) only when the members that answered "no such record" leave too few silent to hold
+    /// an acknowledged copy: an acknowledged record is on a majority of its replica set, so at least
+    /// `minimumCopies` members store it, and one of them would have answered. Otherwise (replicas
+    /// down, partitioned away, timing out) it throws `ReplicaReadError` (503, retry): a replica set
+    /// out of reach is no proof that the assessment does not exist. See docs/partitions.md.
     func readFromReplicas(id: String) async throws -> AssessmentRecord? {
         var asked: Set<String> = []
         var best: AssessmentRecord?
+        var denied: Set<String> = []
+        var failures: [String: String] = [:]
         let up = upMembers
         var round = Placement.replicaSet(id, over: up, factor: settings.replicationFactor)
         round += core.replica(id)?.version.replicaSet ?? []
         for attempt in 0..<3 {
             let targets = Array(Set(round).subtracting(asked)).sorted()
             asked.formUnion(targets)
-            for (source, record) in await readEach(id, from: targets) {
+            for (source, answer) in await readEach(id, from: targets) {
+                let record: AssessmentRecord
+                switch answer {
+                case .found(let found): record = found
+                case .absent:
+                    denied.insert(source)
+                    continue
+                case .failed(let reason):
+                    failures[source] = reason
+                    continue
+                }
                 guard let current = best else {
                     best = record
                     continue
@@ -107,27 +125,48 @@ extension CoordinatorNode {
             }
             if Set(round).isSubset(of: asked) { break }
         }
-        return best
+        if let best { return best }
+        let members = Set(addresses.keys).union([name])
+        let silent = members.subtracting(denied)
+        if silent.count < minimumCopies(members: members.count) { return nil }
+        throw ReplicaReadError(
+            id: id,
+            silent: silent.sorted().map { member in
+                (member, failures[member] ?? (asked.contains(member) ? "did not answer" : "not up"))
+            }, members: members.count)
+    }
+
+    /// The fewest members that store an acknowledged record: a majority of the smallest replica set
+    /// a quorate cluster places (a majority of the members, at most the replication factor).
+    func minimumCopies(members: Int) -> Int {
+        min(settings.replicationFactor, members / 2 + 1) / 2 + 1
     }
 
     var upMembers: [String] {
         addresses.keys.filter { $0 == name || statusByName[$0] == .up }.sorted()
     }
 
-    func readEach(_ id: String, from nodes: [String]) async -> [(source: String, record: AssessmentRecord)] {
-        await withTaskGroup(of: (String, AssessmentRecord?).self) { group in
+    /// What each of `nodes` holds of `id`: a record, none, or why it could not say.
+    func readEach(_ id: String, from nodes: [String]) async -> [(source: String, answer: ReplicaAnswer)] {
+        await withTaskGroup(of: (String, ReplicaAnswer).self) { group in
             for node in nodes {
-                group.addTask { [self] in (node, try? await readOne(id, on: node)) }
+                group.addTask { [self] in
+                    do {
+                        return (node, try await readOne(id, on: node).map(ReplicaAnswer.found) ?? .absent)
+                    } catch {
+                        return (node, .failed(String(describing: error)))
+                    }
+                }
             }
-            var records: [(source: String, record: AssessmentRecord)] = []
-            for await (node, record) in group { if let record { records.append((node, record)) } }
-            return records
+            var answers: [(source: String, answer: ReplicaAnswer)] = []
+            for await answer in group { answers.append(answer) }
+            return answers
         }
     }
 
     func readOne(_ id: String, on node: String) async throws -> AssessmentRecord? {
         if node == name { return try await readLocal(id: id) }
-        guard let endpoint = remoteEndpoint(node) else { return nil }
+        guard let endpoint = remoteEndpoint(node) else { throw ReplicaReadError.noAddress(node) }
         return try await endpoint.read(id: id)
     }
 
@@ -290,5 +329,34 @@ extension CoordinatorNode {
     /// The version of `id` this node stores, if it holds a copy (it is, or was, in its replica set).
     public func storedVersion(of id: String) -> (epoch: Int, version: Int)? {
         core.replica(id).map { ($0.version.epoch, $0.version.version) }
+    }
+}
+
+/// One replica's answer to a read.
+enum ReplicaAnswer: Sendable {
+    case found(AssessmentRecord)
+    /// It answered, and holds no record of that id.
+    case absent
+    case failed(String)
+}
+
+/// A read that found no record but could not rule one out: too many members did not answer.
+public struct ReplicaReadError: Error, CustomStringConvertible {
+    public let id: String
+    /// Members that did not say "no such record", with why.
+    public let silent: [(member: String, reason: String)]
+    public let members: Int
+
+    public var description: String {
+        let who = silent.map { "\($0.member): \($0.reason)" }.joined(separator: "; ")
+        return
+            "\(silent.count) of \(members) members could not be asked whether \(id) exists (\(who)); retry once they are reachable"
+    }
+
+    static func noAddress(_ node: String) -> some Error { NoAddress(node: node) }
+
+    struct NoAddress: Error, CustomStringConvertible {
+        let node: String
+        var description: String { "no address known for \(node)" }
     }
 }
