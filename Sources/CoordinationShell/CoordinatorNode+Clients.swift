@@ -89,6 +89,7 @@ extension CoordinatorNode {
         var asked: Set<String> = []
         var best: AssessmentRecord?
         var denied: Set<String> = []
+        var found: Set<String> = []
         var failures: [String: String] = [:]
         let up = upMembers
         var round = Placement.replicaSet(id, over: up, factor: settings.replicationFactor)
@@ -99,7 +100,9 @@ extension CoordinatorNode {
             for (source, answer) in await readEach(id, from: targets) {
                 let record: AssessmentRecord
                 switch answer {
-                case .found(let found): record = found
+                case .found(let copy):
+                    record = copy
+                    found.insert(source)
                 case .absent:
                     denied.insert(source)
                     continue
@@ -119,13 +122,29 @@ extension CoordinatorNode {
                 }
             }
             if let best {
-                round = best.replicaSet
+                round = best.recordVersion.quorumSets.flatMap { $0 }
             } else if attempt == 0 {
                 round = up
             }
             if Set(round).isSubset(of: asked) { break }
         }
-        if let best { return best }
+        if let best {
+            // A final state never changes. Anything else may be older than what a majority of the
+            // replica set acknowledged, out of reach behind a partition: it counts only when a
+            // majority of every set the record names answered (one of them holds the newest).
+            // scripts/partitions read a completed assessment back as running (docs/partitions.md).
+            if best.status.isTerminal { return best }
+            let answered = denied.union(found)
+            let short = best.recordVersion.quorumSets.filter { set in
+                set.filter(answered.contains).count < set.count / 2 + 1
+            }
+            guard let set = short.first else { return best }
+            throw ReplicaReadError(
+                id: id,
+                silent: set.filter { !answered.contains($0) }.sorted().map { member in
+                    (member, failures[member] ?? (asked.contains(member) ? "did not answer" : "not up"))
+                }, members: set.count, newer: true)
+        }
         let members = Set(addresses.keys).union([name])
         let silent = members.subtracting(denied)
         if silent.count < minimumCopies(members: members.count) { return nil }
@@ -133,7 +152,7 @@ extension CoordinatorNode {
             id: id,
             silent: silent.sorted().map { member in
                 (member, failures[member] ?? (asked.contains(member) ? "did not answer" : "not up"))
-            }, members: members.count)
+            }, members: members.count, newer: false)
     }
 
     /// The fewest members that store an acknowledged record: a majority of the smallest replica set
@@ -346,9 +365,15 @@ public struct ReplicaReadError: Error, CustomStringConvertible {
     /// Members that did not say "no such record", with why.
     public let silent: [(member: String, reason: String)]
     public let members: Int
+    /// A copy was found, but not from enough of its replica set to know it is the newest.
+    public let newer: Bool
 
     public var description: String {
         let who = silent.map { "\($0.member): \($0.reason)" }.joined(separator: "; ")
+        if newer {
+            return
+                "a newer version of \(id) may be on replicas out of reach (\(who)); retry once they are reachable"
+        }
         return
             "\(silent.count) of \(members) members could not be asked whether \(id) exists (\(who)); retry once they are reachable"
     }

@@ -47,4 +47,37 @@ import Testing
         }
         await cluster.shutdown()
     }
+
+    /// A copy that is not final, from a minority of its replica set: a newer version (a final state
+    /// even) may sit on the majority out of reach, so the read is an error, not that copy.
+    @Test func aNonFinalCopyFromAMinorityOfTheReplicaSetIsNotAnswered() async throws {
+        let cluster = try await InProcessCluster(size: 5, agentDelay: .seconds(30))
+        do {
+            #expect(await cluster.waitUntilReady(timeout: .seconds(30)))
+            let answer = await cluster.node("node-1").coordinator.submit(
+                id: "half-seen", request: Data("{}".utf8), idempotencyKey: nil)
+            #expect(answer == .accepted(id: "half-seen", existing: false))
+            let replicaSet = try #require(await cluster.record("half-seen", via: "node-1")?.replicaSet)
+            let reader = try #require((1...5).map { "node-\($0)" }.first { !replicaSet.contains($0) })
+            // Every replica has the record before the cut, so the one left in reach holds a copy.
+            #expect(
+                await eventually {
+                    for name in replicaSet
+                    where await cluster.node(name).coordinator.storedVersion(of: "half-seen") == nil {
+                        return false
+                    }
+                    return true
+                })
+            let cut = Set(replicaSet.prefix(2))
+            cluster.node(reader).system.partition(from: cut)
+            for name in cut { cluster.node(name).system.partition(from: [reader]) }
+            do {
+                let found = try await cluster.node(reader).coordinator.read(id: "half-seen")
+                Issue.record("a read from one replica of three answered \(String(describing: found?.status))")
+            } catch {
+                #expect(String(describing: error).contains("half-seen"), "\(error)")
+            }
+        }
+        await cluster.shutdown()
+    }
 }
