@@ -57,7 +57,14 @@ extension CoordinatorNode {
         if let owner, owner == name || statusByName[owner] == .up,
             let record = try? await readAsOwner(id: id, on: owner)
         {
-            return record
+            if record.status.isTerminal { return record }
+            // An owner cut off from its replica set may have been deposed without knowing, and the
+            // assessment finished elsewhere: its running copy counts only if the replica set holds
+            // nothing newer (scripts/partitions read a completed assessment back as running from
+            // the old owner; docs/partitions.md).
+            guard let replicated = try await readFromReplicas(id: id), replicated.finality > record.finality
+            else { return record }
+            return replicated
         }
         return try await readFromReplicas(id: id)
     }

@@ -80,4 +80,32 @@ import Testing
         }
         await cluster.shutdown()
     }
+
+    /// An owner cut off from everyone is deposed by the majority, which finishes the assessment; the
+    /// old owner, reading its own running copy, must not answer it as the current state.
+    @Test func aDeposedOwnerDoesNotAnswerItsRunningCopy() async throws {
+        let cluster = try await InProcessCluster(size: 5, agentDelay: .seconds(2))
+        do {
+            #expect(await cluster.waitUntilReady(timeout: .seconds(30)))
+            let answer = await cluster.node("node-1").coordinator.submit(
+                id: "deposed", request: Data("{}".utf8), idempotencyKey: nil)
+            #expect(answer == .accepted(id: "deposed", existing: false))
+            let owner = try #require(await cluster.record("deposed", via: "node-1")?.replicaSet.first)
+            let others = Set((1...5).map { "node-\($0)" }).subtracting([owner])
+            cluster.node(owner).system.partition(from: others)
+            for name in others { cluster.node(name).system.partition(from: [owner]) }
+            let survivor = try #require(others.sorted().first)
+            #expect(
+                await eventually(timeout: .seconds(60)) {
+                    await cluster.record("deposed", via: survivor)?.status == .completed
+                })
+            do {
+                let seen = try await cluster.node(owner).coordinator.read(id: "deposed")
+                #expect(seen?.status == .completed, "the deposed owner answered \(String(describing: seen?.status))")
+            } catch {
+                #expect(String(describing: error).contains("deposed"), "\(error)")
+            }
+        }
+        await cluster.shutdown()
+    }
 }
