@@ -526,9 +526,9 @@ def check(history: History, faults: list[Fault], final_reads: dict[str, dict[int
         if majority and len(refused) == len(majority):
             verdict.violate(f"the majority {fault.majority} acknowledged none of {len(majority)} writes "
                             f"{detection_s:.0f} s into a split (first: {describe(refused[0])})")
-        # Measured: from the split until the minority's first 503 (its detection delay).
+        # Measured: from the split until the minority's first "no quorum" (its detection delay).
         refusals = [op.invoked - fault.began for op in ops if op.kind == "submit" and op.node in fault.minority
-                    and fault.began <= op.invoked <= fault.healed and op.http == 503]
+                    and fault.began <= op.invoked <= fault.healed and op.http == 503 and "no quorum" in op.detail]
         if refusals:
             verdict.detect_s.append(min(refusals))
 
