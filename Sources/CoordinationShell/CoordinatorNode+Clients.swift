@@ -152,9 +152,12 @@ extension CoordinatorNode {
                     (member, failures[member] ?? (asked.contains(member) ? "did not answer" : "not up"))
                 }, members: set.count, newer: true)
         }
-        let members = Set(addresses.keys).union([name])
+        // The members it knows of, those its records name too: a node restarted during a partition
+        // knew two members for a moment and took their "none" for an answer (scripts/partitions,
+        // docs/partitions.md). Before its view has settled it does not conclude at all.
+        let members = Set(addresses.keys).union(storedMembers).union([name])
         let silent = members.subtracting(denied)
-        if silent.count < minimumCopies(members: members.count) { return nil }
+        if isSettled, silent.count < minimumCopies(members: members.count) { return nil }
         throw ReplicaReadError(
             id: id,
             silent: silent.sorted().map { member in

@@ -40,6 +40,9 @@ public actor CoordinatorNode {
     /// Watchers waiting for the next stored change of an assessment (see `nextChange`).
     var changeWaiters: [String: [CheckedContinuation<AssessmentRecord?, Never>]] = [:]
     var stopped = false
+    /// Every node the stored records name: members a restarted node must count before its view has
+    /// filled in again (`readFromReplicas`).
+    var storedMembers: Set<String> = []
     /// Store completions, in the order the writer reports them, for the one task that feeds them to
     /// the core (`consumeCompletions`). A task per completion would not do: Swift does not promise
     /// that separate tasks reach the actor in the order they were made, and the core's replica
@@ -71,7 +74,9 @@ public actor CoordinatorNode {
         endpoint = system.makeWellKnown(CoordinatorEndpoint.path) {
             CoordinatorEndpoint(node: self, actorSystem: system)
         }
-        handle(.loaded(try await store.versions()))
+        let versions = try await store.versions()
+        storedMembers = Set(versions.flatMap { $0.version.quorumSets.joined() })
+        handle(.loaded(versions))
         let completionStream = self.completionStream
         background.append(
             Task { [weak self] in
