@@ -171,36 +171,44 @@ class NetnsCluster:
             lines.append("  }")
             lines.append("}")
             nft(i, "\n".join(lines) + "\n")
-            in_ns(i, "tc", "qdisc", "del", "dev", "eth0", "root", check=False)
             mine = [link for link in faults.links if link.source == i]
-            if mine:
-                self._shape(i, mine)
+            shaped = any(link.source == i for link in self.faults.links)
+            if mine or shaped:
+                # One `tc -batch` per namespace: a process per command made a loaded machine's
+                # schedule lag by seconds (docs/partitions.md).
+                commands = ["qdisc del dev eth0 root"] if shaped else []
+                commands += self._shape(mine)
+                out = subprocess.run(["ip", "netns", "exec", namespace(i), "tc", "-force", "-batch", "-"],
+                                     input="\n".join(commands) + "\n", capture_output=True, text=True)
+                if out.returncode != 0 and mine:
+                    raise RuntimeError(f"tc in {namespace(i)} failed: {out.stderr.strip()}")
         self.faults = faults
         self.save()
 
-    def _shape(self, i: int, links: list[Link]) -> None:
+    def _shape(self, links: list[Link]) -> list[str]:
+        """The tc commands for `links` from one node's eth0."""
+        if not links:
+            return []
+        commands = []
         if kernel_has_netem():
             # One netem band per link behind a prio qdisc; unmatched traffic keeps the default bands.
-            in_ns(i, "tc", "qdisc", "add", "dev", "eth0", "root", "handle", "1:", "prio", "bands",
-                  str(3 + len(links)))
+            commands.append(f"qdisc add dev eth0 root handle 1: prio bands {3 + len(links)}")
             for n, link in enumerate(links):
                 band = 4 + n
-                in_ns(i, "tc", "qdisc", "add", "dev", "eth0", "parent", f"1:{band}", "handle", f"{band}0:",
-                      "netem", "delay", f"{link.delay_ms}ms", f"{link.jitter_ms}ms", "distribution", "normal")
+                commands.append(f"qdisc add dev eth0 parent 1:{band} handle {band}0: netem delay "
+                                f"{link.delay_ms}ms {link.jitter_ms}ms distribution normal")
                 dst = f"{address(link.peer)}/32" if link.peer else f"{SUBNET}.0/24"
-                in_ns(i, "tc", "filter", "add", "dev", "eth0", "parent", "1:", "protocol", "ip", "u32",
-                      "match", "ip", "dst", dst, "flowid", f"1:{band}")
-            return
+                commands.append(f"filter add dev eth0 parent 1: protocol ip u32 match ip dst {dst} flowid 1:{band}")
+            return commands
         # No netem: a rate limit per link (its queue delays what exceeds it).
-        in_ns(i, "tc", "qdisc", "add", "dev", "eth0", "root", "handle", "1:", "htb", "default", "1", "r2q", "1000")
-        in_ns(i, "tc", "class", "add", "dev", "eth0", "parent", "1:", "classid", "1:1", "htb", "rate", "10gbit")
+        commands.append("qdisc add dev eth0 root handle 1: htb default 1 r2q 1000")
+        commands.append("class add dev eth0 parent 1: classid 1:1 htb rate 10gbit")
         for n, link in enumerate(links):
             cls = f"1:{10 + n}"
-            in_ns(i, "tc", "class", "add", "dev", "eth0", "parent", "1:", "classid", cls, "htb",
-                  "rate", f"{link.rate_kbit}kbit", "burst", "4k")
+            commands.append(f"class add dev eth0 parent 1: classid {cls} htb rate {link.rate_kbit}kbit burst 4k")
             dst = f"{address(link.peer)}/32" if link.peer else f"{SUBNET}.0/24"
-            in_ns(i, "tc", "filter", "add", "dev", "eth0", "parent", "1:", "protocol", "ip", "u32",
-                  "match", "ip", "dst", dst, "flowid", cls)
+            commands.append(f"filter add dev eth0 parent 1: protocol ip u32 match ip dst {dst} flowid {cls}")
+        return commands
 
     # ------------------------------------------------------------------ nodes
     def certs(self) -> Path:

@@ -374,9 +374,13 @@ class Nemesis:
 
     def play(self, stop: threading.Event) -> None:
         steps = sorted(((s, f) for f in self.faults for s in f.steps), key=lambda p: p[0].t)
+        # A step applied late (a loaded machine runs nft and tc slowly) delays every later one as
+        # much, so each fault keeps its length: a SIGSTOP is not followed at once by its SIGCONT.
+        offset = 0.0
         for step, fault in steps:
-            if stop.wait(max(0.0, step.t - now())):
+            if stop.wait(max(0.0, step.t + offset - now())):
                 return
+            offset = max(offset, now() - step.t)
             self.apply(step, fault)
 
     def apply(self, step: Step, fault: Fault) -> None:
