@@ -57,7 +57,14 @@ extension CoordinatorNode {
         if let owner, owner == name || statusByName[owner] == .up,
             let record = try? await readAsOwner(id: id, on: owner)
         {
-            return record
+            if record.status.isTerminal { return record }
+            // An owner cut off from its replica set may have been deposed without knowing, and the
+            // assessment finished elsewhere: its running copy counts only if the replica set holds
+            // nothing newer (scripts/partitions read a completed assessment back as running from
+            // the old owner; docs/partitions.md).
+            guard let replicated = try await readFromReplicas(id: id), replicated.finality > record.finality
+            else { return record }
+            return replicated
         }
         return try await readFromReplicas(id: id)
     }
@@ -79,16 +86,37 @@ extension CoordinatorNode {
 
     /// The newest version any replica holds: first the likely replicas (the current ranking and the
     /// replica set this node knows of), then those the found record names, then everyone.
+    ///
+    /// Nil (404) only when the members that answered "no such record" leave too few silent to hold
+    /// an acknowledged copy: an acknowledged record is on a majority of its replica set, so at least
+    /// `minimumCopies` members store it, and one of them would have answered. Otherwise (replicas
+    /// down, partitioned away, timing out) it throws `ReplicaReadError` (503, retry): a replica set
+    /// out of reach is no proof that the assessment does not exist. See docs/partitions.md.
     func readFromReplicas(id: String) async throws -> AssessmentRecord? {
         var asked: Set<String> = []
         var best: AssessmentRecord?
+        var denied: Set<String> = []
+        var found: Set<String> = []
+        var failures: [String: String] = [:]
         let up = upMembers
         var round = Placement.replicaSet(id, over: up, factor: settings.replicationFactor)
         round += core.replica(id)?.version.replicaSet ?? []
         for attempt in 0..<3 {
             let targets = Array(Set(round).subtracting(asked)).sorted()
             asked.formUnion(targets)
-            for (source, record) in await readEach(id, from: targets) {
+            for (source, answer) in await readEach(id, from: targets) {
+                let record: AssessmentRecord
+                switch answer {
+                case .found(let copy):
+                    record = copy
+                    found.insert(source)
+                case .absent:
+                    denied.insert(source)
+                    continue
+                case .failed(let reason):
+                    failures[source] = reason
+                    continue
+                }
                 guard let current = best else {
                     best = record
                     continue
@@ -101,33 +129,73 @@ extension CoordinatorNode {
                 }
             }
             if let best {
-                round = best.replicaSet
+                round = best.recordVersion.quorumSets.flatMap { $0 }
             } else if attempt == 0 {
                 round = up
             }
             if Set(round).isSubset(of: asked) { break }
         }
-        return best
+        if let best {
+            // A final state never changes. Anything else may be older than what a majority of the
+            // replica set acknowledged, out of reach behind a partition: it counts only when a
+            // majority of every set the record names answered (one of them holds the newest).
+            // scripts/partitions read a completed assessment back as running (docs/partitions.md).
+            if best.status.isTerminal { return best }
+            let answered = denied.union(found)
+            let short = best.recordVersion.quorumSets.filter { set in
+                set.filter(answered.contains).count < set.count / 2 + 1
+            }
+            guard let set = short.first else { return best }
+            throw ReplicaReadError(
+                id: id,
+                silent: set.filter { !answered.contains($0) }.sorted().map { member in
+                    (member, failures[member] ?? (asked.contains(member) ? "did not answer" : "not up"))
+                }, members: set.count, newer: true)
+        }
+        // The members it knows of, those its records name too: a node restarted during a partition
+        // knew two members for a moment and took their "none" for an answer (scripts/partitions,
+        // docs/partitions.md). Before its view has settled it does not conclude at all.
+        let members = Set(addresses.keys).union(storedMembers).union([name])
+        let silent = members.subtracting(denied)
+        if isSettled, silent.count < minimumCopies(members: members.count) { return nil }
+        throw ReplicaReadError(
+            id: id,
+            silent: silent.sorted().map { member in
+                (member, failures[member] ?? (asked.contains(member) ? "did not answer" : "not up"))
+            }, members: members.count, newer: false)
+    }
+
+    /// The fewest members that store an acknowledged record: a majority of the smallest replica set
+    /// a quorate cluster places (a majority of the members, at most the replication factor).
+    func minimumCopies(members: Int) -> Int {
+        min(settings.replicationFactor, members / 2 + 1) / 2 + 1
     }
 
     var upMembers: [String] {
         addresses.keys.filter { $0 == name || statusByName[$0] == .up }.sorted()
     }
 
-    func readEach(_ id: String, from nodes: [String]) async -> [(source: String, record: AssessmentRecord)] {
-        await withTaskGroup(of: (String, AssessmentRecord?).self) { group in
+    /// What each of `nodes` holds of `id`: a record, none, or why it could not say.
+    func readEach(_ id: String, from nodes: [String]) async -> [(source: String, answer: ReplicaAnswer)] {
+        await withTaskGroup(of: (String, ReplicaAnswer).self) { group in
             for node in nodes {
-                group.addTask { [self] in (node, try? await readOne(id, on: node)) }
+                group.addTask { [self] in
+                    do {
+                        return (node, try await readOne(id, on: node).map(ReplicaAnswer.found) ?? .absent)
+                    } catch {
+                        return (node, .failed(String(describing: error)))
+                    }
+                }
             }
-            var records: [(source: String, record: AssessmentRecord)] = []
-            for await (node, record) in group { if let record { records.append((node, record)) } }
-            return records
+            var answers: [(source: String, answer: ReplicaAnswer)] = []
+            for await answer in group { answers.append(answer) }
+            return answers
         }
     }
 
     func readOne(_ id: String, on node: String) async throws -> AssessmentRecord? {
         if node == name { return try await readLocal(id: id) }
-        guard let endpoint = remoteEndpoint(node) else { return nil }
+        guard let endpoint = remoteEndpoint(node) else { throw ReplicaReadError.noAddress(node) }
         return try await endpoint.read(id: id)
     }
 
@@ -290,5 +358,40 @@ extension CoordinatorNode {
     /// The version of `id` this node stores, if it holds a copy (it is, or was, in its replica set).
     public func storedVersion(of id: String) -> (epoch: Int, version: Int)? {
         core.replica(id).map { ($0.version.epoch, $0.version.version) }
+    }
+}
+
+/// One replica's answer to a read.
+enum ReplicaAnswer: Sendable {
+    case found(AssessmentRecord)
+    /// It answered, and holds no record of that id.
+    case absent
+    case failed(String)
+}
+
+/// A read that found no record but could not rule one out: too many members did not answer.
+public struct ReplicaReadError: Error, CustomStringConvertible {
+    public let id: String
+    /// Members that did not say "no such record", with why.
+    public let silent: [(member: String, reason: String)]
+    public let members: Int
+    /// A copy was found, but not from enough of its replica set to know it is the newest.
+    public let newer: Bool
+
+    public var description: String {
+        let who = silent.map { "\($0.member): \($0.reason)" }.joined(separator: "; ")
+        if newer {
+            return
+                "a newer version of \(id) may be on replicas out of reach (\(who)); retry once they are reachable"
+        }
+        return
+            "\(silent.count) of \(members) members could not be asked whether \(id) exists (\(who)); retry once they are reachable"
+    }
+
+    static func noAddress(_ node: String) -> some Error { NoAddress(node: node) }
+
+    struct NoAddress: Error, CustomStringConvertible {
+        let node: String
+        var description: String { "no address known for \(node)" }
     }
 }

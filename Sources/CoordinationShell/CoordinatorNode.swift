@@ -40,6 +40,16 @@ public actor CoordinatorNode {
     /// Watchers waiting for the next stored change of an assessment (see `nextChange`).
     var changeWaiters: [String: [CheckedContinuation<AssessmentRecord?, Never>]] = [:]
     var stopped = false
+    /// Every node the stored records name: members a restarted node must count before its view has
+    /// filled in again (`readFromReplicas`).
+    var storedMembers: Set<String> = []
+    /// Store completions, in the order the writer reports them, for the one task that feeds them to
+    /// the core (`consumeCompletions`). A task per completion would not do: Swift does not promise
+    /// that separate tasks reach the actor in the order they were made, and the core's replica
+    /// metadata (and the simulation, which delivers them in order) assume they do.
+    /// `CompletionOrderTests` fails with a task per completion.
+    let completions: AsyncStream<AppliedWrite>.Continuation
+    private let completionStream: AsyncStream<AppliedWrite>
 
     public init(
         system: ClusterSystem, membership: MembershipService, store: any AssessmentStore,
@@ -55,6 +65,7 @@ public actor CoordinatorNode {
         self.httpAddress = httpAddress
         self.logger = system.logger
         self.core = CoordinatorCore(name: system.node.name, settings: settings, seed: UInt64.random(in: .min ... .max))
+        (completionStream, completions) = AsyncStream.makeStream()
     }
 
     /// Registers `/coordinator`, loads what the store holds, and starts the timers and listeners.
@@ -63,7 +74,17 @@ public actor CoordinatorNode {
         endpoint = system.makeWellKnown(CoordinatorEndpoint.path) {
             CoordinatorEndpoint(node: self, actorSystem: system)
         }
-        handle(.loaded(try await store.versions()))
+        let versions = try await store.versions()
+        storedMembers = Set(versions.flatMap { $0.version.quorumSets.joined() })
+        handle(.loaded(versions))
+        let completionStream = self.completionStream
+        background.append(
+            Task { [weak self] in
+                for await applied in completionStream {
+                    guard let self else { return }
+                    await self.applied(applied)
+                }
+            })
         await refreshMembership()
         let tickInterval = Duration.milliseconds(25)
         background.append(
@@ -121,6 +142,11 @@ public actor CoordinatorNode {
 
     func tick() { handle(.tick) }
 
+    func applied(_ applied: AppliedWrite) {
+        handle(.applied(applied.write, replyTo: applied.replyTo, applied.result))
+        if case .success(.stored) = applied.result { changed(applied.write.record.id, stored: applied.write.record) }
+    }
+
     func settle() {
         isSettled = true
         handle(.settled)
@@ -166,11 +192,9 @@ public actor CoordinatorNode {
         case .send(let message, let peer):
             outbox(for: peer, control: message.travelsOnControlLane).enqueue(Envelope(from: name, message: message))
         case .apply(let write, let replyTo):
-            writer.write(ReplicatedRecord(record: write.record, results: write.results)) { [weak self] result in
-                Task {
-                    await self?.handle(.applied(write, replyTo: replyTo, result))
-                    if case .success(.stored) = result { await self?.changed(write.record.id, stored: write.record) }
-                }
+            let completions = self.completions
+            writer.write(ReplicatedRecord(record: write.record, results: write.results)) { result in
+                completions.yield(AppliedWrite(write: write, replyTo: replyTo, result: result))
             }
         case .readForPromise(let id, let epoch, let claimant):
             let store = self.store
@@ -273,6 +297,13 @@ public actor CoordinatorNode {
         outboxes[key] = outbox
         return outbox
     }
+}
+
+/// A replica write the store has answered, on its way back to the core.
+struct AppliedWrite: Sendable {
+    let write: ReplicaWrite
+    let replyTo: String
+    let result: Result<ReplicaOutcome, StoreError>
 }
 
 extension CoordinatorLog.Level {

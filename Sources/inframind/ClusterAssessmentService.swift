@@ -79,7 +79,9 @@ struct ClusterAssessmentService: AssessmentService {
         guard !record.status.isTerminal, let owner = record.replicaSet.first else { return Self.snapshot(record) }
         switch await coordinator.cancel(id: id, owner: owner) {
         case .cancelled, .alreadyFinal: return Self.snapshot(try await self.record(id))
-        case .notFound: throw .notFound(id: id)
+        // The record was just read, so it exists: an owner that does not know it is one the record
+        // has moved away from (a takeover under way), not proof of absence.
+        case .notFound: throw .unavailable("\(owner) no longer owns \(id); retry")
         case .unavailable(let reason): throw .unavailable(reason)
         }
     }
