@@ -179,9 +179,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The MongoDB server the archive's suites talk to (nx-27017 or INFRAMIND_TEST_MONGODB_URI),
+        // shared by ArchiveTests and IntegrationTests; not part of the product.
+        .target(name: "ArchiveTestServer", path: "Tests/ArchiveTestServer", swiftSettings: strict),
         .testTarget(
             name: "ArchiveTests",
-            dependencies: ["Archive", "Storage", "Assessment", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Archive", "Storage", "Assessment", "ArchiveTestServer",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // The public HTTP API of every node; written against the AssessmentService protocol, so it
@@ -282,6 +288,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "ClusterSystem", "Wire", "Membership", "MembershipShell", "Assessment", "inframind",
+                "ArchiveTestServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

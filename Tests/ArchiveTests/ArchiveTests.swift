@@ -1,3 +1,4 @@
+import ArchiveTestServer
 import Assessment
 import Foundation
 import Logging

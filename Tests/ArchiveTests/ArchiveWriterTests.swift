@@ -1,3 +1,4 @@
+import ArchiveTestServer
 import Foundation
 import Logging
 import Storage

@@ -1,3 +1,4 @@
+import ArchiveTestServer
 import AsyncHTTPClient
 import ClusterSystem
 import Foundation

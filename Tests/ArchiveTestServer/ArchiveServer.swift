@@ -1,27 +1,27 @@
 import Foundation
 import Synchronization
 
-/// A copy of Tests/ArchiveTests/ArchiveServer.swift for the multi-process suites (test targets share
-/// no sources). The MongoDB server a test talks to: a real MongoDB when `INFRAMIND_TEST_MONGODB_URI` is set,
+/// The MongoDB server an archive test talks to (shared by ArchiveTests and the multi-process
+/// IntegrationTests, which is why it is a target of its own): a real MongoDB when `INFRAMIND_TEST_MONGODB_URI` is set,
 /// otherwise an `nx-27017` (a MongoDB wire-protocol server backed by SQLite) this test starts on a
 /// free loopback port and stops, pass or fail. `scripts/test` installs nx-27017 into a virtual
 /// environment and names it in `INFRAMIND_NX27017`; it also sets `INFRAMIND_TEST_REQUIRE_ARCHIVE`,
 /// so that there a missing server fails the suite instead of skipping it.
-final class ArchiveServer: @unchecked Sendable {
-    let uri: String
+public final class ArchiveServer: @unchecked Sendable {
+    public let uri: String
     /// A database of this test's own, dropped by `stop` on a shared MongoDB.
-    let database: String
-    let isNX: Bool
-    let port: Int
+    public let database: String
+    public let isNX: Bool
+    public let port: Int
     private let directory: String?
     private let process = Mutex<Process?>(nil)
 
-    static var mongoURI: String? {
+    public static var mongoURI: String? {
         ProcessInfo.processInfo.environment["INFRAMIND_TEST_MONGODB_URI"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The nx-27017 executable: `INFRAMIND_NX27017`, else the one scripts/test installs, else PATH.
-    static var nxExecutable: String? {
+    public static var nxExecutable: String? {
         let environment = ProcessInfo.processInfo.environment
         var candidates = [environment["INFRAMIND_NX27017"], ".build/archive-venv/bin/nx-27017"].compactMap { $0 }
         for directory in (environment["PATH"] ?? "").split(separator: ":") {
@@ -30,10 +30,10 @@ final class ArchiveServer: @unchecked Sendable {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static var required: Bool { ProcessInfo.processInfo.environment["INFRAMIND_TEST_REQUIRE_ARCHIVE"] == "1" }
+    public static var required: Bool { ProcessInfo.processInfo.environment["INFRAMIND_TEST_REQUIRE_ARCHIVE"] == "1" }
 
     /// Whether any server is within reach; without one (and outside scripts/test) the suites skip.
-    static var available: Bool { required || mongoURI != nil || nxExecutable != nil }
+    public static var available: Bool { required || mongoURI != nil || nxExecutable != nil }
 
     private init(uri: String, database: String, isNX: Bool, port: Int, directory: String?) {
         self.uri = uri
@@ -43,7 +43,7 @@ final class ArchiveServer: @unchecked Sendable {
         self.directory = directory
     }
 
-    static func start() async throws -> ArchiveServer {
+    public static func start() async throws -> ArchiveServer {
         let database = "inframind_test_\(UInt32.random(in: 0...UInt32.max))"
         if let uri = mongoURI {
             return ArchiveServer(uri: uri, database: database, isNX: false, port: 0, directory: nil)
@@ -58,7 +58,7 @@ final class ArchiveServer: @unchecked Sendable {
             "inframind-archive-\(UUID().uuidString)"
         ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let port = try freePort()
+        let port = try freeLoopbackPort()
         let server = ArchiveServer(
             uri: "mongodb://127.0.0.1:\(port)/?serverSelectionTimeoutMS=2000&connectTimeoutMS=1000", database: database,
             isNX: true, port: port, directory: directory)
@@ -70,7 +70,7 @@ final class ArchiveServer: @unchecked Sendable {
     private var executable = ""
 
     /// Starts nx-27017 on this server's port and file (again, after `kill`).
-    func launch() async throws {
+    public func launch() async throws {
         guard isNX, let directory else { return }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -95,7 +95,7 @@ final class ArchiveServer: @unchecked Sendable {
     }
 
     /// The archive going down: the nx-27017 process is killed (its file stays for `launch`).
-    func kill() {
+    public func kill() {
         guard
             let process = process.withLock({ current -> Process? in
                 defer { current = nil }
@@ -106,7 +106,7 @@ final class ArchiveServer: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    func stop() {
+    public func stop() {
         kill()
         if let directory { try? FileManager.default.removeItem(atPath: directory) }
     }
@@ -119,14 +119,43 @@ final class ArchiveServer: @unchecked Sendable {
     }
 }
 
-private func canConnect(port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
+/// A loopback port that was free a moment ago, below the kernel's ephemeral range.
+public func freeLoopbackPort() throws -> Int {
+    for _ in 0..<1000 {
+        let port = Int.random(in: 20_000..<32_000)
+        guard handedOutPorts.withLock({ $0.insert(port).inserted }) else { continue }
+        if canBind(port: port) { return port }
+    }
+    throw POSIXError(.EADDRINUSE)
+}
+
+private let handedOutPorts = Mutex<Set<Int>>([])
+
+private func loopback(_ port: Int) -> sockaddr_in {
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     address.sin_port = UInt16(port).bigEndian
+    return address
+}
+
+private func canBind(port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = loopback(port)
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+        }
+    }
+}
+
+private func canConnect(port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = loopback(port)
     return withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
             connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
