@@ -193,7 +193,9 @@ def run(args):
             os.remove(os.path.join(args.out, name))
     node_args = clusterlib.slowdown_args(args.bin, sleep_ms=args.agent_sleep_ms)
     cl = clusterlib.Cluster(ROOT, args.bin, 3, base_port=args.base_port, node_args=node_args, log=print)
-    bases = {i: f"http://{cl.http(i)}" for i in (1, 2, 3)}
+    # From the ports this cluster is started on, not from .cluster/node-*/args: until cluster-up has
+    # run, those are the previous cluster's (after scripts/chaos, another cluster's ports entirely).
+    bases = {i: f"http://127.0.0.1:{args.base_port + 1000 + i}" for i in (1, 2, 3)}
     examples = os.path.join(ROOT, "examples")
     driver = None
     steps = []
