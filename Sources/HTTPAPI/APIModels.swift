@@ -92,12 +92,12 @@ public struct SubmittedBody: Codable, Sendable, Hashable {
     }
 }
 
-/// One page of `GET /v1/assessments`; `next` is null on the last page.
-public struct AssessmentListBody: Codable, Sendable, Hashable {
-    public var items: [AssessmentBody]
+/// One page of a listing; `next` (the cursor of the following page) is null on the last page.
+public struct PageBody<Item: Codable & Sendable & Hashable>: Codable, Sendable, Hashable {
+    public var items: [Item]
     public var next: String?
 
-    public init(items: [AssessmentBody], next: String?) {
+    public init(items: [Item], next: String?) {
         self.items = items
         self.next = next
     }
@@ -110,6 +110,9 @@ public struct AssessmentListBody: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey { case items, next }
 }
+
+/// One page of `GET /v1/assessments`.
+public typealias AssessmentListBody = PageBody<AssessmentBody>
 
 public struct ClusterBody: Codable, Sendable, Hashable {
     public struct Member: Codable, Sendable, Hashable {

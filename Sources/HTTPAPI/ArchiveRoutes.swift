@@ -140,23 +140,8 @@ public struct ArchiveItemBody: Codable, Sendable, Hashable {
     }
 }
 
-public struct ArchiveListBody: Codable, Sendable, Hashable {
-    public var items: [ArchiveItemBody]
-    public var next: String?
-
-    public init(items: [ArchiveItemBody], next: String?) {
-        self.items = items
-        self.next = next
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(items, forKey: .items)
-        try container.encode(next, forKey: .next)
-    }
-
-    enum CodingKeys: String, CodingKey { case items, next }
-}
+/// One page of `GET /v1/archive`.
+public typealias ArchiveListBody = PageBody<ArchiveItemBody>
 
 /// `GET /v1/archive/status`: this node's archive writer.
 public struct ArchiveStatusBody: Codable, Sendable, Hashable {

@@ -58,12 +58,9 @@ enum CTOAgent {
     static let valueBand = 0.3
     static let scarceGPUs = ["H100", "H200", "B200"]
 
-    static func tco(
-        _ months: Int, plan: ProviderPlan, growth: GrowthModel, request: AssessmentRequest, catalog: Catalog
-    ) -> TCO {
-        let series = (0..<months).map {
-            CostProjection.month($0, plan: plan, growth: growth, request: request, catalog: catalog)
-        }
+    /// The total of the first `months` months of the projection.
+    static func tco(_ months: Int, of projection: [MonthlyCost], plan: ProviderPlan) -> TCO {
+        let series = projection.prefix(months)
         let compute = Numbers.total(series.map(\.computeUSD))
         let gpu = Numbers.total(series.map(\.gpuUSD))
         let storage = Numbers.total(series.map(\.storageUSD))
@@ -97,8 +94,13 @@ enum CTOAgent {
         let full = PlanBuilder.build(request, catalog: catalog)
         let plan = full.recommended
         let growth = GrowthModel(request)
-        let one = tco(12, plan: plan, growth: growth, request: request, catalog: catalog)
-        let three = tco(36, plan: plan, growth: growth, request: request, catalog: catalog)
+        // Months 0 … 36 of the one growth model, computed once: the TCOs, the payback and the month the
+        // budget is crossed all read them.
+        let projection = (0...36).map {
+            CostProjection.month($0, plan: plan, growth: growth, request: request, catalog: catalog)
+        }
+        let one = tco(12, of: projection, plan: plan)
+        let three = tco(36, of: projection, plan: plan)
         let monthly = plan.cost.totalUSD
         let budgetLimit = request.business.budgetConstraints.monthlyBudgetLimit
         var overUnder: Double?
@@ -119,9 +121,7 @@ enum CTOAgent {
         func roi(_ v: Double) -> Double? {
             three.totalUSD > 0 ? Numbers.ratio((3 * v - three.totalUSD) / three.totalUSD) : nil
         }
-        let series = (0..<36).map {
-            CostProjection.month($0, plan: plan, growth: growth, request: request, catalog: catalog).totalUSD
-        }
+        let series = projection.prefix(36).map(\.totalUSD)
         // Paid back from the first month after which the value earned so far stays ahead of every
         // cost so far, through month 36: a plan whose costs outgrow its value is not paid back early.
         func payback(_ v: Double) -> Double? {
@@ -178,10 +178,7 @@ enum CTOAgent {
         // When growth alone breaks the budget, the executive view should say so, not only the projection.
         let crossing = budgetLimit.flatMap { limit in
             monthly <= limit
-                ? (1...36).first {
-                    CostProjection.month($0, plan: plan, growth: growth, request: request, catalog: catalog).totalUSD
-                        > limit
-                } : nil
+                ? (1...36).first { projection[$0].totalUSD > limit } : nil
         }
         let points = [
             "Run on \(plan.provider.rawValue) in \(plan.region): \(Numbers.usd(monthly))/month today, \(Numbers.usd(one.totalUSD)) in year one, \(Numbers.usd(three.totalUSD)) over three years on demand (\(Numbers.usd(three.totalWithReservedUSD)) with 1-year reservations where available).",

@@ -46,26 +46,10 @@ public struct GPUPlacement: Codable, Sendable, Equatable {
     public let meetsLatencyTarget: Bool?
     public let latencyTarget: String?
     /// When the target is missed: what meeting it would take, or that nothing in the region does.
-    public let latencyNote: String?
+    public var latencyNote: String?
     /// Training and fine-tuning with a token count: the job this row runs; its cost is one-time,
     /// not monthly (`CostBreakdown.trainingJobsUSD`).
-    public let training: TrainingJob?
-}
-
-extension GPUPlacement {
-    func noting(_ note: String) -> GPUPlacement {
-        GPUPlacement(
-            workload: workload, mode: mode, provider: provider, region: region, instanceType: instanceType,
-            catalogID: catalogID, gpuModel: gpuModel, gpus: gpus, gpusPerReplica: gpusPerReplica,
-            totalGpuMemoryGB: totalGpuMemoryGB, requiredGpuMemoryGB: requiredGpuMemoryGB, weightsGB: weightsGB,
-            kvCacheBytesPerToken: kvCacheBytesPerToken, kvCacheEstimated: kvCacheEstimated,
-            supportsPrecision: supportsPrecision, replicas: replicas, spareInstances: spareInstances,
-            instances: instances, monthlyOnDemandUSD: monthlyOnDemandUSD, monthlyReservedUSD: monthlyReservedUSD,
-            tensorParallel: tensorParallel, batchPerReplica: batchPerReplica, prefillMs: prefillMs,
-            decodeTokensPerSecondPerReplica: decodeTokensPerSecondPerReplica, timeToFirstTokenMs: timeToFirstTokenMs,
-            timePerOutputTokenMs: timePerOutputTokenMs, responseMs: responseMs, meetsLatencyTarget: meetsLatencyTarget,
-            latencyTarget: latencyTarget, latencyNote: note, training: training)
-    }
+    public var training: TrainingJob?
 }
 
 public struct CPUPlacement: Codable, Sendable, Equatable {
@@ -141,20 +125,16 @@ enum CapacityPlanner {
             low.row.meetsLatencyTarget == false,
             fast.key.cost > low.key.cost * catalog.sizing.gpu.latencyCostPremiumMax
         {
-            best = (
-                low.key,
-                low.row.noting(
-                    "meeting the target takes \(fast.row.instances)× \(fast.row.instanceType) (\(fast.row.gpusPerReplica) GPUs per replica) at \(Numbers.usd(fast.row.monthlyOnDemandUSD))/month, \(Numbers.text(fast.key.cost / max(low.key.cost, 0.01), digits: 1))× this plan"
-                )
-            )
-        } else if let fast = best, fast.row.meetsLatencyTarget == false {
-            best = (fast.key, fast.row.noting("no \(provider.rawValue) configuration in \(region) meets it"))
+            best = low
+            best?.row.latencyNote =
+                "meeting the target takes \(fast.row.instances)× \(fast.row.instanceType) (\(fast.row.gpusPerReplica) GPUs per replica) at \(Numbers.usd(fast.row.monthlyOnDemandUSD))/month, \(Numbers.text(fast.key.cost / max(low.key.cost, 0.01), digits: 1))× this plan"
+        } else if best?.row.meetsLatencyTarget == false {
+            best?.row.latencyNote = "no \(provider.rawValue) configuration in \(region) meets it"
         }
         if var row = best?.row {
             if let job = row.training, workload.mode != .inference {
-                row = withTrainingOptions(
-                    row, job: job, estimate, workload, provider: provider, region: region,
-                    request: request, catalog: catalog)
+                row.training = withTrainingOptions(
+                    job, estimate, workload, provider: provider, region: region, request: request, catalog: catalog)
             }
             return .success(row)
         }
@@ -302,9 +282,9 @@ enum CapacityPlanner {
     /// monthly budget; with no budget stated, the shortest job of all. Perfect scaling is assumed, so
     /// a bigger cluster costs the same per job and only shortens it (docs/sizing.md).
     static func withTrainingOptions(
-        _ cheapest: GPUPlacement, job: TrainingJob, _ estimate: GPUMemoryEstimate, _ w: AIWorkload,
-        provider: Provider, region: String, request: AssessmentRequest, catalog: Catalog
-    ) -> GPUPlacement {
+        _ job: TrainingJob, _ estimate: GPUMemoryEstimate, _ w: AIWorkload, provider: Provider, region: String,
+        request: AssessmentRequest, catalog: Catalog
+    ) -> TrainingJob {
         let rules = catalog.sizing.gpu
         let budget = request.business.budgetConstraints.monthlyBudgetLimit
         var fastest: TrainingOption?
@@ -331,24 +311,9 @@ enum CapacityPlanner {
                 n *= 2
             }
         }
-        var options = job.options
-        if let fastest, fastest.days < job.days { options.append(fastest) }
-        return GPUPlacement(
-            workload: cheapest.workload, mode: cheapest.mode, provider: cheapest.provider, region: cheapest.region,
-            instanceType: cheapest.instanceType, catalogID: cheapest.catalogID, gpuModel: cheapest.gpuModel,
-            gpus: cheapest.gpus, gpusPerReplica: cheapest.gpusPerReplica, totalGpuMemoryGB: cheapest.totalGpuMemoryGB,
-            requiredGpuMemoryGB: cheapest.requiredGpuMemoryGB, weightsGB: cheapest.weightsGB,
-            kvCacheBytesPerToken: cheapest.kvCacheBytesPerToken, kvCacheEstimated: cheapest.kvCacheEstimated,
-            supportsPrecision: cheapest.supportsPrecision, replicas: cheapest.replicas,
-            spareInstances: cheapest.spareInstances, instances: cheapest.instances,
-            monthlyOnDemandUSD: cheapest.monthlyOnDemandUSD, monthlyReservedUSD: cheapest.monthlyReservedUSD,
-            tensorParallel: cheapest.tensorParallel, batchPerReplica: nil, prefillMs: nil,
-            decodeTokensPerSecondPerReplica: nil, timeToFirstTokenMs: nil, timePerOutputTokenMs: nil, responseMs: nil,
-            meetsLatencyTarget: nil, latencyTarget: nil, latencyNote: nil,
-            training: TrainingJob(
-                flops: job.flops, flopsFormula: job.flopsFormula, gpuHours: job.gpuHours, days: job.days, mfu: job.mfu,
-                gpus: job.gpus, costOnDemandUSD: job.costOnDemandUSD, costSpotUSD: job.costSpotUSD,
-                checkpointing: job.checkpointing, options: options))
+        var extended = job
+        if let fastest, fastest.days < job.days { extended.options.append(fastest) }
+        return extended
     }
 
     static func row(

@@ -30,11 +30,7 @@ public struct TrainingOption: Codable, Sendable, Equatable {
         try c.encode(gpuHours, forKey: .gpuHours)
         try c.encode(days, forKey: .days)
         try c.encode(costOnDemandUSD, forKey: .costOnDemandUSD)
-        if let costSpotUSD {
-            try c.encode(costSpotUSD, forKey: .costSpotUSD)
-        } else {
-            try c.encodeNil(forKey: .costSpotUSD)
-        }
+        try c.encodeOrNull(costSpotUSD, forKey: .costSpotUSD)
     }
 }
 
@@ -54,7 +50,7 @@ public struct TrainingJob: Codable, Sendable, Equatable {
     /// Spot capacity can be taken back at any time: what a spot run needs.
     public let checkpointing: String
     /// The cheapest cluster and the fastest one whose monthly rent stays within the budget.
-    public let options: [TrainingOption]
+    public var options: [TrainingOption]
 
     enum CodingKeys: String, CodingKey {
         case flops, flopsFormula, gpuHours, days, mfu, gpus, costOnDemandUSD, costSpotUSD, checkpointing, options
@@ -69,11 +65,7 @@ public struct TrainingJob: Codable, Sendable, Equatable {
         try c.encode(mfu, forKey: .mfu)
         try c.encode(gpus, forKey: .gpus)
         try c.encode(costOnDemandUSD, forKey: .costOnDemandUSD)
-        if let costSpotUSD {
-            try c.encode(costSpotUSD, forKey: .costSpotUSD)
-        } else {
-            try c.encodeNil(forKey: .costSpotUSD)
-        }
+        try c.encodeOrNull(costSpotUSD, forKey: .costSpotUSD)
         try c.encode(checkpointing, forKey: .checkpointing)
         try c.encode(options, forKey: .options)
     }
@@ -124,4 +116,11 @@ enum TrainingModel {
 
     static let checkpointing =
         "Spot capacity can be reclaimed with two minutes' notice or less: checkpoint the weights and optimizer state at least hourly to durable storage and resume from the last checkpoint; the spot cost assumes no lost work"
+}
+
+extension KeyedEncodingContainer {
+    /// Writes null for a missing value instead of leaving the key out.
+    mutating func encodeOrNull<T: Encodable>(_ value: T?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+    }
 }
