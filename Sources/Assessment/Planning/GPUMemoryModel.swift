@@ -106,9 +106,11 @@ public enum GPUMemoryModel {
         return (low.ratio, low.name, high.ratio, high.name)
     }
 
-    /// The hidden size the cube-root rule gives a dense transformer of this many parameters.
-    static func hiddenEstimate(parametersBillion: Double) -> Double {
-        pow(pow(parametersBillion * 1e9 * 128 / 12, 2.0 / 3.0), 0.5)
+    /// The layers and hidden size the cube-root rule gives a dense transformer of this many
+    /// parameters (d/L ≈ 128), for a model given only by its size.
+    static func shapeEstimate(parametersBillion: Double) -> (layers: Double, hidden: Double) {
+        let d = pow(pow(parametersBillion * 1e9 * 128 / 12, 2.0 / 3.0), 0.5)
+        return (max(1, (d / 128).rounded()), d)
     }
 
     public static func estimate(_ w: AIWorkload, rules: GPUSizingRules) -> GPUMemoryEstimate {

@@ -70,8 +70,8 @@ enum ServingModel {
             if let a = w.architecture {
                 attentionFlopsPerTokenSquared = 2 * Double(a.layers) * Double(a.attentionHeads * a.headDim)
             } else {
-                let d = GPUMemoryModel.hiddenEstimate(parametersBillion: w.parametersBillion)
-                attentionFlopsPerTokenSquared = 2 * max(1, (d / 128).rounded()) * d
+                let shape = GPUMemoryModel.shapeEstimate(parametersBillion: w.parametersBillion)
+                attentionFlopsPerTokenSquared = 2 * shape.layers * shape.hidden
             }
             // The context window holds the prompt and the answer; the prompt is what is left of it.
             outputTokens = Double(w.avgOutputTokens)

@@ -99,8 +99,7 @@ enum TrainingModel {
         if let a = w.architecture {
             (layers, hidden) = (Double(a.layers), Double(a.hiddenSize))
         } else {
-            let d = GPUMemoryModel.hiddenEstimate(parametersBillion: w.parametersBillion)
-            (layers, hidden) = (max(1, (d / 128).rounded()), d)
+            (layers, hidden) = GPUMemoryModel.shapeEstimate(parametersBillion: w.parametersBillion)
         }
         return rules.activationBytesPerTokenLayerHidden * layers * hidden * Double(w.contextTokens)
     }
