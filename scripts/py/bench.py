@@ -1,6 +1,6 @@
 """Driver of scripts/bench (see `scripts/bench --help`).
 
-InfraMind runs as a 3-node local cluster; the Celery + Redis baseline is ../shared/bench/celery/bench.py,
+InfraMind runs as a 3-node local cluster; the Celery + Redis baseline is DIR/bench.py (--celery-dir DIR),
 run unchanged (with its own worker management) against a private redis-server, in the same run.
 Every figure is measured here, now; the table gives each row's ratio and the issue's target.
 """
@@ -383,7 +383,7 @@ def inframind(a, out=None):
 
 # ------------------------------------------------------------------ Celery
 def celery(a):
-    """Runs ../shared/bench/celery/bench.py three times against one private redis-server."""
+    """Runs the baseline's bench.py (--celery-dir) three times against one private redis-server."""
     here = a.celery_dir
     venv = a.celery_venv
     work = os.path.join(a.workdir, "celery")
