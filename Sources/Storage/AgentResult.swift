@@ -25,15 +25,3 @@ public struct AgentResult: Sendable, Hashable, Codable {
         self.recordedAt = recordedAt
     }
 }
-
-/// What happened to an appended result. The first result for an (assessment, agent) wins whatever
-/// its attempt: a late worker from an earlier attempt must not replace, nor be dropped silently.
-public enum JournalOutcome: Sendable, Hashable {
-    /// This was the first result for the task; it is now the one that counts.
-    case recorded
-    /// A result with the same digest was already there (a task run twice, harmlessly).
-    case duplicate(stored: AgentResult)
-    /// A result with a different digest was already there: the agent is not deterministic.
-    /// The stored one still counts; the caller logs and counts the fault.
-    case determinismFault(stored: AgentResult)
-}

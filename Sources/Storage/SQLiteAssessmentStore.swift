@@ -43,52 +43,9 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         database.close()
     }
 
-    public func create(_ record: AssessmentRecord) async throws(StoreError) -> AssessmentRecord {
-        var created = record
-        created.version = 1
-        try await write { [created] db in
-            if try Self.exists(created.id, in: db) {
-                throw StoreError.duplicateID(created.id)
-            }
-            if let key = created.idempotencyKey,
-                let existing = try db.query(
-                    "SELECT id FROM assessment WHERE idempotency_key = ?", [.text(key)], { $0.text(0) }
-                ).first
-            {
-                throw StoreError.duplicateIdempotencyKey(key: key, existingID: existing)
-            }
-            try db.run(SQLiteRows.insertRecord, SQLiteRows.arguments(of: created))
-        }
-        return created
-    }
-
-    private static func exists(_ id: String, in db: SQLiteConnection) throws -> Bool {
-        try !db.query("SELECT 1 FROM assessment WHERE id = ?", [.text(id)], { _ in () }).isEmpty
-    }
-
     public func read(id: String) async throws(StoreError) -> AssessmentRecord? {
         try await read { db in
             try Self.fetchRecord(db, where: "id = ?", id)
-        }
-    }
-
-    public func read(idempotencyKey: String) async throws(StoreError) -> AssessmentRecord? {
-        try await read { db in
-            try Self.fetchRecord(db, where: "idempotency_key = ?", idempotencyKey)
-        }
-    }
-
-    public func update(_ record: AssessmentRecord, expectedVersion: Int?) async throws(StoreError)
-        -> AssessmentRecord
-    {
-        try await write { db in
-            // The check and the write are one transaction, so no other write can slip between them.
-            guard let current = try Self.fetchRecord(db, where: "id = ?", record.id) else {
-                throw StoreError.notFound(id: record.id)
-            }
-            let stored = try current.applying(record, expectedVersion: expectedVersion)
-            try db.run(SQLiteRows.updateRecord, SQLiteRows.updateArguments(of: stored))
-            return stored
         }
     }
 
@@ -141,40 +98,12 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         }
     }
 
-    public func appendResult(_ result: AgentResult) async throws(StoreError) -> JournalOutcome {
-        try await write { db in
-            if let stored = try db.query(
-                "SELECT \(SQLiteRows.resultColumns) FROM agent_result WHERE assessment_id = ? AND agent = ?",
-                [.text(result.assessmentID), .text(result.agent)], SQLiteRows.result(from:)
-            ).first {
-                return stored.digest == result.digest ? .duplicate(stored: stored) : .determinismFault(stored: stored)
-            }
-            if try !Self.exists(result.assessmentID, in: db) {
-                throw StoreError.notFound(id: result.assessmentID)
-            }
-            try db.run(
-                "INSERT INTO agent_result (\(SQLiteRows.resultColumns)) VALUES (?,?,?,?,?,?,?)",
-                SQLiteRows.arguments(of: result))
-            return .recorded
-        }
-    }
-
     public func results(of assessmentID: String) async throws(StoreError) -> [AgentResult] {
         try await read { db in
             try db.query(
                 "SELECT \(SQLiteRows.resultColumns) FROM agent_result WHERE assessment_id = ? ORDER BY agent",
                 [.text(assessmentID)], SQLiteRows.result(from:))
         }
-    }
-
-    public func replicate(_ record: AssessmentRecord, results: [AgentResult]) async throws(StoreError)
-        -> ReplicaOutcome
-    {
-        try await replicate(batch: [ReplicatedRecord(record: record, results: results)])[0]
-    }
-
-    public func replicate(batch: [ReplicatedRecord]) async throws(StoreError) -> [ReplicaOutcome] {
-        try await write { [archiving] db in try batch.map { try Self.replicate($0, in: db, archiving: archiving) } }
     }
 
     public func replicate(

@@ -28,29 +28,30 @@ import Testing
     @Test func everythingWrittenIsReadBackAfterReopening() async throws {
         try await withTemporaryDirectory { directory in
             let store = try SQLiteAssessmentStore(dataDirectory: directory)
-            var record = try await store.create(sampleRecord("a1", idempotencyKey: "k1"))
+            var record = sampleRecord("a1", idempotencyKey: "k1")
+            #expect(try await store.replicate(record, results: []) == .stored)
             record.status = .completed
             record.epoch = 4
+            record.version = 2
             record.report = Data("the report".utf8)
             record.progress.percent = 100
             record.updatedAt = instant(30)
-            let updated = try await store.update(record)
-            let second = try await store.create(sampleRecord("a2", createdAt: instant(1)))
             let result = sampleResult("a1", agent: "report_generator")
-            #expect(try await store.appendResult(result) == .recorded)
+            #expect(try await store.replicate(record, results: [result]) == .stored)
+            let second = sampleRecord("a2", createdAt: instant(1))
+            #expect(try await store.replicate(second, results: []) == .stored)
             try store.close()
 
             let reopened = try SQLiteAssessmentStore(dataDirectory: directory)
             defer { try? reopened.close() }
-            #expect(try await reopened.read(id: "a1") == updated)
-            #expect(try await reopened.read(idempotencyKey: "k1") == updated)
-            #expect(try await reopened.list(limit: 10).records == [second, updated])
+            #expect(try await reopened.read(id: "a1") == record)
+            #expect(try await reopened.list(statuses: [], limit: 10, after: nil).records == [second, record])
             #expect(try await reopened.results(of: "a1") == [result])
             // Fencing state survived too: the epoch before the restart still rules.
-            record.epoch = 3
-            await #expect(throws: StoreError.staleEpoch(stored: 4, attempted: 3)) {
-                try await reopened.update(record)
-            }
+            var deposed = record
+            deposed.epoch = 3
+            deposed.version = 9
+            #expect(try await reopened.replicate(deposed, results: []) == .refused(record.recordVersion))
         }
     }
 
@@ -64,12 +65,16 @@ import Testing
             defer { try? store.close() }
             var acknowledged: [AssessmentRecord] = []
             for index in 0..<20 {
-                var record = try await store.create(sampleRecord("r\(index)", createdAt: instant(Double(index))))
+                var record = sampleRecord("r\(index)", createdAt: instant(Double(index)))
+                #expect(try await store.replicate(record, results: []) == .stored)
                 record.status = .running
                 record.epoch = 2
-                acknowledged.append(try await store.update(record))
+                #expect(try await store.replicate(record, results: []) == .stored)
+                acknowledged.append(record)
             }
-            #expect(try await store.appendResult(sampleResult("r7")) == .recorded)
+            // Journaled with a write that changes nothing else, as a replica receives late results.
+            let r7 = acknowledged[7]
+            #expect(try await store.replicate(r7, results: [sampleResult("r7")]) == .current(r7.recordVersion))
 
             let name = SQLiteAssessmentStore.fileName
             let wal = live.appendingPathComponent(name + "-wal")
@@ -84,7 +89,7 @@ import Testing
 
             let recovered = try SQLiteAssessmentStore(dataDirectory: crashed)
             defer { try? recovered.close() }
-            #expect(try await recovered.list(limit: 100).records == acknowledged.reversed())
+            #expect(try await recovered.list(statuses: [], limit: 100, after: nil).records == acknowledged.reversed())
             #expect(try await recovered.results(of: "r7") == [sampleResult("r7")])
         }
     }
@@ -99,7 +104,8 @@ import Testing
                 var record = sampleRecord("r\(index)", createdAt: instant(Double(index)))
                 record.request = Data(repeating: UInt8(index % 251), count: 2_000)
                 do {
-                    acknowledged.append(try await store.create(record))
+                    _ = try await store.replicate(record, results: [])
+                    acknowledged.append(record)
                 } catch {
                     failure = error as? StoreError
                     break
@@ -115,10 +121,10 @@ import Testing
 
             let reopened = try SQLiteAssessmentStore(dataDirectory: directory)
             defer { try? reopened.close() }
-            let listed = try await reopened.list(limit: 2_000).records
+            let listed = try await reopened.list(statuses: [], limit: 2_000, after: nil).records
             #expect(listed == acknowledged.reversed())
             // Without the cap the same file takes writes again.
-            #expect(try await reopened.create(sampleRecord("after")).version == 1)
+            #expect(try await reopened.replicate(sampleRecord("after"), results: []) == .stored)
         }
     }
 

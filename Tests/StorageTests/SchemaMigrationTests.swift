@@ -35,8 +35,8 @@ import Testing
     @Test func aMigrationThatRebuildsTheTableKeepsTheJournal() async throws {
         try await withTemporaryDirectory { directory in
             let store = try SQLiteAssessmentStore(dataDirectory: directory)
-            _ = try await store.create(sampleRecord("a1"))
-            #expect(try await store.appendResult(sampleResult("a1", agent: "cto")) == .recorded)
+            #expect(
+                try await store.replicate(sampleRecord("a1"), results: [sampleResult("a1", agent: "cto")]) == .stored)
             try store.close()
             let path = directory.appendingPathComponent(SQLiteAssessmentStore.fileName).path
             let connection = try SQLiteConnection(path: path)
