@@ -15,6 +15,10 @@ extension SWIM.Instance {
             enqueue(update)
             return
         }
+        if old.metadata == nil, let metadata = incoming.metadata {
+            // First heard of through a record without it (a suspicion, a verdict): learn it from any copy.
+            records[incoming.id]?.member.metadata = metadata
+        }
         if incoming.supersedes(old) {
             replace(old, with: incoming, at: now)
             if incoming.status == .suspect {
@@ -80,7 +84,10 @@ extension SWIM.Instance {
                 member: member.id, previous: nil, status: member.status, incarnation: member.incarnation))
     }
 
-    mutating func replace(_ old: SWIM.Member, with new: SWIM.Member, at now: Duration) {
+    mutating func replace(_ old: SWIM.Member, with incoming: SWIM.Member, at now: Duration) {
+        var new = incoming
+        // Metadata is fixed per uid: a record written by a member that did not know it loses nothing.
+        if new.metadata == nil { new.metadata = old.metadata }
         records[new.id] = Record(
             member: new, since: old.status == new.status ? records[new.id]?.since ?? now : now)
         if new.status.isTerminal {

@@ -18,6 +18,8 @@ extension SWIM {
         /// Lifeguard's local health score; probe interval and timeouts are multiplied by `1 + score`.
         public internal(set) var localHealth: Int = 0
 
+        /// What this node says about itself to every member (`Member.metadata`); nil when nothing.
+        public let metadata: [String: String]?
         public let seeds: [MemberAddress]
         /// Addresses the periodic sync contacts when no live member has them, beyond `seeds`. A node
         /// that rejoined after a split joins through one contact only, but must keep looking for the
@@ -77,12 +79,15 @@ extension SWIM {
         }
 
         /// Creates the instance of a node that joins through `seeds` (addresses of any members;
-        /// this node's own address may be among them, which lets it form a cluster).
+        /// this node's own address may be among them, which lets it form a cluster). `metadata`
+        /// travels with every record of this node that it sends (docs/membership.md).
         public init(
-            settings: Settings = Settings(), myself: MemberID, seeds: [MemberAddress], randomSeed: UInt64
+            settings: Settings = Settings(), myself: MemberID, seeds: [MemberAddress], randomSeed: UInt64,
+            metadata: [String: String] = [:]
         ) {
             self.settings = settings
             self.myself = myself
+            self.metadata = metadata.isEmpty ? nil : metadata
             var unique: [MemberAddress] = []
             for seed in seeds where seed != myself.address && !unique.contains(seed) {
                 unique.append(seed)
@@ -124,7 +129,7 @@ extension SWIM {
         /// Members that are not down or left, this node included.
         public var liveMemberCount: Int { peers.count + 1 }
 
-        var selfMember: Member { Member(id: myself, status: status, incarnation: incarnation) }
+        var selfMember: Member { Member(id: myself, status: status, incarnation: incarnation, metadata: metadata) }
 
         /// When the instance next needs a `.tick`, or nil when it has stopped.
         public var nextWakeUp: Duration? {

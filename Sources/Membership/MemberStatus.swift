@@ -29,11 +29,17 @@ extension SWIM {
         public var status: Status
         /// Raised only by the member itself, to refute a suspicion (or to announce `up` after joining).
         public var incarnation: UInt64
+        /// What the member says about itself (a node's HTTP address, say): set when its instance is
+        /// created and fixed for its uid, so any copy that has it is as good as any other. Records
+        /// another node writes about it (a suspicion, a verdict) may lack it; a view keeps what it
+        /// knew (`Instance.replace`). Nil when there is none, one byte on the wire.
+        public var metadata: [String: String]?
 
-        public init(id: MemberID, status: Status, incarnation: UInt64) {
+        public init(id: MemberID, status: Status, incarnation: UInt64, metadata: [String: String]? = nil) {
             self.id = id
             self.status = status
             self.incarnation = incarnation
+            self.metadata = metadata
         }
 
         /// Whether `self` should replace `old` in a view (SWIM's ordering, plus tombstones).

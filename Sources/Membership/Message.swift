@@ -56,7 +56,8 @@ extension SWIM {
 ///
 /// The model is the cluster transport's positional binary Codable (`Wire.BinaryEncoder`): struct
 /// fields in order without keys, integers fixed-width (`Int` as 8 bytes), strings and arrays with
-/// a 4-byte length, a presence byte before an optional, and an enum case with associated values
+/// a 4-byte length, a presence byte before an optional, a dictionary as its count and its
+/// length-prefixed keys each followed by its value, and an enum case with associated values
 /// (every `Payload` case, given how Swift synthesizes its coding) as its name, length-prefixed.
 /// `Status` has a raw `String` value and travels as that string.
 extension SWIM.Message {
@@ -88,7 +89,8 @@ extension SWIM.Message {
     }
 
     static func size(of member: SWIM.Member) -> Int {
-        size(of: member.id) + 4 + member.status.rawValue.utf8.count + 8
+        size(of: member.id) + 4 + member.status.rawValue.utf8.count + 8 + 1
+            + (member.metadata.map { 4 + $0.reduce(0) { $0 + 4 + $1.key.utf8.count + 4 + $1.value.utf8.count } } ?? 0)
     }
 
     static func size(of update: SWIM.Update) -> Int {

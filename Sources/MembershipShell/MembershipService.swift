@@ -21,6 +21,8 @@ public actor MembershipService {
 
     public let system: ClusterSystem
     public let settings: SWIM.Settings
+    /// What this node tells every member about itself (`SWIM.Member.metadata`), kept across rejoins.
+    public let metadata: [String: String]
     /// Every change of this node's view, in order. Buffered (newest kept) so that a slow or
     /// absent consumer never holds the failure detector back.
     public nonisolated let changes: AsyncStream<SWIM.MembershipChange>
@@ -32,9 +34,13 @@ public actor MembershipService {
     private var endpoint: MembershipEndpoint?
     private var logger: Logger
 
-    public init(system: ClusterSystem, seeds: [NodeAddress], settings: SWIM.Settings = SWIM.Settings()) {
+    public init(
+        system: ClusterSystem, seeds: [NodeAddress], settings: SWIM.Settings = SWIM.Settings(),
+        metadata: [String: String] = [:]
+    ) {
         self.system = system
         self.settings = settings
+        self.metadata = metadata
         self.logger = system.logger
         (changes, changesContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
         let node = system.node
@@ -42,7 +48,7 @@ public actor MembershipService {
             settings: settings,
             myself: MemberID(name: node.name, host: node.host, port: node.port, uid: node.uid),
             seeds: seeds.map { MemberAddress(name: $0.name, host: $0.host, port: $0.port) },
-            randomSeed: UInt64.random(in: .min ... .max))
+            randomSeed: UInt64.random(in: .min ... .max), metadata: metadata)
     }
 
     /// Registers `/membership` and starts joining through the seeds.
@@ -154,7 +160,8 @@ public actor MembershipService {
         logger.warning("membership: this node was declared down; rejoining as \(fresh) through \(contact)")
         let configured = instance.seeds + instance.healingSeeds
         instance = SWIM.Instance(
-            settings: settings, myself: fresh, seeds: [contact], randomSeed: UInt64.random(in: .min ... .max))
+            settings: settings, myself: fresh, seeds: [contact], randomSeed: UInt64.random(in: .min ... .max),
+            metadata: metadata)
         instance.healingSeeds = configured
         _ = instance.handle(.start, at: now)
     }
