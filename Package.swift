@@ -243,22 +243,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The CLI's own pieces (node configuration file, API client output) tested in process.
+        // The CLI's own pieces (API client output, the client commands' arguments) tested in process.
         .testTarget(
             name: "CLITests",
             dependencies: ["inframind"],
             swiftSettings: strict
         ),
-        .executableTarget(
-            name: "inframind",
+        // A node assembled from its configuration, and the adapters that join the two stacks: the
+        // agents as CoordinationShell's TaskRunner, the coordinator as HTTPAPI's AssessmentService
+        // (docs/architecture.md). The executable only parses arguments and calls into it.
+        .target(
+            name: "NodeRuntime",
             dependencies: [
                 "Wire", "Printf",
                 "ClusterSystem",
-                "TransportBenchmark",
                 "MembershipShell",
                 "Membership",
-                "Simulation",
-                "CoordinationSimulation",
                 "Assessment",
                 "HTTPAPI",
                 "Coordination",
@@ -268,13 +268,37 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // Its configuration errors are ArgumentParser's ValidationError: `inframind node` prints
+                // them with its usage, whether they come from a flag or from the config file.
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        // The node configuration file and flags, the agent result cache, tested in process.
+        .testTarget(
+            name: "NodeRuntimeTests",
+            dependencies: [
+                "NodeRuntime", "Assessment", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "inframind",
+            dependencies: [
+                "NodeRuntime", "Printf",
+                "ClusterSystem",
+                "TransportBenchmark",
+                "Simulation",
+                "CoordinationSimulation",
+                "Assessment",
+                "HTTPAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict
         ),

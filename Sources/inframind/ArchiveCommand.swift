@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import HTTPAPI
+import NodeRuntime
 
 /// `inframind archive list|status`: the archive of finished assessments (docs/archive.md).
 struct ArchiveCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Assessment
 import FoundationEssentials
+import NodeRuntime
 
 /// `inframind assess FILE`: the whole assessment pipeline in this process, no cluster.
 struct AssessCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import HTTPAPI
+import NodeRuntime
 import Printf
 
 /// Options every API client command shares.

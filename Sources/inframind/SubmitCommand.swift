@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import HTTPAPI
+import NodeRuntime
 
 #if canImport(Glibc)
     import Glibc

@@ -3,7 +3,7 @@ import Assessment
 import Foundation
 import Testing
 
-@testable import inframind
+@testable import NodeRuntime
 
 @Suite struct NodeConfigurationTests {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

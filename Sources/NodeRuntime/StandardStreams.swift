@@ -6,13 +6,13 @@ import FoundationEssentials
 
 /// Files and the standard streams as bytes, with errors in the system's words ("No such file or
 /// directory"): `FileHandle` is Foundation's, and `Data(contentsOf:)`'s errors read badly without it.
-enum StandardStreams {
-    struct FileError: Error, CustomStringConvertible {
-        let description: String
+package enum StandardStreams {
+    package struct FileError: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// The whole of `path`, or of standard input when `path` is "-".
-    static func read(_ path: String) throws(FileError) -> Data {
+    package static func read(_ path: String) throws(FileError) -> Data {
         let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileError(description: String(cString: strerror(errno))) }
         defer { if fd != STDIN_FILENO { close(fd) } }
@@ -31,7 +31,7 @@ enum StandardStreams {
 
     /// The file as UTF-8 text; bytes that are not UTF-8 are an error, not replacement characters
     /// (a token read that way would never match).
-    static func readText(_ path: String) throws(FileError) -> String {
+    package static func readText(_ path: String) throws(FileError) -> String {
         guard let text = String(validating: try read(path), as: UTF8.self) else {
             throw FileError(description: "not UTF-8 text")
         }
@@ -40,12 +40,12 @@ enum StandardStreams {
 
     /// Writes to standard output; a failure (a full disk behind a redirection) throws, so a cut-short
     /// report does not end with status 0. A reader that went away (EPIPE) is not a failure.
-    static func writeOutput(_ data: Data) throws(FileError) {
+    package static func writeOutput(_ data: Data) throws(FileError) {
         try write(data, to: STDOUT_FILENO)
     }
 
     /// Writes to standard error, as well as it can: there is nowhere left to report its own failure.
-    static func writeError(_ text: String) {
+    package static func writeError(_ text: String) {
         try? write(Data(text.utf8), to: STDERR_FILENO)
     }
 
@@ -78,7 +78,7 @@ enum StandardStreams {
 
 extension StringProtocol {
     /// Without leading and trailing spaces, tabs and newlines.
-    func trimmingWhitespace() -> String {
+    package func trimmingWhitespace() -> String {
         let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0.isNewline }
         guard let first = firstIndex(where: { !isBlank($0) }), let last = lastIndex(where: { !isBlank($0) }) else {
             return ""

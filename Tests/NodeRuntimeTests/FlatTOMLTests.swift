@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import inframind
+@testable import NodeRuntime
 
 /// The TOML a node's config file may hold, and what it refuses (with the line).
 @Suite struct FlatTOMLTests {

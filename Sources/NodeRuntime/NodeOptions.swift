@@ -2,7 +2,9 @@ import ArgumentParser
 
 /// The flags of `inframind node`: each setting of `NodeConfiguration`, all optional so that a flag
 /// overrides the config file only when given.
-struct NodeOptions: ParsableArguments {
+package struct NodeOptions: ParsableArguments {
+    package init() {}
+
     @Option(help: "A TOML config file (see cluster-config/); flags given as well override its settings.")
     var config: String?
 
@@ -125,7 +127,7 @@ struct NodeOptions: ParsableArguments {
     }
 
     /// Defaults, then the config file, then these flags.
-    func resolve() throws -> NodeConfiguration {
+    package func resolve() throws -> NodeConfiguration {
         let file = try config.map(NodeConfiguration.Layer.load(path:)) ?? NodeConfiguration.Layer()
         return try NodeConfiguration(file.overridden(by: layer))
     }

@@ -2,7 +2,7 @@ import Assessment
 import Foundation
 import Testing
 
-@testable import inframind
+@testable import NodeRuntime
 
 @Suite struct ResultCacheTests {
     static func result(_ agent: AgentName) throws -> (AgentResult, Data) {

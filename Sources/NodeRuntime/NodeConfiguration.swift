@@ -7,7 +7,7 @@ import Wire
 
 /// Every setting of a node, resolved: built-in defaults, then the config file, then flags, each layer
 /// overriding the one before. The coordinator and the HTTP server read their settings from here.
-struct NodeConfiguration: Equatable, Sendable {
+package struct NodeConfiguration: Equatable, Sendable {
     var name: String
     var host: String
     var clusterPort: Int

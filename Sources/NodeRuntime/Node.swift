@@ -1,0 +1,92 @@
+import Archive
+import ArgumentParser
+import Assessment
+import ClusterSystem
+import CoordinationShell
+import FoundationEssentials
+import HTTPAPI
+import Logging
+import Membership
+import MembershipShell
+import ServiceLifecycle
+import Storage
+import Wire
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One cluster node assembled from its configuration: the transport, membership, the coordinator
+/// with the real agents (`AgentExecutor`), the HTTP API over the coordinator
+/// (`ClusterAssessmentService`) and, when configured, the archive; `inframind node` runs it.
+package enum Node {
+    /// Runs the node until SIGTERM or SIGINT, then drains and leaves.
+    package static func run(_ config: NodeConfiguration) async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = config.logLevel
+            return handler
+        }
+        // Before anything emits: every layer's swift-metrics calls land in the registry /metrics prints.
+        _ = NodeMetrics.bootstrap()
+        var settings = ClusterSystem.Settings(
+            name: config.name, host: config.host, port: config.clusterPort,
+            tls: .init(directory: config.certsDirectory, nodeName: config.name))
+        settings.maxFrameSize = config.maxFrameSize
+        settings.defaultCallTimeout = .milliseconds(config.callTimeoutMilliseconds)
+        // Before anything else: a wrong archive URI stops the node here, with libmongoc's reason.
+        let mongo = try config.archiveURI.map { uri in
+            do {
+                return try MongoArchive(
+                    uri: uri, database: config.archiveDatabase, collection: config.archiveCollection)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        let store = try SQLiteAssessmentStore(
+            dataDirectory: URL(fileURLWithPath: config.dataDirectory), archiving: mongo != nil)
+        let system = try await ClusterSystem.start(settings: settings)
+        let diagnostics = Diagnostics.start(on: system)
+        let membership = MembershipService(
+            system: system, seeds: config.seeds.compactMap(NodeAddress.init(parsing:)))
+        await membership.start()
+        let coordinator = CoordinatorNode(
+            system: system, membership: membership, store: store,
+            executor: AgentExecutor(
+                catalog: try Catalog.shipped(), options: config.agentRunOptions, threads: config.workerConcurrency),
+            settings: config.coordinationSettings, httpAddress: "\(config.httpHost):\(config.httpPort)")
+        try await coordinator.start()
+        var service = ClusterAssessmentService(coordinator: coordinator)
+        var archiveTask: Task<Void, Never>?
+        if let mongo {
+            var writerSettings = ArchiveWriterSettings()
+            writerSettings.queueLimit = config.archiveQueueLimit
+            writerSettings.retention = .seconds(config.retentionSeconds)
+            let writer = ArchiveWriter(
+                node: config.name, archive: mongo, store: store, settings: writerSettings, logger: system.logger,
+                ownerIsAlive: { [coordinator] owner in await coordinator.memberMayBeAlive(owner) })
+            service.archive = NodeArchive(archive: mongo, writer: writer)
+            archiveTask = Task { await writer.run() }
+            system.logger.info(
+                "archive configured",
+                metadata: ["database": "\(config.archiveDatabase)", "collection": "\(config.archiveCollection)"])
+        }
+        let http = HTTPServer.make(service: service, settings: config.httpSettings, logger: system.logger) { port in
+            print(
+                "node \(system.node) ready: cluster \(config.host):\(system.node.port), http \(config.httpHost):\(port)"
+            )
+            fflush(nil)
+        }
+        let node = NodeLifecycle(system: system, membership: membership, coordinator: coordinator)
+        // Shut down in reverse order: HTTP first (stop accepting, finish requests in flight), then the
+        // node (finish running tasks, leave the cluster, close connections).
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: node), .init(service: http)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: system.logger))
+        try await group.run()
+        archiveTask?.cancel()
+        _ = diagnostics
+    }
+}
