@@ -42,17 +42,11 @@ public distributed actor CoordinatorEndpoint: ClusterCallable {
         try await node.listLocal(statuses: statuses, limit: limit, after: cursor)
     }
 
-    /// Where this node serves HTTP, for `GET /v1/cluster`.
-    public distributed func info() async -> NodeInfo {
-        await node.info
-    }
-
     public static let wireMethods: [WireMethod<CoordinatorEndpoint>] = [
         WireMethod("deliver") { try await $0.deliver([]) },
         WireMethod("read") { _ = try await $0.read(id: "") },
         WireMethod("readAsOwner") { _ = try await $0.readAsOwner(id: "") },
         WireMethod("list") { _ = try await $0.list(statuses: [], limit: 0, after: nil) },
-        WireMethod("info") { _ = try await $0.info() },
     ]
 
     /// The endpoint on the node called `name` at `host:port`, whichever incarnation runs there.
@@ -69,15 +63,5 @@ public struct PageCursor: Codable, Sendable, Hashable {
     public init(createdAt: Date, id: String) {
         self.createdAt = createdAt
         self.id = id
-    }
-}
-
-public struct NodeInfo: Codable, Sendable, Hashable {
-    public var name: String
-    public var httpAddress: String?
-
-    public init(name: String, httpAddress: String?) {
-        self.name = name
-        self.httpAddress = httpAddress
     }
 }

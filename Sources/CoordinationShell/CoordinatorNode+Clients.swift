@@ -268,32 +268,10 @@ extension CoordinatorNode {
         return (page, next)
     }
 
-    public var info: NodeInfo { NodeInfo(name: name, httpAddress: httpAddress) }
-
-    /// Every member of the view with its HTTP address where known (asked once per incarnation).
-    public func members() async -> [(member: SWIM.Member, info: NodeInfo?)] {
-        let view = await membership.view
-        var result: [(SWIM.Member, NodeInfo?)] = []
-        for member in view.sorted(by: { $0.id < $1.id }) {
-            let key = "\(member.id.address.name)#\(member.id.uid)"
-            if let known = memberInfo[key] {
-                result.append((member, known))
-                continue
-            }
-            var info: NodeInfo?
-            if member.id.address.name == name {
-                info = self.info
-            } else if member.status.isAlive || member.status == .suspect,
-                let endpoint = remoteEndpoint(member.id.address.name)
-            {
-                info = try? await ClusterSystem.$callOptions.withValue(.init(timeout: .milliseconds(500))) {
-                    try await endpoint.info()
-                }
-            }
-            if let info { memberInfo[key] = info }
-            result.append((member, info))
-        }
-        return result
+    /// Every member of the view, tombstones included, by id; each carries the metadata it announced
+    /// (its HTTP address among them, see `ClusterAssessmentService.cluster`).
+    public func members() async -> [SWIM.Member] {
+        await membership.view.sorted(by: { $0.id < $1.id })
     }
 
     /// Joined, settled and quorate; the reasons when not.

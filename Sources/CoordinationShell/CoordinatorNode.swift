@@ -18,7 +18,6 @@ public actor CoordinatorNode {
     let store: any AssessmentStore
     let writer: StoreWriter
     let executor: any TaskRunner
-    let httpAddress: String?
     var logger: Logger
     var core: CoordinatorCore
     let origin = ContinuousClock.now
@@ -29,8 +28,6 @@ public actor CoordinatorNode {
     /// Host and port of each member by name, from the membership view.
     var addresses: [String: (host: String, port: Int)] = [:]
     var statusByName: [String: SWIM.Status] = [:]
-    /// HTTP addresses of members, by "name#uid": asked once per incarnation.
-    var memberInfo: [String: NodeInfo] = [:]
     var running: [TaskKey: Task<Void, Never>] = [:]
     var submitWaiters: [UInt64: CheckedContinuation<SubmitAnswer, Never>] = [:]
     var cancelWaiters: [UInt64: CheckedContinuation<CancelAnswer, Never>] = [:]
@@ -53,7 +50,7 @@ public actor CoordinatorNode {
 
     public init(
         system: ClusterSystem, membership: MembershipService, store: any AssessmentStore,
-        executor: any TaskRunner, settings: CoordinationSettings, httpAddress: String? = nil
+        executor: any TaskRunner, settings: CoordinationSettings
     ) {
         self.name = system.node.name
         self.settings = settings
@@ -62,7 +59,6 @@ public actor CoordinatorNode {
         self.store = store
         self.writer = StoreWriter(store: store)
         self.executor = executor
-        self.httpAddress = httpAddress
         self.logger = system.logger
         self.core = CoordinatorCore(name: system.node.name, settings: settings, seed: UInt64.random(in: .min ... .max))
         (completionStream, completions) = AsyncStream.makeStream()

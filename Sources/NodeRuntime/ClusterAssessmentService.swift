@@ -149,12 +149,17 @@ struct ClusterAssessmentService: AssessmentService {
         }
     }
 
+    /// The key of a member's HTTP address in its membership metadata (`SWIM.Member.metadata`),
+    /// which each node sets when it starts (`Node.run`).
+    static let httpAddressKey = "http"
+
     func cluster() async -> ClusterSnapshot {
-        let members = await coordinator.members().map { member, info in
+        let members = await coordinator.members().map { member in
             MemberSnapshot(
                 id: member.id.address.name,
                 clusterAddress: "\(member.id.address.host):\(member.id.address.port)",
-                httpAddress: info?.httpAddress, status: member.status.rawValue, incarnation: member.incarnation)
+                httpAddress: member.metadata?[Self.httpAddressKey], status: member.status.rawValue,
+                incarnation: member.incarnation)
         }
         return ClusterSnapshot(selfID: coordinator.name, members: members)
     }

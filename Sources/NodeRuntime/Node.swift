@@ -47,14 +47,16 @@ package enum Node {
             dataDirectory: URL(fileURLWithPath: config.dataDirectory), archiving: mongo != nil)
         let system = try await ClusterSystem.start(settings: settings)
         let diagnostics = Diagnostics.start(on: system)
+        // Every member learns this node's HTTP address from its membership record, for `/v1/cluster`.
         let membership = MembershipService(
-            system: system, seeds: config.seeds.compactMap(NodeAddress.init(parsing:)))
+            system: system, seeds: config.seeds.compactMap(NodeAddress.init(parsing:)),
+            metadata: [ClusterAssessmentService.httpAddressKey: "\(config.httpHost):\(config.httpPort)"])
         await membership.start()
         let coordinator = CoordinatorNode(
             system: system, membership: membership, store: store,
             executor: AgentExecutor(
                 catalog: try Catalog.shipped(), options: config.agentRunOptions, threads: config.workerConcurrency),
-            settings: config.coordinationSettings, httpAddress: "\(config.httpHost):\(config.httpPort)")
+            settings: config.coordinationSettings)
         try await coordinator.start()
         var service = ClusterAssessmentService(coordinator: coordinator)
         var archiveTask: Task<Void, Never>?
