@@ -30,6 +30,9 @@ struct NodeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Everything this node creates (data directory, store, its journal and WAL) is its own alone:
+        // assessments hold customers' business data (docs/security.md#keys-and-files).
+        umask(0o077)
         let config = try options.resolve()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -43,6 +46,7 @@ struct NodeCommand: AsyncParsableCommand {
             tls: .init(directory: config.certsDirectory, nodeName: config.name))
         settings.maxFrameSize = config.maxFrameSize
         settings.defaultCallTimeout = .milliseconds(config.callTimeoutMilliseconds)
+        settings.allowedPeers = config.clusterMembersAllowed
         // Before anything else: a wrong archive URI stops the node here, with libmongoc's reason.
         let mongo = try config.archiveURI.map { uri in
             do {
@@ -54,6 +58,8 @@ struct NodeCommand: AsyncParsableCommand {
         }
         let store = try SQLiteAssessmentStore(
             dataDirectory: URL(fileURLWithPath: config.dataDirectory), archiving: mongo != nil)
+        // A data directory made before the umask (an older version, or by hand) is narrowed too.
+        Self.restrictToOwner(directory: config.dataDirectory)
         let system = try await ClusterSystem.start(settings: settings)
         let diagnostics = Diagnostics.start(on: system)
         let membership = MembershipService(
@@ -97,5 +103,18 @@ struct NodeCommand: AsyncParsableCommand {
         try await group.run()
         archiveTask?.cancel()
         _ = diagnostics
+    }
+
+    /// Takes group and other access off `directory` and the files directly in it.
+    static func restrictToOwner(directory: String) {
+        func narrow(_ path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0, info.st_mode & 0o077 != 0 else { return }
+            _ = chmod(path, info.st_mode & 0o700)
+        }
+        narrow(directory)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            narrow(directory + "/" + name)
+        }
     }
 }
