@@ -77,6 +77,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
@@ -246,7 +247,7 @@ let package = Package(
         // The CLI's own pieces (API client output, the client commands' arguments) tested in process.
         .testTarget(
             name: "CLITests",
-            dependencies: ["inframind"],
+            dependencies: ["inframind", "NodeRuntime"],
             swiftSettings: strict
         ),
         // A node assembled from its configuration, and the adapters that join the two stacks: the

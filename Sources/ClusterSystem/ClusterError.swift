@@ -50,3 +50,19 @@ public enum ClusterError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// A message claimed a sender other than the node whose certificate the call carrying it came with
+/// (`ClusterSystem.senderMatchesCaller`); thrown back to that caller, never acted on.
+public struct SenderMismatch: Error, Sendable, CustomStringConvertible {
+    public var certified: String
+    public var claimed: String
+
+    public init(certified: String, claimed: String) {
+        self.certified = certified
+        self.claimed = claimed
+    }
+
+    public var description: String {
+        "refused: the message claims to come from '\(claimed)' but the connection is certified for '\(certified)'"
+    }
+}

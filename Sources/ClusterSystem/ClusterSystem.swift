@@ -1,4 +1,5 @@
 import Distributed
+import FoundationEssentials
 import Logging
 import NIOCore
 import NIOPosix
@@ -19,6 +20,8 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
     /// Options of the calls made in a scope (deadline, lane).
     @TaskLocal public static var callOptions = CallOptions()
     @TaskLocal static var pendingWellKnownPath: String?
+    /// The node that made the incoming call being executed, as its connection's certificate names it.
+    @TaskLocal static var certifiedCaller: String?
 
     public let node: NodeID
     public let settings: Settings
@@ -33,6 +36,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
     let nextCallID = Atomic<UInt64>(1)
     /// Frames read from authenticated peers; a refused peer never moves it.
     let framesRead = Atomic<Int>(0)
+    let senderMismatches = Atomic<Int>(0)
     let transportMetrics = TransportMetrics()
     private let nextActorNumber = Atomic<UInt64>(1)
     let state = Mutex(SystemState())
@@ -50,6 +54,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
         var partitionedFrom: Set<String> = []
         /// Everyone told of connection losses (an `AsyncStream` has one consumer each).
         var lossSubscribers: [AsyncStream<NodeID>.Continuation] = []
+        var expiryRefresh: RepeatedTask?
     }
 
     final class WeakActor {
@@ -94,6 +99,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
             slot: slot, logger: logger)
         slot.system = system
         system.logger.info("node listening", metadata: ["node": "\(system.node)"])
+        system.refreshCertificateExpiry()
         return system
     }
 
@@ -141,6 +147,20 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
             _ = self?.state.withLock { $0.channels.removeValue(forKey: id) }
         }
     }
+
+    /// Seconds until this node's certificate expires, recorded every minute so that an alert can
+    /// fire on a certificate nobody rotated (docs/operations.md, rotating certificates).
+    private func refreshCertificateExpiry() {
+        let notValidAfter = tls.notValidAfter
+        let metrics = transportMetrics
+        let task = group.next().scheduleRepeatedTask(initialDelay: .zero, delay: .seconds(60)) { _ in
+            metrics.certificateExpiry.record(notValidAfter.timeIntervalSinceNow)
+        }
+        state.withLock { $0.expiryRefresh = task }
+    }
+
+    /// When this node's transport certificate expires.
+    public var certificateNotValidAfter: Date { tls.notValidAfter }
 
     public var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
 
@@ -220,6 +240,28 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
         for channel in channels { channel.close(promise: nil) }
     }
 
+    // MARK: Peer identity
+
+    /// Inside a distributed method called from another node: that node's name, as the certificate of
+    /// the connection the call came on says it. Nil for a call made in this process.
+    public static var callerName: String? { certifiedCaller }
+
+    /// Whether a sender named in a message (`Envelope.from`, a SWIM message's sender) is the node the
+    /// call carrying it came from. A mismatch is logged and counted: a node of the cluster CA claiming
+    /// to speak for another (docs/security.md#peer-identity). A call made in this process matches.
+    public func senderMatchesCaller(_ claimed: String, in what: String) -> Bool {
+        guard let caller = Self.certifiedCaller, caller != claimed else { return true }
+        senderMismatches.add(1, ordering: .relaxed)
+        transportMetrics.senderMismatches.increment()
+        logger.warning(
+            "refused a message whose sender is not its connection's certified peer",
+            metadata: ["certified": "\(caller)", "claimed": "\(claimed)", "in": "\(what)"])
+        return false
+    }
+
+    /// Messages refused by `senderMatchesCaller` since the system started.
+    public var senderMismatchCount: Int { senderMismatches.load(ordering: .relaxed) }
+
     // MARK: Actor lifecycle
 
     /// Creates an actor under a well-known path (`/coordinator`, `/membership`, …) that peers
@@ -291,6 +333,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
             return state.shuttingDown
         }
         guard !alreadyShuttingDown else { return }
+        state.withLock { $0.expiryRefresh }?.cancel()
         try? await listener.close()
         let (connections, waiters) = state.withLock { state -> ([Connection], [LinkWaiter]) in
             var connections: [Connection] = []

@@ -1,3 +1,4 @@
+import FoundationEssentials
 import NIOCore
 import NIOSSL
 import X509
@@ -8,6 +9,8 @@ import X509
 struct ClusterTLS: Sendable {
     let serverContext: NIOSSLContext
     let clientContext: NIOSSLContext
+    /// When this node's own certificate expires, for the expiry gauge of `/metrics`.
+    let notValidAfter: Date
 
     init(files: ClusterSystem.TLSFiles) throws {
         let ca = try NIOSSLCertificate.fromPEMFile(files.caCertificatePath)
@@ -15,6 +18,10 @@ struct ClusterTLS: Sendable {
             NIOSSLCertificateSource.certificate($0)
         }
         let key = try NIOSSLPrivateKey(file: files.privateKeyPath, format: .pem)
+        guard let leaf = chain.first, case .certificate(let own) = leaf else {
+            throw PeerIdentityError.noCertificate
+        }
+        notValidAfter = try Certificate(derEncoded: try own.toDERBytes()).notValidAfter
 
         var server = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         server.minimumTLSVersion = .tlsv13
@@ -47,6 +54,12 @@ struct ClusterTLS: Sendable {
         guard names.count == 1, let name = names.first else {
             throw PeerIdentityError.ambiguousCertificate(dnsNames: names)
         }
+        // An HTTP server certificate (`certs init --http-name`, serverAuth only) signed by the cluster
+        // CA must not pass for a node: nodes both dial and accept, so theirs allow both uses.
+        let usages = try parsed.extensions.extendedKeyUsage
+        guard let usages, usages.contains(.serverAuth), usages.contains(.clientAuth) else {
+            throw PeerIdentityError.notANodeCertificate(name: name)
+        }
         return name
     }
 }
@@ -56,6 +69,8 @@ enum PeerIdentityError: Error, CustomStringConvertible {
     case ambiguousCertificate(dnsNames: [String])
     case nameMismatch(certificate: String, hello: String)
     case unexpectedPeer(expected: String, certificate: String)
+    case notAllowed(certificate: String)
+    case notANodeCertificate(name: String)
 
     var description: String {
         switch self {
@@ -65,6 +80,11 @@ enum PeerIdentityError: Error, CustomStringConvertible {
             return "peer's hello claims node '\(hello)' but its certificate is for '\(certificate)'"
         case .unexpectedPeer(let expected, let certificate):
             return "dialled '\(expected)' but the certificate is for '\(certificate)'"
+        case .notAllowed(let certificate):
+            return "the certificate's node '\(certificate)' is not in cluster_members_allowed"
+        case .notANodeCertificate(let name):
+            return
+                "the certificate for '\(name)' is not a node certificate (it must allow both TLS client and server use)"
         }
     }
 }

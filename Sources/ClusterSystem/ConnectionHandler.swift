@@ -42,9 +42,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     private var pending: [UInt64: PendingCall] = [:]
     private var waitingForRoom = CircularBuffer<OutgoingCall>()
+    private struct IncomingCall {
+        var task: Task<Void, Never>?
+        let bytes: Int
+    }
+
     /// Incoming calls still executing, with their task once it has suspended (a call that
     /// completes inside `Task.immediate` never needs one). Cancelled if the connection dies.
-    private var incoming: [UInt64: Task<Void, Never>?] = [:]
+    private var incoming: [UInt64: IncomingCall] = [:]
+    /// The frame bytes of `incoming`, which bound reading as their number does.
+    private var incomingBytes = 0
     private var readHeld = false
     private var goodbyeSent = false
     private var goodbyeReceived = false
@@ -100,8 +107,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         // second resume of the same continuation (a crash seen under scripts/bench at 64 in flight).
         waitingForRoom.removeAll()
         // Nobody can receive these replies any more: stop the work.
-        for case .some(let task) in incoming.values { task.cancel() }
+        for case .some(let task) in incoming.values.map(\.task) { task.cancel() }
         incoming.removeAll()
+        incomingBytes = 0
         switch state {
         case .ready(let connection):
             system.connectionClosed(connection, reason: reason, graceful: goodbyeSent || goodbyeReceived)
@@ -141,6 +149,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
                     throw PeerIdentityError.noCertificate
                 }
                 let name = try ClusterTLS.nodeName(of: certificate)
+                if let allowed = system.settings.allowedPeers, !allowed.contains(name) {
+                    system.transportMetrics.peersNotAllowed.increment()
+                    throw PeerIdentityError.notAllowed(certificate: name)
+                }
                 if case .dialer(let expected, let lane) = role {
                     guard name == expected.name else {
                         throw PeerIdentityError.unexpectedPeer(expected: expected.name, certificate: name)
@@ -188,9 +200,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        system.framesRead.add(1, ordering: .relaxed)
-        system.transportMetrics.framesReceived.increment()
         inReadBatch = true
+        switch state {
+        case .awaitingHello, .ready:
+            // Only authenticated peers move the counters: a peer refused after the handshake (not on
+            // the allow-list) may have sent its hello already, and it is never read.
+            system.framesRead.add(1, ordering: .relaxed)
+            system.transportMetrics.framesReceived.increment()
+        case .handshaking, .closed:
+            break
+        }
         switch state {
         case .awaitingHello(let name):
             guard case .hello(let hello) = frame else {
@@ -315,9 +334,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func dispatch(_ call: CallFrame) {
         guard case .ready(let connection) = state else { return }
-        incoming[call.callID] = .some(nil)
+        // A call dispatched again once its actor type's method table is learnt is counted once.
+        if incoming[call.callID] == nil {
+            let bytes = call.arguments.readableBytes + call.target.utf8.count + 64
+            incoming[call.callID] = IncomingCall(task: nil, bytes: bytes)
+            incomingBytes += bytes
+        }
         let task = system.handleIncoming(call, on: connection)
-        if incoming[call.callID] != nil, let task { incoming[call.callID] = task }
+        if incoming[call.callID] != nil, let task { incoming[call.callID]?.task = task }
     }
 
     func reply(_ frame: Frame) {
@@ -332,23 +356,32 @@ final class ConnectionHandler: ChannelDuplexHandler {
                         "the reply of \(reply.value.readableBytes) bytes exceeds the frame limit of \(system.settings.maxFrameSize) bytes"
                 ))
         }
+        let callID: UInt64?
         switch frame {
-        case .reply(let reply): incoming.removeValue(forKey: reply.callID)
-        case .failure(let failure): incoming.removeValue(forKey: failure.callID)
-        default: break
+        case .reply(let reply): callID = reply.callID
+        case .failure(let failure): callID = failure.callID
+        default: callID = nil
         }
+        if let callID, let done = incoming.removeValue(forKey: callID) { incomingBytes -= done.bytes }
         write(frame)
-        if readHeld && incoming.count < system.settings.maxConcurrentIncomingCalls {
+        if readHeld && !incomingIsFull {
             readHeld = false
             context?.read()
         }
         closeIfDrained()
     }
 
+    /// Calls or bytes: either bound stops reading. The byte bound never holds back a call alone,
+    /// so a call as large as the frame limit still runs.
+    private var incomingIsFull: Bool {
+        incoming.count >= system.settings.maxConcurrentIncomingCalls
+            || (!incoming.isEmpty && incomingBytes >= system.settings.maxIncomingCallBytes)
+    }
+
     /// Holding back `read` is how the node stops reading from a peer whose calls it cannot
     /// keep up with; TCP flow control then pushes back on the sender.
     func read(context: ChannelHandlerContext) {
-        if incoming.count >= system.settings.maxConcurrentIncomingCalls {
+        if incomingIsFull {
             readHeld = true
         } else {
             context.read()
@@ -388,6 +421,19 @@ final class ConnectionHandler: ChannelDuplexHandler {
         system.transportMetrics.sent(bytes: buffer.readableBytes)
         context.write(wrapOutboundOut(buffer), promise: nil)
         scheduleFlush()
+        // Replies and acks cannot wait for room as calls do (the peer's calls would stall behind its
+        // own unread replies), so a peer that stops reading is cut off at the cap instead of being
+        // buffered for without bound. Below the high watermark the count is not even looked at.
+        if !context.channel.isWritable,
+            let buffered = try? context.channel.syncOptions?.getOption(
+                .bufferedWritableBytes), buffered > system.settings.maxOutboundBytes
+        {
+            system.transportMetrics.outboundOverflows.increment()
+            close(
+                reason:
+                    "the peer does not read: \(buffered) bytes wait to be sent, above the cap of \(system.settings.maxOutboundBytes)"
+            )
+        }
     }
 
     private func writeAndFlush(_ frame: Frame) {

@@ -140,13 +140,18 @@ extension ClusterSystem {
         _ call: CallFrame, identifier: String, on actor: any DistributedActor, connection: Connection
     ) -> Task<Void, Never> {
         let names = self.names
+        // The connection's peer name is the one its certificate carries (the hello must repeat it).
+        let caller = connection.peer.name
         return Task.immediate {
             var decoder = ClusterInvocationDecoder(
                 arguments: call.arguments, substitutions: call.genericSubstitutions, names: names)
             let handler = ClusterResultHandler(callID: call.callID, connection: connection)
             do {
-                try await self.executeDistributedTarget(
-                    on: actor, target: RemoteCallTarget(identifier), invocationDecoder: &decoder, handler: handler)
+                try await Self.$certifiedCaller.withValue(caller) {
+                    try await self.executeDistributedTarget(
+                        on: actor, target: RemoteCallTarget(identifier), invocationDecoder: &decoder,
+                        handler: handler)
+                }
             } catch {
                 connection.reply(.failure(FailureFrame(errorCallID: call.callID, error: error)))
             }

@@ -22,6 +22,16 @@ extension ClusterSystem {
         public var maxWaitingCalls: Int = 4096
         /// Calls executing for one connection above which the node stops reading from it.
         public var maxConcurrentIncomingCalls: Int = 1024
+        /// Bytes of calls executing for one connection above which the node stops reading from it
+        /// (a call larger than this is still read when nothing else executes): without it 1,024 calls
+        /// of up to `maxFrameSize` each could be held per connection.
+        public var maxIncomingCallBytes: Int = 32 << 20
+        /// Bytes queued for one connection that its peer does not read, above which the connection
+        /// closes and its calls fail: replies and heartbeat acks do not wait for room as calls do.
+        public var maxOutboundBytes: Int = 16 << 20
+        /// Node names a peer's certificate may carry; nil admits any certificate of the cluster CA.
+        /// A name outside the set is refused right after the TLS handshake, before its hello is read.
+        public var allowedPeers: Set<String>?
         public var connectTimeout: Duration = .seconds(2)
         /// Reconnect backoff: `initial * 2^(failures-1)`, capped, times a jitter in [0.5, 1].
         public var reconnectInitialBackoff: Duration = .milliseconds(50)

@@ -20,6 +20,18 @@ struct TransportMetrics: Sendable {
         label: "inframind_transport_call_failures_total", dimensions: [("reason", "connection")])
     let connectionsOpened = Counter(label: "inframind_transport_connections_opened_total")
     let connectionsLost = Counter(label: "inframind_transport_connections_lost_total")
+    /// Peers refused after the TLS handshake: `not_allowed` (certificate name outside
+    /// `cluster_members_allowed`), `outbound_overflow` (closed for not reading past `maxOutboundBytes`).
+    let peersNotAllowed = Counter(
+        label: "inframind_transport_refusals_total", dimensions: [("reason", "not_allowed")])
+    let outboundOverflows = Counter(
+        label: "inframind_transport_refusals_total", dimensions: [("reason", "outbound_overflow")])
+    /// Calls and messages whose claimed sender is not the certified peer of their connection
+    /// (docs/security.md#peer-identity), by what carried the claim.
+    let senderMismatches = Counter(
+        label: "inframind_transport_refusals_total", dimensions: [("reason", "sender_mismatch")])
+    /// Seconds until this node's transport certificate expires (negative once it has).
+    let certificateExpiry = Gauge(label: "inframind_transport_certificate_expiry_seconds")
 
     func sent(bytes: Int) {
         bytesSent.increment(by: bytes)

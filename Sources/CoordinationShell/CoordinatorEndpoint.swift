@@ -19,8 +19,12 @@ public distributed actor CoordinatorEndpoint: ClusterCallable {
     }
 
     /// Hands messages to the state machine and returns once it has handled them, so a sender that
-    /// waits for one batch before sending the next keeps its messages in order.
-    public distributed func deliver(_ envelopes: [Envelope]) async {
+    /// waits for one batch before sending the next keeps its messages in order. A batch that names a
+    /// sender other than the certified peer it came from is refused whole (docs/security.md#peer-identity).
+    public distributed func deliver(_ envelopes: [Envelope]) async throws {
+        for envelope in envelopes where !actorSystem.senderMatchesCaller(envelope.from, in: "coordination envelope") {
+            throw SenderMismatch(certified: ClusterSystem.callerName ?? "", claimed: envelope.from)
+        }
         await node.receive(envelopes)
     }
 

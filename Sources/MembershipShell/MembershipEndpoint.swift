@@ -23,10 +23,14 @@ public distributed actor MembershipEndpoint: ClusterCallable {
     }
 
     /// Hands a message to the state machine. Returns once it is queued, not processed: the
-    /// sender only needs to know it arrived.
+    /// sender only needs to know it arrived. A message whose sender is not the node the call came
+    /// from (by its certificate) is dropped and counted (docs/security.md#peer-identity).
     public distributed func deliver(_ message: SWIM.Message) {
-        let service = self.service
-        Task { await service.receive(message) }
+        guard actorSystem.senderMatchesCaller(message.sender.address.name, in: "SWIM message") else {
+            service.inbox.refusedSender()
+            return
+        }
+        service.inbox.enqueue(message)
     }
 
     /// This node's current view, itself included.

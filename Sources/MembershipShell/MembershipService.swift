@@ -23,6 +23,8 @@ public actor MembershipService {
     public let settings: SWIM.Settings
     /// What this node tells every member about itself (`SWIM.Member.metadata`), kept across rejoins.
     public let metadata: [String: String]
+    /// Messages delivered by peers, waiting for the state machine (bounded; see `MembershipInbox`).
+    public nonisolated let inbox: MembershipInbox
     /// Every change of this node's view, in order. Buffered (newest kept) so that a slow or
     /// absent consumer never holds the failure detector back.
     public nonisolated let changes: AsyncStream<SWIM.MembershipChange>
@@ -31,16 +33,18 @@ public actor MembershipService {
     private let origin = ContinuousClock.now
     private var timer: Task<Void, Never>?
     private var lossWatcher: Task<Void, Never>?
+    private var inboxReader: Task<Void, Never>?
     private var endpoint: MembershipEndpoint?
     private var logger: Logger
 
     public init(
         system: ClusterSystem, seeds: [NodeAddress], settings: SWIM.Settings = SWIM.Settings(),
-        metadata: [String: String] = [:]
+        metadata: [String: String] = [:], inboxCapacity: Int = 1024
     ) {
         self.system = system
         self.settings = settings
         self.metadata = metadata
+        self.inbox = MembershipInbox(capacity: inboxCapacity)
         self.logger = system.logger
         (changes, changesContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
         let node = system.node
@@ -58,6 +62,13 @@ public actor MembershipService {
         }
         self.endpoint = endpoint
         watchConnectionLosses()
+        let messages = inbox.messages
+        inboxReader = Task { [weak self] in
+            for await message in messages {
+                guard let self else { return }
+                await self.receive(message)
+            }
+        }
         handle(.start)
     }
 
@@ -68,6 +79,8 @@ public actor MembershipService {
         timer?.cancel()
         timer = nil
         lossWatcher?.cancel()
+        inbox.finish()
+        inboxReader?.cancel()
         for send in sends { _ = await send.result }
         changesContinuation.finish()
     }

@@ -22,6 +22,9 @@ import Wire
 package enum Node {
     /// Runs the node until SIGTERM or SIGINT, then drains and leaves.
     package static func run(_ config: NodeConfiguration) async throws {
+        // Everything this node creates (data directory, store, its journal and WAL) is its own alone:
+        // assessments hold customers' business data (docs/security.md#keys-and-files).
+        umask(0o077)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = config.logLevel
@@ -34,6 +37,7 @@ package enum Node {
             tls: .init(directory: config.certsDirectory, nodeName: config.name))
         settings.maxFrameSize = config.maxFrameSize
         settings.defaultCallTimeout = .milliseconds(config.callTimeoutMilliseconds)
+        settings.allowedPeers = config.clusterMembersAllowed
         // Before anything else: a wrong archive URI stops the node here, with libmongoc's reason.
         let mongo = try config.archiveURI.map { uri in
             do {
@@ -45,6 +49,8 @@ package enum Node {
         }
         let store = try SQLiteAssessmentStore(
             dataDirectory: URL(fileURLWithPath: config.dataDirectory), archiving: mongo != nil)
+        // A data directory made before the umask (an older version, or by hand) is narrowed too.
+        restrictToOwner(directory: config.dataDirectory)
         let system = try await ClusterSystem.start(settings: settings)
         let diagnostics = Diagnostics.start(on: system)
         // Every member learns this node's HTTP address from its membership record, for `/v1/cluster`.
@@ -90,5 +96,18 @@ package enum Node {
         try await group.run()
         archiveTask?.cancel()
         _ = diagnostics
+    }
+
+    /// Takes group and other access off `directory` and the files directly in it.
+    package static func restrictToOwner(directory: String) {
+        func narrow(_ path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0, info.st_mode & 0o077 != 0 else { return }
+            _ = chmod(path, info.st_mode & 0o700)
+        }
+        narrow(directory)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            narrow(directory + "/" + name)
+        }
     }
 }

@@ -38,6 +38,8 @@ package struct NodeConfiguration: Equatable, Sendable {
     var archiveDatabase: String
     var archiveCollection: String
     var archiveQueueLimit: Int
+    /// Node names a peer's certificate may carry (docs/security.md#peer-identity); nil: any of the CA's.
+    var clusterMembersAllowed: Set<String>?
 
     /// One layer of settings as a config file or the flags give them; nil means "not said here".
     /// The keys are the config file's (snake_case); flags use the same words in kebab-case.
@@ -71,6 +73,7 @@ package struct NodeConfiguration: Equatable, Sendable {
         var archiveDatabase: String?
         var archiveCollection: String?
         var archiveQueueLimit: Int?
+        var clusterMembersAllowed: [String]?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case name, host, seeds, token
@@ -99,6 +102,7 @@ package struct NodeConfiguration: Equatable, Sendable {
             case archiveDatabase = "archive_database"
             case archiveCollection = "archive_collection"
             case archiveQueueLimit = "archive_queue_limit"
+            case clusterMembersAllowed = "cluster_members_allowed"
         }
 
         /// Parses a TOML config. Unknown keys are errors: a misspelt setting silently ignored would run
@@ -171,6 +175,7 @@ package struct NodeConfiguration: Equatable, Sendable {
             merged.archiveDatabase = other.archiveDatabase ?? archiveDatabase
             merged.archiveCollection = other.archiveCollection ?? archiveCollection
             merged.archiveQueueLimit = other.archiveQueueLimit ?? archiveQueueLimit
+            merged.clusterMembersAllowed = other.clusterMembersAllowed ?? clusterMembersAllowed
             return merged
         }
 
@@ -277,6 +282,15 @@ package struct NodeConfiguration: Equatable, Sendable {
         corsOrigins = layer.corsOrigins ?? []
         for origin in corsOrigins where !Self.isOrigin(origin) {
             problems.append("cors_origins: \(origin) is not an origin (scheme://host[:port], no path; never *)")
+        }
+        clusterMembersAllowed = layer.clusterMembersAllowed.map(Set.init)
+        if let allowed = clusterMembersAllowed {
+            // A list that leaves out this node or a seed would refuse the very connections it needs.
+            if !allowed.contains(name) { problems.append("cluster_members_allowed must list this node (\(name))") }
+            for seed in seeds.compactMap(NodeAddress.init(parsing:)) where !allowed.contains(seed.name) {
+                problems.append("seed \(seed.name) is not in cluster_members_allowed")
+            }
+            if allowed.contains(where: \.isEmpty) { problems.append("cluster_members_allowed has an empty name") }
         }
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
     }

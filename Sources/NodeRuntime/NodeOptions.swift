@@ -111,6 +111,13 @@ package struct NodeOptions: ParsableArguments {
     )
     var corsOrigins: [String] = []
 
+    @Option(
+        name: .customLong("cluster-members-allowed"),
+        help:
+            "A node name whose certificate may join (default: any the CA signed); repeat or separate by commas. [cluster_members_allowed]"
+    )
+    var clusterMembersAllowed: [String] = []
+
     /// The flags as a layer over the config file.
     var layer: NodeConfiguration.Layer {
         NodeConfiguration.Layer(
@@ -123,7 +130,9 @@ package struct NodeOptions: ParsableArguments {
             agentSleepMs: agentSleepMs, corsOrigins: corsOrigins.isEmpty ? nil : corsOrigins,
             retentionSeconds: retentionSeconds, archiveMongodbUri: archiveMongodbUri,
             archiveDatabase: archiveDatabase, archiveCollection: archiveCollection,
-            archiveQueueLimit: archiveQueueLimit)
+            archiveQueueLimit: archiveQueueLimit,
+            clusterMembersAllowed: clusterMembersAllowed.isEmpty
+                ? nil : clusterMembersAllowed.flatMap { $0.split(separator: ",").map(String.init) })
     }
 
     /// Defaults, then the config file, then these flags.

@@ -182,9 +182,7 @@ struct FailureTests {
     @Test func anExpiredCertificateIsRefusedBeforeAnyFrame() async throws {
         let pki = try TestPKI(nodes: ["node-a", "node-b"])
         // Re-issue node-b's certificate from the real CA, but valid only in the past.
-        let ca = CertificateAuthority.Issued(
-            certificatePEM: try String(contentsOfFile: pki.directory + "/ca.pem", encoding: .utf8),
-            privateKeyPEM: try String(contentsOfFile: pki.directory + "/ca-key.pem", encoding: .utf8))
+        let ca = try pki.authority()
         let expired = try CertificateAuthority.issueNodeCertificate(
             nodeName: "node-b", ca: ca, notValidBefore: Date().addingTimeInterval(-86_400 * 10),
             notValidAfter: Date().addingTimeInterval(-86_400))

@@ -51,6 +51,25 @@ distributed actor Echo: ClusterCallable {
     }
     distributed func whoAmI() -> String { actorSystem.node.name }
     distributed func sample(lines: Int) -> Payload { Payload.sample(lines: lines) }
+    distributed func caller() -> String? { ClusterSystem.callerName }
+    /// Acts on a message only if `sender` is the node that called (as a coordination endpoint does).
+    distributed func claim(_ sender: String) throws -> String {
+        guard actorSystem.senderMatchesCaller(sender, in: "test claim") else {
+            throw SenderMismatch(certified: ClusterSystem.callerName ?? "", claimed: sender)
+        }
+        return sender
+    }
+    /// Keeps `payload` for `milliseconds`, counting how many such calls ever held at once.
+    distributed func keep(_ payload: Payload, milliseconds: Int) async throws -> Int {
+        holding += 1
+        mostHeld = max(mostHeld, holding)
+        defer { holding -= 1 }
+        try await Task.sleep(for: .milliseconds(milliseconds))
+        return payload.lines.count
+    }
+    distributed func mostHeldAtOnce() -> Int { mostHeld }
+    private var holding = 0
+    private var mostHeld = 0
 
     static let wireMethods: [WireMethod<Echo>] = [
         WireMethod("echo") { _ = try await $0.echo(0) },
@@ -61,16 +80,31 @@ distributed actor Echo: ClusterCallable {
         WireMethod("pause") { _ = try await $0.pause(milliseconds: 0) },
         WireMethod("whoAmI") { _ = try await $0.whoAmI() },
         WireMethod("sample") { _ = try await $0.sample(lines: 0) },
+        WireMethod("caller") { _ = try await $0.caller() },
+        WireMethod("claim") { _ = try await $0.claim("") },
+        WireMethod("keep") { _ = try await $0.keep(Payload.sample(lines: 0), milliseconds: 0) },
+        WireMethod("mostHeldAtOnce") { _ = try await $0.mostHeldAtOnce() },
     ]
 }
 
 /// A throwaway PKI and a way to start nodes on loopback with it.
 final class TestPKI: Sendable {
     let directory: String
+    /// Where the CA key goes: apart from what nodes read, as `certs init` writes it.
+    let caDirectory: String
 
     init(nodes: [String]) throws {
         directory = NSTemporaryDirectory() + "inframind-test-\(UUID().uuidString)"
-        try CertificateAuthority.writeClusterPKI(to: URL(fileURLWithPath: directory), nodeNames: nodes)
+        caDirectory = directory + "-ca"
+        try CertificateAuthority.writeClusterPKI(
+            to: URL(fileURLWithPath: directory), nodeNames: nodes, caKeyDirectory: URL(fileURLWithPath: caDirectory))
+    }
+
+    /// The CA, to issue more certificates with.
+    func authority() throws -> CertificateAuthority.Issued {
+        CertificateAuthority.Issued(
+            certificatePEM: try String(contentsOfFile: directory + "/ca.pem", encoding: .utf8),
+            privateKeyPEM: try String(contentsOfFile: caDirectory + "/ca-key.pem", encoding: .utf8))
     }
 
     func settings(for name: String) -> ClusterSystem.Settings {
@@ -94,7 +128,10 @@ final class TestPKI: Sendable {
         return try await ClusterSystem.start(settings: settings, logger: logger)
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
+    deinit {
+        try? FileManager.default.removeItem(atPath: directory)
+        try? FileManager.default.removeItem(atPath: caDirectory)
+    }
 }
 
 func withNodes<T>(
