@@ -65,6 +65,9 @@ struct NodeCommand: AsyncParsableCommand {
                 catalog: try Catalog.shipped(), options: config.agentRunOptions, threads: config.workerConcurrency),
             settings: config.coordinationSettings, httpAddress: "\(config.httpHost):\(config.httpPort)")
         try await coordinator.start()
+        let statsEndpoint = StatsEndpoint.start(on: system) { [name = config.name] in
+            NodeStatsSampler.shared.encoded(node: name)
+        }
         var service = ClusterAssessmentService(coordinator: coordinator)
         var archiveTask: Task<Void, Never>?
         if let mongo {
@@ -96,6 +99,6 @@ struct NodeCommand: AsyncParsableCommand {
                 logger: system.logger))
         try await group.run()
         archiveTask?.cancel()
-        _ = diagnostics
+        _ = (diagnostics, statsEndpoint)
     }
 }
