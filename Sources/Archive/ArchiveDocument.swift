@@ -10,6 +10,8 @@ public struct ArchiveDocument: Sendable, Hashable {
         public var state: String
         public var attempts: Int
         public var node: String?
+        /// When its latest attempt started, when the owner recorded that.
+        public var startedAt: Date? = nil
         /// When its result was journaled, if it has one.
         public var finishedAt: Date?
     }
@@ -52,7 +54,7 @@ public struct ArchiveDocument: Sendable, Hashable {
         agents = record.progress.agents.map {
             Agent(
                 name: $0.agent, state: $0.state.rawValue, attempts: $0.attempt, node: $0.node,
-                finishedAt: finished[$0.agent])
+                startedAt: $0.startedAt, finishedAt: $0.finishedAt ?? finished[$0.agent])
         }
         node = record.replicaSet.first ?? archivedBy
         replicaSet = record.replicaSet
@@ -108,6 +110,7 @@ public struct ArchiveDocument: Sendable, Hashable {
                         J.object([
                             ("name", J.string(agent.name)), ("state", J.string(agent.state)),
                             ("attempts", J.int64(agent.attempts)), ("node", agent.node.map(J.string) ?? "null"),
+                            ("started_at", agent.startedAt.map(J.date) ?? "null"),
                             ("finished_at", agent.finishedAt.map(J.date) ?? "null"),
                         ])
                     })
@@ -184,7 +187,7 @@ public struct ArchivedAssessment: Sendable, Hashable {
                     ArchiveDocument.Agent(
                         name: agent.string("name") ?? "?", state: agent.string("state") ?? "?",
                         attempts: agent.integer("attempts") ?? 0, node: agent.string("node"),
-                        finishedAt: agent.date("finished_at")))
+                        startedAt: agent.date("started_at"), finishedAt: agent.date("finished_at")))
                 index += 1
             }
         }

@@ -291,12 +291,15 @@ extension CoordinatorCore {
         var tasks: [String: TaskSlot] = [:]
         for agent in settings.allAgents {
             var slot = TaskSlot()
-            slot.attempt = record.progress.agents.first { $0.agent == agent }?.attempt ?? 0
+            let progress = record.progress.agents.first { $0.agent == agent }
+            slot.attempt = progress?.attempt ?? 0
             if let result = results[agent] {
                 // Progress says who ran a finished agent; the result knows, even if progress was not flushed.
                 slot.state = .succeeded
                 slot.node = result.node
                 slot.attempt = max(slot.attempt, result.attempt)
+                slot.startedAt = progress?.startedAt
+                slot.finishedAt = progress?.finishedAt ?? result.recordedAt
             }
             tasks[agent] = slot
         }

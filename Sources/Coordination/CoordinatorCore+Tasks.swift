@@ -31,6 +31,8 @@ extension CoordinatorCore {
             guard let holder = chosen else { break }
             slot.attempt += 1
             slot.node = holder
+            slot.startedAt = now.wall
+            slot.finishedAt = nil
             slot.state = .leased(holder: holder, expires: now.uptime + settings.leaseTTL)
             assessment.tasks[agent] = slot
             let key = TaskKey(assessmentID: id, agent: agent, attempt: slot.attempt, epoch: assessment.record.epoch)
@@ -97,6 +99,7 @@ extension CoordinatorCore {
                 node: workerNode, recordedAt: now.wall)
             assessment.results[key.agent] = result
             slot.node = workerNode
+            slot.finishedAt = now.wall
             if key.agent == settings.finalAgent {
                 // Not journaled on its own: the final write carries it as the report, and until that
                 // write is on a majority the assessment is not complete (a new owner runs it again).
@@ -115,6 +118,7 @@ extension CoordinatorCore {
         case .threw(let message):
             guard case .leased(_, _) = slot.state, slot.attempt == key.attempt else { return }
             slot.failures += 1
+            slot.finishedAt = now.wall
             counters.taskFailures += 1
             if slot.failures >= settings.maxAttempts {
                 assessment.tasks[key.agent] = slot
@@ -281,7 +285,10 @@ extension CoordinatorCore {
                 state = .succeeded
                 done += 1
             }
-            agents.append(AgentProgress(agent: agent, state: state, attempt: slot.attempt, node: slot.node))
+            agents.append(
+                AgentProgress(
+                    agent: agent, state: state, attempt: slot.attempt, node: slot.node, startedAt: slot.startedAt,
+                    finishedAt: slot.finishedAt))
         }
         let analystsDone = settings.analysts.allSatisfy { assessment.tasks[$0]?.state == .succeeded }
         let step: String

@@ -48,6 +48,9 @@ struct TaskSlot: Sendable, Hashable {
     /// Attempts that threw.
     var failures = 0
     var node: String?
+    /// Wall-clock times of the latest attempt, for the progress clients see (`AgentProgress`).
+    var startedAt: Date?
+    var finishedAt: Date?
 }
 
 /// An assessment this node owns: the record as the owner last wrote it, the results and the tasks.

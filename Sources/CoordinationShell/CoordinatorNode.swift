@@ -14,6 +14,8 @@ public actor CoordinatorNode {
     public nonisolated let name: String
     public nonisolated let settings: CoordinationSettings
     let system: ClusterSystem
+    /// The transport this node's endpoints run on, for the node's other well-known actors' callers.
+    public nonisolated var clusterSystem: ClusterSystem { system }
     let membership: MembershipService
     let store: any AssessmentStore
     let writer: StoreWriter

@@ -30,24 +30,38 @@ public struct AssessmentBody: Codable, Sendable, Hashable {
         public var state: String
         public var attempts: Int
         public var node: String?
+        /// RFC 3339 times of the latest attempt's start and finish, as the owner recorded them.
+        public var startedAt: String?
+        public var finishedAt: String?
 
-        public init(name: String, state: String, attempts: Int, node: String?) {
+        public init(
+            name: String, state: String, attempts: Int, node: String?, startedAt: String? = nil,
+            finishedAt: String? = nil
+        ) {
             self.name = name
             self.state = state
             self.attempts = attempts
             self.node = node
+            self.startedAt = startedAt
+            self.finishedAt = finishedAt
         }
 
-        // A waiting agent has no node; null says so more plainly than a missing key.
+        // A waiting agent has no node and no times; null says so more plainly than a missing key.
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(name, forKey: .name)
             try container.encode(state, forKey: .state)
             try container.encode(attempts, forKey: .attempts)
             try container.encode(node, forKey: .node)
+            try container.encode(startedAt, forKey: .startedAt)
+            try container.encode(finishedAt, forKey: .finishedAt)
         }
 
-        enum CodingKeys: String, CodingKey { case name, state, attempts, node }
+        enum CodingKeys: String, CodingKey {
+            case name, state, attempts, node
+            case startedAt = "started_at"
+            case finishedAt = "finished_at"
+        }
     }
 
     public var id: String
@@ -72,7 +86,9 @@ public struct AssessmentBody: Codable, Sendable, Hashable {
         progress = Progress(
             percent: snapshot.percent, step: snapshot.step,
             agents: snapshot.agents.map {
-                Agent(name: $0.name, state: $0.state, attempts: $0.attempts, node: $0.node)
+                Agent(
+                    name: $0.name, state: $0.state, attempts: $0.attempts, node: $0.node,
+                    startedAt: $0.startedAt.map(APIDate.format), finishedAt: $0.finishedAt.map(APIDate.format))
             })
         createdAt = APIDate.format(snapshot.createdAt)
         updatedAt = APIDate.format(snapshot.updatedAt)

@@ -30,6 +30,11 @@ public protocol AssessmentService: Sendable {
 
     func cluster() async -> ClusterSnapshot
 
+    /// Every other live member's own stats (the JSON of `NodeStatsSampler.encoded`), asked over the
+    /// cluster at once for the console's cluster page; a member that does not answer in time comes
+    /// back with why.
+    func memberStats() async -> [MemberStats]
+
     /// Ready means: joined the cluster, store open, and able to reach a quorum.
     func readiness() async -> Readiness
 }
@@ -59,12 +64,19 @@ public struct AgentSnapshot: Sendable, Hashable, Codable {
     public var state: String
     public var attempts: Int
     public var node: String?
+    /// When the latest attempt started and finished, as the owner recorded it.
+    public var startedAt: Date?
+    public var finishedAt: Date?
 
-    public init(name: String, state: String, attempts: Int, node: String?) {
+    public init(
+        name: String, state: String, attempts: Int, node: String?, startedAt: Date? = nil, finishedAt: Date? = nil
+    ) {
         self.name = name
         self.state = state
         self.attempts = attempts
         self.node = node
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
     }
 }
 
@@ -135,6 +147,19 @@ public struct ClusterSnapshot: Sendable, Hashable {
     public init(selfID: String, members: [MemberSnapshot]) {
         self.selfID = selfID
         self.members = members
+    }
+}
+
+/// One member's answer to a stats gathering: its stats' JSON, or why there is none.
+public struct MemberStats: Sendable, Hashable {
+    public var node: String
+    public var stats: Data?
+    public var error: String?
+
+    public init(node: String, stats: Data?, error: String?) {
+        self.node = node
+        self.stats = stats
+        self.error = error
     }
 }
 

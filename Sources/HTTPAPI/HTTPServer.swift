@@ -26,7 +26,7 @@ public enum HTTPServer {
             token: settings.token.map(BearerToken.init), metrics: metrics)
         let events = EventStream(service: service, heartbeat: settings.heartbeat, metrics: metrics)
         let node = NodeRoutes(
-            service: service, token: settings.token.map(BearerToken.init), sampler: NodeStatsSampler())
+            service: service, token: settings.token.map(BearerToken.init), sampler: .shared)
         let origins = AllowedOrigins(configured: settings.corsOrigins, service: service)
         let console = ConsoleRoutes(origins: origins)
         let archive = ArchiveRoutes(service: service, settings: settings)

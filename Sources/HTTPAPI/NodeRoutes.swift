@@ -13,10 +13,22 @@ struct NodeRoutes: Sendable {
         JSONResponse.make(.ok, ClusterBody(await service.cluster()))
     }
 
-    /// This node's own load; the console asks every member for theirs (docs/console.md).
+    /// Every live member's load, this node's own and the others' gathered over the cluster
+    /// (docs/console.md), so the console asks one node, whichever serves it.
     func stats(_ request: Request, context: some RequestContext) async -> Response {
         let node = await service.cluster().selfID
-        return JSONResponse.make(.ok, sampler.stats(node: node, exposition: NodeMetrics.exposition()))
+        var members = [sampler.stats(node: node, exposition: NodeMetrics.exposition())]
+        var unreachable: [ClusterStatsBody.Unreachable] = []
+        for answer in await service.memberStats() {
+            if let data = answer.stats, let stats = try? JSONDecoder().decode(NodeStatsBody.self, from: data) {
+                members.append(stats)
+            } else {
+                unreachable.append(
+                    .init(node: answer.node, error: answer.error ?? "its stats did not decode (another version?)"))
+            }
+        }
+        members.sort { $0.node < $1.node }
+        return JSONResponse.make(.ok, ClusterStatsBody(node: node, members: members, unreachable: unreachable))
     }
 
     /// What the caller's credentials allow, so a client (the console) offers only what will be accepted:

@@ -1,9 +1,24 @@
 import FoundationEssentials
 import Synchronization
 
-/// `GET /v1/cluster/stats`: this node's load for the console's cluster page, read from the same
-/// metrics registry `/metrics` prints, so the page and a Prometheus scrape can never disagree.
-/// Each member answers for itself; the page asks every member (docs/console.md).
+/// `GET /v1/cluster/stats`: every live member's load for the console's cluster page, gathered over
+/// the cluster by the node asked (docs/console.md); the members that did not answer in time are
+/// named with why, so the page can tell "no load" from "no answer".
+public struct ClusterStatsBody: Codable, Sendable, Hashable {
+    /// The node that gathered them.
+    public var node: String
+    /// One per member that answered, this node included, by name.
+    public var members: [NodeStatsBody]
+    public var unreachable: [Unreachable]
+
+    public struct Unreachable: Codable, Sendable, Hashable {
+        public var node: String
+        public var error: String
+    }
+}
+
+/// One node's load, read from the same metrics registry `/metrics` prints, so the page and a
+/// Prometheus scrape can never disagree.
 public struct NodeStatsBody: Codable, Sendable, Hashable {
     public var node: String
     public var uptimeSeconds: Double
@@ -55,8 +70,17 @@ public struct NodeStatsBody: Codable, Sendable, Hashable {
     }
 }
 
-/// Samples of the completed counter, to turn a total into a rate without a background task.
-final class NodeStatsSampler: Sendable {
+/// Samples of the completed counter, to turn a total into a rate without a background task. One per
+/// process, like the metrics registry it reads: the HTTP route and the node's `/stats` endpoint (which
+/// answers the other members gathering) sample the same counter.
+public final class NodeStatsSampler: Sendable {
+    public static let shared = NodeStatsSampler()
+
+    /// This node's stats as the JSON other members decode into `NodeStatsBody`.
+    public func encoded(node: String) -> Data {
+        JSONResponse.encode(stats(node: node, exposition: NodeMetrics.exposition()))
+    }
+
     private let started = ContinuousClock.now
     private let samples = Mutex<[(at: ContinuousClock.Instant, completed: Int)]>([])
 

@@ -20,7 +20,9 @@ extension ClusterAssessmentService: ArchiveReading {
             id: found.id, state: Self.state(AssessmentStatus(rawValue: found.status) ?? .failed), percent: 100,
             step: nil,
             agents: found.agents.map {
-                AgentSnapshot(name: $0.name, state: $0.state, attempts: $0.attempts, node: $0.node)
+                AgentSnapshot(
+                    name: $0.name, state: $0.state, attempts: $0.attempts, node: $0.node, startedAt: $0.startedAt,
+                    finishedAt: $0.finishedAt)
             },
             failure: found.failure, createdAt: found.createdAt, updatedAt: found.updatedAt, version: found.version,
             epoch: found.epoch)

@@ -164,6 +164,18 @@ struct ClusterAssessmentService: AssessmentService {
         return ClusterSnapshot(selfID: coordinator.name, members: members)
     }
 
+    /// Live members other than this one, asked at once; a member that has not answered within a
+    /// second is reported as such (the page shows it without its load).
+    func memberStats() async -> [MemberStats] {
+        let others = await coordinator.members().filter {
+            $0.id.address.name != coordinator.name && ($0.status.isAlive || $0.status == .suspect)
+        }
+        let answers = await StatsEndpoint.gather(
+            from: others.map { ($0.id.address.name, $0.id.address.host, $0.id.address.port) },
+            using: coordinator.clusterSystem, timeout: .seconds(1))
+        return answers.map { MemberStats(node: $0.node, stats: $0.stats, error: $0.error) }
+    }
+
     func readiness() async -> Readiness {
         let problems = await coordinator.readiness()
         return Readiness(ready: problems.isEmpty, reasons: problems)
@@ -201,7 +213,9 @@ struct ClusterAssessmentService: AssessmentService {
             id: record.id, state: state(record.status), percent: record.progress.percent,
             step: record.progress.currentStep,
             agents: record.progress.agents.map {
-                AgentSnapshot(name: $0.agent, state: $0.state.rawValue, attempts: $0.attempt, node: $0.node)
+                AgentSnapshot(
+                    name: $0.agent, state: $0.state.rawValue, attempts: $0.attempt, node: $0.node,
+                    startedAt: $0.startedAt, finishedAt: $0.finishedAt)
             },
             failure: record.failure, createdAt: record.createdAt, updatedAt: record.updatedAt,
             version: record.version, epoch: record.epoch)

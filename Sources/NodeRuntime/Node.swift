@@ -64,6 +64,9 @@ package enum Node {
                 catalog: try Catalog.shipped(), options: config.agentRunOptions, threads: config.workerConcurrency),
             settings: config.coordinationSettings)
         try await coordinator.start()
+        let statsEndpoint = StatsEndpoint.start(on: system) { [name = config.name] in
+            NodeStatsSampler.shared.encoded(node: name)
+        }
         var service = ClusterAssessmentService(coordinator: coordinator)
         var archiveTask: Task<Void, Never>?
         if let mongo {
@@ -95,7 +98,7 @@ package enum Node {
                 logger: system.logger))
         try await group.run()
         archiveTask?.cancel()
-        _ = diagnostics
+        _ = (diagnostics, statsEndpoint)
     }
 
     /// Takes group and other access off `directory` and the files directly in it.

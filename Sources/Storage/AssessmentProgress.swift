@@ -1,3 +1,5 @@
+import FoundationEssentials
+
 /// What the owner has seen of an assessment's agents so far; stored as JSON inside the record (`StoredJSON`).
 public struct AssessmentProgress: Sendable, Codable, Hashable {
     public var percent: Int
@@ -11,7 +13,8 @@ public struct AssessmentProgress: Sendable, Codable, Hashable {
     }
 }
 
-/// One agent task's state, attempt and the node running it, as shown to clients.
+/// One agent task's state, attempt, the node running it and when its latest attempt started and
+/// finished (wall clock of the owner), as shown to clients: the console's timeline is drawn from these.
 public struct AgentProgress: Sendable, Codable, Hashable {
     public enum State: String, Sendable, Codable, Hashable {
         case waiting
@@ -24,11 +27,55 @@ public struct AgentProgress: Sendable, Codable, Hashable {
     public var state: State
     public var attempt: Int
     public var node: String?
+    /// When the latest attempt was handed to its node; nil while waiting for the first one.
+    public var startedAt: Date?
+    /// When the latest attempt's result (or its last failure) reached the owner.
+    public var finishedAt: Date?
 
-    public init(agent: String, state: State, attempt: Int, node: String? = nil) {
+    public init(
+        agent: String, state: State, attempt: Int, node: String? = nil, startedAt: Date? = nil,
+        finishedAt: Date? = nil
+    ) {
         self.agent = agent
         self.state = state
         self.attempt = attempt
         self.node = node
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
     }
+
+    // Times are whole milliseconds since 1970 under `startedAtMs`/`finishedAtMs`, so that the stored
+    // column's hand-written JSON (`StoredJSON`) and `JSONEncoder` write the same integers.
+    enum CodingKeys: String, CodingKey {
+        case agent, state, attempt, node
+        case startedAt = "startedAtMs"
+        case finishedAt = "finishedAtMs"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        agent = try container.decode(String.self, forKey: .agent)
+        state = try container.decode(State.self, forKey: .state)
+        attempt = try container.decode(Int.self, forKey: .attempt)
+        node = try container.decodeIfPresent(String.self, forKey: .node)
+        startedAt = try container.decodeIfPresent(Int64.self, forKey: .startedAt).map(Self.date(milliseconds:))
+        finishedAt = try container.decodeIfPresent(Int64.self, forKey: .finishedAt).map(Self.date(milliseconds:))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(agent, forKey: .agent)
+        try container.encode(state, forKey: .state)
+        try container.encode(attempt, forKey: .attempt)
+        try container.encodeIfPresent(node, forKey: .node)
+        try container.encodeIfPresent(startedAt.map(Self.milliseconds(of:)), forKey: .startedAt)
+        try container.encodeIfPresent(finishedAt.map(Self.milliseconds(of:)), forKey: .finishedAt)
+    }
+
+    /// Whole milliseconds since 1970 (nearest): the precision the record keeps.
+    public static func milliseconds(of date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    static func date(milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
 }

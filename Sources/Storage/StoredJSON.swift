@@ -12,9 +12,15 @@ enum StoredJSON {
             out += "{\"agent\":"
             appendString(agent.agent, to: &out)
             out += ",\"attempt\":\(agent.attempt)"
+            if let finishedAt = agent.finishedAt {
+                out += ",\"finishedAtMs\":\(AgentProgress.milliseconds(of: finishedAt))"
+            }
             if let node = agent.node {
                 out += ",\"node\":"
                 appendString(node, to: &out)
+            }
+            if let startedAt = agent.startedAt {
+                out += ",\"startedAtMs\":\(AgentProgress.milliseconds(of: startedAt))"
             }
             out += ",\"state\":"
             appendString(agent.state.rawValue, to: &out)

@@ -93,6 +93,26 @@ import Testing
         #expect(harness.record(id, on: "c")?.report == SimAgents.expectedReport(request: request))
     }
 
+    @Test func progressCarriesWhenEachAgentStartedAndFinishedOnTheOwnersClock() throws {
+        var (harness, id) = allAnalystsRunning()
+        let handedOut = harness.moment.wall
+        harness.advance(by: .seconds(2))
+        let done = harness.moment.wall
+        finish(&harness)
+        harness.settle()
+        harness.advance(by: harness.settings.journalLinger + harness.settings.progressFlush * 2)
+        // The replicas have the times too (progress is flushed to them), so any node answers with the
+        // same timeline.
+        let agents = try #require(harness.record(id, on: "b")?.progress.agents)
+        for agent in agents where harness.settings.analysts.contains(agent.agent) {
+            #expect(agent.state == .succeeded, "\(agent.agent)")
+            #expect(agent.startedAt == handedOut, "\(agent.agent)")
+            #expect(agent.finishedAt == done, "\(agent.agent)")
+        }
+        let final = try #require(agents.first { $0.agent == harness.settings.finalAgent })
+        #expect(final.startedAt != nil && final.finishedAt == nil)
+    }
+
     @Test func aResultWaitsForOthersOnlyAsLongAsTheJournalLinger() {
         var (harness, id) = allAnalystsRunning()
         let first = harness.settings.analysts[0]

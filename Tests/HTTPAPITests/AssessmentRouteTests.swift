@@ -19,7 +19,10 @@ import Testing
             #expect(Set(progress.keys) == ["percent", "step", "agents"])
             let agents = try #require(progress["agents"] as? [[String: Any]])
             #expect(agents.count == AgentName.allCases.count)
-            #expect(agents.allSatisfy { Set($0.keys) == ["name", "state", "attempts", "node"] })
+            #expect(
+                agents.allSatisfy {
+                    Set($0.keys) == ["name", "state", "attempts", "node", "started_at", "finished_at"]
+                })
             let body = try response.decode(AssessmentBody.self)
             #expect(body.status == "running")
             #expect(APIDate.parse(body.createdAt) != nil)

@@ -161,16 +161,40 @@ import Testing
             _ = try await client.execute(uri: "/v1/cluster", method: .get)
             let response = try await client.execute(uri: "/v1/cluster/stats", method: .get)
             #expect(response.status == .ok)
+            #expect(Set(response.object.keys) == ["node", "members", "unreachable"])
+            let members = try #require(response.object["members"] as? [[String: Any]])
             #expect(
-                Set(response.object.keys) == [
+                Set(try #require(members.first).keys) == [
                     "node", "uptime_seconds", "agents_running", "backlog", "completed_total", "completed_per_minute",
                     "requeues_total", "lease_expiries_total", "tasks_assigned_total", "http_p99_seconds",
                     "memory_rss_bytes", "event_streams_open",
                 ])
-            let stats = try response.decode(NodeStatsBody.self)
+            let stats = try response.decode(ClusterStatsBody.self)
             #expect(stats.node == "node-1")
-            #expect((stats.memoryRSSBytes ?? 0) > 0)
-            #expect(stats.httpP99Seconds != nil)
+            #expect(stats.members.map(\.node) == ["node-1"])
+            #expect((stats.members[0].memoryRSSBytes ?? 0) > 0)
+            #expect(stats.members[0].httpP99Seconds != nil)
+        }
+    }
+
+    @Test func statsGatheredFromTheOtherMembersNameThoseThatDidNotAnswer() async throws {
+        let service = EngineBackedService()
+        let other = NodeStatsBody(
+            node: "node-0", uptimeSeconds: 12, agentsRunning: 2, backlog: 1, completedTotal: 5, completedPerMinute: nil,
+            requeuesTotal: 0, leaseExpiriesTotal: 0, tasksAssignedTotal: 9, httpP99Seconds: nil, memoryRSSBytes: nil,
+            eventStreamsOpen: 0)
+        await service.setMemberAnswers([
+            MemberStats(node: "node-3", stats: nil, error: "call /stats exceeded its deadline"),
+            MemberStats(node: "node-0", stats: try JSONEncoder().encode(other), error: nil),
+            MemberStats(node: "node-4", stats: Data("{\"node\":".utf8), error: nil),
+        ])
+        try await withAPI(service) { client, _ in
+            let stats = try await client.execute(uri: "/v1/cluster/stats", method: .get).decode(ClusterStatsBody.self)
+            #expect(stats.members.map(\.node) == ["node-0", "node-1"])
+            #expect(stats.members[0] == other)
+            #expect(stats.unreachable.map(\.node) == ["node-3", "node-4"])
+            #expect(stats.unreachable[0].error.contains("deadline"))
+            #expect(stats.unreachable[1].error.contains("did not decode"))
         }
     }
 

@@ -140,6 +140,13 @@ actor EngineBackedService: AssessmentService {
             ])
     }
 
+    /// What the other members answer when stats are gathered (this service is a single node).
+    var memberAnswers: [MemberStats] = []
+
+    func setMemberAnswers(_ answers: [MemberStats]) { memberAnswers = answers }
+
+    func memberStats() async -> [MemberStats] { memberAnswers }
+
     func readiness() async -> Readiness {
         Readiness(ready: notReady.isEmpty, reasons: notReady)
     }

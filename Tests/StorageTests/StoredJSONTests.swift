@@ -26,13 +26,21 @@ import Testing
         String((0..<Int.random(in: 0...12, using: &random)).map { _ in alphabet.randomElement(using: &random)! })
     }
 
+    /// A wall-clock time in whole milliseconds (what the record keeps), 2001–2100.
+    static func time(_ random: inout Generator) -> Date {
+        Date(
+            timeIntervalSince1970: Double(Int64.random(in: 978_307_200_000...4_102_444_800_000, using: &random)) / 1000)
+    }
+
     static func progress(_ random: inout Generator) -> AssessmentProgress {
         let states: [AgentProgress.State] = [.waiting, .running, .succeeded, .failed]
         let agents = (0..<Int.random(in: 0...11, using: &random)).map { _ in
             AgentProgress(
                 agent: string(&random), state: states.randomElement(using: &random)!,
                 attempt: Int.random(in: 0...5, using: &random),
-                node: Bool.random(using: &random) ? string(&random) : nil)
+                node: Bool.random(using: &random) ? string(&random) : nil,
+                startedAt: Bool.random(using: &random) ? time(&random) : nil,
+                finishedAt: Bool.random(using: &random) ? time(&random) : nil)
         }
         return AssessmentProgress(
             percent: Int.random(in: 0...100, using: &random),

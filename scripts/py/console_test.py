@@ -273,6 +273,14 @@ def run(args):
         check(first["title"] in titles, "the list does not show the first title")
         console.screenshot("assessments-list")
 
+        step("a finished assessment opened later, on another node, shows every agent's timeline")
+        console.open(bases[3] + f"/assessments/{first_id}")
+        wait("every agent row with a timeline segment", lambda: len(console.testid("agent-row")) == 11 and all(
+            r.find_elements(By.CSS_SELECTOR, ".timeline .seg") for r in console.testid("agent-row")), 20)
+        times = [c.get_attribute("textContent") for r in console.testid("agent-row") for c in r.find_elements(By.CSS_SELECTOR, "td.opt")]
+        check(all(t and t != "—" for t in times), f"an agent without its start or finish time: {times}")
+        console.screenshot("assessment-reopened")
+
         step("the cluster page shows three members up")
         console.click(driver.find_element(By.CSS_SELECTOR, 'a[data-nav="cluster"]'))
         wait("three members up", lambda: [r.get_attribute("data-status") for r in console.testid("member-row")] == ["up"] * 3, 20)

@@ -30,7 +30,7 @@ export function assessmentPage(main, id, session) {
       progress, step, cancel, problem,
       h('div', { class: 'table-wrap' },
         h('table', { class: 'agents' },
-          h('caption', {}, 'Agents, with the node that ran each and when (as this page saw it)'),
+          h('caption', {}, 'Agents, with the node that ran each and when'),
           h('thead', {}, h('tr', {}, ['Agent', 'State', 'Attempt', 'Node', 'Started', 'Finished', 'Timeline'].map((c) =>
             h('th', { scope: 'col', class: c === 'Started' || c === 'Finished' ? 'opt' : null }, c)))),
           rows))),
@@ -42,29 +42,42 @@ export function assessmentPage(main, id, session) {
   let current = null;
   let reportShown = false;
 
+  // The times are the owner's (`started_at`/`finished_at` of each agent's latest attempt), so a page
+  // opened late, or on another node, draws the same timeline. An attempt the page saw that was
+  // replaced by a later one without a result of its own was requeued (its node died or it threw).
   function seen(body) {
-    const now = Date.now();
-    first ??= now;
-    last = now;
     for (const a of body.progress.agents) {
       let t = agents.get(a.name);
       if (!t) {
-        t = { segments: [], row: null };
+        t = { segments: [] };
         agents.set(a.name, t);
       }
-      const open = t.segments[t.segments.length - 1];
-      if (a.state === 'running' && (!open || open.end || open.node !== a.node || open.attempt !== a.attempts)) {
-        if (open && !open.end) { open.end = now; open.outcome = 'requeued'; }
-        t.segments.push({ node: a.node, attempt: a.attempts, start: now });
-      } else if ((a.state === 'succeeded' || a.state === 'failed') && (!open || !open.end)) {
-        if (open) { open.end = now; open.outcome = a.state; open.node = a.node ?? open.node; }
-        else t.segments.push({ node: a.node, attempt: a.attempts, start: null, end: null, outcome: a.state });
-      } else if (a.state === 'waiting' && open && !open.end) {
-        open.end = now;
-        open.outcome = 'requeued';
-      }
       t.agent = a;
+      const start = a.started_at ? Date.parse(a.started_at) : null;
+      if (start === null) continue;
+      const end = a.finished_at ? Date.parse(a.finished_at) : null;
+      let open = t.segments[t.segments.length - 1];
+      if (!open || open.attempt !== a.attempts) {
+        if (open && !open.outcome) {
+          open.end ??= start;
+          open.outcome = 'requeued';
+        }
+        open = { node: a.node, attempt: a.attempts, start, end: null, outcome: null };
+        t.segments.push(open);
+      }
+      open.node = a.node ?? open.node;
+      open.start = start;
+      if (end !== null && a.state !== 'running') {
+        open.end = end;
+        open.outcome = a.state === 'waiting' ? 'requeued' : a.state;
+      }
     }
+    const times = [...agents.values()].flatMap((t) => t.segments.flatMap((x) => [x.start, x.end]))
+      .filter((x) => x !== null);
+    const updated = Date.parse(body.updated_at);
+    if (!Number.isNaN(updated)) times.push(updated);
+    first = times.length ? Math.min(...times) : null;
+    last = times.length ? Math.max(...times) : null;
   }
 
   function draw(body) {

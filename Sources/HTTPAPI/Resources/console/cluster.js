@@ -1,5 +1,5 @@
-// The operator's view: every member with status, incarnation, addresses; and each node's own load,
-// asked of every member directly (each serves GET /v1/cluster/stats for itself; docs/console.md).
+// The operator's view: every member with status, incarnation, addresses; and each node's load, which
+// the serving node gathers from every member over the cluster (GET /v1/cluster/stats; docs/console.md).
 import { json, serving } from './api.js';
 import { bars } from './charts.js';
 import { bytes, clear, duration, h, num } from './dom.js';
@@ -26,21 +26,14 @@ export function clusterPage(main) {
 
   const stats = new Map();
 
-  async function statsOf(member) {
-    if (!member.http_address || !['up', 'joining', 'suspect'].includes(member.status)) return null;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), 1500);
-    try {
-      const response = await fetch(`http://${member.http_address}/v1/cluster/stats`, { signal: controller.signal, cache: 'no-store' });
-      return response.ok ? await response.json() : null;
-    } catch { return null; } finally { clearTimeout(timer); }
-  }
-
   async function refresh() {
     let cluster;
-    try { cluster = await json('/v1/cluster'); } catch (error) { note.textContent = error.message; return; }
-    const results = await Promise.all(cluster.members.map(statsOf));
-    cluster.members.forEach((m, i) => { if (results[i]) stats.set(m.id, results[i]); else if (m.status !== 'up') stats.delete(m.id); });
+    let gathered;
+    try {
+      [cluster, gathered] = await Promise.all([json('/v1/cluster'), json('/v1/cluster/stats')]);
+    } catch (error) { note.textContent = error.message; return; }
+    stats.clear();
+    for (const st of gathered.members) stats.set(st.node, st);
     clear(body);
     // A restarted node is a new member under the same name; its old incarnation stays listed (down)
     // until the membership forgets it, so the live one comes first.
@@ -71,7 +64,9 @@ export function clusterPage(main) {
       spread.append(bars('Unfinished assessments by owner', rows.map((st) => ({ label: st.node, value: st.backlog, text: num(st.backlog) })), { format: num }),
         bars('Assessments completed by owner', rows.map((st) => ({ label: st.node, value: st.completed_total, text: num(st.completed_total) })), { format: num }));
     }
-    note.textContent = `Updated ${new Date().toLocaleTimeString()} through ${serving().node}.`;
+    const silent = gathered.unreachable.map((u) => `${u.node} (${u.error})`);
+    note.textContent = `Updated ${new Date().toLocaleTimeString()} through ${serving().node}.`
+      + (silent.length ? ` No load from ${silent.join(', ')}.` : '');
   }
 
   refresh();
