@@ -3,8 +3,9 @@ import NIOCore
 /// The version of the frame format and of the values it carries; a peer that speaks another one is
 /// refused at hello. 2: a record names the replica sets a move leaves. 3: an owner may answer a
 /// submission `busy` (its backlog is full), which a node of version 2 could not decode. 4: a
-/// replica asks owners for final states it missed (`check`).
-public let wireProtocolVersion: UInt16 = 4
+/// replica asks owners for final states it missed (`check`). 5: a submission and its record carry
+/// the submitting tenant (docs/security.md).
+public let wireProtocolVersion: UInt16 = 5
 
 /// Control traffic (membership probes, lease renewals) gets its own connection so that a burst
 /// of large calls queued on the calls lane can never delay a probe past its timeout.

@@ -80,7 +80,15 @@ struct NodeCommand: AsyncParsableCommand {
                 "archive configured",
                 metadata: ["database": "\(config.archiveDatabase)", "collection": "\(config.archiveCollection)"])
         }
-        let http = HTTPServer.make(service: service, settings: config.httpSettings, logger: system.logger) { port in
+        var httpSettings = config.httpSettings
+        if let audit = config.auditLog {
+            do {
+                httpSettings.auditLog = try AuditLog(audit, node: config.name, logger: system.logger)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        let http = HTTPServer.make(service: service, settings: httpSettings, logger: system.logger) { port in
             print(
                 "node \(system.node) ready: cluster \(config.host):\(system.node.port), http \(config.httpHost):\(port)"
             )
@@ -95,6 +103,7 @@ struct NodeCommand: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: system.logger))
         try await group.run()
+        await httpSettings.auditLog?.shutdown()
         archiveTask?.cancel()
         _ = diagnostics
     }

@@ -19,6 +19,24 @@ import Testing
         }
     }
 
+    /// The tenant is written on create and kept by every later update (it has no UPDATE column).
+    @Test(arguments: StoreFactory.all)
+    func theTenantIsStoredAndSurvivesUpdates(factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            var record = sampleRecord("a1", idempotencyKey: "acme/key-1")
+            record.tenant = "acme"
+            var stored = try await store.create(record)
+            #expect(try await store.read(id: "a1")?.tenant == "acme")
+            stored.status = .running
+            stored.tenant = "someone-else"
+            _ = try await store.update(stored)
+            #expect(try await store.read(id: "a1")?.tenant == "acme")
+            #expect(try await store.read(id: "a1")?.status == .running)
+            _ = try await store.create(sampleRecord("a2"))
+            #expect(try await store.read(id: "a2")?.tenant == nil)
+        }
+    }
+
     @Test(arguments: StoreFactory.all)
     func duplicateIDIsRefusedAndTheFirstKept(factory: StoreFactory) async throws {
         try await factory.withStore { store in

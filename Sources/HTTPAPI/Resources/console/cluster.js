@@ -1,6 +1,6 @@
 // The operator's view: every member with status, incarnation, addresses; and each node's own load,
 // asked of every member directly (each serves GET /v1/cluster/stats for itself; docs/console.md).
-import { json, serving } from './api.js';
+import { json, serving, token } from './api.js';
 import { bars } from './charts.js';
 import { bytes, clear, duration, h, num } from './dom.js';
 
@@ -31,7 +31,11 @@ export function clusterPage(main) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), 1500);
     try {
-      const response = await fetch(`http://${member.http_address}/v1/cluster/stats`, { signal: controller.signal, cache: 'no-store' });
+      // The statistics need an admin token when tokens are configured (or metrics_open on the node).
+      const t = token.get();
+      const headers = t ? { Authorization: `Bearer ${t}` } : {};
+      const response = await fetch(`http://${member.http_address}/v1/cluster/stats`, { headers, signal: controller.signal, cache: 'no-store' });
+      if (response.status === 401 || response.status === 403) { note.textContent = 'Load per node needs an admin token.'; return null; }
       return response.ok ? await response.json() : null;
     } catch { return null; } finally { clearTimeout(timer); }
   }
