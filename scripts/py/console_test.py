@@ -348,11 +348,13 @@ def run(args):
 
         step("with tokens configured: the console asks for one at once; a reader is not offered submit or cancel")
         cl.down()
-        tokens = {role: make_token(args.bin, role) for role in ("reader", "submitter")}
+        tokens = {role: make_token(args.bin, role) for role in ("reader", "submitter", "admin")}
         tokens_file = os.path.join(args.out, "tokens")
         with open(tokens_file, "w") as f:
             f.write("# console test\n" + "".join(line + "\n" for _, line in tokens.values()))
         cl.node_args = node_args + ["--tokens-file", tokens_file]
+        # cluster-up checks /v1/cluster, which needs a token now.
+        os.environ["INFRAMIND_TOKEN"] = tokens["admin"][0]
         cl.up()
         reader_token, submitter_token = tokens["reader"][0], tokens["submitter"][0]
         console.d.get(bases[3] + "/")
@@ -379,7 +381,8 @@ def run(args):
         wait("the cancel button", lambda: [b for b in driver.find_elements(By.CSS_SELECTOR, "button.danger") if b.is_displayed()], 30)
         # The reader sees the same assessment but is not offered cancel.
         driver.execute_script("sessionStorage.setItem('inframind.token', arguments[0])", reader_token)
-        console.open(bases[1] + f"/assessments/{token_id}")
+        # The same origin: sessionStorage is per origin (and per tab).
+        console.open(bases[3] + f"/assessments/{token_id}")
         wait("the assessment for the reader", lambda: console.testid("progress"), 20)
         time.sleep(1)
         check(not [b for b in driver.find_elements(By.CSS_SELECTOR, "button.danger") if b.is_displayed()],
