@@ -16,15 +16,25 @@ struct AssessmentRoutes: Sendable {
     private var audit: AuditLog? { settings.auditLog }
 
     func submit(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let key = try Self.idempotencyKey(request.headers)
+        let key: String?
+        do {
+            key = try Self.idempotencyKey(request.headers)
+        } catch {
+            audit?.record(request, context: context, caller: context.caller, outcome: "invalid", status: error.status)
+            throw error
+        }
         // Not for a keyed request: it may be the retry of an assessment already accepted, which only
         // its owner can tell, and which must not be refused.
         if key == nil, let reason = service.submissionRefusal() {
             metrics.submission("overloaded")
+            audit?.record(
+                request, context: context, caller: context.caller, outcome: "overloaded", status: .tooManyRequests)
             throw await refuseForBacklog(reason)
         }
         guard admission.tryEnter() else {
             metrics.submission("overloaded")
+            audit?.record(
+                request, context: context, caller: context.caller, outcome: "overloaded", status: .tooManyRequests)
             context.logger.notice("submission refused: admission queue full", metadata: ["limit": "\(admission.limit)"])
             throw APIError(.overloaded(retryAfterSeconds: settings.retryAfterSeconds))
         }
@@ -59,12 +69,14 @@ struct AssessmentRoutes: Sendable {
             body = try await readBody(request)
         } catch {
             metrics.submission("too_large")
+            audit?.record(request, context: context, caller: context.caller, outcome: "too_large", status: error.status)
             throw .error(error)
         }
         do {
             _ = try RequestValidator.validate(body)
         } catch {
             metrics.submission("invalid")
+            audit?.record(request, context: context, caller: context.caller, outcome: "invalid", status: .badRequest)
             throw .error(
                 APIError(
                     .badRequest, code: "invalid_request", message: "the request has \(error.errors.count) problem(s)",

@@ -31,6 +31,9 @@ import Testing
             _ = try await client.execute(
                 uri: "/v1/assessments/\(id)", method: .get, headers: AccessTests.bearer(Tokens.acmeReader))
             _ = try await client.submit(try Fixtures.example(), headers: AccessTests.bearer(Tokens.acmeReader))
+            let invalid = try await client.submit(
+                Data("{}".utf8), headers: AccessTests.bearer(Tokens.globexSubmitter))
+            #expect(invalid.status == .badRequest)
             let cancelled = try await client.execute(
                 uri: "/v1/assessments/\(id)", method: .delete, headers: AccessTests.bearer(Tokens.globexSubmitter))
             #expect(cancelled.status == .ok)
@@ -40,13 +43,15 @@ import Testing
         let lines = try Self.lines(path)
         #expect(
             lines.map { $0["outcome"] as? String } == [
-                "accepted", "unauthorized", "not_found", "forbidden", "cancelled",
+                "accepted", "unauthorized", "not_found", "forbidden", "invalid", "cancelled",
             ])
-        #expect(lines.map { $0["status"] as? Int } == [202, 401, 404, 403, 200])
+        #expect(lines.map { $0["status"] as? Int } == [202, 401, 404, 403, 400, 200])
         #expect(
-            lines.map { $0["token"] as? String } == ["globex-ci", nil, "acme-dashboard", "acme-dashboard", "globex-ci"])
-        #expect(lines.map { $0["tenant"] as? String } == ["globex", nil, "acme", "acme", "globex"])
-        #expect(lines.map { $0["assessment_id"] as? String } == [id, nil, id, nil, id])
+            lines.map { $0["token"] as? String } == [
+                "globex-ci", nil, "acme-dashboard", "acme-dashboard", "globex-ci", "globex-ci",
+            ])
+        #expect(lines.map { $0["tenant"] as? String } == ["globex", nil, "acme", "acme", "globex", "globex"])
+        #expect(lines.map { $0["assessment_id"] as? String } == [id, nil, id, nil, nil, id])
         #expect(lines.allSatisfy { $0["node"] as? String == "node-1" && $0["time"] is String })
         #expect(lines.map { $0["route"] as? String }.first == "/v1/assessments")
         let text = try String(contentsOfFile: path, encoding: .utf8)
