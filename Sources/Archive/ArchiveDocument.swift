@@ -35,6 +35,8 @@ public struct ArchiveDocument: Sendable, Hashable {
     public var catalogVersion: String
     public var engineVersion: String
     public var archivedBy: String
+    /// The tenant that submitted it: archive reads obey the same tenants as the cluster's (docs/security.md).
+    public var tenant: String
     public var archivedAt: Date
 
     /// The record and journal as a node's store holds them. The catalog and engine versions are the
@@ -70,6 +72,7 @@ public struct ArchiveDocument: Sendable, Hashable {
         engineVersion = engine
         self.archivedBy = archivedBy
         archivedAt = at
+        tenant = record.tenant ?? "default"
     }
 
     enum ReportPlacement {
@@ -135,6 +138,7 @@ public struct ArchiveDocument: Sendable, Hashable {
             ("engine_version", J.string(engineVersion)),
             ("archived_by", J.string(archivedBy)),
             ("archived_at", J.date(archivedAt)),
+            ("tenant", J.string(tenant)),
         ]
         return J.object(members)
     }
@@ -158,6 +162,8 @@ public struct ArchivedAssessment: Sendable, Hashable {
     public var recommendedProvider: String?
     /// `request.business.industry`, for listings.
     public var industry: String?
+    /// Nil for a document archived before tenants existed.
+    public var tenant: String?
     /// The report as the cluster serves it (see `ArchivedAssessment.canonicalReport`), when there is one.
     public var report: Data?
     /// Set when the report is a GridFS file (MongoArchive fetches it on `find`).
@@ -176,6 +182,7 @@ public struct ArchivedAssessment: Sendable, Hashable {
         self.updatedAt = updatedAt
         failure = document.string("failure")
         node = document.string("node")
+        tenant = document.string("tenant")
         catalogVersion = document.string("catalog_version")
         engineVersion = document.string("engine_version")
         archivedAt = document.date("archived_at")
@@ -271,11 +278,14 @@ public struct ArchiveFilter: Sendable, Hashable {
     public var to: Date?
     public var limit: Int
     public var cursor: ArchiveCursor?
+    /// Only this tenant's documents, when set.
+    public var tenant: String?
 
     public init(
         industry: String? = nil, provider: String? = nil, statuses: [String] = [], from: Date? = nil, to: Date? = nil,
-        limit: Int = 50, cursor: ArchiveCursor? = nil
+        limit: Int = 50, cursor: ArchiveCursor? = nil, tenant: String? = nil
     ) {
+        self.tenant = tenant
         self.industry = industry
         self.provider = provider
         self.statuses = statuses
@@ -289,6 +299,7 @@ public struct ArchiveFilter: Sendable, Hashable {
     var query: String {
         typealias J = ExtendedJSON
         var clauses: [String] = []
+        if let tenant { clauses.append(J.object([("tenant", J.string(tenant))])) }
         if let industry { clauses.append(J.object([("request.business.industry", J.string(industry))])) }
         if let provider { clauses.append(J.object([("report.summary.recommended_provider", J.string(provider))])) }
         if !statuses.isEmpty {

@@ -3,7 +3,9 @@ import Storage
 
 /// Submissions and cancellations: taken by any node, decided by the owner.
 extension CoordinatorCore {
-    mutating func clientSubmit(clientID: UInt64, id: String, request: Data, idempotencyKey: String?) {
+    mutating func clientSubmit(
+        clientID: UInt64, id: String, request: Data, idempotencyKey: String?, tenant: String? = nil
+    ) {
         guard hasSubmissionQuorum else {
             emit(.answerSubmit(clientID: clientID, .unavailable(quorumProblem)))
             return
@@ -15,16 +17,18 @@ extension CoordinatorCore {
         if owner == name {
             ownerSubmit(
                 .local(clientID: clientID), id: id, request: request, idempotencyKey: idempotencyKey,
-                createdAt: now.wall)
+                tenant: tenant, createdAt: now.wall)
             return
         }
         let requestID = number()
         forwarded[requestID] = Forwarded(
-            clientID: clientID, owner: owner, kind: .submit(id: id, request: request, idempotencyKey: idempotencyKey),
+            clientID: clientID, owner: owner,
+            kind: .submit(id: id, request: request, idempotencyKey: idempotencyKey, tenant: tenant),
             deadline: now.uptime + settings.submitTimeout)
         send(
             .submit(
-                requestID: requestID, id: id, request: request, idempotencyKey: idempotencyKey, createdAt: now.wall),
+                requestID: requestID, id: id, request: request, idempotencyKey: idempotencyKey, createdAt: now.wall,
+                tenant: tenant),
             to: owner)
     }
 
@@ -79,7 +83,7 @@ extension CoordinatorCore {
 
     /// The owner's half: create the record and acknowledge once a majority of its replica set has it.
     mutating func ownerSubmit(
-        _ waiter: Waiter, id: String, request: Data, idempotencyKey: String?, createdAt: Date
+        _ waiter: Waiter, id: String, request: Data, idempotencyKey: String?, tenant: String? = nil, createdAt: Date
     ) {
         if creating[id] != nil {
             creating[id]?.append(waiter)
@@ -105,7 +109,7 @@ extension CoordinatorCore {
         let replicaSet = [name] + others.prefix(max(0, settings.replicationFactor - 1))
         let record = AssessmentRecord(
             id: id, status: .pending, epoch: 1, version: 0, replicaSet: replicaSet, request: request,
-            progress: initialProgress(), idempotencyKey: idempotencyKey, createdAt: createdAt,
+            progress: initialProgress(), idempotencyKey: idempotencyKey, tenant: tenant, createdAt: createdAt,
             updatedAt: now.wall)
         var tasks: [String: TaskSlot] = [:]
         for agent in settings.allAgents { tasks[agent] = TaskSlot() }
@@ -196,9 +200,9 @@ extension CoordinatorCore {
     /// instead of letting the client wait for a timeout (the id, hence any idempotency, is kept).
     mutating func rerouteSubmissions(from peer: String) {
         for (requestID, request) in forwarded.sorted(by: { $0.key < $1.key }) where request.owner == peer {
-            guard case .submit(let id, let body, let key) = request.kind else { continue }
+            guard case .submit(let id, let body, let key, let tenant) = request.kind else { continue }
             forwarded[requestID] = nil
-            clientSubmit(clientID: request.clientID, id: id, request: body, idempotencyKey: key)
+            clientSubmit(clientID: request.clientID, id: id, request: body, idempotencyKey: key, tenant: tenant)
         }
     }
 }

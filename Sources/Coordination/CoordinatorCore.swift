@@ -103,8 +103,8 @@ public struct CoordinatorCore: Sendable {
                 log(.debug, "final record gone before it could be sent to \(replyTo)", id: id)
             }
         case .executed(let key, let outcome): executed(key, outcome)
-        case .clientSubmit(let clientID, let id, let request, let key):
-            clientSubmit(clientID: clientID, id: id, request: request, idempotencyKey: key)
+        case .clientSubmit(let clientID, let id, let request, let key, let tenant):
+            clientSubmit(clientID: clientID, id: id, request: request, idempotencyKey: key, tenant: tenant)
         case .clientCancel(let clientID, let id, let owner): clientCancel(clientID: clientID, id: id, owner: owner)
         case .drain: drain()
         case .tick: tick()
@@ -125,10 +125,10 @@ public struct CoordinatorCore: Sendable {
 
     mutating func dispatch(_ message: CoordinationMessage, from sender: String) {
         switch message {
-        case .submit(let requestID, let id, let request, let key, let createdAt):
+        case .submit(let requestID, let id, let request, let key, let createdAt, let tenant):
             ownerSubmit(
                 .remote(node: sender, requestID: requestID), id: id, request: request, idempotencyKey: key,
-                createdAt: createdAt)
+                tenant: tenant, createdAt: createdAt)
         case .submitted(let requestID, let answer): forwardedSubmitAnswered(requestID, answer)
         case .write(let write): writeReceived(write, from: sender)
         case .written(let writeID, let id, let answer): writeAnswered(writeID, id: id, answer, from: sender)

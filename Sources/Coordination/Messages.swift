@@ -90,7 +90,9 @@ public enum CancelAnswer: Codable, Sendable, Hashable {
 /// Everything coordinators say to each other. Each travels in an `Envelope` naming its sender.
 public enum CoordinationMessage: Codable, Sendable, Hashable {
     /// Receiving node → owner: create this assessment (id chosen by the receiver).
-    case submit(requestID: UInt64, id: String, request: Data, idempotencyKey: String?, createdAt: Date)
+    /// `tenant` is the submitter's (docs/security.md), stored with the record.
+    case submit(
+        requestID: UInt64, id: String, request: Data, idempotencyKey: String?, createdAt: Date, tenant: String? = nil)
     case submitted(requestID: UInt64, SubmitAnswer)
     /// Owner → replica.
     case write(ReplicaWrite)
@@ -151,7 +153,7 @@ extension CoordinationMessage {
     var payloadBytes: Int {
         // Every case listed, so that a new one is sized on purpose.
         switch self {
-        case .submit(_, _, let request, _, _): request.count
+        case .submit(_, _, let request, _, _, _): request.count
         case .write(let write): write.record.approximateSize + write.results.approximateSize
         case .written(_, _, .final(let record)): record.approximateSize
         case .written: 0

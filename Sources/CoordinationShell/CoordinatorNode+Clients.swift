@@ -8,7 +8,8 @@ import Storage
 extension CoordinatorNode {
     /// Returns once the owner has the record on a majority of its replica set, or says why not. `id`
     /// is nil when the request has no idempotency key, and this node picks one (`keylessID`).
-    public func submit(id: String?, request: Data, idempotencyKey: String?) async -> SubmitAnswer {
+    public func submit(id: String?, request: Data, idempotencyKey: String?, tenant: String? = nil) async -> SubmitAnswer
+    {
         let id = id ?? core.keylessID { UUID().uuidString.lowercased() }
         let clientID = nextClientID
         nextClientID += 1
@@ -21,7 +22,9 @@ extension CoordinatorNode {
         }
         return await withCheckedContinuation { continuation in
             submitWaiters[clientID] = continuation
-            handle(.clientSubmit(clientID: clientID, id: id, request: request, idempotencyKey: idempotencyKey))
+            handle(
+                .clientSubmit(
+                    clientID: clientID, id: id, request: request, idempotencyKey: idempotencyKey, tenant: tenant))
         }
     }
 

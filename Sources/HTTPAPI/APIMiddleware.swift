@@ -2,32 +2,67 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// Outermost: times every request by route for `/metrics`, and turns anything that escaped a handler
-/// into the JSON error shape, so no answer of this API is ever an empty or HTML body.
-struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
-    let metrics: APIMetrics
+/// Every refusal of this API: thrown by handlers and middleware, written by `ErrorMiddleware` as the
+/// one `{"error": {"code", "message", "details"}}` body of openapi.json.
+public struct APIError: HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let body: ErrorBody
+    public let headers: HTTPFields
 
+    public init(
+        _ status: HTTPResponse.Status, code: String, message: String, details: [ErrorBody.Detail] = [],
+        headers: HTTPFields = [:]
+    ) {
+        self.status = status
+        self.body = ErrorBody(code: code, message: message, details: details)
+        self.headers = headers
+    }
+
+    /// The one status code and body for each way the service refuses.
+    public init(_ error: ServiceError) {
+        let (status, body) = JSONResponse.describe(error)
+        var headers = HTTPFields()
+        if case .overloaded(let seconds, _) = error {
+            headers[.retryAfter] = String(max(1, seconds))
+        }
+        self.status = status
+        self.body = body
+        self.headers = headers
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        JSONResponse.make(status, body, headers: headers)
+    }
+
+    static var unauthorized: APIError {
+        var headers = HTTPFields()
+        headers[.wwwAuthenticate] = "Bearer"
+        return APIError(
+            .unauthorized, code: "unauthorized", message: "a valid bearer token is required", headers: headers)
+    }
+}
+
+/// Renders whatever a handler or an inner middleware threw: an `APIError` as itself, Hummingbird's
+/// own not-found as this API's 404/405, anything else as a 500 that does not echo internals. So no
+/// answer of this API is ever an empty or HTML body.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        let start = ContinuousClock.now
-        let response: Response
         do {
-            response = try await next(request, context)
+            return try await next(request, context)
+        } catch let error as APIError {
+            return try error.response(from: request, context: context)
+        } catch let error as ServiceError {
+            return try APIError(error).response(from: request, context: context)
         } catch let error as HTTPError where error.status == .notFound {
-            response = Self.unrouted(request)
+            return Self.unrouted(request)
         } catch let error as any HTTPResponseError {
-            response = JSONResponse.error(error.status, code: "http_\(error.status.code)", message: "\(error.status)")
+            return JSONResponse.error(error.status, code: "http_\(error.status.code)", message: "\(error.status)")
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(error)"])
-            response = JSONResponse.error(.internalServerError, code: "internal", message: "internal error")
+            return JSONResponse.error(.internalServerError, code: "internal", message: "internal error")
         }
-        let elapsed = ContinuousClock.now - start
-        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-        metrics.request(
-            route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code,
-            nanoseconds: nanoseconds)
-        return response
     }
 
     /// No route has this method and path: 405 (with `Allow`) when the path exists under another method,
@@ -43,5 +78,29 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
                 message: "\(request.method.rawValue) is not allowed on \(path)", headers: headers)
         }
         return JSONResponse.error(.notFound, code: "route_not_found", message: "no route \(path)")
+    }
+}
+
+/// Times every request by route for `/metrics`, with the status the client got (errors included:
+/// it sits outside `ErrorMiddleware`).
+struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: APIMetrics
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let start = ContinuousClock.now
+        var status = 500
+        defer {
+            let elapsed = ContinuousClock.now - start
+            let nanoseconds =
+                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+            metrics.request(
+                route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: status,
+                nanoseconds: nanoseconds)
+        }
+        let response = try await next(request, context)
+        status = response.status.code
+        return response
     }
 }

@@ -204,16 +204,52 @@ public struct ErrorBody: Codable, Sendable, Hashable, Error {
 public struct SessionBody: Codable, Sendable, Hashable {
     public var tokenRequired: Bool
     public var canSubmit: Bool
+    /// The role and tenant of the token sent, when it is one the node accepts (always, when open).
+    public var role: String?
+    public var tenant: String?
 
     enum CodingKeys: String, CodingKey {
         case tokenRequired = "token_required"
         case canSubmit = "can_submit"
+        case role, tenant
     }
 
-    public init(tokenRequired: Bool, canSubmit: Bool) {
+    public init(tokenRequired: Bool, canSubmit: Bool, role: String? = nil, tenant: String? = nil) {
         self.tokenRequired = tokenRequired
         self.canSubmit = canSubmit
+        self.role = role
+        self.tenant = tenant
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(tokenRequired, forKey: .tokenRequired)
+        try container.encode(canSubmit, forKey: .canSubmit)
+        try container.encode(role, forKey: .role)
+        try container.encode(tenant, forKey: .tenant)
+    }
+}
+
+/// `GET /v1/whoami`: what the token sent may do.
+public struct WhoAmIBody: Codable, Sendable, Hashable {
+    public var role: String
+    public var tenant: String
+    public var label: String?
+
+    public init(role: String, tenant: String, label: String?) {
+        self.role = role
+        self.tenant = tenant
+        self.label = label
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(role, forKey: .role)
+        try container.encode(tenant, forKey: .tenant)
+        try container.encode(label, forKey: .label)
+    }
+
+    enum CodingKeys: String, CodingKey { case role, tenant, label }
 }
 
 /// Readiness as `GET /readyz` reports it (200 when ready, 503 otherwise).

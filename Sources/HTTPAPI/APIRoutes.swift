@@ -41,9 +41,21 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
     public static let metrics = APIRoute(method: "GET", path: "/metrics")
     public static let archiveList = APIRoute(method: "GET", path: "/v1/archive")
     public static let archiveStatus = APIRoute(method: "GET", path: "/v1/archive/status")
+    public static let whoami = APIRoute(method: "GET", path: "/v1/whoami")
 
     public static let all: [APIRoute] = [
         submit, list, get, cancel, report, events, cluster, clusterStats, session, schema, healthz, readyz, metrics,
-        archiveList, archiveStatus,
+        archiveList, archiveStatus, whoami,
     ]
+
+    /// The least a token must allow to call the route when tokens are configured (docs/security.md);
+    /// nil: open to anyone. `metricsOpen` opens the node's statistics.
+    func required(metricsOpen: Bool) -> Role? {
+        switch self {
+        case .healthz, .readyz, .schema, .session: nil
+        case .submit, .cancel: .submitter
+        case .metrics, .clusterStats: metricsOpen ? nil : .admin
+        default: .reader
+        }
+    }
 }

@@ -22,6 +22,8 @@ public struct ArchiveListQuery: Sendable, Hashable {
     public var to: Date?
     public var limit: Int
     public var cursor: String?
+    /// Only this tenant's documents, when set (every non-admin caller's listing).
+    public var tenant: String? = nil
 
     public init(
         industry: String? = nil, provider: String? = nil, statuses: [AssessmentState] = [], from: Date? = nil,
@@ -194,7 +196,7 @@ public struct ArchiveStatusBody: Codable, Sendable, Hashable {
     }
 }
 
-/// The handlers of `/v1/archive…`. Reads, so they need no token, like every other read.
+/// The handlers of `/v1/archive…`: reads, guarded like every other read, listing the caller's tenant only.
 struct ArchiveRoutes: Sendable {
     let service: any AssessmentService
     let settings: HTTPSettings
@@ -210,11 +212,13 @@ struct ArchiveRoutes: Sendable {
             message: "this node has no archive (set archive_mongodb_uri; see docs/archive.md)")
     }
 
-    func list(_ request: Request, context: some RequestContext) async -> Response {
+    func list(_ request: Request, context: APIRequestContext) async -> Response {
         guard let archive else { return Self.notConfigured }
-        let query: ArchiveListQuery
+        var query: ArchiveListQuery
         switch ArchiveListQuery.parse(request.uri.queryParameters, maxLimit: settings.maxPageSize) {
-        case .success(let parsed): query = parsed
+        case .success(let parsed):
+            query = parsed
+            query.tenant = context.caller.role == .admin ? nil : context.caller.tenant
         case .failure(let problems):
             return JSONResponse.error(
                 .badRequest, code: "invalid_request", message: "invalid query", details: problems.details)

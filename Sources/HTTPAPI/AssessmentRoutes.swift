@@ -5,117 +5,159 @@ import Hummingbird
 import Logging
 
 /// The handlers of `/v1/assessments…`: each turns a request into typed values, asks the service,
-/// and turns the answer or the `ServiceError` into one response.
+/// and answers, or throws an `APIError` that `ErrorMiddleware` writes. Who is asking was settled by
+/// `AccessMiddleware` (`context.caller`); an assessment of another tenant is answered as unknown.
 struct AssessmentRoutes: Sendable {
     let service: any AssessmentService
     let settings: HTTPSettings
     let admission: AdmissionGate
-    let token: BearerToken?
     let metrics: APIMetrics
 
-    func submit(_ request: Request, context: some RequestContext) async -> Response {
-        if let refusal = authorize(request, context: context) {
-            metrics.submission("unauthorized")
-            return refusal
+    private var audit: AuditLog? { settings.auditLog }
+
+    func submit(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let key: String?
+        do {
+            key = try Self.idempotencyKey(request.headers)
+        } catch {
+            audit?.record(request, context: context, caller: context.caller, outcome: "invalid", status: error.status)
+            throw error
         }
         // Not for a keyed request: it may be the retry of an assessment already accepted, which only
         // its owner can tell, and which must not be refused.
-        if request.headers[.idempotencyKey] == nil, let reason = service.submissionRefusal() {
+        if key == nil, let reason = service.submissionRefusal() {
             metrics.submission("overloaded")
-            return await refuseForBacklog(reason)
+            audit?.record(
+                request, context: context, caller: context.caller, outcome: "overloaded", status: .tooManyRequests)
+            throw await refuseForBacklog(reason)
         }
         guard admission.tryEnter() else {
             metrics.submission("overloaded")
+            audit?.record(
+                request, context: context, caller: context.caller, outcome: "overloaded", status: .tooManyRequests)
             context.logger.notice("submission refused: admission queue full", metadata: ["limit": "\(admission.limit)"])
-            return JSONResponse.serviceError(.overloaded(retryAfterSeconds: settings.retryAfterSeconds))
+            throw APIError(.overloaded(retryAfterSeconds: settings.retryAfterSeconds))
         }
         metrics.admission(inFlight: admission.current)
-        let outcome = await admitted(request, context: context)
+        let outcome: Result<Response, Refusal>
+        do {
+            outcome = .success(try await admitted(request, key: key, context: context))
+        } catch {
+            outcome = .failure(error)
+        }
         admission.leave()
         metrics.admission(inFlight: admission.current)
         switch outcome {
-        case .answer(let response): return response
+        case .success(let response): return response
         // Held outside the admission queue, whose slots are for submissions being worked on.
-        case .backlogFull(let reason): return await refuseForBacklog(reason)
+        case .failure(.backlogFull(let reason)): throw await refuseForBacklog(reason)
+        case .failure(.error(let error)): throw error
         }
     }
 
-    private enum Admitted {
-        case answer(Response)
+    private enum Refusal: Error {
+        case error(APIError)
         case backlogFull(String)
     }
 
     /// A submission inside the admission queue: read, validated, handed to the service.
-    private func admitted(_ request: Request, context: some RequestContext) async -> Admitted {
+    private func admitted(_ request: Request, key: String?, context: APIRequestContext) async throws(Refusal)
+        -> Response
+    {
         let body: Data
-        switch await readBody(request) {
-        case .success(let data): body = data
-        case .failure(let refusal):
+        do {
+            body = try await readBody(request)
+        } catch {
             metrics.submission("too_large")
-            return .answer(refusal.response)
+            audit?.record(request, context: context, caller: context.caller, outcome: "too_large", status: error.status)
+            throw .error(error)
         }
         do {
             _ = try RequestValidator.validate(body)
         } catch {
             metrics.submission("invalid")
-            return .answer(
-                JSONResponse.error(
+            audit?.record(request, context: context, caller: context.caller, outcome: "invalid", status: .badRequest)
+            throw .error(
+                APIError(
                     .badRequest, code: "invalid_request", message: "the request has \(error.errors.count) problem(s)",
                     details: error.errors.map { ErrorBody.Detail(field: $0.field, problem: $0.problem) }))
         }
 
-        let key = request.headers[.idempotencyKey]
+        let tenant = context.caller.tenant
         let receipt: SubmitReceipt
         do {
-            receipt = try await service.submit(request: body, idempotencyKey: key)
+            receipt = try await service.submit(request: body, idempotencyKey: key, tenant: tenant)
         } catch {
             metrics.submission(Self.outcome(of: error))
             context.logger.warning("submission not accepted", metadata: ["reason": "\(error)"])
+            let apiError = APIError(error)
+            audit?.record(
+                request, context: context, caller: context.caller, outcome: Self.outcome(of: error),
+                status: apiError.status)
             if case .overloaded(_, let reason) = error {
-                return .backlogFull(reason ?? "the cluster is at its backlog limit; retry later")
+                throw .backlogFull(reason ?? "the cluster is at its backlog limit; retry later")
             }
-            return .answer(JSONResponse.serviceError(error))
+            throw .error(apiError)
         }
-        metrics.submission(receipt.existing ? "duplicate" : "accepted")
+        let outcome = receipt.existing ? "duplicate" : "accepted"
+        metrics.submission(outcome)
+        audit?.record(
+            request, context: context, caller: context.caller, id: receipt.id, outcome: outcome, status: .accepted)
         var logger = context.logger
         logger[metadataKey: "assessment.id"] = "\(receipt.id)"
-        logger.info("assessment submitted", metadata: ["existing": "\(receipt.existing)"])
+        logger.info("assessment submitted", metadata: ["existing": "\(receipt.existing)", "tenant": "\(tenant)"])
         var headers = HTTPFields()
         headers[.location] = "/v1/assessments/\(receipt.id)"
-        return .answer(
-            JSONResponse.make(
-                .accepted, SubmittedBody(id: receipt.id, status: receipt.state.rawValue), headers: headers))
+        return JSONResponse.make(
+            .accepted, SubmittedBody(id: receipt.id, status: receipt.state.rawValue), headers: headers)
     }
 
     /// With this API's Retry-After (the service does not know it), after `backlogRefusalHold`.
-    private func refuseForBacklog(_ reason: String) async -> Response {
+    private func refuseForBacklog(_ reason: String) async -> APIError {
         try? await Task.sleep(for: settings.backlogRefusalHold)
-        return JSONResponse.serviceError(.overloaded(retryAfterSeconds: settings.retryAfterSeconds, reason: reason))
+        return APIError(.overloaded(retryAfterSeconds: settings.retryAfterSeconds, reason: reason))
     }
 
-    func get(_ request: Request, context: some RequestContext) async -> Response {
-        let id = context.parameters.get("id") ?? ""
-        do {
-            return JSONResponse.make(.ok, AssessmentBody(try await service.assessment(id: id)))
-        } catch {
-            return JSONResponse.serviceError(error)
+    /// At most 255 printable ASCII characters (docs/security.md, "Idempotency keys"): the key is
+    /// stored on every replica and echoed in a 422.
+    static func idempotencyKey(_ fields: HTTPFields) throws(APIError) -> String? {
+        guard let key = fields[.idempotencyKey] else { return nil }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
+            throw APIError(
+                .badRequest, code: "invalid_request", message: "invalid Idempotency-Key",
+                details: [.init(field: "Idempotency-Key", problem: "must be 1 to 255 printable ASCII characters")])
         }
+        return key
     }
 
-    func report(_ request: Request, context: some RequestContext) async -> Response {
+    /// The assessment, if the caller's tenant may see it; another tenant's is as unknown as a
+    /// missing one (404, not 403, so ids of other tenants cannot be probed).
+    func visible(_ id: String, _ request: Request, context: APIRequestContext) async throws -> AssessmentSnapshot {
+        let snapshot = try await service.assessment(id: id)
+        guard context.caller.sees(tenant: snapshot.tenant) else {
+            audit?.record(
+                request, context: context, caller: context.caller, id: id, outcome: "not_found",
+                status: .notFound)
+            throw APIError(.notFound(id: id))
+        }
+        return snapshot
+    }
+
+    func get(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let id = context.parameters.get("id") ?? ""
+        return JSONResponse.make(.ok, AssessmentBody(try await visible(id, request, context: context)))
+    }
+
+    func report(_ request: Request, context: APIRequestContext) async throws -> Response {
         let id = context.parameters.get("id") ?? ""
         let formatName = request.uri.queryParameters["format"].map(String.init) ?? "json"
         guard let format = ReportRenderer.Format(rawValue: formatName) else {
-            return JSONResponse.error(
+            throw APIError(
                 .badRequest, code: "invalid_request", message: "unknown report format",
                 details: [.init(field: "format", problem: "must be one of json, markdown, html")])
         }
-        let json: Data
-        do {
-            json = try await service.report(id: id)
-        } catch {
-            return JSONResponse.serviceError(error)
-        }
+        _ = try await visible(id, request, context: context)
+        let json = try await service.report(id: id)
         do {
             let rendered = try ReportRenderer.render(reportJSON: json, as: format)
             return JSONResponse.data(.ok, rendered, contentType: Self.contentType(of: format))
@@ -123,73 +165,61 @@ struct AssessmentRoutes: Sendable {
             var logger = context.logger
             logger[metadataKey: "assessment.id"] = "\(id)"
             logger.error("stored report does not render", metadata: ["format": "\(formatName)", "error": "\(error)"])
-            return JSONResponse.error(
-                .internalServerError, code: "internal", message: "the stored report is unreadable")
+            throw APIError(.internalServerError, code: "internal", message: "the stored report is unreadable")
         }
     }
 
-    func cancel(_ request: Request, context: some RequestContext) async -> Response {
-        if let refusal = authorize(request, context: context) { return refusal }
+    func cancel(_ request: Request, context: APIRequestContext) async throws -> Response {
         let id = context.parameters.get("id") ?? ""
         var logger = context.logger
         logger[metadataKey: "assessment.id"] = "\(id)"
+        let snapshot: AssessmentSnapshot
         do {
-            let snapshot = try await service.cancel(id: id)
-            logger.info("assessment cancel requested", metadata: ["status": "\(snapshot.state.rawValue)"])
-            return JSONResponse.make(.ok, AssessmentBody(snapshot))
-        } catch {
-            return JSONResponse.serviceError(error)
+            _ = try await visible(id, request, context: context)
+            snapshot = try await service.cancel(id: id)
+        } catch let error as ServiceError {
+            let apiError = APIError(error)
+            audit?.record(
+                request, context: context, caller: context.caller, id: id, outcome: Self.outcome(of: error),
+                status: apiError.status)
+            throw apiError
         }
+        audit?.record(
+            request, context: context, caller: context.caller, id: id, tenant: snapshot.tenant,
+            outcome: snapshot.state.rawValue, status: .ok)
+        logger.info("assessment cancel requested", metadata: ["status": "\(snapshot.state.rawValue)"])
+        return JSONResponse.make(.ok, AssessmentBody(snapshot))
     }
 
-    func list(_ request: Request, context: some RequestContext) async -> Response {
+    func list(_ request: Request, context: APIRequestContext) async throws -> Response {
         let query: ListQuery
         switch ListQuery.parse(
             request.uri.queryParameters, defaultLimit: settings.defaultPageSize, maxLimit: settings.maxPageSize)
         {
         case .success(let parsed): query = parsed
         case .failure(let problems):
-            return JSONResponse.error(
-                .badRequest, code: "invalid_request", message: "invalid query", details: problems.details)
+            throw APIError(.badRequest, code: "invalid_request", message: "invalid query", details: problems.details)
         }
-        do {
-            let page = try await service.list(statuses: query.statuses, limit: query.limit, cursor: query.cursor)
-            return JSONResponse.make(
-                .ok, AssessmentListBody(items: page.items.map(AssessmentBody.init), next: page.next))
-        } catch {
-            return JSONResponse.serviceError(error)
-        }
+        let tenant = context.caller.role == .admin ? nil : context.caller.tenant
+        let page = try await service.list(
+            statuses: query.statuses, limit: query.limit, cursor: query.cursor, tenant: tenant)
+        return JSONResponse.make(.ok, AssessmentListBody(items: page.items.map(AssessmentBody.init), next: page.next))
     }
 
-    /// nil when the request may go on; otherwise the 401 to send. The token itself is never logged.
-    func authorize(_ request: Request, context: some RequestContext) -> Response? {
-        guard let token, !token.accepts(request.headers) else { return nil }
-        context.logger.notice("request without a valid bearer token refused")
-        var headers = HTTPFields()
-        headers[.wwwAuthenticate] = "Bearer"
-        return JSONResponse.error(
-            .unauthorized, code: "unauthorized", message: "a valid bearer token is required", headers: headers)
-    }
-
-    /// The body up to the limit, or the 413 to send. A declared length over the limit is refused before reading.
-    func readBody(_ request: Request) async -> Result<Data, TooLarge> {
-        let tooLarge = TooLarge(
-            response: JSONResponse.error(
-                .contentTooLarge, code: "payload_too_large",
-                message: "the request body is larger than \(settings.bodyLimit) bytes"))
+    /// The body up to the limit, or the 413 to throw. A declared length over the limit is refused before reading.
+    func readBody(_ request: Request) async throws(APIError) -> Data {
+        let tooLarge = APIError(
+            .contentTooLarge, code: "payload_too_large",
+            message: "the request body is larger than \(settings.bodyLimit) bytes")
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > settings.bodyLimit {
-            return .failure(tooLarge)
+            throw tooLarge
         }
         do {
             let buffer = try await request.body.collect(upTo: settings.bodyLimit)
-            return .success(Data(buffer.readableBytesView))
+            return Data(buffer.readableBytesView)
         } catch {
-            return .failure(tooLarge)
+            throw tooLarge
         }
-    }
-
-    struct TooLarge: Error {
-        let response: Response
     }
 
     static func outcome(of error: ServiceError) -> String {
@@ -197,7 +227,9 @@ struct AssessmentRoutes: Sendable {
         case .unavailable: "unavailable"
         case .overloaded: "overloaded"
         case .badRequest: "invalid"
-        case .notFound, .notFinished, .failed: "failed"
+        case .notFound: "not_found"
+        case .keyReused: "key_reused"
+        case .notFinished, .failed: "failed"
         }
     }
 

@@ -5,8 +5,9 @@ import FoundationEssentials
 /// API testable on its own and keeps the layers one-way (HTTPAPI never imports Coordination).
 public protocol AssessmentService: Sendable {
     /// Stores a validated request (its JSON bytes, as received) and returns once the record is durable
-    /// on a majority of its replica set. The same `idempotencyKey` always gives the same id.
-    func submit(request: Data, idempotencyKey: String?) async throws(ServiceError) -> SubmitReceipt
+    /// on a majority of its replica set, as `tenant`'s. The same `idempotencyKey` in the same tenant
+    /// gives the same id; repeated with another request it throws `keyReused`.
+    func submit(request: Data, idempotencyKey: String?, tenant: String) async throws(ServiceError) -> SubmitReceipt
 
     /// Why a submission would be refused whatever it holds (the cluster is at its backlog limit), or
     /// nil: asked before the body is read, so that a refusal costs little.
@@ -21,8 +22,9 @@ public protocol AssessmentService: Sendable {
     /// Marks the assessment cancelled (a no-op on one that has already ended) and returns it.
     func cancel(id: String) async throws(ServiceError) -> AssessmentSnapshot
 
-    /// Newest first across the cluster; `cursor` is the opaque `next` of the previous page.
-    func list(statuses: Set<AssessmentState>, limit: Int, cursor: String?) async throws(ServiceError)
+    /// Newest first across the cluster; `cursor` is the opaque `next` of the previous page. Only
+    /// `tenant`'s assessments when it is set.
+    func list(statuses: Set<AssessmentState>, limit: Int, cursor: String?, tenant: String?) async throws(ServiceError)
         -> AssessmentPage
 
     /// The current state first, then every change, finishing after a final state. Works on any node.
@@ -95,6 +97,8 @@ public struct AssessmentSnapshot: Sendable, Hashable {
     public var epoch: Int
     /// "archive" when the cluster no longer holds the assessment and the archive answered; nil otherwise.
     public var source: String? = nil
+    /// The tenant that submitted it (nil: stored before tenants existed, counted as `Caller.defaultTenant`).
+    public var tenant: String? = nil
 
     public init(
         id: String, state: AssessmentState, percent: Int, step: String?, agents: [AgentSnapshot], failure: String?,
@@ -193,4 +197,6 @@ public enum ServiceError: Error, Sendable, Hashable {
     case badRequest(String)
     /// 500, with a message safe to show.
     case failed(String)
+    /// 422: the idempotency key names an assessment submitted with another request.
+    case keyReused(key: String)
 }

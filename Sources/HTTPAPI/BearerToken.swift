@@ -1,20 +1,15 @@
 import HTTPTypes
 
-/// Checks `Authorization: Bearer <token>` against the configured token.
-struct BearerToken: Sendable {
-    private let expected: [UInt8]
-
-    init(_ token: String) {
-        expected = Array(token.utf8)
-    }
-
-    func accepts(_ fields: HTTPFields) -> Bool {
-        guard let header = fields[.authorization] else { return false }
+/// Reading `Authorization: Bearer <token>` and comparing secrets without leaking where they differ.
+enum BearerToken {
+    /// The token's bytes, or nil when the header is missing or not a bearer token.
+    static func presented(_ fields: HTTPFields) -> [UInt8]? {
+        guard let header = fields[.authorization] else { return nil }
         let scheme = "bearer "
         guard header.utf8.count > scheme.utf8.count, header.prefix(scheme.count).lowercased() == scheme else {
-            return false
+            return nil
         }
-        return Self.constantTimeEqual(Array(header.utf8.dropFirst(scheme.utf8.count)), expected)
+        return Array(header.utf8.dropFirst(scheme.utf8.count))
     }
 
     /// Looks at every byte whatever the first difference, so response time does not reveal how much of a

@@ -17,44 +17,58 @@ public enum HTTPServer {
             logger: logger)
     }
 
-    /// Every route of `APIRoute.all`, each bound to its handler.
-    public static func router(service: any AssessmentService, settings: HTTPSettings) -> Router<BasicRequestContext> {
+    /// Every route of `APIRoute.all`, each bound to its handler in the group of the role it needs.
+    public static func router(service: any AssessmentService, settings: HTTPSettings) -> Router<APIRequestContext> {
         NodeMetrics.bootstrap()
         let metrics = APIMetrics()
+        let book = settings.tokenBook
         let assessments = AssessmentRoutes(
             service: service, settings: settings, admission: AdmissionGate(limit: settings.admissionLimit),
-            token: settings.token.map(BearerToken.init), metrics: metrics)
+            metrics: metrics)
         let events = EventStream(service: service, heartbeat: settings.heartbeat, metrics: metrics)
-        let node = NodeRoutes(
-            service: service, token: settings.token.map(BearerToken.init), sampler: .shared)
+        let node = NodeRoutes(service: service, book: book, sampler: .shared)
         let origins = AllowedOrigins(configured: settings.corsOrigins, service: service)
         let console = ConsoleRoutes(origins: origins)
         let archive = ArchiveRoutes(service: service, settings: settings)
 
-        let router = Router()
+        let router = Router(context: APIRequestContext.self)
         // Added before the routes, so they wrap every one of them and the not-found fallback; CORS
-        // outermost, so that error answers carry its headers too.
+        // outermost, so that error answers carry its headers too; metrics outside the error
+        // middleware, so they count the status the client got.
         router.add(middleware: CORSMiddleware(origins: origins))
-        router.add(middleware: APIMiddleware(metrics: metrics))
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: ErrorMiddleware())
+        var groups: [Role: RouterGroup<APIRequestContext>] = [:]
+        for role in Role.allCases {
+            groups[role] = router.group().add(
+                middleware: AccessMiddleware(book: book, minimum: role, audit: settings.auditLog))
+        }
         for route in APIRoute.all {
             let method = HTTPRequest.Method(rawValue: route.method)!
             let path = RouterPath(route.routerPath)
+            let routes: any RouterMethods<APIRequestContext> =
+                route.required(metricsOpen: settings.metricsOpen).flatMap { groups[$0] } ?? router
             switch route {
-            case .submit: router.on(path, method: method) { await assessments.submit($0, context: $1) }
-            case .list: router.on(path, method: method) { await assessments.list($0, context: $1) }
-            case .get: router.on(path, method: method) { await assessments.get($0, context: $1) }
-            case .cancel: router.on(path, method: method) { await assessments.cancel($0, context: $1) }
-            case .report: router.on(path, method: method) { await assessments.report($0, context: $1) }
-            case .events: router.on(path, method: method) { await events.handle($0, context: $1) }
-            case .cluster: router.on(path, method: method) { await node.cluster($0, context: $1) }
-            case .clusterStats: router.on(path, method: method) { await node.stats($0, context: $1) }
-            case .session: router.on(path, method: method) { node.session($0, context: $1) }
-            case .schema: router.on(path, method: method) { node.schema($0, context: $1) }
-            case .healthz: router.on(path, method: method) { node.healthz($0, context: $1) }
-            case .readyz: router.on(path, method: method) { await node.readyz($0, context: $1) }
-            case .metrics: router.on(path, method: method) { await node.metrics($0, context: $1) }
-            case .archiveList: router.on(path, method: method) { await archive.list($0, context: $1) }
-            case .archiveStatus: router.on(path, method: method) { await archive.status($0, context: $1) }
+            case .submit: routes.on(path, method: method) { try await assessments.submit($0, context: $1) }
+            case .list: routes.on(path, method: method) { try await assessments.list($0, context: $1) }
+            case .get: routes.on(path, method: method) { try await assessments.get($0, context: $1) }
+            case .cancel: routes.on(path, method: method) { try await assessments.cancel($0, context: $1) }
+            case .report: routes.on(path, method: method) { try await assessments.report($0, context: $1) }
+            case .events:
+                routes.on(path, method: method) { request, context in
+                    _ = try await assessments.visible(context.parameters.get("id") ?? "", request, context: context)
+                    return await events.handle(request, context: context)
+                }
+            case .cluster: routes.on(path, method: method) { await node.cluster($0, context: $1) }
+            case .clusterStats: routes.on(path, method: method) { await node.stats($0, context: $1) }
+            case .session: routes.on(path, method: method) { node.session($0, context: $1) }
+            case .whoami: routes.on(path, method: method) { node.whoami($0, context: $1) }
+            case .schema: routes.on(path, method: method) { node.schema($0, context: $1) }
+            case .healthz: routes.on(path, method: method) { node.healthz($0, context: $1) }
+            case .readyz: routes.on(path, method: method) { await node.readyz($0, context: $1) }
+            case .metrics: routes.on(path, method: method) { await node.metrics($0, context: $1) }
+            case .archiveList: routes.on(path, method: method) { await archive.list($0, context: $1) }
+            case .archiveStatus: routes.on(path, method: method) { await archive.status($0, context: $1) }
             default: preconditionFailure("APIRoute.all names \(route), which has no handler")
             }
         }

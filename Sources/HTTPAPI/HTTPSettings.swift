@@ -2,7 +2,7 @@
 public struct HTTPSettings: Sendable {
     public var host: String
     public var port: Int
-    /// When set, `POST` and `DELETE` require `Authorization: Bearer <token>`.
+    /// One admin token given in full (`token` / `token_file`): kept working beside `tokens`.
     public var token: String?
     /// Largest request body accepted, in bytes; larger ones get 413.
     public var bodyLimit: Int
@@ -23,13 +23,28 @@ public struct HTTPSettings: Sendable {
     /// Browser origins (`http://host:port`) allowed to call this API from another page, besides the
     /// members' own HTTP addresses, which are always allowed so the console can fail over (docs/console.md).
     public var corsOrigins: [String]
+    /// The tokens file's entries (docs/security.md). With none and no `token`, the API is open.
+    public var tokens: [TokenEntry] = []
+    /// `/metrics` and `/v1/cluster/stats` without a token even when tokens are configured.
+    public var metricsOpen = false
+    /// Where submits, cancels and refusals are recorded, when configured.
+    public var auditLog: AuditLog? = nil
+
+    /// Every accepted token, or nil when the API is open.
+    var tokenBook: TokenBook? {
+        let entries = tokens + (token.map { [TokenEntry.admin(token: $0)] } ?? [])
+        return entries.isEmpty ? nil : TokenBook(entries: entries)
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, bodyLimit: Int = 1 << 20,
         admissionLimit: Int = 256, retryAfterSeconds: Int = 1, backlogRefusalHold: Duration = .milliseconds(250),
         heartbeat: Duration = .seconds(15),
-        defaultPageSize: Int = 20, maxPageSize: Int = 200, corsOrigins: [String] = []
+        defaultPageSize: Int = 20, maxPageSize: Int = 200, corsOrigins: [String] = [], tokens: [TokenEntry] = [],
+        metricsOpen: Bool = false
     ) {
+        self.tokens = tokens
+        self.metricsOpen = metricsOpen
         self.host = host
         self.port = port
         self.token = token

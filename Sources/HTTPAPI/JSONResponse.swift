@@ -64,6 +64,14 @@ enum JSONResponse {
             return (.badRequest, ErrorBody(code: "invalid_request", message: message))
         case .failed(let message):
             return (.internalServerError, ErrorBody(code: "internal", message: message))
+        case .keyReused(let key):
+            return (
+                .unprocessableContent,
+                ErrorBody(
+                    code: "idempotency_key_reused",
+                    message: "Idempotency-Key \"\(key)\" was used for a different request; use a new key",
+                    details: [.init(field: "Idempotency-Key", problem: "already used for a different request")])
+            )
         }
     }
 }

@@ -29,8 +29,9 @@ public enum NodeMetrics {
 
 /// The metrics this API emits itself. Names follow Prometheus conventions (`_total`, `_seconds`).
 struct APIMetrics: Sendable {
-    /// Submissions by outcome: accepted, duplicate, invalid, unauthorized, too_large, overloaded, unavailable,
-    /// failed.
+    /// Submissions that passed the access check, by outcome: accepted, duplicate, invalid, too_large,
+    /// overloaded, unavailable, key_reused, not_found, failed. Refused tokens (401, 403) are counted by
+    /// `inframind_http_requests_total`'s status.
     func submission(_ outcome: String) {
         Counter(label: "inframind_submissions_total", dimensions: [("outcome", outcome)]).increment()
     }

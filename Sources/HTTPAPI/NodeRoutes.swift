@@ -6,7 +6,7 @@ import Hummingbird
 /// The routes about the node rather than one assessment: cluster view, schema, health, metrics.
 struct NodeRoutes: Sendable {
     let service: any AssessmentService
-    let token: BearerToken?
+    let book: TokenBook?
     let sampler: NodeStatsSampler
 
     func cluster(_ request: Request, context: some RequestContext) async -> Response {
@@ -31,11 +31,22 @@ struct NodeRoutes: Sendable {
         return JSONResponse.make(.ok, ClusterStatsBody(node: node, members: members, unreachable: unreachable))
     }
 
-    /// What the caller's credentials allow, so a client (the console) offers only what will be accepted:
-    /// reading is always open; submitting and cancelling need the token when one is configured.
+    /// What the caller's credentials allow, so a client (the console) offers only what will be accepted.
+    /// Open: it answers with or without a token (docs/security.md).
     func session(_ request: Request, context: some RequestContext) -> Response {
-        let canWrite = token.map { $0.accepts(request.headers) } ?? true
-        return JSONResponse.make(.ok, SessionBody(tokenRequired: token != nil, canSubmit: canWrite))
+        let caller = book.map { $0.caller(request.headers) } ?? Caller.open
+        return JSONResponse.make(
+            .ok,
+            SessionBody(
+                tokenRequired: book != nil, canSubmit: caller.map { $0.role >= .submitter } ?? false,
+                role: caller?.role.rawValue, tenant: caller?.tenant))
+    }
+
+    /// The role, tenant and label of the token sent (guarded: 401 without one when tokens are configured).
+    func whoami(_ request: Request, context: APIRequestContext) -> Response {
+        let caller = context.caller
+        return JSONResponse.make(
+            .ok, WhoAmIBody(role: caller.role.rawValue, tenant: caller.tenant, label: caller.label))
     }
 
     /// Printed from the validator's own shape, so the schema served is the one submissions are checked by.

@@ -27,6 +27,7 @@ extension ClusterAssessmentService: ArchiveReading {
             failure: found.failure, createdAt: found.createdAt, updatedAt: found.updatedAt, version: found.version,
             epoch: found.epoch)
         snapshot.source = "archive"
+        snapshot.tenant = found.tenant
         return snapshot
     }
 
@@ -62,7 +63,7 @@ extension ClusterAssessmentService: ArchiveReading {
         let filter = ArchiveFilter(
             industry: query.industry, provider: query.provider,
             statuses: query.statuses.map { Self.status($0).rawValue },
-            from: query.from, to: query.to, limit: query.limit, cursor: cursor)
+            from: query.from, to: query.to, limit: query.limit, cursor: cursor, tenant: query.tenant)
         let page: ArchivePage
         do {
             page = try await archive.archive.list(filter)

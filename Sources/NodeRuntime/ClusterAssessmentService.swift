@@ -19,11 +19,15 @@ struct ClusterAssessmentService: AssessmentService {
     /// A replica that saw no write for this many poll intervals asks the replica set all the same.
     static let quietPollsPerRead = 6
 
-    /// With an idempotency key the id is a function of the key, so whichever node receives a retry
-    /// picks the same id, hence the same owner, which finds the record and answers with it.
+    /// With an idempotency key the id is a function of the tenant and the key, so whichever node
+    /// receives a retry picks the same id, hence the same owner, which finds the record and answers
+    /// with it, and two tenants' equal keys never meet (docs/security.md, "Idempotency keys").
     /// Without a key the coordinator picks the id (one this node owns, see `keylessID`).
-    static func assessmentID(idempotencyKey key: String) -> String {
-        let digest = Array(SHA256.hash(data: Data("inframind-idempotency-key:\(key)".utf8)))
+    static func assessmentID(idempotencyKey key: String, tenant: String = Caller.defaultTenant) -> String {
+        // The default tenant keeps the ids keys had before tenants, so a retry across an upgrade
+        // still finds its assessment.
+        let scoped = tenant == Caller.defaultTenant ? key : "\(tenant)/\(key)"
+        let digest = Array(SHA256.hash(data: Data("inframind-idempotency-key:\(scoped)".utf8)))
         let hex = digest.prefix(16).map { String(printf: "%02x", $0) }.joined()
         let parts = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { range in
             String(
@@ -35,13 +39,20 @@ struct ClusterAssessmentService: AssessmentService {
         return parts.joined(separator: "-")
     }
 
-    func submit(request: Data, idempotencyKey: String?) async throws(ServiceError) -> SubmitReceipt {
-        let id = idempotencyKey.map { Self.assessmentID(idempotencyKey: $0) }
-        switch await coordinator.submit(id: id, request: request, idempotencyKey: idempotencyKey) {
+    func submit(request: Data, idempotencyKey: String?, tenant: String) async throws(ServiceError) -> SubmitReceipt {
+        let id = idempotencyKey.map { Self.assessmentID(idempotencyKey: $0, tenant: tenant) }
+        // Stored scoped by tenant: the store keeps keys unique, and two tenants may use the same one.
+        let storedKey = idempotencyKey.map { "\(tenant)/\($0)" }
+        switch await coordinator.submit(id: id, request: request, idempotencyKey: storedKey, tenant: tenant) {
         case .accepted(let id, let existing):
-            var state = AssessmentState.queued
-            if existing, let record = try? await coordinator.read(id: id) { state = Self.state(record.status) }
-            return SubmitReceipt(id: id, state: state, existing: existing)
+            guard existing else { return SubmitReceipt(id: id, state: .queued, existing: false) }
+            // A repeat is the same submission only with the same bytes: the record keeps the request
+            // as received, so it is compared whole rather than through a digest.
+            let record = try await self.record(id)
+            guard record.request == request, (record.tenant ?? Caller.defaultTenant) == tenant else {
+                throw .keyReused(key: idempotencyKey ?? "")
+            }
+            return SubmitReceipt(id: id, state: Self.state(record.status), existing: true)
         case .unavailable(let reason):
             throw .unavailable(reason)
         case .busy(let reason):
@@ -86,7 +97,8 @@ struct ClusterAssessmentService: AssessmentService {
         }
     }
 
-    func list(statuses: Set<AssessmentState>, limit: Int, cursor: String?) async throws(ServiceError) -> AssessmentPage
+    func list(statuses: Set<AssessmentState>, limit: Int, cursor: String?, tenant: String?) async throws(ServiceError)
+        -> AssessmentPage
     {
         var after: PageCursor?
         if let cursor {
@@ -96,13 +108,28 @@ struct ClusterAssessmentService: AssessmentService {
             after = PageCursor(createdAt: parsed.createdAt, id: parsed.id)
         }
         let wanted = Set(statuses.map(Self.status))
-        do {
-            let page = try await coordinator.list(statuses: wanted, limit: limit, after: after)
-            let next = page.next.map { ListCursor(createdAt: $0.createdAt, id: $0.id).token }
-            return AssessmentPage(items: page.records.map(Self.snapshot), next: next)
-        } catch {
-            throw .unavailable("listing failed: \(error)")
+        // The cluster lists every tenant's records; one tenant's page is filled from as many of the
+        // cluster's pages as it takes, and its cursor is the last record it shows.
+        var items: [AssessmentRecord] = []
+        while true {
+            let page: (records: [AssessmentRecord], next: PageCursor?)
+            do {
+                page = try await coordinator.list(statuses: wanted, limit: limit, after: after)
+            } catch {
+                throw .unavailable("listing failed: \(error)")
+            }
+            for record in page.records where tenant.map({ $0 == (record.tenant ?? Caller.defaultTenant) }) ?? true {
+                items.append(record)
+                if items.count == limit {
+                    let more = record.id != page.records.last?.id || page.next != nil
+                    let next = ListCursor(createdAt: record.createdAt, id: record.id).token
+                    return AssessmentPage(items: items.map(Self.snapshot), next: more ? next : nil)
+                }
+            }
+            guard let next = page.next else { break }
+            after = next
         }
+        return AssessmentPage(items: items.map(Self.snapshot), next: nil)
     }
 
     func watch(id: String) -> AsyncThrowingStream<AssessmentSnapshot, any Error> {
@@ -209,7 +236,7 @@ struct ClusterAssessmentService: AssessmentService {
     }
 
     static func snapshot(_ record: AssessmentRecord) -> AssessmentSnapshot {
-        AssessmentSnapshot(
+        var snapshot = AssessmentSnapshot(
             id: record.id, state: state(record.status), percent: record.progress.percent,
             step: record.progress.currentStep,
             agents: record.progress.agents.map {
@@ -219,5 +246,7 @@ struct ClusterAssessmentService: AssessmentService {
             },
             failure: record.failure, createdAt: record.createdAt, updatedAt: record.updatedAt,
             version: record.version, epoch: record.epoch)
+        snapshot.tenant = record.tenant
+        return snapshot
     }
 }

@@ -82,7 +82,15 @@ package enum Node {
                 "archive configured",
                 metadata: ["database": "\(config.archiveDatabase)", "collection": "\(config.archiveCollection)"])
         }
-        let http = HTTPServer.make(service: service, settings: config.httpSettings, logger: system.logger) { port in
+        var httpSettings = config.httpSettings
+        if let audit = config.auditLog {
+            do {
+                httpSettings.auditLog = try AuditLog(audit, node: config.name, logger: system.logger)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        let http = HTTPServer.make(service: service, settings: httpSettings, logger: system.logger) { port in
             print(
                 "node \(system.node) ready: cluster \(config.host):\(system.node.port), http \(config.httpHost):\(port)"
             )
@@ -97,6 +105,7 @@ package enum Node {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: system.logger))
         try await group.run()
+        await httpSettings.auditLog?.shutdown()
         archiveTask?.cancel()
         _ = (diagnostics, statsEndpoint)
     }

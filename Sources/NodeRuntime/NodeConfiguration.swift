@@ -40,6 +40,13 @@ package struct NodeConfiguration: Equatable, Sendable {
     var archiveQueueLimit: Int
     /// Node names a peer's certificate may carry (docs/security.md#peer-identity); nil: any of the CA's.
     var clusterMembersAllowed: Set<String>?
+    /// The tokens file's entries (docs/security.md); the node holds digests, never tokens.
+    var tokens: [TokenEntry] = []
+    var metricsOpen = false
+    /// Serving the API beyond loopback with no token, said on purpose.
+    var insecureOpenAPI = false
+    /// The audit log (docs/security.md), when `audit_log` is set.
+    var auditLog: AuditLog.Settings?
 
     /// One layer of settings as a config file or the flags give them; nil means "not said here".
     /// The keys are the config file's (snake_case); flags use the same words in kebab-case.
@@ -74,6 +81,12 @@ package struct NodeConfiguration: Equatable, Sendable {
         var archiveCollection: String?
         var archiveQueueLimit: Int?
         var clusterMembersAllowed: [String]?
+        var tokensFile: String?
+        var metricsOpen: Bool?
+        var insecureOpenApi: Bool?
+        var auditLog: String?
+        var auditLogMaxBytes: Int?
+        var auditLogKeep: Int?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case name, host, seeds, token
@@ -103,6 +116,12 @@ package struct NodeConfiguration: Equatable, Sendable {
             case archiveCollection = "archive_collection"
             case archiveQueueLimit = "archive_queue_limit"
             case clusterMembersAllowed = "cluster_members_allowed"
+            case tokensFile = "tokens_file"
+            case metricsOpen = "metrics_open"
+            case insecureOpenApi = "insecure_open_api"
+            case auditLog = "audit_log"
+            case auditLogMaxBytes = "audit_log_max_bytes"
+            case auditLogKeep = "audit_log_keep"
         }
 
         /// Parses a TOML config. Unknown keys are errors: a misspelt setting silently ignored would run
@@ -176,6 +195,12 @@ package struct NodeConfiguration: Equatable, Sendable {
             merged.archiveCollection = other.archiveCollection ?? archiveCollection
             merged.archiveQueueLimit = other.archiveQueueLimit ?? archiveQueueLimit
             merged.clusterMembersAllowed = other.clusterMembersAllowed ?? clusterMembersAllowed
+            merged.tokensFile = other.tokensFile ?? tokensFile
+            merged.metricsOpen = other.metricsOpen ?? metricsOpen
+            merged.insecureOpenApi = other.insecureOpenApi ?? insecureOpenApi
+            merged.auditLog = other.auditLog ?? auditLog
+            merged.auditLogMaxBytes = other.auditLogMaxBytes ?? auditLogMaxBytes
+            merged.auditLogKeep = other.auditLogKeep ?? auditLogKeep
             return merged
         }
 
@@ -183,8 +208,10 @@ package struct NodeConfiguration: Equatable, Sendable {
             switch error {
             case DecodingError.typeMismatch(let type, let context), DecodingError.valueNotFound(let type, let context):
                 let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-                return
-                    "\(key) must be \(type == Int.self ? "an integer" : type == String.self ? "a string" : "\(type)")"
+                let kind =
+                    type == Int.self
+                    ? "an integer" : type == String.self ? "a string" : type == Bool.self ? "true or false" : "\(type)"
+                return "\(key) must be \(kind)"
             default:
                 return "\(error)"
             }
@@ -291,8 +318,38 @@ package struct NodeConfiguration: Equatable, Sendable {
                 problems.append("seed \(seed.name) is not in cluster_members_allowed")
             }
             if allowed.contains(where: \.isEmpty) { problems.append("cluster_members_allowed has an empty name") }
+        if let file = layer.tokensFile {
+            do {
+                tokens = try TokenBook.parse(try readFile(file))
+                if tokens.isEmpty { problems.append("tokens_file \(file) holds no token") }
+            } catch let error as TokensFileError {
+                problems.append("\(file): \(error)")
+            } catch {
+                problems.append("cannot read tokens_file \(file): \(error)")
+            }
+        }
+        metricsOpen = layer.metricsOpen ?? false
+        insecureOpenAPI = layer.insecureOpenApi ?? false
+        // Reports hold a customer's business, compliance and budget: an API reachable from other hosts
+        // answers only with tokens, unless the operator says otherwise (docs/security.md).
+        if token == nil, tokens.isEmpty, !insecureOpenAPI, !Self.isLoopback(httpHost) {
+            problems.append(
+                "http_host \(httpHost) is reachable from other hosts and no token is configured: set tokens_file "
+                    + "(see `inframind token create`), or insecure_open_api = true to serve it open on purpose")
+        }
+        if let path = layer.auditLog {
+            if path.isEmpty { problems.append("audit_log must not be empty when given") }
+            auditLog = AuditLog.Settings(
+                path: path,
+                maxBytes: check(layer.auditLogMaxBytes ?? 64 << 20, "audit_log_max_bytes", 4096...(1 << 40)),
+                keep: check(layer.auditLogKeep ?? 5, "audit_log_keep", 0...1000))
         }
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
+    }
+
+    /// 127.0.0.0/8, ::1 or localhost: only this machine can connect.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     /// `http://host:port` or `https://host`: what a browser sends in `Origin`, so a match is exact.
@@ -307,6 +364,6 @@ package struct NodeConfiguration: Equatable, Sendable {
     var httpSettings: HTTPSettings {
         HTTPSettings(
             host: httpHost, port: httpPort, token: token, bodyLimit: bodyLimit, admissionLimit: admissionLimit,
-            corsOrigins: corsOrigins)
+            corsOrigins: corsOrigins, tokens: tokens, metricsOpen: metricsOpen)
     }
 }

@@ -38,11 +38,32 @@ package struct NodeOptions: ParsableArguments {
     @Option(help: "Where this node keeps its store (default data/<name>). [data_dir]")
     var dataDir: String?
 
-    @Option(help: "Bearer token that POST and DELETE require (prefer --token-file: flags show in ps). [token]")
+    @Option(help: "One admin bearer token (prefer --tokens-file: flags show in ps). [token]")
     var token: String?
 
-    @Option(help: "File holding the bearer token. [token_file]")
+    @Option(help: "File holding one admin bearer token. [token_file]")
     var tokenFile: String?
+
+    @Option(
+        help:
+            "File of accepted tokens, one `<sha256 hex> <role> <tenant> [<label>]` a line (`inframind token create`). [tokens_file]"
+    )
+    var tokensFile: String?
+
+    @Flag(help: "Serve /metrics and /v1/cluster/stats without a token. [metrics_open]")
+    var metricsOpen = false
+
+    @Flag(help: "Serve the API on a non-loopback http_host with no token, on purpose. [insecure_open_api]")
+    var insecureOpenApi = false
+
+    @Option(help: "Append submits, cancels and refused requests to this file as JSON lines. [audit_log]")
+    var auditLog: String?
+
+    @Option(help: "Rotate the audit log past this size, in bytes (default 67108864). [audit_log_max_bytes]")
+    var auditLogMaxBytes: Int?
+
+    @Option(help: "Rotated audit logs kept (default 5). [audit_log_keep]")
+    var auditLogKeep: Int?
 
     @Option(help: "Largest request body accepted, in bytes (default 1048576). [body_limit]")
     var bodyLimit: Int?
@@ -132,7 +153,10 @@ package struct NodeOptions: ParsableArguments {
             archiveDatabase: archiveDatabase, archiveCollection: archiveCollection,
             archiveQueueLimit: archiveQueueLimit,
             clusterMembersAllowed: clusterMembersAllowed.isEmpty
-                ? nil : clusterMembersAllowed.flatMap { $0.split(separator: ",").map(String.init) })
+                ? nil : clusterMembersAllowed.flatMap { $0.split(separator: ",").map(String.init) },
+            tokensFile: tokensFile, metricsOpen: metricsOpen ? true : nil,
+            insecureOpenApi: insecureOpenApi ? true : nil, auditLog: auditLog, auditLogMaxBytes: auditLogMaxBytes,
+            auditLogKeep: auditLogKeep)
     }
 
     /// Defaults, then the config file, then these flags.

@@ -40,6 +40,8 @@ public struct AssessmentRecord: Sendable, Hashable, Codable {
     /// Why the assessment failed, when it did.
     public var failure: String?
     public var idempotencyKey: String?
+    /// The tenant that submitted it (docs/security.md); nil for records from before tenants.
+    public var tenant: String?
     /// Passed in by the caller, never read from a clock inside the store, so the simulation's
     /// virtual time and the real one behave the same.
     public var createdAt: Date
@@ -57,6 +59,7 @@ public struct AssessmentRecord: Sendable, Hashable, Codable {
         progress: AssessmentProgress = AssessmentProgress(),
         failure: String? = nil,
         idempotencyKey: String? = nil,
+        tenant: String? = nil,
         createdAt: Date,
         updatedAt: Date? = nil
     ) {
@@ -71,6 +74,7 @@ public struct AssessmentRecord: Sendable, Hashable, Codable {
         self.progress = progress
         self.failure = failure
         self.idempotencyKey = idempotencyKey
+        self.tenant = tenant
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
     }

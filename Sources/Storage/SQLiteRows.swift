@@ -6,11 +6,11 @@ import FoundationEssentials
 enum SQLiteRows {
     static let assessmentColumns = """
         id, status, epoch, version, replica_set, leaving, request, report, progress, failure, idempotency_key, \
-        created_at, updated_at
+        created_at, updated_at, tenant
         """
 
     /// Arguments: `arguments(of:)`.
-    static let insertRecord = "INSERT INTO assessment (\(assessmentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    static let insertRecord = "INSERT INTO assessment (\(assessmentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
     /// Arguments: `updateArguments(of:)`, in this column order.
     static let updateRecord = """
@@ -25,7 +25,7 @@ enum SQLiteRows {
             .blob(record.request), .optional(record.report), .text(StoredJSON.encode(record.progress)),
             .optional(record.failure), .optional(record.idempotencyKey),
             .real(record.createdAt.timeIntervalSinceReferenceDate),
-            .real(record.updatedAt.timeIntervalSinceReferenceDate),
+            .real(record.updatedAt.timeIntervalSinceReferenceDate), .optional(record.tenant),
         ]
     }
 
@@ -53,6 +53,7 @@ enum SQLiteRows {
             progress: try decode(AssessmentProgress.self, row.text(8)),
             failure: row.optionalText(9),
             idempotencyKey: row.optionalText(10),
+            tenant: row.optionalText(13),
             createdAt: Date(timeIntervalSinceReferenceDate: row.double(11)),
             updatedAt: Date(timeIntervalSinceReferenceDate: row.double(12))
         )

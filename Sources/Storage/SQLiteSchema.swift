@@ -56,6 +56,9 @@ enum SQLiteSchema {
                 );
                 CREATE INDEX archive_queue_oldest ON archive_queue(queued_at);
                 """)
+        // The tenant that submitted the assessment (docs/security.md): set on create, replicated with
+        // the record, never updated.
+        migrator.register("v4: the submitting tenant", sql: "ALTER TABLE assessment ADD COLUMN tenant TEXT")
         return migrator
     }
 }

@@ -4,8 +4,9 @@ import NIOCore
 /// refused at hello. 2: a record names the replica sets a move leaves. 3: an owner may answer a
 /// submission `busy` (its backlog is full), which a node of version 2 could not decode. 4: a
 /// replica asks owners for final states it missed (`check`). 5: a membership record carries the
-/// member's metadata (its HTTP address), `/coordinator` no longer answers `info`, and an agent's
-/// progress carries when its latest attempt started and finished.
+/// member's metadata (its HTTP address), `/coordinator` no longer answers `info`, an agent's
+/// progress carries when its latest attempt started and finished, and a submission and its record
+/// carry the submitting tenant (docs/security.md).
 public let wireProtocolVersion: UInt16 = 5
 
 /// Control traffic (membership probes, lease renewals) gets its own connection so that a burst

@@ -16,6 +16,7 @@ struct InfraMind: AsyncParsableCommand {
             ReportCommand.self,
             ClusterCommand.self,
             ArchiveCommand.self,
+            TokenCommand.self,
                 // Further subcommands register here, one line each.
         ]
     )

@@ -119,6 +119,35 @@ struct ArchiveTests {
         }
     }
 
+    /// The document carries the submitting tenant, and a tenant's listing holds its own documents
+    /// only: archive reads obey the same tenants as the cluster's (docs/security.md).
+    @Test func documentsCarryTheirTenantAndListingsFilterOnIt() async throws {
+        try await Self.withArchive { archive, _ in
+            let request = Data(#"{"business":{"industry":"retail"}}"#.utf8)
+            for (index, tenant) in ["acme", "globex", "acme", nil].enumerated() {
+                var record = Self.record("t\(index)", status: .cancelled, created: Double(index), request: request)
+                record.tenant = tenant
+                let document = ArchiveDocument(record: record, results: [], archivedBy: "node-a", at: Date())
+                #expect(try await archive.upsert(document) == .written)
+            }
+            let acme = try await archive.find(id: "t0")
+            let globex = try await archive.find(id: "t1")
+            let before = try await archive.find(id: "t3")
+            #expect(acme?.tenant == "acme")
+            #expect(globex?.tenant == "globex")
+            // Stored before tenants: the default tenant's, as the cluster counts it.
+            #expect(before?.tenant == "default")
+            let acmeList = try await archive.list(ArchiveFilter(tenant: "acme"))
+            let globexList = try await archive.list(ArchiveFilter(tenant: "globex"))
+            let nobody = try await archive.list(ArchiveFilter(tenant: "initech"))
+            let everyone = try await archive.list(ArchiveFilter())
+            #expect(acmeList.items.map(\.id) == ["t2", "t0"])
+            #expect(globexList.items.map(\.id) == ["t1"])
+            #expect(nobody.items.isEmpty)
+            #expect(everyone.items.count == 4)
+        }
+    }
+
     @Test func aRetryAndAnOlderEpochAfterANewerOneLeaveOneDocumentInItsNewestState() async throws {
         try await Self.withArchive { archive, _ in
             let request = Data(#"{"business":{"industry":"retail"}}"#.utf8)

@@ -38,6 +38,22 @@ import Testing
         #expect(harness.cores["a"]!.counters.submissionsAccepted == 1)
     }
 
+    /// The submitting tenant is stored with the record on every replica, forwarded or not, and
+    /// stays through the assessment's updates (docs/security.md).
+    @Test func theSubmittersTenantIsStoredOnEveryReplica() {
+        let id = Harness.id(ownedBy: "a", over: three)
+        var harness = Harness(nodes: three)
+        harness.feed(
+            "b", .clientSubmit(clientID: 1, id: id, request: request, idempotencyKey: "acme/k", tenant: "acme"))
+        harness.settle()
+        #expect(harness.submitAnswers[1] == .accepted(id: id, existing: false))
+        harness.runAllTasks()
+        for node in three {
+            #expect(harness.record(id, on: node)?.tenant == "acme", "\(node)")
+            #expect(harness.record(id, on: node)?.status == .completed, "\(node)")
+        }
+    }
+
     @Test func anIdempotentRepeatGetsTheSameIdFromAnyNode() {
         let id = Harness.id(ownedBy: "a", over: three)
         var harness = submitted(id)

@@ -142,7 +142,9 @@ import Testing
     @Test func sessionSaysWhatTheTokenAllows() async throws {
         try await withAPI { client, _ in
             let open = try await client.execute(uri: "/v1/session", method: .get)
-            #expect(try open.decode(SessionBody.self) == SessionBody(tokenRequired: false, canSubmit: true))
+            #expect(
+                try open.decode(SessionBody.self)
+                    == SessionBody(tokenRequired: false, canSubmit: true, role: "admin", tenant: "default"))
         }
         try await withAPI(settings: Fixtures.settings { $0.token = "secret" }) { client, _ in
             let reader = try await client.execute(uri: "/v1/session", method: .get)
@@ -152,7 +154,9 @@ import Testing
             #expect(try wrong.decode(SessionBody.self).canSubmit == false)
             let writer = try await client.execute(
                 uri: "/v1/session", method: .get, headers: [.authorization: "Bearer secret"])
-            #expect(try writer.decode(SessionBody.self) == SessionBody(tokenRequired: true, canSubmit: true))
+            #expect(
+                try writer.decode(SessionBody.self)
+                    == SessionBody(tokenRequired: true, canSubmit: true, role: "admin", tenant: "default"))
         }
     }
 

@@ -9,6 +9,7 @@ import Synchronization
 actor EngineBackedService: AssessmentService {
     private struct Record {
         var request: AssessmentRequest
+        var body: Data
         var snapshot: AssessmentSnapshot
         var results: [AgentResult] = []
         var report: Data?
@@ -55,14 +56,17 @@ actor EngineBackedService: AssessmentService {
 
     nonisolated func submissionRefusal() -> String? { nodeBusy.withLock { $0 } }
 
-    func submit(request: Data, idempotencyKey: String?) async throws(ServiceError) -> SubmitReceipt {
+    func submit(request: Data, idempotencyKey: String?, tenant: String) async throws(ServiceError) -> SubmitReceipt {
         if let unavailable { throw .unavailable(unavailable) }
         if let ownerBusy { throw .overloaded(retryAfterSeconds: 99, reason: ownerBusy) }
         if holding {
             enteredQueue.yield()
             await withCheckedContinuation { held.append($0) }
         }
-        if let idempotencyKey, let id = keys[idempotencyKey], let record = records[id] {
+        // Keys are the tenant's own, and a repeat must carry the same request, as on a cluster.
+        let scopedKey = idempotencyKey.map { "\(tenant)/\($0)" }
+        if let scopedKey, let id = keys[scopedKey], let record = records[id] {
+            guard record.body == request else { throw .keyReused(key: idempotencyKey ?? "") }
             return SubmitReceipt(id: id, state: record.snapshot.state, existing: true)
         }
         let parsed: AssessmentRequest
@@ -77,13 +81,12 @@ actor EngineBackedService: AssessmentService {
         let agents = AgentName.allCases.map {
             AgentSnapshot(name: $0.rawValue, state: "waiting", attempts: 0, node: nil)
         }
-        records[id] = Record(
-            request: parsed,
-            snapshot: AssessmentSnapshot(
-                id: id, state: .queued, percent: 0, step: nil, agents: agents, failure: nil, createdAt: now,
-                updatedAt: now, version: 1, epoch: 1),
-            sequence: nextSequence)
-        if let idempotencyKey { keys[idempotencyKey] = id }
+        var snapshot = AssessmentSnapshot(
+            id: id, state: .queued, percent: 0, step: nil, agents: agents, failure: nil, createdAt: now,
+            updatedAt: now, version: 1, epoch: 1)
+        snapshot.tenant = tenant
+        records[id] = Record(request: parsed, body: request, snapshot: snapshot, sequence: nextSequence)
+        if let scopedKey { keys[scopedKey] = id }
         return SubmitReceipt(id: id, state: .queued, existing: false)
     }
 
@@ -105,8 +108,8 @@ actor EngineBackedService: AssessmentService {
         return records[id]!.snapshot
     }
 
-    func list(statuses: Set<AssessmentState>, limit: Int, cursor: String?) async throws(ServiceError)
-        -> AssessmentPage
+    func list(statuses: Set<AssessmentState>, limit: Int, cursor: String?, tenant: String? = nil)
+        async throws(ServiceError) -> AssessmentPage
     {
         // The cursor is the sequence number of the last item of the previous page.
         var below = Int.max
@@ -116,6 +119,7 @@ actor EngineBackedService: AssessmentService {
         }
         let matching = records.values
             .filter { $0.sequence < below && (statuses.isEmpty || statuses.contains($0.snapshot.state)) }
+            .filter { record in tenant.map { $0 == record.snapshot.tenant } ?? true }
             .sorted { $0.sequence > $1.sequence }
         let page = matching.prefix(limit)
         let next = matching.count > limit ? page.last.map { String($0.sequence) } : nil

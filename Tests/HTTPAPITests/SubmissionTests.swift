@@ -80,8 +80,12 @@ import Testing
             let id = try right.decode(SubmittedBody.self).id
             let cancel = try await client.execute(uri: "/v1/assessments/\(id)", method: .delete)
             #expect(cancel.status == .unauthorized)
-            // Reading needs no token.
-            #expect(try await client.execute(uri: "/v1/assessments/\(id)", method: .get).status == .ok)
+            // Reading needs the token too (AccessTests covers every route).
+            #expect(try await client.execute(uri: "/v1/assessments/\(id)", method: .get).status == .unauthorized)
+            #expect(
+                try await client.execute(
+                    uri: "/v1/assessments/\(id)", method: .get, headers: [.authorization: "Bearer s3cret-token"]
+                ).status == .ok)
         }
     }
 

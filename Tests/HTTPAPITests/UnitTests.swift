@@ -15,12 +15,23 @@ import Testing
     }
 
     @Test func bearerSchemeIsCaseInsensitive() {
-        let token = BearerToken("t0k")
-        #expect(token.accepts([.authorization: "Bearer t0k"]))
-        #expect(token.accepts([.authorization: "bearer t0k"]))
-        #expect(!token.accepts([.authorization: "Basic t0k"]))
-        #expect(!token.accepts([.authorization: "Bearer "]))
-        #expect(!token.accepts([:]))
+        let book = TokenBook(entries: [TokenEntry.admin(token: "t0k")])
+        #expect(book.caller([.authorization: "Bearer t0k"])?.role == .admin)
+        #expect(book.caller([.authorization: "bearer t0k"])?.role == .admin)
+        #expect(book.caller([.authorization: "Basic t0k"]) == nil)
+        #expect(book.caller([.authorization: "Bearer "]) == nil)
+        #expect(book.caller([:]) == nil)
+    }
+
+    /// The audit log names a token without a label by its digest's first 12 hex digits, never the token.
+    @Test func aCallerWithoutLabelIsNamedByFingerprint() throws {
+        let entry = try #require(
+            try TokenBook.parse(TokenEntry.line(token: "secret", role: .reader, tenant: "acme", label: nil)).first)
+        let caller = try #require(TokenBook(entries: [entry]).caller([.authorization: "Bearer secret"]))
+        // SHA-256("secret") begins 2bb80d537b1d.
+        #expect(caller.fingerprint == "2bb80d537b1d")
+        #expect(caller.auditName == "sha256:2bb80d537b1d")
+        #expect(caller.sees(tenant: "acme") && !caller.sees(tenant: "globex") && !caller.sees(tenant: nil))
     }
 
     @Test func admissionGateIsBounded() {

@@ -611,7 +611,10 @@ private enum HTTP {
         return Reply(status: Int(response.status.code), headers: response.headers, body: Data(bytes.readableBytesView))
     }
 
-    static func get(_ url: String) async throws -> Reply { try await send(.GET, url) }
+    /// With the cluster's token: with a token configured every read needs it (docs/security.md).
+    static func get(_ url: String) async throws -> Reply {
+        try await send(.GET, url, headers: [("Authorization", "Bearer \(HTTPEndToEndTests.token)")])
+    }
 
     /// The value of an unlabelled sample in the node's Prometheus text.
     static func metric(_ name: String, at base: String) async throws -> Double? {
@@ -627,6 +630,7 @@ private enum HTTP {
     static func events(_ url: String) async throws -> EventsReply {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: "text/event-stream")
+        request.headers.add(name: "Authorization", value: "Bearer \(HTTPEndToEndTests.token)")
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(90))
         var buffer: [UInt8] = []
         var events: [EventsReply.Event] = []

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Assessment
 import Foundation
+import HTTPAPI
 import Testing
 
 @testable import NodeRuntime
@@ -20,8 +21,8 @@ import Testing
         for file in Self.exampleConfigs {
             let path = Self.repoRoot.appendingPathComponent("cluster-config/\(file)").path
             let layer = try NodeConfiguration.Layer.load(path: path)
-            // The token file of the separate-hosts example does not exist here; read a stand-in instead.
-            let config = try NodeConfiguration(layer, readFile: { _ in "example-token\n" })
+            // The tokens file of the separate-hosts example does not exist here; read a stand-in instead.
+            let config = try NodeConfiguration(layer, readFile: { _ in Self.tokensLine + "\n" })
             #expect(!config.name.isEmpty, "\(file)")
             #expect(!config.seeds.isEmpty, "\(file)")
         }
@@ -116,6 +117,60 @@ import Testing
             }
         } catch {
             Issue.record("unexpected error \(error)")
+        }
+    }
+
+    static let tokensLine = TokenEntry.line(token: "example-token", role: .admin, tenant: "ops", label: "example")
+
+    @Test func tokensFileIsReadIntoDigestsWithErrorsByLine() throws {
+        var layer = NodeConfiguration.Layer(name: "n", clusterPort: 7001, certsDir: "c")
+        layer.tokensFile = "/etc/tokens"
+        let config = try NodeConfiguration(layer, readFile: { _ in "# ops\n\(Self.tokensLine)\n" })
+        #expect(config.tokens.map(\.role) == [.admin])
+        #expect(config.httpSettings.tokens == config.tokens)
+        do {
+            _ = try NodeConfiguration(layer, readFile: { _ in "\(Self.tokensLine)\nexample-token admin ops\n" })
+            Issue.record("a tokens file holding a token in clear was accepted")
+        } catch let error as ValidationError {
+            #expect(
+                error.message.contains("/etc/tokens: tokens file line 2: the first field must be the 64 hex digits"))
+        }
+        #expect(throws: ValidationError.self) { try NodeConfiguration(layer, readFile: { _ in "# none\n" }) }
+    }
+
+    /// An API reachable from other hosts, with no token, is refused unless asked for on purpose.
+    @Test func aNonLoopbackAPIWithoutTokensIsRefused() throws {
+        var layer = NodeConfiguration.Layer(name: "n", clusterPort: 7001, certsDir: "c")
+        layer.httpHost = "0.0.0.0"
+        do {
+            _ = try NodeConfiguration(layer)
+            Issue.record("an open API on 0.0.0.0 was accepted")
+        } catch let error as ValidationError {
+            #expect(error.message.contains("http_host 0.0.0.0 is reachable from other hosts"))
+        }
+        layer.insecureOpenApi = true
+        #expect(try NodeConfiguration(layer).insecureOpenAPI)
+        layer.insecureOpenApi = nil
+        layer.token = "t"
+        _ = try NodeConfiguration(layer)
+        for host in ["127.0.0.1", "127.0.0.5", "localhost", "::1"] {
+            layer = NodeConfiguration.Layer(name: "n", clusterPort: 7001, certsDir: "c")
+            layer.httpHost = host
+            _ = try NodeConfiguration(layer)
+        }
+    }
+
+    @Test func auditLogAndMetricsSettingsParse() throws {
+        let layer = try NodeConfiguration.Layer.parse(
+            toml: "name = \"n\"\ncluster_port = 7001\ncerts_dir = \"c\"\nmetrics_open = true\n"
+                + "audit_log = \"/var/log/audit.jsonl\"\naudit_log_max_bytes = 100000\naudit_log_keep = 3\n",
+            source: "t.toml")
+        let config = try NodeConfiguration(layer)
+        #expect(config.metricsOpen)
+        #expect(config.httpSettings.metricsOpen)
+        #expect(config.auditLog == AuditLog.Settings(path: "/var/log/audit.jsonl", maxBytes: 100_000, keep: 3))
+        #expect(throws: ValidationError.self) {
+            try NodeConfiguration.Layer.parse(toml: "metrics_open = 1\n", source: "t.toml")
         }
     }
 

@@ -25,6 +25,8 @@ import Testing
             let record = try #require(try await store.read(id: "old"))
             #expect(record.replicaSet == ["node-a", "node-b"] && record.leaving == [])
             #expect(record.epoch == 3 && record.version == 7)
+            // Before tenants: none, which the API counts as the default tenant's (docs/security.md).
+            #expect(record.tenant == nil)
             #expect(try await store.versions().first?.version.leaving == [])
         }
     }
@@ -50,7 +52,7 @@ import Testing
                         id TEXT PRIMARY KEY NOT NULL, status TEXT NOT NULL, epoch INTEGER NOT NULL,
                         version INTEGER NOT NULL, replica_set TEXT NOT NULL, request BLOB NOT NULL, report BLOB,
                         progress TEXT NOT NULL, failure TEXT, idempotency_key TEXT UNIQUE, created_at REAL NOT NULL,
-                        updated_at REAL NOT NULL, leaving TEXT NOT NULL DEFAULT '[]');
+                        updated_at REAL NOT NULL, leaving TEXT NOT NULL DEFAULT '[]', tenant TEXT);
                     INSERT INTO assessment_new SELECT * FROM assessment;
                     DROP TABLE assessment;
                     ALTER TABLE assessment_new RENAME TO assessment;

@@ -28,7 +28,6 @@ from selenium.webdriver.support.ui import Select  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WIDTHS = (375, 1440)
 FAILOVER_LIMIT_S = 5.0
-TOKEN = "console-test-token"
 
 
 class Failure(Exception):
@@ -52,6 +51,16 @@ def wait(what, predicate, timeout=60.0, interval=0.1):
             return value
         time.sleep(interval)
     raise Failure(f"timed out after {timeout:.0f} s waiting for {what}" + (f" (last error: {last})" if last else ""))
+
+
+def make_token(binary, role):
+    """`inframind token create`: the token (printed once) and its tokens-file line."""
+    import subprocess
+    out = subprocess.run([binary, "token", "create", "--role", role, "--tenant", "acme", "--label", f"console-{role}"],
+                         check=True, capture_output=True, text=True).stdout
+    token = next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("token "))
+    line = next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("tokens_file line"))
+    return token, line
 
 
 def get_json(url):
@@ -345,31 +354,50 @@ def run(args):
         finally:
             cl.signal(hung_index, "CONT")
 
-        step("with a token configured: reading is open, submit is offered only with a valid token")
+        step("with tokens configured: the console asks for one at once; a reader is not offered submit or cancel")
         cl.down()
-        cl.node_args = node_args + ["--token", TOKEN]
+        tokens = {role: make_token(args.bin, role) for role in ("reader", "submitter", "admin")}
+        tokens_file = os.path.join(args.out, "tokens")
+        with open(tokens_file, "w") as f:
+            f.write("# console test\n" + "".join(line + "\n" for _, line in tokens.values()))
+        cl.node_args = node_args + ["--tokens-file", tokens_file]
+        # cluster-up checks /v1/cluster, which needs a token now.
+        os.environ["INFRAMIND_TOKEN"] = tokens["admin"][0]
         cl.up()
-        console.open(bases[3] + "/")
-        wait("the token button", lambda: console.by_id("token-button").is_displayed(), 15)
-        console.form_ready()
-        check(not console.testid("submit-assessment")[0].is_displayed(), "submit offered without a token")
-        for attempt, expect_submit in (("not-the-token", False), (TOKEN, True)):
-            console.click(console.by_id("token-button"))
-            wait("the token dialog", lambda: console.by_id("token-input").is_displayed(), 5)
+        reader_token, submitter_token = tokens["reader"][0], tokens["submitter"][0]
+        console.d.get(bases[3] + "/")
+        for attempt in ("not-a-token", reader_token):
+            wait("the token prompt", lambda: console.by_id("token-input").is_displayed(), 15)
             console.by_id("token-input").send_keys(attempt)
             console.click(driver.find_element(By.CSS_SELECTOR, '#token-form button[value="ok"]'))
-            wait(f"submit {'offered' if expect_submit else 'still hidden'} after the token {attempt!r}",
-                 lambda: console.testid("submit-assessment")[0].is_displayed() == expect_submit
-                 and not console.by_id("token-input").is_displayed(), 10)
-        check(driver.execute_script("return sessionStorage.getItem('inframind.token')") == TOKEN, "token not in sessionStorage")
-        console.screenshot("new-assessment-token")
+        console.form_ready()
+        wait("the reader's session", lambda: "reader of acme" in console.by_id("token-button").text, 10)
+        check(not console.testid("submit-assessment")[0].is_displayed(), "submit offered to a reader")
+        check(driver.execute_script("return sessionStorage.getItem('inframind.token')") == reader_token,
+              "token not in sessionStorage")
+        console.screenshot("new-assessment-reader")
+        console.click(console.by_id("token-button"))
+        wait("the token dialog", lambda: console.by_id("token-input").is_displayed(), 5)
+        console.by_id("token-input").send_keys(submitter_token)
+        console.click(driver.find_element(By.CSS_SELECTOR, '#token-form button[value="ok"]'))
+        wait("submit offered to a submitter", lambda: console.testid("submit-assessment")[0].is_displayed(), 10)
         console.click(console.by_id("load-example"))
         wait("the example in the form", lambda: console.by_id("business.company_name").get_attribute("value"), 10)
-        console.submit_and_follow()
-        # A token that stops being accepted leads back to the prompt on the next write.
+        token_id = console.submit_and_follow()
+        wait("live progress with a token (SSE sends it)", lambda: int(
+            console.testid("progress")[0].get_attribute("aria-valuenow") or 0) > 0, 60)
+        wait("the cancel button", lambda: [b for b in driver.find_elements(By.CSS_SELECTOR, "button.danger") if b.is_displayed()], 30)
+        # The reader sees the same assessment but is not offered cancel.
+        driver.execute_script("sessionStorage.setItem('inframind.token', arguments[0])", reader_token)
+        # The same origin: sessionStorage is per origin (and per tab).
+        console.open(bases[3] + f"/assessments/{token_id}")
+        wait("the assessment for the reader", lambda: console.testid("progress"), 20)
+        time.sleep(1)
+        check(not [b for b in driver.find_elements(By.CSS_SELECTOR, "button.danger") if b.is_displayed()],
+              "cancel offered to a reader")
+        # A token that stops being accepted leads back to the prompt.
         driver.execute_script("sessionStorage.setItem('inframind.token', 'revoked')")
-        cancel = wait("the cancel button", lambda: [b for b in driver.find_elements(By.CSS_SELECTOR, "button.danger") if b.is_displayed()], 30)
-        console.click(cancel[0])
+        console.click(driver.find_element(By.CSS_SELECTOR, 'a[data-nav="list"]'))
         wait("the token prompt after a 401", lambda: console.by_id("token-input").is_displayed(), 10)
 
         errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"

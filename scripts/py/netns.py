@@ -223,8 +223,10 @@ class NetnsCluster:
             # As scripts/cluster-up: only node-1 lists itself (it forms the cluster).
             if j != i or i == 1:
                 seeds += ["--seed", f"node-{j}@{address(j)}:{CLUSTER_PORT}"]
+        # The API listens on the namespace's own address, reachable only inside the test's private
+        # network: open on purpose (a node refuses a non-loopback API without tokens otherwise).
         return ["node", "--name", self.name(i), "--host", address(i), "--port", str(CLUSTER_PORT),
-                "--http-port", str(HTTP_PORT), "--certs", str(self.certs()),
+                "--http-port", str(HTTP_PORT), "--insecure-open-api", "--certs", str(self.certs()),
                 "--data-dir", str(self.node_dir(i) / "data"), *self.node_args, *seeds]
 
     def start_all(self) -> None:

@@ -115,37 +115,79 @@ export async function refreshMembers() {
   return cluster;
 }
 
-/// An SSE subscription that survives the death of the member streaming it: on an error before a
-/// final state it checks the current member and, if it is gone, reconnects through another one.
+/// An SSE subscription that survives the death of the member streaming it: when the stream ends
+/// before a final state it checks the current member and, if it is gone, reconnects through another
+/// one. Read with fetch rather than EventSource, which cannot send the Authorization header that
+/// every read needs when tokens are configured (docs/security.md).
 export function watch(path, onEvent) {
-  let source = null;
+  let controller = null;
   let finished = false;
   let closed = false;
   let streaming = null;
-  const open = () => {
+  const lost = () => {
+    if (finished || closed) return;
+    // Probe through request(), which fails over when the member is gone, then reopen there.
+    request('/healthz', { timeout: 1500 }).then(open, () => setTimeout(open, 1000));
+  };
+  const dispatch = (block) => {
+    let event = 'message';
+    let data = '';
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event:')) event = line.slice(6).trim();
+      else if (line.startsWith('data:')) data += line.slice(5).trimStart();
+    }
+    if (!data) return;
+    let body;
+    try { body = JSON.parse(data); } catch { return; }
+    if (event === 'progress' && ['completed', 'failed', 'cancelled'].includes(body.status)) finished = true;
+    if (event === 'progress' || event === 'error') onEvent(event, body);
+  };
+  const open = async () => {
     if (closed) return;
-    source?.close();
+    controller?.abort();
     streaming = state.origin;
-    source = new EventSource(state.origin + path);
-    source.addEventListener('progress', (e) => {
-      const body = JSON.parse(e.data);
-      if (['completed', 'failed', 'cancelled'].includes(body.status)) finished = true;
-      onEvent('progress', body);
-    });
-    source.addEventListener('error', (e) => {
-      if (e.data) { try { onEvent('error', JSON.parse(e.data)); } catch { /* not ours */ } }
-      source.close();
-      if (finished || closed) return;
-      // Probe through request(), which fails over when the member is gone, then reopen there.
-      request('/healthz', { timeout: 1500 }).then(open, () => setTimeout(open, 1000));
-    });
+    const mine = new AbortController();
+    controller = mine;
+    const headers = new Headers({ Accept: 'text/event-stream' });
+    const t = token.get();
+    if (t) headers.set('Authorization', `Bearer ${t}`);
+    try {
+      const response = await fetch(state.origin + path, { headers, signal: mine.signal, cache: 'no-store' });
+      if (response.status === 401) {
+        if (await unauthorized()) open();
+        return;
+      }
+      if (!response.ok) {
+        let body = null;
+        try { body = await response.json(); } catch { /* not JSON */ }
+        onEvent('error', body);
+        // A refusal (unknown id, another tenant's) does not change by asking again; a 5xx may.
+        if (response.status < 500) { finished = true; return; }
+        setTimeout(lost, 1000);
+        return;
+      }
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          dispatch(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+        }
+      }
+    } catch { /* aborted, or the member went away */ }
+    if (controller === mine) lost();
   };
   // A member that hangs (stopped, partitioned) leaves the stream open and silent: when any other
   // request has moved the page to another member, the stream follows.
   const follow = () => { if (!closed && !finished && streaming && streaming !== state.origin) open(); };
   state.listeners.add(follow);
   open();
-  return () => { closed = true; source?.close(); state.listeners.delete(follow); };
+  return () => { closed = true; controller?.abort(); state.listeners.delete(follow); };
 }
 
 /// A random UUID without needing a secure context (crypto.randomUUID needs one).

@@ -8,7 +8,7 @@ import { listPage } from './list.js';
 import { clusterPage } from './cluster.js';
 
 const main = document.getElementById('main');
-export const session = { tokenRequired: false, canSubmit: true, listeners: new Set() };
+export const session = { tokenRequired: false, canSubmit: true, role: null, tenant: null, listeners: new Set() };
 let teardown = null;
 
 async function loadSession() {
@@ -16,11 +16,21 @@ async function loadSession() {
     const body = await json('/v1/session', { noPrompt: true });
     session.tokenRequired = body.token_required;
     session.canSubmit = body.can_submit;
+    session.role = body.role ?? null;
+    session.tenant = body.tenant ?? null;
   } catch { /* keep the last known */ }
   const button = document.getElementById('token-button');
   button.hidden = !session.tokenRequired;
-  button.textContent = token.get() ? (session.canSubmit ? 'Change token' : 'Token refused — enter again') : 'Enter token';
+  const who = session.role ? `${session.role} of ${session.tenant} — change token` : 'Token refused — enter again';
+  button.textContent = token.get() ? who : 'Enter token';
   for (const fn of session.listeners) fn(session);
+}
+
+/// With tokens configured and none kept for this tab, ask once before the page reads anything
+/// (every read needs a token; docs/security.md).
+async function ensureToken() {
+  await loadSession();
+  if (session.tokenRequired && !token.get()) await askToken();
 }
 
 function askToken() {
@@ -99,5 +109,4 @@ async function keepMembers() {
   try { await refreshMembers(); } catch { /* request() already tried every member */ }
 }
 setInterval(keepMembers, 1500);
-keepMembers().then(loadSession);
-route();
+ensureToken().finally(() => { keepMembers(); route(); });

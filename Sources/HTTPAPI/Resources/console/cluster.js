@@ -1,6 +1,6 @@
 // The operator's view: every member with status, incarnation, addresses; and each node's load, which
 // the serving node gathers from every member over the cluster (GET /v1/cluster/stats; docs/console.md).
-import { json, serving } from './api.js';
+import { APIError, json, serving } from './api.js';
 import { bars } from './charts.js';
 import { bytes, clear, duration, h, num } from './dom.js';
 
@@ -28,9 +28,18 @@ export function clusterPage(main) {
 
   async function refresh() {
     let cluster;
-    let gathered;
+    // The load needs an admin token when tokens are configured (or metrics_open on the node); the
+    // members are shown to every reader.
+    let gathered = { members: [], unreachable: [] };
+    let refused = null;
     try {
-      [cluster, gathered] = await Promise.all([json('/v1/cluster'), json('/v1/cluster/stats')]);
+      [cluster, gathered] = await Promise.all([json('/v1/cluster'), json('/v1/cluster/stats').catch((error) => {
+        if (error instanceof APIError && (error.status === 401 || error.status === 403)) {
+          refused = 'Load per node needs an admin token.';
+          return { members: [], unreachable: [] };
+        }
+        throw error;
+      })]);
     } catch (error) { note.textContent = error.message; return; }
     stats.clear();
     for (const st of gathered.members) stats.set(st.node, st);
@@ -66,7 +75,7 @@ export function clusterPage(main) {
     }
     const silent = gathered.unreachable.map((u) => `${u.node} (${u.error})`);
     note.textContent = `Updated ${new Date().toLocaleTimeString()} through ${serving().node}.`
-      + (silent.length ? ` No load from ${silent.join(', ')}.` : '');
+      + (silent.length ? ` No load from ${silent.join(', ')}.` : '') + (refused ? ` ${refused}` : '');
   }
 
   refresh();

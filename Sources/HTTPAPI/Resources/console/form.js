@@ -84,7 +84,7 @@ export function newAssessmentPage(main, session) {
 
   const showSubmit = (s) => {
     submit.hidden = !s.canSubmit;
-    status.textContent = s.canSubmit ? '' : 'Reading is open; starting an analysis needs a token (Enter token, above).';
+    status.textContent = s.canSubmit ? '' : (s.role ? `A ${s.role} token may read but not start an analysis (Change token, above).` : 'Starting an analysis needs a token (Enter token, above).');
   };
   session.listeners.add(showSubmit);
 
