@@ -318,6 +318,7 @@ package struct NodeConfiguration: Equatable, Sendable {
                 problems.append("seed \(seed.name) is not in cluster_members_allowed")
             }
             if allowed.contains(where: \.isEmpty) { problems.append("cluster_members_allowed has an empty name") }
+        }
         if let file = layer.tokensFile {
             do {
                 tokens = try TokenBook.parse(try readFile(file))

@@ -52,7 +52,10 @@ public actor InMemoryAssessmentStore: AssessmentStore {
         let outcome = records[record.id]?.replicaOutcome(of: record) ?? .stored
         if case .refused = outcome { return outcome }
         if case .stored = outcome {
-            records[record.id] = record
+            // Like SQLite's, which has no UPDATE of the column: the first copy's tenant stays.
+            var stored = record
+            if let existing = records[record.id] { stored.tenant = existing.tenant }
+            records[record.id] = stored
         }
         for result in results where journal[result.assessmentID]?[result.agent] == nil {
             journal[result.assessmentID, default: [:]][result.agent] = result
