@@ -226,12 +226,12 @@ extension CoordinatorNode {
         let page = try await store.list(
             statuses: wanted, limit: limit,
             after: cursor.map { ListCursor(createdAt: $0.createdAt, id: $0.id) })
-        // A listing shows status and progress, never the request or the report: with reports of
-        // about 111 KB, one member's page of 201 full records was 22 MB, over the transport's frame
-        // limit, and the caller dropped the connection on it.
+        // A listing shows status and progress and the request's `listingSummary`, never the whole
+        // request or the report: with reports of about 111 KB, one member's page of 201 full records
+        // was 22 MB, over the transport's frame limit, and the caller dropped the connection on it.
         return page.records.map { record in
             var summary = record
-            summary.request = Data()
+            summary.request = listingSummary(record.request)
             summary.report = nil
             return summary
         }

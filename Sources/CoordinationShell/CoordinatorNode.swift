@@ -20,6 +20,8 @@ public actor CoordinatorNode {
     let store: any AssessmentStore
     let writer: StoreWriter
     let executor: any TaskRunner
+    /// What of a request a listing carries (`listLocal`); the domain decides, nothing by default.
+    let listingSummary: @Sendable (Data) -> Data
     var logger: Logger
     var core: CoordinatorCore
     let origin = ContinuousClock.now
@@ -52,8 +54,10 @@ public actor CoordinatorNode {
 
     public init(
         system: ClusterSystem, membership: MembershipService, store: any AssessmentStore,
-        executor: any TaskRunner, settings: CoordinationSettings
+        executor: any TaskRunner, settings: CoordinationSettings,
+        listingSummary: @escaping @Sendable (Data) -> Data = { _ in Data() }
     ) {
+        self.listingSummary = listingSummary
         self.name = system.node.name
         self.settings = settings
         self.system = system

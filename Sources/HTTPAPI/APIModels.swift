@@ -73,9 +73,11 @@ public struct AssessmentBody: Codable, Sendable, Hashable {
     public var error: String?
     /// Present only as "archive", when the archive answered for a cluster that no longer holds it.
     public var source: String?
+    /// The request's title, when it has one.
+    public var title: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, status, progress, error, source
+        case id, status, progress, error, source, title
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
@@ -94,6 +96,7 @@ public struct AssessmentBody: Codable, Sendable, Hashable {
         updatedAt = APIDate.format(snapshot.updatedAt)
         error = snapshot.state == .failed ? (snapshot.failure ?? "failed") : nil
         source = snapshot.source
+        title = snapshot.title
     }
 }
 

@@ -202,7 +202,7 @@ struct AssessmentRoutes: Sendable {
         }
         let tenant = context.caller.role == .admin ? nil : context.caller.tenant
         let page = try await service.list(
-            statuses: query.statuses, limit: query.limit, cursor: query.cursor, tenant: tenant)
+            statuses: query.statuses, limit: query.limit, cursor: query.cursor, tenant: tenant, title: query.title)
         return JSONResponse.make(.ok, AssessmentListBody(items: page.items.map(AssessmentBody.init), next: page.next))
     }
 

@@ -24,7 +24,10 @@ public protocol AssessmentService: Sendable {
 
     /// Newest first across the cluster; `cursor` is the opaque `next` of the previous page. Only
     /// `tenant`'s assessments when it is set.
-    func list(statuses: Set<AssessmentState>, limit: Int, cursor: String?, tenant: String?) async throws(ServiceError)
+    /// `title`, when set, keeps those whose title contains it, ignoring case.
+    func list(
+        statuses: Set<AssessmentState>, limit: Int, cursor: String?, tenant: String?, title: String?
+    ) async throws(ServiceError)
         -> AssessmentPage
 
     /// The current state first, then every change, finishing after a final state. Works on any node.
@@ -99,6 +102,13 @@ public struct AssessmentSnapshot: Sendable, Hashable {
     public var source: String? = nil
     /// The tenant that submitted it (nil: stored before tenants existed, counted as `Caller.defaultTenant`).
     public var tenant: String? = nil
+    /// The request's `title`, for listings and the console's pages.
+    public var title: String? = nil
+
+    /// Whether `title` contains `words`, ignoring case (the listing's `q`).
+    public func titleContains(_ words: String) -> Bool {
+        (title ?? "").lowercased().contains(words.lowercased())
+    }
 
     public init(
         id: String, state: AssessmentState, percent: Int, step: String?, agents: [AgentSnapshot], failure: String?,

@@ -1,11 +1,15 @@
 import HummingbirdCore
 
-/// `GET /v1/assessments?status=&limit=&cursor=` as typed values. `status` may repeat or list several
-/// states separated by commas; no status means every state.
+/// `GET /v1/assessments?status=&limit=&cursor=&q=` as typed values. `status` may repeat or list several
+/// states separated by commas; no status means every state; `q` keeps the titles that contain it.
 struct ListQuery: Sendable, Equatable {
     var statuses: Set<AssessmentState>
     var limit: Int
     var cursor: String?
+    var title: String? = nil
+
+    /// The longest `q`: a title is at most 200 characters (the request schema's `title`).
+    static let maxTitleQuery = 200
 
     struct Problems: Error {
         var details: [ErrorBody.Detail]
@@ -42,7 +46,19 @@ struct ListQuery: Sendable, Equatable {
                 cursor = String(text)
             }
         }
+        var title: String?
+        if let text = parameters["q"] {
+            let words = text.trimmingPrefix(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()
+            let query = String(words)
+            if query.unicodeScalars.count > maxTitleQuery {
+                problems.append(.init(field: "q", problem: "must be at most \(maxTitleQuery) characters"))
+            } else if query.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                problems.append(.init(field: "q", problem: "must not hold control characters"))
+            } else if !query.isEmpty {
+                title = query
+            }
+        }
         guard problems.isEmpty else { return .failure(Problems(details: problems)) }
-        return .success(ListQuery(statuses: statuses, limit: limit, cursor: cursor))
+        return .success(ListQuery(statuses: statuses, limit: limit, cursor: cursor, title: title))
     }
 }

@@ -97,9 +97,9 @@ struct ClusterAssessmentService: AssessmentService {
         }
     }
 
-    func list(statuses: Set<AssessmentState>, limit: Int, cursor: String?, tenant: String?) async throws(ServiceError)
-        -> AssessmentPage
-    {
+    func list(
+        statuses: Set<AssessmentState>, limit: Int, cursor: String?, tenant: String?, title: String?
+    ) async throws(ServiceError) -> AssessmentPage {
         var after: PageCursor?
         if let cursor {
             guard let parsed = ListCursor(token: cursor) else {
@@ -108,29 +108,47 @@ struct ClusterAssessmentService: AssessmentService {
             after = PageCursor(createdAt: parsed.createdAt, id: parsed.id)
         }
         let wanted = Set(statuses.map(Self.status))
-        // The cluster lists every tenant's records; one tenant's page is filled from as many of the
-        // cluster's pages as it takes, and its cursor is the last record it shows.
-        var items: [AssessmentRecord] = []
+        // The cluster lists every tenant's records; one tenant's page (or the titles a search matches)
+        // is filled from as many of the cluster's pages as it takes, and its cursor is the last record
+        // it shows. A filtered listing reads the cluster in larger pages and scans at most
+        // `maxScannedPerPage` records for one answer: past that it answers what it found with a cursor
+        // after the last record it read, so a search matching nothing costs a bounded walk per request.
+        let filtered = tenant != nil || title != nil
+        let pageSize = filtered ? max(limit, Self.filteredPageSize) : limit
+        var items: [AssessmentSnapshot] = []
+        var scanned = 0
         while true {
             let page: (records: [AssessmentRecord], next: PageCursor?)
             do {
-                page = try await coordinator.list(statuses: wanted, limit: limit, after: after)
+                page = try await coordinator.list(statuses: wanted, limit: pageSize, after: after)
             } catch {
                 throw .unavailable("listing failed: \(error)")
             }
-            for record in page.records where tenant.map({ $0 == (record.tenant ?? Caller.defaultTenant) }) ?? true {
-                items.append(record)
+            for record in page.records {
+                scanned += 1
+                if let tenant, tenant != (record.tenant ?? Caller.defaultTenant) { continue }
+                let snapshot = Self.snapshot(record)
+                if let title, !snapshot.titleContains(title) { continue }
+                items.append(snapshot)
                 if items.count == limit {
                     let more = record.id != page.records.last?.id || page.next != nil
                     let next = ListCursor(createdAt: record.createdAt, id: record.id).token
-                    return AssessmentPage(items: items.map(Self.snapshot), next: more ? next : nil)
+                    return AssessmentPage(items: items, next: more ? next : nil)
                 }
             }
             guard let next = page.next else { break }
+            if scanned >= Self.maxScannedPerPage {
+                return AssessmentPage(items: items, next: ListCursor(createdAt: next.createdAt, id: next.id).token)
+            }
             after = next
         }
-        return AssessmentPage(items: items.map(Self.snapshot), next: nil)
+        return AssessmentPage(items: items, next: nil)
     }
+
+    /// The cluster page size of a tenant's or a title search's listing.
+    static let filteredPageSize = 200
+    /// The most records one filtered listing request reads before answering (see `list`).
+    static let maxScannedPerPage = 2_000
 
     func watch(id: String) -> AsyncThrowingStream<AssessmentSnapshot, any Error> {
         let interval = pollInterval
@@ -247,6 +265,22 @@ struct ClusterAssessmentService: AssessmentService {
             failure: record.failure, createdAt: record.createdAt, updatedAt: record.updatedAt,
             version: record.version, epoch: record.epoch)
         snapshot.tenant = record.tenant
+        snapshot.title = Self.title(of: record.request)
         return snapshot
+    }
+
+    private struct Titled: Codable { var title: String? }
+
+    /// The request's title: the record keeps the request as the validated JSON it arrived as, and a
+    /// listing's copy as its `listingSummary`.
+    static func title(of request: Data) -> String? {
+        (try? JSONDecoder().decode(Titled.self, from: request))?.title
+    }
+
+    /// What of a request crosses the cluster in a listing: its title alone (at most 200 characters,
+    /// the request schema's limit), for the listing's `q` and the console's list.
+    @Sendable static func listingSummary(_ request: Data) -> Data {
+        guard let title = title(of: request) else { return Data() }
+        return (try? JSONEncoder().encode(Titled(title: title))) ?? Data()
     }
 }

@@ -14,7 +14,7 @@ import Testing
             let response = try await client.execute(uri: "/v1/assessments/\(id)", method: .get)
             #expect(response.status == .ok)
             let object = response.object
-            #expect(Set(object.keys) == ["id", "status", "progress", "created_at", "updated_at"])
+            #expect(Set(object.keys) == ["id", "title", "status", "progress", "created_at", "updated_at"])
             let progress = try #require(object["progress"] as? [String: Any])
             #expect(Set(progress.keys) == ["percent", "step", "agents"])
             let agents = try #require(progress["agents"] as? [[String: Any]])

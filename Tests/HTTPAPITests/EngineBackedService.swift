@@ -85,6 +85,7 @@ actor EngineBackedService: AssessmentService {
             id: id, state: .queued, percent: 0, step: nil, agents: agents, failure: nil, createdAt: now,
             updatedAt: now, version: 1, epoch: 1)
         snapshot.tenant = tenant
+        snapshot.title = parsed.title
         records[id] = Record(request: parsed, body: request, snapshot: snapshot, sequence: nextSequence)
         if let scopedKey { keys[scopedKey] = id }
         return SubmitReceipt(id: id, state: .queued, existing: false)
@@ -108,9 +109,9 @@ actor EngineBackedService: AssessmentService {
         return records[id]!.snapshot
     }
 
-    func list(statuses: Set<AssessmentState>, limit: Int, cursor: String?, tenant: String? = nil)
-        async throws(ServiceError) -> AssessmentPage
-    {
+    func list(
+        statuses: Set<AssessmentState>, limit: Int, cursor: String?, tenant: String? = nil, title: String? = nil
+    ) async throws(ServiceError) -> AssessmentPage {
         // The cursor is the sequence number of the last item of the previous page.
         var below = Int.max
         if let cursor {
@@ -120,6 +121,7 @@ actor EngineBackedService: AssessmentService {
         let matching = records.values
             .filter { $0.sequence < below && (statuses.isEmpty || statuses.contains($0.snapshot.state)) }
             .filter { record in tenant.map { $0 == record.snapshot.tenant } ?? true }
+            .filter { record in title.map { record.snapshot.titleContains($0) } ?? true }
             .sorted { $0.sequence > $1.sequence }
         let page = matching.prefix(limit)
         let next = matching.count > limit ? page.last.map { String($0.sequence) } : nil

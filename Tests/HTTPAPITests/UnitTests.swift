@@ -52,6 +52,24 @@ import Testing
         #expect(empty == ListQuery(statuses: [], limit: 20, cursor: nil))
     }
 
+    @Test func listQueryTakesATitleSearchTrimmedAndRefusesAnOverlongOrControlOne() throws {
+        let parse = { (uri: String) in ListQuery.parse(URI(uri).queryParameters, defaultLimit: 20, maxLimit: 200) }
+        #expect(try parse("/v1/assessments?q=%20GPU%20plan%20").get().title == "GPU plan")
+        #expect(try parse("/v1/assessments?q=%20%20").get().title == nil)
+        let long = String(repeating: "é", count: ListQuery.maxTitleQuery + 1)
+        let encoded = long.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        guard case .failure(let problems) = parse("/v1/assessments?q=\(encoded)") else {
+            Issue.record("an overlong q was accepted")
+            return
+        }
+        #expect(problems.details.map(\.field) == ["q"])
+        guard case .failure(let control) = parse("/v1/assessments?q=a%00b") else {
+            Issue.record("a q with a NUL was accepted")
+            return
+        }
+        #expect(control.details.map(\.field) == ["q"])
+    }
+
     @Test func routePatternsMatchConcretePaths() {
         #expect(APIRoute.report.matches(path: "/v1/assessments/x/report"))
         #expect(!APIRoute.report.matches(path: "/v1/assessments/x"))

@@ -175,6 +175,21 @@ enum HTTPEndToEndTests {
                 let listed = try await HTTP.get(base + "/v1/assessments?status=completed&limit=50").json(Listing.self)
                 #expect(listed.items.map(\.id).contains(id), "listing at \(base): \(listed.items.map(\.id))")
             }
+            // The title search is the cluster's: a word of the title finds it from any node, in any case.
+            let title = try #require(
+                (try JSONSerialization.jsonObject(with: E2ECluster.example) as? [String: Any])?["title"] as? String)
+            let word = try #require(title.split(separator: " ").max { $0.count < $1.count }).uppercased()
+            let query = word.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? word
+            for base in cluster.api {
+                let found = try await HTTP.get(base + "/v1/assessments?status=completed&limit=50&q=\(query)")
+                    .json(Listing.self)
+                #expect(found.items.map(\.id).contains(id), "search for \(word) at \(base)")
+                #expect(found.items.allSatisfy { $0.title?.lowercased().contains(word.lowercased()) == true })
+            }
+            let none = try await HTTP.get(cluster.api[0] + "/v1/assessments?q=no-title-holds-this-zq").json(
+                Listing.self)
+            #expect(none.items.isEmpty)
+            #expect(try await HTTP.get(cluster.api[0] + "/v1/assessments/\(id)").json(Snapshot.self).title == title)
         }
 
         /// Members by status from the node's view, and what crossed the wire to get there.
@@ -544,13 +559,14 @@ private struct Snapshot: Decodable, CustomStringConvertible {
         let node: String?
     }
     let id: String
+    let title: String?
     let status: String
     let progress: Progress
     let createdAt: String
     let updatedAt: String
 
     enum CodingKeys: String, CodingKey {
-        case id, status, progress
+        case id, title, status, progress
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }

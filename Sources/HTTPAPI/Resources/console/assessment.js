@@ -82,6 +82,7 @@ export function assessmentPage(main, id, session) {
 
   function draw(body) {
     current = body;
+    if (body.title) title.textContent = body.title;
     badge.textContent = body.status;
     badge.className = `badge ${body.status}`;
     meta.textContent = `Created ${time(body.created_at)} · updated ${time(body.updated_at)}`;

@@ -4,7 +4,6 @@ import { json } from './api.js';
 import { clear, h, time } from './dom.js';
 
 const STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'];
-const titles = new Map();
 
 export function listPage(main) {
   const params = new URLSearchParams(location.search);
@@ -43,21 +42,11 @@ export function listPage(main) {
     load(false);
   }
 
-  // Titles live in the request, which the list does not carry: read once from the report or, while
-  // running, shown as the id until the report names it.
-  async function titleOf(item) {
-    if (titles.has(item.id)) return titles.get(item.id);
-    if (item.status !== 'completed') return null;
-    try {
-      const report = await json(`/v1/assessments/${encodeURIComponent(item.id)}/report`);
-      titles.set(item.id, report.title || '');
-      return report.title || '';
-    } catch { return null; }
-  }
-
   async function load(next) {
     const q = new URLSearchParams({ limit: '20' });
     if (status.value) q.set('status', status.value);
+    // The title search is the server's (`q`), so paging goes through every match, not one page's.
+    if (search.value.trim()) q.set('q', search.value.trim());
     if (next && cursor) q.set('cursor', cursor);
     note.textContent = 'Loading…';
     try {
@@ -70,12 +59,11 @@ export function listPage(main) {
   }
 
   async function render() {
-    const words = search.value.trim().toLowerCase();
+    const words = search.value.trim();
     clear(body);
     let shown = 0;
     for (const item of items) {
-      const title = await titleOf(item);
-      if (words && !(title || '').toLowerCase().includes(words)) continue;
+      const title = item.title;
       shown++;
       body.append(h('tr', { 'data-id': item.id, 'data-status': item.status },
         h('td', {}, h('a', { href: `/assessments/${encodeURIComponent(item.id)}` }, title || `Assessment ${item.id.slice(0, 8)}`)),
@@ -84,7 +72,7 @@ export function listPage(main) {
         h('td', {}, time(item.created_at)),
         h('td', { class: 'mono opt' }, item.id)));
     }
-    note.textContent = `${shown} shown${words ? ` matching "${search.value.trim()}"` : ''}${cursor ? '; more below' : ''}.`;
+    note.textContent = `${shown} shown${words ? ` matching "${words}"` : ''}${cursor ? '; more below' : ''}.`;
   }
 
   // Live status: the unfinished rows are read again every 2 s.
