@@ -4,45 +4,45 @@ import FoundationEssentials
 import Storage
 
 /// The document archived for one finished assessment (docs/archive.md lists its fields).
-public struct ArchiveDocument: Sendable, Hashable {
-    public struct Agent: Sendable, Hashable {
-        public var name: String
-        public var state: String
-        public var attempts: Int
-        public var node: String?
+package struct ArchiveDocument: Sendable, Hashable {
+    package struct Agent: Sendable, Hashable {
+        package var name: String
+        package var state: String
+        package var attempts: Int
+        package var node: String?
         /// When its latest attempt started, when the owner recorded that.
-        public var startedAt: Date? = nil
+        package var startedAt: Date? = nil
         /// When its result was journaled, if it has one.
-        public var finishedAt: Date?
+        package var finishedAt: Date?
     }
 
-    public var id: String
-    public var epoch: Int
-    public var version: Int
-    public var status: String
-    public var createdAt: Date
-    public var updatedAt: Date
+    package var id: String
+    package var epoch: Int
+    package var version: Int
+    package var status: String
+    package var createdAt: Date
+    package var updatedAt: Date
     /// The request's JSON as submitted; stored as an embedded document.
-    public var request: Data
+    package var request: Data
     /// The report's JSON; stored as an embedded document (queryable), or as a GridFS file when the
     /// document would pass MongoDB's 16 MiB limit.
-    public var report: Data?
-    public var failure: String?
-    public var agents: [Agent]
+    package var report: Data?
+    package var failure: String?
+    package var agents: [Agent]
     /// The owner that made the state final.
-    public var node: String
-    public var replicaSet: [String]
-    public var catalogVersion: String
-    public var engineVersion: String
-    public var archivedBy: String
+    package var node: String
+    package var replicaSet: [String]
+    package var catalogVersion: String
+    package var engineVersion: String
+    package var archivedBy: String
     /// The tenant that submitted it: archive reads obey the same tenants as the cluster's (docs/security.md).
-    public var tenant: String
-    public var archivedAt: Date
+    package var tenant: String
+    package var archivedAt: Date
 
     /// The record and journal as a node's store holds them. The catalog and engine versions are the
     /// report's; an assessment that failed or was cancelled has no report, and gets this binary's,
     /// which is what ran it unless the cluster was upgraded meanwhile.
-    public init(record: AssessmentRecord, results: [Storage.AgentResult], archivedBy: String, at: Date) {
+    package init(record: AssessmentRecord, results: [Storage.AgentResult], archivedBy: String, at: Date) {
         id = record.id
         epoch = record.epoch
         version = record.version
@@ -145,27 +145,27 @@ public struct ArchiveDocument: Sendable, Hashable {
 }
 
 /// An archived assessment as read back.
-public struct ArchivedAssessment: Sendable, Hashable {
-    public var id: String
-    public var epoch: Int
-    public var version: Int
-    public var status: String
-    public var createdAt: Date
-    public var updatedAt: Date
-    public var failure: String?
-    public var agents: [ArchiveDocument.Agent]
-    public var node: String?
-    public var catalogVersion: String?
-    public var engineVersion: String?
-    public var archivedAt: Date?
+package struct ArchivedAssessment: Sendable, Hashable {
+    package var id: String
+    package var epoch: Int
+    package var version: Int
+    package var status: String
+    package var createdAt: Date
+    package var updatedAt: Date
+    package var failure: String?
+    package var agents: [ArchiveDocument.Agent]
+    package var node: String?
+    package var catalogVersion: String?
+    package var engineVersion: String?
+    package var archivedAt: Date?
     /// `report.summary.recommended_provider`, for listings.
-    public var recommendedProvider: String?
+    package var recommendedProvider: String?
     /// `request.business.industry`, for listings.
-    public var industry: String?
+    package var industry: String?
     /// Nil for a document archived before tenants existed.
-    public var tenant: String?
+    package var tenant: String?
     /// The report as the cluster serves it (see `ArchivedAssessment.canonicalReport`), when there is one.
-    public var report: Data?
+    package var report: Data?
     /// Set when the report is a GridFS file (MongoArchive fetches it on `find`).
     var reportFileID: String?
 
@@ -270,18 +270,18 @@ private struct EncodableJSON: Encodable {
 }
 
 /// The listing's typed filters; `query` is the only way a filter reaches MongoDB.
-public struct ArchiveFilter: Sendable, Hashable {
-    public var industry: String?
-    public var provider: String?
-    public var statuses: [String]
-    public var from: Date?
-    public var to: Date?
-    public var limit: Int
-    public var cursor: ArchiveCursor?
+package struct ArchiveFilter: Sendable, Hashable {
+    package var industry: String?
+    package var provider: String?
+    package var statuses: [String]
+    package var from: Date?
+    package var to: Date?
+    package var limit: Int
+    package var cursor: ArchiveCursor?
     /// Only this tenant's documents, when set.
-    public var tenant: String?
+    package var tenant: String?
 
-    public init(
+    package init(
         industry: String? = nil, provider: String? = nil, statuses: [String] = [], from: Date? = nil, to: Date? = nil,
         limit: Int = 50, cursor: ArchiveCursor? = nil, tenant: String? = nil
     ) {
@@ -328,19 +328,19 @@ public struct ArchiveFilter: Sendable, Hashable {
 
 /// Where a page of the listing ends: the last item's created time (milliseconds, MongoDB's
 /// resolution) and id.
-public struct ArchiveCursor: Sendable, Hashable {
-    public var createdAt: Date
-    public var id: String
+package struct ArchiveCursor: Sendable, Hashable {
+    package var createdAt: Date
+    package var id: String
 
-    public init(createdAt: Date, id: String) {
+    package init(createdAt: Date, id: String) {
         self.createdAt = Date(timeIntervalSince1970: Double(ExtendedJSON.milliseconds(createdAt)) / 1000)
         self.id = id
     }
 
     /// `<milliseconds>.<id>`: opaque to clients, and checked when it comes back.
-    public var token: String { "\(ExtendedJSON.milliseconds(createdAt)).\(id)" }
+    package var token: String { "\(ExtendedJSON.milliseconds(createdAt)).\(id)" }
 
-    public init?(token: String) {
+    package init?(token: String) {
         guard let dot = token.firstIndex(of: "."), let milliseconds = Int(token[..<dot]), milliseconds >= 0 else {
             return nil
         }
@@ -350,7 +350,7 @@ public struct ArchiveCursor: Sendable, Hashable {
     }
 }
 
-public struct ArchivePage: Sendable, Hashable {
-    public var items: [ArchivedAssessment]
-    public var next: ArchiveCursor?
+package struct ArchivePage: Sendable, Hashable {
+    package var items: [ArchivedAssessment]
+    package var next: ArchiveCursor?
 }

@@ -5,50 +5,50 @@ import Storage
 import Synchronization
 
 /// How the archive writer paces itself and bounds its queue.
-public struct ArchiveWriterSettings: Sendable, Hashable {
+package struct ArchiveWriterSettings: Sendable, Hashable {
     /// How often an empty (or standing-by) queue is looked at again.
-    public var pollInterval: Duration = .milliseconds(200)
+    package var pollInterval: Duration = .milliseconds(200)
     /// Backoff after a failed write: doubles from `firstBackoff` up to `maximumBackoff`, each wait
     /// drawn at random between half of it and all of it, so nodes do not retry in step.
-    public var firstBackoff: Duration = .milliseconds(200)
-    public var maximumBackoff: Duration = .seconds(30)
+    package var firstBackoff: Duration = .milliseconds(200)
+    package var maximumBackoff: Duration = .seconds(30)
     /// An entry whose owner is alive is left to the owner this long before a replica writes it too:
     /// an owner that is up but cannot reach the archive should not have its replicas repeat its
     /// failing writes, and an owner that died is caught by membership first.
-    public var standbyDelay: Duration = .seconds(60)
+    package var standbyDelay: Duration = .seconds(60)
     /// Meanwhile, an entry this old is looked up in the archive (by id, without request or report)
     /// and let go once the owner's write is there, so that retention is not held up on the replicas.
-    public var standbyCheck: Duration = .seconds(3)
+    package var standbyCheck: Duration = .seconds(3)
     /// Entries older than `retention` are given up, oldest first, while the queue holds more than this.
-    public var queueLimit: Int = 100_000
-    public var retention: Duration = .seconds(24 * 3600)
+    package var queueLimit: Int = 100_000
+    package var retention: Duration = .seconds(24 * 3600)
     /// Entries written per pass.
-    public var batch: Int = 64
+    package var batch: Int = 64
 
-    public init() {}
+    package init() {}
 }
 
 /// What `/metrics` and `/v1/archive/status` show of the writer.
-public struct ArchiveStatus: Sendable, Hashable {
+package struct ArchiveStatus: Sendable, Hashable {
     /// Final states this node made and has not archived yet.
-    public var pending: Int
+    package var pending: Int
     /// Final states other owners made, which this node holds in case their owner cannot write them.
-    public var standby: Int
-    public var written: Int
-    public var failed: Int
-    public var dropped: Int
-    public var lastSuccess: Date?
-    public var lastError: String?
+    package var standby: Int
+    package var written: Int
+    package var failed: Int
+    package var dropped: Int
+    package var lastSuccess: Date?
+    package var lastError: String?
     /// Age of the oldest final state this node made and has not archived (0 when none waits).
-    public var lagSeconds: Double
+    package var lagSeconds: Double
 }
 
 /// Drains this node's archive queue into MongoDB in the background: never on the path that accepts
 /// or runs an assessment. Entries this node owns are written at once; those of other owners once the
 /// owner is gone from membership or `standbyDelay` has passed (the guarded upsert makes a second
 /// writer harmless). Failures back off, capped and jittered, and are counted, never thrown.
-public final class ArchiveWriter: Sendable {
-    public let node: String
+package final class ArchiveWriter: Sendable {
+    package let node: String
     private let archive: MongoArchive
     private let store: SQLiteAssessmentStore
     private let settings: ArchiveWriterSettings
@@ -75,7 +75,7 @@ public final class ArchiveWriter: Sendable {
     private let lagGauge = Gauge(label: "inframind_archive_lag_seconds")
     private let lagRecorder = Timer(label: "inframind_archive_write_lag_seconds")
 
-    public init(
+    package init(
         node: String, archive: MongoArchive, store: SQLiteAssessmentStore, settings: ArchiveWriterSettings,
         logger: Logger, ownerIsAlive: @escaping @Sendable (String) async -> Bool
     ) {
@@ -88,7 +88,7 @@ public final class ArchiveWriter: Sendable {
     }
 
     /// Runs until the task is cancelled.
-    public func run() async {
+    package func run() async {
         var failures = 0
         while !Task.isCancelled {
             let progressed: Bool
@@ -226,7 +226,7 @@ public final class ArchiveWriter: Sendable {
         lagGauge.record(oldest.map { max(0, Date().timeIntervalSince($0)) } ?? 0)
     }
 
-    public func status() async -> ArchiveStatus {
+    package func status() async -> ArchiveStatus {
         let pending = (try? await store.archiveQueueCount(owner: node)) ?? 0
         let all = (try? await store.archiveQueueCount()) ?? pending
         let oldest = try? await store.oldestArchiveQueueEntry(owner: node)

@@ -5,7 +5,7 @@ import NIOPosix
 import Synchronization
 
 /// Why the archive refused or could not be reached.
-public enum ArchiveError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum ArchiveError: Error, Sendable, Hashable, CustomStringConvertible {
     /// `archive_mongodb_uri` is not a URI libmongoc takes: the node refuses to start.
     case invalidURI(String)
     /// No server answered in time, a connection broke, authentication failed, or the server refused:
@@ -14,7 +14,7 @@ public enum ArchiveError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A document that could not be built or read back (a bug, or a document not written by us).
     case badDocument(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidURI(let message): "archive_mongodb_uri is not a valid MongoDB URI: \(message)"
         case .unavailable(let message): "the archive is unavailable: \(message)"
@@ -24,7 +24,7 @@ public enum ArchiveError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// What a guarded write did.
-public enum UpsertOutcome: Sendable, Hashable {
+package enum UpsertOutcome: Sendable, Hashable {
     /// The document was inserted, or replaced an older (epoch, version).
     case written
     /// The archive already holds this (epoch, version) or a newer one; nothing changed.
@@ -35,13 +35,13 @@ public enum UpsertOutcome: Sendable, Hashable {
 /// every write and read. libmongoc blocks the calling thread (server selection waits up to
 /// `serverSelectionTimeoutMS`), so every call runs on this archive's own threads, never on Swift's
 /// cooperative pool, which has as many threads as cores.
-public final class MongoArchive: @unchecked Sendable {
-    public let database: String
-    public let collection: String
+package final class MongoArchive: @unchecked Sendable {
+    package let database: String
+    package let collection: String
     /// GridFS bucket for reports too large for one document (see `maximumDocumentBytes`).
-    public var reportBucket: String { "\(collection)_reports" }
+    package var reportBucket: String { "\(collection)_reports" }
     /// MongoDB refuses documents over 16 MiB; a margin leaves room for the fields beside the report.
-    public static let maximumDocumentBytes = 16 * 1024 * 1024 - 64 * 1024
+    package static let maximumDocumentBytes = 16 * 1024 * 1024 - 64 * 1024
 
     private let uri: OpaquePointer
     private let pool: Handle
@@ -50,7 +50,7 @@ public final class MongoArchive: @unchecked Sendable {
 
     /// Parses the URI and creates the pool; connects to nothing yet (libmongoc connects on first use),
     /// so a server that is down does not stop the node, while a URI that is wrong does.
-    public init(uri text: String, database: String, collection: String, threads: Int = 2) throws(ArchiveError) {
+    package init(uri text: String, database: String, collection: String, threads: Int = 2) throws(ArchiveError) {
         Self.initializeDriver
         guard !database.isEmpty, !collection.isEmpty else {
             throw .invalidURI("archive_database and archive_collection must not be empty")
@@ -86,7 +86,7 @@ public final class MongoArchive: @unchecked Sendable {
         close()
     }
 
-    public func close() {
+    package func close() {
         let first = closed.withLock { closed -> Bool in
             defer { closed = true }
             return !closed
@@ -138,7 +138,7 @@ public final class MongoArchive: @unchecked Sendable {
     }
 
     /// Pings the server: true when it answered.
-    public func ping() async throws(ArchiveError) {
+    package func ping() async throws(ArchiveError) {
         try await withClient { client, _ throws(ArchiveError) in
             let command = try BSONDocument(json: "{\"ping\":1}")
             var error = bson_error_t()
@@ -150,7 +150,7 @@ public final class MongoArchive: @unchecked Sendable {
 
     /// The indexes the listing's filters use. Idempotent: MongoDB answers "already exists" with success
     /// for an index of the same name and keys.
-    public func ensureIndexes() async throws(ArchiveError) {
+    package func ensureIndexes() async throws(ArchiveError) {
         let indexes: [(String, String)] = [
             // Created time as milliseconds (`created_ms`, see ArchiveFilter.query). Not {created_ms: -1,
             // _id: -1}: nx-27017 accepts an index naming _id, then fails every write with "JSON path
@@ -179,7 +179,7 @@ public final class MongoArchive: @unchecked Sendable {
     /// document with the same `_id`, and the unique `_id` index refuses it (E11000): that refusal is the
     /// "already current" answer, so a retry, a successor's write or a late write from a deposed owner
     /// never goes backwards or makes a second document.
-    public func upsert(_ document: ArchiveDocument) async throws(ArchiveError) -> UpsertOutcome {
+    package func upsert(_ document: ArchiveDocument) async throws(ArchiveError) -> UpsertOutcome {
         // `$and` spelt out: nx-27017 drops `_id` from `{_id: …, $or: […]}` and matched (and replaced) another
         // assessment's older document (docs/archive.md); MongoDB reads both forms the same.
         let guarded = ExtendedJSON.object([
@@ -294,7 +294,7 @@ public final class MongoArchive: @unchecked Sendable {
     }
 
     /// The archived assessment of that id, or nil when the archive has none.
-    public func find(id: String) async throws(ArchiveError) -> ArchivedAssessment? {
+    package func find(id: String) async throws(ArchiveError) -> ArchivedAssessment? {
         let filter = ExtendedJSON.object([("_id", ExtendedJSON.string(id))])
         let found = try await query(filter: filter, options: "{\"limit\":{\"$numberLong\":\"1\"}}").first
         guard var found else { return nil }
@@ -305,7 +305,7 @@ public final class MongoArchive: @unchecked Sendable {
     }
 
     /// The (epoch, version) the archive holds for `id`, without its request and report; nil when none.
-    public func storedVersion(id: String) async throws(ArchiveError) -> (epoch: Int, version: Int)? {
+    package func storedVersion(id: String) async throws(ArchiveError) -> (epoch: Int, version: Int)? {
         let filter = ExtendedJSON.object([("_id", ExtendedJSON.string(id))])
         let options = "{\"limit\":{\"$numberLong\":\"1\"},\"projection\":{\"request\":0,\"report\":0,\"agents\":0}}"
         return try await query(filter: filter, options: options).first.map { ($0.epoch, $0.version) }
@@ -313,7 +313,7 @@ public final class MongoArchive: @unchecked Sendable {
 
     /// One page of the listing, newest first (created time, then id); the filter is built here from
     /// typed values, never passed through from a client.
-    public func list(_ filter: ArchiveFilter) async throws(ArchiveError) -> ArchivePage {
+    package func list(_ filter: ArchiveFilter) async throws(ArchiveError) -> ArchivePage {
         let limit = max(1, filter.limit)
         // One more than asked tells whether another page exists.
         let options = ExtendedJSON.object([
@@ -329,7 +329,7 @@ public final class MongoArchive: @unchecked Sendable {
     }
 
     /// How many documents match (the tests' check that every assessment arrived exactly once).
-    public func count(filter: String = "{}") async throws(ArchiveError) -> Int {
+    package func count(filter: String = "{}") async throws(ArchiveError) -> Int {
         try await withClient { _, handle throws(ArchiveError) in
             let document = try BSONDocument(json: filter)
             var error = bson_error_t()
@@ -340,7 +340,7 @@ public final class MongoArchive: @unchecked Sendable {
     }
 
     /// Drops the collection and its report bucket (tests only: each starts from an empty archive).
-    public func dropAll() async throws(ArchiveError) {
+    package func dropAll() async throws(ArchiveError) {
         let bucket = reportBucket
         let database = self.database
         try await withClient { client, handle throws(ArchiveError) in

@@ -11,18 +11,19 @@ import X509
 /// A node certificate names its node as a DNS SAN and nothing else. An IP SAN would let
 /// NIOSSL's hostname check accept any node's certificate for any other node on the same
 /// address, which on a one-machine cluster (everything on 127.0.0.1) is every node.
-public enum CertificateAuthority {
-    public struct Issued: Sendable {
-        public var certificatePEM: String
-        public var privateKeyPEM: String
+package enum CertificateAuthority {
+    package struct Issued: Sendable {
+        package var certificatePEM: String
+        package var privateKeyPEM: String
 
-        public init(certificatePEM: String, privateKeyPEM: String) {
+        package init(certificatePEM: String, privateKeyPEM: String) {
             self.certificatePEM = certificatePEM
             self.privateKeyPEM = privateKeyPEM
         }
     }
 
-    public static func makeCA(commonName: String = "InfraMind cluster CA", validFor days: Int = 3650) throws -> Issued {
+    package static func makeCA(commonName: String = "InfraMind cluster CA", validFor days: Int = 3650) throws -> Issued
+    {
         let key = P256.Signing.PrivateKey()
         let privateKey = Certificate.PrivateKey(key)
         let keyIdentifier = SubjectKeyIdentifier(hash: key.publicKey)
@@ -54,7 +55,7 @@ public enum CertificateAuthority {
 
     /// Issues a certificate for `nodeName`, usable as both TLS server and client, because every
     /// node both accepts and dials.
-    public static func issueNodeCertificate(
+    package static func issueNodeCertificate(
         nodeName: String, ca: Issued, notValidBefore: Date = Date().addingTimeInterval(-300),
         notValidAfter: Date = Date().addingTimeInterval(825 * 86_400)
     ) throws -> Issued {
@@ -93,7 +94,7 @@ public enum CertificateAuthority {
     /// Issues an HTTP server certificate (`certs init --http-name/--http-ip`) for every name and
     /// address given, as DNS and IP SANs. Server use only: it cannot pass for a node on the cluster
     /// transport, which requires both uses (docs/security.md#keys-and-files).
-    public static func issueHTTPServerCertificate(
+    package static func issueHTTPServerCertificate(
         dnsNames: [String], ipAddresses: [[UInt8]], ca: Issued, notValidBefore: Date = Date().addingTimeInterval(-300),
         notValidAfter: Date = Date().addingTimeInterval(825 * 86_400)
     ) throws -> Issued {
@@ -135,13 +136,13 @@ public enum CertificateAuthority {
 
     /// What `certs init` makes besides the node certificates: an HTTP server certificate for these
     /// names and addresses, signed by the cluster CA or by a CA of its own.
-    public struct HTTPServerRequest: Sendable {
-        public var dnsNames: [String]
+    package struct HTTPServerRequest: Sendable {
+        package var dnsNames: [String]
         /// 4 bytes (IPv4) or 16 (IPv6) each, as `IPAddressBytes.parse` gives them.
-        public var ipAddresses: [[UInt8]]
-        public var separateCA: Bool
+        package var ipAddresses: [[UInt8]]
+        package var separateCA: Bool
 
-        public init(dnsNames: [String], ipAddresses: [[UInt8]], separateCA: Bool) {
+        package init(dnsNames: [String], ipAddresses: [[UInt8]], separateCA: Bool) {
             self.dnsNames = dnsNames
             self.ipAddresses = ipAddresses
             self.separateCA = separateCA
@@ -159,7 +160,7 @@ public enum CertificateAuthority {
     /// With `reuseCA`, the CA is read from `directory/ca.pem` and `caKeyDirectory/ca-key.pem` instead of
     /// made: renewing node certificates without rotating the CA.
     @discardableResult
-    public static func writeClusterPKI(
+    package static func writeClusterPKI(
         to directory: URL, nodeNames: [String], caKeyDirectory: URL? = nil, reuseCA: Bool = false,
         http: HTTPServerRequest? = nil, validityDays: Int = 825, staggerDays: Int = 1, now: Date = Date()
     ) throws -> [String] {
@@ -216,18 +217,18 @@ public enum CertificateAuthority {
     }
 }
 
-public struct PKIError: Error, CustomStringConvertible {
-    public var description: String
+package struct PKIError: Error, CustomStringConvertible {
+    package var description: String
     init(_ description: String) { self.description = description }
 }
 
 /// Files that hold secrets, written so that no moment exists in which another user could read them.
-public enum PrivateFiles {
+package enum PrivateFiles {
     /// Writes `text` to `path` through a temporary file in the same directory that is created with
     /// `mode` already (O_CREAT|O_EXCL: never an existing file, never a wider mode, whatever the umask
     /// widens), synced, then renamed over `path`. A crash leaves at most that temporary file, as
     /// narrow as the result.
-    public static func write(_ text: String, to path: String, mode: mode_t) throws {
+    package static func write(_ text: String, to path: String, mode: mode_t) throws {
         let (folder, name) = split(path)
         let temporary = folder + "/.\(name).\(UInt64.random(in: 0...UInt64.max)).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
@@ -258,7 +259,7 @@ public enum PrivateFiles {
     }
 
     /// Creates `path` (and missing parents) mode 0700, or narrows an existing one to 0700.
-    public static func makeDirectory(_ path: String) throws {
+    package static func makeDirectory(_ path: String) throws {
         var info = stat()
         if stat(path, &info) == 0 {
             guard info.st_mode & S_IFMT == S_IFDIR else { throw PKIError("\(path) exists and is not a directory") }
@@ -295,9 +296,9 @@ public enum PrivateFiles {
 }
 
 /// IP addresses as the bytes of an IP SAN.
-public enum IPAddressBytes {
+package enum IPAddressBytes {
     /// 4 bytes for dotted IPv4, 16 for IPv6; nil for anything else.
-    public static func parse(_ text: String) -> [UInt8]? {
+    package static func parse(_ text: String) -> [UInt8]? {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {
             return withUnsafeBytes(of: &v4) { Array($0) }

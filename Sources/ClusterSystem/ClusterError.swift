@@ -3,7 +3,7 @@ import Wire
 /// Everything a remote call can fail with. The cases are distinct so that callers can react
 /// differently: requeue work on `peerUnreachable`, treat `unknownTarget` as a version bug,
 /// and surface `remoteError` as the callee's own failure.
-public enum ClusterError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum ClusterError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The connection to the node is gone (or could not be made); calls in flight on it fail
     /// at once with this rather than waiting for their deadline.
     case peerUnreachable(node: String, reason: String)
@@ -22,7 +22,7 @@ public enum ClusterError: Error, Equatable, Sendable, CustomStringConvertible {
     case messageTooLarge(target: String, bytes: Int, limit: Int)
     case shutDown
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .peerUnreachable(let node, let reason): return "peer \(node) unreachable: \(reason)"
         case .deadlineExceeded(let target, let timeout): return "call \(target) exceeded its deadline of \(timeout)"
@@ -53,16 +53,16 @@ public enum ClusterError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// A message claimed a sender other than the node whose certificate the call carrying it came with
 /// (`ClusterSystem.senderMatchesCaller`); thrown back to that caller, never acted on.
-public struct SenderMismatch: Error, Sendable, CustomStringConvertible {
-    public var certified: String
-    public var claimed: String
+package struct SenderMismatch: Error, Sendable, CustomStringConvertible {
+    package var certified: String
+    package var claimed: String
 
-    public init(certified: String, claimed: String) {
+    package init(certified: String, claimed: String) {
         self.certified = certified
         self.claimed = claimed
     }
 
-    public var description: String {
+    package var description: String {
         "refused: the message claims to come from '\(claimed)' but the connection is certified for '\(certified)'"
     }
 }

@@ -10,22 +10,22 @@ import Wire
 /// The distributed actor system of one InfraMind node: actors on this node are reachable from
 /// every peer over mutually authenticated TLS 1.3, and calls to actors elsewhere travel as
 /// frames (see `Wire`) on one connection per peer and lane.
-public final class ClusterSystem: DistributedActorSystem, Sendable {
-    public typealias ActorID = Wire.ActorID
-    public typealias InvocationEncoder = ClusterInvocationEncoder
-    public typealias InvocationDecoder = ClusterInvocationDecoder
-    public typealias ResultHandler = ClusterResultHandler
-    public typealias SerializationRequirement = any Codable
+package final class ClusterSystem: DistributedActorSystem, Sendable {
+    package typealias ActorID = Wire.ActorID
+    package typealias InvocationEncoder = ClusterInvocationEncoder
+    package typealias InvocationDecoder = ClusterInvocationDecoder
+    package typealias ResultHandler = ClusterResultHandler
+    package typealias SerializationRequirement = any Codable
 
     /// Options of the calls made in a scope (deadline, lane).
-    @TaskLocal public static var callOptions = CallOptions()
+    @TaskLocal package static var callOptions = CallOptions()
     @TaskLocal static var pendingWellKnownPath: String?
     /// The node that made the incoming call being executed, as its connection's certificate names it.
     @TaskLocal static var certifiedCaller: String?
 
-    public let node: NodeID
-    public let settings: Settings
-    public let logger: Logger
+    package let node: NodeID
+    package let settings: Settings
+    package let logger: Logger
     let group: any EventLoopGroup
     private let ownsGroup: Bool
     let tls: ClusterTLS
@@ -43,7 +43,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
     /// Every connection that closed without a goodbye, by peer. Not proof of death (a link can
     /// break), but a SIGKILLed peer shows up here within milliseconds. Newest kept if unread.
     /// One consumer; others call `subscribeToConnectionLosses()`.
-    public let connectionLosses: AsyncStream<NodeID>
+    package let connectionLosses: AsyncStream<NodeID>
 
     struct SystemState {
         var actors: [String: WeakActor] = [:]
@@ -64,7 +64,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
 
     /// Binds the listener, then returns the running system. Port 0 binds a free port, which
     /// then becomes part of this node's identity.
-    public static func start(
+    package static func start(
         settings: Settings, group: (any EventLoopGroup)? = nil,
         logger: Logger = Logger(label: "inframind.cluster")
     ) async throws -> ClusterSystem {
@@ -160,19 +160,19 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
     }
 
     /// When this node's transport certificate expires.
-    public var certificateNotValidAfter: Date { tls.notValidAfter }
+    package var certificateNotValidAfter: Date { tls.notValidAfter }
 
-    public var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
+    package var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
 
     /// Number of open connections (handshaking, ready or draining), for tests and metrics.
-    public var openConnectionCount: Int { state.withLock { $0.channels.count } }
+    package var openConnectionCount: Int { state.withLock { $0.channels.count } }
 
     /// Frames this node has read since it started (hello included).
-    public var framesReadCount: Int { framesRead.load(ordering: .relaxed) }
+    package var framesReadCount: Int { framesRead.load(ordering: .relaxed) }
 
     /// Says goodbye on every connection to `nodeName`; each closes once its calls are done.
     /// Membership uses this when a node is declared down or has left.
-    public func disconnect(from nodeName: String) {
+    package func disconnect(from nodeName: String) {
         let connections = state.withLock { state -> [Connection] in
             Lane.allCases.flatMap { lane -> [Connection] in
                 let key = LinkKey(name: nodeName, lane: lane)
@@ -185,7 +185,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
     }
 
     /// A stream of its own of what `connectionLosses` reports, for a second consumer.
-    public func subscribeToConnectionLosses() -> AsyncStream<NodeID> {
+    package func subscribeToConnectionLosses() -> AsyncStream<NodeID> {
         let (losses, continuation) = Self.makeLossStream()
         let finished = state.withLock { state in
             if state.shuttingDown { return true }
@@ -244,12 +244,12 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
 
     /// Inside a distributed method called from another node: that node's name, as the certificate of
     /// the connection the call came on says it. Nil for a call made in this process.
-    public static var callerName: String? { certifiedCaller }
+    package static var callerName: String? { certifiedCaller }
 
     /// Whether a sender named in a message (`Envelope.from`, a SWIM message's sender) is the node the
     /// call carrying it came from. A mismatch is logged and counted: a node of the cluster CA claiming
     /// to speak for another (docs/security.md#peer-identity). A call made in this process matches.
-    public func senderMatchesCaller(_ claimed: String, in what: String) -> Bool {
+    package func senderMatchesCaller(_ claimed: String, in what: String) -> Bool {
         guard let caller = Self.certifiedCaller, caller != claimed else { return true }
         senderMismatches.add(1, ordering: .relaxed)
         transportMetrics.senderMismatches.increment()
@@ -260,21 +260,21 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
     }
 
     /// Messages refused by `senderMatchesCaller` since the system started.
-    public var senderMismatchCount: Int { senderMismatches.load(ordering: .relaxed) }
+    package var senderMismatchCount: Int { senderMismatches.load(ordering: .relaxed) }
 
     // MARK: Actor lifecycle
 
     /// Creates an actor under a well-known path (`/coordinator`, `/membership`, …) that peers
     /// can address on any node without having been told its id.
-    public func makeWellKnown<Act: DistributedActor>(_ path: String, _ make: () throws -> Act) rethrows -> Act
+    package func makeWellKnown<Act: DistributedActor>(_ path: String, _ make: () throws -> Act) rethrows -> Act
     where Act.ActorSystem == ClusterSystem {
         try Self.$pendingWellKnownPath.withValue(path) { try make() }
     }
 
     /// The id of the actor at `path` on `node`.
-    public func wellKnownID(_ path: String, on node: NodeID) -> ActorID { ActorID(node: node, path: path) }
+    package func wellKnownID(_ path: String, on node: NodeID) -> ActorID { ActorID(node: node, path: path) }
 
-    public func assignID<Act>(_ actorType: Act.Type) -> ActorID where Act: DistributedActor, Act.ID == ActorID {
+    package func assignID<Act>(_ actorType: Act.Type) -> ActorID where Act: DistributedActor, Act.ID == ActorID {
         if let path = Self.pendingWellKnownPath {
             return ActorID(node: node, path: path)
         }
@@ -282,7 +282,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
         return ActorID(node: node, path: "/\(Act.self)/\(number)")
     }
 
-    public func actorReady<Act>(_ actor: Act) where Act: DistributedActor, Act.ID == ActorID {
+    package func actorReady<Act>(_ actor: Act) where Act: DistributedActor, Act.ID == ActorID {
         // Weak: the registry must not keep actors alive, or `resignID` would never run.
         let replaced = state.withLock { state -> Bool in
             let live = state.actors[actor.id.path]?.actor != nil
@@ -295,7 +295,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
         }
     }
 
-    public func resignID(_ id: ActorID) {
+    package func resignID(_ id: ActorID) {
         state.withLock { state in
             if let entry = state.actors[id.path], entry.actor.map({ ($0.id as? ActorID) == id }) ?? true {
                 state.actors.removeValue(forKey: id.path)
@@ -303,7 +303,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
         }
     }
 
-    public func resolve<Act>(id: ActorID, as actorType: Act.Type) throws -> Act?
+    package func resolve<Act>(id: ActorID, as actorType: Act.Type) throws -> Act?
     where Act: DistributedActor, Act.ID == ActorID {
         guard id.node.name == node.name else { return nil }  // remote: the runtime makes a proxy
         // Never return a proxy for our own name: it would call itself over the wire, and an
@@ -319,7 +319,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
     }
 
     /// Types a peer may name as a generic substitution in a call (an allowlist).
-    public func allowGenericSubstitution<T>(_ type: T.Type, as name: String) {
+    package func allowGenericSubstitution<T>(_ type: T.Type, as name: String) {
         names.allow(type, as: name)
     }
 
@@ -327,7 +327,7 @@ public final class ClusterSystem: DistributedActorSystem, Sendable {
 
     /// Stops accepting, says goodbye on every connection, waits up to the grace period for
     /// calls in flight, then closes what is left. Pending calls fail with `.shutDown`.
-    public func shutdown() async {
+    package func shutdown() async {
         let alreadyShuttingDown = state.withLock { state -> Bool in
             defer { state.shuttingDown = true }
             return state.shuttingDown

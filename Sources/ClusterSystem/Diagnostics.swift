@@ -2,36 +2,36 @@ import Distributed
 import Wire
 
 /// What a node says about itself when asked.
-public struct NodeStatus: Codable, Sendable, Equatable {
-    public var node: NodeID
-    public var openConnections: Int
-    public var framesRead: Int
+package struct NodeStatus: Codable, Sendable, Equatable {
+    package var node: NodeID
+    package var openConnections: Int
+    package var framesRead: Int
 }
 
 /// Every node runs one at `/diagnostics`: operators and multi-process tests use it to check
 /// that a node answers, and to hold a call open on it (to watch what a peer's death does to
 /// calls in flight).
-public distributed actor Diagnostics: ClusterCallable {
-    public typealias ActorSystem = ClusterSystem
-    public static let path = "/diagnostics"
+package distributed actor Diagnostics: ClusterCallable {
+    package typealias ActorSystem = ClusterSystem
+    package static let path = "/diagnostics"
 
-    public static func start(on system: ClusterSystem) -> Diagnostics {
+    package static func start(on system: ClusterSystem) -> Diagnostics {
         system.makeWellKnown(path) { Diagnostics(actorSystem: system) }
     }
 
-    public distributed func status() -> NodeStatus {
+    package distributed func status() -> NodeStatus {
         NodeStatus(
             node: actorSystem.node, openConnections: actorSystem.openConnectionCount,
             framesRead: actorSystem.framesReadCount)
     }
 
     /// Answers after `milliseconds`, or fails when the caller gives up first.
-    public distributed func hold(milliseconds: Int) async throws -> Int {
+    package distributed func hold(milliseconds: Int) async throws -> Int {
         try await Task.sleep(for: .milliseconds(max(0, min(milliseconds, 600_000))))
         return milliseconds
     }
 
-    public static let wireMethods: [WireMethod<Diagnostics>] = [
+    package static let wireMethods: [WireMethod<Diagnostics>] = [
         WireMethod("status") { _ = try await $0.status() },
         WireMethod("hold") { _ = try await $0.hold(milliseconds: 0) },
     ]

@@ -4,12 +4,12 @@ import NIOCore
 /// calls can prefer it (`withTaskExecutorPreference(system.taskExecutor) { … }`): the call's
 /// frame is then written, and the caller resumed after the reply, on the connection's own
 /// thread, with no hand-off between threads on either side of the round trip.
-public final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
-    public let eventLoop: any EventLoop
+package final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
+    package let eventLoop: any EventLoop
 
-    public init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+    package init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }
 
-    public func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }

@@ -3,8 +3,8 @@ import NIOCore
 import Wire
 
 /// Arguments are written straight into one buffer as `UInt32 BE length | binary Codable`.
-public struct ClusterInvocationEncoder: DistributedTargetInvocationEncoder {
-    public typealias SerializationRequirement = any Codable
+package struct ClusterInvocationEncoder: DistributedTargetInvocationEncoder {
+    package typealias SerializationRequirement = any Codable
 
     var arguments: ByteBuffer
     var substitutions: [String] = []
@@ -15,33 +15,33 @@ public struct ClusterInvocationEncoder: DistributedTargetInvocationEncoder {
         self.arguments = allocator.buffer(capacity: 128)
     }
 
-    public mutating func recordGenericSubstitution<T>(_ type: T.Type) throws {
+    package mutating func recordGenericSubstitution<T>(_ type: T.Type) throws {
         guard let name = names.substitutionName(for: type) else {
             throw ClusterError.genericSubstitutionRefused(String(reflecting: type))
         }
         substitutions.append(name)
     }
 
-    public mutating func recordArgument<Value: Codable>(_ argument: RemoteCallArgument<Value>) throws {
+    package mutating func recordArgument<Value: Codable>(_ argument: RemoteCallArgument<Value>) throws {
         let lengthIndex = arguments.writerIndex
         arguments.writeInteger(UInt32(0))
         try BinaryEncoder().encode(argument.value, into: &arguments)
         arguments.setInteger(UInt32(arguments.writerIndex - lengthIndex - 4), at: lengthIndex)
     }
 
-    public mutating func recordErrorType<E: Error>(_ type: E.Type) throws {}
-    public mutating func recordReturnType<R: Codable>(_ type: R.Type) throws {}
-    public mutating func doneRecording() throws {}
+    package mutating func recordErrorType<E: Error>(_ type: E.Type) throws {}
+    package mutating func recordReturnType<R: Codable>(_ type: R.Type) throws {}
+    package mutating func doneRecording() throws {}
 }
 
-public struct ClusterInvocationDecoder: DistributedTargetInvocationDecoder {
-    public typealias SerializationRequirement = any Codable
+package struct ClusterInvocationDecoder: DistributedTargetInvocationDecoder {
+    package typealias SerializationRequirement = any Codable
 
     var arguments: ByteBuffer
     let substitutions: [String]
     let names: WireNames
 
-    public mutating func decodeGenericSubstitutions() throws -> [any Any.Type] {
+    package mutating func decodeGenericSubstitutions() throws -> [any Any.Type] {
         try substitutions.map { name in
             guard let type = names.substitutionType(named: name) else {
                 throw ClusterError.genericSubstitutionRefused(name)
@@ -50,7 +50,7 @@ public struct ClusterInvocationDecoder: DistributedTargetInvocationDecoder {
         }
     }
 
-    public mutating func decodeNextArgument<Argument: Codable>() throws -> Argument {
+    package mutating func decodeNextArgument<Argument: Codable>() throws -> Argument {
         guard let length = arguments.readInteger(as: UInt32.self), let slice = arguments.readSlice(length: Int(length))
         else { throw ClusterError.decodeFailure("argument of type \(Argument.self) is missing or truncated") }
         do {
@@ -60,18 +60,18 @@ public struct ClusterInvocationDecoder: DistributedTargetInvocationDecoder {
         }
     }
 
-    public mutating func decodeErrorType() throws -> (any Any.Type)? { nil }
-    public mutating func decodeReturnType() throws -> (any Any.Type)? { nil }
+    package mutating func decodeErrorType() throws -> (any Any.Type)? { nil }
+    package mutating func decodeReturnType() throws -> (any Any.Type)? { nil }
 }
 
 /// Sends the outcome of an incoming call back on the connection it came in on.
-public struct ClusterResultHandler: DistributedTargetInvocationResultHandler {
-    public typealias SerializationRequirement = any Codable
+package struct ClusterResultHandler: DistributedTargetInvocationResultHandler {
+    package typealias SerializationRequirement = any Codable
 
     let callID: UInt64
     let connection: Connection
 
-    nonisolated(nonsending) public func onReturn<Success: Codable>(value: Success) async throws {
+    nonisolated(nonsending) package func onReturn<Success: Codable>(value: Success) async throws {
         var buffer = connection.allocator.buffer(capacity: 64)
         do {
             try BinaryEncoder().encode(value, into: &buffer)
@@ -86,11 +86,11 @@ public struct ClusterResultHandler: DistributedTargetInvocationResultHandler {
         connection.reply(.reply(ReplyFrame(callID: callID, value: buffer)))
     }
 
-    nonisolated(nonsending) public func onReturnVoid() async throws {
+    nonisolated(nonsending) package func onReturnVoid() async throws {
         connection.reply(.reply(ReplyFrame(callID: callID, value: ByteBuffer())))
     }
 
-    nonisolated(nonsending) public func onThrow<Err: Error>(error: Err) async throws {
+    nonisolated(nonsending) package func onThrow<Err: Error>(error: Err) async throws {
         connection.reply(.failure(FailureFrame(errorCallID: callID, error: error)))
     }
 }

@@ -17,15 +17,15 @@ import Wire
 ///     ]
 /// }
 /// ```
-public protocol ClusterCallable: DistributedActor where ActorSystem == ClusterSystem {
+package protocol ClusterCallable: DistributedActor where ActorSystem == ClusterSystem {
     static var wireMethods: [WireMethod<Self>] { get }
 }
 
-public struct WireMethod<Act: DistributedActor>: Sendable where Act.ActorSystem == ClusterSystem {
-    public let name: String
+package struct WireMethod<Act: DistributedActor>: Sendable where Act.ActorSystem == ClusterSystem {
+    package let name: String
     let sample: @Sendable (Act) async throws -> Void
 
-    public init(_ name: String, sample: @escaping @Sendable (Act) async throws -> Void) {
+    package init(_ name: String, sample: @escaping @Sendable (Act) async throws -> Void) {
         self.name = name
         self.sample = sample
     }

@@ -121,7 +121,7 @@ extension ClusterSystem {
 
     /// Whether the last attempt to reach `name` was refused and nothing has connected since: the
     /// process that served that address is gone (SIGKILLed, crashed or stopped listening).
-    public func refusesConnections(_ name: String) -> Bool {
+    package func refusesConnections(_ name: String) -> Bool {
         state.withLock { state in
             Lane.allCases.contains { lane in
                 guard let link = state.links[LinkKey(name: name, lane: lane)] else { return false }

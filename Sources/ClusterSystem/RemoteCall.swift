@@ -3,11 +3,11 @@ import NIOCore
 import Wire
 
 extension ClusterSystem {
-    public func makeInvocationEncoder() -> InvocationEncoder {
+    package func makeInvocationEncoder() -> InvocationEncoder {
         ClusterInvocationEncoder(names: names, allocator: ByteBufferAllocator())
     }
 
-    nonisolated(nonsending) public func remoteCall<Act, Err, Res>(
+    nonisolated(nonsending) package func remoteCall<Act, Err, Res>(
         on actor: Act, target: RemoteCallTarget, invocation: inout InvocationEncoder, throwing: Err.Type,
         returning: Res.Type
     ) async throws -> Res where Act: DistributedActor, Act.ID == ActorID, Err: Error, Res: Codable {
@@ -19,7 +19,7 @@ extension ClusterSystem {
         }
     }
 
-    nonisolated(nonsending) public func remoteCallVoid<Act, Err>(
+    nonisolated(nonsending) package func remoteCallVoid<Act, Err>(
         on actor: Act, target: RemoteCallTarget, invocation: inout InvocationEncoder, throwing: Err.Type
     ) async throws where Act: DistributedActor, Act.ID == ActorID, Err: Error {
         _ = try await send(invocation, to: actor.id, target: target, actorType: Act.self)

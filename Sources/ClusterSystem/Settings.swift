@@ -3,45 +3,45 @@ import Wire
 
 extension ClusterSystem {
     /// How a node presents itself and talks to its peers.
-    public struct Settings: Sendable {
+    package struct Settings: Sendable {
         /// This node's name; it must be the DNS SAN of `tls.certificatePath`.
-        public var name: String
+        package var name: String
         /// The address peers dial (and the listener binds).
-        public var host: String
+        package var host: String
         /// 0 picks a free port (tests); the bound port becomes part of the node's identity.
-        public var port: Int
-        public var tls: TLSFiles
+        package var port: Int
+        package var tls: TLSFiles
         /// Frames longer than this close the connection that sent them.
-        public var maxFrameSize: Int = FrameParser.defaultMaxFrameSize
+        package var maxFrameSize: Int = FrameParser.defaultMaxFrameSize
         /// Deadline of a call that sets none of its own.
-        public var defaultCallTimeout: Duration = .seconds(5)
+        package var defaultCallTimeout: Duration = .seconds(5)
         /// Bytes queued for one connection above which it counts as full and callers wait.
-        public var outboundHighWatermark: Int = 1 << 20
-        public var outboundLowWatermark: Int = 256 << 10
+        package var outboundHighWatermark: Int = 1 << 20
+        package var outboundLowWatermark: Int = 256 << 10
         /// Callers allowed to wait for room on one connection before calls fail as `overloaded`.
-        public var maxWaitingCalls: Int = 4096
+        package var maxWaitingCalls: Int = 4096
         /// Calls executing for one connection above which the node stops reading from it.
-        public var maxConcurrentIncomingCalls: Int = 1024
+        package var maxConcurrentIncomingCalls: Int = 1024
         /// Bytes of calls executing for one connection above which the node stops reading from it
         /// (a call larger than this is still read when nothing else executes): without it 1,024 calls
         /// of up to `maxFrameSize` each could be held per connection.
-        public var maxIncomingCallBytes: Int = 32 << 20
+        package var maxIncomingCallBytes: Int = 32 << 20
         /// Bytes queued for one connection that its peer does not read, above which the connection
         /// closes and its calls fail: replies and heartbeat acks do not wait for room as calls do.
-        public var maxOutboundBytes: Int = 16 << 20
+        package var maxOutboundBytes: Int = 16 << 20
         /// Node names a peer's certificate may carry; nil admits any certificate of the cluster CA.
         /// A name outside the set is refused right after the TLS handshake, before its hello is read.
-        public var allowedPeers: Set<String>?
-        public var connectTimeout: Duration = .seconds(2)
+        package var allowedPeers: Set<String>?
+        package var connectTimeout: Duration = .seconds(2)
         /// Reconnect backoff: `initial * 2^(failures-1)`, capped, times a jitter in [0.5, 1].
-        public var reconnectInitialBackoff: Duration = .milliseconds(50)
-        public var reconnectMaxBackoff: Duration = .seconds(5)
+        package var reconnectInitialBackoff: Duration = .milliseconds(50)
+        package var reconnectMaxBackoff: Duration = .seconds(5)
         /// How long a graceful shutdown waits for calls in flight before closing anyway.
-        public var shutdownGracePeriod: Duration = .seconds(2)
+        package var shutdownGracePeriod: Duration = .seconds(2)
         /// Event loop threads when the system creates its own group.
-        public var eventLoopThreads: Int = System.coreCount
+        package var eventLoopThreads: Int = System.coreCount
 
-        public init(name: String, host: String = "127.0.0.1", port: Int, tls: TLSFiles) {
+        package init(name: String, host: String = "127.0.0.1", port: Int, tls: TLSFiles) {
             self.name = name
             self.host = host
             self.port = port
@@ -50,19 +50,19 @@ extension ClusterSystem {
     }
 
     /// PEM files: the cluster CA (the only trust root) and this node's certificate and key.
-    public struct TLSFiles: Sendable {
-        public var caCertificatePath: String
-        public var certificatePath: String
-        public var privateKeyPath: String
+    package struct TLSFiles: Sendable {
+        package var caCertificatePath: String
+        package var certificatePath: String
+        package var privateKeyPath: String
 
-        public init(caCertificatePath: String, certificatePath: String, privateKeyPath: String) {
+        package init(caCertificatePath: String, certificatePath: String, privateKeyPath: String) {
             self.caCertificatePath = caCertificatePath
             self.certificatePath = certificatePath
             self.privateKeyPath = privateKeyPath
         }
 
         /// The layout `inframind certs init` writes: `ca.pem`, `<node>.pem`, `<node>-key.pem`.
-        public init(directory: String, nodeName: String) {
+        package init(directory: String, nodeName: String) {
             self.init(
                 caCertificatePath: directory + "/ca.pem", certificatePath: directory + "/\(nodeName).pem",
                 privateKeyPath: directory + "/\(nodeName)-key.pem")
@@ -70,11 +70,11 @@ extension ClusterSystem {
     }
 
     /// Per-call options, set for a scope with `ClusterSystem.$callOptions.withValue(...)`.
-    public struct CallOptions: Sendable {
-        public var timeout: Duration?
-        public var lane: Lane
+    package struct CallOptions: Sendable {
+        package var timeout: Duration?
+        package var lane: Lane
 
-        public init(timeout: Duration? = nil, lane: Lane = .calls) {
+        package init(timeout: Duration? = nil, lane: Lane = .calls) {
             self.timeout = timeout
             self.lane = lane
         }

@@ -39,7 +39,7 @@ extension CoordinatorCore {
     /// owner's thread wake-ups. A node that holds more than its share (its clients do not spread over
     /// the cluster) draws until a peer owns the id instead, so that it sheds the excess: owning all a
     /// node receives was tried before and reverted, as one node then owned everything.
-    public func keylessID(draw: () -> String) -> String {
+    package func keylessID(draw: () -> String) -> String {
         let first = draw()
         let members = upMembers
         guard let keep = keepsKeyless(members: members) else { return first }
@@ -54,7 +54,7 @@ extension CoordinatorCore {
     }
 
     /// True when keyless submissions go to peers (`keylessID`): this node holds more than its share.
-    public var shedsKeyless: Bool { keepsKeyless(members: upMembers) == false }
+    package var shedsKeyless: Bool { keepsKeyless(members: upMembers) == false }
 
     /// Whose keyless ids should be: this node's (true), a peer's (false, it holds more than its
     /// share), or nil when there is no choice (no peer is up, or this node is not).
@@ -74,7 +74,7 @@ extension CoordinatorCore {
     /// Assessments this node owns: being created, queued, running or writing their final state, and
     /// finished ones it claimed only to move their replicas (until the move commits). A takeover
     /// adds the dead owner's without a limit, as they are not optional.
-    public var backlog: Int { owned.count }
+    package var backlog: Int { owned.count }
 
     var quorumProblem: String {
         let (reachable, members) = quorumCounts

@@ -7,10 +7,10 @@ import Storage
 /// It owns no sockets, no disk and no clock, so the same code runs under the real shell
 /// (`CoordinatorNode`) and under the deterministic simulation, where a seed replays every choice.
 /// The shell executes directives in order and feeds their completions back as events.
-public struct CoordinatorCore: Sendable {
-    public let name: String
-    public let settings: CoordinationSettings
-    public internal(set) var counters = CoordinationCounters()
+package struct CoordinatorCore: Sendable {
+    package let name: String
+    package let settings: CoordinationSettings
+    package internal(set) var counters = CoordinationCounters()
 
     var rng: SeededRandom
     var nextNumber: UInt64 = 1
@@ -67,7 +67,7 @@ public struct CoordinatorCore: Sendable {
     var lastRenewal: Duration = .zero
     var lastExpiry: Duration = .zero
 
-    public init(name: String, settings: CoordinationSettings, seed: UInt64) {
+    package init(name: String, settings: CoordinationSettings, seed: UInt64) {
         self.name = name
         self.settings = settings
         self.rng = SeededRandom(seed: seed)
@@ -76,7 +76,7 @@ public struct CoordinatorCore: Sendable {
     }
 
     /// Handles one event at `moment` and returns what the shell must do, in order.
-    public mutating func handle(_ event: CoordinatorEvent, at moment: Moment) -> [CoordinatorDirective] {
+    package mutating func handle(_ event: CoordinatorEvent, at moment: Moment) -> [CoordinatorDirective] {
         if moment.uptime > now.uptime { now = moment } else { now.wall = moment.wall }
         switch event {
         case .loaded(let summaries): load(summaries)
@@ -159,30 +159,30 @@ public struct CoordinatorCore: Sendable {
     // MARK: Queries for the shell and the simulation.
 
     /// Tasks this node's worker is running or has queued.
-    public var workerLoad: Int { worker.load }
+    package var workerLoad: Int { worker.load }
 
     /// Assessments this node currently owns and has not finished.
-    public var ownedIDs: [String] { owned.keys.sorted() }
+    package var ownedIDs: [String] { owned.keys.sorted() }
 
     /// True when this node sees a majority of the cluster (see `hasQuorum`).
-    public var quorate: Bool { hasQuorum }
+    package var quorate: Bool { hasQuorum }
 
     /// What this node stores of an assessment.
-    public func replica(_ id: String) -> ReplicaMeta? { replicas[id] }
+    package func replica(_ id: String) -> ReplicaMeta? { replicas[id] }
     /// The record as its owner holds it now, progress not yet flushed included; it may be ahead of
     /// what a majority stored.
-    public func liveRecord(_ id: String) -> AssessmentRecord? { owned[id]?.record }
+    package func liveRecord(_ id: String) -> AssessmentRecord? { owned[id]?.record }
     /// The owner's record while it runs: accepted by a majority and not finishing (a final state
     /// counts only once a majority stored it, so until then readers see the stored one).
-    public func runningRecord(_ id: String) -> AssessmentRecord? {
+    package func runningRecord(_ id: String) -> AssessmentRecord? {
         guard let assessment = owned[id], assessment.phase == .running else { return nil }
         return assessment.record
     }
 
-    public var storedIDs: [String] { replicas.all.keys.sorted() }
+    package var storedIDs: [String] { replicas.all.keys.sorted() }
 
     /// What this node knows of one assessment, for a failing simulation seed's report.
-    public func describe(_ id: String) -> String {
+    package func describe(_ id: String) -> String {
         var parts: [String] = []
         if let meta = replicas[id] {
             parts.append("replica \(meta.status.rawValue) at \(meta.version), promised \(meta.promised)")

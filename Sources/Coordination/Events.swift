@@ -3,7 +3,7 @@ import Membership
 import Storage
 
 /// What the shell feeds into a `CoordinatorCore`.
-public enum CoordinatorEvent: Sendable {
+package enum CoordinatorEvent: Sendable {
     /// At start: every record in this node's store (a restarted node resumes from these).
     case loaded([RecordSummary])
     /// The membership view changed: every member's latest status, by node name.
@@ -35,7 +35,7 @@ public enum CoordinatorEvent: Sendable {
 }
 
 /// What a `CoordinatorCore` asks of its shell.
-public enum CoordinatorDirective: Sendable {
+package enum CoordinatorDirective: Sendable {
     case send(CoordinationMessage, to: String)
     /// Store `write` locally (`AssessmentStore.replicate`), then feed `.applied`.
     case apply(ReplicaWrite, replyTo: String)
@@ -56,12 +56,12 @@ public enum CoordinatorDirective: Sendable {
     case log(CoordinatorLog)
 }
 
-public struct CoordinatorLog: Sendable, Hashable, CustomStringConvertible {
-    public enum Level: Sendable, Hashable { case debug, info, notice, warning, error }
+package struct CoordinatorLog: Sendable, Hashable, CustomStringConvertible {
+    package enum Level: Sendable, Hashable { case debug, info, notice, warning, error }
 
-    public var level: Level
-    public var message: String
-    public var assessmentID: String?
+    package var level: Level
+    package var message: String
+    package var assessmentID: String?
 
-    public var description: String { assessmentID.map { "[\($0)] \(message)" } ?? message }
+    package var description: String { assessmentID.map { "[\($0)] \(message)" } ?? message }
 }

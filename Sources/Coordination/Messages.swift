@@ -2,30 +2,30 @@ import FoundationEssentials
 import Storage
 
 /// One attempt of one agent of one assessment, under one owner's epoch. Attempts count from 1.
-public struct TaskKey: Hashable, Codable, Sendable, CustomStringConvertible {
-    public var assessmentID: String
-    public var agent: String
-    public var attempt: Int
-    public var epoch: Int
+package struct TaskKey: Hashable, Codable, Sendable, CustomStringConvertible {
+    package var assessmentID: String
+    package var agent: String
+    package var attempt: Int
+    package var epoch: Int
 
-    public init(assessmentID: String, agent: String, attempt: Int, epoch: Int) {
+    package init(assessmentID: String, agent: String, attempt: Int, epoch: Int) {
         self.assessmentID = assessmentID
         self.agent = agent
         self.attempt = attempt
         self.epoch = epoch
     }
 
-    public var description: String { "\(assessmentID)/\(agent)#\(attempt)@e\(epoch)" }
+    package var description: String { "\(assessmentID)/\(agent)#\(attempt)@e\(epoch)" }
 }
 
 /// What a worker needs to run a task: the request and, for the report generator, the ten results.
-public struct TaskAssignment: Codable, Sendable, Hashable {
-    public var key: TaskKey
-    public var owner: String
-    public var request: Data
-    public var inputs: [AgentResult]
+package struct TaskAssignment: Codable, Sendable, Hashable {
+    package var key: TaskKey
+    package var owner: String
+    package var request: Data
+    package var inputs: [AgentResult]
 
-    public init(key: TaskKey, owner: String, request: Data, inputs: [AgentResult]) {
+    package init(key: TaskKey, owner: String, request: Data, inputs: [AgentResult]) {
         self.key = key
         self.owner = owner
         self.request = request
@@ -34,19 +34,19 @@ public struct TaskAssignment: Codable, Sendable, Hashable {
 }
 
 /// How a task ended on its worker.
-public enum TaskOutcome: Codable, Sendable, Hashable {
+package enum TaskOutcome: Codable, Sendable, Hashable {
     case succeeded(digest: Data, payload: Data)
     /// The agent threw; retried up to `maxAttempts`.
     case threw(String)
 }
 
 /// A record and results for a replica to store (see `AssessmentStore.replicate`).
-public struct ReplicaWrite: Codable, Sendable, Hashable {
-    public var writeID: UInt64
-    public var record: AssessmentRecord
-    public var results: [AgentResult]
+package struct ReplicaWrite: Codable, Sendable, Hashable {
+    package var writeID: UInt64
+    package var record: AssessmentRecord
+    package var results: [AgentResult]
 
-    public init(writeID: UInt64, record: AssessmentRecord, results: [AgentResult]) {
+    package init(writeID: UInt64, record: AssessmentRecord, results: [AgentResult]) {
         self.writeID = writeID
         self.record = record
         self.results = results
@@ -54,7 +54,7 @@ public struct ReplicaWrite: Codable, Sendable, Hashable {
 }
 
 /// What a replica answers to a write.
-public enum WriteAnswer: Codable, Sendable, Hashable {
+package enum WriteAnswer: Codable, Sendable, Hashable {
     /// Stored, or already held at this version or newer within the same epoch.
     case accepted
     /// The replica holds a newer epoch.
@@ -71,7 +71,7 @@ public enum WriteAnswer: Codable, Sendable, Hashable {
 }
 
 /// The answer to a submission, forwarded back to the node the client talked to.
-public enum SubmitAnswer: Codable, Sendable, Hashable {
+package enum SubmitAnswer: Codable, Sendable, Hashable {
     case accepted(id: String, existing: Bool)
     case unavailable(String)
     /// The owner holds `backlogLimit` unfinished assessments: nothing was written; retry later.
@@ -79,7 +79,7 @@ public enum SubmitAnswer: Codable, Sendable, Hashable {
 }
 
 /// The answer to a cancellation.
-public enum CancelAnswer: Codable, Sendable, Hashable {
+package enum CancelAnswer: Codable, Sendable, Hashable {
     case cancelled(id: String)
     /// Already completed, failed or cancelled; nothing changed.
     case alreadyFinal(id: String)
@@ -88,7 +88,7 @@ public enum CancelAnswer: Codable, Sendable, Hashable {
 }
 
 /// Everything coordinators say to each other. Each travels in an `Envelope` naming its sender.
-public enum CoordinationMessage: Codable, Sendable, Hashable {
+package enum CoordinationMessage: Codable, Sendable, Hashable {
     /// Receiving node → owner: create this assessment (id chosen by the receiver).
     /// `tenant` is the submitter's (docs/security.md), stored with the record.
     case submit(
@@ -124,7 +124,7 @@ public enum CoordinationMessage: Codable, Sendable, Hashable {
     case check(ids: [String])
 
     /// Lease renewals must not queue behind large writes, or a healthy worker loses its leases.
-    public var travelsOnControlLane: Bool {
+    package var travelsOnControlLane: Bool {
         switch self {
         case .renew, .renewed: true
         default: false
@@ -132,11 +132,11 @@ public enum CoordinationMessage: Codable, Sendable, Hashable {
     }
 }
 
-public struct Envelope: Codable, Sendable, Hashable {
-    public var from: String
-    public var message: CoordinationMessage
+package struct Envelope: Codable, Sendable, Hashable {
+    package var from: String
+    package var message: CoordinationMessage
 
-    public init(from: String, message: CoordinationMessage) {
+    package init(from: String, message: CoordinationMessage) {
         self.from = from
         self.message = message
     }
@@ -146,7 +146,7 @@ extension Envelope {
     /// About how many bytes this envelope takes encoded: its byte payloads (requests, reports,
     /// results: nearly all of a large message) and an allowance for the rest. Outboxes cut their
     /// batches by it, so that one call stays far below the transport's frame limit.
-    public var approximateSize: Int { 256 + message.payloadBytes }
+    package var approximateSize: Int { 256 + message.payloadBytes }
 }
 
 extension CoordinationMessage {
@@ -169,7 +169,7 @@ extension CoordinationMessage {
     }
 
     /// The case's name, for logs.
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .submit: "submit"
         case .submitted: "submitted"
@@ -192,7 +192,7 @@ extension CoordinationMessage {
     /// carries each task's request, so ten tasks of a request near the body limit (1 MiB) would
     /// be over the frame limit (8 MiB) in one message; the worker takes each task on its own, so
     /// they may travel apart. Other messages go whole.
-    public func splitForTransport(maxBytes: Int) -> [CoordinationMessage] {
+    package func splitForTransport(maxBytes: Int) -> [CoordinationMessage] {
         guard case .assign(let tasks) = self, tasks.count > 1, payloadBytes > maxBytes else { return [self] }
         var parts: [[TaskAssignment]] = [[]]
         var bytes = 0

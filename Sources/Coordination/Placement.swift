@@ -1,9 +1,9 @@
 /// Rendezvous (highest-random-weight) hashing: every node ranks the members for an assessment the
 /// same way without talking, and losing a member moves only the assessments it held.
-public enum Placement {
+package enum Placement {
     /// `members` ranked for `id`, best first. Ties (a 64-bit collision) break by name, so the order is
     /// total and every node computes the same one.
-    public static func rank(_ id: String, over members: some Collection<String>) -> [String] {
+    package static func rank(_ id: String, over members: some Collection<String>) -> [String] {
         members
             .map { (member: $0, weight: weight(id, $0)) }
             .sorted { ($0.weight, $0.member) > ($1.weight, $1.member) }
@@ -11,12 +11,12 @@ public enum Placement {
     }
 
     /// The first of `rank(id, over: members)`, without sorting the rest.
-    public static func owner(_ id: String, over members: some Collection<String>) -> String? {
+    package static func owner(_ id: String, over members: some Collection<String>) -> String? {
         members.max { (weight(id, $0), $0) < (weight(id, $1), $1) }
     }
 
     /// The first `min(factor, members.count)` of the ranking; the first of them is the owner.
-    public static func replicaSet(_ id: String, over members: some Collection<String>, factor: Int) -> [String] {
+    package static func replicaSet(_ id: String, over members: some Collection<String>, factor: Int) -> [String] {
         Array(rank(id, over: members).prefix(max(1, factor)))
     }
 

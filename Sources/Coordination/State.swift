@@ -2,12 +2,12 @@ import FoundationEssentials
 import Storage
 
 /// What a node keeps in memory of a record it stores.
-public struct ReplicaMeta: Sendable, Hashable {
-    public var status: AssessmentStatus
-    public var version: RecordVersion
-    public var updatedAt: Date
+package struct ReplicaMeta: Sendable, Hashable {
+    package var status: AssessmentStatus
+    package var version: RecordVersion
+    package var updatedAt: Date
     /// The highest epoch this replica promised to a claimant; writes of older epochs are refused.
-    public var promised: Int
+    package var promised: Int
 
     var owner: String? { version.replicaSet.first }
     var epoch: Int { max(version.epoch, promised) }

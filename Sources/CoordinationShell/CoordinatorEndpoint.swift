@@ -7,9 +7,9 @@ import Wire
 
 /// The well-known `/coordinator` actor of a node: where peers deliver coordination messages, and
 /// where any node reads what this node stores.
-public distributed actor CoordinatorEndpoint: ClusterCallable {
-    public typealias ActorSystem = ClusterSystem
-    public static let path = "/coordinator"
+package distributed actor CoordinatorEndpoint: ClusterCallable {
+    package typealias ActorSystem = ClusterSystem
+    package static let path = "/coordinator"
 
     private let node: CoordinatorNode
 
@@ -21,7 +21,7 @@ public distributed actor CoordinatorEndpoint: ClusterCallable {
     /// Hands messages to the state machine and returns once it has handled them, so a sender that
     /// waits for one batch before sending the next keeps its messages in order. A batch that names a
     /// sender other than the certified peer it came from is refused whole (docs/security.md#peer-identity).
-    public distributed func deliver(_ envelopes: [Envelope]) async throws {
+    package distributed func deliver(_ envelopes: [Envelope]) async throws {
         for envelope in envelopes where !actorSystem.senderMatchesCaller(envelope.from, in: "coordination envelope") {
             throw SenderMismatch(certified: ClusterSystem.callerName ?? "", claimed: envelope.from)
         }
@@ -29,24 +29,24 @@ public distributed actor CoordinatorEndpoint: ClusterCallable {
     }
 
     /// The record as this node stores it (without its journal), or nil.
-    public distributed func read(id: String) async throws -> AssessmentRecord? {
+    package distributed func read(id: String) async throws -> AssessmentRecord? {
         try await node.readLocal(id: id)
     }
 
     /// The record if this node owns it (as it holds it now) or stores it final as its last owner;
     /// nil otherwise, and the reader asks the replica set.
-    public distributed func readAsOwner(id: String) async throws -> AssessmentRecord? {
+    package distributed func readAsOwner(id: String) async throws -> AssessmentRecord? {
         try await node.readAsOwner(id: id)
     }
 
     /// One page of this node's records, newest first.
-    public distributed func list(statuses: [String], limit: Int, after cursor: PageCursor?) async throws
+    package distributed func list(statuses: [String], limit: Int, after cursor: PageCursor?) async throws
         -> [AssessmentRecord]
     {
         try await node.listLocal(statuses: statuses, limit: limit, after: cursor)
     }
 
-    public static let wireMethods: [WireMethod<CoordinatorEndpoint>] = [
+    package static let wireMethods: [WireMethod<CoordinatorEndpoint>] = [
         WireMethod("deliver") { try await $0.deliver([]) },
         WireMethod("read") { _ = try await $0.read(id: "") },
         WireMethod("readAsOwner") { _ = try await $0.readAsOwner(id: "") },
@@ -60,11 +60,11 @@ public distributed actor CoordinatorEndpoint: ClusterCallable {
 }
 
 /// Where a listing continues: after this (createdAt, id), newest first.
-public struct PageCursor: Codable, Sendable, Hashable {
-    public var createdAt: Date
-    public var id: String
+package struct PageCursor: Codable, Sendable, Hashable {
+    package var createdAt: Date
+    package var id: String
 
-    public init(createdAt: Date, id: String) {
+    package init(createdAt: Date, id: String) {
         self.createdAt = createdAt
         self.id = id
     }

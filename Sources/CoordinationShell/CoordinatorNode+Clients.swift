@@ -8,7 +8,8 @@ import Storage
 extension CoordinatorNode {
     /// Returns once the owner has the record on a majority of its replica set, or says why not. `id`
     /// is nil when the request has no idempotency key, and this node picks one (`keylessID`).
-    public func submit(id: String?, request: Data, idempotencyKey: String?, tenant: String? = nil) async -> SubmitAnswer
+    package func submit(id: String?, request: Data, idempotencyKey: String?, tenant: String? = nil) async
+        -> SubmitAnswer
     {
         let id = id ?? core.keylessID { UUID().uuidString.lowercased() }
         let clientID = nextClientID
@@ -33,7 +34,7 @@ extension CoordinatorNode {
             returning: .unavailable("the replica set did not acknowledge in time"))
     }
 
-    public func cancel(id: String, owner: String) async -> CancelAnswer {
+    package func cancel(id: String, owner: String) async -> CancelAnswer {
         let clientID = nextClientID
         nextClientID += 1
         let deadline = settings.submitTimeout + .seconds(1)
@@ -53,7 +54,7 @@ extension CoordinatorNode {
 
     /// The owner's answer if it has one (one call, or none on the owner: status polls and event
     /// streams read this way); otherwise the newest version any replica holds.
-    public func read(id: String) async throws -> AssessmentRecord? {
+    package func read(id: String) async throws -> AssessmentRecord? {
         let owner =
             core.replica(id)?.version.replicaSet.first
             ?? Placement.replicaSet(id, over: upMembers, factor: settings.replicationFactor).first
@@ -239,7 +240,7 @@ extension CoordinatorNode {
 
     /// Newest first across every member that is up. Each member returns its own newest `limit + 1`;
     /// merged, deduplicated to the newest version of each id and cut at `limit`.
-    public func list(statuses: Set<AssessmentStatus>, limit: Int, after cursor: PageCursor?) async throws
+    package func list(statuses: Set<AssessmentStatus>, limit: Int, after cursor: PageCursor?) async throws
         -> (records: [AssessmentRecord], next: PageCursor?)
     {
         let names = statuses.map(\.rawValue).sorted()
@@ -273,12 +274,12 @@ extension CoordinatorNode {
 
     /// Every member of the view, tombstones included, by id; each carries the metadata it announced
     /// (its HTTP address among them, see `ClusterAssessmentService.cluster`).
-    public func members() async -> [SWIM.Member] {
+    package func members() async -> [SWIM.Member] {
         await membership.view.sorted(by: { $0.id < $1.id })
     }
 
     /// Joined, settled and quorate; the reasons when not.
-    public func readiness() async -> [String] {
+    package func readiness() async -> [String] {
         var problems: [String] = []
         if await membership.status != .up { problems.append("not joined to the cluster yet") }
         if !isSettled { problems.append("membership has not settled since start") }
@@ -287,11 +288,11 @@ extension CoordinatorNode {
         return problems
     }
 
-    public var counters: CoordinationCounters { core.counters }
+    package var counters: CoordinationCounters { core.counters }
 
     /// SIGTERM: refuse new tasks, hand queued ones back, wait (up to `timeout`) for running ones to
     /// finish and their results to go out, then stop the timers.
-    public func drain(timeout: Duration) async {
+    package func drain(timeout: Duration) async {
         handle(.drain)
         let deadline = ContinuousClock.now + timeout
         while core.workerLoad > 0 || !running.isEmpty, ContinuousClock.now < deadline {
@@ -302,7 +303,7 @@ extension CoordinatorNode {
         stop()
     }
 
-    public func stop() {
+    package func stop() {
         stopped = true
         for task in background { task.cancel() }
         for task in running.values { task.cancel() }
@@ -320,7 +321,7 @@ extension CoordinatorNode {
     /// whichever is first. A node in the replica set learns of every change the moment it is written,
     /// so an event stream follows an assessment without polling the cluster, and without reading the
     /// store: the record comes with the wake-up. Elsewhere the timeout is the poll interval.
-    public func nextChange(of id: String, timeout: Duration) async -> AssessmentRecord? {
+    package func nextChange(of id: String, timeout: Duration) async -> AssessmentRecord? {
         await withCheckedContinuation { continuation in
             changeWaiters[id, default: []].append(continuation)
             Task { [weak self] in
@@ -337,7 +338,7 @@ extension CoordinatorNode {
     }
 
     /// The version of `id` this node stores, if it holds a copy (it is, or was, in its replica set).
-    public func storedVersion(of id: String) -> (epoch: Int, version: Int)? {
+    package func storedVersion(of id: String) -> (epoch: Int, version: Int)? {
         core.replica(id).map { ($0.version.epoch, $0.version.version) }
     }
 }
@@ -351,15 +352,15 @@ enum ReplicaAnswer: Sendable {
 }
 
 /// A read that found no record but could not rule one out: too many members did not answer.
-public struct ReplicaReadError: Error, CustomStringConvertible {
-    public let id: String
+package struct ReplicaReadError: Error, CustomStringConvertible {
+    package let id: String
     /// Members that did not say "no such record", with why.
-    public let silent: [(member: String, reason: String)]
-    public let members: Int
+    package let silent: [(member: String, reason: String)]
+    package let members: Int
     /// A copy was found, but not from enough of its replica set to know it is the newest.
-    public let newer: Bool
+    package let newer: Bool
 
-    public var description: String {
+    package var description: String {
         let who = silent.map { "\($0.member): \($0.reason)" }.joined(separator: "; ")
         if newer {
             return

@@ -10,12 +10,12 @@ import Wire
 
 /// The shell around `CoordinatorCore`: it owns the clock, the store, the worker's tasks and the
 /// outboxes to peers, executes the core's directives and feeds their completions back.
-public actor CoordinatorNode {
-    public nonisolated let name: String
-    public nonisolated let settings: CoordinationSettings
+package actor CoordinatorNode {
+    package nonisolated let name: String
+    package nonisolated let settings: CoordinationSettings
     let system: ClusterSystem
     /// The transport this node's endpoints run on, for the node's other well-known actors' callers.
-    public nonisolated var clusterSystem: ClusterSystem { system }
+    package nonisolated var clusterSystem: ClusterSystem { system }
     let membership: MembershipService
     let store: any AssessmentStore
     let writer: StoreWriter
@@ -37,7 +37,7 @@ public actor CoordinatorNode {
     var cancelWaiters: [UInt64: CheckedContinuation<CancelAnswer, Never>] = [:]
     var nextClientID: UInt64 = 1
     var background: [Task<Void, Never>] = []
-    public private(set) var isSettled = false
+    package private(set) var isSettled = false
     /// Watchers waiting for the next stored change of an assessment (see `nextChange`).
     var changeWaiters: [String: [CheckedContinuation<AssessmentRecord?, Never>]] = [:]
     var stopped = false
@@ -52,7 +52,7 @@ public actor CoordinatorNode {
     let completions: AsyncStream<AppliedWrite>.Continuation
     private let completionStream: AsyncStream<AppliedWrite>
 
-    public init(
+    package init(
         system: ClusterSystem, membership: MembershipService, store: any AssessmentStore,
         executor: any TaskRunner, settings: CoordinationSettings,
         listingSummary: @escaping @Sendable (Data) -> Data = { _ in Data() }
@@ -72,7 +72,7 @@ public actor CoordinatorNode {
 
     /// Registers `/coordinator`, loads what the store holds, and starts the timers and listeners.
     /// Call after `MembershipService.start()`.
-    public func start() async throws {
+    package func start() async throws {
         endpoint = system.makeWellKnown(CoordinatorEndpoint.path) {
             CoordinatorEndpoint(node: self, actorSystem: system)
         }
@@ -134,7 +134,7 @@ public actor CoordinatorNode {
     /// this one, and the refusal costs no call. A node over its share sends them on, and their owner
     /// checks its own limit (`SubmitAnswer.busy`): after a takeover the survivors send new assessments
     /// to a restarted node that holds few, and to each other, which costs the one at its limit a call.
-    public nonisolated func backlogRefusal() -> String? {
+    package nonisolated func backlogRefusal() -> String? {
         let backlog = metrics.backlog.load(ordering: .relaxed)
         guard settings.backlogLimit > 0, backlog >= settings.backlogLimit,
             !metrics.shedsKeyless.load(ordering: .relaxed)

@@ -6,9 +6,9 @@ import Wire
 /// Every node runs one at `/stats`: its own load for the console's cluster page, as the JSON the
 /// HTTP layer renders (opaque here), so that whichever node serves `GET /v1/cluster/stats` can gather
 /// every member's over the cluster instead of the browser asking each member (docs/console.md).
-public distributed actor StatsEndpoint: ClusterCallable {
-    public typealias ActorSystem = ClusterSystem
-    public static let path = "/stats"
+package distributed actor StatsEndpoint: ClusterCallable {
+    package typealias ActorSystem = ClusterSystem
+    package static let path = "/stats"
 
     private let provider: @Sendable () async -> Data
 
@@ -18,31 +18,31 @@ public distributed actor StatsEndpoint: ClusterCallable {
     }
 
     /// Serves `provider`'s answer to every member that asks.
-    public static func start(on system: ClusterSystem, provider: @escaping @Sendable () async -> Data)
+    package static func start(on system: ClusterSystem, provider: @escaping @Sendable () async -> Data)
         -> StatsEndpoint
     {
         system.makeWellKnown(path) { StatsEndpoint(provider: provider, actorSystem: system) }
     }
 
     /// This node's load, as its provider renders it.
-    public distributed func stats() async -> Data {
+    package distributed func stats() async -> Data {
         await provider()
     }
 
-    public static let wireMethods: [WireMethod<StatsEndpoint>] = [
+    package static let wireMethods: [WireMethod<StatsEndpoint>] = [
         WireMethod("stats") { _ = try await $0.stats() }
     ]
 
     /// One member's answer: its stats, or why there are none.
-    public struct Gathered: Sendable {
-        public var node: String
-        public var stats: Data?
-        public var error: String?
+    package struct Gathered: Sendable {
+        package var node: String
+        package var stats: Data?
+        package var error: String?
     }
 
     /// Asks every member in `members` at once, each bounded by `timeout`, so one slow or dead member
     /// costs the page one timeout, not one per member. Answers come back in the order asked.
-    public static func gather(
+    package static func gather(
         from members: [(name: String, host: String, port: Int)], using system: ClusterSystem, timeout: Duration
     ) async -> [Gathered] {
         await withTaskGroup(of: (Int, Gathered).self) { group in

@@ -12,9 +12,9 @@ import Storage
 /// is) and lose what is in flight only when a crash or a partition breaks the connection. Every
 /// choice derives from the seed, and events at one instant run in the order they were scheduled, so
 /// a seed replays exactly.
-public final class CoordinationSimulator {
-    public let seed: UInt64
-    public let scenario: CoordinationScenario
+package final class CoordinationSimulator {
+    package let seed: UInt64
+    package let scenario: CoordinationScenario
     let settings: CoordinationSettings
     /// See `staleCopies()`; nil when the run ended in a violation.
     var staleCopiesAtEnd: Int?
@@ -24,7 +24,7 @@ public final class CoordinationSimulator {
     let profile: SeedProfile
     var random: SeededRandom
     var queue = EventQueue<Item>()
-    public internal(set) var now: Duration = .zero
+    package internal(set) var now: Duration = .zero
     var nodes: [SimNode] = []
     var names: [String] = []
     var index: [String: Int] = [:]
@@ -42,9 +42,9 @@ public final class CoordinationSimulator {
     let faults = FaultBook()
     /// Counters of cores that crashed, so the totals survive them.
     var retiredCounters: [CoordinationCounters] = []
-    public internal(set) var trace: [String] = []
+    package internal(set) var trace: [String] = []
     /// Keeps the last lines of every node's log for a failure report.
-    public var keepsTrace = false
+    package var keepsTrace = false
 
     struct SimNode {
         var core: CoordinatorCore?
@@ -87,7 +87,7 @@ public final class CoordinationSimulator {
         case cancel(String, tries: Int)
     }
 
-    public init(seed: UInt64, scenario: CoordinationScenario = CoordinationScenario()) {
+    package init(seed: UInt64, scenario: CoordinationScenario = CoordinationScenario()) {
         self.seed = seed
         self.scenario = scenario
         var settings = SimAgents.settings()
@@ -112,7 +112,7 @@ public final class CoordinationSimulator {
 
     /// Runs the fault phase, heals everything, runs until every acknowledged assessment is final (or
     /// the recovery limit), checks the end invariants and returns what happened.
-    public func run() -> SeedOutcome {
+    package func run() -> SeedOutcome {
         start()
         advance(until: scenario.faultPhase)
         if checker.violation == nil {

@@ -3,12 +3,12 @@ import FoundationEssentials
 import Storage
 
 /// A broken invariant: which, what exactly, and when (virtual time), for a failing seed's report.
-public struct Violation: Sendable, Hashable, CustomStringConvertible {
-    public var invariant: String
-    public var detail: String
-    public var time: Duration
+package struct Violation: Sendable, Hashable, CustomStringConvertible {
+    package var invariant: String
+    package var detail: String
+    package var time: Duration
 
-    public var description: String { "\(invariant) at \(time): \(detail)" }
+    package var description: String { "\(invariant) at \(time): \(detail)" }
 }
 
 /// The invariants of docs/coordination.md, checked as the simulation runs (at the steps that can break them) and

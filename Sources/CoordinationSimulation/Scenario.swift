@@ -1,28 +1,28 @@
 import Membership
 
 /// The shape of one simulated run; the seed decides everything else (which faults, when, where).
-public struct CoordinationScenario: Sendable, Hashable {
-    public var nodes = 5
+package struct CoordinationScenario: Sendable, Hashable {
+    package var nodes = 5
     /// Faults and submissions happen in this window; then every fault is healed.
-    public var faultPhase: Duration = .seconds(60)
-    public var submissions = 30
+    package var faultPhase: Duration = .seconds(60)
+    package var submissions = 30
     /// Mean gap between two faults.
-    public var meanFaultGap: Duration = .seconds(4)
+    package var meanFaultGap: Duration = .seconds(4)
     /// After the fault phase, how long the cluster has to finish every acknowledged assessment.
-    public var recoveryLimit: Duration = .seconds(600)
+    package var recoveryLimit: Duration = .seconds(600)
     /// The shell feeds `.tick` this often.
-    public var tickInterval: Duration = .milliseconds(50)
+    package var tickInterval: Duration = .milliseconds(50)
     /// `CoordinationSettings.backlogLimit` of every node; 0 for none.
-    public var backlogLimit = 0
+    package var backlogLimit = 0
 
-    public init() {}
+    package init() {}
 
     /// Nodes that may be down (crashed, paused or cut into a minority) at once: a minority.
     var maxDown: Int { (nodes - 1) / 2 }
 }
 
 /// The kinds of fault the simulation injects, as counted in its report.
-public enum FaultKind: String, Sendable, Hashable, CaseIterable, Comparable {
+package enum FaultKind: String, Sendable, Hashable, CaseIterable, Comparable {
     /// The process dies (SIGKILL): memory gone, store kept, sockets closed at once.
     case crash
     /// A crashed node starts again: a new process, a new membership uid, the same store.
@@ -38,7 +38,7 @@ public enum FaultKind: String, Sendable, Hashable, CaseIterable, Comparable {
     /// A crashed node never comes back (on some seeds): the survivors finish its work without it.
     case lostForGood = "lost for good"
 
-    public static func < (a: Self, b: Self) -> Bool {
+    package static func < (a: Self, b: Self) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 }

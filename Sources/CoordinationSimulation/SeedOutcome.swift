@@ -4,31 +4,31 @@ import Printf
 import Storage
 
 /// What one seed's run did.
-public struct SeedOutcome: Sendable {
-    public var seed: UInt64
-    public var violation: Violation?
-    public var faults: [FaultKind: Int]
-    public var recoveries: [FaultKind: [Duration]]
-    public var acknowledged: Int
-    public var completed: Int
-    public var failed: Int
-    public var cancelled: Int
-    public var counters: CoordinationCounters
-    public var minorityAcksInDetectionWindow: Int
-    public var createdTwice: Int
+package struct SeedOutcome: Sendable {
+    package var seed: UInt64
+    package var violation: Violation?
+    package var faults: [FaultKind: Int]
+    package var recoveries: [FaultKind: [Duration]]
+    package var acknowledged: Int
+    package var completed: Int
+    package var failed: Int
+    package var cancelled: Int
+    package var counters: CoordinationCounters
+    package var minorityAcksInDetectionWindow: Int
+    package var createdTwice: Int
     /// Records that had a majority of their replica set crashed at once (durability not promised).
-    public var beyondPromise: Int
+    package var beyondPromise: Int
     /// Acknowledged records whose replica set the node lost for good left without a majority (their
     /// completion is not checked).
-    public var strandedByLoss: Int
+    package var strandedByLoss: Int
     /// Virtual time from the end of the faults until every acknowledged assessment was final.
-    public var quiescedAfter: Duration
+    package var quiescedAfter: Duration
     /// Submissions refused by an owner at its backlog limit (`CoordinationScenario.backlogLimit`).
-    public var busyAnswers: Int
+    package var busyAnswers: Int
     /// Finished records that a running member of their replica set still stores unfinished, 13 s after
     /// the cluster went quiet.
-    public var staleCopies: Int
-    public var trace: [String]
+    package var staleCopies: Int
+    package var trace: [String]
 }
 
 extension CoordinationSimulator {
@@ -81,7 +81,7 @@ extension CoordinationSimulator {
     }
 
     /// Runs seeds `first ..< first + count`; stops at the first violation (it replays with its seed).
-    public static func run(
+    package static func run(
         seeds count: Int, first: UInt64, scenario: CoordinationScenario = CoordinationScenario(),
         progress: (SeedOutcome) -> Void = { _ in }
     ) -> CoordinationSimulationReport {
@@ -97,25 +97,25 @@ extension CoordinationSimulator {
 }
 
 /// Figures over many seeds, as `inframind simulate coordination` prints them.
-public struct CoordinationSimulationReport: Sendable {
-    public var scenario: CoordinationScenario
-    public var seedsRun = 0
-    public var failure: SeedOutcome?
-    public var faults: [FaultKind: Int] = [:]
-    public var recoveries: [FaultKind: [Duration]] = [:]
-    public var acknowledged = 0
-    public var completed = 0
-    public var failed = 0
-    public var cancelled = 0
-    public var counters = CoordinationCounters()
-    public var minorityAcksInDetectionWindow = 0
-    public var createdTwice = 0
-    public var beyondPromise = 0
-    public var strandedByLoss = 0
-    public var staleCopies = 0
-    public var slowestQuiescence: Duration = .zero
+package struct CoordinationSimulationReport: Sendable {
+    package var scenario: CoordinationScenario
+    package var seedsRun = 0
+    package var failure: SeedOutcome?
+    package var faults: [FaultKind: Int] = [:]
+    package var recoveries: [FaultKind: [Duration]] = [:]
+    package var acknowledged = 0
+    package var completed = 0
+    package var failed = 0
+    package var cancelled = 0
+    package var counters = CoordinationCounters()
+    package var minorityAcksInDetectionWindow = 0
+    package var createdTwice = 0
+    package var beyondPromise = 0
+    package var strandedByLoss = 0
+    package var staleCopies = 0
+    package var slowestQuiescence: Duration = .zero
     /// The seed that took longest, to replay it.
-    public var slowestQuiescenceSeed: UInt64?
+    package var slowestQuiescenceSeed: UInt64?
 
     mutating func add(_ outcome: SeedOutcome) {
         seedsRun += 1
@@ -143,9 +143,9 @@ public struct CoordinationSimulationReport: Sendable {
         }
     }
 
-    public var passed: Bool { failure == nil }
+    package var passed: Bool { failure == nil }
 
-    public func render() -> String {
+    package func render() -> String {
         func seconds(_ d: Duration) -> String { String(printf: "%.2f s", d / .seconds(1)) }
         let kinds = FaultKind.allCases.map { "\($0.rawValue) \(faults[$0] ?? 0)" }
         let seeds =

@@ -4,12 +4,12 @@ import Logging
 
 /// Every refusal of this API: thrown by handlers and middleware, written by `ErrorMiddleware` as the
 /// one `{"error": {"code", "message", "details"}}` body of openapi.json.
-public struct APIError: HTTPResponseError, Sendable {
-    public let status: HTTPResponse.Status
-    public let body: ErrorBody
-    public let headers: HTTPFields
+package struct APIError: HTTPResponseError, Sendable {
+    package let status: HTTPResponse.Status
+    package let body: ErrorBody
+    package let headers: HTTPFields
 
-    public init(
+    package init(
         _ status: HTTPResponse.Status, code: String, message: String, details: [ErrorBody.Detail] = [],
         headers: HTTPFields = [:]
     ) {
@@ -19,7 +19,7 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 
     /// The one status code and body for each way the service refuses.
-    public init(_ error: ServiceError) {
+    package init(_ error: ServiceError) {
         let (status, body) = JSONResponse.describe(error)
         var headers = HTTPFields()
         if case .overloaded(let seconds, _) = error {
@@ -30,7 +30,7 @@ public struct APIError: HTTPResponseError, Sendable {
         self.headers = headers
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         JSONResponse.make(status, body, headers: headers)
     }
 

@@ -1,21 +1,21 @@
 import FoundationEssentials
 
-/// The JSON bodies of openapi.json, public so that the CLI decodes exactly what the server encodes.
+/// The JSON bodies of openapi.json, shared within the package so that the CLI decodes exactly what the server encodes.
 /// Field names are spelled out in `CodingKeys` because they are the contract, not a naming strategy.
-public struct AssessmentBody: Codable, Sendable, Hashable {
-    public struct Progress: Codable, Sendable, Hashable {
-        public var percent: Int
-        public var step: String?
-        public var agents: [Agent]
+package struct AssessmentBody: Codable, Sendable, Hashable {
+    package struct Progress: Codable, Sendable, Hashable {
+        package var percent: Int
+        package var step: String?
+        package var agents: [Agent]
 
-        public init(percent: Int, step: String?, agents: [Agent]) {
+        package init(percent: Int, step: String?, agents: [Agent]) {
             self.percent = percent
             self.step = step
             self.agents = agents
         }
 
         // `step` is part of the contract even when there is none yet, so it is written as null.
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(percent, forKey: .percent)
             try container.encode(step, forKey: .step)
@@ -25,16 +25,16 @@ public struct AssessmentBody: Codable, Sendable, Hashable {
         enum CodingKeys: String, CodingKey { case percent, step, agents }
     }
 
-    public struct Agent: Codable, Sendable, Hashable {
-        public var name: String
-        public var state: String
-        public var attempts: Int
-        public var node: String?
+    package struct Agent: Codable, Sendable, Hashable {
+        package var name: String
+        package var state: String
+        package var attempts: Int
+        package var node: String?
         /// RFC 3339 times of the latest attempt's start and finish, as the owner recorded them.
-        public var startedAt: String?
-        public var finishedAt: String?
+        package var startedAt: String?
+        package var finishedAt: String?
 
-        public init(
+        package init(
             name: String, state: String, attempts: Int, node: String?, startedAt: String? = nil,
             finishedAt: String? = nil
         ) {
@@ -47,7 +47,7 @@ public struct AssessmentBody: Codable, Sendable, Hashable {
         }
 
         // A waiting agent has no node and no times; null says so more plainly than a missing key.
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(name, forKey: .name)
             try container.encode(state, forKey: .state)
@@ -64,17 +64,17 @@ public struct AssessmentBody: Codable, Sendable, Hashable {
         }
     }
 
-    public var id: String
-    public var status: String
-    public var progress: Progress
-    public var createdAt: String
-    public var updatedAt: String
+    package var id: String
+    package var status: String
+    package var progress: Progress
+    package var createdAt: String
+    package var updatedAt: String
     /// Present only when the assessment failed.
-    public var error: String?
+    package var error: String?
     /// Present only as "archive", when the archive answered for a cluster that no longer holds it.
-    public var source: String?
+    package var source: String?
     /// The request's title, when it has one.
-    public var title: String?
+    package var title: String?
 
     enum CodingKeys: String, CodingKey {
         case id, status, progress, error, source, title
@@ -82,7 +82,7 @@ public struct AssessmentBody: Codable, Sendable, Hashable {
         case updatedAt = "updated_at"
     }
 
-    public init(_ snapshot: AssessmentSnapshot) {
+    package init(_ snapshot: AssessmentSnapshot) {
         id = snapshot.id
         status = snapshot.state.rawValue
         progress = Progress(
@@ -101,27 +101,27 @@ public struct AssessmentBody: Codable, Sendable, Hashable {
 }
 
 /// 202 answer to a submission.
-public struct SubmittedBody: Codable, Sendable, Hashable {
-    public var id: String
-    public var status: String
+package struct SubmittedBody: Codable, Sendable, Hashable {
+    package var id: String
+    package var status: String
 
-    public init(id: String, status: String) {
+    package init(id: String, status: String) {
         self.id = id
         self.status = status
     }
 }
 
 /// One page of a listing; `next` (the cursor of the following page) is null on the last page.
-public struct PageBody<Item: Codable & Sendable & Hashable>: Codable, Sendable, Hashable {
-    public var items: [Item]
-    public var next: String?
+package struct PageBody<Item: Codable & Sendable & Hashable>: Codable, Sendable, Hashable {
+    package var items: [Item]
+    package var next: String?
 
-    public init(items: [Item], next: String?) {
+    package init(items: [Item], next: String?) {
         self.items = items
         self.next = next
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(items, forKey: .items)
         try container.encode(next, forKey: .next)
@@ -131,15 +131,15 @@ public struct PageBody<Item: Codable & Sendable & Hashable>: Codable, Sendable, 
 }
 
 /// One page of `GET /v1/assessments`.
-public typealias AssessmentListBody = PageBody<AssessmentBody>
+package typealias AssessmentListBody = PageBody<AssessmentBody>
 
-public struct ClusterBody: Codable, Sendable, Hashable {
-    public struct Member: Codable, Sendable, Hashable {
-        public var id: String
-        public var clusterAddress: String
-        public var httpAddress: String?
-        public var status: String
-        public var incarnation: UInt64
+package struct ClusterBody: Codable, Sendable, Hashable {
+    package struct Member: Codable, Sendable, Hashable {
+        package var id: String
+        package var clusterAddress: String
+        package var httpAddress: String?
+        package var status: String
+        package var incarnation: UInt64
 
         enum CodingKeys: String, CodingKey {
             case id, status, incarnation
@@ -147,7 +147,7 @@ public struct ClusterBody: Codable, Sendable, Hashable {
             case httpAddress = "http_address"
         }
 
-        public init(id: String, clusterAddress: String, httpAddress: String?, status: String, incarnation: UInt64) {
+        package init(id: String, clusterAddress: String, httpAddress: String?, status: String, incarnation: UInt64) {
             self.id = id
             self.clusterAddress = clusterAddress
             self.httpAddress = httpAddress
@@ -155,7 +155,7 @@ public struct ClusterBody: Codable, Sendable, Hashable {
             self.incarnation = incarnation
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(id, forKey: .id)
             try container.encode(clusterAddress, forKey: .clusterAddress)
@@ -165,10 +165,10 @@ public struct ClusterBody: Codable, Sendable, Hashable {
         }
     }
 
-    public var `self`: String
-    public var members: [Member]
+    package var `self`: String
+    package var members: [Member]
 
-    public init(_ snapshot: ClusterSnapshot) {
+    package init(_ snapshot: ClusterSnapshot) {
         self.`self` = snapshot.selfID
         members = snapshot.members.map {
             Member(
@@ -179,37 +179,37 @@ public struct ClusterBody: Codable, Sendable, Hashable {
 }
 
 /// `{"error":{"code","message","details":[{"field","problem"}]}}`, the one shape of every error answer.
-public struct ErrorBody: Codable, Sendable, Hashable, Error {
-    public struct Detail: Codable, Sendable, Hashable {
-        public var field: String
-        public var problem: String
+package struct ErrorBody: Codable, Sendable, Hashable, Error {
+    package struct Detail: Codable, Sendable, Hashable {
+        package var field: String
+        package var problem: String
 
-        public init(field: String, problem: String) {
+        package init(field: String, problem: String) {
             self.field = field
             self.problem = problem
         }
     }
 
-    public struct Content: Codable, Sendable, Hashable {
-        public var code: String
-        public var message: String
-        public var details: [Detail]
+    package struct Content: Codable, Sendable, Hashable {
+        package var code: String
+        package var message: String
+        package var details: [Detail]
     }
 
-    public var error: Content
+    package var error: Content
 
-    public init(code: String, message: String, details: [Detail] = []) {
+    package init(code: String, message: String, details: [Detail] = []) {
         error = Content(code: code, message: message, details: details)
     }
 }
 
 /// `GET /v1/session`: whether a token is configured and whether the one sent (if any) may write.
-public struct SessionBody: Codable, Sendable, Hashable {
-    public var tokenRequired: Bool
-    public var canSubmit: Bool
+package struct SessionBody: Codable, Sendable, Hashable {
+    package var tokenRequired: Bool
+    package var canSubmit: Bool
     /// The role and tenant of the token sent, when it is one the node accepts (always, when open).
-    public var role: String?
-    public var tenant: String?
+    package var role: String?
+    package var tenant: String?
 
     enum CodingKeys: String, CodingKey {
         case tokenRequired = "token_required"
@@ -217,14 +217,14 @@ public struct SessionBody: Codable, Sendable, Hashable {
         case role, tenant
     }
 
-    public init(tokenRequired: Bool, canSubmit: Bool, role: String? = nil, tenant: String? = nil) {
+    package init(tokenRequired: Bool, canSubmit: Bool, role: String? = nil, tenant: String? = nil) {
         self.tokenRequired = tokenRequired
         self.canSubmit = canSubmit
         self.role = role
         self.tenant = tenant
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(tokenRequired, forKey: .tokenRequired)
         try container.encode(canSubmit, forKey: .canSubmit)
@@ -234,18 +234,18 @@ public struct SessionBody: Codable, Sendable, Hashable {
 }
 
 /// `GET /v1/whoami`: what the token sent may do.
-public struct WhoAmIBody: Codable, Sendable, Hashable {
-    public var role: String
-    public var tenant: String
-    public var label: String?
+package struct WhoAmIBody: Codable, Sendable, Hashable {
+    package var role: String
+    package var tenant: String
+    package var label: String?
 
-    public init(role: String, tenant: String, label: String?) {
+    package init(role: String, tenant: String, label: String?) {
         self.role = role
         self.tenant = tenant
         self.label = label
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(role, forKey: .role)
         try container.encode(tenant, forKey: .tenant)
@@ -256,21 +256,21 @@ public struct WhoAmIBody: Codable, Sendable, Hashable {
 }
 
 /// Readiness as `GET /readyz` reports it (200 when ready, 503 otherwise).
-public struct ReadinessBody: Codable, Sendable, Hashable {
-    public var ready: Bool
-    public var reasons: [String]
+package struct ReadinessBody: Codable, Sendable, Hashable {
+    package var ready: Bool
+    package var reasons: [String]
 
-    public init(ready: Bool, reasons: [String]) {
+    package init(ready: Bool, reasons: [String]) {
         self.ready = ready
         self.reasons = reasons
     }
 }
 
 /// ISO 8601 with milliseconds in UTC: sortable as text and precise enough to order progress updates.
-public enum APIDate {
+package enum APIDate {
     private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
 
-    public static func format(_ date: Date) -> String { style.format(date) }
+    package static func format(_ date: Date) -> String { style.format(date) }
 
-    public static func parse(_ text: String) -> Date? { try? style.parse(text) }
+    package static func parse(_ text: String) -> Date? { try? style.parse(text) }
 }

@@ -1,15 +1,15 @@
 /// Every route of the API, in OpenAPI path syntax. The router is built from this table and the
 /// OpenAPI document is tested against it, so the three cannot drift apart.
-public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
-    public let method: String
-    public let path: String
+package struct APIRoute: Sendable, Hashable, CustomStringConvertible {
+    package let method: String
+    package let path: String
 
-    public init(method: String, path: String) {
+    package init(method: String, path: String) {
         self.method = method
         self.path = path
     }
 
-    public var description: String { "\(method) \(path)" }
+    package var description: String { "\(method) \(path)" }
 
     /// Hummingbird's spelling of the same path (`{id}` becomes `:id`).
     var routerPath: String {
@@ -26,24 +26,24 @@ public struct APIRoute: Sendable, Hashable, CustomStringConvertible {
         return zip(pattern, actual).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
     }
 
-    public static let submit = APIRoute(method: "POST", path: "/v1/assessments")
-    public static let list = APIRoute(method: "GET", path: "/v1/assessments")
-    public static let get = APIRoute(method: "GET", path: "/v1/assessments/{id}")
-    public static let cancel = APIRoute(method: "DELETE", path: "/v1/assessments/{id}")
-    public static let report = APIRoute(method: "GET", path: "/v1/assessments/{id}/report")
-    public static let events = APIRoute(method: "GET", path: "/v1/assessments/{id}/events")
-    public static let cluster = APIRoute(method: "GET", path: "/v1/cluster")
-    public static let clusterStats = APIRoute(method: "GET", path: "/v1/cluster/stats")
-    public static let session = APIRoute(method: "GET", path: "/v1/session")
-    public static let schema = APIRoute(method: "GET", path: "/v1/schema")
-    public static let healthz = APIRoute(method: "GET", path: "/healthz")
-    public static let readyz = APIRoute(method: "GET", path: "/readyz")
-    public static let metrics = APIRoute(method: "GET", path: "/metrics")
-    public static let archiveList = APIRoute(method: "GET", path: "/v1/archive")
-    public static let archiveStatus = APIRoute(method: "GET", path: "/v1/archive/status")
-    public static let whoami = APIRoute(method: "GET", path: "/v1/whoami")
+    package static let submit = APIRoute(method: "POST", path: "/v1/assessments")
+    package static let list = APIRoute(method: "GET", path: "/v1/assessments")
+    package static let get = APIRoute(method: "GET", path: "/v1/assessments/{id}")
+    package static let cancel = APIRoute(method: "DELETE", path: "/v1/assessments/{id}")
+    package static let report = APIRoute(method: "GET", path: "/v1/assessments/{id}/report")
+    package static let events = APIRoute(method: "GET", path: "/v1/assessments/{id}/events")
+    package static let cluster = APIRoute(method: "GET", path: "/v1/cluster")
+    package static let clusterStats = APIRoute(method: "GET", path: "/v1/cluster/stats")
+    package static let session = APIRoute(method: "GET", path: "/v1/session")
+    package static let schema = APIRoute(method: "GET", path: "/v1/schema")
+    package static let healthz = APIRoute(method: "GET", path: "/healthz")
+    package static let readyz = APIRoute(method: "GET", path: "/readyz")
+    package static let metrics = APIRoute(method: "GET", path: "/metrics")
+    package static let archiveList = APIRoute(method: "GET", path: "/v1/archive")
+    package static let archiveStatus = APIRoute(method: "GET", path: "/v1/archive/status")
+    package static let whoami = APIRoute(method: "GET", path: "/v1/whoami")
 
-    public static let all: [APIRoute] = [
+    package static let all: [APIRoute] = [
         submit, list, get, cancel, report, events, cluster, clusterStats, session, schema, healthz, readyz, metrics,
         archiveList, archiveStatus, whoami,
     ]

@@ -5,7 +5,7 @@ import Hummingbird
 
 /// What a token may do (docs/security.md, "Authentication, roles and tenants"). Each role includes
 /// the ones before it.
-public enum Role: String, Sendable, Hashable, CaseIterable, Comparable {
+package enum Role: String, Sendable, Hashable, CaseIterable, Comparable {
     /// Reads its tenant's assessments and the cluster view.
     case reader
     /// A reader that also submits and cancels in its tenant.
@@ -21,19 +21,19 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Comparable {
         }
     }
 
-    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
+    package static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// Who is asking: the entry of the tokens file their token matched, or everyone when the node has no
 /// tokens. Never holds the token.
-public struct Caller: Sendable, Hashable {
-    public var role: Role
-    public var tenant: String
-    public var label: String?
+package struct Caller: Sendable, Hashable {
+    package var role: Role
+    package var tenant: String
+    package var label: String?
     /// The first 12 hex digits of the token's SHA-256, naming a token without a label in the audit log.
-    public var fingerprint: String?
+    package var fingerprint: String?
 
-    public init(role: Role, tenant: String, label: String?, fingerprint: String?) {
+    package init(role: Role, tenant: String, label: String?, fingerprint: String?) {
         self.role = role
         self.tenant = tenant
         self.label = label
@@ -41,13 +41,13 @@ public struct Caller: Sendable, Hashable {
     }
 
     /// The tenant of assessments submitted where no tokens are configured (and before tenants existed).
-    public static let defaultTenant = "default"
+    package static let defaultTenant = "default"
 
     /// Anyone, on a node without tokens.
     static let open = Caller(role: .admin, tenant: defaultTenant, label: nil, fingerprint: nil)
 
     /// Whether this caller may see an assessment of `tenant` (nil: stored before tenants existed).
-    public func sees(tenant: String?) -> Bool {
+    package func sees(tenant: String?) -> Bool {
         role == .admin || (tenant ?? Self.defaultTenant) == self.tenant
     }
 
@@ -56,14 +56,14 @@ public struct Caller: Sendable, Hashable {
 }
 
 /// One line of the tokens file.
-public struct TokenEntry: Sendable, Hashable {
+package struct TokenEntry: Sendable, Hashable {
     /// SHA-256 of the token.
-    public var digest: [UInt8]
-    public var role: Role
-    public var tenant: String
-    public var label: String?
+    package var digest: [UInt8]
+    package var role: Role
+    package var tenant: String
+    package var label: String?
 
-    public init(digest: [UInt8], role: Role, tenant: String, label: String?) {
+    package init(digest: [UInt8], role: Role, tenant: String, label: String?) {
         self.digest = digest
         self.role = role
         self.tenant = tenant
@@ -71,14 +71,14 @@ public struct TokenEntry: Sendable, Hashable {
     }
 
     /// The entry for a token given in full (the `token` / `token_file` settings: one admin token).
-    public static func admin(token: String) -> TokenEntry {
+    package static func admin(token: String) -> TokenEntry {
         TokenEntry(
             digest: Array(SHA256.hash(data: Array(token.utf8))), role: .admin, tenant: Caller.defaultTenant,
             label: "token")
     }
 
     /// The line to add to a tokens file for `token`.
-    public static func line(token: String, role: Role, tenant: String, label: String?) -> String {
+    package static func line(token: String, role: Role, tenant: String, label: String?) -> String {
         let hex = SHA256.hash(data: Array(token.utf8)).map { byte in
             let digits = String(byte, radix: 16)
             return byte < 16 ? "0" + digits : digits
@@ -87,7 +87,7 @@ public struct TokenEntry: Sendable, Hashable {
     }
 
     /// 1 to 64 of `A-Z a-z 0-9 . _ -`: a tenant is written into ids, logs and the archive as is.
-    public static func isValidName(_ name: some StringProtocol) -> Bool {
+    package static func isValidName(_ name: some StringProtocol) -> Bool {
         (1...64).contains(name.utf8.count)
             && name.utf8.allSatisfy { byte in
                 (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
@@ -97,23 +97,23 @@ public struct TokenEntry: Sendable, Hashable {
 }
 
 /// A tokens file that cannot be used, with the line at fault.
-public struct TokensFileError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var line: Int
-    public var problem: String
+package struct TokensFileError: Error, Sendable, Hashable, CustomStringConvertible {
+    package var line: Int
+    package var problem: String
 
-    public var description: String { "tokens file line \(line): \(problem)" }
+    package var description: String { "tokens file line \(line): \(problem)" }
 }
 
 /// The tokens a node accepts, held as SHA-256 digests only.
-public struct TokenBook: Sendable {
-    public let entries: [TokenEntry]
+package struct TokenBook: Sendable {
+    package let entries: [TokenEntry]
 
-    public init(entries: [TokenEntry]) {
+    package init(entries: [TokenEntry]) {
         self.entries = entries
     }
 
     /// Parses `<sha256 hex of the token> <role> <tenant> [<label>]` lines; `#` starts a comment.
-    public static func parse(_ text: String) throws(TokensFileError) -> [TokenEntry] {
+    package static func parse(_ text: String) throws(TokensFileError) -> [TokenEntry] {
         var entries: [TokenEntry] = []
         var seen: [[UInt8]: Int] = [:]
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -198,12 +198,12 @@ public struct TokenBook: Sendable {
 
 /// The node's request context: Hummingbird's core storage and who is asking, once the access
 /// middleware has looked at the token.
-public struct APIRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
+package struct APIRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
     /// Set by `AccessMiddleware` on the routes it guards; `Caller.open` elsewhere.
-    public var caller: Caller
+    package var caller: Caller
 
-    public init(source: Source) {
+    package init(source: Source) {
         coreContext = .init(source: source)
         caller = .open
     }

@@ -4,7 +4,7 @@ import HummingbirdCore
 
 /// What the archive routes need from the node (docs/archive.md). A service that does not adopt it,
 /// or says it has no archive, answers those routes with 404 `archive_not_configured`.
-public protocol ArchiveReading: Sendable {
+package protocol ArchiveReading: Sendable {
     /// Whether `archive_mongodb_uri` is set on this node.
     var archiveConfigured: Bool { get }
     /// One page of `GET /v1/archive`; `unavailable` (503) when the archive cannot be reached.
@@ -14,18 +14,18 @@ public protocol ArchiveReading: Sendable {
 
 /// `GET /v1/archive?industry=&provider=&status=&from=&to=&limit=&cursor=` as typed values: the
 /// archive builds its query from these, never from text a client sent.
-public struct ArchiveListQuery: Sendable, Hashable {
-    public var industry: String?
-    public var provider: String?
-    public var statuses: [AssessmentState]
-    public var from: Date?
-    public var to: Date?
-    public var limit: Int
-    public var cursor: String?
+package struct ArchiveListQuery: Sendable, Hashable {
+    package var industry: String?
+    package var provider: String?
+    package var statuses: [AssessmentState]
+    package var from: Date?
+    package var to: Date?
+    package var limit: Int
+    package var cursor: String?
     /// Only this tenant's documents, when set (every non-admin caller's listing).
-    public var tenant: String? = nil
+    package var tenant: String? = nil
 
-    public init(
+    package init(
         industry: String? = nil, provider: String? = nil, statuses: [AssessmentState] = [], from: Date? = nil,
         to: Date? = nil, limit: Int = 50, cursor: String? = nil
     ) {
@@ -95,18 +95,18 @@ public struct ArchiveListQuery: Sendable, Hashable {
 }
 
 /// One archived assessment in a listing.
-public struct ArchiveItemBody: Codable, Sendable, Hashable {
-    public var id: String
-    public var status: String
-    public var createdAt: String
-    public var updatedAt: String
-    public var industry: String?
-    public var recommendedProvider: String?
-    public var node: String?
-    public var epoch: Int
-    public var version: Int
+package struct ArchiveItemBody: Codable, Sendable, Hashable {
+    package var id: String
+    package var status: String
+    package var createdAt: String
+    package var updatedAt: String
+    package var industry: String?
+    package var recommendedProvider: String?
+    package var node: String?
+    package var epoch: Int
+    package var version: Int
 
-    public init(
+    package init(
         id: String, status: String, createdAt: String, updatedAt: String, industry: String?,
         recommendedProvider: String?, node: String?, epoch: Int, version: Int
     ) {
@@ -128,7 +128,7 @@ public struct ArchiveItemBody: Codable, Sendable, Hashable {
         case recommendedProvider = "recommended_provider"
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(status, forKey: .status)
@@ -143,24 +143,24 @@ public struct ArchiveItemBody: Codable, Sendable, Hashable {
 }
 
 /// One page of `GET /v1/archive`.
-public typealias ArchiveListBody = PageBody<ArchiveItemBody>
+package typealias ArchiveListBody = PageBody<ArchiveItemBody>
 
 /// `GET /v1/archive/status`: this node's archive writer.
-public struct ArchiveStatusBody: Codable, Sendable, Hashable {
-    public var configured: Bool
+package struct ArchiveStatusBody: Codable, Sendable, Hashable {
+    package var configured: Bool
     /// Final states this node made and has not archived yet.
-    public var pending: Int
+    package var pending: Int
     /// Final states other owners made, held here in case their owner cannot write them.
-    public var standby: Int
-    public var written: Int
-    public var failed: Int
-    public var dropped: Int
-    public var lastSuccess: String?
-    public var lastError: String?
+    package var standby: Int
+    package var written: Int
+    package var failed: Int
+    package var dropped: Int
+    package var lastSuccess: String?
+    package var lastError: String?
     /// Age in seconds of the oldest final state this node made that waits for the archive; 0 when none.
-    public var lagSeconds: Double
+    package var lagSeconds: Double
 
-    public init(
+    package init(
         configured: Bool, pending: Int, standby: Int, written: Int, failed: Int, dropped: Int, lastSuccess: String?,
         lastError: String?, lagSeconds: Double
     ) {
@@ -182,7 +182,7 @@ public struct ArchiveStatusBody: Codable, Sendable, Hashable {
         case lagSeconds = "lag_seconds"
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(configured, forKey: .configured)
         try container.encode(pending, forKey: .pending)

@@ -244,5 +244,5 @@ struct AssessmentRoutes: Sendable {
 
 extension HTTPField.Name {
     /// A client's name for one submission: the same key gives the same assessment id.
-    public static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    package static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 }

@@ -3,7 +3,7 @@ import FoundationEssentials
 /// What the HTTP API needs from the cluster. The routes know nothing of placement, leases or
 /// replication: the node command hands them the coordinator through this protocol, which keeps the
 /// API testable on its own and keeps the layers one-way (HTTPAPI never imports Coordination).
-public protocol AssessmentService: Sendable {
+package protocol AssessmentService: Sendable {
     /// Stores a validated request (its JSON bytes, as received) and returns once the record is durable
     /// on a majority of its replica set, as `tenant`'s. The same `idempotencyKey` in the same tenant
     /// gives the same id; repeated with another request it throws `keyReused`.
@@ -44,36 +44,36 @@ public protocol AssessmentService: Sendable {
     func readiness() async -> Readiness
 }
 
-public enum AssessmentState: String, Sendable, Codable, Hashable, CaseIterable {
+package enum AssessmentState: String, Sendable, Codable, Hashable, CaseIterable {
     case queued, running, completed, failed, cancelled
 
-    public var isFinal: Bool { self == .completed || self == .failed || self == .cancelled }
+    package var isFinal: Bool { self == .completed || self == .failed || self == .cancelled }
 }
 
-public struct SubmitReceipt: Sendable, Hashable {
-    public var id: String
-    public var state: AssessmentState
+package struct SubmitReceipt: Sendable, Hashable {
+    package var id: String
+    package var state: AssessmentState
     /// True when the idempotency key named an assessment submitted before.
-    public var existing: Bool
+    package var existing: Bool
 
-    public init(id: String, state: AssessmentState, existing: Bool) {
+    package init(id: String, state: AssessmentState, existing: Bool) {
         self.id = id
         self.state = state
         self.existing = existing
     }
 }
 
-public struct AgentSnapshot: Sendable, Hashable, Codable {
-    public var name: String
+package struct AgentSnapshot: Sendable, Hashable, Codable {
+    package var name: String
     /// `waiting`, `running`, `succeeded` or `failed`.
-    public var state: String
-    public var attempts: Int
-    public var node: String?
+    package var state: String
+    package var attempts: Int
+    package var node: String?
     /// When the latest attempt started and finished, as the owner recorded it.
-    public var startedAt: Date?
-    public var finishedAt: Date?
+    package var startedAt: Date?
+    package var finishedAt: Date?
 
-    public init(
+    package init(
         name: String, state: String, attempts: Int, node: String?, startedAt: Date? = nil, finishedAt: Date? = nil
     ) {
         self.name = name
@@ -85,32 +85,32 @@ public struct AgentSnapshot: Sendable, Hashable, Codable {
     }
 }
 
-public struct AssessmentSnapshot: Sendable, Hashable {
-    public var id: String
-    public var state: AssessmentState
-    public var percent: Int
-    public var step: String?
-    public var agents: [AgentSnapshot]
+package struct AssessmentSnapshot: Sendable, Hashable {
+    package var id: String
+    package var state: AssessmentState
+    package var percent: Int
+    package var step: String?
+    package var agents: [AgentSnapshot]
     /// Why it failed, when it did.
-    public var failure: String?
-    public var createdAt: Date
-    public var updatedAt: Date
+    package var failure: String?
+    package var createdAt: Date
+    package var updatedAt: Date
     /// Bumped on every stored change, so a watcher can tell a change from a repeat.
-    public var version: Int
-    public var epoch: Int
+    package var version: Int
+    package var epoch: Int
     /// "archive" when the cluster no longer holds the assessment and the archive answered; nil otherwise.
-    public var source: String? = nil
+    package var source: String? = nil
     /// The tenant that submitted it (nil: stored before tenants existed, counted as `Caller.defaultTenant`).
-    public var tenant: String? = nil
+    package var tenant: String? = nil
     /// The request's `title`, for listings and the console's pages.
-    public var title: String? = nil
+    package var title: String? = nil
 
     /// Whether `title` contains `words`, ignoring case (the listing's `q`).
-    public func titleContains(_ words: String) -> Bool {
+    package func titleContains(_ words: String) -> Bool {
         (title ?? "").lowercased().contains(words.lowercased())
     }
 
-    public init(
+    package init(
         id: String, state: AssessmentState, percent: Int, step: String?, agents: [AgentSnapshot], failure: String?,
         createdAt: Date, updatedAt: Date, version: Int, epoch: Int
     ) {
@@ -127,25 +127,25 @@ public struct AssessmentSnapshot: Sendable, Hashable {
     }
 }
 
-public struct AssessmentPage: Sendable, Hashable {
-    public var items: [AssessmentSnapshot]
-    public var next: String?
+package struct AssessmentPage: Sendable, Hashable {
+    package var items: [AssessmentSnapshot]
+    package var next: String?
 
-    public init(items: [AssessmentSnapshot], next: String?) {
+    package init(items: [AssessmentSnapshot], next: String?) {
         self.items = items
         self.next = next
     }
 }
 
-public struct MemberSnapshot: Sendable, Hashable, Codable {
-    public var id: String
-    public var clusterAddress: String
-    public var httpAddress: String?
+package struct MemberSnapshot: Sendable, Hashable, Codable {
+    package var id: String
+    package var clusterAddress: String
+    package var httpAddress: String?
     /// `joining`, `up`, `suspect`, `down` or `left`.
-    public var status: String
-    public var incarnation: UInt64
+    package var status: String
+    package var incarnation: UInt64
 
-    public init(id: String, clusterAddress: String, httpAddress: String?, status: String, incarnation: UInt64) {
+    package init(id: String, clusterAddress: String, httpAddress: String?, status: String, incarnation: UInt64) {
         self.id = id
         self.clusterAddress = clusterAddress
         self.httpAddress = httpAddress
@@ -154,46 +154,46 @@ public struct MemberSnapshot: Sendable, Hashable, Codable {
     }
 }
 
-public struct ClusterSnapshot: Sendable, Hashable {
-    public var selfID: String
-    public var members: [MemberSnapshot]
+package struct ClusterSnapshot: Sendable, Hashable {
+    package var selfID: String
+    package var members: [MemberSnapshot]
 
-    public init(selfID: String, members: [MemberSnapshot]) {
+    package init(selfID: String, members: [MemberSnapshot]) {
         self.selfID = selfID
         self.members = members
     }
 }
 
 /// One member's answer to a stats gathering: its stats' JSON, or why there is none.
-public struct MemberStats: Sendable, Hashable {
-    public var node: String
-    public var stats: Data?
-    public var error: String?
+package struct MemberStats: Sendable, Hashable {
+    package var node: String
+    package var stats: Data?
+    package var error: String?
 
-    public init(node: String, stats: Data?, error: String?) {
+    package init(node: String, stats: Data?, error: String?) {
         self.node = node
         self.stats = stats
         self.error = error
     }
 }
 
-public struct Readiness: Sendable, Hashable {
-    public var ready: Bool
+package struct Readiness: Sendable, Hashable {
+    package var ready: Bool
     /// What is missing when not ready, for the 503 body and the logs.
-    public var reasons: [String]
+    package var reasons: [String]
 
-    public init(ready: Bool, reasons: [String]) {
+    package init(ready: Bool, reasons: [String]) {
         self.ready = ready
         self.reasons = reasons
     }
 }
 
 extension AssessmentService {
-    public func submissionRefusal() -> String? { nil }
+    package func submissionRefusal() -> String? { nil }
 }
 
 /// Every way the service refuses; the routes map each to one status code.
-public enum ServiceError: Error, Sendable, Hashable {
+package enum ServiceError: Error, Sendable, Hashable {
     /// 404.
     case notFound(id: String)
     /// 409: the report exists only once the assessment has completed.

@@ -6,19 +6,19 @@ import Synchronization
 
 /// One line of the audit log (docs/security.md, "Audit log"). Never holds a token: the token is
 /// named by its label or its SHA-256 fingerprint.
-public struct AuditEntry: Encodable, Sendable, Hashable {
-    public var time: String
-    public var node: String
-    public var tenant: String?
-    public var token: String?
-    public var method: String
-    public var route: String
-    public var assessmentID: String?
+package struct AuditEntry: Encodable, Sendable, Hashable {
+    package var time: String
+    package var node: String
+    package var tenant: String?
+    package var token: String?
+    package var method: String
+    package var route: String
+    package var assessmentID: String?
     /// `accepted`, `duplicate`, `cancelled`, `unauthorized`, `forbidden`, `not_found`, `invalid`, …
-    public var outcome: String
-    public var status: Int
+    package var outcome: String
+    package var status: Int
 
-    public init(
+    package init(
         time: String, node: String, tenant: String?, token: String?, method: String, route: String,
         assessmentID: String?, outcome: String, status: Int
     ) {
@@ -39,7 +39,7 @@ public struct AuditEntry: Encodable, Sendable, Hashable {
     }
 
     // Absent values are written as null so every line has the same keys.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(time, forKey: .time)
         try container.encode(node, forKey: .node)
@@ -56,21 +56,21 @@ public struct AuditEntry: Encodable, Sendable, Hashable {
 /// Where audit lines go: appended to a file by one background writer, which writes whatever queued
 /// while it was busy in one `write` and one `fsync`, and rotates the file by size (`path.1` newest,
 /// up to `keep` old files). A request never waits for the disk; `shutdown` writes what is queued.
-public final class AuditLog: Sendable {
-    public struct Settings: Sendable, Hashable {
-        public var path: String
-        public var maxBytes: Int
-        public var keep: Int
+package final class AuditLog: Sendable {
+    package struct Settings: Sendable, Hashable {
+        package var path: String
+        package var maxBytes: Int
+        package var keep: Int
 
-        public init(path: String, maxBytes: Int = 64 << 20, keep: Int = 5) {
+        package init(path: String, maxBytes: Int = 64 << 20, keep: Int = 5) {
             self.path = path
             self.maxBytes = maxBytes
             self.keep = keep
         }
     }
 
-    public struct OpenError: Error, CustomStringConvertible {
-        public var description: String
+    package struct OpenError: Error, CustomStringConvertible {
+        package var description: String
     }
 
     private let settings: Settings
@@ -81,7 +81,7 @@ public final class AuditLog: Sendable {
     private let logger: Logger
 
     /// Opens (creating, mode 0600) the file at once, so a path that cannot be written stops the node at start.
-    public init(_ settings: Settings, node: String, logger: Logger) throws(OpenError) {
+    package init(_ settings: Settings, node: String, logger: Logger) throws(OpenError) {
         let fd = try Self.open(settings.path)
         self.settings = settings
         self.node = node
@@ -104,7 +104,7 @@ public final class AuditLog: Sendable {
         }
     }
 
-    public func record(_ entry: AuditEntry) {
+    package func record(_ entry: AuditEntry) {
         var line = JSONResponse.encode(entry)
         line.append(0x0A)
         pending.lines.withLock { $0.append(line) }
@@ -112,7 +112,7 @@ public final class AuditLog: Sendable {
     }
 
     /// Writes and syncs everything recorded so far, then stops the writer.
-    public func shutdown() async {
+    package func shutdown() async {
         wake.finish()
         await writer.value
     }

@@ -36,7 +36,7 @@ struct ConsoleAsset: Sendable {
     }
 }
 
-public enum ConsoleAssets {
+package enum ConsoleAssets {
     /// Every file, by the name it is served under (`/console/<name>`); `index.html` is the shell of
     /// every page.
     static let all: [String: ConsoleAsset] = {
@@ -68,11 +68,11 @@ public enum ConsoleAssets {
     }()
 
     /// The names and bytes of every embedded file, for tests.
-    public static var files: [String: [UInt8]] { all.mapValues(\.bytes) }
+    package static var files: [String: [UInt8]] { all.mapValues(\.bytes) }
 
     /// The console's pages: each answers with the shell, whose script draws the page from the URL,
     /// so a bookmarked or shared link works on any node.
-    public static let pages = ["/", "/assessments", "/assessments/:id", "/cluster"]
+    package static let pages = ["/", "/assessments", "/assessments/:id", "/cluster"]
 }
 
 /// Serves the console and gives every page its Content-Security-Policy.

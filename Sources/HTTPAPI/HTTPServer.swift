@@ -4,9 +4,9 @@ import ServiceLifecycle
 
 /// The node's HTTP API as a swift-service-lifecycle `Service`: run it in the node's `ServiceGroup`, and
 /// graceful shutdown stops accepting connections, ends open event streams and drains the requests in flight.
-public enum HTTPServer {
+package enum HTTPServer {
     /// The server for `settings.host:settings.port`. `onRunning` gets the bound port (useful with port 0).
-    public static func make(
+    package static func make(
         service: any AssessmentService, settings: HTTPSettings, logger: Logger,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
@@ -18,7 +18,7 @@ public enum HTTPServer {
     }
 
     /// Every route of `APIRoute.all`, each bound to its handler in the group of the role it needs.
-    public static func router(service: any AssessmentService, settings: HTTPSettings) -> Router<APIRequestContext> {
+    package static func router(service: any AssessmentService, settings: HTTPSettings) -> Router<APIRequestContext> {
         NodeMetrics.bootstrap()
         let metrics = APIMetrics()
         let book = settings.tokenBook
@@ -83,13 +83,13 @@ public enum HTTPServer {
 
 /// The API running in its own `ServiceGroup` beside the node's other parts, for a node command that
 /// handles signals itself: `start` returns once the port is bound, `stop` shuts down gracefully.
-public struct RunningHTTPServer: Sendable {
-    public let port: Int
+package struct RunningHTTPServer: Sendable {
+    package let port: Int
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
     /// Binds and starts serving; throws if the address cannot be bound.
-    public static func start(
+    package static func start(
         service: any AssessmentService, settings: HTTPSettings, logger: Logger
     ) async throws -> RunningHTTPServer {
         let (bound, boundQueue) = AsyncStream<Int>.makeStream()
@@ -113,7 +113,7 @@ public struct RunningHTTPServer: Sendable {
     }
 
     /// Stops accepting connections, ends open event streams, waits for requests in flight.
-    public func stop() async throws {
+    package func stop() async throws {
         await group.triggerGracefulShutdown()
         try await task.value
     }

@@ -1,34 +1,34 @@
 /// How one node's HTTP API listens and what it admits.
-public struct HTTPSettings: Sendable {
-    public var host: String
-    public var port: Int
+package struct HTTPSettings: Sendable {
+    package var host: String
+    package var port: Int
     /// One admin token given in full (`token` / `token_file`): kept working beside `tokens`.
-    public var token: String?
+    package var token: String?
     /// Largest request body accepted, in bytes; larger ones get 413.
-    public var bodyLimit: Int
+    package var bodyLimit: Int
     /// Submissions this node handles at once; one more gets 429.
-    public var admissionLimit: Int
+    package var admissionLimit: Int
     /// What a 429 tells the client to wait, in seconds.
-    public var retryAfterSeconds: Int
+    package var retryAfterSeconds: Int
     /// How long a 429 for a full backlog is held before it is sent. Clients that ignore `Retry-After`
     /// and ask again at once (wrk, a retry loop) otherwise turn a full backlog into tens of thousands
     /// of refusals a second, whose CPU is what the cluster needed to work the backlog off: 128 such
     /// clients got 20,542 refusals a second and the cluster completed 11 assessments in 40 s.
-    public var backlogRefusalHold: Duration
+    package var backlogRefusalHold: Duration
     /// How often an idle event stream gets a comment line, so proxies and clients see it is alive.
-    public var heartbeat: Duration
+    package var heartbeat: Duration
     /// The page size of `GET /v1/assessments` when the client names none, and the most it may name.
-    public var defaultPageSize: Int
-    public var maxPageSize: Int
+    package var defaultPageSize: Int
+    package var maxPageSize: Int
     /// Browser origins (`http://host:port`) allowed to call this API from another page, besides the
     /// members' own HTTP addresses, which are always allowed so the console can fail over (docs/console.md).
-    public var corsOrigins: [String]
+    package var corsOrigins: [String]
     /// The tokens file's entries (docs/security.md). With none and no `token`, the API is open.
-    public var tokens: [TokenEntry] = []
+    package var tokens: [TokenEntry] = []
     /// `/metrics` and `/v1/cluster/stats` without a token even when tokens are configured.
-    public var metricsOpen = false
+    package var metricsOpen = false
     /// Where submits, cancels and refusals are recorded, when configured.
-    public var auditLog: AuditLog? = nil
+    package var auditLog: AuditLog? = nil
 
     /// Every accepted token, or nil when the API is open.
     var tokenBook: TokenBook? {
@@ -36,7 +36,7 @@ public struct HTTPSettings: Sendable {
         return entries.isEmpty ? nil : TokenBook(entries: entries)
     }
 
-    public init(
+    package init(
         host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, bodyLimit: Int = 1 << 20,
         admissionLimit: Int = 256, retryAfterSeconds: Int = 1, backlogRefusalHold: Duration = .milliseconds(250),
         heartbeat: Duration = .seconds(15),

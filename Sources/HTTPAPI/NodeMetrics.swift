@@ -5,7 +5,7 @@ import Prometheus
 /// The process-wide metrics system. swift-metrics allows one bootstrap per process, so every layer
 /// (transport, membership, coordination, this API) emits through the same Prometheus registry, which
 /// `GET /metrics` prints. Call `bootstrap()` early in the node command; calling it again is harmless.
-public enum NodeMetrics {
+package enum NodeMetrics {
     private static let shared: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -21,10 +21,10 @@ public enum NodeMetrics {
 
     /// Installs the Prometheus backend for swift-metrics (once) and returns its registry.
     @discardableResult
-    public static func bootstrap() -> PrometheusCollectorRegistry { shared }
+    package static func bootstrap() -> PrometheusCollectorRegistry { shared }
 
     /// The Prometheus text exposition of every metric emitted so far.
-    public static func exposition() -> String { shared.emitToString() }
+    package static func exposition() -> String { shared.emitToString() }
 }
 
 /// The metrics this API emits itself. Names follow Prometheus conventions (`_total`, `_seconds`).

@@ -4,39 +4,39 @@ import Synchronization
 /// `GET /v1/cluster/stats`: every live member's load for the console's cluster page, gathered over
 /// the cluster by the node asked (docs/console.md); the members that did not answer in time are
 /// named with why, so the page can tell "no load" from "no answer".
-public struct ClusterStatsBody: Codable, Sendable, Hashable {
+package struct ClusterStatsBody: Codable, Sendable, Hashable {
     /// The node that gathered them.
-    public var node: String
+    package var node: String
     /// One per member that answered, this node included, by name.
-    public var members: [NodeStatsBody]
-    public var unreachable: [Unreachable]
+    package var members: [NodeStatsBody]
+    package var unreachable: [Unreachable]
 
-    public struct Unreachable: Codable, Sendable, Hashable {
-        public var node: String
-        public var error: String
+    package struct Unreachable: Codable, Sendable, Hashable {
+        package var node: String
+        package var error: String
     }
 }
 
 /// One node's load, read from the same metrics registry `/metrics` prints, so the page and a
 /// Prometheus scrape can never disagree.
-public struct NodeStatsBody: Codable, Sendable, Hashable {
-    public var node: String
-    public var uptimeSeconds: Double
+package struct NodeStatsBody: Codable, Sendable, Hashable {
+    package var node: String
+    package var uptimeSeconds: Double
     /// Agents executing on this node now.
-    public var agentsRunning: Int
+    package var agentsRunning: Int
     /// Unfinished assessments this node owns.
-    public var backlog: Int
-    public var completedTotal: Int
+    package var backlog: Int
+    package var completedTotal: Int
     /// Over the last minute (or since the first sample when the node has served stats for less);
     /// null on the first request, which has nothing to compare with.
-    public var completedPerMinute: Double?
-    public var requeuesTotal: Int
-    public var leaseExpiriesTotal: Int
-    public var tasksAssignedTotal: Int
+    package var completedPerMinute: Double?
+    package var requeuesTotal: Int
+    package var leaseExpiriesTotal: Int
+    package var tasksAssignedTotal: Int
     /// Of every request but event streams (which last as long as an assessment); null before any.
-    public var httpP99Seconds: Double?
-    public var memoryRSSBytes: Int?
-    public var eventStreamsOpen: Int
+    package var httpP99Seconds: Double?
+    package var memoryRSSBytes: Int?
+    package var eventStreamsOpen: Int
 
     enum CodingKeys: String, CodingKey {
         case node, backlog
@@ -53,7 +53,7 @@ public struct NodeStatsBody: Codable, Sendable, Hashable {
     }
 
     // Nulls are written so that every key of the contract is always present.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(node, forKey: .node)
         try container.encode(uptimeSeconds, forKey: .uptimeSeconds)
@@ -73,11 +73,11 @@ public struct NodeStatsBody: Codable, Sendable, Hashable {
 /// Samples of the completed counter, to turn a total into a rate without a background task. One per
 /// process, like the metrics registry it reads: the HTTP route and the node's `/stats` endpoint (which
 /// answers the other members gathering) sample the same counter.
-public final class NodeStatsSampler: Sendable {
-    public static let shared = NodeStatsSampler()
+package final class NodeStatsSampler: Sendable {
+    package static let shared = NodeStatsSampler()
 
     /// This node's stats as the JSON other members decode into `NodeStatsBody`.
-    public func encoded(node: String) -> Data {
+    package func encoded(node: String) -> Data {
         JSONResponse.encode(stats(node: node, exposition: NodeMetrics.exposition()))
     }
 

@@ -1,6 +1,6 @@
 extension SWIM {
     /// What the shell (or the simulator) feeds into an instance, together with the current time.
-    public enum Event: Hashable, Sendable {
+    package enum Event: Hashable, Sendable {
         /// Begin: join through the seeds, or form a cluster when this node is its own only seed.
         case start
         /// Nothing happened but time passed; the shell calls this at `nextWakeUp`.
@@ -23,7 +23,7 @@ extension SWIM {
     }
 
     /// What an instance asks of its shell.
-    public enum Directive: Hashable, Sendable {
+    package enum Directive: Hashable, Sendable {
         /// Send `message` to the node at `address` (the intended uid is `message.recipient`).
         case send(Message, to: MemberAddress)
         /// This node's view of a member changed (including this node's own status).

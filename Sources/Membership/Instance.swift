@@ -7,26 +7,26 @@ extension SWIM {
     /// each call, wake it at `nextWakeUp` with `.tick`.
     ///
     /// Time is a `Duration` since an origin the caller picks and keeps (a monotonic clock).
-    public struct Instance: Sendable {
-        public let settings: Settings
-        public let myself: MemberID
+    package struct Instance: Sendable {
+        package let settings: Settings
+        package let myself: MemberID
         /// This node's own status: `joining` until it has the cluster's state, then `up`;
         /// `left` after a graceful leave, `down` once it learns the cluster declared it dead.
-        public internal(set) var status: Status
+        package internal(set) var status: Status
         /// Raised only to refute suspicion of this node.
-        public internal(set) var incarnation: UInt64 = 0
+        package internal(set) var incarnation: UInt64 = 0
         /// Lifeguard's local health score; probe interval and timeouts are multiplied by `1 + score`.
-        public internal(set) var localHealth: Int = 0
+        package internal(set) var localHealth: Int = 0
 
         /// What this node says about itself to every member (`Member.metadata`); nil when nothing.
-        public let metadata: [String: String]?
-        public let seeds: [MemberAddress]
+        package let metadata: [String: String]?
+        package let seeds: [MemberAddress]
         /// Addresses the periodic sync contacts when no live member has them, beyond `seeds`. A node
         /// that rejoined after a split joins through one contact only, but must keep looking for the
         /// cluster's configured seeds: if the contact was on the losing side too, that is the only way
         /// the two views ever meet again (the coordination simulation found such a split that never
         /// healed).
-        public var healingSeeds: [MemberAddress] = []
+        package var healingSeeds: [MemberAddress] = []
         let isOwnSeed: Bool
         var random: SeededRandom
 
@@ -81,7 +81,7 @@ extension SWIM {
         /// Creates the instance of a node that joins through `seeds` (addresses of any members;
         /// this node's own address may be among them, which lets it form a cluster). `metadata`
         /// travels with every record of this node that it sends (docs/membership.md).
-        public init(
+        package init(
             settings: Settings = Settings(), myself: MemberID, seeds: [MemberAddress], randomSeed: UInt64,
             metadata: [String: String] = [:]
         ) {
@@ -101,7 +101,7 @@ extension SWIM {
         /// Creates an instance that is already `up` and knows `members` as `up` at incarnation 0:
         /// the state a node reaches after joining and one full sync. Large simulations start from
         /// it rather than replaying thousands of joins; the protocol from there on is the same.
-        public init(
+        package init(
             settings: Settings = Settings(), myself: MemberID, seeds: [MemberAddress], randomSeed: UInt64,
             formedWith members: [MemberID]
         ) {
@@ -115,24 +115,24 @@ extension SWIM {
         // MARK: - The view
 
         /// This node's view: itself and every member it knows, tombstones included, sorted by id.
-        public var members: [Member] {
+        package var members: [Member] {
             var all = records.values.map(\.member)
             all.append(selfMember)
             all.sort { $0.id < $1.id }
             return all
         }
 
-        public func member(_ id: MemberID) -> Member? {
+        package func member(_ id: MemberID) -> Member? {
             id == myself ? selfMember : records[id]?.member
         }
 
         /// Members that are not down or left, this node included.
-        public var liveMemberCount: Int { peers.count + 1 }
+        package var liveMemberCount: Int { peers.count + 1 }
 
         var selfMember: Member { Member(id: myself, status: status, incarnation: incarnation, metadata: metadata) }
 
         /// When the instance next needs a `.tick`, or nil when it has stopped.
-        public var nextWakeUp: Duration? {
+        package var nextWakeUp: Duration? {
             guard started, !status.isTerminal else { return nil }
             var next: Duration? = nil
             func consider(_ time: Duration?) {
@@ -159,7 +159,7 @@ extension SWIM {
         // MARK: - Driving
 
         /// Applies one event at time `now` and returns what to do, in order.
-        public mutating func handle(_ event: Event, at now: Duration) -> [Directive] {
+        package mutating func handle(_ event: Event, at now: Duration) -> [Directive] {
             output.removeAll(keepingCapacity: true)
             guard !status.isTerminal else { return [] }
             switch event {

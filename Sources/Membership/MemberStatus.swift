@@ -1,13 +1,13 @@
 /// The namespace of the SWIM failure detector: a pure state machine (`SWIM.Instance`)
 /// and the value types it consumes and produces.
-public enum SWIM {}
+package enum SWIM {}
 
 extension SWIM {
     /// A member's status as one node sees it.
     ///
     /// `joining` and `up` are alive; `suspect` is alive until proven otherwise;
     /// `down` and `left` are terminal for that uid (a tombstone).
-    public enum Status: String, Codable, Sendable, Hashable, CaseIterable {
+    package enum Status: String, Codable, Sendable, Hashable, CaseIterable {
         /// Announced itself but has not yet received the cluster's state, so it must not own work.
         case joining
         case up
@@ -18,24 +18,24 @@ extension SWIM {
         /// Left gracefully; this uid never comes back.
         case left
 
-        public var isAlive: Bool { self == .joining || self == .up }
+        package var isAlive: Bool { self == .joining || self == .up }
         /// Down or left: the uid is finished and only kept as a tombstone.
-        public var isTerminal: Bool { self == .down || self == .left }
+        package var isTerminal: Bool { self == .down || self == .left }
     }
 
     /// What one node believes about one member, as gossiped.
-    public struct Member: Hashable, Codable, Sendable {
-        public var id: MemberID
-        public var status: Status
+    package struct Member: Hashable, Codable, Sendable {
+        package var id: MemberID
+        package var status: Status
         /// Raised only by the member itself, to refute a suspicion (or to announce `up` after joining).
-        public var incarnation: UInt64
+        package var incarnation: UInt64
         /// What the member says about itself (a node's HTTP address, say): set when its instance is
         /// created and fixed for its uid, so any copy that has it is as good as any other. Records
         /// another node writes about it (a suspicion, a verdict) may lack it; a view keeps what it
         /// knew (`Instance.replace`). Nil when there is none, one byte on the wire.
-        public var metadata: [String: String]?
+        package var metadata: [String: String]?
 
-        public init(id: MemberID, status: Status, incarnation: UInt64, metadata: [String: String]? = nil) {
+        package init(id: MemberID, status: Status, incarnation: UInt64, metadata: [String: String]? = nil) {
             self.id = id
             self.status = status
             self.incarnation = incarnation
@@ -49,7 +49,7 @@ extension SWIM {
         /// verdict on a stale suspicion must not bury a member that already cleared itself).
         /// Otherwise a higher incarnation wins; at the same incarnation a suspicion wins over an alive
         /// claim (only the member can refute it, by raising its incarnation), and `up` over `joining`.
-        public func supersedes(_ old: Member) -> Bool {
+        package func supersedes(_ old: Member) -> Bool {
             if old.status.isTerminal { return false }
             if status == .left { return true }
             if status == .down { return incarnation >= old.incarnation }
@@ -68,21 +68,21 @@ extension SWIM {
     }
 
     /// A change of a member's status in this node's view; the coordination layer consumes these.
-    public struct MembershipChange: Hashable, Codable, Sendable, CustomStringConvertible {
-        public var member: MemberID
+    package struct MembershipChange: Hashable, Codable, Sendable, CustomStringConvertible {
+        package var member: MemberID
         /// `nil` when the member was not in the view before.
-        public var previous: Status?
-        public var status: Status
-        public var incarnation: UInt64
+        package var previous: Status?
+        package var status: Status
+        package var incarnation: UInt64
 
-        public init(member: MemberID, previous: Status?, status: Status, incarnation: UInt64) {
+        package init(member: MemberID, previous: Status?, status: Status, incarnation: UInt64) {
             self.member = member
             self.previous = previous
             self.status = status
             self.incarnation = incarnation
         }
 
-        public var description: String {
+        package var description: String {
             "\(member): \(previous?.rawValue ?? "new") -> \(status.rawValue) (inc \(incarnation))"
         }
     }

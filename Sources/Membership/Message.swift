@@ -1,19 +1,19 @@
 extension SWIM {
     /// One piece of gossip: a member's status, and for a suspicion who raised it, so that
     /// independent suspicions can be counted as confirmations.
-    public struct Update: Hashable, Codable, Sendable {
-        public var member: Member
+    package struct Update: Hashable, Codable, Sendable {
+        package var member: Member
         /// The member that suspects `member`; set only for `suspect`.
-        public var reporter: MemberID?
+        package var reporter: MemberID?
 
-        public init(member: Member, reporter: MemberID? = nil) {
+        package init(member: Member, reporter: MemberID? = nil) {
             self.member = member
             self.reporter = reporter
         }
     }
 
     /// What a message asks of its recipient. Piggybacked gossip travels beside it in `Message`.
-    public enum Payload: Hashable, Codable, Sendable {
+    package enum Payload: Hashable, Codable, Sendable {
         /// A direct probe; answered by `ack` with the same sequence number.
         case ping(sequence: UInt64)
         /// Ask the recipient to probe `target` on the sender's behalf (SWIM's indirect probe).
@@ -35,15 +35,15 @@ extension SWIM {
 
     /// A message between two instances. The shell sends it to `recipient`'s address, or, when
     /// `recipient` is nil (joining, or re-contacting a seed), to whoever runs at the address.
-    public struct Message: Hashable, Codable, Sendable {
-        public var sender: MemberID
+    package struct Message: Hashable, Codable, Sendable {
+        package var sender: MemberID
         /// The intended incarnation; a process with another uid at that address drops the message,
         /// so that a restarted node never answers for its predecessor.
-        public var recipient: MemberID?
-        public var payload: Payload
-        public var gossip: [Update]
+        package var recipient: MemberID?
+        package var payload: Payload
+        package var gossip: [Update]
 
-        public init(sender: MemberID, recipient: MemberID?, payload: Payload, gossip: [Update] = []) {
+        package init(sender: MemberID, recipient: MemberID?, payload: Payload, gossip: [Update] = []) {
             self.sender = sender
             self.recipient = recipient
             self.payload = payload
@@ -61,7 +61,7 @@ extension SWIM {
 /// (every `Payload` case, given how Swift synthesizes its coding) as its name, length-prefixed.
 /// `Status` has a raw `String` value and travels as that string.
 extension SWIM.Message {
-    public var estimatedEncodedSize: Int {
+    package var estimatedEncodedSize: Int {
         Self.size(of: sender) + 1 + (recipient.map(Self.size(of:)) ?? 0) + payloadSize
             + 4 + gossip.reduce(0) { $0 + Self.size(of: $1) }
     }

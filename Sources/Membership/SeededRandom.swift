@@ -3,14 +3,14 @@
 ///
 /// SplitMix64: tiny, fast, and statistically good enough for choosing probe targets;
 /// nothing here needs unpredictability against an adversary.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
+package struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         state = seed
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -20,12 +20,12 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     /// A generator for a sub-component, so that adding draws in one place does not
     /// shift every later draw elsewhere.
-    public mutating func split() -> SeededRandom {
+    package mutating func split() -> SeededRandom {
         SeededRandom(seed: next())
     }
 
     /// A uniformly distributed value in `0..<1`.
-    public mutating func unit() -> Double {
+    package mutating func unit() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 }

@@ -6,8 +6,8 @@ import Synchronization
 /// bounded: a peer (or many) sending faster than the state machine handles loses the oldest waiting
 /// messages, which SWIM tolerates as it tolerates any lost packet, instead of growing a task per
 /// message without bound.
-public final class MembershipInbox: Sendable {
-    public let capacity: Int
+package final class MembershipInbox: Sendable {
+    package let capacity: Int
     let messages: AsyncStream<SWIM.Message>
     private let continuation: AsyncStream<SWIM.Message>.Continuation
     private let droppedFull = Atomic<Int>(0)
@@ -17,14 +17,14 @@ public final class MembershipInbox: Sendable {
     private let senderCounter = Counter(
         label: "inframind_membership_messages_dropped_total", dimensions: [("reason", "sender_mismatch")])
 
-    public init(capacity: Int = 1024) {
+    package init(capacity: Int = 1024) {
         precondition(capacity > 0, "a membership inbox holds at least one message")
         self.capacity = capacity
         (messages, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(capacity))
     }
 
     /// Queues `message`; when the inbox is full the oldest waiting message makes room and is counted.
-    public func enqueue(_ message: SWIM.Message) {
+    package func enqueue(_ message: SWIM.Message) {
         if case .dropped = continuation.yield(message) {
             droppedFull.add(1, ordering: .relaxed)
             fullCounter.increment()
@@ -38,9 +38,9 @@ public final class MembershipInbox: Sendable {
     }
 
     /// Messages dropped because the inbox was full.
-    public var droppedBecauseFull: Int { droppedFull.load(ordering: .relaxed) }
+    package var droppedBecauseFull: Int { droppedFull.load(ordering: .relaxed) }
     /// Messages dropped because they named a sender other than the peer that delivered them.
-    public var droppedBecauseOfSender: Int { droppedSender.load(ordering: .relaxed) }
+    package var droppedBecauseOfSender: Int { droppedSender.load(ordering: .relaxed) }
 
     func finish() { continuation.finish() }
 }

@@ -8,26 +8,26 @@ import Wire
 /// The shell around `SWIM.Instance`: it owns the clock and the timer, carries the instance's
 /// messages over the cluster's control lane, turns a lost connection into evidence for the
 /// failure detector, and publishes the membership changes.
-public actor MembershipService {
+package actor MembershipService {
     /// Membership runs on a thread of its own, not on Swift's cooperative pool: when agents, replication
     /// and HTTP keep the pool's threads busy, a probe answered late looks like a dead node (found by
     /// the HTTP load test: healthy nodes declared down at 16 submissions per second). One thread
     /// serves every membership instance of the process; the protocol's work is small.
     static let thread = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
 
-    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+    package nonisolated var unownedExecutor: UnownedSerialExecutor {
         Self.thread.executor.asUnownedSerialExecutor()
     }
 
-    public let system: ClusterSystem
-    public let settings: SWIM.Settings
+    package let system: ClusterSystem
+    package let settings: SWIM.Settings
     /// What this node tells every member about itself (`SWIM.Member.metadata`), kept across rejoins.
-    public let metadata: [String: String]
+    package let metadata: [String: String]
     /// Messages delivered by peers, waiting for the state machine (bounded; see `MembershipInbox`).
-    public nonisolated let inbox: MembershipInbox
+    package nonisolated let inbox: MembershipInbox
     /// Every change of this node's view, in order. Buffered (newest kept) so that a slow or
     /// absent consumer never holds the failure detector back.
-    public nonisolated let changes: AsyncStream<SWIM.MembershipChange>
+    package nonisolated let changes: AsyncStream<SWIM.MembershipChange>
     private let changesContinuation: AsyncStream<SWIM.MembershipChange>.Continuation
     private var instance: SWIM.Instance
     private let origin = ContinuousClock.now
@@ -37,7 +37,7 @@ public actor MembershipService {
     private var endpoint: MembershipEndpoint?
     private var logger: Logger
 
-    public init(
+    package init(
         system: ClusterSystem, seeds: [NodeAddress], settings: SWIM.Settings = SWIM.Settings(),
         metadata: [String: String] = [:], inboxCapacity: Int = 1024
     ) {
@@ -56,7 +56,7 @@ public actor MembershipService {
     }
 
     /// Registers `/membership` and starts joining through the seeds.
-    public func start() {
+    package func start() {
         let endpoint = system.makeWellKnown(MembershipEndpoint.path) {
             MembershipEndpoint(service: self, actorSystem: system)
         }
@@ -74,7 +74,7 @@ public actor MembershipService {
 
     /// Tells every member this node leaves, waits (briefly) for those messages to go out, and
     /// stops the failure detector. Others mark this node `left` without a suspicion timeout.
-    public func leave() async {
+    package func leave() async {
         let sends = handle(.leave)
         timer?.cancel()
         timer = nil
@@ -85,9 +85,9 @@ public actor MembershipService {
         changesContinuation.finish()
     }
 
-    public var view: [SWIM.Member] { instance.members }
-    public var myself: MemberID { instance.myself }
-    public var status: SWIM.Status { instance.status }
+    package var view: [SWIM.Member] { instance.members }
+    package var myself: MemberID { instance.myself }
+    package var status: SWIM.Status { instance.status }
 
     func receive(_ message: SWIM.Message) {
         handle(.received(message))
@@ -143,7 +143,7 @@ public actor MembershipService {
     }
 
     /// Calls to the node named `name` went unanswered past their deadline: probe it out of turn.
-    public func peerUnresponsive(_ name: String) {
+    package func peerUnresponsive(_ name: String) {
         for member in instance.members where member.id.address.name == name && !member.status.isTerminal {
             handle(.peerUnreachable(member.id))
         }

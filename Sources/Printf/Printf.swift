@@ -8,7 +8,7 @@
 /// its 8 MB of libraries in every node). Figures keep the exact text they had: both are C's
 /// `vsnprintf` underneath.
 extension String {
-    public init(printf format: String, _ arguments: any CVarArg...) {
+    package init(printf format: String, _ arguments: any CVarArg...) {
         var buffer = [UInt8](repeating: 0, count: 64)
         var length = Self.format(into: &buffer, format, arguments)
         if length >= buffer.count {
@@ -31,7 +31,7 @@ extension String {
     }
 
     /// This text padded with spaces, or cut, to `width` characters (a table column).
-    public func padded(to width: Int) -> String {
+    package func padded(to width: Int) -> String {
         count >= width ? String(prefix(width)) : self + String(repeating: " ", count: width - count)
     }
 }

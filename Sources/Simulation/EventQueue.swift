@@ -1,7 +1,7 @@
 /// A binary min-heap of timed items. Ties are broken by insertion order, so two runs from the
 /// same seed pop the same items in the same order. Public so the coordination simulation runs on
 /// the same clock discipline.
-public struct EventQueue<Item> {
+package struct EventQueue<Item> {
     private struct Entry {
         var time: Duration
         var order: UInt64
@@ -15,11 +15,11 @@ public struct EventQueue<Item> {
     private var heap: [Entry] = []
     private var inserted: UInt64 = 0
 
-    public init() {}
+    package init() {}
 
-    public var nextTime: Duration? { heap.first?.time }
+    package var nextTime: Duration? { heap.first?.time }
 
-    public mutating func push(_ item: Item, at time: Duration) {
+    package mutating func push(_ item: Item, at time: Duration) {
         heap.append(Entry(time: time, order: inserted, item: item))
         inserted &+= 1
         var child = heap.count - 1
@@ -31,7 +31,7 @@ public struct EventQueue<Item> {
         }
     }
 
-    public mutating func pop() -> (time: Duration, item: Item)? {
+    package mutating func pop() -> (time: Duration, item: Item)? {
         guard !heap.isEmpty else { return nil }
         heap.swapAt(0, heap.count - 1)
         let top = heap.removeLast()

@@ -2,18 +2,18 @@ import Membership
 
 /// The measurements behind `inframind simulate membership`, each a deterministic function of
 /// its seed so that a surprising figure can be replayed.
-public enum Experiments {
+package enum Experiments {
     /// What one crash did: each survivor's time from the crash to marking the victim `down`
     /// (nil for a survivor that did not within the settings' detection bound, which would be a
     /// bug, not a slow run), and the traffic of the whole cluster in the window after the crash.
-    public struct CrashOutcome: Sendable {
-        public var detection: [Duration?]
+    package struct CrashOutcome: Sendable {
+        package var detection: [Duration?]
         /// Messages per live node per second over `window` after the crash.
-        public var messagesPerNodeSecond: Double
-        public var window: Duration
+        package var messagesPerNodeSecond: Double
+        package var window: Duration
     }
 
-    public static func crashDetection(
+    package static func crashDetection(
         nodes: Int, seed: UInt64, settings: SWIM.Settings = SWIM.Settings(),
         network: NetworkConditions = NetworkConditions(), closesConnections: Bool
     ) -> [Duration?] {
@@ -21,7 +21,7 @@ public enum Experiments {
             .detection
     }
 
-    public static func crash(
+    package static func crash(
         nodes: Int, seed: UInt64, settings: SWIM.Settings = SWIM.Settings(),
         network: NetworkConditions = NetworkConditions(), closesConnections: Bool,
         trafficWindow: Duration = .seconds(20)
@@ -55,7 +55,7 @@ public enum Experiments {
 
     /// Time from a new node's start until every member (it included) sees it `up` and it sees
     /// every member `up`; nil if that did not happen within `limit`.
-    public static func joinConvergence(
+    package static func joinConvergence(
         nodes: Int, seed: UInt64, settings: SWIM.Settings = SWIM.Settings(),
         network: NetworkConditions = NetworkConditions(), limit: Duration = .seconds(120)
     ) -> Duration? {
@@ -79,7 +79,7 @@ public enum Experiments {
 
     /// Messages and bytes each node sends per second in a steady cluster (after a warm-up that
     /// lets the staggered timers spread out).
-    public static func steadyTraffic(
+    package static func steadyTraffic(
         nodes: Int, seed: UInt64, settings: SWIM.Settings = SWIM.Settings(),
         duration: Duration = .seconds(60)
     ) -> (messagesPerSecond: Double, bytesPerSecond: Double) {
@@ -95,7 +95,7 @@ public enum Experiments {
 
     /// False `down`s in a cluster where every node stays alive: how many (observer, member)
     /// pairs saw a live member `down`, and how many distinct members were so declared.
-    public static func falseDowns(
+    package static func falseDowns(
         nodes: Int, seed: UInt64, loss: Double, settings: SWIM.Settings = SWIM.Settings(),
         duration: Duration = .seconds(120)
     ) -> (observations: Int, members: Int) {

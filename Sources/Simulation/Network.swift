@@ -3,13 +3,13 @@ import Membership
 /// How the simulated network treats messages: each one independently lost with probability
 /// `loss`, otherwise delayed uniformly in `minimumDelay ... maximumDelay`, which also reorders
 /// messages whose delays overlap.
-public struct NetworkConditions: Hashable, Sendable {
-    public var loss: Double
-    public var minimumDelay: Duration
-    public var maximumDelay: Duration
+package struct NetworkConditions: Hashable, Sendable {
+    package var loss: Double
+    package var minimumDelay: Duration
+    package var maximumDelay: Duration
 
     /// A LAN: no loss, one-way delays between 0.2 and 2 ms.
-    public init(
+    package init(
         loss: Double = 0, minimumDelay: Duration = .microseconds(200),
         maximumDelay: Duration = .milliseconds(2)
     ) {

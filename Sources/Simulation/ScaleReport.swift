@@ -1,32 +1,32 @@
 import Membership
 
 /// One row of the scale table: what a cluster of `nodes` members does under the default settings.
-public struct ScaleRow: Hashable, Sendable {
-    public var nodes: Int
+package struct ScaleRow: Hashable, Sendable {
+    package var nodes: Int
     /// Crash to `down` at every survivor, when the crash closes connections (SIGKILL).
-    public var killDetection: Percentiles
+    package var killDetection: Percentiles
     /// Crash to `down` at every survivor, when the node just goes silent (hang, cable, partition).
-    public var silentDetection: Percentiles
+    package var silentDetection: Percentiles
     /// Survivors that missed the detection bound, over all trials (should be 0).
-    public var missedBound: Int
-    public var joinConvergence: Duration?
+    package var missedBound: Int
+    package var joinConvergence: Duration?
     /// Steady state: no failures, no loss.
-    public var messagesPerNodeSecond: Double
-    public var bytesPerNodeSecond: Double
+    package var messagesPerNodeSecond: Double
+    package var bytesPerNodeSecond: Double
     /// Over the 20 s after a crash (SIGKILL case): suspicion, checks and verdict included.
-    public var messagesPerNodeSecondAfterCrash: Double
+    package var messagesPerNodeSecondAfterCrash: Double
     /// Distinct live members declared down by someone, at 1% and 5% loss.
-    public var falseDownsAt1Percent: Int
-    public var falseDownsAt5Percent: Int
+    package var falseDownsAt1Percent: Int
+    package var falseDownsAt5Percent: Int
 }
 
 /// The 50th and 99th percentiles of a sample of durations.
-public struct Percentiles: Hashable, Sendable {
-    public var p50: Duration
-    public var p99: Duration
-    public var count: Int
+package struct Percentiles: Hashable, Sendable {
+    package var p50: Duration
+    package var p99: Duration
+    package var count: Int
 
-    public init(_ samples: [Duration]) {
+    package init(_ samples: [Duration]) {
         let sorted = samples.sorted()
         count = sorted.count
         func rank(_ q: Double) -> Duration {
@@ -39,10 +39,10 @@ public struct Percentiles: Hashable, Sendable {
     }
 }
 
-public enum ScaleReport {
+package enum ScaleReport {
     /// Measures one row. Trials shrink with size so each row gets a few hundred detection samples
     /// without a thousand-node run repeated many times.
-    public static func measure(
+    package static func measure(
         nodes: Int, seed: UInt64, settings: SWIM.Settings = SWIM.Settings(),
         lossDuration: Duration = .seconds(120)
     ) -> ScaleRow {
@@ -79,7 +79,7 @@ public enum ScaleReport {
     }
 
     /// The table as printed by the CLI, one line per row plus the flatness check.
-    public static func render(_ rows: [ScaleRow], seed: UInt64, lossDuration: Duration) -> String {
+    package static func render(_ rows: [ScaleRow], seed: UInt64, lossDuration: Duration) -> String {
         var lines = [
             "seed \(seed). kill/silent: seconds from a crash to `down` at each survivor, when the crash closes"
                 + " connections (SIGKILL) or not (hang); missed: survivors past the promised bound; join: seconds"
@@ -113,7 +113,7 @@ public enum ScaleReport {
     }
 
     /// Largest over smallest per-node message rate across rows; the protocol promises at most 2.
-    public static func messageRateSpread(
+    package static func messageRateSpread(
         _ rows: [ScaleRow], _ rate: KeyPath<ScaleRow, Double> = \.messagesPerNodeSecond
     ) -> Double? {
         let rates = rows.map { $0[keyPath: rate] }

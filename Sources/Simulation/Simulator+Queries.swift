@@ -1,30 +1,30 @@
 import Membership
 
 extension Simulator {
-    public var nodeCount: Int { nodes.count }
+    package var nodeCount: Int { nodes.count }
 
-    public func isRunning(_ node: Int) -> Bool { nodes[node].instance != nil }
+    package func isRunning(_ node: Int) -> Bool { nodes[node].instance != nil }
 
-    public func isPaused(_ node: Int) -> Bool { nodes[node].pausedUntil != nil }
+    package func isPaused(_ node: Int) -> Bool { nodes[node].pausedUntil != nil }
 
     /// The uid currently running at node `node`, if any.
-    public func memberID(of node: Int) -> MemberID? { nodes[node].instance?.myself }
+    package func memberID(of node: Int) -> MemberID? { nodes[node].instance?.myself }
 
-    public func instance(_ node: Int) -> SWIM.Instance? { nodes[node].instance }
+    package func instance(_ node: Int) -> SWIM.Instance? { nodes[node].instance }
 
-    public var runningNodes: [Int] { nodes.indices.filter { nodes[$0].instance != nil } }
+    package var runningNodes: [Int] { nodes.indices.filter { nodes[$0].instance != nil } }
 
     /// How node `observer` currently sees `member`.
-    public func status(of member: MemberID, seenBy observer: Int) -> SWIM.Status? {
+    package func status(of member: MemberID, seenBy observer: Int) -> SWIM.Status? {
         nodes[observer].instance?.member(member)?.status
     }
 
     /// Messages and estimated bytes sent by all nodes since the last `resetTraffic()`.
-    public var traffic: (messages: Int, bytes: Int) {
+    package var traffic: (messages: Int, bytes: Int) {
         nodes.reduce((0, 0)) { ($0.0 + $1.messagesSent, $0.1 + $1.bytesSent) }
     }
 
-    public func resetTraffic() {
+    package func resetTraffic() {
         for index in nodes.indices {
             nodes[index].messagesSent = 0
             nodes[index].bytesSent = 0
@@ -33,7 +33,7 @@ extension Simulator {
 
     /// Whether every running node sees exactly the running uids as alive, all `up`, and nothing
     /// else as alive or suspect: one view, agreed on by everyone.
-    public var hasConverged: Bool {
+    package var hasConverged: Bool {
         let running = runningNodes.compactMap { nodes[$0].instance }
         let expected = Set(running.map(\.myself))
         for instance in running {
@@ -48,7 +48,7 @@ extension Simulator {
     }
 
     /// When `observer` first saw `member` reach `status`, from the trace.
-    public func firstTime(_ observer: MemberID, saw member: MemberID, as status: SWIM.Status)
+    package func firstTime(_ observer: MemberID, saw member: MemberID, as status: SWIM.Status)
         -> Duration?
     {
         trace.first {
@@ -57,7 +57,7 @@ extension Simulator {
     }
 
     /// A fingerprint of the whole trace (FNV-1a over its text), to compare runs cheaply.
-    public var traceDigest: UInt64 {
+    package var traceDigest: UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for entry in trace {
             for byte in entry.description.utf8 {

@@ -5,17 +5,17 @@ import Membership
 /// Everything random — uids, each instance's generator, every loss and delay — derives from
 /// `seed`, and events at the same instant run in the order they were scheduled, so a seed
 /// replays exactly. Node `i` always lives at the same address; a restart gives it a new uid.
-public final class Simulator {
-    public let seed: UInt64
-    public let settings: SWIM.Settings
-    public private(set) var now: Duration = .zero
+package final class Simulator {
+    package let seed: UInt64
+    package let settings: SWIM.Settings
+    package private(set) var now: Duration = .zero
     /// Every membership change every node observed, in order.
-    public private(set) var trace: [TraceEntry] = []
+    package private(set) var trace: [TraceEntry] = []
     /// Addresses new and restarted nodes join through.
-    public var seedNodes: [Int] = [0]
+    package var seedNodes: [Int] = [0]
     /// Whether a crash makes every survivor's transport report the connection as lost, as a
     /// SIGKILLed process does; false models a node that silently stops answering.
-    public var crashClosesConnections = false
+    package var crashClosesConnections = false
 
     var network: Network
     var random: SeededRandom
@@ -52,15 +52,15 @@ public final class Simulator {
         case refused(observer: Int, member: MemberID)
     }
 
-    public struct TraceEntry: Hashable, Sendable, CustomStringConvertible {
-        public var time: Duration
-        public var observer: MemberID
-        public var change: SWIM.MembershipChange
+    package struct TraceEntry: Hashable, Sendable, CustomStringConvertible {
+        package var time: Duration
+        package var observer: MemberID
+        package var change: SWIM.MembershipChange
 
-        public var description: String { "\(time) \(observer) sees \(change)" }
+        package var description: String { "\(time) \(observer) sees \(change)" }
     }
 
-    public init(
+    package init(
         seed: UInt64, settings: SWIM.Settings = SWIM.Settings(),
         network: NetworkConditions = NetworkConditions()
     ) {
@@ -75,7 +75,7 @@ public final class Simulator {
 
     /// Adds `count` nodes that are already `up` and know each other (as after joining and one
     /// full sync), so that large clusters need not replay thousands of joins.
-    public func formCluster(size count: Int) {
+    package func formCluster(size count: Int) {
         let first = nodes.count
         let ids = (first..<first + count).map {
             MemberID(address: Self.address(of: $0), uid: random.next())
@@ -91,7 +91,7 @@ public final class Simulator {
 
     /// Adds one node that joins through `seedNodes` now; returns its index.
     @discardableResult
-    public func addJoiningNode() -> Int {
+    package func addJoiningNode() -> Int {
         let index = nodes.count
         addNode(index: index, instance: makeJoiner(index: index, contact: nil))
         return index
@@ -115,31 +115,31 @@ public final class Simulator {
     }
 
     /// Simulated hosts have distinct addresses of realistic length, so byte estimates are too.
-    public static func address(of index: Int) -> MemberAddress {
+    package static func address(of index: Int) -> MemberAddress {
         MemberAddress(name: "node-\(index)", host: "10.0.\(index / 250).\(index % 250 + 1)", port: 7100)
     }
 
     // MARK: - Scheduling faults
 
-    public func crash(_ node: Int, at time: Duration) { queue.push(.action(.crash(node)), at: time) }
+    package func crash(_ node: Int, at time: Duration) { queue.push(.action(.crash(node)), at: time) }
     /// The node stops processing (timers and messages) for `duration`, then catches up.
-    public func pause(_ node: Int, at time: Duration, for duration: Duration) {
+    package func pause(_ node: Int, at time: Duration, for duration: Duration) {
         queue.push(.action(.pause(node, time + duration)), at: time)
     }
     /// Crashes the node if it runs, then starts a new process (new uid) at its address.
-    public func restart(_ node: Int, at time: Duration) {
+    package func restart(_ node: Int, at time: Duration) {
         queue.push(.action(.restart(node, contact: nil)), at: time)
     }
-    public func leave(_ node: Int, at time: Duration) { queue.push(.action(.leave(node)), at: time) }
+    package func leave(_ node: Int, at time: Duration) { queue.push(.action(.leave(node)), at: time) }
     /// Splits the network: messages between different groups are lost. Unlisted nodes form one more group.
-    public func partition(_ groups: [[Int]], at time: Duration) {
+    package func partition(_ groups: [[Int]], at time: Duration) {
         queue.push(.action(.partition(groups)), at: time)
     }
-    public func heal(at time: Duration) { queue.push(.action(.heal), at: time) }
+    package func heal(at time: Duration) { queue.push(.action(.heal), at: time) }
 
     // MARK: - Running
 
-    public func run(until end: Duration) {
+    package func run(until end: Duration) {
         while let next = queue.nextTime, next <= end {
             guard let (time, item) = queue.pop() else { break }
             now = time
@@ -158,12 +158,12 @@ public final class Simulator {
         now = max(now, end)
     }
 
-    public func run(for duration: Duration) {
+    package func run(for duration: Duration) {
         run(until: now + duration)
     }
 
     /// Runs until `condition` holds (checked after every event) or `end`; returns whether it held.
-    public func run(until end: Duration, stoppingWhen condition: () -> Bool) -> Bool {
+    package func run(until end: Duration, stoppingWhen condition: () -> Bool) -> Bool {
         if condition() { return true }
         while let next = queue.nextTime, next <= end {
             run(until: next)

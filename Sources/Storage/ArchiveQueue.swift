@@ -3,16 +3,16 @@ import FoundationEssentials
 /// A final state waiting to be written to the archive (docs/archive.md). Queued by every replica in
 /// the transaction that stores the final state, so it is as durable as the state itself; removed
 /// once the archive holds this version or a newer one.
-public struct ArchiveQueueEntry: Sendable, Hashable {
-    public var id: String
-    public var epoch: Int
-    public var version: Int
+package struct ArchiveQueueEntry: Sendable, Hashable {
+    package var id: String
+    package var epoch: Int
+    package var version: Int
     /// The owner that made the state final: it writes the entry, the other replicas stand by.
-    public var owner: String
+    package var owner: String
     /// When the state became final (the record's `updatedAt`): the archive's lag is counted from here.
-    public var queuedAt: Date
+    package var queuedAt: Date
 
-    public init(id: String, epoch: Int, version: Int, owner: String, queuedAt: Date) {
+    package init(id: String, epoch: Int, version: Int, owner: String, queuedAt: Date) {
         self.id = id
         self.epoch = epoch
         self.version = version
@@ -31,7 +31,7 @@ extension SQLiteAssessmentStore {
     }
 
     /// The oldest entries first, at most `limit`.
-    public func archiveQueue(limit: Int) async throws(StoreError) -> [ArchiveQueueEntry] {
+    package func archiveQueue(limit: Int) async throws(StoreError) -> [ArchiveQueueEntry] {
         try await readQueue { db in
             try db.query(
                 "SELECT \(Self.queueColumns) FROM archive_queue ORDER BY queued_at, id LIMIT ?",
@@ -41,7 +41,7 @@ extension SQLiteAssessmentStore {
     }
 
     /// How many entries wait: all, or those `owner` made final.
-    public func archiveQueueCount(owner: String? = nil) async throws(StoreError) -> Int {
+    package func archiveQueueCount(owner: String? = nil) async throws(StoreError) -> Int {
         let (condition, arguments) = Self.ownedBy(owner)
         return try await readQueue { db in
             try db.query("SELECT count(*) FROM archive_queue\(condition)", arguments, { $0.int(0) }).first ?? 0
@@ -49,7 +49,7 @@ extension SQLiteAssessmentStore {
     }
 
     /// When the oldest entry (of all, or of `owner`) was queued, or nil when there is none.
-    public func oldestArchiveQueueEntry(owner: String? = nil) async throws(StoreError) -> Date? {
+    package func oldestArchiveQueueEntry(owner: String? = nil) async throws(StoreError) -> Date? {
         let (condition, arguments) = Self.ownedBy(owner)
         return try await readQueue { db in
             try db.query(
@@ -67,7 +67,7 @@ extension SQLiteAssessmentStore {
     /// The archive holds (epoch, version) of `id`: its entry goes unless a newer final state has been
     /// queued since. Returns whether an entry was removed.
     @discardableResult
-    public func archived(id: String, epoch: Int, version: Int) async throws(StoreError) -> Bool {
+    package func archived(id: String, epoch: Int, version: Int) async throws(StoreError) -> Bool {
         try await writeQueue { db in
             try db.run(
                 "DELETE FROM archive_queue WHERE id = ? AND (epoch < ? OR (epoch = ? AND version <= ?))",
@@ -79,7 +79,7 @@ extension SQLiteAssessmentStore {
     /// Gives up the oldest entries queued before `cutoff` (past retention) while the queue holds more
     /// than `limit`, and returns their ids: the archive writer's bound on the queue, logged and counted
     /// by it. Their records then go at the next retention pass.
-    public func dropArchiveQueue(over limit: Int, queuedBefore cutoff: Date) async throws(StoreError) -> [String] {
+    package func dropArchiveQueue(over limit: Int, queuedBefore cutoff: Date) async throws(StoreError) -> [String] {
         try await writeQueue { db in
             let count = try db.query("SELECT count(*) FROM archive_queue", [], { $0.int(0) }).first ?? 0
             guard count > limit else { return [] }

@@ -1,12 +1,12 @@
 import FoundationEssentials
 
 /// What the owner has seen of an assessment's agents so far; stored as JSON inside the record (`StoredJSON`).
-public struct AssessmentProgress: Sendable, Codable, Hashable {
-    public var percent: Int
-    public var currentStep: String?
-    public var agents: [AgentProgress]
+package struct AssessmentProgress: Sendable, Codable, Hashable {
+    package var percent: Int
+    package var currentStep: String?
+    package var agents: [AgentProgress]
 
-    public init(percent: Int = 0, currentStep: String? = nil, agents: [AgentProgress] = []) {
+    package init(percent: Int = 0, currentStep: String? = nil, agents: [AgentProgress] = []) {
         self.percent = percent
         self.currentStep = currentStep
         self.agents = agents
@@ -15,24 +15,24 @@ public struct AssessmentProgress: Sendable, Codable, Hashable {
 
 /// One agent task's state, attempt, the node running it and when its latest attempt started and
 /// finished (wall clock of the owner), as shown to clients: the console's timeline is drawn from these.
-public struct AgentProgress: Sendable, Codable, Hashable {
-    public enum State: String, Sendable, Codable, Hashable {
+package struct AgentProgress: Sendable, Codable, Hashable {
+    package enum State: String, Sendable, Codable, Hashable {
         case waiting
         case running
         case succeeded
         case failed
     }
 
-    public var agent: String
-    public var state: State
-    public var attempt: Int
-    public var node: String?
+    package var agent: String
+    package var state: State
+    package var attempt: Int
+    package var node: String?
     /// When the latest attempt was handed to its node; nil while waiting for the first one.
-    public var startedAt: Date?
+    package var startedAt: Date?
     /// When the latest attempt's result (or its last failure) reached the owner.
-    public var finishedAt: Date?
+    package var finishedAt: Date?
 
-    public init(
+    package init(
         agent: String, state: State, attempt: Int, node: String? = nil, startedAt: Date? = nil,
         finishedAt: Date? = nil
     ) {
@@ -52,7 +52,7 @@ public struct AgentProgress: Sendable, Codable, Hashable {
         case finishedAt = "finishedAtMs"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         agent = try container.decode(String.self, forKey: .agent)
         state = try container.decode(State.self, forKey: .state)
@@ -62,7 +62,7 @@ public struct AgentProgress: Sendable, Codable, Hashable {
         finishedAt = try container.decodeIfPresent(Int64.self, forKey: .finishedAt).map(Self.date(milliseconds:))
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(agent, forKey: .agent)
         try container.encode(state, forKey: .state)
@@ -73,7 +73,7 @@ public struct AgentProgress: Sendable, Codable, Hashable {
     }
 
     /// Whole milliseconds since 1970 (nearest): the precision the record keeps.
-    public static func milliseconds(of date: Date) -> Int64 {
+    package static func milliseconds(of date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 

@@ -4,7 +4,7 @@ import FoundationEssentials
 ///
 /// Every backend passes the same conformance suite (Tests/StorageTests). An operation that returns
 /// has committed durably: replication counts an acknowledgement only after it.
-public protocol AssessmentStore: Sendable {
+package protocol AssessmentStore: Sendable {
     func read(id: String) async throws(StoreError) -> AssessmentRecord?
 
     /// Records newest first (createdAt, then id, descending), only those in `statuses` unless it is
@@ -36,13 +36,13 @@ public protocol AssessmentStore: Sendable {
 }
 
 /// What a node keeps in memory of each record it stores.
-public struct RecordSummary: Sendable, Hashable {
-    public var id: String
-    public var status: AssessmentStatus
-    public var version: RecordVersion
-    public var updatedAt: Date
+package struct RecordSummary: Sendable, Hashable {
+    package var id: String
+    package var status: AssessmentStatus
+    package var version: RecordVersion
+    package var updatedAt: Date
 
-    public init(id: String, status: AssessmentStatus, version: RecordVersion, updatedAt: Date) {
+    package init(id: String, status: AssessmentStatus, version: RecordVersion, updatedAt: Date) {
         self.id = id
         self.status = status
         self.version = version
@@ -51,11 +51,11 @@ public struct RecordSummary: Sendable, Hashable {
 }
 
 /// One page of a listing; `next` is nil on the last page.
-public struct ListPage: Sendable, Hashable {
-    public var records: [AssessmentRecord]
-    public var next: ListCursor?
+package struct ListPage: Sendable, Hashable {
+    package var records: [AssessmentRecord]
+    package var next: ListCursor?
 
-    public init(records: [AssessmentRecord], next: ListCursor?) {
+    package init(records: [AssessmentRecord], next: ListCursor?) {
         self.records = records
         self.next = next
     }

@@ -3,17 +3,17 @@ import FoundationEssentials
 /// A store that keeps everything in memory: for the deterministic simulation and for tests of the
 /// layers above, where a node's "disk" must vanish or survive exactly as the simulation decides.
 /// Same semantics as the SQLite backend (the conformance suite runs against both), no durability.
-public actor InMemoryAssessmentStore: AssessmentStore {
+package actor InMemoryAssessmentStore: AssessmentStore {
     private var records: [String: AssessmentRecord] = [:]
     private var journal: [String: [String: AgentResult]] = [:]
 
-    public init() {}
+    package init() {}
 
-    public func read(id: String) -> AssessmentRecord? {
+    package func read(id: String) -> AssessmentRecord? {
         records[id]
     }
 
-    public func list(statuses: Set<AssessmentStatus>, limit: Int, after cursor: ListCursor?) -> ListPage {
+    package func list(statuses: Set<AssessmentStatus>, limit: Int, after cursor: ListCursor?) -> ListPage {
         guard limit > 0 else { return ListPage(records: [], next: nil) }
         let matching = records.values
             .filter { statuses.isEmpty || statuses.contains($0.status) }
@@ -24,7 +24,7 @@ public actor InMemoryAssessmentStore: AssessmentStore {
         return ListPage(records: page, next: next)
     }
 
-    public func deleteExpired(updatedBefore cutoff: Date) -> Int {
+    package func deleteExpired(updatedBefore cutoff: Date) -> Int {
         let expired = records.values.filter { $0.status.isTerminal && $0.updatedAt < cutoff }
         for record in expired {
             records[record.id] = nil
@@ -33,11 +33,11 @@ public actor InMemoryAssessmentStore: AssessmentStore {
         return expired.count
     }
 
-    public func results(of assessmentID: String) -> [AgentResult] {
+    package func results(of assessmentID: String) -> [AgentResult] {
         (journal[assessmentID] ?? [:]).values.sorted { $0.agent < $1.agent }
     }
 
-    public nonisolated func replicate(
+    package nonisolated func replicate(
         batch: @escaping @Sendable () -> [ReplicatedRecord],
         completion: @escaping @Sendable (Result<[ReplicaOutcome], StoreError>) -> Void
     ) {
@@ -63,7 +63,7 @@ public actor InMemoryAssessmentStore: AssessmentStore {
         return outcome
     }
 
-    public func versions() -> [RecordSummary] {
+    package func versions() -> [RecordSummary] {
         records.values.map {
             RecordSummary(id: $0.id, status: $0.status, version: $0.recordVersion, updatedAt: $0.updatedAt)
         }

@@ -4,11 +4,11 @@ import FoundationEssentials
 /// offset so records created or deleted between pages neither repeat nor skip others.
 ///
 /// Opaque to clients: they get `token` and hand it back.
-public struct ListCursor: Sendable, Hashable {
-    public let createdAt: Date
-    public let id: String
+package struct ListCursor: Sendable, Hashable {
+    package let createdAt: Date
+    package let id: String
 
-    public init(createdAt: Date, id: String) {
+    package init(createdAt: Date, id: String) {
         self.createdAt = createdAt
         self.id = id
     }
@@ -18,11 +18,11 @@ public struct ListCursor: Sendable, Hashable {
     }
 
     /// The bit pattern keeps the time exact, so the next page starts precisely after this record.
-    public var token: String {
+    package var token: String {
         String(createdAt.timeIntervalSinceReferenceDate.bitPattern, radix: 16) + "." + id
     }
 
-    public init?(token: String) {
+    package init?(token: String) {
         guard let dot = token.firstIndex(of: "."),
             let bits = UInt64(token[..<dot], radix: 16)
         else { return nil }

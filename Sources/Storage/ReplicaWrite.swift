@@ -1,16 +1,16 @@
 /// One record with the results that travel with it, as a replica receives them.
-public struct ReplicatedRecord: Sendable, Hashable, Codable {
-    public var record: AssessmentRecord
-    public var results: [AgentResult]
+package struct ReplicatedRecord: Sendable, Hashable, Codable {
+    package var record: AssessmentRecord
+    package var results: [AgentResult]
 
-    public init(record: AssessmentRecord, results: [AgentResult]) {
+    package init(record: AssessmentRecord, results: [AgentResult]) {
         self.record = record
         self.results = results
     }
 }
 
 /// What a replica did with a record sent by an owner (see `AssessmentStore.replicate`).
-public enum ReplicaOutcome: Sendable, Hashable {
+package enum ReplicaOutcome: Sendable, Hashable {
     /// The record was new here, or newer than the stored one, and is now stored.
     case stored
     /// The store already held this version or a newer one of the same epoch; nothing changed.
@@ -20,14 +20,14 @@ public enum ReplicaOutcome: Sendable, Hashable {
 }
 
 /// Where a stored record stands in the order replicas agree on: epoch first, then version.
-public struct RecordVersion: Sendable, Hashable, Codable, Comparable {
-    public var epoch: Int
-    public var version: Int
-    public var replicaSet: [String]
+package struct RecordVersion: Sendable, Hashable, Codable, Comparable {
+    package var epoch: Int
+    package var version: Int
+    package var replicaSet: [String]
     /// See `AssessmentRecord.leaving`.
-    public var leaving: [[String]]
+    package var leaving: [[String]]
 
-    public init(epoch: Int, version: Int, replicaSet: [String], leaving: [[String]] = []) {
+    package init(epoch: Int, version: Int, replicaSet: [String], leaving: [[String]] = []) {
         self.epoch = epoch
         self.version = version
         self.replicaSet = replicaSet
@@ -35,17 +35,17 @@ public struct RecordVersion: Sendable, Hashable, Codable, Comparable {
     }
 
     /// Every replica set a claim must collect a majority of: the current one and those it leaves.
-    public var quorumSets: [[String]] { [replicaSet] + leaving }
+    package var quorumSets: [[String]] { [replicaSet] + leaving }
 
-    public static func < (a: Self, b: Self) -> Bool { (a.epoch, a.version) < (b.epoch, b.version) }
+    package static func < (a: Self, b: Self) -> Bool { (a.epoch, a.version) < (b.epoch, b.version) }
 }
 
 extension AssessmentRecord {
     /// The order in which copies of one record supersede each other: a final state first, then the
     /// newer (epoch, version).
-    public var finality: Finality { Finality(final: status.isTerminal, version: recordVersion) }
+    package var finality: Finality { Finality(final: status.isTerminal, version: recordVersion) }
 
-    public var recordVersion: RecordVersion {
+    package var recordVersion: RecordVersion {
         RecordVersion(epoch: epoch, version: version, replicaSet: replicaSet, leaving: leaving)
     }
 
@@ -53,7 +53,7 @@ extension AssessmentRecord {
     /// Results are journaled unless the writer is deposed: a late write may still carry the first
     /// result of some agent, and the journal's first-write-wins makes a repeat harmless.
     /// Public so that the coordination simulation's synchronous store applies this very rule.
-    public func replicaOutcome(of incoming: AssessmentRecord) -> ReplicaOutcome {
+    package func replicaOutcome(of incoming: AssessmentRecord) -> ReplicaOutcome {
         Self.replicaOutcome(of: incoming, over: status, recordVersion)
     }
 
@@ -71,17 +71,17 @@ extension AssessmentRecord {
 
 extension RecordSummary {
     /// The same rule from the stored version alone, which is all a backend needs to read for it.
-    public func replicaOutcome(of incoming: AssessmentRecord) -> ReplicaOutcome {
+    package func replicaOutcome(of incoming: AssessmentRecord) -> ReplicaOutcome {
         AssessmentRecord.replicaOutcome(of: incoming, over: status, version)
     }
 }
 
 /// See `AssessmentRecord.finality`.
-public struct Finality: Comparable, Sendable {
-    public var final: Bool
-    public var version: RecordVersion
+package struct Finality: Comparable, Sendable {
+    package var final: Bool
+    package var version: RecordVersion
 
-    public static func < (a: Self, b: Self) -> Bool {
+    package static func < (a: Self, b: Self) -> Bool {
         a.final != b.final ? !a.final : a.version < b.version
     }
 }

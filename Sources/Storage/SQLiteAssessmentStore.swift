@@ -1,19 +1,19 @@
 import FoundationEssentials
 
 /// The default backend: one SQLite file per node, in WAL mode, every commit fsync'd.
-public final class SQLiteAssessmentStore: AssessmentStore {
+package final class SQLiteAssessmentStore: AssessmentStore {
     /// The file's name inside a node's data directory.
-    public static let fileName = "assessments.sqlite"
+    package static let fileName = "assessments.sqlite"
 
     let database: SQLiteDatabase
     /// Whether a final state stored here also queues its archive write (see `ArchiveQueueEntry`).
-    public let archiving: Bool
+    package let archiving: Bool
 
     /// Opens (creating if needed) `assessments.sqlite` in `dataDirectory` and migrates it.
     ///
     /// - Parameter maximumPageCount: caps the file's size in pages; past it writes fail with
     ///   `storageFull`, exactly as on a full disk (which is how the tests reach that path).
-    public convenience init(dataDirectory: URL, maximumPageCount: Int? = nil, archiving: Bool = false)
+    package convenience init(dataDirectory: URL, maximumPageCount: Int? = nil, archiving: Bool = false)
         throws(StoreError)
     {
         do {
@@ -27,7 +27,7 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         )
     }
 
-    public init(path: String, maximumPageCount: Int? = nil, archiving: Bool = false) throws(StoreError) {
+    package init(path: String, maximumPageCount: Int? = nil, archiving: Bool = false) throws(StoreError) {
         self.archiving = archiving
         do {
             // PRAGMA values cannot be bound parameters; this is an Int, not text.
@@ -39,17 +39,17 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         }
     }
 
-    public func close() throws(StoreError) {
+    package func close() throws(StoreError) {
         database.close()
     }
 
-    public func read(id: String) async throws(StoreError) -> AssessmentRecord? {
+    package func read(id: String) async throws(StoreError) -> AssessmentRecord? {
         try await read { db in
             try Self.fetchRecord(db, where: "id = ?", id)
         }
     }
 
-    public func list(statuses: Set<AssessmentStatus>, limit: Int, after cursor: ListCursor?)
+    package func list(statuses: Set<AssessmentStatus>, limit: Int, after cursor: ListCursor?)
         async throws(StoreError) -> ListPage
     {
         guard limit > 0 else { return ListPage(records: [], next: nil) }
@@ -81,7 +81,7 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         return ListPage(records: records, next: next)
     }
 
-    public func deleteExpired(updatedBefore cutoff: Date) async throws(StoreError) -> Int {
+    package func deleteExpired(updatedBefore cutoff: Date) async throws(StoreError) -> Int {
         let terminal = AssessmentStatus.allCases.filter(\.isTerminal).map(\.rawValue)
         let placeholders = Array(repeating: "?", count: terminal.count).joined(separator: ",")
         let arguments = terminal.map(SQLiteValue.text) + [.real(cutoff.timeIntervalSinceReferenceDate)]
@@ -98,7 +98,7 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         }
     }
 
-    public func results(of assessmentID: String) async throws(StoreError) -> [AgentResult] {
+    package func results(of assessmentID: String) async throws(StoreError) -> [AgentResult] {
         try await read { db in
             try db.query(
                 "SELECT \(SQLiteRows.resultColumns) FROM agent_result WHERE assessment_id = ? ORDER BY agent",
@@ -106,7 +106,7 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         }
     }
 
-    public func replicate(
+    package func replicate(
         batch: @escaping @Sendable () -> [ReplicatedRecord],
         completion: @escaping @Sendable (Result<[ReplicaOutcome], StoreError>) -> Void
     ) {
@@ -159,7 +159,7 @@ public final class SQLiteAssessmentStore: AssessmentStore {
         return outcome
     }
 
-    public func versions() async throws(StoreError) -> [RecordSummary] {
+    package func versions() async throws(StoreError) -> [RecordSummary] {
         try await read { db in
             try db.query("SELECT \(SQLiteRows.summaryColumns) FROM assessment", [], SQLiteRows.summary(from:))
         }

@@ -5,8 +5,8 @@ import NIOCore
 import Wire
 
 /// About 4 KB binary-encoded: the size of a typical agent result crossing the cluster.
-public struct BenchPayload: Codable, Sendable {
-    public struct Row: Codable, Sendable {
+package struct BenchPayload: Codable, Sendable {
+    package struct Row: Codable, Sendable {
         var provider: String
         var instanceType: String
         var region: String
@@ -33,29 +33,29 @@ public struct BenchPayload: Codable, Sendable {
 
 /// Carries a value as a JSON string, so that the same transport can be measured with
 /// Foundation's JSON coders instead of the binary codec.
-public struct JSONCoded<Value: Codable & Sendable>: Codable, Sendable {
+package struct JSONCoded<Value: Codable & Sendable>: Codable, Sendable {
     var value: Value
 
     init(_ value: Value) { self.value = value }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         value = try JSONDecoder().decode(Value.self, from: Data(text.utf8))
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(String(decoding: try JSONEncoder().encode(value), as: UTF8.self))
     }
 }
 
 /// The same payload with a hand-written positional encoding (`WireCodable`).
-public struct WireBenchPayload: WireCodable, Sendable {
+package struct WireBenchPayload: WireCodable, Sendable {
     var payload: BenchPayload
 
     init(payload: BenchPayload) { self.payload = payload }
 
-    public init(wire buffer: inout ByteBuffer) throws {
+    package init(wire buffer: inout ByteBuffer) throws {
         let id = try buffer.readWireString()
         var rows: [BenchPayload.Row] = []
         let count = try buffer.readWireCount()
@@ -72,7 +72,7 @@ public struct WireBenchPayload: WireCodable, Sendable {
         payload = BenchPayload(id: id, rows: rows, labels: labels)
     }
 
-    public func write(wire buffer: inout ByteBuffer) {
+    package func write(wire buffer: inout ByteBuffer) {
         buffer.writeWire(payload.id)
         buffer.writeWireCount(payload.rows.count)
         for row in payload.rows {
@@ -109,5 +109,5 @@ distributed actor BenchEcho: ClusterCallable {
 
 extension TransportBench {
     /// The ~4 KB payload of figure (d), for codec micro-measurements.
-    public static func samplePayload() -> BenchPayload { .make(rows: 40) }
+    package static func samplePayload() -> BenchPayload { .make(rows: 40) }
 }

@@ -11,31 +11,31 @@ import Wire
 /// `inframind bench transport`: the raw mutual-TLS floor and the distributed-actor calls over
 /// the same kind of connection, in one process on loopback, each figure the median of
 /// several runs, with the ratios the transport is judged by.
-public struct TransportBench {
-    public struct Options: Sendable {
-        public var runs = 5
-        public var sequentialCalls = 20_000
-        public var concurrentCalls = 64_000
-        public var concurrency = 64
-        public var payloadCalls = 5_000
-        public var payloadRows = 40
+package struct TransportBench {
+    package struct Options: Sendable {
+        package var runs = 5
+        package var sequentialCalls = 20_000
+        package var concurrentCalls = 64_000
+        package var concurrency = 64
+        package var payloadCalls = 5_000
+        package var payloadRows = 40
         /// Run only the figures whose label starts with one of these (e.g. "c"), for profiling.
-        public var only: [String] = []
+        package var only: [String] = []
 
-        public init() {}
+        package init() {}
     }
 
-    public struct Figure: Sendable {
-        public var name: String
-        public var callsPerSecond: Double
-        public var p50Micros: Double
-        public var p99Micros: Double
+    package struct Figure: Sendable {
+        package var name: String
+        package var callsPerSecond: Double
+        package var p50Micros: Double
+        package var p99Micros: Double
     }
 
     let options: Options
-    public init(options: Options) { self.options = options }
+    package init(options: Options) { self.options = options }
 
-    public func run(log: (String) -> Void) async throws -> [Figure] {
+    package func run(log: (String) -> Void) async throws -> [Figure] {
         let directory = FileManager.default.temporaryDirectory.path + "/inframind-bench-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try CertificateAuthority.writeClusterPKI(
@@ -214,7 +214,7 @@ public struct TransportBench {
             "\(name) \(String(printf: "%9.0f", figure.callsPerSecond)) calls/s   p50 \(String(printf: "%7.1f", figure.p50Micros)) µs   p99 \(String(printf: "%7.1f", figure.p99Micros)) µs"
     }
 
-    public static func summary(_ figures: [Figure]) -> String {
+    package static func summary(_ figures: [Figure]) -> String {
         func find(_ prefix: String) -> Figure { figures.first { $0.name.hasPrefix(prefix) }! }
         let raw = find("a  "), pipelined = find("a' "), echo = find("b  "), pooled = find("b' ")
         let concurrent = find("c  "), binary = find("d  "), json = find("d' "), wire = find("d\" ")

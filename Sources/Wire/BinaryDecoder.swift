@@ -3,10 +3,10 @@ import NIOCore
 /// Reads what `BinaryEncoder` wrote. Every length is checked against the bytes that remain
 /// before anything is allocated, so a hostile or corrupt buffer fails with a `DecodingError`
 /// instead of exhausting memory.
-public struct BinaryDecoder: Sendable {
-    public init() {}
+package struct BinaryDecoder: Sendable {
+    package init() {}
 
-    public func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
+    package func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
         if let wire = T.self as? any WireCodable.Type {
             var buffer = buffer
             let value = try wire.init(wire: &buffer)
@@ -27,7 +27,7 @@ public struct BinaryDecoder: Sendable {
     }
 
     /// Decodes a value from the front of `buffer`, leaving what follows it unread.
-    public func decodePrefix<T: Decodable>(_ type: T.Type, from buffer: inout ByteBuffer) throws -> T {
+    package func decodePrefix<T: Decodable>(_ type: T.Type, from buffer: inout ByteBuffer) throws -> T {
         let state = BinaryDecodingState(buffer: buffer)
         let value = try withExtendedLifetime(state) { try state.decodeValue(T.self) }
         buffer = state.buffer

@@ -8,10 +8,10 @@ import NIOCore
 ///
 /// Keys are written only where the decoder must learn them from the data: the case of an enum
 /// with associated values (a nested container opened for a key) and the keys of a dictionary.
-public struct BinaryEncoder: Sendable {
-    public init() {}
+package struct BinaryEncoder: Sendable {
+    package init() {}
 
-    public func encode<T: Encodable>(_ value: T, into buffer: inout ByteBuffer) throws {
+    package func encode<T: Encodable>(_ value: T, into buffer: inout ByteBuffer) throws {
         if T.self is any WireCodable.Type { return (value as! any WireCodable).write(wire: &buffer) }
         let state = BinaryEncodingState(buffer: buffer)
         buffer = ByteBuffer()  // hand over the storage so that appends do not copy it
@@ -19,7 +19,7 @@ public struct BinaryEncoder: Sendable {
         try withExtendedLifetime(state) { try state.encodeValue(value) }
     }
 
-    public func encode<T: Encodable>(_ value: T, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws
+    package func encode<T: Encodable>(_ value: T, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws
         -> ByteBuffer
     {
         var buffer = allocator.buffer(capacity: 64)

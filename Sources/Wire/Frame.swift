@@ -7,18 +7,18 @@ import NIOCore
 /// member's metadata (its HTTP address), `/coordinator` no longer answers `info`, an agent's
 /// progress carries when its latest attempt started and finished, and a submission and its record
 /// carry the submitting tenant (docs/security.md).
-public let wireProtocolVersion: UInt16 = 5
+package let wireProtocolVersion: UInt16 = 5
 
 /// Control traffic (membership probes, lease renewals) gets its own connection so that a burst
 /// of large calls queued on the calls lane can never delay a probe past its timeout.
-public enum Lane: UInt8, Sendable, Codable, CaseIterable {
+package enum Lane: UInt8, Sendable, Codable, CaseIterable {
     case calls = 0
     case control = 1
 }
 
 /// On the wire every frame is `length: UInt32 BE | type: UInt8 | body`, where `length`
 /// counts the type byte and the body.
-public enum FrameType: UInt8, Sendable, CaseIterable {
+package enum FrameType: UInt8, Sendable, CaseIterable {
     case hello = 0x01
     case call = 0x02
     case reply = 0x03
@@ -30,12 +30,12 @@ public enum FrameType: UInt8, Sendable, CaseIterable {
 
 /// First frame on every connection, in both directions. It tells the peer which incarnation
 /// it talks to; the *name* in it must match the certificate, which is what authenticates it.
-public struct Hello: Equatable, Sendable {
-    public var version: UInt16
-    public var node: NodeID
-    public var lane: Lane
+package struct Hello: Equatable, Sendable {
+    package var version: UInt16
+    package var node: NodeID
+    package var lane: Lane
 
-    public init(version: UInt16 = wireProtocolVersion, node: NodeID, lane: Lane) {
+    package init(version: UInt16 = wireProtocolVersion, node: NodeID, lane: Lane) {
         self.version = version
         self.node = node
         self.lane = lane
@@ -44,16 +44,16 @@ public struct Hello: Equatable, Sendable {
 
 /// One remote invocation. `target` is a stable method name from the actor's table, never a
 /// mangled symbol; `arguments` is a sequence of `UInt32 BE length | bytes` entries.
-public struct CallFrame: Equatable, Sendable {
-    public var callID: UInt64
-    public var recipient: ActorID
-    public var target: String
-    public var genericSubstitutions: [String]
-    public var arguments: ByteBuffer
+package struct CallFrame: Equatable, Sendable {
+    package var callID: UInt64
+    package var recipient: ActorID
+    package var target: String
+    package var genericSubstitutions: [String]
+    package var arguments: ByteBuffer
     /// Time the caller will still wait, so the callee can drop work nobody awaits any more.
-    public var timeoutMicros: UInt64
+    package var timeoutMicros: UInt64
 
-    public init(
+    package init(
         callID: UInt64, recipient: ActorID, target: String, genericSubstitutions: [String],
         arguments: ByteBuffer, timeoutMicros: UInt64
     ) {
@@ -66,12 +66,12 @@ public struct CallFrame: Equatable, Sendable {
     }
 }
 
-public struct ReplyFrame: Equatable, Sendable {
-    public var callID: UInt64
+package struct ReplyFrame: Equatable, Sendable {
+    package var callID: UInt64
     /// The encoded return value; empty for `Void`.
-    public var value: ByteBuffer
+    package var value: ByteBuffer
 
-    public init(callID: UInt64, value: ByteBuffer) {
+    package init(callID: UInt64, value: ByteBuffer) {
         self.callID = callID
         self.value = value
     }
@@ -79,7 +79,7 @@ public struct ReplyFrame: Equatable, Sendable {
 
 /// Why a call failed on the callee's side. Kept distinct so that callers can tell a bug
 /// (unknown method) from a lost race (unknown actor) from the actor's own error.
-public enum FailureKind: UInt8, Sendable, Codable, CaseIterable {
+package enum FailureKind: UInt8, Sendable, Codable, CaseIterable {
     case remoteError = 1
     case unknownActor = 2
     case unknownTarget = 3
@@ -88,14 +88,14 @@ public enum FailureKind: UInt8, Sendable, Codable, CaseIterable {
     case genericSubstitutionRefused = 6
 }
 
-public struct FailureFrame: Equatable, Sendable {
-    public var callID: UInt64
-    public var kind: FailureKind
+package struct FailureFrame: Equatable, Sendable {
+    package var callID: UInt64
+    package var kind: FailureKind
     /// The Swift type name of the thrown error, for `.remoteError`.
-    public var errorType: String
-    public var message: String
+    package var errorType: String
+    package var message: String
 
-    public init(callID: UInt64, kind: FailureKind, errorType: String, message: String) {
+    package init(callID: UInt64, kind: FailureKind, errorType: String, message: String) {
         self.callID = callID
         self.kind = kind
         self.errorType = errorType
@@ -103,7 +103,7 @@ public struct FailureFrame: Equatable, Sendable {
     }
 }
 
-public enum Frame: Equatable, Sendable {
+package enum Frame: Equatable, Sendable {
     case hello(Hello)
     case call(CallFrame)
     case reply(ReplyFrame)
@@ -112,7 +112,7 @@ public enum Frame: Equatable, Sendable {
     case heartbeatAck(nonce: UInt64)
     case goodbye(reason: String)
 
-    public var type: FrameType {
+    package var type: FrameType {
         switch self {
         case .hello: return .hello
         case .call: return .call

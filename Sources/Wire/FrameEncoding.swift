@@ -2,7 +2,7 @@ import NIOCore
 
 extension ByteBuffer {
     /// Appends one complete frame (length prefix included).
-    public mutating func writeFrame(_ frame: Frame) {
+    package mutating func writeFrame(_ frame: Frame) {
         let lengthIndex = writerIndex
         writeInteger(UInt32(0))
         writeInteger(frame.type.rawValue)
@@ -39,8 +39,7 @@ extension ByteBuffer {
     }
 
     /// Strings travel as `UInt32 BE byte count | UTF-8`.
-    @inlinable
-    public mutating func writeWireString(_ string: String) {
+    package mutating func writeWireString(_ string: String) {
         let lengthIndex = writerIndex
         writeInteger(UInt32(0))
         let count = writeString(string)

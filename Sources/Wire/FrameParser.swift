@@ -3,19 +3,19 @@ import NIOCore
 /// Cuts a byte stream into frames. Pure: it never touches a channel, so a fuzzer can drive it
 /// with arbitrary bytes. The length prefix is checked against `maxFrameSize` before anything is
 /// buffered for the body, so a hostile length cannot make the node allocate.
-public struct FrameParser: Sendable {
-    public static let defaultMaxFrameSize = 8 * 1024 * 1024
+package struct FrameParser: Sendable {
+    package static let defaultMaxFrameSize = 8 * 1024 * 1024
 
-    public let maxFrameSize: Int
+    package let maxFrameSize: Int
 
-    public init(maxFrameSize: Int = FrameParser.defaultMaxFrameSize) {
+    package init(maxFrameSize: Int = FrameParser.defaultMaxFrameSize) {
         precondition(maxFrameSize > 0)
         self.maxFrameSize = maxFrameSize
     }
 
     /// Returns the next frame, or `nil` when `buffer` does not yet hold a whole frame.
     /// Throws on a malformed or oversized frame; the stream is then unusable.
-    public func nextFrame(from buffer: inout ByteBuffer) throws(WireError) -> Frame? {
+    package func nextFrame(from buffer: inout ByteBuffer) throws(WireError) -> Frame? {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return nil }
         let frameLength = Int(length)
         if frameLength > maxFrameSize { throw .frameTooLarge(declared: frameLength, limit: maxFrameSize) }
@@ -27,7 +27,7 @@ public struct FrameParser: Sendable {
     }
 
     /// Decodes one frame body (type byte first); every byte must be consumed.
-    public static func decodeBody(_ body: inout ByteBuffer) throws(WireError) -> Frame {
+    package static func decodeBody(_ body: inout ByteBuffer) throws(WireError) -> Frame {
         let rawType: UInt8 = try body.readWire("frame type")
         guard let type = FrameType(rawValue: rawType) else { throw .unknownFrameType(rawType) }
         let frame: Frame
@@ -88,7 +88,6 @@ public struct FrameParser: Sendable {
 }
 
 extension ByteBuffer {
-    @inlinable
     mutating func readWire<T: FixedWidthInteger>(_ field: String, as: T.Type = T.self) throws(WireError) -> T {
         guard let value = readInteger(as: T.self) else { throw .truncated(field: field) }
         return value

@@ -1,36 +1,36 @@
 /// A node incarnation. `name` is the identity in the node's certificate (its DNS SAN);
 /// `uid` is drawn at random on every process start, so a restarted node is a new incarnation
 /// and can never be confused with the one that died.
-public struct NodeID: Hashable, Sendable, Codable, CustomStringConvertible {
-    public var name: String
-    public var host: String
-    public var port: Int
-    public var uid: UInt64
+package struct NodeID: Hashable, Sendable, Codable, CustomStringConvertible {
+    package var name: String
+    package var host: String
+    package var port: Int
+    package var uid: UInt64
 
-    public init(name: String, host: String, port: Int, uid: UInt64) {
+    package init(name: String, host: String, port: Int, uid: UInt64) {
         self.name = name
         self.host = host
         self.port = port
         self.uid = uid
     }
 
-    public var description: String { "\(name)@\(host):\(port)#\(String(uid, radix: 16))" }
+    package var description: String { "\(name)@\(host):\(port)#\(String(uid, radix: 16))" }
 }
 
 /// Where a node can be dialled before its uid is known (seeds, configuration).
-public struct NodeAddress: Hashable, Sendable, Codable, CustomStringConvertible {
-    public var name: String
-    public var host: String
-    public var port: Int
+package struct NodeAddress: Hashable, Sendable, Codable, CustomStringConvertible {
+    package var name: String
+    package var host: String
+    package var port: Int
 
-    public init(name: String, host: String, port: Int) {
+    package init(name: String, host: String, port: Int) {
         self.name = name
         self.host = host
         self.port = port
     }
 
     /// Parses `name@host:port`, the form used in configuration and on the command line.
-    public init?(parsing text: String) {
+    package init?(parsing text: String) {
         guard let at = text.firstIndex(of: "@"), let colon = text.lastIndex(of: ":"), at < colon,
             let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
         else { return nil }
@@ -40,23 +40,23 @@ public struct NodeAddress: Hashable, Sendable, Codable, CustomStringConvertible 
         self.init(name: name, host: host, port: port)
     }
 
-    public var description: String { "\(name)@\(host):\(port)" }
+    package var description: String { "\(name)@\(host):\(port)" }
 }
 
 extension NodeID {
-    public var address: NodeAddress { NodeAddress(name: name, host: host, port: port) }
+    package var address: NodeAddress { NodeAddress(name: name, host: host, port: port) }
 }
 
 /// A distributed actor's identity: the node incarnation it lives on and a path.
 /// Well-known paths (`/coordinator`, `/worker`, `/membership`, `/store`) exist on every node.
-public struct ActorID: Hashable, Sendable, Codable, CustomStringConvertible {
-    public var node: NodeID
-    public var path: String
+package struct ActorID: Hashable, Sendable, Codable, CustomStringConvertible {
+    package var node: NodeID
+    package var path: String
 
-    public init(node: NodeID, path: String) {
+    package init(node: NodeID, path: String) {
         self.node = node
         self.path = path
     }
 
-    public var description: String { "\(node)\(path)" }
+    package var description: String { "\(node)\(path)" }
 }

@@ -4,7 +4,7 @@ import NIOCore
 /// are large: generic `Codable` pays for every field through existential containers (about
 /// 150 ns a field here), this pays only for the bytes. `BinaryEncoder`/`BinaryDecoder` use it
 /// when the value they are given conforms; nested values keep using `Codable`.
-public protocol WireCodable: Codable {
+package protocol WireCodable: Codable {
     init(wire buffer: inout ByteBuffer) throws
     func write(wire buffer: inout ByteBuffer)
 }
@@ -12,20 +12,15 @@ public protocol WireCodable: Codable {
 /// The reading and writing primitives a `WireCodable` conformance is built from; they use the
 /// same layout as `BinaryEncoder`.
 extension ByteBuffer {
-    @inlinable
-    public mutating func writeWire(_ value: Int) { writeInteger(Int64(value)) }
+    package mutating func writeWire(_ value: Int) { writeInteger(Int64(value)) }
 
-    @inlinable
-    public mutating func writeWire(_ value: Double) { writeInteger(value.bitPattern) }
+    package mutating func writeWire(_ value: Double) { writeInteger(value.bitPattern) }
 
-    @inlinable
-    public mutating func writeWire(_ value: Bool) { writeInteger(value ? 1 as UInt8 : 0) }
+    package mutating func writeWire(_ value: Bool) { writeInteger(value ? 1 as UInt8 : 0) }
 
-    @inlinable
-    public mutating func writeWire(_ value: String) { writeWireString(value) }
+    package mutating func writeWire(_ value: String) { writeWireString(value) }
 
-    @inlinable
-    public mutating func writeWire(_ value: String?) {
+    package mutating func writeWire(_ value: String?) {
         if let value {
             writeInteger(UInt8(1))
             writeWireString(value)
@@ -34,19 +29,19 @@ extension ByteBuffer {
         }
     }
 
-    public mutating func writeWireCount(_ count: Int) { writeInteger(UInt32(count)) }
+    package mutating func writeWireCount(_ count: Int) { writeInteger(UInt32(count)) }
 
-    public mutating func readWireInt() throws -> Int {
+    package mutating func readWireInt() throws -> Int {
         guard let value = readInteger(as: Int64.self) else { throw WireDecodingError.truncated("Int") }
         return Int(value)
     }
 
-    public mutating func readWireDouble() throws -> Double {
+    package mutating func readWireDouble() throws -> Double {
         guard let value = readInteger(as: UInt64.self) else { throw WireDecodingError.truncated("Double") }
         return Double(bitPattern: value)
     }
 
-    public mutating func readWireBool() throws -> Bool {
+    package mutating func readWireBool() throws -> Bool {
         switch readInteger(as: UInt8.self) {
         case 0: return false
         case 1: return true
@@ -54,14 +49,14 @@ extension ByteBuffer {
         }
     }
 
-    public mutating func readWireString() throws -> String {
+    package mutating func readWireString() throws -> String {
         guard let length = readInteger(as: UInt32.self), Int(length) <= readableBytes,
             let string = readString(length: Int(length))
         else { throw WireDecodingError.truncated("String") }
         return string
     }
 
-    public mutating func readWireOptionalString() throws -> String? {
+    package mutating func readWireOptionalString() throws -> String? {
         switch readInteger(as: UInt8.self) {
         case 0: return nil
         case 1: return try readWireString()
@@ -70,7 +65,7 @@ extension ByteBuffer {
     }
 
     /// A collection count, bounded by the bytes that remain (see `BinaryDecoder`).
-    public mutating func readWireCount() throws -> Int {
+    package mutating func readWireCount() throws -> Int {
         guard let count = readInteger(as: UInt32.self), Int(count) <= readableBytes else {
             throw WireDecodingError.truncated("count")
         }
@@ -78,6 +73,6 @@ extension ByteBuffer {
     }
 }
 
-public enum WireDecodingError: Error, Equatable {
+package enum WireDecodingError: Error, Equatable {
     case truncated(String)
 }

@@ -1,6 +1,6 @@
 /// Why a byte stream could not be read as frames. Each case names the defect precisely
 /// so the connection that sent it can be closed with a reason worth logging.
-public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     case frameTooLarge(declared: Int, limit: Int)
     case emptyFrame
     case unknownFrameType(UInt8)
@@ -10,7 +10,7 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidValue(field: String, value: UInt64)
     case lengthOutOfRange(field: String, declared: Int, available: Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .frameTooLarge(let declared, let limit):
             return "frame of \(declared) bytes exceeds the limit of \(limit) bytes"

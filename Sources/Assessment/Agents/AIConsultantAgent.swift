@@ -1,17 +1,17 @@
-public struct ReadinessScore: Codable, Sendable, Equatable {
+package struct ReadinessScore: Codable, Sendable, Equatable {
     /// 0-100: the sum of the four parts.
-    public let score: Double
-    public let maturityPoints: Double
-    public let securityPoints: Double
-    public let modelPoints: Double
-    public let dataPoints: Double
-    public let formula: String
+    package let score: Double
+    package let maturityPoints: Double
+    package let securityPoints: Double
+    package let modelPoints: Double
+    package let dataPoints: Double
+    package let formula: String
 }
 
-public struct AIConsultantData: Codable, Sendable, Equatable {
-    public let opportunities: [Opportunity]
-    public let readiness: ReadinessScore
-    public let tableNote: String
+package struct AIConsultantData: Codable, Sendable, Equatable {
+    package let opportunities: [Opportunity]
+    package let readiness: ReadinessScore
+    package let tableNote: String
 }
 
 /// AI opportunities for the industry and the stated use cases, from the use-case

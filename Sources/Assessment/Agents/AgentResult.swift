@@ -1,7 +1,7 @@
 import FoundationEssentials
 
 /// The eleven agents. The first ten run in parallel; `reportGenerator` runs on their results.
-public enum AgentName: String, Codable, Sendable, CaseIterable, Comparable {
+package enum AgentName: String, Codable, Sendable, CaseIterable, Comparable {
     case cto
     case cloudEngineer = "cloud_engineer"
     case research, mlops, infrastructure, compliance
@@ -11,22 +11,22 @@ public enum AgentName: String, Codable, Sendable, CaseIterable, Comparable {
     case reportGenerator = "report_generator"
 
     /// The ten that need nothing but the request and the catalog.
-    public static let analysts: [AgentName] = allCases.filter { $0 != .reportGenerator }
+    package static let analysts: [AgentName] = allCases.filter { $0 != .reportGenerator }
 
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    package static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
-public typealias Priority = Severity
+package typealias Priority = Severity
 
-public struct Recommendation: Codable, Sendable, Equatable {
-    public let title: String
-    public let priority: Priority
-    public let impact: String
-    public let rationale: String
+package struct Recommendation: Codable, Sendable, Equatable {
+    package let title: String
+    package let priority: Priority
+    package let impact: String
+    package let rationale: String
     /// Catalog row ids and formula names this recommendation rests on.
-    public let evidence: [String]
+    package let evidence: [String]
 
-    public init(title: String, priority: Priority, impact: String, rationale: String, evidence: [String]) {
+    package init(title: String, priority: Priority, impact: String, rationale: String, evidence: [String]) {
         self.title = title
         self.priority = priority
         self.impact = impact
@@ -37,15 +37,15 @@ public struct Recommendation: Codable, Sendable, Equatable {
 
 /// What one agent hands back: common fields plus its own typed data. Codable and
 /// Sendable because results travel between nodes and are journaled.
-public struct AgentResult: Codable, Sendable, Equatable {
-    public let agent: AgentName
-    public let summary: String
-    public let recommendations: [Recommendation]
+package struct AgentResult: Codable, Sendable, Equatable {
+    package let agent: AgentName
+    package let summary: String
+    package let recommendations: [Recommendation]
     /// Every catalog row id the agent's figures came from, sorted.
-    public let citations: [String]
-    public let data: AgentData
+    package let citations: [String]
+    package let data: AgentData
 
-    public init(
+    package init(
         agent: AgentName, summary: String, recommendations: [Recommendation], citations: [String], data: AgentData
     ) {
         self.agent = agent
@@ -61,11 +61,11 @@ public struct AgentResult: Codable, Sendable, Equatable {
 
     /// Canonical bytes of the result (sorted keys, no dictionaries inside), for digests
     /// that compare a task's results across nodes: equal results, equal bytes.
-    public func canonicalData() throws -> Data {
+    package func canonicalData() throws -> Data {
         try CanonicalJSONEncoder().encode(self)
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         agent = try c.decode(AgentName.self, forKey: .agent)
         summary = try c.decode(String.self, forKey: .summary)
@@ -87,7 +87,7 @@ public struct AgentResult: Codable, Sendable, Equatable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(agent, forKey: .agent)
         try c.encode(summary, forKey: .summary)
@@ -109,7 +109,7 @@ public struct AgentResult: Codable, Sendable, Equatable {
     }
 }
 
-public enum AgentData: Sendable, Equatable {
+package enum AgentData: Sendable, Equatable {
     case infrastructure(InfrastructureData)
     case cloudEngineer(CloudEngineerData)
     case research(ResearchData)

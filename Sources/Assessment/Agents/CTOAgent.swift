@@ -1,55 +1,55 @@
-public struct TCO: Codable, Sendable, Equatable {
-    public let months: Int
-    public let computeUSD: Double
-    public let gpuUSD: Double
-    public let storageUSD: Double
-    public let networkUSD: Double
+package struct TCO: Codable, Sendable, Equatable {
+    package let months: Int
+    package let computeUSD: Double
+    package let gpuUSD: Double
+    package let storageUSD: Double
+    package let networkUSD: Double
     /// One-time training and fine-tuning jobs that run within these months.
-    public let trainingUSD: Double
+    package let trainingUSD: Double
     /// compute + gpu + storage + network + training.
-    public let totalUSD: Double
+    package let totalUSD: Double
     /// The same months with compute and GPU at 1-year reserved rates where the catalog has them.
-    public let totalWithReservedUSD: Double
+    package let totalWithReservedUSD: Double
 }
 
-public struct BudgetFit: Codable, Sendable, Equatable {
-    public let monthlyBudgetUSD: Double?
-    public let monthlyCostUSD: Double
+package struct BudgetFit: Codable, Sendable, Equatable {
+    package let monthlyBudgetUSD: Double?
+    package let monthlyCostUSD: Double
     /// (cost − budget) ÷ budget, in percent; positive means over budget.
-    public let overUnderPercent: Double?
-    public let status: String
+    package let overUnderPercent: Double?
+    package let status: String
 }
 
-public struct ValueCase: Codable, Sendable, Equatable {
-    public let expectedAnnualValueUSD: Double?
+package struct ValueCase: Codable, Sendable, Equatable {
+    package let expectedAnnualValueUSD: Double?
     /// ±30% around the stated value.
-    public let annualValueLowUSD: Double?
-    public let annualValueHighUSD: Double?
-    public let threeYearROILow: Double?
-    public let threeYearROIHigh: Double?
+    package let annualValueLowUSD: Double?
+    package let annualValueHighUSD: Double?
+    package let threeYearROILow: Double?
+    package let threeYearROIHigh: Double?
     /// The month from whose end on the value earned (the low or the high case, spread evenly over the
     /// year) stays ahead of every cost so far through month 36; nil when it does not.
-    public let paybackMonthsLow: Double?
-    public let paybackMonthsHigh: Double?
+    package let paybackMonthsLow: Double?
+    package let paybackMonthsHigh: Double?
     /// The yearly value at which the three-year TCO breaks even.
-    public let breakEvenAnnualValueUSD: Double
-    public let drivers: [Opportunity]
+    package let breakEvenAnnualValueUSD: Double
+    package let drivers: [Opportunity]
 }
 
-public struct Risk: Codable, Sendable, Equatable {
-    public let risk: String
-    public let severity: Severity
-    public let mitigation: String
+package struct Risk: Codable, Sendable, Equatable {
+    package let risk: String
+    package let severity: Severity
+    package let mitigation: String
 }
 
-public struct CTOData: Codable, Sendable, Equatable {
-    public let provider: Provider
-    public let oneYear: TCO
-    public let threeYear: TCO
-    public let budget: BudgetFit
-    public let value: ValueCase
-    public let risks: [Risk]
-    public let executivePoints: [String]
+package struct CTOData: Codable, Sendable, Equatable {
+    package let provider: Provider
+    package let oneYear: TCO
+    package let threeYear: TCO
+    package let budget: BudgetFit
+    package let value: ValueCase
+    package let risks: [Risk]
+    package let executivePoints: [String]
 }
 
 /// The executive view: what it costs over one and three years, whether it fits the

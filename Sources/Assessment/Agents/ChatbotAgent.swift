@@ -1,11 +1,11 @@
-public struct SupportAnswer: Codable, Sendable, Equatable {
-    public let question: String
-    public let answer: String
-    public let evidence: [String]
+package struct SupportAnswer: Codable, Sendable, Equatable {
+    package let question: String
+    package let answer: String
+    package let evidence: [String]
 }
 
-public struct ChatbotData: Codable, Sendable, Equatable {
-    public let answers: [SupportAnswer]
+package struct ChatbotData: Codable, Sendable, Equatable {
+    package let answers: [SupportAnswer]
 }
 
 /// A support pack: the ten questions teams ask most about their own assessment,

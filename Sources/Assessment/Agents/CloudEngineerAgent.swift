@@ -1,22 +1,22 @@
-public struct ProviderCost: Codable, Sendable, Equatable {
-    public let provider: Provider
-    public let region: String
-    public let location: String
-    public let regionReason: String
+package struct ProviderCost: Codable, Sendable, Equatable {
+    package let provider: Provider
+    package let region: String
+    package let location: String
+    package let regionReason: String
     /// Every planned region, the primary first, each priced at its own rows.
-    public let regions: [String]
-    public let regionsNote: String?
-    public let residencyOK: Bool
-    public let feasible: Bool
-    public let cost: CostBreakdown
+    package let regions: [String]
+    package let regionsNote: String?
+    package let residencyOK: Bool
+    package let feasible: Bool
+    package let cost: CostBreakdown
 }
 
-public struct CloudEngineerData: Codable, Sendable, Equatable {
-    public let recommendedProvider: Provider
-    public let recommendedRegion: String
-    public let reason: String
-    public let providers: [ProviderCost]
-    public let hoursPerMonth: Double
+package struct CloudEngineerData: Codable, Sendable, Equatable {
+    package let recommendedProvider: Provider
+    package let recommendedRegion: String
+    package let reason: String
+    package let providers: [ProviderCost]
+    package let hoursPerMonth: Double
 }
 
 /// Prices the plan on every provider in the region that best serves the markets and

@@ -1,17 +1,17 @@
-public struct ResidencyFinding: Codable, Sendable, Equatable {
-    public let requiredJurisdiction: String?
-    public let recommendedRegion: String
-    public let regionJurisdiction: String
-    public let satisfied: Bool
-    public let note: String
+package struct ResidencyFinding: Codable, Sendable, Equatable {
+    package let requiredJurisdiction: String?
+    package let recommendedRegion: String
+    package let regionJurisdiction: String
+    package let satisfied: Bool
+    package let note: String
 }
 
-public struct ComplianceData: Codable, Sendable, Equatable {
-    public let frameworks: [FrameworkAssessment]
+package struct ComplianceData: Codable, Sendable, Equatable {
+    package let frameworks: [FrameworkAssessment]
     /// Mean coverage of the applicable frameworks, 0-100; nil when no framework applies.
-    public let score: Double?
-    public let measuresInPlace: [String]
-    public let residency: ResidencyFinding
+    package let score: Double?
+    package let measuresInPlace: [String]
+    package let residency: ResidencyFinding
 }
 
 /// Which frameworks apply, which of their controls the stated security measures

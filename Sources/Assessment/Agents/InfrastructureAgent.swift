@@ -1,13 +1,13 @@
-public struct InfrastructureData: Codable, Sendable, Equatable {
-    public let gpuMemory: [GPUMemoryEstimate]
+package struct InfrastructureData: Codable, Sendable, Equatable {
+    package let gpuMemory: [GPUMemoryEstimate]
     /// The cheapest fitting configuration per AI workload and provider.
-    public let gpuPlan: [GPUPlacement]
-    public let cpuPlan: [CPUPlacement]
-    public let unplaced: [Unplaced]
-    public let nPlusOne: Bool
-    public let rules: [String]
+    package let gpuPlan: [GPUPlacement]
+    package let cpuPlan: [CPUPlacement]
+    package let unplaced: [Unplaced]
+    package let nPlusOne: Bool
+    package let rules: [String]
     /// Each AI workload re-placed in the recommended region with one figure changed.
-    public let sensitivity: [SensitivityRow]
+    package let sensitivity: [SensitivityRow]
 }
 
 /// Capacity plan: GPU memory per AI workload, the cheapest catalog instances that

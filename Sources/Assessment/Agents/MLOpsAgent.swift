@@ -1,29 +1,29 @@
-public struct PlatformScore: Codable, Sendable, Equatable {
-    public let id: String
-    public let name: String
-    public let score: Double
-    public let integrationUsed: Double
+package struct PlatformScore: Codable, Sendable, Equatable {
+    package let id: String
+    package let name: String
+    package let score: Double
+    package let integrationUsed: Double
 }
 
-public struct ServingTopology: Codable, Sendable, Equatable {
-    public let workload: String
-    public let instanceType: String
-    public let minReplicas: Int
-    public let maxReplicas: Int
-    public let spareInstances: Int
-    public let scaleOn: String
+package struct ServingTopology: Codable, Sendable, Equatable {
+    package let workload: String
+    package let instanceType: String
+    package let minReplicas: Int
+    package let maxReplicas: Int
+    package let spareInstances: Int
+    package let scaleOn: String
 }
 
-public struct MLOpsData: Codable, Sendable, Equatable {
-    public let currentLevel: Int
-    public let requiredLevel: Int
-    public let gaps: [String]
-    public let platformScores: [PlatformScore]
-    public let recommendedPlatform: String
-    public let weights: PlatformWeights
-    public let serving: [ServingTopology]
-    public let cicd: [String]
-    public let monitoring: [String]
+package struct MLOpsData: Codable, Sendable, Equatable {
+    package let currentLevel: Int
+    package let requiredLevel: Int
+    package let gaps: [String]
+    package let platformScores: [PlatformScore]
+    package let recommendedPlatform: String
+    package let weights: PlatformWeights
+    package let serving: [ServingTopology]
+    package let cicd: [String]
+    package let monitoring: [String]
 }
 
 /// ML operations: how mature the team is against what its workloads need, which

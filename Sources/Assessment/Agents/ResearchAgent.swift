@@ -1,51 +1,51 @@
-public struct PriceExtreme: Codable, Sendable, Equatable {
-    public let catalogID: String
-    public let provider: Provider
-    public let region: String
-    public let usdPerUnitHour: Double
+package struct PriceExtreme: Codable, Sendable, Equatable {
+    package let catalogID: String
+    package let provider: Provider
+    package let region: String
+    package let usdPerUnitHour: Double
 }
 
-public struct PriceSpread: Codable, Sendable, Equatable {
+package struct PriceSpread: Codable, Sendable, Equatable {
     /// A GPU model, or an instance class (`general`, `compute`, `memory`).
-    public let subject: String
+    package let subject: String
     /// `gpu-hour` or `vcpu-hour`.
-    public let unit: String
-    public let rows: Int
-    public let providers: [Provider]
-    public let cheapest: PriceExtreme
-    public let dearest: PriceExtreme
+    package let unit: String
+    package let rows: Int
+    package let providers: [Provider]
+    package let cheapest: PriceExtreme
+    package let dearest: PriceExtreme
     /// dearest ÷ cheapest.
-    public let spread: Double
+    package let spread: Double
 }
 
-public struct RegionBasket: Codable, Sendable, Equatable {
-    public let region: String
-    public let usdPerHour: Double
+package struct RegionBasket: Codable, Sendable, Equatable {
+    package let region: String
+    package let usdPerHour: Double
 }
 
-public struct RegionRanking: Codable, Sendable, Equatable {
-    public let provider: Provider
-    public let cheapestRegion: String
+package struct RegionRanking: Codable, Sendable, Equatable {
+    package let provider: Provider
+    package let cheapestRegion: String
     /// Instance types priced in every region of this provider, summed per region
     /// (in region order; an array so the encoding is byte-stable).
-    public let basketSize: Int
-    public let baskets: [RegionBasket]
+    package let basketSize: Int
+    package let baskets: [RegionBasket]
 }
 
-public struct SourceFreshness: Codable, Sendable, Equatable {
-    public let sourceID: String
-    public let snapshotDate: String?
+package struct SourceFreshness: Codable, Sendable, Equatable {
+    package let sourceID: String
+    package let snapshotDate: String?
     /// Days between the snapshot and the catalog's assembly; nil when the source has no date.
-    public let ageDaysAtAssembly: Int?
-    public let description: String
+    package let ageDaysAtAssembly: Int?
+    package let description: String
 }
 
-public struct ResearchData: Codable, Sendable, Equatable {
-    public let gpuSpreads: [PriceSpread]
-    public let instanceClassSpreads: [PriceSpread]
-    public let regionRankings: [RegionRanking]
-    public let freshness: [SourceFreshness]
-    public let notCovered: [String]
+package struct ResearchData: Codable, Sendable, Equatable {
+    package let gpuSpreads: [PriceSpread]
+    package let instanceClassSpreads: [PriceSpread]
+    package let regionRankings: [RegionRanking]
+    package let freshness: [SourceFreshness]
+    package let notCovered: [String]
 }
 
 /// Provider comparison over the whole catalog, independent of the request's plan

@@ -4,28 +4,28 @@ import FoundationEssentials
     import Glibc
 #endif
 
-public struct ProjectionPoint: Codable, Sendable, Equatable {
-    public let month: Int
-    public let users: Int
+package struct ProjectionPoint: Codable, Sendable, Equatable {
+    package let month: Int
+    package let users: Int
     /// The deterministic projection from the stated growth.
-    public let expected: MonthlyCost
-    public let p10USD: Double
-    public let p50USD: Double
-    public let p90USD: Double
+    package let expected: MonthlyCost
+    package let p10USD: Double
+    package let p50USD: Double
+    package let p90USD: Double
 }
 
-public struct SimulationData: Codable, Sendable, Equatable {
-    public let provider: Provider
-    public let seed: String
-    public let runs: Int
-    public let model: String
-    public let baselineMonthlyUSD: Double
-    public let horizons: [ProjectionPoint]
-    public let monthlyBudgetUSD: Double?
+package struct SimulationData: Codable, Sendable, Equatable {
+    package let provider: Provider
+    package let seed: String
+    package let runs: Int
+    package let model: String
+    package let baselineMonthlyUSD: Double
+    package let horizons: [ProjectionPoint]
+    package let monthlyBudgetUSD: Double?
     /// First month (0 = today) the expected cost exceeds the budget; nil if it never does within 36 months.
-    public let budgetExceededMonth: Int?
+    package let budgetExceededMonth: Int?
     /// First month the p90 cost exceeds the budget.
-    public let budgetAtRiskMonth: Int?
+    package let budgetAtRiskMonth: Int?
 }
 
 /// Growth and cost projection at 6/12/24/36 months, with a seeded Monte-Carlo

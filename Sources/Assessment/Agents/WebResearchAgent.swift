@@ -1,35 +1,35 @@
-public struct GPUGenerationSignal: Codable, Sendable, Equatable {
-    public let gpuModel: String
-    public let architecture: String
-    public let memoryGB: Double
+package struct GPUGenerationSignal: Codable, Sendable, Equatable {
+    package let gpuModel: String
+    package let architecture: String
+    package let memoryGB: Double
     /// Lowest on-demand USD per GPU-hour per GB of GPU memory in the catalog.
-    public let usdPerGPUHourPerGB: Double
-    public let usdPerGPUHour: Double
-    public let catalogID: String
+    package let usdPerGPUHourPerGB: Double
+    package let usdPerGPUHour: Double
+    package let catalogID: String
 }
 
-public struct ProviderPrice: Codable, Sendable, Equatable {
-    public let provider: Provider
-    public let usdPerGPUHour: Double
+package struct ProviderPrice: Codable, Sendable, Equatable {
+    package let provider: Provider
+    package let usdPerGPUHour: Double
 }
 
-public struct ProviderGap: Codable, Sendable, Equatable {
-    public let gpuModel: String
+package struct ProviderGap: Codable, Sendable, Equatable {
+    package let gpuModel: String
     /// Cheapest on-demand USD per GPU-hour per provider, in provider order. An array,
     /// not a dictionary, so every encoding of a result is byte-stable.
-    public let cheapestByProvider: [ProviderPrice]
-    public let citations: [String]
+    package let cheapestByProvider: [ProviderPrice]
+    package let citations: [String]
     /// (dearest − cheapest) ÷ cheapest over the providers' cheapest offers.
-    public let gap: Double
+    package let gap: Double
 }
 
-public struct WebResearchData: Codable, Sendable, Equatable {
-    public let offline: Bool
-    public let statement: String
-    public let snapshotDate: String
-    public let catalogVersion: String
-    public let pricePerformance: [GPUGenerationSignal]
-    public let providerGaps: [ProviderGap]
+package struct WebResearchData: Codable, Sendable, Equatable {
+    package let offline: Bool
+    package let statement: String
+    package let snapshotDate: String
+    package let catalogVersion: String
+    package let pricePerformance: [GPUGenerationSignal]
+    package let providerGaps: [ProviderGap]
 }
 
 /// There is no web at run time. This agent reports the market signals the shipped

@@ -2,16 +2,16 @@ import FoundationEssentials
 
 /// The shipped, versioned knowledge every agent reads: prices (copied verbatim from
 /// the shared catalog CSVs), regions, compliance controls, platform and use-case tables.
-public struct Catalog: Sendable {
-    public let version: String
+package struct Catalog: Sendable {
+    package let version: String
     /// The day the catalog was put together; ages of sources are measured from it, never from the clock.
-    public let assembledOn: String
-    public let hoursPerMonth: Double
-    public let sources: [CatalogSource]
-    public let notCovered: [String]
-    public let regions: [CloudRegion]
-    public let marketJurisdictions: [String: [String]]
-    public let instances: [InstanceOffer]
+    package let assembledOn: String
+    package let hoursPerMonth: Double
+    package let sources: [CatalogSource]
+    package let notCovered: [String]
+    package let regions: [CloudRegion]
+    package let marketJurisdictions: [String: [String]]
+    package let instances: [InstanceOffer]
     /// `instances` by provider and region, and the GPU ones, each in catalog order: the planners look
     /// a region's offers up for every provider and workload, and filtering (so copying) the whole
     /// table each time was a large part of the agents' CPU.
@@ -20,26 +20,26 @@ public struct Catalog: Sendable {
     /// `instances` by citation id: the growth projection prices re-planned counts of the plan's rows.
     let offersByID: [String: InstanceOffer]
     /// Every GPU model `instances` places workloads on, by `gpu_model`.
-    public let gpus: [String: GPUSpec]
+    package let gpus: [String: GPUSpec]
     /// Multi-GPU instance types' links, by `provider/instance_type`; single-GPU types have none.
     let interconnects: [String: GPUInterconnect]
-    public let storageNetwork: [PriceItem]
+    package let storageNetwork: [PriceItem]
     /// `storageNetwork` by id (`provider/region/item`): the growth projection prices egress thousands
     /// of times per assessment.
     let pricesByID: [String: PriceItem]
-    public let measures: [SecurityMeasure]
-    public let frameworks: [FrameworkSpec]
-    public let mlops: MLOpsTable
-    public let useCases: [UseCaseSpec]
-    public let sizing: SizingTable
+    package let measures: [SecurityMeasure]
+    package let frameworks: [FrameworkSpec]
+    package let mlops: MLOpsTable
+    package let useCases: [UseCaseSpec]
+    package let sizing: SizingTable
     /// New with every load: what `PlanMemo` keys plans by.
     let identity = CatalogIdentity()
 
-    public enum LoadError: Error, CustomStringConvertible {
+    package enum LoadError: Error, CustomStringConvertible {
         case missingResource(String)
         case malformed(String, String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .missingResource(let name): return "catalog resource \(name) is missing from the bundle"
             case .malformed(let name, let reason): return "catalog resource \(name) is malformed: \(reason)"
@@ -50,7 +50,7 @@ public struct Catalog: Sendable {
     private static let cached = Result { () throws(LoadError) -> Catalog in try load() }
 
     /// The catalog shipped in this package, loaded once per process.
-    public static func shipped() throws(LoadError) -> Catalog { try cached.get() }
+    package static func shipped() throws(LoadError) -> Catalog { try cached.get() }
 
     /// The shipped catalog's files, embedded in the binary at build time.
     static let embedded: [String: [UInt8]] = [
@@ -64,7 +64,7 @@ public struct Catalog: Sendable {
 
     /// Reads the catalog from a directory holding the same files as `Resources/catalog/`, or the
     /// embedded copy of that directory.
-    public static func load(directory: URL? = nil) throws(LoadError) -> Catalog {
+    package static func load(directory: URL? = nil) throws(LoadError) -> Catalog {
         func data(_ name: String) throws(LoadError) -> Data {
             guard let directory else {
                 guard let bytes = embedded[name] else { throw .missingResource(name) }
@@ -247,7 +247,7 @@ public struct Catalog: Sendable {
 
     // MARK: Lookups used by the agents
 
-    public func instances(provider: Provider, region: String) -> [InstanceOffer] {
+    package func instances(provider: Provider, region: String) -> [InstanceOffer] {
         instancesByPlace[InstancePlace(provider: provider, region: region)] ?? []
     }
 
@@ -257,28 +257,28 @@ public struct Catalog: Sendable {
     }
 
     /// How an offer's GPUs are linked (a one-GPU offer has no link).
-    public func interconnect(_ offer: InstanceOffer) -> GPUInterconnect {
+    package func interconnect(_ offer: InstanceOffer) -> GPUInterconnect {
         interconnects["\(offer.provider.rawValue)/\(offer.instanceType)"] ?? .single(offer)
     }
 
-    public func offer(_ id: String) -> InstanceOffer? { offersByID[id] }
+    package func offer(_ id: String) -> InstanceOffer? { offersByID[id] }
 
-    public func regions(of provider: Provider) -> [CloudRegion] { regions.filter { $0.provider == provider } }
+    package func regions(of provider: Provider) -> [CloudRegion] { regions.filter { $0.provider == provider } }
 
-    public func price(provider: Provider, region: String, item: String) -> PriceItem? {
+    package func price(provider: Provider, region: String, item: String) -> PriceItem? {
         pricesByID["\(provider.rawValue)/\(region)/\(item)"]
     }
 
-    public func source(_ id: String) -> CatalogSource? { sources.first { $0.id == id } }
+    package func source(_ id: String) -> CatalogSource? { sources.first { $0.id == id } }
 
-    public func sizing(for workload: WorkloadType) -> WorkloadSizing? {
+    package func sizing(for workload: WorkloadType) -> WorkloadSizing? {
         sizing.workloads.first { $0.workload == workload }
     }
 
-    public func remediation(for measure: String) -> SecurityMeasure? { measures.first { $0.measure == measure } }
+    package func remediation(for measure: String) -> SecurityMeasure? { measures.first { $0.measure == measure } }
 
     /// The newest dated price snapshot, which the report states as the catalog's snapshot date.
-    public var snapshotDate: String {
+    package var snapshotDate: String {
         sources.filter { $0.id != "INFRAMIND-EDITORIAL" }.compactMap(\.snapshotDate).max() ?? assembledOn
     }
 }

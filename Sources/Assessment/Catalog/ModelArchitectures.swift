@@ -3,20 +3,20 @@ import FoundationEssentials
 /// The shape of a transformer that decides its KV cache and its compute: what a model's
 /// `config.json` says. Requests give one directly (`architecture`) or name a row of the shipped
 /// table (`model`); see docs/sizing.md.
-public struct ModelArchitecture: Codable, Sendable, Equatable {
-    public var layers: Int
-    public var hiddenSize: Int
-    public var attentionHeads: Int
+package struct ModelArchitecture: Codable, Sendable, Equatable {
+    package var layers: Int
+    package var hiddenSize: Int
+    package var attentionHeads: Int
     /// Key/value heads: equal to `attentionHeads` for multi-head attention, fewer for grouped-query.
-    public var kvHeads: Int
-    public var headDim: Int
+    package var kvHeads: Int
+    package var headDim: Int
     /// Weights held in GPU memory: every expert of a mixture-of-experts model.
-    public var totalParametersBillion: Double
+    package var totalParametersBillion: Double
     /// Parameters one token passes through (the experts it is routed to): what compute scales with.
-    public var activeParametersBillion: Double
+    package var activeParametersBillion: Double
     /// Multi-head latent attention caches one compressed vector per layer (K and V together, plus
     /// the decoupled RoPE key) instead of per-head keys and values; nil for ordinary attention.
-    public var kvLatentDim: Int?
+    package var kvLatentDim: Int?
 
     enum CodingKeys: String, CodingKey {
         case layers
@@ -29,7 +29,7 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
         case kvLatentDim = "kv_latent_dim"
     }
 
-    public init(
+    package init(
         layers: Int, hiddenSize: Int, attentionHeads: Int, kvHeads: Int, headDim: Int,
         totalParametersBillion: Double, activeParametersBillion: Double, kvLatentDim: Int? = nil
     ) {
@@ -46,28 +46,28 @@ public struct ModelArchitecture: Codable, Sendable, Equatable {
     /// Bytes the KV cache holds per token of context: a key and a value vector per KV head per
     /// layer (2 × layers × kv_heads × head_dim × bytes), or one latent vector per layer for
     /// latent attention (layers × kv_latent_dim × bytes).
-    public func kvBytesPerToken(bytesPerValue: Double) -> Double {
+    package func kvBytesPerToken(bytesPerValue: Double) -> Double {
         if let latent = kvLatentDim { return Double(layers) * Double(latent) * bytesPerValue }
         return 2 * Double(layers) * Double(kvHeads) * Double(headDim) * bytesPerValue
     }
 }
 
 /// One row of `models.csv`: a published model's architecture and where it was read.
-public struct KnownModel: Sendable, Equatable {
-    public let id: String
-    public let name: String
-    public let architecture: ModelArchitecture
-    public let experts: Int?
-    public let expertsPerToken: Int?
-    public let maxContextTokens: Int
+package struct KnownModel: Sendable, Equatable {
+    package let id: String
+    package let name: String
+    package let architecture: ModelArchitecture
+    package let experts: Int?
+    package let expertsPerToken: Int?
+    package let maxContextTokens: Int
     /// The model's public `config.json` or model card.
-    public let source: String
+    package let source: String
 }
 
-public enum ModelTable {
+package enum ModelTable {
     /// The shipped table, in file order. It is part of the binary and checked by
     /// `ModelArchitectureTests`, so a row that does not parse is a build defect, not an input error.
-    public static let shipped: [KnownModel] = {
+    package static let shipped: [KnownModel] = {
         do {
             return try parse(Data(Catalog.embedded["models.csv"] ?? []))
         } catch {
@@ -75,11 +75,11 @@ public enum ModelTable {
         }
     }()
 
-    public static let ids: [String] = shipped.map(\.id)
+    package static let ids: [String] = shipped.map(\.id)
 
     private static let byID = Dictionary(uniqueKeysWithValues: shipped.map { ($0.id, $0) })
 
-    public static func model(_ id: String) -> KnownModel? { byID[id] }
+    package static func model(_ id: String) -> KnownModel? { byID[id] }
 
     static func parse(_ data: Data) throws(Catalog.LoadError) -> [KnownModel] {
         let name = "models.csv"

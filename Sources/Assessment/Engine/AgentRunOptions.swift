@@ -3,8 +3,8 @@ import FoundationEssentials
 /// How an agent run behaves apart from its result. The default does nothing extra;
 /// the slowdown exists only so benchmarks and chaos runs can make agents take long
 /// enough for leases, requeues and node kills to matter. It never changes a result.
-public struct AgentRunOptions: Codable, Sendable, Equatable {
-    public enum Slowdown: Codable, Sendable, Equatable {
+package struct AgentRunOptions: Codable, Sendable, Equatable {
+    package enum Slowdown: Codable, Sendable, Equatable {
         /// The normal, production setting.
         case none
         /// Burn this many rounds of hashing on the calling thread before computing.
@@ -13,14 +13,14 @@ public struct AgentRunOptions: Codable, Sendable, Equatable {
         case sleep(milliseconds: Int)
     }
 
-    public var loadTestSlowdown: Slowdown
+    package var loadTestSlowdown: Slowdown
 
-    public init(loadTestSlowdown: Slowdown = .none) { self.loadTestSlowdown = loadTestSlowdown }
+    package init(loadTestSlowdown: Slowdown = .none) { self.loadTestSlowdown = loadTestSlowdown }
 
-    public static let standard = AgentRunOptions()
+    package static let standard = AgentRunOptions()
 
     /// Applies the slowdown. Checks for cancellation so a cancelled assessment stops here.
-    public func applySlowdown() async throws {
+    package func applySlowdown() async throws {
         switch loadTestSlowdown {
         case .none:
             return

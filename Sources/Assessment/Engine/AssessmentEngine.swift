@@ -1,13 +1,13 @@
 /// Runs agents and whole assessments in-process. The cluster calls `runAgent` on
 /// workers and `AssessmentReport.assemble` on the owner; `assess` does all of it
 /// locally (the CLI's `assess` command and the pipeline benchmark).
-public enum AssessmentEngine {
+package enum AssessmentEngine {
     /// Goes into every report; bump it whenever a formula or a report field changes,
     /// since reports from different engine versions are not comparable byte for byte.
-    public static let engineVersion = "inframind-assessment/1.0.0"
+    package static let engineVersion = "inframind-assessment/1.0.0"
 
     /// The pure computation of one agent. `results` is read only by the report generator.
-    public static func compute(
+    package static func compute(
         _ agent: AgentName, request: AssessmentRequest, catalog: Catalog, results: [AgentResult] = []
     ) -> AgentResult {
         switch agent {
@@ -26,7 +26,7 @@ public enum AssessmentEngine {
     }
 
     /// One agent as a task: the optional load-test slowdown, then `compute`.
-    public static func runAgent(
+    package static func runAgent(
         _ agent: AgentName, request: AssessmentRequest, catalog: Catalog, results: [AgentResult] = [],
         options: AgentRunOptions = .standard
     ) async throws -> AgentResult {
@@ -35,7 +35,7 @@ public enum AssessmentEngine {
     }
 
     /// The whole pipeline: ten agents in parallel, then the report generator.
-    public static func assess(
+    package static func assess(
         _ request: AssessmentRequest, catalog: Catalog, assessmentID: String, options: AgentRunOptions = .standard
     ) async throws -> AssessmentReport {
         let results = try await withThrowingTaskGroup(of: AgentResult.self) { group in
@@ -53,7 +53,7 @@ public enum AssessmentEngine {
     }
 
     /// The same pipeline on the calling thread, for callers without concurrency.
-    public static func assessSequentially(_ request: AssessmentRequest, catalog: Catalog, assessmentID: String)
+    package static func assessSequentially(_ request: AssessmentRequest, catalog: Catalog, assessmentID: String)
         -> AssessmentReport
     {
         let results = AgentName.analysts.map { compute($0, request: request, catalog: catalog) }

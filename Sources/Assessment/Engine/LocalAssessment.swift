@@ -2,13 +2,13 @@ import FoundationEssentials
 
 /// `inframind assess FILE` without the cluster: validate, run the eleven agents in
 /// this process, render. Lives in the library so it is tested here and the command stays thin.
-public enum LocalAssessment {
+package enum LocalAssessment {
     /// A stable id for local runs: same request, same id, so local output is fully reproducible.
-    public static func defaultID(for request: AssessmentRequest) -> String {
+    package static func defaultID(for request: AssessmentRequest) -> String {
         "local-" + String(SeededRandom.seed(for: request), radix: 16)
     }
 
-    public static func run(
+    package static func run(
         requestJSON: Data, format: ReportRenderer.Format, assessmentID: String? = nil, catalog: Catalog? = nil,
         options: AgentRunOptions = .standard
     ) async throws -> Data {

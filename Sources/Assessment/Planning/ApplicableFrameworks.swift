@@ -1,12 +1,12 @@
 /// A compliance framework that applies to the request, and why.
-public struct ApplicableFramework: Codable, Sendable, Equatable {
-    public enum Basis: String, Codable, Sendable {
+package struct ApplicableFramework: Codable, Sendable, Equatable {
+    package enum Basis: String, Codable, Sendable {
         case explicit, implied
     }
 
-    public let id: ComplianceFramework
-    public let basis: Basis
-    public let reason: String
+    package let id: ComplianceFramework
+    package let basis: Basis
+    package let reason: String
 }
 
 enum ApplicableFrameworks {

@@ -3,74 +3,74 @@
 #endif
 
 /// One AI workload placed on the cheapest catalog instance type that fits it in a region.
-public struct GPUPlacement: Codable, Sendable, Equatable {
-    public let workload: String
-    public let mode: AIWorkloadMode
-    public let provider: Provider
-    public let region: String
-    public let instanceType: String
-    public let catalogID: String
-    public let gpuModel: String
+package struct GPUPlacement: Codable, Sendable, Equatable {
+    package let workload: String
+    package let mode: AIWorkloadMode
+    package let provider: Provider
+    package let region: String
+    package let instanceType: String
+    package let catalogID: String
+    package let gpuModel: String
     /// GPUs rented (instances × GPUs per instance).
-    public let gpus: Int
-    public let gpusPerReplica: Int
+    package let gpus: Int
+    package let gpusPerReplica: Int
     /// GPU memory of one replica (its GPUs × memory per GPU); for training, of the whole cluster.
-    public let totalGpuMemoryGB: Double
+    package let totalGpuMemoryGB: Double
     /// What one replica needs at the planned batch (`GPUMemoryModel`); for training, the whole job
     /// before it is sharded over the cluster.
-    public let requiredGpuMemoryGB: Double
-    public let weightsGB: Double
-    public let kvCacheBytesPerToken: Double
-    public let kvCacheEstimated: Bool
+    package let requiredGpuMemoryGB: Double
+    package let weightsGB: Double
+    package let kvCacheBytesPerToken: Double
+    package let kvCacheEstimated: Bool
     /// The GPU runs the workload's precision natively; the planner places no other (kept in the
     /// row so that a reader of the JSON need not look the GPU up).
-    public let supportsPrecision: Bool
-    public let replicas: Int
+    package let supportsPrecision: Bool
+    package let replicas: Int
     /// Instances added so one can fail without losing capacity (N+1).
-    public let spareInstances: Int
-    public let instances: Int
-    public let monthlyOnDemandUSD: Double
+    package let spareInstances: Int
+    package let instances: Int
+    package let monthlyOnDemandUSD: Double
     /// Nil when the catalog has no reserved price for this row.
-    public let monthlyReservedUSD: Double?
+    package let monthlyReservedUSD: Double?
     /// How a replica's GPUs are joined: tensor parallelism over `pcie` or `nvlink` inside an
     /// instance, or `multi_node` across instances over an RDMA-class fabric.
-    public let tensorParallel: TensorParallelLink
+    package let tensorParallel: TensorParallelLink
     /// Inference: the roofline figures at the planned load (`ServingModel`).
-    public let batchPerReplica: Int?
-    public let prefillMs: Double?
-    public let decodeTokensPerSecondPerReplica: Double?
-    public let timeToFirstTokenMs: Double?
-    public let timePerOutputTokenMs: Double?
+    package let batchPerReplica: Int?
+    package let prefillMs: Double?
+    package let decodeTokensPerSecondPerReplica: Double?
+    package let timeToFirstTokenMs: Double?
+    package let timePerOutputTokenMs: Double?
     /// First token plus every further token of an average answer.
-    public let responseMs: Double?
-    public let meetsLatencyTarget: Bool?
-    public let latencyTarget: String?
+    package let responseMs: Double?
+    package let meetsLatencyTarget: Bool?
+    package let latencyTarget: String?
     /// When the target is missed: what meeting it would take, or that nothing in the region does.
-    public var latencyNote: String?
+    package var latencyNote: String?
     /// Training and fine-tuning with a token count: the job this row runs; its cost is one-time,
     /// not monthly (`CostBreakdown.trainingJobsUSD`).
-    public var training: TrainingJob?
+    package var training: TrainingJob?
 }
 
-public struct CPUPlacement: Codable, Sendable, Equatable {
-    public let workload: WorkloadType
-    public let provider: Provider
-    public let region: String
-    public let instanceType: String
-    public let catalogID: String
-    public let sizingRule: String
-    public let formula: String
-    public let vcpusNeeded: Int
-    public let memoryGibNeeded: Double
-    public let instances: Int
-    public let monthlyOnDemandUSD: Double
-    public let monthlyReservedUSD: Double?
+package struct CPUPlacement: Codable, Sendable, Equatable {
+    package let workload: WorkloadType
+    package let provider: Provider
+    package let region: String
+    package let instanceType: String
+    package let catalogID: String
+    package let sizingRule: String
+    package let formula: String
+    package let vcpusNeeded: Int
+    package let memoryGibNeeded: Double
+    package let instances: Int
+    package let monthlyOnDemandUSD: Double
+    package let monthlyReservedUSD: Double?
 }
 
-public struct Unplaced: Error, Codable, Sendable, Equatable {
-    public let workload: String
-    public let provider: Provider
-    public let reason: String
+package struct Unplaced: Error, Codable, Sendable, Equatable {
+    package let workload: String
+    package let provider: Provider
+    package let reason: String
 }
 
 /// Turns requirements into instance counts in one region. Pure arithmetic over the

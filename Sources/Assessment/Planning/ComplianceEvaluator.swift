@@ -1,26 +1,26 @@
-public struct MissingControl: Codable, Sendable, Equatable {
-    public let id: String
-    public let reference: String
-    public let title: String
-    public let severity: Severity
-    public let missingMeasures: [String]
-    public let remediation: [String]
+package struct MissingControl: Codable, Sendable, Equatable {
+    package let id: String
+    package let reference: String
+    package let title: String
+    package let severity: Severity
+    package let missingMeasures: [String]
+    package let remediation: [String]
 }
 
-public struct FrameworkAssessment: Codable, Sendable, Equatable {
-    public let id: ComplianceFramework
-    public let name: String
-    public let basis: ApplicableFramework.Basis
-    public let reason: String
+package struct FrameworkAssessment: Codable, Sendable, Equatable {
+    package let id: ComplianceFramework
+    package let name: String
+    package let basis: ApplicableFramework.Basis
+    package let reason: String
     /// Satisfied controls ÷ evaluated controls, 0-1: coverage of what was evaluated, not of the framework.
-    public let coverage: Double
+    package let coverage: Double
     /// Controls of the catalog evaluated for this framework: the denominator of `coverage`.
-    public let evaluatedControls: Int
+    package let evaluatedControls: Int
     /// What was evaluated against the framework's published size ("9 controls evaluated, drawn from
     /// its 93 Annex A controls").
-    public let scope: String
-    public let satisfiedControls: [String]
-    public let missingControls: [MissingControl]
+    package let scope: String
+    package let satisfiedControls: [String]
+    package let missingControls: [MissingControl]
 }
 
 /// Maps the request's security measures onto each applicable framework's controls.

@@ -1,50 +1,50 @@
 /// One priced storage or network line.
-public struct CostLine: Codable, Sendable, Equatable {
-    public let item: String
-    public let catalogID: String
-    public let quantity: Double
-    public let unit: String
-    public let monthlyUSD: Double
+package struct CostLine: Codable, Sendable, Equatable {
+    package let item: String
+    package let catalogID: String
+    package let quantity: Double
+    package let unit: String
+    package let monthlyUSD: Double
 }
 
 /// Monthly cost of a provider's plan over all its planned regions, each priced at its own rows
 /// (`CostModel.combine`), so `totalUSD` is exactly the sum of the categories shown.
-public struct CostBreakdown: Codable, Sendable, Equatable {
-    public let plannedRegions: Int
-    public let computeUSD: Double
-    public let gpuUSD: Double
+package struct CostBreakdown: Codable, Sendable, Equatable {
+    package let plannedRegions: Int
+    package let computeUSD: Double
+    package let gpuUSD: Double
     /// Nil when the catalog has no storage price for this provider (not zero).
-    public let storageUSD: Double?
-    public let networkUSD: Double?
+    package let storageUSD: Double?
+    package let networkUSD: Double?
     /// compute + gpu + storage + network, counting only priced categories.
-    public let totalUSD: Double
+    package let totalUSD: Double
     /// Training and fine-tuning jobs, paid once at on-demand rates (not part of any month's
     /// recurring cost; `CostProjection` charges each job to the months it runs in).
-    public let trainingJobsUSD: Double
+    package let trainingJobsUSD: Double
     /// Months each job runs, in the catalog's months, matched to `trainingJobsUSD`'s parts.
-    public let trainingJobs: [TrainingCharge]
+    package let trainingJobs: [TrainingCharge]
     /// compute + gpu + the jobs spread over three years: the part every provider can be priced on,
     /// used to compare providers.
-    public let comparableUSD: Double
+    package let comparableUSD: Double
     /// Compute and GPU at 1-year reserved rates where the catalog has one, on-demand elsewhere.
-    public let reservedComputeUSD: Double
-    public let reservedGpuUSD: Double
-    public let reservedTotalUSD: Double
+    package let reservedComputeUSD: Double
+    package let reservedGpuUSD: Double
+    package let reservedTotalUSD: Double
     /// compute + gpu at reserved rates where known: the reserved counterpart of `comparableUSD`.
-    public var reservedComparableUSD: Double { Numbers.total([reservedComputeUSD, reservedGpuUSD]) }
+    package var reservedComparableUSD: Double { Numbers.total([reservedComputeUSD, reservedGpuUSD]) }
     /// Share of the on-demand compute + GPU spend that has a reserved price in the catalog.
-    public let reservedCoverage: Double
-    public let storageLines: [CostLine]
-    public let networkLines: [CostLine]
-    public let egressGBPerMonth: Double
-    public let unpriced: [String]
+    package let reservedCoverage: Double
+    package let storageLines: [CostLine]
+    package let networkLines: [CostLine]
+    package let egressGBPerMonth: Double
+    package let unpriced: [String]
 }
 
 /// One job's one-time cost and how many catalog months it runs.
-public struct TrainingCharge: Codable, Sendable, Equatable {
-    public let workload: String
-    public let costUSD: Double
-    public let months: Double
+package struct TrainingCharge: Codable, Sendable, Equatable {
+    package let workload: String
+    package let costUSD: Double
+    package let months: Double
 }
 
 enum CostModel {

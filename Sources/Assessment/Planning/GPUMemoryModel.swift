@@ -7,46 +7,46 @@ import FoundationEssentials
 /// GPU memory one replica of an AI workload needs, with the terms shown so a reader
 /// can redo the arithmetic. Sizes are in GB of 10^9 bytes, the unit GPU vendors
 /// state memory in (and the unit of the catalog's GPU memory columns).
-public struct GPUMemoryEstimate: Codable, Sendable, Equatable {
-    public let workload: String
-    public let mode: AIWorkloadMode
+package struct GPUMemoryEstimate: Codable, Sendable, Equatable {
+    package let workload: String
+    package let mode: AIWorkloadMode
     /// The shipped model's id when the request named one.
-    public let model: String?
+    package let model: String?
     /// The weights' precision: only GPUs that support it are placed (`GPUSpec.supports`).
-    public let precision: Precision
-    public let weightsGB: Double
-    public let kvCacheGB: Double
+    package let precision: Precision
+    package let weightsGB: Double
+    package let kvCacheGB: Double
     /// Bytes of KV cache per token of context, from the architecture when the request gave one
     /// (or named a model), else estimated from the parameter count.
-    public let kvCacheBytesPerToken: Double
+    package let kvCacheBytesPerToken: Double
     /// True when no architecture was known and `kvCacheBytesPerToken` is the cube-root estimate;
     /// the formula then says how far that estimate is from the published models'.
-    public let kvCacheEstimated: Bool
+    package let kvCacheEstimated: Bool
     /// Gradients, optimizer moments and master weights (training and fine-tuning only).
-    public let trainingStateGB: Double
-    public let overheadGB: Double
+    package let trainingStateGB: Double
+    package let overheadGB: Double
     /// Activations of one sequence kept for the backward pass (training and fine-tuning only).
-    public let activationsGB: Double
+    package let activationsGB: Double
     /// The least memory one replica needs: (weights + one sequence's KV cache at the full context,
     /// or weights + training state) × overhead factor, plus activations when training. A plan row
     /// states what its replica needs at the planned batch.
-    public let requiredGB: Double
+    package let requiredGB: Double
     /// Sequences decoding at once at peak over all replicas of the recommended plan (Little's law).
-    public var concurrentSequences: Int
+    package var concurrentSequences: Int
     /// Replicas the request rate needs before any spare, on the recommended plan.
-    public var replicasForLoad: Int
-    public let trainingFlops: Double?
-    public let formula: String
+    package var replicasForLoad: Int
+    package let trainingFlops: Double?
+    package let formula: String
     /// Where the recommended plan puts it, with that plan's throughput and latency (inference) or
     /// job (training); absent when no provider could place it.
-    public var gpuModel: String?
-    public var supportsPrecision: Bool?
-    public var prefillMs: Double?
-    public var decodeTokensPerSecondPerReplica: Double?
-    public var timeToFirstTokenMs: Double?
-    public var timePerOutputTokenMs: Double?
-    public var meetsLatencyTarget: Bool?
-    public var training: TrainingJob?
+    package var gpuModel: String?
+    package var supportsPrecision: Bool?
+    package var prefillMs: Double?
+    package var decodeTokensPerSecondPerReplica: Double?
+    package var timeToFirstTokenMs: Double?
+    package var timePerOutputTokenMs: Double?
+    package var meetsLatencyTarget: Bool?
+    package var training: TrainingJob?
 
     /// This estimate with the figures of the row that places it.
     func placed(on row: GPUPlacement) -> GPUMemoryEstimate {
@@ -67,8 +67,8 @@ public struct GPUMemoryEstimate: Codable, Sendable, Equatable {
     }
 }
 
-public enum GPUMemoryModel {
-    public static let formulaName = "formula.gpu_memory"
+package enum GPUMemoryModel {
+    package static let formulaName = "formula.gpu_memory"
 
     /// The cube-root rule for a dense transformer: parameters ≈ 12·L·d² with d/L ≈ 128
     /// (Llama-class shapes), so d² = (P·128/12)^(2/3) and the KV cache per token is
@@ -113,7 +113,7 @@ public enum GPUMemoryModel {
         return (max(1, (d / 128).rounded()), d)
     }
 
-    public static func estimate(_ w: AIWorkload, rules: GPUSizingRules) -> GPUMemoryEstimate {
+    package static func estimate(_ w: AIWorkload, rules: GPUSizingRules) -> GPUMemoryEstimate {
         let weights = w.parametersBillion * w.precision.bytesPerParameter
         var kv = 0.0
         var state = 0.0

@@ -40,16 +40,16 @@ struct GrowthModel: Sendable {
 }
 
 /// A month's cost split as the plan splits it.
-public struct MonthlyCost: Codable, Sendable, Equatable {
-    public let month: Int
-    public let users: Int
-    public let computeUSD: Double
-    public let gpuUSD: Double
-    public let storageUSD: Double
-    public let networkUSD: Double
+package struct MonthlyCost: Codable, Sendable, Equatable {
+    package let month: Int
+    package let users: Int
+    package let computeUSD: Double
+    package let gpuUSD: Double
+    package let storageUSD: Double
+    package let networkUSD: Double
     /// The share of one-time training jobs that runs in this month.
-    public let trainingUSD: Double
-    public let totalUSD: Double
+    package let trainingUSD: Double
+    package let totalUSD: Double
 }
 
 /// The one growth model every agent prices the future with (docs/sizing.md, "Growth"): at a point

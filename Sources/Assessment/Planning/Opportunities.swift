@@ -1,13 +1,13 @@
-public struct Opportunity: Codable, Sendable, Equatable {
+package struct Opportunity: Codable, Sendable, Equatable {
     /// The use-case table row, or nil for a stated use case the table does not know.
-    public let useCaseID: String?
-    public let title: String
+    package let useCaseID: String?
+    package let title: String
     /// `stated` (from ai_use_cases) or `industry` (suggested for the industry).
-    public let origin: String
-    public let statedAs: String?
-    public let roiPotential: Severity?
-    public let complexity: Severity?
-    public let timeToValueMonths: [Int]?
+    package let origin: String
+    package let statedAs: String?
+    package let roiPotential: Severity?
+    package let complexity: Severity?
+    package let timeToValueMonths: [Int]?
 }
 
 enum Opportunities {

@@ -1,24 +1,24 @@
 /// Everything one provider would run, in the region chosen for it, and what it costs.
-public struct ProviderPlan: Codable, Sendable, Equatable {
-    public let provider: Provider
-    public let region: String
-    public let regionID: String
-    public let location: String
-    public let jurisdiction: String
-    public let regionReason: String
+package struct ProviderPlan: Codable, Sendable, Equatable {
+    package let provider: Provider
+    package let region: String
+    package let regionID: String
+    package let location: String
+    package let jurisdiction: String
+    package let regionReason: String
     /// Every planned region, the primary (`region`) first; each is a full copy of the serving plan,
     /// priced at its own rows. Training jobs run once, in the primary.
-    public let regions: [String]
+    package let regions: [String]
     /// Says how the regions after the first were chosen, or that the catalog has too few.
-    public let regionsNote: String?
+    package let regionsNote: String?
     /// False when data residency requires a jurisdiction this provider has no catalog region in.
-    public let residencyOK: Bool
-    public let gpuPlan: [GPUPlacement]
-    public let cpuPlan: [CPUPlacement]
-    public let unplaced: [Unplaced]
-    public let cost: CostBreakdown
+    package let residencyOK: Bool
+    package let gpuPlan: [GPUPlacement]
+    package let cpuPlan: [CPUPlacement]
+    package let unplaced: [Unplaced]
+    package let cost: CostBreakdown
 
-    public var isFeasible: Bool { unplaced.isEmpty }
+    package var isFeasible: Bool { unplaced.isEmpty }
 
     var citations: [String] {
         [regionID] + gpuPlan.map(\.catalogID) + cpuPlan.map(\.catalogID) + cpuPlan.map(\.sizingRule)
@@ -29,21 +29,21 @@ public struct ProviderPlan: Codable, Sendable, Equatable {
 /// The shared analysis several agents start from. Agents run in parallel and may
 /// not read each other's results, so each that needs the plan rebuilds it; it is a
 /// pure function of the request and catalog, so they all see the same plan.
-public struct AssessmentPlan: Sendable, Equatable {
-    public let estimates: [GPUMemoryEstimate]
-    public let frameworks: [ApplicableFramework]
-    public let requiredJurisdiction: String?
-    public let providers: [ProviderPlan]
-    public let recommended: ProviderPlan
-    public let recommendationReason: String
+package struct AssessmentPlan: Sendable, Equatable {
+    package let estimates: [GPUMemoryEstimate]
+    package let frameworks: [ApplicableFramework]
+    package let requiredJurisdiction: String?
+    package let providers: [ProviderPlan]
+    package let recommended: ProviderPlan
+    package let recommendationReason: String
 
-    public func plan(for provider: Provider) -> ProviderPlan? { providers.first { $0.provider == provider } }
+    package func plan(for provider: Provider) -> ProviderPlan? { providers.first { $0.provider == provider } }
 }
 
-public enum PlanBuilder {
+package enum PlanBuilder {
     /// Eight of the agents start from the plan of the same request; a node running several of them
     /// computes it once (`PlanMemo`).
-    public static func build(_ request: AssessmentRequest, catalog: Catalog) -> AssessmentPlan {
+    package static func build(_ request: AssessmentRequest, catalog: Catalog) -> AssessmentPlan {
         PlanMemo.plan(for: request, catalog: catalog) { compute(request, catalog: catalog) }
     }
 

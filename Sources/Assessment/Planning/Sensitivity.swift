@@ -1,18 +1,18 @@
 /// How one AI workload's cost moves when one of its figures changes (docs/sizing.md, "Sensitivity").
-public struct SensitivityRow: Codable, Sendable, Equatable {
-    public let workload: String
+package struct SensitivityRow: Codable, Sendable, Equatable {
+    package let workload: String
     /// requests_per_second, context_tokens, avg_output_tokens, training_tokens_billion or precision.
-    public let parameter: String
+    package let parameter: String
     /// "-50%", "+50%", or "bf16 → fp8".
-    public let change: String
-    public let instanceType: String?
-    public let instances: Int?
+    package let change: String
+    package let instanceType: String?
+    package let instances: Int?
     /// Monthly for serving, once for a training job; nil when the change cannot be placed.
-    public let costUSD: Double?
-    public let baselineUSD: Double
+    package let costUSD: Double?
+    package let baselineUSD: Double
     /// (cost − baseline) ÷ baseline; nil when either is unknown or the baseline is zero.
-    public let changeRatio: Double?
-    public let meetsLatencyTarget: Bool?
+    package let changeRatio: Double?
+    package let meetsLatencyTarget: Bool?
 }
 
 enum Sensitivity {

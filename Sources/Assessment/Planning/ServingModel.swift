@@ -5,7 +5,7 @@
 /// How the GPUs of one replica (or one training cluster) are joined, which decides how much of
 /// their summed bandwidth and compute tensor parallelism keeps (`sizing.json`'s
 /// `tensor_parallel_efficiency`).
-public enum TensorParallelLink: String, Codable, Sendable, Equatable {
+package enum TensorParallelLink: String, Codable, Sendable, Equatable {
     /// One GPU: no tensor parallelism.
     case none
     case nvlink
@@ -27,22 +27,22 @@ public enum TensorParallelLink: String, Codable, Sendable, Equatable {
 /// docs/sizing.md ("Throughput and latency"): a prefill is compute-bound, a decode step is
 /// bandwidth-bound (the weights once per step for the whole batch, plus every sequence's KV cache),
 /// and whichever bound is slower sets the time.
-public struct ServingPerformance: Codable, Sendable, Equatable {
+package struct ServingPerformance: Codable, Sendable, Equatable {
     /// Sequences one replica's memory holds at once (at most `max_sequences_per_replica`).
-    public let maxBatch: Int
+    package let maxBatch: Int
     /// Sequences decoding at once per replica at the planned load (Little's law).
-    public let batch: Int
-    public let replicas: Int
-    public let prefillMs: Double
+    package let batch: Int
+    package let replicas: Int
+    package let prefillMs: Double
     /// Generated tokens per second one replica sustains at its largest allowed batch.
-    public let decodeTokensPerSecondPerReplica: Double
-    public let timeToFirstTokenMs: Double
-    public let timePerOutputTokenMs: Double
+    package let decodeTokensPerSecondPerReplica: Double
+    package let timeToFirstTokenMs: Double
+    package let timePerOutputTokenMs: Double
     /// First token plus every further output token.
-    public let responseMs: Double
-    public let meetsLatencyTarget: Bool
+    package let responseMs: Double
+    package let meetsLatencyTarget: Bool
     /// The target this replica was held to, in words.
-    public let latencyTarget: String
+    package let latencyTarget: String
 }
 
 enum ServingModel {

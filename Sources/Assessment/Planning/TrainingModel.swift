@@ -1,25 +1,25 @@
 /// One way to run a training or fine-tuning job: a cluster of one instance type, how long the job
 /// takes on it and what it costs (docs/sizing.md, "Training as a job").
-public struct TrainingOption: Codable, Sendable, Equatable {
+package struct TrainingOption: Codable, Sendable, Equatable {
     /// "cheapest" or "fastest within budget".
-    public let label: String
-    public let instanceType: String
-    public let catalogID: String
-    public let gpuModel: String
-    public let instances: Int
-    public let gpus: Int
-    public let gpuHours: Double
-    public let days: Double
-    public let costOnDemandUSD: Double
+    package let label: String
+    package let instanceType: String
+    package let catalogID: String
+    package let gpuModel: String
+    package let instances: Int
+    package let gpus: Int
+    package let gpuHours: Double
+    package let days: Double
+    package let costOnDemandUSD: Double
     /// Nil when the catalog has no spot price for the instance type.
-    public let costSpotUSD: Double?
+    package let costSpotUSD: Double?
 
     enum CodingKeys: String, CodingKey {
         case label, instanceType, catalogID, gpuModel, instances, gpus, gpuHours, days, costOnDemandUSD, costSpotUSD
     }
 
     /// A missing spot price is written as null, not left out: a reader should see that spot was looked for.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(label, forKey: .label)
         try c.encode(instanceType, forKey: .instanceType)
@@ -36,27 +36,27 @@ public struct TrainingOption: Codable, Sendable, Equatable {
 
 /// A training or fine-tuning run priced as a job of a stated length, never as GPUs rented for
 /// the whole projection. The plan row carrying it is the cheapest option.
-public struct TrainingJob: Codable, Sendable, Equatable {
-    public let flops: Double
+package struct TrainingJob: Codable, Sendable, Equatable {
+    package let flops: Double
     /// How the FLOPs were counted (6·N·D, or 4·N·D for LoRA) and why.
-    public let flopsFormula: String
-    public let gpuHours: Double
-    public let days: Double
+    package let flopsFormula: String
+    package let gpuHours: Double
+    package let days: Double
     /// Model FLOPs utilisation assumed (`sizing.json` `training_mfu`).
-    public let mfu: Double
-    public let gpus: Int
-    public let costOnDemandUSD: Double
-    public let costSpotUSD: Double?
+    package let mfu: Double
+    package let gpus: Int
+    package let costOnDemandUSD: Double
+    package let costSpotUSD: Double?
     /// Spot capacity can be taken back at any time: what a spot run needs.
-    public let checkpointing: String
+    package let checkpointing: String
     /// The cheapest cluster and the fastest one whose monthly rent stays within the budget.
-    public var options: [TrainingOption]
+    package var options: [TrainingOption]
 
     enum CodingKeys: String, CodingKey {
         case flops, flopsFormula, gpuHours, days, mfu, gpus, costOnDemandUSD, costSpotUSD, checkpointing, options
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(flops, forKey: .flops)
         try c.encode(flopsFormula, forKey: .flopsFormula)

@@ -1,13 +1,13 @@
 import FoundationEssentials
 
-public struct ReportSummary: Codable, Sendable, Equatable {
-    public let recommendedProvider: Provider?
-    public let recommendedRegion: String?
-    public let estimatedMonthlyCostUSD: Double?
-    public let threeYearTcoUSD: Double?
+package struct ReportSummary: Codable, Sendable, Equatable {
+    package let recommendedProvider: Provider?
+    package let recommendedRegion: String?
+    package let estimatedMonthlyCostUSD: Double?
+    package let threeYearTcoUSD: Double?
     /// 0-100; nil when no framework applies or the compliance result is missing.
-    public let complianceScore: Double?
-    public let topRecommendations: [String]
+    package let complianceScore: Double?
+    package let topRecommendations: [String]
 
     enum CodingKeys: String, CodingKey {
         case recommendedProvider, recommendedRegion, estimatedMonthlyCostUSD, threeYearTcoUSD, complianceScore
@@ -16,7 +16,7 @@ public struct ReportSummary: Codable, Sendable, Equatable {
 
     /// The summary is the contract clients read first: every field is always present,
     /// `null` when unknown, rather than silently missing.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(recommendedProvider, forKey: .recommendedProvider)
         try c.encode(recommendedRegion, forKey: .recommendedRegion)
@@ -27,31 +27,31 @@ public struct ReportSummary: Codable, Sendable, Equatable {
     }
 }
 
-public struct ReportSection: Codable, Sendable, Equatable {
-    public let title: String
-    public let markdown: String
+package struct ReportSection: Codable, Sendable, Equatable {
+    package let title: String
+    package let markdown: String
 }
 
 /// A recommendation after de-duplication across agents.
-public struct RankedRecommendation: Codable, Sendable, Equatable {
-    public let rank: Int
-    public let title: String
-    public let priority: Priority
-    public let impact: String
-    public let rationale: String
-    public let evidence: [String]
-    public let agents: [AgentName]
+package struct RankedRecommendation: Codable, Sendable, Equatable {
+    package let rank: Int
+    package let title: String
+    package let priority: Priority
+    package let impact: String
+    package let rationale: String
+    package let evidence: [String]
+    package let agents: [AgentName]
 }
 
 /// What the report generator computes from the ten results.
-public struct ReportData: Codable, Sendable, Equatable {
-    public let title: String
-    public let summary: ReportSummary
-    public let recommendations: [RankedRecommendation]
-    public let sections: [ReportSection]
-    public let missingAgents: [AgentName]
+package struct ReportData: Codable, Sendable, Equatable {
+    package let title: String
+    package let summary: ReportSummary
+    package let recommendations: [RankedRecommendation]
+    package let sections: [ReportSection]
+    package let missingAgents: [AgentName]
     /// Valid but implausible input (`ReportWarnings`); empty for an ordinary request.
-    public let warnings: [String]
+    package let warnings: [String]
 
     init(
         title: String, summary: ReportSummary, recommendations: [RankedRecommendation], sections: [ReportSection],
@@ -66,7 +66,7 @@ public struct ReportData: Codable, Sendable, Equatable {
     }
 
     /// A result journaled by a node of an earlier version has no warnings; it still decodes.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         title = try c.decode(String.self, forKey: .title)
         summary = try c.decode(ReportSummary.self, forKey: .summary)
@@ -78,23 +78,23 @@ public struct ReportData: Codable, Sendable, Equatable {
 }
 
 /// The report as served: identical bytes for identical requests except `assessment_id`.
-public struct AssessmentReport: Codable, Sendable, Equatable {
-    public let assessmentID: String
-    public let title: String
-    public let catalogVersion: String
-    public let catalogSnapshotDate: String
-    public let engineVersion: String
-    public let summary: ReportSummary
+package struct AssessmentReport: Codable, Sendable, Equatable {
+    package let assessmentID: String
+    package let title: String
+    package let catalogVersion: String
+    package let catalogSnapshotDate: String
+    package let engineVersion: String
+    package let summary: ReportSummary
     /// The ten analysis results by agent name.
-    public let agents: [String: AgentResult]
-    public let recommendations: [RankedRecommendation]
-    public let sections: [ReportSection]
+    package let agents: [String: AgentResult]
+    package let recommendations: [RankedRecommendation]
+    package let sections: [ReportSection]
     /// Valid but implausible input, also the first section when there is any; always present.
-    public let warnings: [String]
+    package let warnings: [String]
 
     /// Puts the report together from the ten results and the report generator's result,
     /// wherever they were computed. Nil when `generator` is not a report generator result.
-    public static func assemble(
+    package static func assemble(
         assessmentID: String, catalog: Catalog, results: [AgentResult], generator: AgentResult
     ) -> AssessmentReport? {
         guard case .reportGenerator(let data) = generator.data else { return nil }

@@ -8,16 +8,16 @@ import FoundationEssentials
 /// so the spelling cannot drift), sorts ASCII keys with a byte-level form of that comparison, and
 /// writes straight into one byte buffer. `CanonicalJSONTests` holds it byte-equal to Foundation's
 /// on every example's results and report and on the edge cases.
-public struct CanonicalJSONEncoder: Sendable {
-    public var prettyPrinted: Bool
-    public var snakeCaseKeys: Bool
+package struct CanonicalJSONEncoder: Sendable {
+    package var prettyPrinted: Bool
+    package var snakeCaseKeys: Bool
 
-    public init(prettyPrinted: Bool = false, snakeCaseKeys: Bool = false) {
+    package init(prettyPrinted: Bool = false, snakeCaseKeys: Bool = false) {
         self.prettyPrinted = prettyPrinted
         self.snakeCaseKeys = snakeCaseKeys
     }
 
-    public func encode<T: Encodable>(_ value: T) throws -> Data {
+    package func encode<T: Encodable>(_ value: T) throws -> Data {
         let encoder = TreeEncoder(snakeCaseKeys: snakeCaseKeys, parent: nil, tail: .none)
         let root = try encoder.encodeNested(value)
         var writer = JSONBytesWriter(pretty: prettyPrinted)

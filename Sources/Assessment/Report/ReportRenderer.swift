@@ -2,12 +2,12 @@ import FoundationEssentials
 
 /// The three report formats. JSON is canonical (sorted keys, snake_case, fixed
 /// rounding upstream), so identical requests give identical bytes apart from the id.
-public enum ReportRenderer {
-    public enum Format: String, Sendable, CaseIterable {
+package enum ReportRenderer {
+    package enum Format: String, Sendable, CaseIterable {
         case json, markdown, html
     }
 
-    public static func render(_ report: AssessmentReport, as format: Format) throws -> Data {
+    package static func render(_ report: AssessmentReport, as format: Format) throws -> Data {
         switch format {
         case .json: return try json(report)
         case .markdown: return Data(markdown(report).utf8)
@@ -15,13 +15,13 @@ public enum ReportRenderer {
         }
     }
 
-    public static func json(_ report: AssessmentReport) throws -> Data {
+    package static func json(_ report: AssessmentReport) throws -> Data {
         var data = try CanonicalJSONEncoder(prettyPrinted: true, snakeCaseKeys: true).encode(report)
         data.append(0x0A)
         return data
     }
 
-    public static func markdown(_ report: AssessmentReport) -> String {
+    package static func markdown(_ report: AssessmentReport) -> String {
         markdown(Document(report))
     }
 
@@ -35,7 +35,7 @@ public enum ReportRenderer {
         return out
     }
 
-    public static func html(_ report: AssessmentReport) -> String {
+    package static func html(_ report: AssessmentReport) -> String {
         html(Document(report))
     }
 
@@ -73,7 +73,7 @@ public enum ReportRenderer {
 
     /// Renders a report that was stored as its JSON rendering (what nodes keep and
     /// serve) as Markdown or HTML, reading only the fields those renderings show.
-    public static func render(reportJSON: Data, as format: Format) throws -> Data {
+    package static func render(reportJSON: Data, as format: Format) throws -> Data {
         if format == .json { return reportJSON }
         let document = try Document(json: reportJSON)
         return Data((format == .markdown ? markdown(document) : html(document)).utf8)

@@ -1,31 +1,31 @@
 /// A validated assessment request with every default filled in. Build one with
 /// `RequestValidator.validate(_:)`; the memberwise initialisers exist for tests and
 /// generators, which must produce requests that pass the same rules.
-public struct AssessmentRequest: Codable, Sendable, Equatable {
-    public var title: String
-    public var business: BusinessRequirements
-    public var technical: TechnicalRequirements
+package struct AssessmentRequest: Codable, Sendable, Equatable {
+    package var title: String
+    package var business: BusinessRequirements
+    package var technical: TechnicalRequirements
 
-    public init(title: String, business: BusinessRequirements, technical: TechnicalRequirements) {
+    package init(title: String, business: BusinessRequirements, technical: TechnicalRequirements) {
         self.title = title
         self.business = business
         self.technical = technical
     }
 }
 
-public struct BusinessRequirements: Codable, Sendable, Equatable {
-    public var companyName: String?
-    public var companySize: CompanySize
-    public var industry: Industry
-    public var geographicRegions: [Market]
-    public var complianceRequirements: [ComplianceFramework]
-    public var budgetConstraints: BudgetConstraints
-    public var growthProjection: GrowthProjection
-    public var cloudProviderPreference: ProviderPreference
-    public var projectTimelineMonths: Int
+package struct BusinessRequirements: Codable, Sendable, Equatable {
+    package var companyName: String?
+    package var companySize: CompanySize
+    package var industry: Industry
+    package var geographicRegions: [Market]
+    package var complianceRequirements: [ComplianceFramework]
+    package var budgetConstraints: BudgetConstraints
+    package var growthProjection: GrowthProjection
+    package var cloudProviderPreference: ProviderPreference
+    package var projectTimelineMonths: Int
     /// Nil means "not stated": retail and finance are then assumed to take card payments.
-    public var processesCardPayments: Bool?
-    public var expectedAnnualAIValueUSD: Double?
+    package var processesCardPayments: Bool?
+    package var expectedAnnualAIValueUSD: Double?
 
     enum CodingKeys: String, CodingKey {
         case companyName = "company_name"
@@ -41,7 +41,7 @@ public struct BusinessRequirements: Codable, Sendable, Equatable {
         case expectedAnnualAIValueUSD = "expected_annual_ai_value_usd"
     }
 
-    public init(
+    package init(
         companyName: String? = nil, companySize: CompanySize, industry: Industry, geographicRegions: [Market] = [.us],
         complianceRequirements: [ComplianceFramework] = [], budgetConstraints: BudgetConstraints = .init(),
         growthProjection: GrowthProjection = .init(), cloudProviderPreference: ProviderPreference = .noPreference,
@@ -61,21 +61,21 @@ public struct BusinessRequirements: Codable, Sendable, Equatable {
     }
 }
 
-public struct BudgetConstraints: Codable, Sendable, Equatable {
-    public var monthlyBudgetLimit: Double?
+package struct BudgetConstraints: Codable, Sendable, Equatable {
+    package var monthlyBudgetLimit: Double?
 
     enum CodingKeys: String, CodingKey {
         case monthlyBudgetLimit = "monthly_budget_limit"
     }
 
-    public init(monthlyBudgetLimit: Double? = nil) { self.monthlyBudgetLimit = monthlyBudgetLimit }
+    package init(monthlyBudgetLimit: Double? = nil) { self.monthlyBudgetLimit = monthlyBudgetLimit }
 }
 
-public struct GrowthProjection: Codable, Sendable, Equatable {
-    public var currentUsers: Int
+package struct GrowthProjection: Codable, Sendable, Equatable {
+    package var currentUsers: Int
     /// Nil means no growth stated: the previous figure carries forward.
-    public var projectedUsers12m: Int?
-    public var projectedUsers24m: Int?
+    package var projectedUsers12m: Int?
+    package var projectedUsers24m: Int?
 
     enum CodingKeys: String, CodingKey {
         case currentUsers = "current_users"
@@ -83,22 +83,22 @@ public struct GrowthProjection: Codable, Sendable, Equatable {
         case projectedUsers24m = "projected_users_24m"
     }
 
-    public init(currentUsers: Int = 1000, projectedUsers12m: Int? = nil, projectedUsers24m: Int? = nil) {
+    package init(currentUsers: Int = 1000, projectedUsers12m: Int? = nil, projectedUsers24m: Int? = nil) {
         self.currentUsers = currentUsers
         self.projectedUsers12m = projectedUsers12m
         self.projectedUsers24m = projectedUsers24m
     }
 }
 
-public struct TechnicalRequirements: Codable, Sendable, Equatable {
-    public var workloadTypes: [WorkloadType]
-    public var aiUseCases: [String]
-    public var currentAIMaturity: AIMaturity
-    public var aiWorkloads: [AIWorkload]
-    public var performanceRequirements: PerformanceRequirements
-    public var scalabilityRequirements: ScalabilityRequirements
-    public var securityRequirements: SecurityRequirements
-    public var deploymentModel: DeploymentModel
+package struct TechnicalRequirements: Codable, Sendable, Equatable {
+    package var workloadTypes: [WorkloadType]
+    package var aiUseCases: [String]
+    package var currentAIMaturity: AIMaturity
+    package var aiWorkloads: [AIWorkload]
+    package var performanceRequirements: PerformanceRequirements
+    package var scalabilityRequirements: ScalabilityRequirements
+    package var securityRequirements: SecurityRequirements
+    package var deploymentModel: DeploymentModel
 
     enum CodingKeys: String, CodingKey {
         case workloadTypes = "workload_types"
@@ -111,7 +111,7 @@ public struct TechnicalRequirements: Codable, Sendable, Equatable {
         case deploymentModel = "deployment_model"
     }
 
-    public init(
+    package init(
         workloadTypes: [WorkloadType], aiUseCases: [String] = [], currentAIMaturity: AIMaturity = .none,
         aiWorkloads: [AIWorkload] = [], performanceRequirements: PerformanceRequirements = .init(),
         scalabilityRequirements: ScalabilityRequirements = .init(),
@@ -128,25 +128,25 @@ public struct TechnicalRequirements: Codable, Sendable, Equatable {
     }
 }
 
-public struct AIWorkload: Codable, Sendable, Equatable {
-    public var name: String
+package struct AIWorkload: Codable, Sendable, Equatable {
+    package var name: String
     /// All parameters (every expert): given, or the total of `model`'s or `architecture`'s.
-    public var parametersBillion: Double
+    package var parametersBillion: Double
     /// An id of `ModelTable`; the request gives at most one of it, `architecture` and a bare
     /// `parameters_billion` (`RequestValidator.modelProblems`).
-    public var model: String?
-    public var architecture: ModelArchitecture?
-    public var precision: Precision
-    public var mode: AIWorkloadMode
-    public var requestsPerSecond: Double
-    public var avgOutputTokens: Int
-    public var contextTokens: Int
-    public var trainingTokensBillion: Double?
-    public var fineTuningMethod: FineTuningMethod
+    package var model: String?
+    package var architecture: ModelArchitecture?
+    package var precision: Precision
+    package var mode: AIWorkloadMode
+    package var requestsPerSecond: Double
+    package var avgOutputTokens: Int
+    package var contextTokens: Int
+    package var trainingTokensBillion: Double?
+    package var fineTuningMethod: FineTuningMethod
     /// Latency targets of this model's own (inference); when neither is given the whole answer is
     /// held to `performance_requirements.api_response_time_ms`.
-    public var timeToFirstTokenMs: Double?
-    public var timePerOutputTokenMs: Double?
+    package var timeToFirstTokenMs: Double?
+    package var timePerOutputTokenMs: Double?
 
     enum CodingKeys: String, CodingKey {
         case name
@@ -162,7 +162,7 @@ public struct AIWorkload: Codable, Sendable, Equatable {
         case timePerOutputTokenMs = "time_per_output_token_ms"
     }
 
-    public init(
+    package init(
         name: String, parametersBillion: Double, precision: Precision = .bf16, mode: AIWorkloadMode = .inference,
         requestsPerSecond: Double = 1, avgOutputTokens: Int = 256, contextTokens: Int = 4096,
         trainingTokensBillion: Double? = nil, fineTuningMethod: FineTuningMethod = .lora
@@ -182,7 +182,7 @@ public struct AIWorkload: Codable, Sendable, Equatable {
         self.timePerOutputTokenMs = nil
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         model = try c.decodeIfPresent(String.self, forKey: .model)
@@ -212,7 +212,7 @@ public struct AIWorkload: Codable, Sendable, Equatable {
 
     /// Writes the model the way the request gave it (a named model is not repeated as its
     /// architecture), so that the encoded request validates again.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .name)
         if let model {
@@ -234,11 +234,11 @@ public struct AIWorkload: Codable, Sendable, Equatable {
     }
 }
 
-public struct PerformanceRequirements: Codable, Sendable, Equatable {
-    public var requestsPerSecond: Double
-    public var apiResponseTimeMs: Int
-    public var concurrentUsers: Int
-    public var uptimePercentage: Double
+package struct PerformanceRequirements: Codable, Sendable, Equatable {
+    package var requestsPerSecond: Double
+    package var apiResponseTimeMs: Int
+    package var concurrentUsers: Int
+    package var uptimePercentage: Double
 
     enum CodingKeys: String, CodingKey {
         case requestsPerSecond = "requests_per_second"
@@ -247,7 +247,7 @@ public struct PerformanceRequirements: Codable, Sendable, Equatable {
         case uptimePercentage = "uptime_percentage"
     }
 
-    public init(
+    package init(
         requestsPerSecond: Double = 10, apiResponseTimeMs: Int = 500, concurrentUsers: Int = 100,
         uptimePercentage: Double = 99.5
     ) {
@@ -258,10 +258,10 @@ public struct PerformanceRequirements: Codable, Sendable, Equatable {
     }
 }
 
-public struct ScalabilityRequirements: Codable, Sendable, Equatable {
-    public var currentDataSizeGb: Double
-    public var monthlyDataGrowthPercentage: Double
-    public var plannedRegions: Int
+package struct ScalabilityRequirements: Codable, Sendable, Equatable {
+    package var currentDataSizeGb: Double
+    package var monthlyDataGrowthPercentage: Double
+    package var plannedRegions: Int
 
     enum CodingKeys: String, CodingKey {
         case currentDataSizeGb = "current_data_size_gb"
@@ -269,25 +269,25 @@ public struct ScalabilityRequirements: Codable, Sendable, Equatable {
         case plannedRegions = "planned_regions"
     }
 
-    public init(currentDataSizeGb: Double = 100, monthlyDataGrowthPercentage: Double = 5, plannedRegions: Int = 1) {
+    package init(currentDataSizeGb: Double = 100, monthlyDataGrowthPercentage: Double = 5, plannedRegions: Int = 1) {
         self.currentDataSizeGb = currentDataSizeGb
         self.monthlyDataGrowthPercentage = monthlyDataGrowthPercentage
         self.plannedRegions = plannedRegions
     }
 }
 
-public struct SecurityRequirements: Codable, Sendable, Equatable {
-    public var encryptionAtRestRequired = false
-    public var encryptionInTransitRequired = false
-    public var mfaRequired = false
-    public var ssoRequired = false
-    public var rbacRequired = false
-    public var auditLoggingRequired = false
-    public var vpcIsolationRequired = false
-    public var vulnerabilityScanningRequired = false
-    public var dlpRequired = false
-    public var backupEncryptionRequired = false
-    public var ddosProtectionRequired = false
+package struct SecurityRequirements: Codable, Sendable, Equatable {
+    package var encryptionAtRestRequired = false
+    package var encryptionInTransitRequired = false
+    package var mfaRequired = false
+    package var ssoRequired = false
+    package var rbacRequired = false
+    package var auditLoggingRequired = false
+    package var vpcIsolationRequired = false
+    package var vulnerabilityScanningRequired = false
+    package var dlpRequired = false
+    package var backupEncryptionRequired = false
+    package var ddosProtectionRequired = false
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case encryptionAtRestRequired = "encryption_at_rest_required"
@@ -303,11 +303,11 @@ public struct SecurityRequirements: Codable, Sendable, Equatable {
         case ddosProtectionRequired = "ddos_protection_required"
     }
 
-    public init() {}
+    package init() {}
 
     /// The wire names of the measures this request commits to; compliance controls
     /// are satisfied by name, so the catalog and the request share one vocabulary.
-    public var enabledMeasures: Set<String> {
+    package var enabledMeasures: Set<String> {
         let flags: [(CodingKeys, Bool)] = [
             (.encryptionAtRestRequired, encryptionAtRestRequired),
             (.encryptionInTransitRequired, encryptionInTransitRequired),
@@ -320,5 +320,5 @@ public struct SecurityRequirements: Codable, Sendable, Equatable {
         return Set(flags.filter(\.1).map(\.0.rawValue))
     }
 
-    public static var allMeasures: [String] { CodingKeys.allCases.map(\.rawValue) }
+    package static var allMeasures: [String] { CodingKeys.allCases.map(\.rawValue) }
 }

@@ -4,18 +4,18 @@ import FoundationEssentials
 // byte offsets in its errors, because it faces untrusted request bodies.
 
 /// Why a document is not JSON at all; carries the byte offset for the error message.
-public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let offset: Int
-    public let reason: String
-    public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+package struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+    package let offset: Int
+    package let reason: String
+    package var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
 extension JSONValue {
     /// Nesting deeper than any valid request guards the recursive parser's stack
     /// against hostile input (the request parser is a fuzzing target).
-    public static let maximumDepth = 64
+    package static let maximumDepth = 64
 
-    public static func parse(_ data: Data) throws(JSONSyntaxError) -> JSONValue {
+    package static func parse(_ data: Data) throws(JSONSyntaxError) -> JSONValue {
         var parser = JSONParser(bytes: [UInt8](data))
         return try parser.parseDocument()
     }

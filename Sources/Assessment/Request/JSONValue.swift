@@ -3,7 +3,7 @@ import FoundationEssentials
 /// A parsed JSON document that keeps what validation needs and Foundation's
 /// `JSONSerialization` loses: the order of object keys, duplicate keys, and the
 /// literal text of numbers (so `3` and `3.0` and `true` stay distinguishable on Linux).
-public indirect enum JSONValue: Sendable, Equatable {
+package indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     /// `literal` is the number exactly as written; `value` its Double reading.
@@ -13,7 +13,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     /// Members in document order; duplicates are kept so the validator can report them.
     case object([(key: String, value: JSONValue)])
 
-    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
@@ -51,7 +51,7 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     /// Serializes with object keys sorted, so the output is canonical: the same
     /// value always gives the same bytes (used for request digests and seeds).
-    public func canonicalData() -> Data {
+    package func canonicalData() -> Data {
         var out = ""
         write(to: &out)
         return Data(out.utf8)

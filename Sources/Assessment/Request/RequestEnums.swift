@@ -1,42 +1,42 @@
 /// The closed vocabularies of the request. Raw values are the wire spelling and
 /// `allCases` order is the order the JSON Schema lists them in.
 
-public enum CompanySize: String, Codable, Sendable, CaseIterable {
+package enum CompanySize: String, Codable, Sendable, CaseIterable {
     case startup, small, medium, large, enterprise
 }
 
-public enum Industry: String, Codable, Sendable, CaseIterable {
+package enum Industry: String, Codable, Sendable, CaseIterable {
     case technology, healthcare, finance, education, retail, manufacturing, government
     case nonProfit = "non_profit"
     case other
 }
 
 /// A market the company serves (not a cloud region).
-public enum Market: String, Codable, Sendable, CaseIterable {
+package enum Market: String, Codable, Sendable, CaseIterable {
     case us, canada, eu, uk, apac, latam, mea
 }
 
-public enum ComplianceFramework: String, Codable, Sendable, CaseIterable, Comparable {
+package enum ComplianceFramework: String, Codable, Sendable, CaseIterable, Comparable {
     case gdpr, hipaa, ccpa, soc2, iso27001
     case pciDSS = "pci_dss"
 
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    package static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
-public enum ProviderPreference: String, Codable, Sendable, CaseIterable {
+package enum ProviderPreference: String, Codable, Sendable, CaseIterable {
     case aws, azure, gcp
     case noPreference = "no_preference"
 
-    public var provider: Provider? { Provider(rawValue: rawValue) }
+    package var provider: Provider? { Provider(rawValue: rawValue) }
 }
 
-public enum Provider: String, Codable, Sendable, CaseIterable, Comparable {
+package enum Provider: String, Codable, Sendable, CaseIterable, Comparable {
     case aws, azure, gcp
 
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    package static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
-public enum WorkloadType: String, Codable, Sendable, CaseIterable, Comparable {
+package enum WorkloadType: String, Codable, Sendable, CaseIterable, Comparable {
     case webApplication = "web_application"
     case apiService = "api_service"
     case dataProcessing = "data_processing"
@@ -45,14 +45,14 @@ public enum WorkloadType: String, Codable, Sendable, CaseIterable, Comparable {
     case mobileBackend = "mobile_backend"
     case microservices
 
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    package static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
-public enum AIMaturity: String, Codable, Sendable, CaseIterable {
+package enum AIMaturity: String, Codable, Sendable, CaseIterable {
     case none, pilot, production, advanced
 
     /// 0 (none) to 3 (advanced); the MLOps agent compares it with the level the workloads need.
-    public var level: Int {
+    package var level: Int {
         switch self {
         case .none: return 0
         case .pilot: return 1
@@ -62,11 +62,11 @@ public enum AIMaturity: String, Codable, Sendable, CaseIterable {
     }
 }
 
-public enum Precision: String, Codable, Sendable, CaseIterable {
+package enum Precision: String, Codable, Sendable, CaseIterable {
     case fp32, bf16, fp16, fp8, int8, int4
 
     /// Bytes one parameter occupies in GPU memory at this precision.
-    public var bytesPerParameter: Double {
+    package var bytesPerParameter: Double {
         switch self {
         case .fp32: return 4
         case .bf16, .fp16: return 2
@@ -76,16 +76,16 @@ public enum Precision: String, Codable, Sendable, CaseIterable {
     }
 }
 
-public enum AIWorkloadMode: String, Codable, Sendable, CaseIterable {
+package enum AIWorkloadMode: String, Codable, Sendable, CaseIterable {
     case inference, training
     case fineTuning = "fine_tuning"
 }
 
-public enum FineTuningMethod: String, Codable, Sendable, CaseIterable {
+package enum FineTuningMethod: String, Codable, Sendable, CaseIterable {
     case lora, full
 }
 
-public enum DeploymentModel: String, Codable, Sendable, CaseIterable {
+package enum DeploymentModel: String, Codable, Sendable, CaseIterable {
     case containers
     case virtualMachines = "virtual_machines"
     case serverless

@@ -3,10 +3,10 @@ import FoundationEssentials
 /// The JSON Schema (draft 2020-12) of the request, printed from `RequestShape`.
 /// The copy in `schema/assessment-request.schema.json` is checked against this in tests,
 /// and `GET /v1/schema` can serve `RequestSchema.document` directly.
-public enum RequestSchema {
-    public static let identifier = "urn:inframind:schema:assessment-request:1"
+package enum RequestSchema {
+    package static let identifier = "urn:inframind:schema:assessment-request:1"
 
-    public static var document: Data {
+    package static var document: Data {
         var root = schema(for: RequestShape.request, description: nil)
         root.insert(("$schema", .string("https://json-schema.org/draft/2020-12/schema")), at: 0)
         root.insert(("$id", .string(identifier)), at: 1)

@@ -1,6 +1,6 @@
 /// The request contract (schema/assessment-request.schema.json) as data: field names, types, ranges,
 /// which fields are required, and every default. Defaults live here and only here.
-public enum RequestShape {
+package enum RequestShape {
     static func names<E: CaseIterable & RawRepresentable>(_: E.Type) -> [String] where E.RawValue == String {
         E.allCases.map(\.rawValue)
     }
@@ -171,7 +171,7 @@ public enum RequestShape {
     ])
 
     /// The whole request.
-    public static let request = Shape.object([
+    package static let request = Shape.object([
         .init("title", .string(minLength: 1, maxLength: 200), default: .string("Untitled assessment"), "Report title."),
         .init("business", business, required: true, "Who the company is and what it must comply with."),
         .init("technical", technical, required: true, "What it runs."),

@@ -2,30 +2,30 @@ import FoundationEssentials
 
 /// One problem in a request, addressed by its JSON path (`technical.ai_workloads[0].precision`).
 /// The HTTP API returns these as its 400 `details`.
-public struct FieldError: Codable, Sendable, Equatable, CustomStringConvertible {
-    public let field: String
-    public let problem: String
+package struct FieldError: Codable, Sendable, Equatable, CustomStringConvertible {
+    package let field: String
+    package let problem: String
 
-    public init(field: String, problem: String) {
+    package init(field: String, problem: String) {
         self.field = field
         self.problem = problem
     }
 
-    public var description: String { "\(field): \(problem)" }
+    package var description: String { "\(field): \(problem)" }
 }
 
 /// All the problems found in a request, never just the first.
-public struct ValidationFailure: Error, Sendable, Equatable, CustomStringConvertible {
-    public let errors: [FieldError]
-    public var description: String { errors.map(\.description).joined(separator: "\n") }
+package struct ValidationFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    package let errors: [FieldError]
+    package var description: String { errors.map(\.description).joined(separator: "\n") }
 }
 
-public enum RequestValidator {
+package enum RequestValidator {
     /// The path of the document itself, for problems that are not in any field.
-    public static let rootPath = "$"
+    package static let rootPath = "$"
 
     /// Parses, checks against `RequestShape.request`, fills defaults and decodes.
-    public static func validate(_ data: Data) throws(ValidationFailure) -> AssessmentRequest {
+    package static func validate(_ data: Data) throws(ValidationFailure) -> AssessmentRequest {
         let document: JSONValue
         do {
             document = try JSONValue.parse(data)
@@ -35,7 +35,7 @@ public enum RequestValidator {
         return try validate(document)
     }
 
-    public static func validate(_ document: JSONValue) throws(ValidationFailure) -> AssessmentRequest {
+    package static func validate(_ document: JSONValue) throws(ValidationFailure) -> AssessmentRequest {
         var errors: [FieldError] = []
         let normalized = check(document, against: RequestShape.request, path: "", errors: &errors)
         if errors.isEmpty { errors = modelProblems(normalized) }

@@ -1,7 +1,7 @@
 /// A declarative description of a JSON document. One value of it describes the
 /// request; the validator walks it and the JSON Schema generator prints it, so the
 /// rules that are enforced and the rules that are published are the same rules.
-public indirect enum Shape: Sendable {
+package indirect enum Shape: Sendable {
     case object([Field])
     case string(minLength: Int, maxLength: Int)
     case integer(minimum: Int, maximum: Int)
@@ -10,16 +10,16 @@ public indirect enum Shape: Sendable {
     case enumeration([String])
     case array(items: Shape, minItems: Int, maxItems: Int, uniqueItems: Bool)
 
-    public struct Field: Sendable {
-        public let name: String
-        public let shape: Shape
-        public let required: Bool
+    package struct Field: Sendable {
+        package let name: String
+        package let shape: Shape
+        package let required: Bool
         /// Inserted by validation when the field is absent. Objects without a default
         /// are filled field by field, so nested defaults apply too.
-        public let defaultValue: JSONValue?
-        public let description: String
+        package let defaultValue: JSONValue?
+        package let description: String
 
-        public init(
+        package init(
             _ name: String, _ shape: Shape, required: Bool = false, default defaultValue: JSONValue? = nil,
             _ description: String
         ) {
@@ -33,7 +33,7 @@ public indirect enum Shape: Sendable {
 
     /// Every member path this shape allows, with `[]` marking array items
     /// (`technical.ai_workloads[].precision`); tests compare it to the Swift types.
-    public func memberPaths(prefix: String = "") -> [String] {
+    package func memberPaths(prefix: String = "") -> [String] {
         switch self {
         case .object(let fields):
             return fields.flatMap { field -> [String] in
