@@ -59,36 +59,10 @@ package enum CertificateAuthority {
         nodeName: String, ca: Issued, notValidBefore: Date = Date().addingTimeInterval(-300),
         notValidAfter: Date = Date().addingTimeInterval(825 * 86_400)
     ) throws -> Issued {
-        let caCertificate = try Certificate(pemEncoded: ca.certificatePEM)
-        let caKey = try Certificate.PrivateKey(pemEncoded: ca.privateKeyPEM)
-        let signingKey = P256.Signing.PrivateKey()
-        let key = Certificate.PrivateKey(signingKey)
-        let subject = try DistinguishedName {
-            OrganizationName("InfraMind")
-            CommonName(nodeName)
-        }
-        let certificate = try Certificate(
-            version: .v3,
-            serialNumber: Certificate.SerialNumber(),
-            publicKey: key.publicKey,
-            notValidBefore: notValidBefore,
-            notValidAfter: notValidAfter,
-            issuer: caCertificate.subject,
-            subject: subject,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
-                try ExtendedKeyUsage([.serverAuth, .clientAuth])
-                SubjectAlternativeNames([.dnsName(nodeName)])
-                SubjectKeyIdentifier(hash: signingKey.publicKey)
-                AuthorityKeyIdentifier(keyIdentifier: try caCertificate.extensions.subjectKeyIdentifier?.keyIdentifier)
-            },
-            issuerPrivateKey: caKey
-        )
-        return Issued(
-            certificatePEM: try certificate.serializeAsPEM().pemString,
-            privateKeyPEM: try key.serializeAsPEM().pemString)
+        try issueLeaf(
+            commonName: nodeName, names: [.dnsName(nodeName)],
+            usage: KeyUsage(digitalSignature: true, keyEncipherment: true), extendedUsage: [.serverAuth, .clientAuth],
+            ca: ca, notValidBefore: notValidBefore, notValidAfter: notValidAfter)
     }
 
     /// Issues an HTTP server certificate (`certs init --http-name/--http-ip`) for every name and
@@ -98,18 +72,28 @@ package enum CertificateAuthority {
         dnsNames: [String], ipAddresses: [[UInt8]], ca: Issued, notValidBefore: Date = Date().addingTimeInterval(-300),
         notValidAfter: Date = Date().addingTimeInterval(825 * 86_400)
     ) throws -> Issued {
+        let names =
+            dnsNames.map { GeneralName.dnsName($0) }
+            + ipAddresses.map { GeneralName.ipAddress(.init(contentBytes: ArraySlice($0))) }
+        return try issueLeaf(
+            commonName: dnsNames.first ?? "InfraMind HTTP API", names: names,
+            usage: KeyUsage(digitalSignature: true), extendedUsage: [.serverAuth],
+            ca: ca, notValidBefore: notValidBefore, notValidAfter: notValidAfter)
+    }
+
+    /// A fresh P-256 key and an end-entity certificate for it, signed by `ca`.
+    private static func issueLeaf(
+        commonName: String, names: [GeneralName], usage: KeyUsage, extendedUsage: [ExtendedKeyUsage.Usage],
+        ca: Issued, notValidBefore: Date, notValidAfter: Date
+    ) throws -> Issued {
         let caCertificate = try Certificate(pemEncoded: ca.certificatePEM)
         let caKey = try Certificate.PrivateKey(pemEncoded: ca.privateKeyPEM)
         let signingKey = P256.Signing.PrivateKey()
         let key = Certificate.PrivateKey(signingKey)
-        let commonName = dnsNames.first ?? "InfraMind HTTP API"
         let subject = try DistinguishedName {
             OrganizationName("InfraMind")
             CommonName(commonName)
         }
-        let names =
-            dnsNames.map { GeneralName.dnsName($0) }
-            + ipAddresses.map { GeneralName.ipAddress(.init(contentBytes: ArraySlice($0))) }
         let certificate = try Certificate(
             version: .v3,
             serialNumber: Certificate.SerialNumber(),
@@ -121,8 +105,8 @@ package enum CertificateAuthority {
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
-                Critical(KeyUsage(digitalSignature: true))
-                try ExtendedKeyUsage([.serverAuth])
+                Critical(usage)
+                try ExtendedKeyUsage(extendedUsage)
                 SubjectAlternativeNames(names)
                 SubjectKeyIdentifier(hash: signingKey.publicKey)
                 AuthorityKeyIdentifier(keyIdentifier: try caCertificate.extensions.subjectKeyIdentifier?.keyIdentifier)

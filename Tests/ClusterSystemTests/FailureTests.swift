@@ -186,17 +186,7 @@ struct FailureTests {
         let expired = try CertificateAuthority.issueNodeCertificate(
             nodeName: "node-b", ca: ca, notValidBefore: Date().addingTimeInterval(-86_400 * 10),
             notValidAfter: Date().addingTimeInterval(-86_400))
-        try expired.certificatePEM.write(toFile: pki.directory + "/node-b.pem", atomically: true, encoding: .utf8)
-        try expired.privateKeyPEM.write(toFile: pki.directory + "/node-b-key.pem", atomically: true, encoding: .utf8)
-        let a = try await pki.start("node-a")
-        let b = try await pki.start("node-b")
-        let echo = a.makeWellKnown("/echo") { Echo(actorSystem: a) }
-        let remote = try Echo.resolve(id: echo.id, using: b)
-        await #expect(throws: ClusterError.self) { _ = try await remote.echo(1) }
-        #expect(a.framesReadCount == 0)
-        _ = echo
-        await a.shutdown()
-        await b.shutdown()
+        try await pki.expectRefusedBeforeAnyFrame("node-b", certifiedBy: expired, by: "node-a")
     }
 
     @Test func aPlaintextClientIsRefusedBeforeAnyFrame() async throws {

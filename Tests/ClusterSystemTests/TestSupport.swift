@@ -2,6 +2,7 @@ import ClusterSystem
 import Distributed
 import Foundation
 import Logging
+import Testing
 import Wire
 
 struct EchoFailure: Error, CustomStringConvertible {
@@ -126,6 +127,24 @@ final class TestPKI: Sendable {
         var logger = Logger(label: "test.\(name)")
         logger.logLevel = .critical
         return try await ClusterSystem.start(settings: settings, logger: logger)
+    }
+
+    /// Gives `node` the certificate `issued` in place of its own, starts `peer` and `node`, and
+    /// checks that a call from `node` fails and `peer` read no frame from it: the handshake refused it.
+    func expectRefusedBeforeAnyFrame(
+        _ node: String, certifiedBy issued: CertificateAuthority.Issued, by peer: String
+    ) async throws {
+        try issued.certificatePEM.write(toFile: directory + "/\(node).pem", atomically: true, encoding: .utf8)
+        try issued.privateKeyPEM.write(toFile: directory + "/\(node)-key.pem", atomically: true, encoding: .utf8)
+        let a = try await start(peer)
+        let b = try await start(node)
+        let echo = a.makeWellKnown("/echo") { Echo(actorSystem: a) }
+        let remote = try Echo.resolve(id: echo.id, using: b)
+        await #expect(throws: ClusterError.self) { _ = try await remote.echo(1) }
+        #expect(a.framesReadCount == 0)
+        _ = echo
+        await a.shutdown()
+        await b.shutdown()
     }
 
     deinit {
