@@ -72,8 +72,10 @@ struct PeerIdentityTests {
     @Test func incomingCallsAreBoundedByBytesAsWellAsByCount() async throws {
         let pki = try TestPKI(nodes: ["node-a", "node-b"])
         let a = try await pki.start("node-a")
-        // Each call below carries about 80 KB: at most three fit under 200 KB (one more may be in the
-        // read that crossed the bound), while the count bound alone would let all sixteen run.
+        // Each call below carries about 80 KB: three fit under 200 KB, and the node stops reading only
+        // after the read event that crossed the bound, which holds up to NIO's 4 reads of 64 KB (three
+        // more calls); the count bound alone would let all sixteen run. Five were seen on two loaded
+        // cores.
         let b = try await pki.start("node-b") { $0.maxIncomingCallBytes = 200 << 10 }
         let echo = b.makeWellKnown("/echo") { Echo(actorSystem: b) }
         let remote = try Echo.resolve(id: echo.id, using: a)
@@ -86,7 +88,7 @@ struct PeerIdentityTests {
         }
         #expect(total == 16 * 2_000)
         let most = try await echo.mostHeldAtOnce()
-        #expect(most >= 1 && most <= 4, "\(most) calls held at once")
+        #expect(most >= 1 && most <= 6, "\(most) calls held at once")
         _ = echo
         await a.shutdown()
         await b.shutdown()
