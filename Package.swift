@@ -206,6 +206,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // Its own one-thread pool that parses and validates request bodies, away from the
+                // event loops and the cooperative pool membership runs on (docs/security.md).
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             // The web console (docs/console.md), embedded like the catalog so one binary is all there

@@ -43,8 +43,10 @@ package struct APIError: HTTPResponseError, Sendable {
 }
 
 /// Renders whatever a handler or an inner middleware threw: an `APIError` as itself, Hummingbird's
-/// own not-found as this API's 404/405, anything else as a 500 that does not echo internals. So no
-/// answer of this API is ever an empty or HTML body.
+/// own not-found as this API's 404/405, anything else as a 500. So no answer of this API is ever an
+/// empty or HTML body. A 5xx never carries the text of what failed inside (a store's or the
+/// archive's error, a peer's answer): it says what kind of failure it was and gives the request id,
+/// under which the real error is logged (docs/security.md, "Server errors").
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -52,16 +54,47 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as APIError {
-            return try error.response(from: request, context: context)
+            return Self.answer(error, context: context)
         } catch let error as ServiceError {
-            return try APIError(error).response(from: request, context: context)
+            return Self.answer(APIError(error), context: context)
         } catch let error as HTTPError where error.status == .notFound {
             return Self.unrouted(request)
         } catch let error as any HTTPResponseError {
-            return JSONResponse.error(error.status, code: "http_\(error.status.code)", message: "\(error.status)")
+            return Self.answer(
+                APIError(error.status, code: "http_\(error.status.code)", message: "\(error.status)"), context: context)
         } catch {
-            context.logger.error("unhandled error", metadata: ["error": "\(error)"])
-            return JSONResponse.error(.internalServerError, code: "internal", message: "internal error")
+            return Self.answer(
+                APIError(.internalServerError, code: "internal", message: "unhandled error: \(error)"), context: context
+            )
+        }
+    }
+
+    /// `error` as the client sees it: itself below 500; from 500 on, its code with a generic message
+    /// and the request id (also in `X-Request-Id`), the real message going to the log under that id.
+    static func answer(_ error: APIError, context: Context) -> Response {
+        guard error.status.code >= 500 else {
+            return JSONResponse.make(error.status, error.body, headers: error.headers)
+        }
+        // Hummingbird puts the id in every request's logger; a context made elsewhere may lack it.
+        let id = context.logger[metadataKey: "hb.request.id"]?.description ?? "\(RequestID())"
+        context.logger.error(
+            "request failed",
+            metadata: [
+                "hb.request.id": "\(id)", "status": "\(error.status.code)", "error": "\(error.body.error.message)",
+            ])
+        var headers = error.headers
+        headers[.requestID] = id
+        return JSONResponse.error(
+            error.status, code: error.body.error.code, message: "\(genericMessage(error.status)) (request id \(id))",
+            headers: headers)
+    }
+
+    /// What a 5xx says instead of its error's own text.
+    static func genericMessage(_ status: HTTPResponse.Status) -> String {
+        switch status {
+        case .serviceUnavailable: "the service cannot answer now; retry later"
+        case .internalServerError: "internal error"
+        default: "the server failed to answer"
         }
     }
 
@@ -79,6 +112,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         return JSONResponse.error(.notFound, code: "route_not_found", message: "no route \(path)")
     }
+}
+
+extension HTTPField.Name {
+    /// The id a 5xx answer and the log line with its real error share.
+    package static let requestID = HTTPField.Name("X-Request-Id")!
 }
 
 /// Times every request by route for `/metrics`, with the status the client got (errors included:

@@ -12,6 +12,7 @@ struct AssessmentRoutes: Sendable {
     let settings: HTTPSettings
     let admission: AdmissionGate
     let metrics: APIMetrics
+    let validation: BodyValidation
 
     private var audit: AuditLog? { settings.auditLog }
 
@@ -19,6 +20,7 @@ struct AssessmentRoutes: Sendable {
         let key: String?
         do {
             key = try Self.idempotencyKey(request.headers)
+            try Self.requireJSON(request.headers)
         } catch {
             audit?.record(request, context: context, caller: context.caller, outcome: "invalid", status: error.status)
             throw error
@@ -72,15 +74,20 @@ struct AssessmentRoutes: Sendable {
             audit?.record(request, context: context, caller: context.caller, outcome: "too_large", status: error.status)
             throw .error(error)
         }
+        let checked: Result<Void, ValidationFailure>
         do {
-            _ = try RequestValidator.validate(body)
+            checked = try await validation.validate(body)
         } catch {
+            context.logger.warning("submission not validated", metadata: ["error": "\(error)"])
+            throw .error(APIError(ServiceError.unavailable("the node is shutting down")))
+        }
+        if case .failure(let failure) = checked {
             metrics.submission("invalid")
             audit?.record(request, context: context, caller: context.caller, outcome: "invalid", status: .badRequest)
             throw .error(
                 APIError(
-                    .badRequest, code: "invalid_request", message: "the request has \(error.errors.count) problem(s)",
-                    details: error.errors.map { ErrorBody.Detail(field: $0.field, problem: $0.problem) }))
+                    .badRequest, code: "invalid_request", message: "the request has \(failure.total) problem(s)",
+                    details: failure.errors.map { ErrorBody.Detail(field: $0.field, problem: $0.problem) }))
         }
 
         let tenant = context.caller.tenant
@@ -116,6 +123,31 @@ struct AssessmentRoutes: Sendable {
     private func refuseForBacklog(_ reason: String) async -> APIError {
         try? await Task.sleep(for: settings.backlogRefusalHold)
         return APIError(.overloaded(retryAfterSeconds: settings.retryAfterSeconds, reason: reason))
+    }
+
+    /// A submission is JSON and says so: `application/json`, with no parameter but `charset=utf-8`.
+    /// Anything else is refused with 415 before the body is read, so a form post or a text upload from
+    /// a browser page never reaches the validator (docs/security.md, "Request bodies").
+    static func requireJSON(_ fields: HTTPFields) throws(APIError) {
+        let refused = APIError(
+            .unsupportedMediaType, code: "unsupported_media_type",
+            message: "the request body must be application/json (UTF-8)",
+            details: [
+                .init(field: "Content-Type", problem: "must be application/json or application/json; charset=utf-8")
+            ])
+        guard let value = fields[.contentType] else { throw refused }
+        func trimmed(_ text: Substring) -> String {
+            String(text.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+                .lowercased()
+        }
+        let parts = value.split(separator: ";", omittingEmptySubsequences: false).map(trimmed)
+        guard parts.first == "application/json" else { throw refused }
+        for parameter in parts.dropFirst() where !parameter.isEmpty {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map(trimmed)
+            guard pair.count == 2, pair[0] == "charset", ["utf-8", "\"utf-8\""].contains(pair[1]) else {
+                throw refused
+            }
+        }
     }
 
     /// At most 255 printable ASCII characters (docs/security.md, "Idempotency keys"): the key is

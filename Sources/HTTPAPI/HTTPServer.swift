@@ -10,21 +10,25 @@ package enum HTTPServer {
         service: any AssessmentService, settings: HTTPSettings, logger: Logger,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        Application(
-            router: router(service: service, settings: settings),
+        let validation = BodyValidation()
+        return Application(
+            router: router(service: service, settings: settings, validation: validation),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "inframind"),
+            services: [validation],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger)
     }
 
     /// Every route of `APIRoute.all`, each bound to its handler in the group of the role it needs.
-    package static func router(service: any AssessmentService, settings: HTTPSettings) -> Router<APIRequestContext> {
+    static func router(
+        service: any AssessmentService, settings: HTTPSettings, validation: BodyValidation
+    ) -> Router<APIRequestContext> {
         NodeMetrics.bootstrap()
         let metrics = APIMetrics()
         let book = settings.tokenBook
         let assessments = AssessmentRoutes(
             service: service, settings: settings, admission: AdmissionGate(limit: settings.admissionLimit),
-            metrics: metrics)
+            metrics: metrics, validation: validation)
         let events = EventStream(service: service, heartbeat: settings.heartbeat, metrics: metrics)
         let node = NodeRoutes(service: service, book: book, sampler: .shared)
         let origins = AllowedOrigins(configured: settings.corsOrigins, service: service)

@@ -37,7 +37,7 @@ package struct HTTPSettings: Sendable {
     }
 
     package init(
-        host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, bodyLimit: Int = 1 << 20,
+        host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, bodyLimit: Int = 256 << 10,
         admissionLimit: Int = 256, retryAfterSeconds: Int = 1, backlogRefusalHold: Duration = .milliseconds(250),
         heartbeat: Duration = .seconds(15),
         defaultPageSize: Int = 20, maxPageSize: Int = 200, corsOrigins: [String] = [], tokens: [TokenEntry] = [],

@@ -258,7 +258,7 @@ package struct NodeConfiguration: Equatable, Sendable {
             }
         }
         if token?.isEmpty == true { problems.append("the token must not be empty") }
-        bodyLimit = check(layer.bodyLimit ?? 1 << 20, "body_limit", 1024...(64 << 20))
+        bodyLimit = check(layer.bodyLimit ?? 256 << 10, "body_limit", 1024...(64 << 20))
         admissionLimit = check(layer.admissionLimit ?? 256, "admission_limit", 1...100_000)
         backlogLimit = check(layer.backlogLimit ?? 1_000, "backlog_limit", 0...10_000_000)
         replicationFactor = check(layer.replicationFactor ?? 3, "replication_factor", 1...9)

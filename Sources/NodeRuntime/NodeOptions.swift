@@ -65,7 +65,7 @@ package struct NodeOptions: ParsableArguments {
     @Option(help: "Rotated audit logs kept (default 5). [audit_log_keep]")
     var auditLogKeep: Int?
 
-    @Option(help: "Largest request body accepted, in bytes (default 1048576). [body_limit]")
+    @Option(help: "Largest request body accepted, in bytes (default 262144). [body_limit]")
     var bodyLimit: Int?
 
     @Option(help: "Submissions this node handles at once before answering 429 (default 256). [admission_limit]")

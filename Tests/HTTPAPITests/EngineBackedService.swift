@@ -42,6 +42,9 @@ actor EngineBackedService: AssessmentService {
     }
 
     func setUnavailable(_ reason: String?) { unavailable = reason }
+    /// What `list` throws, when set: a failure inside the node, whose text must not reach the client.
+    var listFailure: ServiceError?
+    func setListFailure(_ failure: ServiceError?) { listFailure = failure }
     func setOwnerBusy(_ reason: String?) { ownerBusy = reason }
     func setNotReady(_ reasons: [String]) { notReady = reasons }
     func holdSubmissions() { holding = true }
@@ -112,6 +115,7 @@ actor EngineBackedService: AssessmentService {
     func list(
         statuses: Set<AssessmentState>, limit: Int, cursor: String?, tenant: String? = nil, title: String? = nil
     ) async throws(ServiceError) -> AssessmentPage {
+        if let listFailure { throw listFailure }
         // The cursor is the sequence number of the last item of the previous page.
         var below = Int.max
         if let cursor {

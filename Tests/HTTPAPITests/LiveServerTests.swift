@@ -24,6 +24,7 @@ import Testing
 
         var submit = HTTPClientRequest(url: base + "/v1/assessments")
         submit.method = .POST
+        submit.headers.add(name: "Content-Type", value: "application/json")
         submit.body = .bytes(ByteBuffer(bytes: try Fixtures.example()))
         let submitted = try await HTTPClient.shared.execute(submit, timeout: .seconds(30))
         #expect(submitted.status.code == 202)

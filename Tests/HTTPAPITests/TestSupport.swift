@@ -33,8 +33,11 @@ func withAPI<T: Sendable>(
 }
 
 extension TestClientProtocol {
+    /// As JSON unless `headers` name another Content-Type (a submission must be JSON).
     func submit(_ body: Data, headers: HTTPFields = [:]) async throws -> TestResponse {
-        try await execute(uri: "/v1/assessments", method: .post, headers: headers, body: ByteBuffer(bytes: body))
+        var headers = headers
+        if headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        return try await execute(uri: "/v1/assessments", method: .post, headers: headers, body: ByteBuffer(bytes: body))
     }
 
     /// Submits the example and returns the new id.

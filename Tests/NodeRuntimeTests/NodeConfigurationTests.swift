@@ -65,7 +65,7 @@ import Testing
         // Defaults for what neither says.
         #expect(config.host == "127.0.0.1")
         #expect(config.httpHost == "127.0.0.1")
-        #expect(config.bodyLimit == 1 << 20)
+        #expect(config.bodyLimit == 256 << 10)
         #expect(config.replicationFactor == 3)
         #expect(config.dataDirectory == "data/from-file")
         #expect(config.agentRunOptions == .standard)

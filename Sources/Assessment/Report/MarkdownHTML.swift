@@ -4,20 +4,59 @@
 enum MarkdownHTML {
     static func escape(_ s: String) -> String {
         var out = ""
-        for c in s {
-            switch c {
+        for scalar in s.unicodeScalars {
+            switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
-            default: out.append(c)
+            case let held where (escapedBase..<escapedBase + 0x80).contains(held.value):
+                // A backslash-escaped character (`MarkdownText`), as a character reference, so
+                // that no later pass reads it as markup.
+                out += "&#\(held.value - escapedBase);"
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out
     }
 
+    /// Where `held(_:)` puts backslash-escaped ASCII punctuation: private-use code points, which
+    /// no marker matches and `escape` turns back into the character.
+    static let escapedBase: UInt32 = 0xF0000
+
+    /// `\*` and the like (CommonMark backslash escapes of ASCII punctuation) set aside as
+    /// private-use scalars, before any markup is looked for.
+    static func held(_ raw: String) -> String {
+        guard raw.unicodeScalars.contains("\\") else { return raw }
+        var out = String.UnicodeScalarView()
+        var pending = false
+        for scalar in raw.unicodeScalars {
+            if pending {
+                pending = false
+                if isPunctuation(scalar) {
+                    out.append(Unicode.Scalar(escapedBase + scalar.value)!)
+                    continue
+                }
+                out.append("\\")
+            }
+            if scalar == "\\" {
+                pending = true
+            } else {
+                out.append(scalar)
+            }
+        }
+        if pending { out.append("\\") }
+        return String(out)
+    }
+
+    static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
+        (0x21...0x2F).contains(scalar.value) || (0x3A...0x40).contains(scalar.value)
+            || (0x5B...0x60).contains(scalar.value) || (0x7B...0x7E).contains(scalar.value)
+    }
+
     /// Inline markup on already-escaped text: `code` first, so markers inside code stay literal.
-    static func inline(_ raw: String) -> String {
+    static func inline(_ text: String) -> String {
+        let raw = held(text)
         var out = ""
         let parts = raw.split(separator: "`", omittingEmptySubsequences: false)
         for (i, part) in parts.enumerated() {
@@ -60,6 +99,8 @@ enum MarkdownHTML {
         var escaped = false
         for c in trimmed {
             if escaped {
+                // `\|` is the table's own escape; any other stays for `inline` to read.
+                if c != "|" { current.append("\\") }
                 current.append(c)
                 escaped = false
             } else if c == "\\" {

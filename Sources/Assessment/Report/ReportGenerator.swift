@@ -36,7 +36,8 @@ enum ReportGenerator {
             topRecommendations: ranked.prefix(topCount).map(\.title))
         let warnings = ReportWarnings.build(request, view: view)
         let sections =
-            (ReportWarnings.section(warnings).map { [$0] } ?? [])
+            (ReportWarnings.section(ReportWarnings.build(request, view: view, name: MarkdownText.escape)).map { [$0] }
+                ?? [])
             + ReportSections.build(
                 request: request, catalog: catalog, view: view, ranked: ranked, summary: summary, missing: missing)
         return ReportData(

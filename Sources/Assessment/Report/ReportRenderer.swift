@@ -26,7 +26,7 @@ package enum ReportRenderer {
     }
 
     static func markdown(_ report: Document) -> String {
-        var out = "# \(report.title)\n\n"
+        var out = "# \(MarkdownText.escape(report.title))\n\n"
         out +=
             "_Assessment `\(report.assessmentID)` · engine \(report.engineVersion) · catalog \(report.catalogVersion) (prices as of \(report.catalogSnapshotDate))_\n"
         for section in report.sections {

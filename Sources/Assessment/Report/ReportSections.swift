@@ -9,6 +9,20 @@ enum ReportSections {
         request: AssessmentRequest, catalog: Catalog, view: ResultView, ranked: [RankedRecommendation],
         summary: ReportSummary, missing: [AgentName]
     ) -> [ReportSection] {
+        // The request's strings, which agents quote in their texts: `MarkdownText.literal` escapes
+        // them there (docs/security.md, "Reports").
+        let quoted =
+            request.technical.aiWorkloads.map(\.name) + request.technical.aiUseCases
+            + [request.business.companyName, request.title].compactMap { $0 }
+        return MarkdownText.$userText.withValue(quoted) {
+            sections(request: request, catalog: catalog, view: view, ranked: ranked, summary: summary, missing: missing)
+        }
+    }
+
+    static func sections(
+        request: AssessmentRequest, catalog: Catalog, view: ResultView, ranked: [RankedRecommendation],
+        summary: ReportSummary, missing: [AgentName]
+    ) -> [ReportSection] {
         [
             ReportSection(title: "Executive Summary", markdown: executive(request, view, ranked, summary, missing)),
             ReportSection(title: "Recommended Architecture", markdown: architecture(view)),
@@ -31,7 +45,9 @@ enum ReportSections {
         var lines: [String] = []
         let size = request.business.companySize.rawValue
         let article = size.first.map { "aeiou".contains($0) } == true ? "an" : "a"
-        let who = request.business.companyName.map { "\($0), \(article) " } ?? (article == "an" ? "An " : "A ")
+        let who =
+            request.business.companyName.map { "\(MarkdownText.escape($0)), \(article) " }
+            ?? (article == "an" ? "An " : "A ")
         lines.append(
             "\(who)\(size) \(request.business.industry.rawValue.replacing("_", with: "-")) organisation serving \(request.business.geographicRegions.map { $0.rawValue.uppercased() }.joined(separator: ", ")), running \(request.technical.workloadTypes.map(\.rawValue).joined(separator: ", "))."
         )
@@ -53,13 +69,15 @@ enum ReportSections {
         }
         if let cto = view.cto {
             lines.append("")
-            lines += cto.executivePoints.map { "- \($0)" }
+            lines += cto.executivePoints.map { "- \(MarkdownText.literal($0))" }
         }
         lines.append("")
         lines.append("### Top recommendations")
         lines.append("")
         for r in ranked.prefix(ReportGenerator.topCount) {
-            lines.append("\(r.rank). **\(r.title)** (\(r.priority.rawValue)): \(r.impact)")
+            lines.append(
+                "\(r.rank). **\(MarkdownText.literal(r.title))** (\(r.priority.rawValue)): \(MarkdownText.literal(r.impact))"
+            )
         }
         if !missing.isEmpty {
             lines.append("")
@@ -89,7 +107,8 @@ enum ReportSections {
                     ],
                     infra.gpuMemory.map {
                         [
-                            $0.workload, $0.mode.rawValue, Numbers.text($0.weightsGB), Numbers.text($0.kvCacheGB),
+                            MarkdownText.escape($0.workload), $0.mode.rawValue, Numbers.text($0.weightsGB),
+                            Numbers.text($0.kvCacheGB),
                             Numbers.text($0.trainingStateGB), Numbers.text($0.activationsGB),
                             Numbers.text($0.requiredGB),
                             $0.mode == .inference ? String($0.replicasForLoad) : "-",
@@ -108,7 +127,7 @@ enum ReportSections {
                     ],
                     gpu.map {
                         [
-                            label($0.workload, $0.region), $0.instanceType, $0.gpuModel,
+                            label(MarkdownText.escape($0.workload), $0.region), $0.instanceType, $0.gpuModel,
                             "\($0.instances)" + ($0.spareInstances > 0 ? " (incl. \($0.spareInstances) spare)" : ""),
                             "\($0.gpusPerReplica)"
                                 + ($0.tensorParallel == .none ? "" : " (\($0.tensorParallel.rawValue))"),
@@ -131,7 +150,7 @@ enum ReportSections {
                     ],
                     serving.map {
                         [
-                            $0.workload, String($0.replicas), String($0.batchPerReplica ?? 0),
+                            MarkdownText.escape($0.workload), String($0.replicas), String($0.batchPerReplica ?? 0),
                             Numbers.text($0.decodeTokensPerSecondPerReplica ?? 0, digits: 0),
                             Numbers.text($0.prefillMs ?? 0), Numbers.text($0.timeToFirstTokenMs ?? 0),
                             Numbers.text($0.timePerOutputTokenMs ?? 0), Numbers.text($0.responseMs ?? 0, digits: 0),
@@ -150,7 +169,8 @@ enum ReportSections {
                     jobs.flatMap { row, job in
                         job.options.map {
                             [
-                                "\(row.workload) (\($0.label))", "\($0.instances)× \($0.instanceType)", $0.gpuModel,
+                                "\(MarkdownText.escape(row.workload)) (\($0.label))",
+                                "\($0.instances)× \($0.instanceType)", $0.gpuModel,
                                 String($0.gpus), Numbers.scientific(job.flops), Numbers.text($0.gpuHours, digits: 0),
                                 Numbers.text($0.days, digits: 1), Numbers.usd($0.costOnDemandUSD),
                                 $0.costSpotUSD.map(Numbers.usd) ?? "no spot row",
@@ -160,7 +180,7 @@ enum ReportSections {
             lines.append("")
             for (row, job) in jobs {
                 lines.append(
-                    "- \(row.workload): \(job.flopsFormula); MFU \(Numbers.percent(job.mfu, digits: 0)). Charged once, in the months it runs, never as GPUs rented for the whole projection. \(job.checkpointing)."
+                    "- \(MarkdownText.escape(row.workload)): \(job.flopsFormula); MFU \(Numbers.percent(job.mfu, digits: 0)). Charged once, in the months it runs, never as GPUs rented for the whole projection. \(job.checkpointing)."
                 )
             }
             lines.append("")
@@ -173,7 +193,7 @@ enum ReportSections {
                     ["Workload", "Change", "Plan", "Cost", "Against today", "Latency target"],
                     infra.sensitivity.map { r in
                         [
-                            r.workload, "\(r.parameter) \(r.change)",
+                            MarkdownText.escape(r.workload), "\(r.parameter) \(r.change)",
                             r.instanceType.map { "\(r.instances ?? 0)× \($0)" } ?? "cannot be placed",
                             r.costUSD.map(Numbers.usd) ?? "-",
                             r.changeRatio.map { ($0 > 0 ? "+" : "") + Numbers.percent($0) } ?? "-",
@@ -206,11 +226,11 @@ enum ReportSections {
             lines.append("")
         }
         let unplaced = infra.unplaced.filter { $0.provider == provider }
-        for u in unplaced { lines.append("- **Not placed:** \(u.workload): \(u.reason)") }
+        for u in unplaced { lines.append("- **Not placed:** \(MarkdownText.escape(u.workload)): \(u.reason)") }
         if !unplaced.isEmpty { lines.append("") }
         lines.append("Sizing rules:")
         lines.append("")
-        lines += infra.rules.map { "- \($0)" }
+        lines += infra.rules.map { "- \(MarkdownText.literal($0))" }
         lines += cpu.map { "- \($0.workload.rawValue): \($0.formula)" }
         return lines.joined(separator: "\n")
     }
@@ -327,7 +347,7 @@ enum ReportSections {
     static func mlops(_ view: ResultView) -> String {
         guard let m = view.mlops else { return missingNote([.mlops]) }
         var lines = ["Maturity level **\(m.currentLevel)** of 3; the workloads need level **\(m.requiredLevel)**.", ""]
-        if !m.gaps.isEmpty { lines += ["Gaps:", ""] + m.gaps.map { "- \($0)" } + [""] }
+        if !m.gaps.isEmpty { lines += ["Gaps:", ""] + m.gaps.map { "- \(MarkdownText.literal($0))" } + [""] }
         lines.append(
             MarkdownTable.render(
                 ["Platform", "Score (of 5)", "Integration used"],
@@ -340,13 +360,16 @@ enum ReportSections {
                     ["Workload", "Instance", "Min", "Max", "Spare", "Scale on"],
                     m.serving.map {
                         [
-                            $0.workload, $0.instanceType, String($0.minReplicas), String($0.maxReplicas),
+                            MarkdownText.escape($0.workload), $0.instanceType, String($0.minReplicas),
+                            String($0.maxReplicas),
                             String($0.spareInstances), $0.scaleOn,
                         ]
                     }))
         }
-        if !m.cicd.isEmpty { lines += ["", "### CI/CD", ""] + m.cicd.map { "- \($0)" } }
-        if !m.monitoring.isEmpty { lines += ["", "### Monitoring", ""] + m.monitoring.map { "- \($0)" } }
+        if !m.cicd.isEmpty { lines += ["", "### CI/CD", ""] + m.cicd.map { "- \(MarkdownText.literal($0))" } }
+        if !m.monitoring.isEmpty {
+            lines += ["", "### Monitoring", ""] + m.monitoring.map { "- \(MarkdownText.literal($0))" }
+        }
         if m.cicd.isEmpty && m.monitoring.isEmpty {
             lines += ["", "No ML work is planned, so no model pipeline or model monitoring is proposed."]
         }
@@ -360,7 +383,8 @@ enum ReportSections {
                 ["Opportunity", "Origin", "ROI potential", "Complexity", "Months to value"],
                 a.opportunities.map {
                     [
-                        $0.title, $0.origin, $0.roiPotential?.rawValue ?? "not rated",
+                        MarkdownText.literal($0.title), MarkdownText.literal($0.origin),
+                        $0.roiPotential?.rawValue ?? "not rated",
                         $0.complexity?.rawValue ?? "not rated",
                         $0.timeToValueMonths.map { "\($0[0])-\($0[1])" } ?? "n/a",
                     ]
@@ -412,7 +436,10 @@ enum ReportSections {
         guard let cto = view.cto else { return missingNote([.cto]) }
         guard !cto.risks.isEmpty else { return "No significant risk identified from the request and the catalog." }
         return MarkdownTable.render(
-            ["Risk", "Severity", "Mitigation"], cto.risks.map { [$0.risk, $0.severity.rawValue, $0.mitigation] })
+            ["Risk", "Severity", "Mitigation"],
+            cto.risks.map {
+                [MarkdownText.literal($0.risk), $0.severity.rawValue, MarkdownText.literal($0.mitigation)]
+            })
     }
 
     /// Three phases over the project timeline: foundations (security, platform,
@@ -457,12 +484,12 @@ enum ReportSections {
             let jobLines =
                 i == 1
                 ? jobs.map {
-                    "- Run the \($0.0) job: \(Numbers.text($0.1.days, digits: 1)) days on \($0.1.gpus) GPUs, from month \(first)"
+                    "- Run the \(MarkdownText.escape($0.0)) job: \(Numbers.text($0.1.days, digits: 1)) days on \($0.1.gpus) GPUs, from month \(first)"
                 } : []
             lines +=
                 phases[i].isEmpty && jobLines.isEmpty
                 ? ["- No actions in this phase."]
-                : jobLines + phases[i].map { "- \($0.title) (\($0.priority.rawValue))" }
+                : jobLines + phases[i].map { "- \(MarkdownText.literal($0.title)) (\($0.priority.rawValue))" }
             lines.append("")
         }
         return lines.joined(separator: "\n").trimmingTrailingNewlines()
@@ -470,7 +497,8 @@ enum ReportSections {
 
     static func answers(_ view: ResultView) -> String {
         guard let c = view.chatbot else { return missingNote([.chatbot]) }
-        return c.answers.map { "**\($0.question)**\n\n\($0.answer)" }.joined(separator: "\n\n")
+        return c.answers.map { "**\(MarkdownText.literal($0.question))**\n\n\(MarkdownText.literal($0.answer))" }
+            .joined(separator: "\n\n")
     }
 
     static func sources(_ catalog: Catalog, _ view: ResultView) -> String {

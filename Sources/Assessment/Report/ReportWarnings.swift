@@ -12,7 +12,11 @@ enum ReportWarnings {
     static let modelRequestsPerSecondLimit = 10_000.0
     static let serviceRequestsPerSecondLimit = 1_000_000.0
 
-    static func build(_ request: AssessmentRequest, view: ResultView) -> [String] {
+    /// `name` spells a workload's name: as given for the report's `warnings`, escaped for its
+    /// Markdown section (`MarkdownText`).
+    static func build(
+        _ request: AssessmentRequest, view: ResultView, name: (String) -> String = { $0 }
+    ) -> [String] {
         var out: [String] = []
         let largest = ModelTable.shipped.max {
             $0.architecture.totalParametersBillion < $1.architecture.totalParametersBillion
@@ -20,17 +24,17 @@ enum ReportWarnings {
         for w in request.technical.aiWorkloads {
             if let largest, w.parametersBillion > parameterFactor * largest.architecture.totalParametersBillion {
                 out.append(
-                    "\(w.name) has \(Numbers.text(w.parametersBillion)) B parameters, more than \(Numbers.text(parameterFactor, digits: 0))× the largest published model in the table (\(largest.name), \(Numbers.text(largest.architecture.totalParametersBillion)) B): check parameters_billion."
+                    "\(name(w.name)) has \(Numbers.text(w.parametersBillion)) B parameters, more than \(Numbers.text(parameterFactor, digits: 0))× the largest published model in the table (\(largest.name), \(Numbers.text(largest.architecture.totalParametersBillion)) B): check parameters_billion."
                 )
             }
             if w.mode == .inference && w.requestsPerSecond > modelRequestsPerSecondLimit {
                 out.append(
-                    "\(w.name) is asked to serve \(Numbers.text(w.requestsPerSecond)) requests per second, more than \(Numbers.text(modelRequestsPerSecondLimit, digits: 0)), beyond what any single public model service is known to run: check that requests_per_second is not a daily or monthly count."
+                    "\(name(w.name)) is asked to serve \(Numbers.text(w.requestsPerSecond)) requests per second, more than \(Numbers.text(modelRequestsPerSecondLimit, digits: 0)), beyond what any single public model service is known to run: check that requests_per_second is not a daily or monthly count."
                 )
             }
             if let id = w.model, let known = ModelTable.model(id), w.contextTokens > known.maxContextTokens {
                 out.append(
-                    "\(w.name) asks for \(w.contextTokens) tokens of context, beyond \(known.name)'s maximum of \(known.maxContextTokens): the KV cache is sized for it, but the model cannot use it."
+                    "\(name(w.name)) asks for \(w.contextTokens) tokens of context, beyond \(known.name)'s maximum of \(known.maxContextTokens): the KV cache is sized for it, but the model cannot use it."
                 )
             }
         }

@@ -3,7 +3,7 @@ import FoundationEssentials
 /// A parsed JSON document that keeps what validation needs and Foundation's
 /// `JSONSerialization` loses: the order of object keys, duplicate keys, and the
 /// literal text of numbers (so `3` and `3.0` and `true` stay distinguishable on Linux).
-package indirect enum JSONValue: Sendable, Equatable {
+package indirect enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     /// `literal` is the number exactly as written; `value` its Double reading.
@@ -23,6 +23,34 @@ package indirect enum JSONValue: Sendable, Equatable {
         case (.object(let a), .object(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
         default: return false
+        }
+    }
+
+    /// Agrees with `==`: numbers by value (so `1` and `1.0` collide, as they are equal), objects by
+    /// their members in order. Lets `uniqueItems` be checked with a Set, in one pass, where comparing
+    /// each item with every earlier one was quadratic in a hostile array (docs/security.md).
+    package func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b):
+            hasher.combine(1)
+            hasher.combine(b)
+        case .number(_, let n):
+            hasher.combine(2)
+            hasher.combine(n)
+        case .string(let s):
+            hasher.combine(3)
+            hasher.combine(s)
+        case .array(let items):
+            hasher.combine(4)
+            hasher.combine(items)
+        case .object(let members):
+            hasher.combine(5)
+            hasher.combine(members.count)
+            for member in members {
+                hasher.combine(member.key)
+                hasher.combine(member.value)
+            }
         }
     }
 

@@ -14,10 +14,71 @@ package struct FieldError: Codable, Sendable, Equatable, CustomStringConvertible
     package var description: String { "\(field): \(problem)" }
 }
 
-/// All the problems found in a request, never just the first.
+/// The problems found in a request: every one up to `Problems.listedLimit`, then one last entry that
+/// counts the rest, so a hostile body cannot make its 400 larger than itself (docs/security.md,
+/// "Request bodies").
 package struct ValidationFailure: Error, Sendable, Equatable, CustomStringConvertible {
     package let errors: [FieldError]
+    /// Every problem found, the unlisted ones included.
+    package let total: Int
+
+    package init(errors: [FieldError]) {
+        self.errors = errors
+        self.total = errors.count
+    }
+
+    init(_ problems: Problems) {
+        self.errors = problems.listed
+        self.total = problems.total
+    }
+
     package var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+/// Collects field errors for one validation pass, bounded: the first `listedLimit` are kept, the
+/// rest only counted (reported as one "and N more problems" entry at the root). An enumeration's
+/// allowed values are spelled out in the first error against it only; later ones point there.
+struct Problems {
+    /// What a 400 lists at most, before its "and N more problems" entry.
+    static let listedLimit = 50
+
+    private var kept: [FieldError] = []
+    private var unlisted = 0
+    /// An enumeration's values (joined) → the field whose listed error spells them out.
+    private var enumerationsSpelled: [String: String] = [:]
+
+    var isEmpty: Bool { kept.isEmpty }
+    var total: Int { kept.count + unlisted }
+
+    var listed: [FieldError] {
+        guard unlisted > 0 else { return kept }
+        let noun = unlisted == 1 ? "problem" : "problems"
+        return kept + [FieldError(field: RequestValidator.rootPath, problem: "and \(unlisted) more \(noun)")]
+    }
+
+    mutating func add(_ field: String, _ problem: String) {
+        guard kept.count < Self.listedLimit else {
+            unlisted += 1
+            return
+        }
+        kept.append(FieldError(field: field, problem: problem))
+    }
+
+    mutating func add(contentsOf errors: [FieldError]) {
+        for error in errors { add(error.field, error.problem) }
+    }
+
+    /// "must be one of: a, b, c" the first time `allowed` is named, "must be one of the values listed
+    /// for <field>" after that: an array of ten thousand wrong values repeats no list.
+    mutating func addNotOneOf(_ field: String, allowed: [String], suffix: String) {
+        let key = allowed.joined(separator: ", ")
+        if let first = enumerationsSpelled[key] {
+            add(field, "must be one of the values listed for \(first)" + suffix)
+        } else {
+            if kept.count < Self.listedLimit { enumerationsSpelled[key] = field }
+            add(field, "must be one of: \(key)" + suffix)
+        }
+    }
 }
 
 package enum RequestValidator {
@@ -36,10 +97,10 @@ package enum RequestValidator {
     }
 
     package static func validate(_ document: JSONValue) throws(ValidationFailure) -> AssessmentRequest {
-        var errors: [FieldError] = []
-        let normalized = check(document, against: RequestShape.request, path: "", errors: &errors)
-        if errors.isEmpty { errors = modelProblems(normalized) }
-        guard errors.isEmpty else { throw ValidationFailure(errors: errors) }
+        var problems = Problems()
+        let normalized = check(document, against: RequestShape.request, path: "", problems: &problems)
+        if problems.isEmpty { problems.add(contentsOf: modelProblems(normalized)) }
+        guard problems.isEmpty else { throw ValidationFailure(problems) }
         do {
             return try JSONDecoder().decode(AssessmentRequest.self, from: normalized.canonicalData())
         } catch {
@@ -51,11 +112,24 @@ package enum RequestValidator {
         }
     }
 
-    /// Checks `value` and returns it with absent defaults inserted. Checking goes on
-    /// after an error so that one pass collects every problem.
-    static func check(_ value: JSONValue, against shape: Shape, path: String, errors: inout [FieldError]) -> JSONValue {
+    /// The longest echo of a rejected value or unknown key: enough to recognise it, too little to
+    /// turn a 256 KB string into a 256 KB answer.
+    static let echoLimit = 64
+
+    /// `text` cut to `echoLimit` Unicode scalars, with an ellipsis when cut.
+    static func echo(_ text: String) -> String {
+        var scalars = text.unicodeScalars.prefix(echoLimit + 1)
+        guard scalars.count > echoLimit else { return text }
+        scalars = scalars.prefix(echoLimit)
+        return String(String.UnicodeScalarView(scalars)) + "…"
+    }
+
+    /// Checks `value` and returns it with absent defaults inserted. Checking goes on after an error
+    /// so that one pass collects every problem, except inside an array over its `maxItems`, whose
+    /// items are not walked at all (docs/security.md, "Request bodies").
+    static func check(_ value: JSONValue, against shape: Shape, path: String, problems: inout Problems) -> JSONValue {
         let at = path.isEmpty ? rootPath : path
-        func problem(_ text: String) { errors.append(FieldError(field: at, problem: text)) }
+        func problem(_ text: String) { problems.add(at, text) }
 
         switch shape {
         case .object(let fields):
@@ -67,28 +141,31 @@ package enum RequestValidator {
             var out: [(key: String, value: JSONValue)] = []
             let known = Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0) })
             for member in members {
-                let memberPath = path.isEmpty ? member.key : path + "." + member.key
+                // The key is the client's: a known one is short, an unknown one is echoed cut.
+                let name = known[member.key] == nil ? echo(member.key) : member.key
+                let memberPath = path.isEmpty ? name : path + "." + name
                 guard seen.insert(member.key).inserted else {
-                    errors.append(FieldError(field: memberPath, problem: "appears more than once"))
+                    problems.add(memberPath, "appears more than once")
                     continue
                 }
                 guard let field = known[member.key] else {
-                    errors.append(FieldError(field: memberPath, problem: "is not a known field"))
+                    problems.add(memberPath, "is not a known field")
                     continue
                 }
-                out.append((member.key, check(member.value, against: field.shape, path: memberPath, errors: &errors)))
+                out.append(
+                    (member.key, check(member.value, against: field.shape, path: memberPath, problems: &problems)))
             }
             for field in fields where !seen.contains(field.name) {
                 let memberPath = path.isEmpty ? field.name : path + "." + field.name
                 if field.required {
-                    errors.append(FieldError(field: memberPath, problem: "is required"))
+                    problems.add(memberPath, "is required")
                 } else if let fallback = field.defaultValue {
                     out.append((field.name, fallback))
                 } else if case .object(let members) = field.shape, !members.contains(where: \.required) {
                     // An optional object with required members (an AI workload's `architecture`)
                     // stays absent; filling it would make it required.
                     out.append(
-                        (field.name, check(.object([]), against: field.shape, path: memberPath, errors: &errors)))
+                        (field.name, check(.object([]), against: field.shape, path: memberPath, problems: &problems)))
                 }
             }
             return .object(out)
@@ -98,8 +175,17 @@ package enum RequestValidator {
                 problem("must be a string, not \(value.typeName)")
                 return value
             }
-            if s.count < minLength { problem("must have at least \(minLength) character(s)") }
-            if s.count > maxLength { problem("must have at most \(maxLength) characters") }
+            // Lengths are Unicode scalars, as JSON Schema counts them (not grapheme clusters: one
+            // letter with 120,000 combining marks is one Character and 120,001 scalars).
+            let length = s.unicodeScalars.count
+            if length < minLength { problem("must have at least \(minLength) character(s)") }
+            if length > maxLength { problem("must have at most \(maxLength) characters") }
+            if let control = s.unicodeScalars.firstIndex(where: { $0.properties.generalCategory == .control }) {
+                let offset = s.unicodeScalars.distance(from: s.unicodeScalars.startIndex, to: control)
+                problem(
+                    "must not contain control characters (\(codePoint(s.unicodeScalars[control])) at character \(offset + 1))"
+                )
+            }
             return value
 
         case .integer(let minimum, let maximum):
@@ -132,10 +218,10 @@ package enum RequestValidator {
 
         case .enumeration(let allowed):
             guard case .string(let s) = value else {
-                problem("must be a string, one of: \(allowed.joined(separator: ", "))")
+                problems.addNotOneOf(at, allowed: allowed, suffix: " (got \(value.typeName))")
                 return value
             }
-            if !allowed.contains(s) { problem("must be one of: \(allowed.joined(separator: ", ")) (got \"\(s)\")") }
+            if !allowed.contains(s) { problems.addNotOneOf(at, allowed: allowed, suffix: " (got \"\(echo(s))\")") }
             return value
 
         case .array(let items, let minItems, let maxItems, let uniqueItems):
@@ -144,17 +230,28 @@ package enum RequestValidator {
                 return value
             }
             if elements.count < minItems { problem("must have at least \(minItems) item(s)") }
-            if elements.count > maxItems { problem("must have at most \(maxItems) items") }
+            guard elements.count <= maxItems else {
+                // Said once; the items are not walked, so their number costs nothing past this.
+                problem("must have at most \(maxItems) items (got \(elements.count))")
+                return value
+            }
+            var seen = Set<JSONValue>()
             var out: [JSONValue] = []
             for (i, element) in elements.enumerated() {
                 let itemPath = "\(path)[\(i)]"
-                if uniqueItems, out.contains(element) {
-                    errors.append(FieldError(field: itemPath, problem: "duplicates an earlier item"))
+                if uniqueItems, !seen.insert(element).inserted {
+                    problems.add(itemPath, "duplicates an earlier item")
                 }
-                out.append(check(element, against: items, path: itemPath, errors: &errors))
+                out.append(check(element, against: items, path: itemPath, problems: &problems))
             }
             return .array(out)
         }
+    }
+
+    /// `U+0000`: how a control character is named in an error, since printing it would not show it.
+    static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 
     /// Rules across fields of an AI workload that one field's shape cannot say: the model is given
