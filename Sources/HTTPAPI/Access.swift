@@ -2,6 +2,7 @@ import Crypto
 import FoundationEssentials
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// What a token may do (docs/security.md, "Authentication, roles and tenants"). Each role includes
 /// the ones before it.
@@ -202,10 +203,13 @@ package struct APIRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
     /// Set by `AccessMiddleware` on the routes it guards; `Caller.open` elsewhere.
     package var caller: Caller
+    /// The client's address, for the per-client caps on event streams (`ConnectionLimits`).
+    package var remoteAddress: SocketAddress?
 
     package init(source: Source) {
         coreContext = .init(source: source)
         caller = .open
+        remoteAddress = source.channel.remoteAddress
     }
 }
 

@@ -136,14 +136,16 @@ struct ConsoleRoutes: Sendable {
 }
 
 /// The browser origins this node lets call its API: the configured ones and every member's HTTP
-/// address as `http://host:port`, read from the membership when asked, so a member that joins later
-/// is allowed without a restart.
+/// address as `http://host:port` and `https://host:port` (a member serving HTTPS, `http_tls_cert`),
+/// read from the membership when asked, so a member that joins later is allowed without a restart.
 struct AllowedOrigins: Sendable {
     let configured: [String]
     let service: any AssessmentService
 
     func all() async -> [String] {
-        let members = await service.cluster().members.compactMap(\.httpAddress).map { "http://\($0)" }
+        let members = await service.cluster().members.compactMap(\.httpAddress).flatMap {
+            ["http://\($0)", "https://\($0)"]
+        }
         return Array(Set(configured + members))
     }
 

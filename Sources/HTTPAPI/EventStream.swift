@@ -2,6 +2,7 @@ import FoundationEssentials
 import HTTPTypes
 import Hummingbird
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// `GET /v1/assessments/{id}/events`: Server-Sent Events from `AssessmentService.watch`.
@@ -13,6 +14,9 @@ struct EventStream: Sendable {
     let service: any AssessmentService
     let heartbeat: Duration
     let metrics: APIMetrics
+    /// Open streams by client address, capped by `ConnectionLimits.streamsPerClient` and `streams`.
+    let slots: ConnectionCounter
+    let retryAfterSeconds: Int
 
     /// One thing to write, in order: the watcher and the heartbeat both feed one queue so that only the
     /// response's own task touches the writer.
@@ -22,7 +26,26 @@ struct EventStream: Sendable {
         case heartbeat
     }
 
-    func handle(_ request: Request, context: some RequestContext) async -> Response {
+    /// A place among the open streams for this client, or a 429 with Retry-After past the caps.
+    /// Asked before anything else of a stream request, so a client past its share costs a lookup.
+    func reserve(context: APIRequestContext) throws -> StreamSlot {
+        let client = context.remoteAddress?.ipAddress ?? "unknown"
+        if let refusal = slots.open(client) {
+            Counter(label: "inframind_event_streams_refused_total", dimensions: [("reason", refusal.rawValue)])
+                .increment()
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(max(1, retryAfterSeconds))
+            let message =
+                refusal == .perClient
+                ? "this client has the most event streams one client may open; close one or retry later"
+                : "this node serves the most event streams it allows; retry later or ask another node"
+            throw APIError(.tooManyRequests, code: "too_many_streams", message: message, headers: headers)
+        }
+        // Released when the response is gone, whether its body ran or the client left before it did.
+        return StreamSlot(slots: slots, client: client)
+    }
+
+    func handle(_ request: Request, context: some RequestContext, slot: StreamSlot) async -> Response {
         let id = context.parameters.get("id") ?? ""
         // The status line goes out before the first event, so an unknown id must be caught here.
         do {
@@ -37,7 +60,8 @@ struct EventStream: Sendable {
         headers[.cacheControl] = "no-cache"
         return Response(
             status: .ok, headers: headers,
-            body: ResponseBody { [self, logger] writer in
+            body: ResponseBody { [self, logger, slot] writer in
+                _ = slot
                 metrics.eventStreamOpened()
                 defer { metrics.eventStreamClosed() }
                 logger.debug("event stream opened")
@@ -99,6 +123,19 @@ struct EventStream: Sendable {
             group.cancelAll()
             return sent
         }
+    }
+
+    /// One open stream's place in `slots`, given back when the last reference to it goes.
+    final class StreamSlot: Sendable {
+        let slots: ConnectionCounter
+        let client: String
+
+        init(slots: ConnectionCounter, client: String) {
+            self.slots = slots
+            self.client = client
+        }
+
+        deinit { slots.close(client) }
     }
 
     static func event(_ name: String, _ body: some Encodable) -> Data {
