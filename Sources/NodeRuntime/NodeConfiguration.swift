@@ -399,11 +399,11 @@ package struct NodeConfiguration: Equatable, Sendable {
         limits.total = check(layer.httpMaxConnections ?? 2048, "http_max_connections", 1...65_536)
         limits.perClient = check(
             layer.httpMaxConnectionsPerClient ?? min(128, limits.total), "http_max_connections_per_client",
-            1...limits.total)
+            1...max(1, limits.total))
         limits.streams = check(layer.httpMaxEventStreams ?? 1024, "http_max_event_streams", 1...65_536)
         limits.streamsPerClient = check(
             layer.httpMaxEventStreamsPerClient ?? min(32, limits.streams), "http_max_event_streams_per_client",
-            1...limits.streams)
+            1...max(1, limits.streams))
         connectionLimits = limits
         wideReadsPerSecond = check(layer.wideReadsPerSecond ?? 20, "wide_reads_per_second", 1...100_000)
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }

@@ -9,14 +9,18 @@ import Testing
 /// docs/security.md, "Connection limits", in process over real sockets: the request-head deadline,
 /// the per-client connection cap (closed at accept) and the per-client cap on event streams (429).
 @Suite struct ConnectionGuardTests {
-    static func start(_ change: (inout ConnectionLimits) -> Void) async throws -> (
-        RunningHTTPServer, EngineBackedService
-    ) {
+    static func start(
+        heartbeat: Duration = .seconds(15), _ change: (inout ConnectionLimits) -> Void
+    ) async throws -> (RunningHTTPServer, EngineBackedService) {
         let service = EngineBackedService()
         var logger = Logger(label: "guard-test")
         logger.logLevel = .critical
         let server = try await RunningHTTPServer.start(
-            service: service, settings: Fixtures.settings { change(&$0.limits) }, logger: logger)
+            service: service,
+            settings: Fixtures.settings {
+                change(&$0.limits)
+                $0.heartbeat = heartbeat
+            }, logger: logger)
         return (server, service)
     }
 
@@ -24,12 +28,12 @@ import Testing
         let (server, _) = try await Self.start { $0.headerTimeout = .milliseconds(200) }
         let slow = try Socket(port: server.port)
         slow.send("GET /healthz HTTP/1.1\r\nHost: x\r\n")
-        #expect(slow.readToClose().isEmpty, "a half-sent head got an answer")
+        #expect(await slow.readToClose().isEmpty, "a half-sent head got an answer")
         let silent = try Socket(port: server.port)
-        #expect(silent.readToClose().isEmpty, "a connection that sent nothing got an answer")
+        #expect(await silent.readToClose().isEmpty, "a connection that sent nothing got an answer")
         let timely = try Socket(port: server.port)
         timely.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        #expect(timely.readToClose().hasPrefix("HTTP/1.1 200"))
+        #expect(await timely.readToClose().hasPrefix("HTTP/1.1 200"))
         try await server.stop()
     }
 
@@ -39,18 +43,18 @@ import Testing
         // Both held connections are served, so both were accepted and counted.
         for socket in held {
             socket.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(socket.readHead().hasPrefix("HTTP/1.1 200"))
+            #expect(await socket.readHead().hasPrefix("HTTP/1.1 200"))
         }
         let third = try Socket(port: server.port)
         third.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(third.readToClose().isEmpty, "the third connection was answered")
+        #expect(await third.readToClose().isEmpty, "the third connection was answered")
         held[0].close()
         // A freed place is taken again.
         var served = false
         for _ in 0..<100 where !served {
             let again = try Socket(port: server.port)
             again.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            served = again.readToClose().hasPrefix("HTTP/1.1 200")
+            served = await again.readToClose().hasPrefix("HTTP/1.1 200")
             if !served { try await Task.sleep(for: .milliseconds(20)) }
         }
         #expect(served)
@@ -58,7 +62,8 @@ import Testing
     }
 
     @Test func eventStreamsPastThePerClientCapGet429WithRetryAfter() async throws {
-        let (server, service) = try await Self.start { $0.streamsPerClient = 2 }
+        // A stream whose client left is noticed at its next write: heartbeats often, so the test need not wait.
+        let (server, service) = try await Self.start(heartbeat: .milliseconds(100)) { $0.streamsPerClient = 2 }
         let base = "http://127.0.0.1:\(server.port)"
         var submit = HTTPClientRequest(url: base + "/v1/assessments")
         submit.method = .POST
@@ -72,12 +77,12 @@ import Testing
         let open = try (0..<2).map { _ in try Socket(port: server.port) }
         for socket in open {
             socket.send(request)
-            #expect(socket.readHead().hasPrefix("HTTP/1.1 200"))
+            #expect(await socket.readHead().hasPrefix("HTTP/1.1 200"))
             _ = await subscriptions.next()
         }
         let refused = try Socket(port: server.port)
         refused.send(request)
-        let answer = refused.read(untilContains: "too_many_streams")
+        let answer = await refused.read(untilContains: "too_many_streams")
         #expect(answer.hasPrefix("HTTP/1.1 429"), "\(answer)")
         #expect(answer.lowercased().contains("retry-after: 1"), "\(answer)")
         #expect(answer.contains("\"code\":\"too_many_streams\""), "\(answer)")
@@ -87,7 +92,7 @@ import Testing
         for _ in 0..<100 where !reopened {
             let again = try Socket(port: server.port)
             again.send(request)
-            reopened = again.readHead().hasPrefix("HTTP/1.1 200")
+            reopened = await again.readHead().hasPrefix("HTTP/1.1 200")
             if !reopened { try await Task.sleep(for: .milliseconds(20)) }
         }
         #expect(reopened)
@@ -95,8 +100,16 @@ import Testing
     }
 }
 
+/// Runs blocking socket waits on a Dispatch thread: on the cooperative pool (two threads on a
+/// two-core machine) they would starve the in-process server's own handlers.
+private func offload<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: body()) }
+    }
+}
+
 /// A blocking TCP client to 127.0.0.1 with every wait bounded (30 s).
-private final class Socket {
+private final class Socket: @unchecked Sendable {
     let fd: Int32
     private var closed = false
 
@@ -137,14 +150,16 @@ private final class Socket {
         return String(decoding: received, as: UTF8.self)
     }
 
-    func readToClose() -> String { read { _ in false } }
+    func readToClose() async -> String { await offload { self.read { _ in false } } }
 
-    func readHead() -> String {
-        let text = read { String(decoding: $0, as: UTF8.self).contains("\r\n\r\n") }
+    func readHead() async -> String {
+        let text = await offload { self.read { String(decoding: $0, as: UTF8.self).contains("\r\n\r\n") } }
         return text.components(separatedBy: "\r\n\r\n").first ?? text
     }
 
-    func read(untilContains text: String) -> String { read { String(decoding: $0, as: UTF8.self).contains(text) } }
+    func read(untilContains text: String) async -> String {
+        await offload { self.read { String(decoding: $0, as: UTF8.self).contains(text) } }
+    }
 
     func close() {
         guard !closed else { return }

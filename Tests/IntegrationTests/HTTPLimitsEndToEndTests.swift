@@ -114,13 +114,13 @@ struct HTTPLimitsEndToEndTests {
         // The 41st from that address is closed as it is accepted, before it sends anything.
         let past = try RawConnection(port: http, from: "127.0.0.2")
         defer { past.close() }
-        #expect(past.waitForClose(), "the 41st connection from one address stayed open")
+        #expect(await past.waitForClose(), "the 41st connection from one address stayed open")
         // Another address is not held back by that one.
         #expect(try await Web.get(base + "/healthz").status == 200)
 
         // Each half-sent head is closed once the header timeout has passed.
         for connection in slow {
-            #expect(connection.waitForClose(), "a connection with a half-sent head stayed open")
+            #expect(await connection.waitForClose(), "a connection with a half-sent head stayed open")
         }
         #expect(await eventually { openFiles(node.pid) <= before + 2 }, "\(openFiles(node.pid)) vs \(before)")
         let metrics = try await Web.get(base + "/metrics").text
@@ -130,7 +130,7 @@ struct HTTPLimitsEndToEndTests {
         let timely = try RawConnection(port: http, from: "127.0.0.2")
         defer { timely.close() }
         timely.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        #expect(timely.readAll().hasPrefix("HTTP/1.1 200"))
+        #expect(await timely.readAll().hasPrefix("HTTP/1.1 200"))
     }
 
     @Test func eventStreamsAreCappedPerClientAndShareOneWatcherPerAssessment() async throws {
@@ -158,20 +158,20 @@ struct HTTPLimitsEndToEndTests {
             let stream = try RawConnection(port: http, from: "127.0.0.2")
             stream.send(events)
             streams.append(stream)
-            let head = stream.readHead()
+            let head = await stream.readHead()
             #expect(head.hasPrefix("HTTP/1.1 200"), "\(head)")
         }
         let fourth = try RawConnection(port: http, from: "127.0.0.2")
         defer { fourth.close() }
         fourth.send(events)
-        let refused = fourth.readHead()
+        let refused = await fourth.readHead()
         #expect(refused.hasPrefix("HTTP/1.1 429"), "\(refused)")
         #expect(refused.lowercased().contains("retry-after: "), "\(refused)")
         // Another client is under its own cap, and its stream joins the same watcher.
         let other = try RawConnection(port: http, from: "127.0.0.3")
         defer { other.close() }
         other.send(events)
-        #expect(other.readHead().hasPrefix("HTTP/1.1 200"))
+        #expect(await other.readHead().hasPrefix("HTTP/1.1 200"))
 
         let metrics = try await Web.get(base + "/metrics").text
         #expect(Web.sample("inframind_http_event_watchers", in: metrics) == 1, "four streams, one assessment")
@@ -437,6 +437,13 @@ private struct TLSClient {
     func shutdown() { try? client.syncShutdown() }
 }
 
+/// Runs blocking socket waits on a Dispatch thread, off the cooperative pool the tests share.
+private func offload<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: body()) }
+    }
+}
+
 /// A plain TCP client, for requests no HTTP client would send: half a request head, or one more
 /// connection than a node allows. Blocking, with every wait bounded.
 final class RawConnection: @unchecked Sendable {
@@ -476,7 +483,11 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// Reads until the peer closes (true), or 30 s pass with the connection still open (false).
-    func waitForClose() -> Bool {
+    func waitForClose() async -> Bool { await offload { self.blockingWaitForClose() } }
+    func readHead() async -> String { await offload { self.blockingReadHead() } }
+    func readAll() async -> String { await offload { self.blockingReadAll() } }
+
+    private func blockingWaitForClose() -> Bool {
         let deadline = ContinuousClock.now + .seconds(30)
         var buffer = [UInt8](repeating: 0, count: 4096)
         while ContinuousClock.now < deadline {
@@ -489,7 +500,7 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// The response head (up to the blank line), or what came before the peer closed or 30 s passed.
-    func readHead() -> String {
+    private func blockingReadHead() -> String {
         var received: [UInt8] = []
         let deadline = ContinuousClock.now + .seconds(30)
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -507,7 +518,7 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// Everything until the peer closes (or 30 s pass).
-    func readAll() -> String {
+    private func blockingReadAll() -> String {
         var received: [UInt8] = []
         let deadline = ContinuousClock.now + .seconds(30)
         var buffer = [UInt8](repeating: 0, count: 4096)
