@@ -36,7 +36,8 @@ package enum HTTPServer {
             slots: ConnectionCounter(perClient: settings.limits.streamsPerClient, total: settings.limits.streams),
             retryAfterSeconds: settings.retryAfterSeconds)
         let node = NodeRoutes(service: service, book: book, sampler: .shared)
-        let origins = AllowedOrigins(configured: settings.corsOrigins, service: service)
+        let origins = AllowedOrigins(
+            configured: settings.corsOrigins, service: service, scheme: settings.tls == nil ? "http" : "https")
         let console = ConsoleRoutes(origins: origins)
         let archive = ArchiveRoutes(service: service, settings: settings)
 
