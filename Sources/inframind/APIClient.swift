@@ -32,29 +32,34 @@ struct APIClient: Sendable {
         }
         self.node = base
         self.token = token
-        http = try caCertificate.map(Self.client(trusting:)) ?? HTTPClient.shared
+        http = base.hasPrefix("https://") ? try Self.client(trusting: caCertificate) : HTTPClient.shared
     }
 
     /// One client per CA file for the life of the process, like `HTTPClient.shared`: the CLI runs one
     /// command and exits, so nothing shuts them down.
     private static let trusting = Mutex<[String: HTTPClient]>([:])
 
-    private static func client(trusting path: String) throws -> HTTPClient {
-        let roots: [NIOSSLCertificate]
-        do {
-            roots = try NIOSSLCertificate.fromPEMFile(path)
-        } catch {
-            throw ClientError.usage("--cacert \(path): cannot read a PEM certificate: \(error)")
+    private static func client(trusting path: String?) throws -> HTTPClient {
+        var roots: [NIOSSLCertificate] = []
+        if let path {
+            do {
+                roots = try NIOSSLCertificate.fromPEMFile(path)
+            } catch {
+                throw ClientError.usage("--cacert \(path): cannot read a PEM certificate: \(error)")
+            }
+            guard !roots.isEmpty else { throw ClientError.usage("--cacert \(path) holds no certificate") }
         }
-        guard !roots.isEmpty else { throw ClientError.usage("--cacert \(path) holds no certificate") }
         return trusting.withLock { clients in
-            if let client = clients[path] { return client }
+            if let client = clients[path ?? ""] { return client }
             var tls = TLSConfiguration.makeClientConfiguration()
-            tls.additionalTrustRoots = [.certificates(roots)]
+            if !roots.isEmpty { tls.additionalTrustRoots = [.certificates(roots)] }
             tls.minimumTLSVersion = .tlsv12
-            let client = HTTPClient(
-                eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
-            clients[path] = client
+            var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+            // A certificate nobody here trusts does not come right by retrying: say so at once rather
+            // than after the connect timeout.
+            configuration.connectionPool.retryConnectionEstablishment = false
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[path ?? ""] = client
             return client
         }
     }

@@ -41,7 +41,12 @@ struct HTTPLimitsEndToEndTests {
         let client = try TLSClient(caFile: certs + "/http-ca.pem")
         defer { client.shutdown() }
 
-        // Over HTTPS with the CA certs init wrote, on the address and on the name.
+        // Over HTTPS with the CA certs init wrote, on the address and on the name, once both are members.
+        try #require(
+            await eventually {
+                let view = try await client.get(https + "/v1/cluster").text
+                return view.components(separatedBy: "\"status\":\"up\"").count - 1 == 2
+            })
         #expect(try await client.get(https + "/healthz").status == 200)
         #expect(try await client.get("https://localhost:\(httpPorts[0])/healthz").status == 200)
         let original = try fingerprint(ofPEMFile: certs + "/http.pem")
@@ -397,7 +402,9 @@ private final class HandshakeWatch: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         context.writeAndFlush(
-            NIOAny(ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")),
+            // Kept alive: the certificate is read from the pipeline after the answer, so the server
+            // must not have closed the connection by then.
+            NIOAny(ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")),
             promise: nil)
         context.fireChannelActive()
     }
