@@ -205,11 +205,15 @@ package struct APIRequestContext: RequestContext {
     package var caller: Caller
     /// The client's address, for the per-client caps on event streams (`ConnectionLimits`).
     package var remoteAddress: SocketAddress?
+    /// Completes when the client's connection closes: an event stream ends then, rather than at its
+    /// next heartbeat's failed write, and gives its place back (`ConnectionLimits.streamsPerClient`).
+    package var connectionClosed: EventLoopFuture<Void>?
 
     package init(source: Source) {
         coreContext = .init(source: source)
         caller = .open
         remoteAddress = source.channel.remoteAddress
+        connectionClosed = source.channel.closeFuture
     }
 }
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 import ServiceLifecycle
 
 /// `GET /v1/assessments/{id}/events`: Server-Sent Events from `AssessmentService.watch`.
@@ -45,7 +46,7 @@ struct EventStream: Sendable {
         return StreamSlot(slots: slots, client: client)
     }
 
-    func handle(_ request: Request, context: some RequestContext, slot: StreamSlot) async -> Response {
+    func handle(_ request: Request, context: APIRequestContext, slot: StreamSlot) async -> Response {
         let id = context.parameters.get("id") ?? ""
         // The status line goes out before the first event, so an unknown id must be caught here.
         do {
@@ -60,12 +61,12 @@ struct EventStream: Sendable {
         headers[.cacheControl] = "no-cache"
         return Response(
             status: .ok, headers: headers,
-            body: ResponseBody { [self, logger, slot] writer in
+            body: ResponseBody { [self, logger, slot, closed = context.connectionClosed] writer in
                 _ = slot
                 metrics.eventStreamOpened()
                 defer { metrics.eventStreamClosed() }
                 logger.debug("event stream opened")
-                let sent = try await stream(id: id, into: &writer)
+                let sent = try await stream(id: id, into: &writer, closed: closed)
                 logger.debug("event stream closed", metadata: ["events": "\(sent)"])
                 try await writer.finish(nil)
             })
@@ -73,7 +74,9 @@ struct EventStream: Sendable {
 
     /// Writes frames until a final state, an error, or the server's graceful shutdown; returns how many
     /// snapshots went out.
-    func stream(id: String, into writer: inout any ResponseBodyWriter) async throws -> Int {
+    func stream(
+        id: String, into writer: inout any ResponseBodyWriter, closed: EventLoopFuture<Void>? = nil
+    ) async throws -> Int {
         let (frames, queue) = AsyncStream<Frame>.makeStream()
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -90,6 +93,9 @@ struct EventStream: Sendable {
                 }
                 queue.finish()
             }
+            // A callback, not a task of the group: waiting on the future could not be cancelled, and a
+            // stream that ends by itself would wait for its connection to close.
+            closed?.whenComplete { _ in queue.finish() }
             group.addTask {
                 while !Task.isCancelled {
                     do { try await Task.sleep(for: heartbeat) } catch { return }
