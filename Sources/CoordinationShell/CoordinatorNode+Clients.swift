@@ -54,7 +54,11 @@ extension CoordinatorNode {
 
     /// The owner's answer if it has one (one call, or none on the owner: status polls and event
     /// streams read this way); otherwise the newest version any replica holds.
-    package func read(id: String) async throws -> AssessmentRecord? {
+    ///
+    /// `mayAskEveryone` is asked before a read that found nothing on the likely replicas asks every
+    /// member; when it says no the read throws `WideReadRefused` (the HTTP API's rate on such reads,
+    /// docs/security.md, "Unknown ids").
+    package func read(id: String, mayAskEveryone: @Sendable () -> Bool = { true }) async throws -> AssessmentRecord? {
         let owner =
             core.replica(id)?.version.replicaSet.first
             ?? Placement.replicaSet(id, over: upMembers, factor: settings.replicationFactor).first
@@ -66,11 +70,12 @@ extension CoordinatorNode {
             // assessment finished elsewhere: its running copy counts only if the replica set holds
             // nothing newer (scripts/partitions read a completed assessment back as running from
             // the old owner; docs/partitions.md).
-            guard let replicated = try await readFromReplicas(id: id), replicated.finality > record.finality
+            guard let replicated = try await readFromReplicas(id: id, mayAskEveryone: mayAskEveryone),
+                replicated.finality > record.finality
             else { return record }
             return replicated
         }
-        return try await readFromReplicas(id: id)
+        return try await readFromReplicas(id: id, mayAskEveryone: mayAskEveryone)
     }
 
     private func readAsOwner(id: String, on owner: String) async throws -> AssessmentRecord? {
@@ -96,7 +101,9 @@ extension CoordinatorNode {
     /// `minimumCopies` members store it, and one of them would have answered. Otherwise (replicas
     /// down, partitioned away, timing out) it throws `ReplicaReadError` (503, retry): a replica set
     /// out of reach is no proof that the assessment does not exist. See docs/partitions.md.
-    func readFromReplicas(id: String) async throws -> AssessmentRecord? {
+    func readFromReplicas(id: String, mayAskEveryone: @Sendable () -> Bool = { true }) async throws
+        -> AssessmentRecord?
+    {
         var asked: Set<String> = []
         var best: AssessmentRecord?
         var denied: Set<String> = []
@@ -135,6 +142,10 @@ extension CoordinatorNode {
             if let best {
                 round = best.recordVersion.quorumSets.flatMap { $0 }
             } else if attempt == 0 {
+                // Everyone is asked only for a record whose replica set moved since it was written;
+                // for an id nobody holds that is a call to every member per read, so the caller
+                // bounds how often it happens.
+                if !Set(up).isSubset(of: asked), !mayAskEveryone() { throw WideReadRefused(id: id) }
                 round = up
             }
             if Set(round).isSubset(of: asked) { break }
@@ -340,6 +351,14 @@ extension CoordinatorNode {
     /// The version of `id` this node stores, if it holds a copy (it is, or was, in its replica set).
     package func storedVersion(of id: String) -> (epoch: Int, version: Int)? {
         core.replica(id).map { ($0.version.epoch, $0.version.version) }
+    }
+}
+
+/// A read that found nothing on the likely replicas and was not let ask every member.
+package struct WideReadRefused: Error, CustomStringConvertible {
+    package let id: String
+    package var description: String {
+        "\(id) is not on its replica set and this node is at its rate of reads that ask every member; retry"
     }
 }
 

@@ -25,6 +25,7 @@ package struct APIError: HTTPResponseError, Sendable {
         if case .overloaded(let seconds, _) = error {
             headers[.retryAfter] = String(max(1, seconds))
         }
+        if case .unavailable = error { headers[.retryAfter] = "1" }
         self.status = status
         self.body = body
         self.headers = headers

@@ -2,6 +2,7 @@ import Crypto
 import FoundationEssentials
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// What a token may do (docs/security.md, "Authentication, roles and tenants"). Each role includes
 /// the ones before it.
@@ -202,10 +203,17 @@ package struct APIRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
     /// Set by `AccessMiddleware` on the routes it guards; `Caller.open` elsewhere.
     package var caller: Caller
+    /// The client's address, for the per-client caps on event streams (`ConnectionLimits`).
+    package var remoteAddress: SocketAddress?
+    /// Completes when the client's connection closes: an event stream ends then, rather than at its
+    /// next heartbeat's failed write, and gives its place back (`ConnectionLimits.streamsPerClient`).
+    package var connectionClosed: EventLoopFuture<Void>?
 
     package init(source: Source) {
         coreContext = .init(source: source)
         caller = .open
+        remoteAddress = source.channel.remoteAddress
+        connectionClosed = source.channel.closeFuture
     }
 }
 

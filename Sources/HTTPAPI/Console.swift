@@ -136,14 +136,17 @@ struct ConsoleRoutes: Sendable {
 }
 
 /// The browser origins this node lets call its API: the configured ones and every member's HTTP
-/// address as `http://host:port`, read from the membership when asked, so a member that joins later
-/// is allowed without a restart.
+/// address as `scheme://host:port`, read from the membership when asked, so a member that joins later
+/// is allowed without a restart. The scheme is this node's own: a cluster serves HTTPS on every member
+/// or on none (docs/security.md, "HTTPS").
 struct AllowedOrigins: Sendable {
     let configured: [String]
     let service: any AssessmentService
+    /// `https` when this node serves HTTPS (`http_tls_cert`), else `http`.
+    var scheme = "http"
 
     func all() async -> [String] {
-        let members = await service.cluster().members.compactMap(\.httpAddress).map { "http://\($0)" }
+        let members = await service.cluster().members.compactMap(\.httpAddress).map { "\(scheme)://\($0)" }
         return Array(Set(configured + members))
     }
 

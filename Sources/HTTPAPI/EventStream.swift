@@ -2,6 +2,8 @@ import FoundationEssentials
 import HTTPTypes
 import Hummingbird
 import Logging
+import Metrics
+import NIOCore
 import ServiceLifecycle
 
 /// `GET /v1/assessments/{id}/events`: Server-Sent Events from `AssessmentService.watch`.
@@ -13,6 +15,9 @@ struct EventStream: Sendable {
     let service: any AssessmentService
     let heartbeat: Duration
     let metrics: APIMetrics
+    /// Open streams by client address, capped by `ConnectionLimits.streamsPerClient` and `streams`.
+    let slots: ConnectionCounter
+    let retryAfterSeconds: Int
 
     /// One thing to write, in order: the watcher and the heartbeat both feed one queue so that only the
     /// response's own task touches the writer.
@@ -22,7 +27,26 @@ struct EventStream: Sendable {
         case heartbeat
     }
 
-    func handle(_ request: Request, context: some RequestContext) async -> Response {
+    /// A place among the open streams for this client, or a 429 with Retry-After past the caps.
+    /// Asked before anything else of a stream request, so a client past its share costs a lookup.
+    func reserve(context: APIRequestContext) throws -> StreamSlot {
+        let client = context.remoteAddress?.ipAddress ?? "unknown"
+        if let refusal = slots.open(client) {
+            Counter(label: "inframind_event_streams_refused_total", dimensions: [("reason", refusal.rawValue)])
+                .increment()
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(max(1, retryAfterSeconds))
+            let message =
+                refusal == .perClient
+                ? "this client has the most event streams one client may open; close one or retry later"
+                : "this node serves the most event streams it allows; retry later or ask another node"
+            throw APIError(.tooManyRequests, code: "too_many_streams", message: message, headers: headers)
+        }
+        // Released when the response is gone, whether its body ran or the client left before it did.
+        return StreamSlot(slots: slots, client: client)
+    }
+
+    func handle(_ request: Request, context: APIRequestContext, slot: StreamSlot) async -> Response {
         let id = context.parameters.get("id") ?? ""
         // The status line goes out before the first event, so an unknown id must be caught here.
         do {
@@ -37,11 +61,12 @@ struct EventStream: Sendable {
         headers[.cacheControl] = "no-cache"
         return Response(
             status: .ok, headers: headers,
-            body: ResponseBody { [self, logger] writer in
+            body: ResponseBody { [self, logger, slot, closed = context.connectionClosed] writer in
+                _ = slot
                 metrics.eventStreamOpened()
                 defer { metrics.eventStreamClosed() }
                 logger.debug("event stream opened")
-                let sent = try await stream(id: id, into: &writer)
+                let sent = try await stream(id: id, into: &writer, closed: closed)
                 logger.debug("event stream closed", metadata: ["events": "\(sent)"])
                 try await writer.finish(nil)
             })
@@ -49,7 +74,9 @@ struct EventStream: Sendable {
 
     /// Writes frames until a final state, an error, or the server's graceful shutdown; returns how many
     /// snapshots went out.
-    func stream(id: String, into writer: inout any ResponseBodyWriter) async throws -> Int {
+    func stream(
+        id: String, into writer: inout any ResponseBodyWriter, closed: EventLoopFuture<Void>? = nil
+    ) async throws -> Int {
         let (frames, queue) = AsyncStream<Frame>.makeStream()
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -66,6 +93,9 @@ struct EventStream: Sendable {
                 }
                 queue.finish()
             }
+            // A callback, not a task of the group: waiting on the future could not be cancelled, and a
+            // stream that ends by itself would wait for its connection to close.
+            closed?.whenComplete { _ in queue.finish() }
             group.addTask {
                 while !Task.isCancelled {
                     do { try await Task.sleep(for: heartbeat) } catch { return }
@@ -99,6 +129,19 @@ struct EventStream: Sendable {
             group.cancelAll()
             return sent
         }
+    }
+
+    /// One open stream's place in `slots`, given back when the last reference to it goes.
+    final class StreamSlot: Sendable {
+        let slots: ConnectionCounter
+        let client: String
+
+        init(slots: ConnectionCounter, client: String) {
+            self.slots = slots
+            self.client = client
+        }
+
+        deinit { slots.close(client) }
     }
 
     static func event(_ name: String, _ body: some Encodable) -> Data {

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -11,8 +12,13 @@ package enum HTTPServer {
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let validation = BodyValidation()
+        let limits = settings.limits
+        let counter = ConnectionCounter(perClient: limits.perClient, total: limits.total)
         return Application(
             router: router(service: service, settings: settings, validation: validation),
+            server: HTTPServerBuilder { responder in
+                GuardedHTTPChannel(responder: responder, limits: limits, counter: counter, tls: settings.tls)
+            },
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "inframind"),
             services: [validation],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? settings.port) },
@@ -29,9 +35,13 @@ package enum HTTPServer {
         let assessments = AssessmentRoutes(
             service: service, settings: settings, admission: AdmissionGate(limit: settings.admissionLimit),
             metrics: metrics, validation: validation)
-        let events = EventStream(service: service, heartbeat: settings.heartbeat, metrics: metrics)
+        let events = EventStream(
+            service: service, heartbeat: settings.heartbeat, metrics: metrics,
+            slots: ConnectionCounter(perClient: settings.limits.streamsPerClient, total: settings.limits.streams),
+            retryAfterSeconds: settings.retryAfterSeconds)
         let node = NodeRoutes(service: service, book: book, sampler: .shared)
-        let origins = AllowedOrigins(configured: settings.corsOrigins, service: service)
+        let origins = AllowedOrigins(
+            configured: settings.corsOrigins, service: service, scheme: settings.tls == nil ? "http" : "https")
         let console = ConsoleRoutes(origins: origins)
         let archive = ArchiveRoutes(service: service, settings: settings)
 
@@ -60,8 +70,9 @@ package enum HTTPServer {
             case .report: routes.on(path, method: method) { try await assessments.report($0, context: $1) }
             case .events:
                 routes.on(path, method: method) { request, context in
+                    let slot = try events.reserve(context: context)
                     _ = try await assessments.visible(context.parameters.get("id") ?? "", request, context: context)
-                    return await events.handle(request, context: context)
+                    return await events.handle(request, context: context, slot: slot)
                 }
             case .cluster: routes.on(path, method: method) { await node.cluster($0, context: $1) }
             case .clusterStats: routes.on(path, method: method) { await node.stats($0, context: $1) }

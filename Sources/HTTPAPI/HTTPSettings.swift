@@ -29,6 +29,10 @@ package struct HTTPSettings: Sendable {
     package var metricsOpen = false
     /// Where submits, cancels and refusals are recorded, when configured.
     package var auditLog: AuditLog? = nil
+    /// Timeouts and caps on connections and event streams (docs/security.md, "Connection limits").
+    package var limits = ConnectionLimits()
+    /// HTTPS: the certificate and key served, reloadable (`http_tls_cert`, `http_tls_key`); nil: plain HTTP.
+    package var tls: HTTPTLS? = nil
 
     /// Every accepted token, or nil when the API is open.
     var tokenBook: TokenBook? {
@@ -41,8 +45,9 @@ package struct HTTPSettings: Sendable {
         admissionLimit: Int = 256, retryAfterSeconds: Int = 1, backlogRefusalHold: Duration = .milliseconds(250),
         heartbeat: Duration = .seconds(15),
         defaultPageSize: Int = 20, maxPageSize: Int = 200, corsOrigins: [String] = [], tokens: [TokenEntry] = [],
-        metricsOpen: Bool = false
+        metricsOpen: Bool = false, limits: ConnectionLimits = ConnectionLimits()
     ) {
+        self.limits = limits
         self.tokens = tokens
         self.metricsOpen = metricsOpen
         self.host = host

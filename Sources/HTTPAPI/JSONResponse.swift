@@ -39,6 +39,8 @@ enum JSONResponse {
         if case .overloaded(let seconds, _) = error {
             headers[.retryAfter] = String(max(1, seconds))
         }
+        // Every 503 is worth retrying: no quorum yet, replicas out of reach, or a rate (openapi.json).
+        if case .unavailable = error { headers[.retryAfter] = "1" }
         return make(status, body, headers: headers)
     }
 

@@ -18,6 +18,14 @@ struct ClusterAssessmentService: AssessmentService {
     var pollInterval: Duration = .milliseconds(150)
     /// A replica that saw no write for this many poll intervals asks the replica set all the same.
     static let quietPollsPerRead = 6
+    /// The one follower per id that all of this node's event streams of it share (`WatchHub`).
+    var watches = WatchHub()
+    /// The rate of reads that ask every member (`WideReadGate`); nil: no limit.
+    var wideReads: WideReadGate?
+
+    /// Every id the cluster issues is a UUID (a random one, or `assessmentID(idempotencyKey:)`'s
+    /// digest in UUID form): anything else is answered 404 without a call to any member or the archive.
+    static func isAssessmentID(_ id: String) -> Bool { UUID(uuidString: id) != nil }
 
     /// With an idempotency key the id is a function of the tenant and the key, so whichever node
     /// receives a retry picks the same id, hence the same owner, which finds the record and answers
@@ -63,6 +71,7 @@ struct ClusterAssessmentService: AssessmentService {
     func submissionRefusal() -> String? { coordinator.backlogRefusal() }
 
     func assessment(id: String) async throws(ServiceError) -> AssessmentSnapshot {
+        guard Self.isAssessmentID(id) else { throw .notFound(id: id) }
         do {
             return Self.snapshot(try await record(id))
         } catch {
@@ -72,6 +81,7 @@ struct ClusterAssessmentService: AssessmentService {
     }
 
     func report(id: String) async throws(ServiceError) -> Data {
+        guard Self.isAssessmentID(id) else { throw .notFound(id: id) }
         let record: AssessmentRecord
         do {
             record = try await self.record(id)
@@ -151,6 +161,15 @@ struct ClusterAssessmentService: AssessmentService {
     static let maxScannedPerPage = 2_000
 
     func watch(id: String) -> AsyncThrowingStream<AssessmentSnapshot, any Error> {
+        guard Self.isAssessmentID(id) else {
+            return AsyncThrowingStream { $0.finish(throwing: ServiceError.notFound(id: id)) }
+        }
+        return watches.stream(id: id) { [self] in follow(id: id) }
+    }
+
+    /// The one follower of `id` behind `watch`: woken by this node's stored changes, polling the
+    /// replica set otherwise.
+    func follow(id: String) -> AsyncThrowingStream<AssessmentSnapshot, any Error> {
         let interval = pollInterval
         return AsyncThrowingStream { continuation in
             let task = Task {
@@ -227,8 +246,16 @@ struct ClusterAssessmentService: AssessmentService {
     }
 
     private func record(_ id: String) async throws(ServiceError) -> AssessmentRecord {
+        guard Self.isAssessmentID(id) else { throw .notFound(id: id) }
         let found: AssessmentRecord?
-        do { found = try await coordinator.read(id: id) } catch { throw .unavailable("cannot read \(id): \(error)") }
+        let gate = wideReads
+        do {
+            found = try await coordinator.read(id: id, mayAskEveryone: { gate?.permit() ?? true })
+        } catch let refused as WideReadRefused {
+            throw .unavailable(refused.description)
+        } catch {
+            throw .unavailable("cannot read \(id): \(error)")
+        }
         guard let found else { throw .notFound(id: id) }
         return found
     }

@@ -10,6 +10,7 @@ import Membership
 import MembershipShell
 import ServiceLifecycle
 import Storage
+import UnixSignals
 import Wire
 
 #if canImport(Glibc)
@@ -47,6 +48,16 @@ package enum Node {
                 throw ValidationError("\(error)")
             }
         }
+        // Before the node joins: certificate files that do not load stop it here.
+        let tls = try config.httpTLSCertificate.map { certificate in
+            do {
+                return try HTTPTLS(certificatePath: certificate, keyPath: config.httpTLSKey ?? "")
+            } catch {
+                throw ValidationError("http_tls_cert/http_tls_key: \(error)")
+            }
+        }
+        // Trapped before anything else can take a while: SIGHUP's default would end the node.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let store = try SQLiteAssessmentStore(
             dataDirectory: URL(fileURLWithPath: config.dataDirectory), archiving: mongo != nil)
         // A data directory made before the umask (an older version, or by hand) is narrowed too.
@@ -68,6 +79,7 @@ package enum Node {
             NodeStatsSampler.shared.encoded(node: name)
         }
         var service = ClusterAssessmentService(coordinator: coordinator)
+        service.wideReads = WideReadGate(perSecond: config.wideReadsPerSecond)
         var archiveTask: Task<Void, Never>?
         if let mongo {
             var writerSettings = ArchiveWriterSettings()
@@ -83,6 +95,18 @@ package enum Node {
                 metadata: ["database": "\(config.archiveDatabase)", "collection": "\(config.archiveCollection)"])
         }
         var httpSettings = config.httpSettings
+        httpSettings.tls = tls
+        // SIGHUP reloads the HTTPS certificate and key (docs/operations.md, "Rotating certificates"):
+        // new connections get the new ones; the cluster, its transport and open requests are untouched.
+        let reloads = Task { [logger = system.logger] in
+            for await _ in hangups {
+                if let tls {
+                    tls.reload(logger: logger)
+                } else {
+                    logger.notice("SIGHUP: nothing to reload (the HTTP API serves plain HTTP)")
+                }
+            }
+        }
         if let audit = config.auditLog {
             do {
                 httpSettings.auditLog = try AuditLog(audit, node: config.name, logger: system.logger)
@@ -92,7 +116,7 @@ package enum Node {
         }
         let http = HTTPServer.make(service: service, settings: httpSettings, logger: system.logger) { port in
             print(
-                "node \(system.node) ready: cluster \(config.host):\(system.node.port), http \(config.httpHost):\(port)"
+                "node \(system.node) ready: cluster \(config.host):\(system.node.port), \(tls == nil ? "http" : "https") \(config.httpHost):\(port)"
             )
             fflush(nil)
         }
@@ -107,6 +131,7 @@ package enum Node {
         try await group.run()
         await httpSettings.auditLog?.shutdown()
         archiveTask?.cancel()
+        reloads.cancel()
         _ = (diagnostics, statsEndpoint)
     }
 

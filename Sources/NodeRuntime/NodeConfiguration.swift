@@ -47,6 +47,13 @@ package struct NodeConfiguration: Equatable, Sendable {
     var insecureOpenAPI = false
     /// The audit log (docs/security.md), when `audit_log` is set.
     var auditLog: AuditLog.Settings?
+    /// HTTPS (docs/security.md, "HTTPS"): the PEM certificate chain and key, both or neither.
+    var httpTLSCertificate: String?
+    var httpTLSKey: String?
+    /// Timeouts and caps on HTTP connections and event streams (docs/security.md, "Connection limits").
+    var connectionLimits = ConnectionLimits()
+    /// Reads that ask every member (see `WideReadGate`), per second.
+    var wideReadsPerSecond = 20
 
     /// One layer of settings as a config file or the flags give them; nil means "not said here".
     /// The keys are the config file's (snake_case); flags use the same words in kebab-case.
@@ -87,6 +94,15 @@ package struct NodeConfiguration: Equatable, Sendable {
         var auditLog: String?
         var auditLogMaxBytes: Int?
         var auditLogKeep: Int?
+        var httpTlsCert: String?
+        var httpTlsKey: String?
+        var httpHeaderTimeoutMs: Int?
+        var httpIdleTimeoutMs: Int?
+        var httpMaxConnections: Int?
+        var httpMaxConnectionsPerClient: Int?
+        var httpMaxEventStreams: Int?
+        var httpMaxEventStreamsPerClient: Int?
+        var wideReadsPerSecond: Int?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case name, host, seeds, token
@@ -122,6 +138,15 @@ package struct NodeConfiguration: Equatable, Sendable {
             case auditLog = "audit_log"
             case auditLogMaxBytes = "audit_log_max_bytes"
             case auditLogKeep = "audit_log_keep"
+            case httpTlsCert = "http_tls_cert"
+            case httpTlsKey = "http_tls_key"
+            case httpHeaderTimeoutMs = "http_header_timeout_ms"
+            case httpIdleTimeoutMs = "http_idle_timeout_ms"
+            case httpMaxConnections = "http_max_connections"
+            case httpMaxConnectionsPerClient = "http_max_connections_per_client"
+            case httpMaxEventStreams = "http_max_event_streams"
+            case httpMaxEventStreamsPerClient = "http_max_event_streams_per_client"
+            case wideReadsPerSecond = "wide_reads_per_second"
         }
 
         /// Parses a TOML config. Unknown keys are errors: a misspelt setting silently ignored would run
@@ -201,6 +226,18 @@ package struct NodeConfiguration: Equatable, Sendable {
             merged.auditLog = other.auditLog ?? auditLog
             merged.auditLogMaxBytes = other.auditLogMaxBytes ?? auditLogMaxBytes
             merged.auditLogKeep = other.auditLogKeep ?? auditLogKeep
+            // A certificate and its key are one setting given in two files; the overriding layer's pair wins whole.
+            if other.httpTlsCert != nil || other.httpTlsKey != nil {
+                merged.httpTlsCert = other.httpTlsCert
+                merged.httpTlsKey = other.httpTlsKey
+            }
+            merged.httpHeaderTimeoutMs = other.httpHeaderTimeoutMs ?? httpHeaderTimeoutMs
+            merged.httpIdleTimeoutMs = other.httpIdleTimeoutMs ?? httpIdleTimeoutMs
+            merged.httpMaxConnections = other.httpMaxConnections ?? httpMaxConnections
+            merged.httpMaxConnectionsPerClient = other.httpMaxConnectionsPerClient ?? httpMaxConnectionsPerClient
+            merged.httpMaxEventStreams = other.httpMaxEventStreams ?? httpMaxEventStreams
+            merged.httpMaxEventStreamsPerClient = other.httpMaxEventStreamsPerClient ?? httpMaxEventStreamsPerClient
+            merged.wideReadsPerSecond = other.wideReadsPerSecond ?? wideReadsPerSecond
             return merged
         }
 
@@ -345,6 +382,30 @@ package struct NodeConfiguration: Equatable, Sendable {
                 maxBytes: check(layer.auditLogMaxBytes ?? 64 << 20, "audit_log_max_bytes", 4096...(1 << 40)),
                 keep: check(layer.auditLogKeep ?? 5, "audit_log_keep", 0...1000))
         }
+        switch (layer.httpTlsCert, layer.httpTlsKey) {
+        case (nil, nil): break
+        case (let cert?, let key?) where !cert.isEmpty && !key.isEmpty:
+            httpTLSCertificate = cert
+            httpTLSKey = key
+        default: problems.append("http_tls_cert and http_tls_key go together: give both files, or neither")
+        }
+        // Ranges: a header deadline under 100 ms would cut off clients on a slow link; one over ten
+        // minutes is no deadline. The caps stay under the file descriptors a process usually gets.
+        var limits = ConnectionLimits()
+        limits.headerTimeout = .milliseconds(
+            check(layer.httpHeaderTimeoutMs ?? 10_000, "http_header_timeout_ms", 100...600_000))
+        limits.idleTimeout = .milliseconds(
+            check(layer.httpIdleTimeoutMs ?? 60_000, "http_idle_timeout_ms", 1_000...3_600_000))
+        limits.total = check(layer.httpMaxConnections ?? 2048, "http_max_connections", 1...65_536)
+        limits.perClient = check(
+            layer.httpMaxConnectionsPerClient ?? min(128, limits.total), "http_max_connections_per_client",
+            1...max(1, limits.total))
+        limits.streams = check(layer.httpMaxEventStreams ?? 1024, "http_max_event_streams", 1...65_536)
+        limits.streamsPerClient = check(
+            layer.httpMaxEventStreamsPerClient ?? min(32, limits.streams), "http_max_event_streams_per_client",
+            1...max(1, limits.streams))
+        connectionLimits = limits
+        wideReadsPerSecond = check(layer.wideReadsPerSecond ?? 20, "wide_reads_per_second", 1...100_000)
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
     }
 
@@ -365,6 +426,6 @@ package struct NodeConfiguration: Equatable, Sendable {
     var httpSettings: HTTPSettings {
         HTTPSettings(
             host: httpHost, port: httpPort, token: token, bodyLimit: bodyLimit, admissionLimit: admissionLimit,
-            corsOrigins: corsOrigins, tokens: tokens, metricsOpen: metricsOpen)
+            corsOrigins: corsOrigins, tokens: tokens, metricsOpen: metricsOpen, limits: connectionLimits)
     }
 }

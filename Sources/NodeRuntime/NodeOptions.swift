@@ -139,6 +139,44 @@ package struct NodeOptions: ParsableArguments {
     )
     var clusterMembersAllowed: [String] = []
 
+    @Option(help: "PEM certificate chain the HTTP API serves over HTTPS; reloaded on SIGHUP. [http_tls_cert]")
+    var httpTlsCert: String?
+
+    @Option(help: "PEM private key of --http-tls-cert; reloaded on SIGHUP. [http_tls_key]")
+    var httpTlsKey: String?
+
+    @Option(
+        help: "Milliseconds a client has to send a request's line and headers (default 10000). [http_header_timeout_ms]"
+    )
+    var httpHeaderTimeoutMs: Int?
+
+    @Option(help: "Milliseconds an idle keep-alive connection stays open (default 60000). [http_idle_timeout_ms]")
+    var httpIdleTimeoutMs: Int?
+
+    @Option(help: "Open HTTP connections in all; more are closed at accept (default 2048). [http_max_connections]")
+    var httpMaxConnections: Int?
+
+    @Option(
+        help:
+            "Open HTTP connections from one client address; more are closed at accept (default 128). [http_max_connections_per_client]"
+    )
+    var httpMaxConnectionsPerClient: Int?
+
+    @Option(help: "Open event streams in all; more get 429 (default 1024). [http_max_event_streams]")
+    var httpMaxEventStreams: Int?
+
+    @Option(
+        help:
+            "Open event streams from one client address; more get 429 (default 32). [http_max_event_streams_per_client]"
+    )
+    var httpMaxEventStreamsPerClient: Int?
+
+    @Option(
+        help:
+            "Reads of an id its replica set does not hold that may ask every member, per second; more get 503 (default 20). [wide_reads_per_second]"
+    )
+    var wideReadsPerSecond: Int?
+
     /// The flags as a layer over the config file.
     var layer: NodeConfiguration.Layer {
         NodeConfiguration.Layer(
@@ -156,7 +194,11 @@ package struct NodeOptions: ParsableArguments {
                 ? nil : clusterMembersAllowed.flatMap { $0.split(separator: ",").map(String.init) },
             tokensFile: tokensFile, metricsOpen: metricsOpen ? true : nil,
             insecureOpenApi: insecureOpenApi ? true : nil, auditLog: auditLog, auditLogMaxBytes: auditLogMaxBytes,
-            auditLogKeep: auditLogKeep)
+            auditLogKeep: auditLogKeep, httpTlsCert: httpTlsCert, httpTlsKey: httpTlsKey,
+            httpHeaderTimeoutMs: httpHeaderTimeoutMs, httpIdleTimeoutMs: httpIdleTimeoutMs,
+            httpMaxConnections: httpMaxConnections, httpMaxConnectionsPerClient: httpMaxConnectionsPerClient,
+            httpMaxEventStreams: httpMaxEventStreams, httpMaxEventStreamsPerClient: httpMaxEventStreamsPerClient,
+            wideReadsPerSecond: wideReadsPerSecond)
     }
 
     /// Defaults, then the config file, then these flags.

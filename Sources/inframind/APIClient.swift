@@ -3,12 +3,16 @@ import FoundationEssentials
 import HTTPAPI
 import NIOCore
 import NIOHTTP1
+import NIOSSL
+import Synchronization
 
 /// The CLI's side of the HTTP API: one node's base URL, the optional bearer token, and errors that say
 /// what went wrong in words a user can act on.
 struct APIClient: Sendable {
     let node: String
     let token: String?
+    /// The HTTP client: the shared one, or one that also trusts `--cacert`.
+    private let http: HTTPClient
 
     /// What a command needs from an answer.
     struct Reply: Sendable {
@@ -17,7 +21,9 @@ struct APIClient: Sendable {
         var body: Data
     }
 
-    init(node: String, token: String?) throws {
+    /// `caCertificate`: a PEM file of CA certificates trusted for https URLs besides the system's
+    /// (`http-ca.pem` from `inframind certs init --http-name`, docs/security.md, "HTTPS").
+    init(node: String, token: String?, caCertificate: String? = nil) throws {
         var base = node
         if !base.contains("://") { base = "http://" + base }
         while base.hasSuffix("/") { base.removeLast() }
@@ -26,6 +32,36 @@ struct APIClient: Sendable {
         }
         self.node = base
         self.token = token
+        http = base.hasPrefix("https://") ? try Self.client(trusting: caCertificate) : HTTPClient.shared
+    }
+
+    /// One client per CA file for the life of the process, like `HTTPClient.shared`: the CLI runs one
+    /// command and exits, so nothing shuts them down.
+    private static let trusting = Mutex<[String: HTTPClient]>([:])
+
+    private static func client(trusting path: String?) throws -> HTTPClient {
+        var roots: [NIOSSLCertificate] = []
+        if let path {
+            do {
+                roots = try NIOSSLCertificate.fromPEMFile(path)
+            } catch {
+                throw ClientError.usage("--cacert \(path): cannot read a PEM certificate: \(error)")
+            }
+            guard !roots.isEmpty else { throw ClientError.usage("--cacert \(path) holds no certificate") }
+        }
+        return trusting.withLock { clients in
+            if let client = clients[path ?? ""] { return client }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if !roots.isEmpty { tls.additionalTrustRoots = [.certificates(roots)] }
+            tls.minimumTLSVersion = .tlsv12
+            var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+            // A certificate nobody here trusts does not come right by retrying: say so at once rather
+            // than after the connect timeout.
+            configuration.connectionPool.retryConnectionEstablishment = false
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[path ?? ""] = client
+            return client
+        }
     }
 
     func send(
@@ -103,7 +139,7 @@ struct APIClient: Sendable {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
-            return try await HTTPClient.shared.execute(request, timeout: timeout)
+            return try await http.execute(request, timeout: timeout)
         } catch {
             throw ClientError.unreachable(node: node, reason: Self.reason(error))
         }
@@ -114,6 +150,11 @@ struct APIClient: Sendable {
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
         if text.contains("connectTimeout") { return "connection timed out" }
         if text.contains("deadlineExceeded") { return "no answer in time" }
+        // NIOSSL's words for a certificate nobody here trusts.
+        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("handshakeFailed") {
+            return
+                "TLS handshake failed (\(text)); for a certificate from `inframind certs init`, pass --cacert http-ca.pem"
+        }
         return text
     }
 }

@@ -6,14 +6,23 @@ import Printf
 
 /// Options every API client command shares.
 struct ClientOptions: ParsableArguments {
-    @Option(help: "Base URL of any node's HTTP API.")
+    @Option(help: "Base URL of any node's HTTP API (https://… for a node with http_tls_cert).")
     var node = "http://127.0.0.1:8101"
 
     @Option(help: "Bearer token, when the node requires one (default: $INFRAMIND_TOKEN).")
     var token: String?
 
+    @Option(
+        help:
+            "A PEM CA certificate to trust for an https --node besides the system's, e.g. http-ca.pem from `certs init --http-name` (default: $INFRAMIND_CACERT)."
+    )
+    var cacert: String?
+
     func client() throws -> APIClient {
-        try APIClient(node: node, token: token ?? ProcessInfo.processInfo.environment["INFRAMIND_TOKEN"])
+        let environment = ProcessInfo.processInfo.environment
+        return try APIClient(
+            node: node, token: token ?? environment["INFRAMIND_TOKEN"],
+            caCertificate: cacert ?? environment["INFRAMIND_CACERT"])
     }
 }
 

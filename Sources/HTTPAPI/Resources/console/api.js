@@ -40,7 +40,9 @@ function changed() { for (const fn of state.listeners) fn(serving()); }
 
 export function base() { return state.origin; }
 
-function originOf(member) { return member.http_address ? `http://${member.http_address}` : null; }
+// The page's own scheme: a cluster serves its API over HTTPS on every member or on none
+// (docs/security.md, "HTTPS"), and a page loaded over HTTPS may not call plain HTTP.
+function originOf(member) { return member.http_address ? `${location.protocol}//${member.http_address}` : null; }
 
 /// Members that can serve, the current one first, then the others in a stable order.
 function candidates() {
