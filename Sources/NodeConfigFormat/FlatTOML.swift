@@ -7,14 +7,19 @@ import FoundationEssentials
 ///
 /// A TOML library would be more, but the one on hand (TOMLKit) links the whole of Foundation into
 /// the binary, 8 MB of every node's resident memory, for a file of a dozen settings.
-enum FlatTOML {
-    indirect enum Value: Equatable, Encodable {
+///
+/// The parser is bounded (`Limits`): nested arrays recurse, so an unbounded `[[[[…` would overflow
+/// the stack, and a file of millions of keys or one endless line is not a config anybody wrote.
+/// Each limit is refused with its own message and line (FlatTOMLTests, docs/fuzzing.md).
+/// `package` so the TOML fuzz target (Fuzz/) drives the very parser `NodeConfiguration` uses.
+package enum FlatTOML {
+    package indirect enum Value: Equatable, Encodable {
         case string(String)
         case integer(Int)
         case boolean(Bool)
         case array([Value])
 
-        func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.singleValueContainer()
             switch self {
             case .string(let text): try container.encode(text)
@@ -25,24 +30,59 @@ enum FlatTOML {
         }
     }
 
-    struct SyntaxError: Error, CustomStringConvertible {
-        let line: Int
-        let message: String
-        var description: String { "line \(line): \(message)" }
+    package struct SyntaxError: Error, CustomStringConvertible {
+        package let line: Int
+        package let message: String
+        package var description: String { "line \(line): \(message)" }
+    }
+
+    /// How far the parser goes before it refuses a file. A node's config is a few dozen short lines
+    /// of flat keys whose arrays hold strings: these are orders of magnitude above any real one.
+    package struct Limits: Sendable {
+        /// Arrays within arrays, counting the outermost: each level is a frame of recursion.
+        package var maxArrayDepth = 32
+        /// Characters (Unicode scalars) on one line, its line break excluded.
+        package var maxLineLength = 65_536
+        /// Keys in the file.
+        package var maxKeys = 1_024
+
+        package init() {}
+
+        package static let standard = Limits()
     }
 
     /// The keys and values of `text`, in file order.
-    static func parse(_ text: String) throws(SyntaxError) -> [(key: String, value: Value)] {
+    package static func parse(_ text: String, limits: Limits = .standard) throws(SyntaxError) -> [(
+        key: String, value: Value
+    )] {
         var scalars = Array(text.unicodeScalars)
         // A byte-order mark some editors write is not part of the first key.
         if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
-        var parser = Parser(scalars)
+        try checkLineLengths(scalars, limit: limits.maxLineLength)
+        var parser = Parser(scalars, limits: limits)
         return try parser.document()
+    }
+
+    /// Checked before parsing, so no line is ever read piecemeal past the limit.
+    private static func checkLineLengths(_ scalars: [Unicode.Scalar], limit: Int) throws(SyntaxError) {
+        var line = 1
+        var length = 0
+        for scalar in scalars {
+            if scalar == "\n" {
+                line += 1
+                length = 0
+            } else {
+                length += 1
+                if length > limit {
+                    throw SyntaxError(line: line, message: "the line is longer than \(limit) characters")
+                }
+            }
+        }
     }
 
     /// `table` as a JSON object, so a `Decodable` type reads it with `JSONDecoder` and its type
     /// errors name the key. (Keys are unique: the parser refuses a repeated one.)
-    static func json(_ table: [(key: String, value: Value)]) -> Data {
+    package static func json(_ table: [(key: String, value: Value)]) -> Data {
         // Strings, integers, booleans and arrays of them always encode.
         (try? JSONEncoder().encode(
             Dictionary(table.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })))
@@ -51,10 +91,16 @@ enum FlatTOML {
 
     private struct Parser {
         let scalars: [Unicode.Scalar]
+        let limits: Limits
         var position = 0
         var line = 1
+        /// Arrays open around the value being read.
+        var depth = 0
 
-        init(_ scalars: [Unicode.Scalar]) { self.scalars = scalars }
+        init(_ scalars: [Unicode.Scalar], limits: Limits) {
+            self.scalars = scalars
+            self.limits = limits
+        }
 
         var current: Unicode.Scalar? { position < scalars.count ? scalars[position] : nil }
 
@@ -103,6 +149,9 @@ enum FlatTOML {
                 guard seen.insert(key).inserted else {
                     throw SyntaxError(line: keyLine, message: "\(key) is given twice")
                 }
+                guard entries.count < limits.maxKeys else {
+                    throw SyntaxError(line: keyLine, message: "more than \(limits.maxKeys) keys")
+                }
                 entries.append((key, value))
             }
         }
@@ -145,6 +194,11 @@ enum FlatTOML {
         }
 
         mutating func array() throws(SyntaxError) -> Value {
+            guard depth < limits.maxArrayDepth else {
+                throw fail("arrays nest more than \(limits.maxArrayDepth) deep")
+            }
+            depth += 1
+            defer { depth -= 1 }
             advance()  // [
             var values: [Value] = []
             while true {
