@@ -12,7 +12,10 @@ let package = Package(
     name: "InfraMind",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "inframind", targets: ["inframind"])
+        .executable(name: "inframind", targets: ["inframind"]),
+        // scripts/fuzz builds these with `-sanitize=fuzzer` (docs/fuzzing.md); they ship nowhere.
+        .executable(name: "inframind-fuzz", targets: ["InfraMindFuzz"]),
+        .executable(name: "inframind-fuzz-http", targets: ["InfraMindFuzzHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -261,10 +264,12 @@ let package = Package(
         // A node assembled from its configuration, and the adapters that join the two stacks: the
         // agents as CoordinationShell's TaskRunner, the coordinator as HTTPAPI's AssessmentService
         // (docs/architecture.md). The executable only parses arguments and calls into it.
+        // The node config file's TOML (FlatTOML), apart so that its fuzz target builds without the node.
+        .target(name: "NodeConfigFormat", swiftSettings: strict),
         .target(
             name: "NodeRuntime",
             dependencies: [
-                "Wire", "Printf",
+                "Wire", "Printf", "NodeConfigFormat",
                 "ClusterSystem",
                 "MembershipShell",
                 "Membership",
@@ -291,7 +296,8 @@ let package = Package(
         .testTarget(
             name: "NodeRuntimeTests",
             dependencies: [
-                "NodeRuntime", "Assessment", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "NodeRuntime", "NodeConfigFormat", "Assessment",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
@@ -332,6 +338,33 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strict
+        ),
+        // libFuzzer's driver entry, declared weak so the harnesses also link (as corpus replayers)
+        // in builds without `-sanitize=fuzzer`, such as `swift build --build-tests` (docs/fuzzing.md).
+        .target(name: "CLibFuzzer", path: "Fuzz/Sources/CLibFuzzer"),
+        // What the fuzz executables share: the driver (a target chosen by name) and the input reader.
+        .target(
+            name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/Sources/FuzzSupport", swiftSettings: strict),
+        // The fuzz targets (docs/fuzzing.md), in the package so that `package` declarations reach them.
+        // Kept off the modules that link BoringSSL (HTTPAPI, ClusterSystem and what uses them): its
+        // 800 C files would make the fuzz build too slow for scripts/test's short run.
+        .executableTarget(
+            name: "InfraMindFuzz",
+            dependencies: [
+                "FuzzSupport", "Wire", "Membership", "Coordination", "Storage", "Assessment", "NodeConfigFormat",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Fuzz/Sources/InfraMindFuzz",
+            swiftSettings: strict
+        ),
+        // The list query as the route parses it needs HTTPAPI, and so BoringSSL: a product of its own.
+        .executableTarget(
+            name: "InfraMindFuzzHTTP",
+            dependencies: [
+                "FuzzSupport", "HTTPAPI", "Storage", .product(name: "HummingbirdCore", package: "hummingbird"),
+            ],
+            path: "Fuzz/Sources/InfraMindFuzzHTTP",
             swiftSettings: strict
         ),
         .testTarget(

@@ -2,20 +2,21 @@ import HummingbirdCore
 
 /// `GET /v1/assessments?status=&limit=&cursor=&q=` as typed values. `status` may repeat or list several
 /// states separated by commas; no status means every state; `q` keeps the titles that contain it.
-struct ListQuery: Sendable, Equatable {
-    var statuses: Set<AssessmentState>
-    var limit: Int
-    var cursor: String?
-    var title: String? = nil
+/// `package` so the list-query fuzz target (Fuzz/, docs/fuzzing.md) parses exactly what the route does.
+package struct ListQuery: Sendable, Equatable {
+    package var statuses: Set<AssessmentState>
+    package var limit: Int
+    package var cursor: String?
+    package var title: String? = nil
 
     /// The longest `q`: a title is at most 200 characters (the request schema's `title`).
-    static let maxTitleQuery = 200
+    package static let maxTitleQuery = 200
 
-    struct Problems: Error {
-        var details: [ErrorBody.Detail]
+    package struct Problems: Error {
+        package var details: [ErrorBody.Detail]
     }
 
-    static func parse(
+    package static func parse(
         _ parameters: FlatDictionary<Substring, Substring>, defaultLimit: Int, maxLimit: Int
     ) -> Result<ListQuery, Problems> {
         var problems: [ErrorBody.Detail] = []

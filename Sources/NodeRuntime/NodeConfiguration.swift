@@ -3,6 +3,7 @@ import Assessment
 import FoundationEssentials
 import HTTPAPI
 import Logging
+import NodeConfigFormat
 import Wire
 
 /// Every setting of a node, resolved: built-in defaults, then the config file, then flags, each layer

@@ -1,7 +1,6 @@
 import Foundation
+import NodeConfigFormat
 import Testing
-
-@testable import NodeRuntime
 
 /// The TOML a node's config file may hold, and what it refuses (with the line).
 @Suite struct FlatTOMLTests {
@@ -84,5 +83,50 @@ import Testing
             guard let error = error as? FlatTOML.SyntaxError else { return false }
             return error.line == line && error.message.contains(words)
         }
+    }
+
+    // The limits (FlatTOML.Limits, docs/fuzzing.md): each refused with its own message and line, and a
+    // file at a limit still read. Arrays are read by recursion: without the depth limit a long enough
+    // `[[[[…` overflows the stack.
+
+    static func refusal(_ text: String, limits: FlatTOML.Limits = .standard) -> FlatTOML.SyntaxError? {
+        do {
+            _ = try FlatTOML.parse(text, limits: limits)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func nestedArraysStopAtTheDepthLimitInsteadOfOverflowingTheStack() throws {
+        let depth = FlatTOML.Limits.standard.maxArrayDepth
+        let atLimit = "a = " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"
+        #expect(try FlatTOML.parse(atLimit).count == 1)
+        let error = try #require(Self.refusal("a = 1\nb = " + String(repeating: "[", count: depth + 1)))
+        #expect(error.line == 2 && error.message.contains("nest more than \(depth) deep"))
+        // A million levels, one per line so that no line is long: far past any stack.
+        let deep = try #require(Self.refusal("a = " + String(repeating: "[\n", count: 1_000_000)))
+        #expect(deep.line == depth + 1 && deep.message.contains("nest more than"))
+    }
+
+    @Test func aLineLongerThanTheLimitIsRefusedWithItsLine() throws {
+        var limits = FlatTOML.Limits()
+        limits.maxLineLength = 20
+        #expect(try FlatTOML.parse("name = \"0123456789a\"\n", limits: limits).count == 1)
+        let error = try #require(Self.refusal("a = 1\n\nname = \"0123456789ab\"\n", limits: limits))
+        #expect(error.line == 3 && error.message.contains("longer than 20 characters"))
+        // The standard limit, and a comment counts: a line is refused before anything reads it.
+        let long = "# " + String(repeating: "x", count: FlatTOML.Limits.standard.maxLineLength) + "\n"
+        #expect(Self.refusal(long)?.message.contains("longer than") == true)
+    }
+
+    @Test func moreKeysThanTheLimitAreRefused() throws {
+        var limits = FlatTOML.Limits()
+        limits.maxKeys = 3
+        #expect(try FlatTOML.parse("a = 1\nb = 2\nc = 3\n", limits: limits).count == 3)
+        let error = try #require(Self.refusal("a = 1\nb = 2\nc = 3\nd = 4\n", limits: limits))
+        #expect(error.line == 4 && error.message.contains("more than 3 keys"))
+        let many = (0...FlatTOML.Limits.standard.maxKeys).map { "k\($0) = \($0)\n" }.joined()
+        #expect(Self.refusal(many)?.message.contains("more than \(FlatTOML.Limits.standard.maxKeys) keys") == true)
     }
 }

@@ -1,0 +1,173 @@
+import Assessment
+import FoundationEssentials
+import FuzzSupport
+
+/// The report renderers (Sources/Assessment/Report) on a report whose free-text fields come from the
+/// fuzzer: the title, the company name, the AI use cases and a workload's name are set in a realistic
+/// request, which is validated and assessed as a node does, then rendered.
+///
+/// HTML: every `<` in the page must open one of the tags the renderer writes itself, and no text
+/// that holds a `<` may appear in the page unescaped. A finding traps.
+/// Markdown: text that holds Markdown's own characters should not reach the page raw (a title with
+/// `|` or a newline changes the structure around it).
+///
+/// Known findings outside this work (docs/fuzzing.md) print once per run and the run goes on, so
+/// that the rest keeps being fuzzed; `INFRAMIND_FUZZ_MARKDOWN=strict` and `INFRAMIND_FUZZ_HTML=strict`
+/// make them trap: unescaped Markdown, and a `<` before a combining mark in HTML.
+enum ReportFuzz {
+    static let target = FuzzTarget(name: "report") { input in
+        var reader = FuzzReader(input)
+        let title = reader.string(maxLength: 220)
+        let company = reader.string(maxLength: 220)
+        let useCases = (0..<Int(reader.byte() % 4)).map { _ in reader.string(maxLength: 220) }
+        let workload = reader.string(maxLength: 120)
+        check(title: title, company: company, useCases: useCases, workload: workload)
+    }
+
+    static let catalog = try! Catalog.shipped()
+
+    /// examples/healthcare-startup-7b.json: a request with every text field the report shows.
+    static let base = """
+        {
+          "title": "Clinical notes assistant for a telehealth startup",
+          "business": {
+            "company_name": "CareNote Health",
+            "company_size": "startup",
+            "industry": "healthcare",
+            "geographic_regions": ["us"],
+            "compliance_requirements": ["hipaa"],
+            "budget_constraints": {"monthly_budget_limit": 9000},
+            "growth_projection": {"current_users": 2000, "projected_users_12m": 8000, "projected_users_24m": 20000},
+            "cloud_provider_preference": "no_preference",
+            "project_timeline_months": 6,
+            "expected_annual_ai_value_usd": 250000
+          },
+          "technical": {
+            "workload_types": ["web_application", "api_service", "machine_learning", "database"],
+            "ai_use_cases": ["clinical note summarisation", "patient appointment triage"],
+            "current_ai_maturity": "pilot",
+            "ai_workloads": [
+              {"name": "notes-7b", "parameters_billion": 7, "precision": "bf16", "mode": "inference", "requests_per_second": 4, "avg_output_tokens": 400, "context_tokens": 8192}
+            ],
+            "performance_requirements": {"requests_per_second": 60, "api_response_time_ms": 800, "concurrent_users": 300, "uptime_percentage": 99.9},
+            "scalability_requirements": {"current_data_size_gb": 250, "monthly_data_growth_percentage": 8, "planned_regions": 1},
+            "security_requirements": {"encryption_at_rest_required": true, "encryption_in_transit_required": true, "mfa_required": true, "rbac_required": true, "audit_logging_required": false, "backup_encryption_required": true},
+            "deployment_model": "containers"
+          }
+        }
+        """
+
+    static let baseDocument = try! JSONValue.parse(Data(base.utf8))
+
+    static func check(title: String, company: String, useCases: [String], workload: String) {
+        var document = baseDocument
+        document = setting(["title"], to: .string(title), in: document)
+        document = setting(["business", "company_name"], to: .string(company), in: document)
+        document = setting(["technical", "ai_use_cases"], to: .array(useCases.map(JSONValue.string)), in: document)
+        if case .object(let technical)? = member("technical", of: document),
+            case .array(let workloads)? = technical.first(where: { $0.key == "ai_workloads" })?.value,
+            let first = workloads.first
+        {
+            let renamed = setting(["name"], to: .string(workload), in: first)
+            document = setting(["technical", "ai_workloads"], to: .array([renamed]), in: document)
+        }
+        // Text the schema refuses (empty, too long, repeated use cases) never reaches a report.
+        guard let request = try? RequestValidator.validate(document) else { return }
+        let report = AssessmentEngine.assessSequentially(request, catalog: catalog, assessmentID: "fuzz")
+        let texts = [title, company, workload] + useCases
+        checkHTML(ReportRenderer.html(report), texts: texts)
+        checkMarkdown(ReportRenderer.markdown(report), texts: texts)
+    }
+
+    /// What follows a `<` that the HTML renderer writes (ReportRenderer.html, MarkdownHTML.render).
+    static let ownTags: [String] = [
+        "!DOCTYPE html>", "html lang=\"en\">", "/html>", "head>", "/head>", "meta ", "title>", "/title>",
+        "style>", "/style>", "body>", "/body>", "h1>", "/h1>", "h2>", "/h2>", "h3>", "/h3>", "h4>", "/h4>",
+        "p>", "p class=\"meta\">", "/p>", "section>", "/section>", "code>", "/code>", "strong>", "/strong>",
+        "em>", "/em>", "ul>", "/ul>", "ol>", "/ol>", "li>", "/li>", "table>", "/table>", "thead>", "/thead>",
+        "tbody>", "/tbody>", "tr>", "/tr>", "th>", "/th>", "td>", "/td>", "br>", "hr>",
+    ]
+
+    /// The checks work on UTF-8 bytes, not characters: a combining mark joins the `<` or `>` before
+    /// it into another character, which hides it from a character-wise search.
+    static func checkHTML(_ html: String, texts: [String]) {
+        let bytes = Array(html.utf8)
+        var index = bytes.startIndex
+        while let open = bytes[index...].firstIndex(of: UInt8(ascii: "<")) {
+            let after = bytes[(open + 1)...]
+            index = open + 1
+            if ownTags.contains(where: { after.starts(with: $0.utf8) }) { continue }
+            let context = String(decoding: after.prefix(40), as: UTF8.self).debugDescription
+            // A known finding (docs/fuzzing.md): MarkdownHTML.escape compares characters, so a `<`
+            // that a combining mark follows is one character, not "<", and passes unescaped.
+            if let next = String(decoding: after.prefix(4), as: UTF8.self).unicodeScalars.first, isMark(next),
+                !strictHTML
+            {
+                report(
+                    once: &reportedCombiningMark, "the HTML report holds a raw < before a combining mark: \(context)")
+                continue
+            }
+            require(false, "the HTML report holds a < the renderer did not write: \(context)")
+        }
+        for text in texts where text.utf8.contains(UInt8(ascii: "<")) {
+            if !strictHTML && marksFollowALessThan(text) { continue }
+            require(
+                !contains(bytes, Array(text.utf8)), "the HTML report shows input unescaped: \(text.debugDescription)")
+        }
+    }
+
+    static let strictHTML = ProcessInfo.processInfo.environment["INFRAMIND_FUZZ_HTML"] == "strict"
+    nonisolated(unsafe) static var reportedCombiningMark = false
+
+    static func report(once flag: inout Bool, _ message: String) {
+        guard !flag else { return }
+        flag = true
+        print("known finding (not fatal unless strict, docs/fuzzing.md): \(message)")
+    }
+
+    static func isMark(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: true
+        default: false
+        }
+    }
+
+    static func marksFollowALessThan(_ text: String) -> Bool {
+        zip(text.unicodeScalars, text.unicodeScalars.dropFirst()).contains { $0 == "<" && isMark($1) }
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
+        return (0...(haystack.count - needle.count)).contains { haystack[$0..<$0 + needle.count].elementsEqual(needle) }
+    }
+
+    static let markdownSpecials: Set<Character> = ["\n", "\r", "|", "`", "*", "_", "#", "[", "]", "<", ">", "\\"]
+    static let strictMarkdown = ProcessInfo.processInfo.environment["INFRAMIND_FUZZ_MARKDOWN"] == "strict"
+    nonisolated(unsafe) static var reportedMarkdown = false
+
+    static func checkMarkdown(_ markdown: String, texts: [String]) {
+        let bytes = Array(markdown.utf8)
+        for text in texts where text.contains(where: markdownSpecials.contains) && contains(bytes, Array(text.utf8)) {
+            let message = "the Markdown report shows input with Markdown syntax unescaped: \(text.debugDescription)"
+            require(!strictMarkdown, message)
+            report(once: &reportedMarkdown, message)
+        }
+    }
+
+    static func member(_ key: String, of value: JSONValue) -> JSONValue? {
+        guard case .object(let members) = value else { return nil }
+        return members.first { $0.key == key }?.value
+    }
+
+    /// `value` with the member at `path` replaced (or added) by `newValue`.
+    static func setting(_ path: [String], to newValue: JSONValue, in value: JSONValue) -> JSONValue {
+        guard let key = path.first else { return newValue }
+        guard case .object(var members) = value else { return value }
+        if let index = members.firstIndex(where: { $0.key == key }) {
+            members[index].value = setting(Array(path.dropFirst()), to: newValue, in: members[index].value)
+        } else if path.count == 1 {
+            members.append((key, newValue))
+        }
+        return .object(members)
+    }
+}
