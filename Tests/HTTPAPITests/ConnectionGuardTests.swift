@@ -68,6 +68,7 @@ import Testing
         let base = "http://127.0.0.1:\(server.port)"
         var submit = HTTPClientRequest(url: base + "/v1/assessments")
         submit.method = .POST
+        submit.headers.add(name: "Content-Type", value: "application/json")
         submit.body = .bytes(ByteBuffer(bytes: try Fixtures.example()))
         let submitted = try await HTTPClient.shared.execute(submit, timeout: .seconds(30))
         let id = try JSONDecoder().decode(
