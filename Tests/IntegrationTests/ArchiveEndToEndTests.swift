@@ -46,7 +46,7 @@ struct ArchiveEndToEndTests {
         let api = httpPorts.map { "http://127.0.0.1:\($0)" }
         func logs() -> String { nodes.map { "--- \($0.name):\n\($0.log.suffix(3000))" }.joined(separator: "\n") }
         for (index, base) in api.enumerated() {
-            let ready = await eventually(timeout: .seconds(45)) {
+            let ready = await eventually(timeout: .seconds(45), every: .milliseconds(250)) {
                 guard try await Web.get(base + "/readyz").status == 200 else { return false }
                 let cluster = try await Web.get(base + "/v1/cluster").text
                 return cluster.components(separatedBy: "\"up\"").count - 1 == 3
@@ -70,7 +70,9 @@ struct ArchiveEndToEndTests {
         }
         func waitFinal(_ ids: [String], at base: String) async throws {
             for id in ids {
-                let done = await eventually(timeout: .seconds(90)) { try await finalState(id, at: base) != nil }
+                let done = await eventually(timeout: .seconds(90), every: .milliseconds(250)) {
+                    try await finalState(id, at: base) != nil
+                }
                 try #require(done, "\(id) never finished:\n\(logs())")
             }
         }
@@ -96,7 +98,9 @@ struct ArchiveEndToEndTests {
         try await waitFinal(all, at: api[1])
         let reportBefore = try await Web.get(api[2] + "/v1/assessments/\(all[0])/report?format=json")
         #expect(reportBefore.status == 200)
-        if !(await eventually(timeout: .seconds(60)) { Set(try await archived(at: api[2])) == Set(all) }) {
+        if !(await eventually(timeout: .seconds(60), every: .milliseconds(250)) {
+            Set(try await archived(at: api[2])) == Set(all)
+        }) {
             let got = (try? await archived(at: api[2])) ?? []
             Issue.record("archived \(got.count) of \(all.count): \(got)\n\(logs())")
         }
@@ -123,7 +127,9 @@ struct ArchiveEndToEndTests {
             nodes[2].signal(SIGKILL)
             try await server.launch()
             let survivors = Array(api.prefix(2))
-            if !(await eventually(timeout: .seconds(120)) { Set(try await archived(at: survivors[0])) == Set(all) }) {
+            if !(await eventually(timeout: .seconds(120), every: .milliseconds(250)) {
+                Set(try await archived(at: survivors[0])) == Set(all)
+            }) {
                 let missing = Set(all).subtracting((try? await archived(at: survivors[0])) ?? [])
                 Issue.record("not archived after the outage: \(missing)\n\(logs())")
             }
@@ -136,7 +142,7 @@ struct ArchiveEndToEndTests {
         let old = all[0]
         let reader = api[1]
         #expect(
-            await eventually(timeout: .seconds(Int64(retentionSeconds) + 120)) {
+            await eventually(timeout: .seconds(Int64(retentionSeconds) + 120), every: .milliseconds(250)) {
                 try await Web.get(reader + "/v1/assessments/\(old)").text.contains("\"source\":\"archive\"")
             }, "never served from the archive:\n\(logs())")
         let reportAfter = try await Web.get(reader + "/v1/assessments/\(old)/report?format=json")
@@ -156,53 +162,4 @@ private struct ArchiveList: Decodable {
     struct Item: Decodable { let id: String }
     let items: [Item]
     let next: String?
-}
-
-private func eventually(timeout: Duration, _ condition: () async throws -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return true }
-        try? await Task.sleep(for: .milliseconds(250))
-    }
-    return false
-}
-
-/// A small HTTP client over AsyncHTTPClient, only ever to 127.0.0.1.
-private enum Web {
-    struct Reply: Sendable {
-        let status: Int
-        let body: Data
-        var text: String { String(decoding: body, as: UTF8.self) }
-
-        func field(_ name: String) throws -> String {
-            let object = try JSONSerialization.jsonObject(with: body) as? [String: Any]
-            guard let value = object?[name] as? String else { throw Failure(reply: self) }
-            return value
-        }
-
-        func integer(_ name: String) throws -> Int {
-            let object = try JSONSerialization.jsonObject(with: body) as? [String: Any]
-            guard let value = object?[name] as? Int else { throw Failure(reply: self) }
-            return value
-        }
-    }
-
-    struct Failure: Error, CustomStringConvertible {
-        let reply: Reply
-        var description: String { "HTTP \(reply.status): \(reply.text)" }
-    }
-
-    static func send(_ method: HTTPMethod, _ url: String, body: Data? = nil) async throws -> Reply {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 16 << 20)
-        return Reply(status: Int(response.status.code), body: Data(bytes.readableBytesView))
-    }
-
-    static func get(_ url: String) async throws -> Reply { try await send(.GET, url) }
 }

@@ -508,15 +508,6 @@ private final class E2ECluster: Sendable {
 }
 
 /// Polls `condition` (errors count as "not yet") until it holds or `timeout` passes.
-private func eventually(timeout: Duration, _ condition: () async throws -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return true }
-        try? await Task.sleep(for: .milliseconds(100))
-    }
-    return false
-}
-
 // The wire shapes of the API (openapi.json), decoded independently of the server's own types.
 private struct ClusterView: Decodable {
     struct Member: Decodable {

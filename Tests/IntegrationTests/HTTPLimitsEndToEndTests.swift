@@ -276,39 +276,6 @@ struct HTTPLimitsEndToEndTests {
     }
 }
 
-/// Requests to nodes that need no token (loopback, none configured).
-private enum Web {
-    struct Reply: Sendable {
-        let status: Int
-        let headers: HTTPHeaders
-        let body: Data
-        var text: String { String(decoding: body, as: UTF8.self) }
-    }
-
-    static func send(_ method: HTTPMethod, _ url: String, body: Data? = nil) async throws -> Reply {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let collected = try await response.body.collect(upTo: 8 << 20)
-        return Reply(
-            status: Int(response.status.code), headers: response.headers, body: Data(collected.readableBytesView))
-    }
-
-    static func get(_ url: String) async throws -> Reply { try await send(.GET, url) }
-
-    /// The value of the sample `name` (labels included, as Prometheus prints them) in /metrics text.
-    static func sample(_ name: String, in text: String) -> Double? {
-        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
-            return Double(line.dropFirst(name.count + 1))
-        }
-        return nil
-    }
-}
-
 /// The node process's open file descriptors.
 func openFiles(_ pid: Int32) -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
@@ -344,15 +311,6 @@ enum Scratch {
 }
 
 /// Polls `condition` (errors count as "not yet") until it holds or 30 s pass.
-private func eventually(_ condition: () async throws -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .seconds(30)
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return true }
-        try? await Task.sleep(for: .milliseconds(100))
-    }
-    return false
-}
-
 /// SHA-256 of the first certificate in a PEM file, hex.
 private func fingerprint(ofPEMFile path: String) throws -> String {
     let certificate = try #require(try NIOSSLCertificate.fromPEMFile(path).first)
