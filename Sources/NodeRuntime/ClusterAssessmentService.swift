@@ -112,10 +112,10 @@ struct ClusterAssessmentService: AssessmentService {
     ) async throws(ServiceError) -> AssessmentPage {
         var after: PageCursor?
         if let cursor {
-            guard let parsed = ListCursor(token: cursor) else {
+            guard let parsed = Self.pageCursor(token: cursor) else {
                 throw .badRequest("cursor \(cursor) is not one we issued")
             }
-            after = PageCursor(createdAt: parsed.createdAt, id: parsed.id)
+            after = parsed
         }
         let wanted = Set(statuses.map(Self.status))
         // The cluster lists every tenant's records; one tenant's page (or the titles a search matches)
@@ -153,6 +153,17 @@ struct ClusterAssessmentService: AssessmentService {
             after = next
         }
         return AssessmentPage(items: items, next: nil)
+    }
+
+    /// A client's cursor token as the cluster's listing takes it, or nil for one this node never
+    /// issued. Its time is a bit pattern (`ListCursor.token`), so a client can write any Double there:
+    /// a NaN or an infinity is refused here, since the cluster's codec carries finite numbers only
+    /// (docs/transport.md, "Serialization").
+    static func pageCursor(token: String) -> PageCursor? {
+        guard let parsed = ListCursor(token: token), parsed.createdAt.timeIntervalSinceReferenceDate.isFinite else {
+            return nil
+        }
+        return PageCursor(createdAt: parsed.createdAt, id: parsed.id)
     }
 
     /// The cluster page size of a tenant's or a title search's listing.

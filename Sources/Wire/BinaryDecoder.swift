@@ -49,6 +49,29 @@ final class BinaryDecodingState {
         return value
     }
 
+    /// NaN and the infinities are refused wherever a `Double`, a `Float` or a `Date` stands: no
+    /// sender of ours writes one (times are clock readings, figures are finite), a NaN is unequal to
+    /// itself, so a value holding one is not the value that was sent, and FoundationEssentials'
+    /// `Date.description` traps on a NaN time, so one logged would stop the node (docs/transport.md,
+    /// "Serialization"; BinaryCodecTests.nonFiniteNumbersAreRefusedWhereverTheyStand).
+    func readDouble() throws -> Double {
+        let bits = try read(UInt64.self)
+        let value = Double(bitPattern: bits)
+        guard value.isFinite else { throw notFinite("Double", bits: String(bits, radix: 16)) }
+        return value
+    }
+
+    func readFloat() throws -> Float {
+        let bits = try read(UInt32.self)
+        let value = Float(bitPattern: bits)
+        guard value.isFinite else { throw notFinite("Float", bits: String(bits, radix: 16)) }
+        return value
+    }
+
+    private func notFinite(_ type: String, bits: String) -> DecodingError {
+        corrupted("\(type) with bit pattern 0x\(bits) is not finite (NaN or infinity); none is ever sent")
+    }
+
     func readBool() throws -> Bool {
         switch try read(UInt8.self) {
         case 0: return false
@@ -94,7 +117,7 @@ final class BinaryDecodingState {
     func decodeValue<T: Decodable>(_ type: T.Type) throws -> T {
         if T.self == Int.self { return Int(try read(Int64.self)) as! T }
         if T.self == String.self { return try readString() as! T }
-        if T.self == Double.self { return Double(bitPattern: try read(UInt64.self)) as! T }
+        if T.self == Double.self { return try readDouble() as! T }
         if T.self == Bool.self { return try readBool() as! T }
         if T.self == UInt64.self { return try read(UInt64.self) as! T }
         if T.self == Int64.self { return try read(Int64.self) as! T }
@@ -164,10 +187,8 @@ struct BinaryKeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func decodeNil(forKey key: Key) throws -> Bool { !(try state.readPresence()) }
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try state.readBool() }
     func decode(_ type: String.Type, forKey key: Key) throws -> String { try state.readString() }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double {
-        Double(bitPattern: try state.read(UInt64.self))
-    }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { Float(bitPattern: try state.read(UInt32.self)) }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try state.readDouble() }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try state.readFloat() }
     func decode(_ type: Int.Type, forKey key: Key) throws -> Int { Int(try state.read(Int64.self)) }
     func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try state.read(Int8.self) }
     func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try state.read(Int16.self) }
@@ -267,7 +288,7 @@ struct BinaryUnkeyedDecoder: UnkeyedDecodingContainer {
     }
     mutating func decode(_ type: Double.Type) throws -> Double {
         try next()
-        return Double(bitPattern: try state.read(UInt64.self))
+        return try state.readDouble()
     }
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try next()
@@ -303,8 +324,8 @@ struct BinarySingleValueDecoder: SingleValueDecodingContainer {
     }
     func decode(_ type: Bool.Type) throws -> Bool { try state.readBool() }
     func decode(_ type: String.Type) throws -> String { try state.readString() }
-    func decode(_ type: Double.Type) throws -> Double { Double(bitPattern: try state.read(UInt64.self)) }
-    func decode(_ type: Float.Type) throws -> Float { Float(bitPattern: try state.read(UInt32.self)) }
+    func decode(_ type: Double.Type) throws -> Double { try state.readDouble() }
+    func decode(_ type: Float.Type) throws -> Float { try state.readFloat() }
     func decode(_ type: Int.Type) throws -> Int { Int(try state.read(Int64.self)) }
     func decode(_ type: Int8.Type) throws -> Int8 { try state.read(Int8.self) }
     func decode(_ type: Int16.Type) throws -> Int16 { try state.read(Int16.self) }

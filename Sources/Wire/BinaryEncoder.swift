@@ -35,6 +35,24 @@ final class BinaryEncodingState {
 
     @inline(__always) func writeString(_ string: String) { buffer.writeWireString(string) }
 
+    /// The decoder refuses NaN and the infinities (`BinaryDecodingState.readDouble` says why);
+    /// refusing them here as well makes a sender's bug fail at the sender, with its own error.
+    @inline(__always) func writeDouble(_ value: Double) throws {
+        guard value.isFinite else { throw notFinite(value) }
+        buffer.writeInteger(value.bitPattern)
+    }
+
+    @inline(__always) func writeFloat(_ value: Float) throws {
+        guard value.isFinite else { throw notFinite(value) }
+        buffer.writeInteger(value.bitPattern)
+    }
+
+    private func notFinite(_ value: Any) -> EncodingError {
+        EncodingError.invalidValue(
+            value,
+            .init(codingPath: [], debugDescription: "\(value) is not finite; the wire carries finite numbers only"))
+    }
+
     func encodeValue<T: Encodable>(_ value: T) throws {
         // Fast paths for the leaf types that arrive generically (array elements, generic fields);
         // comparing metadata is far cheaper than a dynamic cast that fails.
@@ -43,10 +61,7 @@ final class BinaryEncodingState {
             return
         }
         if T.self == String.self { return writeString(value as! String) }
-        if T.self == Double.self {
-            buffer.writeInteger((value as! Double).bitPattern)
-            return
-        }
+        if T.self == Double.self { return try writeDouble(value as! Double) }
         if T.self == Bool.self {
             buffer.writeInteger((value as! Bool) ? 1 as UInt8 : 0)
             return
@@ -123,8 +138,8 @@ struct BinaryKeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encodeNil(forKey key: Key) throws { state.buffer.writeInteger(UInt8(0)) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { state.buffer.writeInteger(value ? 1 as UInt8 : 0) }
     mutating func encode(_ value: String, forKey key: Key) throws { state.writeString(value) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { state.buffer.writeInteger(value.bitPattern) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { state.buffer.writeInteger(value.bitPattern) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { try state.writeDouble(value) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { try state.writeFloat(value) }
     mutating func encode(_ value: Int, forKey key: Key) throws { state.buffer.writeInteger(Int64(value)) }
     mutating func encode(_ value: Int8, forKey key: Key) throws { state.buffer.writeInteger(value) }
     mutating func encode(_ value: Int16, forKey key: Key) throws { state.buffer.writeInteger(value) }
@@ -206,7 +221,7 @@ struct BinaryUnkeyedEncoder: UnkeyedEncodingContainer {
         bump()
     }
     mutating func encode(_ value: Double) throws {
-        state.buffer.writeInteger(value.bitPattern)
+        try state.writeDouble(value)
         bump()
     }
     mutating func encode(_ value: Bool) throws {
@@ -243,8 +258,8 @@ struct BinarySingleValueEncoder: SingleValueEncodingContainer {
     mutating func encodeNil() throws { state.buffer.writeInteger(UInt8(0)) }
     mutating func encode(_ value: Bool) throws { state.buffer.writeInteger(value ? 1 as UInt8 : 0) }
     mutating func encode(_ value: String) throws { state.writeString(value) }
-    mutating func encode(_ value: Double) throws { state.buffer.writeInteger(value.bitPattern) }
-    mutating func encode(_ value: Float) throws { state.buffer.writeInteger(value.bitPattern) }
+    mutating func encode(_ value: Double) throws { try state.writeDouble(value) }
+    mutating func encode(_ value: Float) throws { try state.writeFloat(value) }
     mutating func encode(_ value: Int) throws { state.buffer.writeInteger(Int64(value)) }
     mutating func encode(_ value: Int8) throws { state.buffer.writeInteger(value) }
     mutating func encode(_ value: Int16) throws { state.buffer.writeInteger(value) }

@@ -36,9 +36,12 @@ extension ByteBuffer {
         return Int(value)
     }
 
+    /// Refuses NaN and the infinities, as `BinaryDecoder` does (see `BinaryDecodingState.readDouble`).
     package mutating func readWireDouble() throws -> Double {
-        guard let value = readInteger(as: UInt64.self) else { throw WireDecodingError.truncated("Double") }
-        return Double(bitPattern: value)
+        guard let bits = readInteger(as: UInt64.self) else { throw WireDecodingError.truncated("Double") }
+        let value = Double(bitPattern: bits)
+        guard value.isFinite else { throw WireDecodingError.notFinite("Double") }
+        return value
     }
 
     package mutating func readWireBool() throws -> Bool {
@@ -75,4 +78,5 @@ extension ByteBuffer {
 
 package enum WireDecodingError: Error, Equatable {
     case truncated(String)
+    case notFinite(String)
 }

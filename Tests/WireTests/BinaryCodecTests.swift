@@ -99,4 +99,151 @@ struct BinaryCodecTests {
         buffer.writeInteger(UInt8(0))
         #expect(throws: DecodingError.self) { _ = try BinaryDecoder().decode(Int.self, from: buffer) }
     }
+
+    /// NaN and the infinities in every place a number reaches the codec: a top-level `Double`, a
+    /// field, an array element, an optional, a dictionary value, an enum's associated value, a `Date`
+    /// and a `Float`. The messages fuzz target found a `TaskAssignment` whose result's `recordedAt` was
+    /// a NaN (Fuzz/findings/messages/): unequal to itself, it changed through a round trip, and
+    /// printing it trapped in `Date.description`.
+    static let nonFinite: [UInt64] = [
+        Double.nan.bitPattern, (-Double.nan).bitPattern, Double.signalingNaN.bitPattern,
+        Double.infinity.bitPattern, (-Double.infinity).bitPattern, 0xfff9_0000_0000_0000,
+    ]
+
+    struct Holder: Codable, Equatable {
+        var value: Double
+        var optional: Double?
+        var date: Date
+    }
+
+    @Test(arguments: nonFinite)
+    func nonFiniteNumbersAreRefusedWhereverTheyStand(bits: UInt64) throws {
+        func bytes(_ write: (inout ByteBuffer) -> Void) -> ByteBuffer {
+            var buffer = ByteBuffer()
+            write(&buffer)
+            return buffer
+        }
+        let finite = (1.5).bitPattern
+        let number = bytes { $0.writeInteger(bits) }
+        let cases: [(String, () throws -> Void)] = [
+            ("Double", { _ = try BinaryDecoder().decode(Double.self, from: number) }),
+            ("Date", { _ = try BinaryDecoder().decode(Date.self, from: number) }),
+            (
+                "field",
+                {
+                    _ = try BinaryDecoder().decode(
+                        Holder.self,
+                        from: bytes {
+                            $0.writeInteger(bits)
+                            $0.writeInteger(UInt8(0))
+                            $0.writeInteger(finite)
+                        })
+                }
+            ),
+            (
+                "optional field",
+                {
+                    _ = try BinaryDecoder().decode(
+                        Holder.self,
+                        from: bytes {
+                            $0.writeInteger(finite)
+                            $0.writeInteger(UInt8(1))
+                            $0.writeInteger(bits)
+                            $0.writeInteger(finite)
+                        })
+                }
+            ),
+            (
+                "Date field",
+                {
+                    _ = try BinaryDecoder().decode(
+                        Holder.self,
+                        from: bytes {
+                            $0.writeInteger(finite)
+                            $0.writeInteger(UInt8(0))
+                            $0.writeInteger(bits)
+                        })
+                }
+            ),
+            (
+                "[Double]",
+                {
+                    _ = try BinaryDecoder().decode(
+                        [Double].self,
+                        from: bytes {
+                            $0.writeInteger(UInt32(1))
+                            $0.writeInteger(bits)
+                        })
+                }
+            ),
+            (
+                "[String: Double]",
+                {
+                    _ = try BinaryDecoder().decode(
+                        [String: Double].self,
+                        from: bytes {
+                            $0.writeInteger(UInt32(1))
+                            $0.writeWireString("k")
+                            $0.writeInteger(bits)
+                        })
+                }
+            ),
+            (
+                "associated value",
+                {
+                    _ = try BinaryDecoder().decode(
+                        Sample.Shape.self,
+                        from: bytes {
+                            $0.writeWireString("circle")
+                            $0.writeInteger(bits)
+                        })
+                }
+            ),
+        ]
+        for (place, decode) in cases {
+            #expect(throws: DecodingError.self, "\(place)") { try decode() }
+        }
+        var buffer = ByteBuffer()
+        buffer.writeInteger(bits)
+        #expect(throws: WireDecodingError.notFinite("Double")) { _ = try buffer.readWireDouble() }
+    }
+
+    @Test(arguments: [Float.nan, -Float.infinity, Float.infinity])
+    func nonFiniteFloatsAreRefused(value: Float) {
+        var buffer = ByteBuffer()
+        buffer.writeInteger(value.bitPattern)
+        #expect(throws: DecodingError.self) { _ = try BinaryDecoder().decode(Float.self, from: buffer) }
+        #expect(throws: EncodingError.self) { _ = try BinaryEncoder().encode(value) }
+        #expect(throws: EncodingError.self) { _ = try BinaryEncoder().encode([value]) }
+    }
+
+    /// The encoder refuses what the decoder would, so a sender's bug fails where it is made.
+    @Test(arguments: nonFinite)
+    func nonFiniteNumbersAreNotEncoded(bits: UInt64) {
+        let value = Double(bitPattern: bits)
+        let date = Date(timeIntervalSinceReferenceDate: value)
+        #expect(throws: EncodingError.self) { _ = try BinaryEncoder().encode(value) }
+        #expect(throws: EncodingError.self) { _ = try BinaryEncoder().encode(date) }
+        #expect(throws: EncodingError.self) { _ = try BinaryEncoder().encode([value]) }
+        #expect(throws: EncodingError.self) { _ = try BinaryEncoder().encode(["k": value]) }
+        #expect(throws: EncodingError.self) {
+            _ = try BinaryEncoder().encode(Holder(value: 1, optional: value, date: .now))
+        }
+        #expect(throws: EncodingError.self) { _ = try BinaryEncoder().encode(Sample.Shape.circle(radius: value)) }
+    }
+
+    /// Every finite number still crosses, the extremes and both zeros included.
+    @Test func finiteExtremesRoundTrip() throws {
+        let values: [Double] = [
+            0, -0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .greatestFiniteMagnitude,
+            -.greatestFiniteMagnitude, .ulpOfOne,
+        ]
+        for value in values {
+            let again = try BinaryDecoder().decode(Double.self, from: try BinaryEncoder().encode(value))
+            #expect(again.bitPattern == value.bitPattern)
+        }
+        for date in [Date.distantPast, Date.distantFuture, Date(timeIntervalSinceReferenceDate: 786_000_000.25)] {
+            #expect(try BinaryDecoder().decode(Date.self, from: try BinaryEncoder().encode(date)) == date)
+        }
+    }
 }

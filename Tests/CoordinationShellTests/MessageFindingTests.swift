@@ -1,0 +1,56 @@
+import Coordination
+import Foundation
+import NIOCore
+import Storage
+import Testing
+import Wire
+
+/// The messages fuzz target's findings (Fuzz/findings/messages/, docs/fuzzing.md), decoded as the
+/// target decodes them: the first byte picks the type by its place in `MessageFuzz.types`, the rest
+/// is the value. Both carry a NaN time, which the codec now refuses
+/// (WireTests/BinaryCodecTests.nonFiniteNumbersAreRefusedWhereverTheyStand).
+@Suite struct MessageFindingTests {
+    static func finding(_ name: String) throws -> (selector: UInt8, body: ByteBuffer) {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let bytes = try Data(contentsOf: root.appendingPathComponent("Fuzz/findings/messages/\(name)"))
+        return (try #require(bytes.first), ByteBuffer(bytes: bytes.dropFirst()))
+    }
+
+    /// Selector 4, `TaskAssignment`, with one input result whose `recordedAt` is the input's last
+    /// eight bytes, 0xfff9000000000000: a NaN. The value was unequal to its own round trip (a NaN is
+    /// unequal to itself; the target's `value == value` guard let it through because two arrays
+    /// sharing storage compare equal without comparing elements), and printing it trapped in
+    /// FoundationEssentials' `Date.description`.
+    @Test func aTaskAssignmentWithANaNTimeIsRefused() throws {
+        let (selector, body) = try Self.finding("task-assignment-changes-through-encoding")
+        #expect(selector == 4)
+        #expect(throws: DecodingError.self) { _ = try BinaryDecoder().decode(TaskAssignment.self, from: body) }
+        // The rest of it is well formed: with a finite time in those eight bytes it decodes, and
+        // round-trips to an equal value.
+        var finite = body
+        finite.setInteger(Double(1).bitPattern, at: finite.writerIndex - 8)
+        let assignment = try BinaryDecoder().decode(TaskAssignment.self, from: finite)
+        #expect(assignment.inputs.map(\.recordedAt) == [Date(timeIntervalSinceReferenceDate: 1)])
+        let again = try BinaryDecoder().decode(TaskAssignment.self, from: try BinaryEncoder().encode(assignment))
+        #expect(again == assignment)
+    }
+
+    /// Selector 0, `[Envelope]`, the seeds' seven envelopes mutated: the submit's `createdAt` is
+    /// 0xffff002c40200000, a NaN (bytes 0x44–0x4b of the file).
+    @Test func aSubmitWithANaNTimeIsRefused() throws {
+        let (selector, body) = try Self.finding("second-from-the-20s-run")
+        #expect(selector == 0)
+        let at = 0x44 - 1
+        #expect(body.getInteger(at: at, as: UInt64.self) == 0xffff_002c_4020_0000)
+        #expect(throws: DecodingError.self) { _ = try BinaryDecoder().decode([Envelope].self, from: body) }
+        var finite = body
+        finite.setInteger(Double(786_000_000).bitPattern, at: at)
+        let envelopes = try BinaryDecoder().decode([Envelope].self, from: finite)
+        guard case .submit(_, _, _, _, let createdAt, _) = envelopes.first?.message else {
+            Issue.record("the first envelope is not the submit: \(envelopes)")
+            return
+        }
+        #expect(createdAt == Date(timeIntervalSinceReferenceDate: 786_000_000))
+    }
+}
