@@ -1,3 +1,4 @@
+import HTTPTypes
 import HummingbirdCore
 import Logging
 import Metrics
@@ -15,6 +16,10 @@ package struct ConnectionLimits: Sendable, Hashable {
     package var headerTimeout: Duration = .seconds(10)
     /// A keep-alive connection with no request in flight is closed after this.
     package var idleTimeout: Duration = .seconds(60)
+    /// From the end of a request's head to the end of its body; past it the request is answered
+    /// `408 request_timeout` (or, if it was answered already, not answered again) and the connection
+    /// is closed (`BodyWatch`).
+    package var bodyTimeout: Duration = .seconds(30)
     /// Open connections from one client address; one more is closed as it is accepted.
     package var perClient = 128
     /// Open connections in all; one more is closed as it is accepted.
@@ -71,7 +76,7 @@ struct ConnectionRefused: Error {
 
 /// Hummingbird's HTTP/1 channel with the node's guards in front: the connection caps (checked as the
 /// connection is accepted, before a byte is read), TLS when configured (with the plain-HTTP answer),
-/// the request-head deadline, and the keep-alive idle timeout.
+/// the request-head deadline, the request-body deadline, and the keep-alive idle timeout.
 struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
@@ -101,7 +106,9 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         let http = HTTP1Channel(
             responder: responder,
             configuration: .init(
-                additionalChannelHandlers: [HeadWatch(deadline: deadline.value)],
+                additionalChannelHandlers: [
+                    HeadWatch(deadline: deadline.value), BodyWatch(timeout: TimeAmount(limits.bodyTimeout)),
+                ],
                 idleTimeout: TimeAmount(limits.idleTimeout)))
         return channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
@@ -207,6 +214,101 @@ final class HeadWatch: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
+/// Above the HTTP decoder: the request-body deadline, from the end of a request's head to the end of
+/// its body (docs/security.md, "Connection limits"). Neither of the other timeouts covers a body sent
+/// a byte at a time: the head deadline stopped at the head, and every byte restarts the idle timeout.
+/// Past the deadline a request that has no answer yet gets `408 request_timeout` with
+/// `Connection: close`, written here; one already answered (a route that refused it before reading
+/// the body, whose rest the server then drains) or queued behind another's answer gets no second
+/// answer. Either way the connection is closed, and what the route writes after that goes nowhere.
+final class BodyWatch: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    let timeout: TimeAmount
+    private var timer: Scheduled<Void>?
+    /// Request heads read and final (not 1xx) response heads written on this connection; answers go
+    /// in order, so the request read last is unanswered, with none before it waiting, when
+    /// `answers == requests - 1` and no answer is being written.
+    private var requests = 0
+    private var answers = 0
+    private var answering = false
+    /// The 408 is written: nothing more goes up or down this connection.
+    private var expired = false
+
+    init(timeout: TimeAmount) {
+        self.timeout = timeout
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !expired else { return }
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            requests += 1
+            timer?.cancel()
+            timer = nil
+            // A request without a body (most are GETs) has its end right behind its head: no timer.
+            guard head.headerFields[.contentLength].map({ $0 != "0" }) ?? head.headerFields.contains(.transferEncoding)
+            else { break }
+            timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
+                expire(context: context)
+            }
+        case .body: break
+        case .end:
+            timer?.cancel()
+            timer = nil
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard !expired else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        switch unwrapOutboundIn(data) {
+        case .head(let head) where head.status.kind != .informational:
+            answers += 1
+            answering = true
+        case .end: answering = false
+        default: break
+        }
+        context.write(data, promise: promise)
+    }
+
+    static let answer: (head: HTTPResponse, body: ByteBuffer) = {
+        let body = JSONResponse.encode(
+            ErrorBody(code: "request_timeout", message: "the request body did not arrive in time"))
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json; charset=utf-8"
+        fields[.contentLength] = "\(body.count)"
+        fields[.connection] = "close"
+        return (HTTPResponse(status: .requestTimeout, headerFields: fields), ByteBuffer(bytes: body))
+    }()
+
+    private func expire(context: ChannelHandlerContext) {
+        timer = nil
+        HTTPConnectionMetrics.bodyTimeout()
+        guard answers == requests - 1, !answering else {
+            context.close(promise: nil)
+            return
+        }
+        expired = true
+        context.write(wrapOutboundOut(.head(Self.answer.head)), promise: nil)
+        context.write(wrapOutboundOut(.body(Self.answer.body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+}
+
 /// The connection guards' figures in /metrics (docs/operations.md, "Metrics worth alerting on").
 enum HTTPConnectionMetrics {
     static func opened(_ open: Int) { Gauge(label: "inframind_http_connections_open").record(open) }
@@ -216,5 +318,6 @@ enum HTTPConnectionMetrics {
             .increment()
     }
     static func headerTimeout() { Counter(label: "inframind_http_header_timeouts_total").increment() }
+    static func bodyTimeout() { Counter(label: "inframind_http_body_timeouts_total").increment() }
     static func plainHTTPRefused() { Counter(label: "inframind_http_plain_on_https_total").increment() }
 }

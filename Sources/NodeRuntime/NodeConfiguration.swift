@@ -99,6 +99,7 @@ package struct NodeConfiguration: Equatable, Sendable {
         var httpTlsKey: String?
         var httpHeaderTimeoutMs: Int?
         var httpIdleTimeoutMs: Int?
+        var httpBodyTimeoutMs: Int?
         var httpMaxConnections: Int?
         var httpMaxConnectionsPerClient: Int?
         var httpMaxEventStreams: Int?
@@ -143,6 +144,7 @@ package struct NodeConfiguration: Equatable, Sendable {
             case httpTlsKey = "http_tls_key"
             case httpHeaderTimeoutMs = "http_header_timeout_ms"
             case httpIdleTimeoutMs = "http_idle_timeout_ms"
+            case httpBodyTimeoutMs = "http_body_timeout_ms"
             case httpMaxConnections = "http_max_connections"
             case httpMaxConnectionsPerClient = "http_max_connections_per_client"
             case httpMaxEventStreams = "http_max_event_streams"
@@ -234,6 +236,7 @@ package struct NodeConfiguration: Equatable, Sendable {
             }
             merged.httpHeaderTimeoutMs = other.httpHeaderTimeoutMs ?? httpHeaderTimeoutMs
             merged.httpIdleTimeoutMs = other.httpIdleTimeoutMs ?? httpIdleTimeoutMs
+            merged.httpBodyTimeoutMs = other.httpBodyTimeoutMs ?? httpBodyTimeoutMs
             merged.httpMaxConnections = other.httpMaxConnections ?? httpMaxConnections
             merged.httpMaxConnectionsPerClient = other.httpMaxConnectionsPerClient ?? httpMaxConnectionsPerClient
             merged.httpMaxEventStreams = other.httpMaxEventStreams ?? httpMaxEventStreams
@@ -390,13 +393,15 @@ package struct NodeConfiguration: Equatable, Sendable {
             httpTLSKey = key
         default: problems.append("http_tls_cert and http_tls_key go together: give both files, or neither")
         }
-        // Ranges: a header deadline under 100 ms would cut off clients on a slow link; one over ten
-        // minutes is no deadline. The caps stay under the file descriptors a process usually gets.
+        // Ranges: a header or body deadline under 100 ms would cut off clients on a slow link; one over
+        // ten minutes is no deadline. The caps stay under the file descriptors a process usually gets.
         var limits = ConnectionLimits()
         limits.headerTimeout = .milliseconds(
             check(layer.httpHeaderTimeoutMs ?? 10_000, "http_header_timeout_ms", 100...600_000))
         limits.idleTimeout = .milliseconds(
             check(layer.httpIdleTimeoutMs ?? 60_000, "http_idle_timeout_ms", 1_000...3_600_000))
+        limits.bodyTimeout = .milliseconds(
+            check(layer.httpBodyTimeoutMs ?? 30_000, "http_body_timeout_ms", 100...600_000))
         limits.total = check(layer.httpMaxConnections ?? 2048, "http_max_connections", 1...65_536)
         limits.perClient = check(
             layer.httpMaxConnectionsPerClient ?? min(128, limits.total), "http_max_connections_per_client",

@@ -153,6 +153,12 @@ package struct NodeOptions: ParsableArguments {
     @Option(help: "Milliseconds an idle keep-alive connection stays open (default 60000). [http_idle_timeout_ms]")
     var httpIdleTimeoutMs: Int?
 
+    @Option(
+        help:
+            "Milliseconds a client has to send a request's body after its headers; then 408 and closed (default 30000). [http_body_timeout_ms]"
+    )
+    var httpBodyTimeoutMs: Int?
+
     @Option(help: "Open HTTP connections in all; more are closed at accept (default 2048). [http_max_connections]")
     var httpMaxConnections: Int?
 
@@ -196,6 +202,7 @@ package struct NodeOptions: ParsableArguments {
             insecureOpenApi: insecureOpenApi ? true : nil, auditLog: auditLog, auditLogMaxBytes: auditLogMaxBytes,
             auditLogKeep: auditLogKeep, httpTlsCert: httpTlsCert, httpTlsKey: httpTlsKey,
             httpHeaderTimeoutMs: httpHeaderTimeoutMs, httpIdleTimeoutMs: httpIdleTimeoutMs,
+            httpBodyTimeoutMs: httpBodyTimeoutMs,
             httpMaxConnections: httpMaxConnections, httpMaxConnectionsPerClient: httpMaxConnectionsPerClient,
             httpMaxEventStreams: httpMaxEventStreams, httpMaxEventStreamsPerClient: httpMaxEventStreamsPerClient,
             wideReadsPerSecond: wideReadsPerSecond)

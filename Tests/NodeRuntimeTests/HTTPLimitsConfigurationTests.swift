@@ -16,6 +16,7 @@ import Testing
         #expect(config.httpTLSCertificate == nil)
         #expect(config.connectionLimits.headerTimeout == .seconds(10))
         #expect(config.connectionLimits.idleTimeout == .seconds(60))
+        #expect(config.connectionLimits.bodyTimeout == .seconds(30))
         #expect(config.connectionLimits.perClient == 128)
         #expect(config.connectionLimits.total == 2048)
         #expect(config.connectionLimits.streamsPerClient == 32)
@@ -31,6 +32,7 @@ import Testing
                 http_tls_key = "file-key.pem"
                 http_header_timeout_ms = 1500
                 http_idle_timeout_ms = 5000
+                http_body_timeout_ms = 4000
                 http_max_connections = 100
                 http_max_connections_per_client = 10
                 http_max_event_streams = 50
@@ -42,6 +44,7 @@ import Testing
         #expect(config.httpTLSKey == "file-key.pem")
         #expect(config.connectionLimits.headerTimeout == .milliseconds(1500))
         #expect(config.connectionLimits.idleTimeout == .seconds(5))
+        #expect(config.connectionLimits.bodyTimeout == .seconds(4))
         #expect(config.connectionLimits.total == 100)
         #expect(config.connectionLimits.perClient == 10)
         #expect(config.connectionLimits.streams == 50)
@@ -50,6 +53,7 @@ import Testing
 
         let flags = try NodeOptions.parse([
             "--http-tls-cert", "flag.pem", "--http-tls-key", "flag-key.pem", "--http-header-timeout-ms", "2000",
+            "--http-body-timeout-ms", "2500",
             "--http-max-connections-per-client", "20", "--http-max-event-streams-per-client", "3",
             "--wide-reads-per-second", "9",
         ])
@@ -57,6 +61,7 @@ import Testing
         #expect(merged.httpTLSCertificate == "flag.pem")
         #expect(merged.httpTLSKey == "flag-key.pem")
         #expect(merged.connectionLimits.headerTimeout == .seconds(2))
+        #expect(merged.connectionLimits.bodyTimeout == .milliseconds(2500))
         #expect(merged.connectionLimits.perClient == 20)
         #expect(merged.connectionLimits.streamsPerClient == 3)
         #expect(merged.connectionLimits.total == 100)
@@ -69,6 +74,8 @@ import Testing
             ("http_tls_key = \"only-key.pem\"", "http_tls_cert and http_tls_key go together"),
             ("http_header_timeout_ms = 50", "http_header_timeout_ms must be 100…600000"),
             ("http_idle_timeout_ms = 0", "http_idle_timeout_ms must be 1000…3600000"),
+            ("http_body_timeout_ms = 99", "http_body_timeout_ms must be 100…600000"),
+            ("http_body_timeout_ms = 600001", "http_body_timeout_ms must be 100…600000"),
             ("http_max_connections = 0", "http_max_connections must be 1…65536"),
             (
                 "http_max_connections = 10\nhttp_max_connections_per_client = 11",
