@@ -156,13 +156,15 @@ struct ClusterAssessmentService: AssessmentService {
     }
 
     /// A client's cursor token as the cluster's listing takes it, or nil for one this node never
-    /// issued. Its time is a bit pattern (`ListCursor.token`), so a client can write any Double there:
-    /// a NaN or an infinity is refused here, since the cluster's codec carries finite numbers only
-    /// (docs/transport.md, "Serialization").
+    /// issued. Its time is a bit pattern in lowercase hex, as `ListCursor.token` writes it (no sign,
+    /// at most 16 digits: openapi.json's pattern for `cursor`), so a client can write any Double
+    /// there: a NaN or an infinity is refused here, since the cluster's codec carries finite numbers
+    /// only (docs/transport.md, "Serialization").
     static func pageCursor(token: String) -> PageCursor? {
-        guard let parsed = ListCursor(token: token), parsed.createdAt.timeIntervalSinceReferenceDate.isFinite else {
-            return nil
-        }
+        let time = token.unicodeScalars.prefix { $0 != "." }
+        guard (1...16).contains(time.count), time.allSatisfy({ ("0"..."9").contains($0) || ("a"..."f").contains($0) }),
+            let parsed = ListCursor(token: token), parsed.createdAt.timeIntervalSinceReferenceDate.isFinite
+        else { return nil }
         return PageCursor(createdAt: parsed.createdAt, id: parsed.id)
     }
 

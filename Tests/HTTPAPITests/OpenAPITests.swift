@@ -29,6 +29,32 @@ import Testing
         #expect(served.subtracting(documented).isEmpty, "served but not documented")
     }
 
+    /// The submission's body is described by the request's own JSON Schema, which `GET /v1/schema`
+    /// serves: openapi.json holds a copy (AssessmentRequest, without `$schema` and `$id`) so that
+    /// clients and schemathesis (scripts/schemathesis) see the whole contract. The copy must not drift.
+    @Test func theSubmissionBodyIsTheRequestSchema() throws {
+        func json(_ path: String) throws -> [String: Any] {
+            let data = try Data(contentsOf: Fixtures.repoRoot.appendingPathComponent(path))
+            return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        }
+        let document = try json("openapi.json")
+        var schema = try json("schema/assessment-request.schema.json")
+        schema["$schema"] = nil
+        schema["$id"] = nil
+        let components = try #require(document["components"] as? [String: Any])
+        let copy = try #require((components["schemas"] as? [String: Any])?["AssessmentRequest"] as? [String: Any])
+        func canonical(_ object: [String: Any]) throws -> Data {
+            try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        }
+        #expect(
+            try canonical(copy) == canonical(schema),
+            "openapi.json's AssessmentRequest differs from schema/assessment-request.schema.json: copy it over")
+        let post = try #require((document["paths"] as? [String: Any])?["/v1/assessments"] as? [String: Any])
+        let body = try #require((post["post"] as? [String: Any])?["requestBody"] as? [String: Any])
+        let content = try #require((body["content"] as? [String: Any])?["application/json"] as? [String: Any])
+        #expect((content["schema"] as? [String: Any])?["$ref"] as? String == "#/components/schemas/AssessmentRequest")
+    }
+
     /// Each documented route is really registered: the router answers it with something other than its
     /// own "no such route" or "method not allowed".
     @Test func everyDocumentedRouteIsRouted() async throws {

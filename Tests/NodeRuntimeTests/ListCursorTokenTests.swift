@@ -21,5 +21,13 @@ import Testing
         #expect(cursor.createdAt == issued.createdAt)
         #expect(cursor.id == "a-1")
         #expect(ClusterAssessmentService.pageCursor(token: "not-a-cursor") == nil)
+        #expect(ClusterAssessmentService.pageCursor(token: "0.a-1")?.id == "a-1")
+    }
+
+    /// Only what `ListCursor.token` writes: lowercase hex digits without a sign, at most 16 of them,
+    /// then a dot (openapi.json's pattern for `cursor`, which schemathesis checks the API against).
+    @Test(arguments: ["+1f.a", "-0.a", "1F.a", "00000000000000001.a", ".a", "1f", "0x1f.a", " 1f.a"])
+    func onlyIssuedTokenShapesAreTaken(token: String) {
+        #expect(ClusterAssessmentService.pageCursor(token: token) == nil)
     }
 }

@@ -32,6 +32,8 @@ package enum RequestSchema {
             if !required.isEmpty { out.append(("required", .strings(required))) }
         case .string(let minLength, let maxLength):
             out += [("type", .string("string")), ("minLength", .int(minLength)), ("maxLength", .int(maxLength))]
+            // `RequestValidator` refuses control characters (general category Cc) in text.
+            out.append(("pattern", .string(#"^[^\u0000-\u001f\u007f-\u009f]*$"#)))
         case .integer(let minimum, let maximum):
             out += [("type", .string("integer")), ("minimum", .int(minimum)), ("maximum", .int(maximum))]
         case .number(let minimum, let maximum):
