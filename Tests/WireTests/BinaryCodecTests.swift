@@ -118,90 +118,31 @@ struct BinaryCodecTests {
 
     @Test(arguments: nonFinite)
     func nonFiniteNumbersAreRefusedWhereverTheyStand(bits: UInt64) throws {
-        func bytes(_ write: (inout ByteBuffer) -> Void) -> ByteBuffer {
+        func refused<T: Decodable>(_: T.Type, _ place: String, _ write: (inout ByteBuffer) -> Void) {
             var buffer = ByteBuffer()
             write(&buffer)
-            return buffer
+            #expect(throws: DecodingError.self, "\(place)") { _ = try BinaryDecoder().decode(T.self, from: buffer) }
         }
         let finite = (1.5).bitPattern
-        let number = bytes { $0.writeInteger(bits) }
-        let cases: [(String, () throws -> Void)] = [
-            ("Double", { _ = try BinaryDecoder().decode(Double.self, from: number) }),
-            ("Date", { _ = try BinaryDecoder().decode(Date.self, from: number) }),
-            (
-                "field",
-                {
-                    _ = try BinaryDecoder().decode(
-                        Holder.self,
-                        from: bytes {
-                            $0.writeInteger(bits)
-                            $0.writeInteger(UInt8(0))
-                            $0.writeInteger(finite)
-                        })
-                }
-            ),
-            (
-                "optional field",
-                {
-                    _ = try BinaryDecoder().decode(
-                        Holder.self,
-                        from: bytes {
-                            $0.writeInteger(finite)
-                            $0.writeInteger(UInt8(1))
-                            $0.writeInteger(bits)
-                            $0.writeInteger(finite)
-                        })
-                }
-            ),
-            (
-                "Date field",
-                {
-                    _ = try BinaryDecoder().decode(
-                        Holder.self,
-                        from: bytes {
-                            $0.writeInteger(finite)
-                            $0.writeInteger(UInt8(0))
-                            $0.writeInteger(bits)
-                        })
-                }
-            ),
-            (
-                "[Double]",
-                {
-                    _ = try BinaryDecoder().decode(
-                        [Double].self,
-                        from: bytes {
-                            $0.writeInteger(UInt32(1))
-                            $0.writeInteger(bits)
-                        })
-                }
-            ),
-            (
-                "[String: Double]",
-                {
-                    _ = try BinaryDecoder().decode(
-                        [String: Double].self,
-                        from: bytes {
-                            $0.writeInteger(UInt32(1))
-                            $0.writeWireString("k")
-                            $0.writeInteger(bits)
-                        })
-                }
-            ),
-            (
-                "associated value",
-                {
-                    _ = try BinaryDecoder().decode(
-                        Sample.Shape.self,
-                        from: bytes {
-                            $0.writeWireString("circle")
-                            $0.writeInteger(bits)
-                        })
-                }
-            ),
-        ]
-        for (place, decode) in cases {
-            #expect(throws: DecodingError.self, "\(place)") { try decode() }
+        refused(Double.self, "Double") { $0.writeInteger(bits) }
+        refused(Date.self, "Date") { $0.writeInteger(bits) }
+        refused(Holder.self, "field") {
+            $0.writeInteger(bits); $0.writeInteger(UInt8(0)); $0.writeInteger(finite)
+        }
+        refused(Holder.self, "optional field") {
+            $0.writeInteger(finite); $0.writeInteger(UInt8(1)); $0.writeInteger(bits); $0.writeInteger(finite)
+        }
+        refused(Holder.self, "Date field") {
+            $0.writeInteger(finite); $0.writeInteger(UInt8(0)); $0.writeInteger(bits)
+        }
+        refused([Double].self, "[Double]") {
+            $0.writeInteger(UInt32(1)); $0.writeInteger(bits)
+        }
+        refused([String: Double].self, "[String: Double]") {
+            $0.writeInteger(UInt32(1)); $0.writeWireString("k"); $0.writeInteger(bits)
+        }
+        refused(Sample.Shape.self, "associated value") {
+            $0.writeWireString("circle"); $0.writeInteger(bits)
         }
         var buffer = ByteBuffer()
         buffer.writeInteger(bits)
