@@ -33,6 +33,15 @@ private func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     return 0
 }
 
+/// libFuzzer's own `main`, which -sanitize=fuzzer links whole, calls this; the harness's `main` is
+/// the one that runs (SwiftPM's `--defsym main=…`, docs/fuzzing.md) and hands `fuzzOne` to
+/// `LLVMFuzzerRunDriver`, so it is never called. A release link strips the unused reference, a debug
+/// link keeps it and fails without this definition (`undefined symbol: LLVMFuzzerTestOneInput`).
+@_cdecl("LLVMFuzzerTestOneInput")
+func llvmFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    fuzzOne(data, size)
+}
+
 /// `inframind-fuzz TARGET [libFuzzer options and corpus directories]`. The target may instead come
 /// from `INFRAMIND_FUZZ_TARGET`: libFuzzer's `-merge` and `-minimize_crash` run the binary again
 /// with the options it saw, without the target name, so the name is put there for them.
