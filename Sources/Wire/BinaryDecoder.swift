@@ -140,6 +140,8 @@ extension Optional: BinarySpecialDecodable where Wrapped: Decodable {
     }
 }
 
+/// A key twice is refused: the encoder never writes one, and taking the last would make the count
+/// on the wire a lie about the value.
 extension Dictionary: BinarySpecialDecodable where Key == String, Value: Decodable {
     static func binaryDecode(from state: BinaryDecodingState) throws -> Self {
         let count = try state.readCount()
@@ -147,7 +149,9 @@ extension Dictionary: BinarySpecialDecodable where Key == String, Value: Decodab
         result.reserveCapacity(count)
         for _ in 0..<count {
             let key = try state.readString()
-            result[key] = try state.decodeValue(Value.self)
+            guard result.updateValue(try state.decodeValue(Value.self), forKey: key) == nil else {
+                throw state.corrupted("dictionary key \"\(key)\" given twice")
+            }
         }
         return result
     }

@@ -105,10 +105,13 @@ extension Optional: BinarySpecialEncodable where Wrapped: Encodable {
     }
 }
 
+/// Keys in sorted order: a dictionary's own order depends on its capacity and history, so two equal
+/// dictionaries would otherwise encode to different bytes (found by the messages fuzz target,
+/// docs/fuzzing.md; BinaryCodecTests.equalDictionariesEncodeToTheSameBytes).
 extension Dictionary: BinarySpecialEncodable where Key == String, Value: Encodable {
     func binaryEncode(into state: BinaryEncodingState) throws {
         state.buffer.writeInteger(UInt32(count))
-        for (key, value) in self {
+        for (key, value) in sorted(by: { $0.key < $1.key }) {
             state.writeString(key)
             try state.encodeValue(value)
         }

@@ -1,5 +1,6 @@
 import Coordination
 import Foundation
+import Membership
 import NIOCore
 import Storage
 import Testing
@@ -7,14 +8,24 @@ import Wire
 
 /// The messages fuzz target's findings (Fuzz/findings/messages/, docs/fuzzing.md), decoded as the
 /// target decodes them: the first byte picks the type by its place in `MessageFuzz.types`, the rest
-/// is the value. Both carry a NaN time, which the codec now refuses
-/// (WireTests/BinaryCodecTests.nonFiniteNumbersAreRefusedWhereverTheyStand).
+/// is the value.
 @Suite struct MessageFindingTests {
     static func finding(_ name: String) throws -> (selector: UInt8, body: ByteBuffer) {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let bytes = try Data(contentsOf: root.appendingPathComponent("Fuzz/findings/messages/\(name)"))
         return (try #require(bytes.first), ByteBuffer(bytes: bytes.dropFirst()))
+    }
+
+    /// Selector 17, `[SWIM.Member]`: a member whose metadata lists twelve entries, the empty key and
+    /// "\0" over and over. Decoded, the dictionary kept two; encoded (two entries) and decoded again it
+    /// was equal but, built with another capacity, iterated in another order and encoded to other
+    /// bytes. A key given twice is refused now, and keys are written sorted
+    /// (WireTests/BinaryCodecTests.aDictionaryKeyGivenTwiceIsRefused, equalDictionariesEncodeToTheSameBytes).
+    @Test func membersWithAMetadataKeyGivenTwiceAreRefused() throws {
+        let (selector, body) = try Self.finding("members-with-a-key-given-twice")
+        #expect(selector == 17)
+        #expect(throws: DecodingError.self) { _ = try BinaryDecoder().decode([SWIM.Member].self, from: body) }
     }
 
     /// Selector 4, `TaskAssignment`, with one input result whose `recordedAt` is the input's last
@@ -37,7 +48,8 @@ import Wire
     }
 
     /// Selector 0, `[Envelope]`, the seeds' seven envelopes mutated: the submit's `createdAt` is
-    /// 0xffff002c40200000, a NaN (bytes 0x44–0x4b of the file).
+    /// 0xffff002c40200000, a NaN (bytes 0x44–0x4b of the file), which the codec now refuses
+    /// (WireTests/BinaryCodecTests.nonFiniteNumbersAreRefusedWhereverTheyStand).
     @Test func aSubmitWithANaNTimeIsRefused() throws {
         let (selector, body) = try Self.finding("second-from-the-20s-run")
         #expect(selector == 0)

@@ -173,6 +173,32 @@ struct BinaryCodecTests {
         #expect(throws: EncodingError.self) { _ = try BinaryEncoder().encode(Sample.Shape.circle(radius: value)) }
     }
 
+    /// A dictionary iterates in an order that depends on its capacity and history, so two equal ones
+    /// could encode to different bytes: the messages fuzz target's members-with-a-key-given-twice
+    /// (Fuzz/findings/messages/) decoded to one dictionary and, encoded and decoded, to an equal one
+    /// that encoded differently. Keys go out sorted.
+    @Test func equalDictionariesEncodeToTheSameBytes() throws {
+        let keys = (0..<50).map { "key-\($0)" }
+        var grown: [String: Int] = [:]
+        grown.reserveCapacity(1000)
+        for key in keys { grown[key] = 1 }
+        var small: [String: Int] = [:]
+        for key in keys.reversed() { small[key] = 1 }
+        #expect(grown == small)
+        #expect(try BinaryEncoder().encode(grown) == BinaryEncoder().encode(small))
+    }
+
+    /// The same finding's dictionary held one key many times (twelve entries on the wire, two kept).
+    @Test func aDictionaryKeyGivenTwiceIsRefused() {
+        var buffer = ByteBuffer()
+        buffer.writeInteger(UInt32(2))
+        for value in [1, 2] {
+            buffer.writeWireString("k")
+            buffer.writeInteger(Int64(value))
+        }
+        #expect(throws: DecodingError.self) { _ = try BinaryDecoder().decode([String: Int].self, from: buffer) }
+    }
+
     /// Every finite number still crosses, the extremes and both zeros included.
     @Test func finiteExtremesRoundTrip() throws {
         let values: [Double] = [
