@@ -42,14 +42,22 @@ package struct ArchiveDocument: Sendable, Hashable {
     /// The record and journal as a node's store holds them. The catalog and engine versions are the
     /// report's; an assessment that failed or was cancelled has no report, and gets this binary's,
     /// which is what ran it unless the cluster was upgraded meanwhile.
-    package init(record: AssessmentRecord, results: [Storage.AgentResult], archivedBy: String, at: Date) {
+    package init(record: AssessmentRecord, results: [Storage.AgentResult], archivedBy: String, at: Date)
+        throws(ArchiveError)
+    {
         id = record.id
         epoch = record.epoch
         version = record.version
         status = record.status.rawValue
         createdAt = record.createdAt
         updatedAt = record.updatedAt
-        request = record.request
+        // Nodes keep the request in its binary form (docs/performance.md, "The data path"); the
+        // archive holds the JSON document that queries read (`request.business.industry`).
+        do {
+            request = try AssessmentRequest.json(storedForm: record.request)
+        } catch {
+            throw .badDocument("the stored request of \(record.id) does not decode: \(error)")
+        }
         report = record.status == .completed ? record.report : nil
         failure = record.failure
         let finished = Dictionary(results.map { ($0.agent, $0.recordedAt) }, uniquingKeysWith: { first, _ in first })

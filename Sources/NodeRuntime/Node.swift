@@ -73,7 +73,7 @@ package enum Node {
             system: system, membership: membership, store: store,
             executor: AgentExecutor(
                 catalog: try Catalog.shipped(), options: config.agentRunOptions, threads: config.workerConcurrency),
-            settings: config.coordinationSettings, listingSummary: ClusterAssessmentService.listingSummary)
+            settings: config.coordinationSettings)
         try await coordinator.start()
         let statsEndpoint = StatsEndpoint.start(on: system) { [name = config.name] in
             NodeStatsSampler.shared.encoded(node: name)

@@ -6,11 +6,11 @@ import FoundationEssentials
 enum SQLiteRows {
     static let assessmentColumns = """
         id, status, epoch, version, replica_set, leaving, request, report, progress, failure, idempotency_key, \
-        created_at, updated_at, tenant
+        created_at, updated_at, tenant, title
         """
 
     /// Arguments: `arguments(of:)`.
-    static let insertRecord = "INSERT INTO assessment (\(assessmentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    static let insertRecord = "INSERT INTO assessment (\(assessmentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
     /// Arguments: `updateArguments(of:)`, in this column order.
     static let updateRecord = """
@@ -25,7 +25,7 @@ enum SQLiteRows {
             .blob(record.request), .optional(record.report), .text(StoredJSON.encode(record.progress)),
             .optional(record.failure), .optional(record.idempotencyKey),
             .real(record.createdAt.timeIntervalSinceReferenceDate),
-            .real(record.updatedAt.timeIntervalSinceReferenceDate), .optional(record.tenant),
+            .real(record.updatedAt.timeIntervalSinceReferenceDate), .optional(record.tenant), .optional(record.title),
         ]
     }
 
@@ -54,9 +54,28 @@ enum SQLiteRows {
             failure: row.optionalText(9),
             idempotencyKey: row.optionalText(10),
             tenant: row.optionalText(13),
+            title: row.optionalText(14),
             createdAt: Date(timeIntervalSinceReferenceDate: row.double(11)),
             updatedAt: Date(timeIntervalSinceReferenceDate: row.double(12))
         )
+    }
+
+    /// The columns `assessmentSummary(from:)` reads, in its order: none of the request or report.
+    static let assessmentSummaryColumns = """
+        id, status, epoch, version, replica_set, leaving, progress, failure, tenant, title, created_at, updated_at
+        """
+
+    /// A row of `assessmentSummaryColumns`.
+    static func assessmentSummary(from row: SQLiteRow) throws -> AssessmentSummary {
+        var summary = AssessmentSummary(
+            AssessmentRecord(
+                id: row.text(0), status: try status(row.text(1)), epoch: row.int(2), version: row.int(3),
+                replicaSet: try replicaSet(row.text(4)), leaving: try leaving(row.text(5)), request: Data(),
+                progress: try decode(AssessmentProgress.self, row.text(6)), failure: row.optionalText(7),
+                tenant: row.optionalText(8), title: row.optionalText(9),
+                createdAt: Date(timeIntervalSinceReferenceDate: row.double(10))))
+        summary.updatedAt = Date(timeIntervalSinceReferenceDate: row.double(11))
+        return summary
     }
 
     /// The columns `summary(from:)` reads, in its order.

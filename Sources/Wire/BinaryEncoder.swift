@@ -93,7 +93,10 @@ extension Optional: BinarySpecialEncodable where Wrapped: Encodable {
 extension Dictionary: BinarySpecialEncodable where Key == String, Value: Encodable {
     func binaryEncode(into state: BinaryEncodingState) throws {
         state.buffer.writeInteger(UInt32(count))
-        for (key, value) in self {
+        // In key order: a dictionary's own order differs from process to process (seeded hashing),
+        // and equal values must give equal bytes wherever they are encoded, since digests of
+        // encoded agent results compare attempts run on different nodes.
+        for (key, value) in self.sorted(by: { $0.key < $1.key }) {
             state.writeString(key)
             try state.encodeValue(value)
         }

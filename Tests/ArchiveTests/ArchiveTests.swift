@@ -69,12 +69,15 @@ struct ArchiveTests {
         try await Self.withArchive { archive, _ in
             let (request, report) = try Self.example("healthcare-startup-7b")
             let records = [
-                Self.record("done", status: .completed, request: request, report: report),
+                // Nodes store the request in its binary form; the document holds it as JSON.
+                Self.record(
+                    "done", status: .completed, request: try AssessmentRequest(storedForm: request).binaryForm,
+                    report: report),
                 Self.record("broke", status: .failed, created: 1, request: request, failure: "cost_analyzer threw"),
                 Self.record("stopped", status: .cancelled, created: 2, request: request),
             ]
             for record in records {
-                let document = ArchiveDocument(
+                let document = try ArchiveDocument(
                     record: record,
                     results: [
                         Storage.AgentResult(
@@ -127,7 +130,7 @@ struct ArchiveTests {
             for (index, tenant) in ["acme", "globex", "acme", nil].enumerated() {
                 var record = Self.record("t\(index)", status: .cancelled, created: Double(index), request: request)
                 record.tenant = tenant
-                let document = ArchiveDocument(record: record, results: [], archivedBy: "node-a", at: Date())
+                let document = try ArchiveDocument(record: record, results: [], archivedBy: "node-a", at: Date())
                 #expect(try await archive.upsert(document) == .written)
             }
             let acme = try await archive.find(id: "t0")
@@ -151,23 +154,23 @@ struct ArchiveTests {
     @Test func aRetryAndAnOlderEpochAfterANewerOneLeaveOneDocumentInItsNewestState() async throws {
         try await Self.withArchive { archive, _ in
             let request = Data(#"{"business":{"industry":"retail"}}"#.utf8)
-            let first = ArchiveDocument(
+            let first = try ArchiveDocument(
                 record: Self.record("a", status: .failed, epoch: 1, version: 5, request: request, failure: "first"),
                 results: [], archivedBy: "node-a", at: Date())
             #expect(try await archive.upsert(first) == .written)
             // The same final state again (a retry, or a replica standing in for the owner).
             #expect(try await archive.upsert(first) == .alreadyCurrent)
-            let newer = ArchiveDocument(
+            let newer = try ArchiveDocument(
                 record: Self.record("a", status: .cancelled, epoch: 2, version: 3, request: request),
                 results: [], archivedBy: "node-b", at: Date())
             #expect(try await archive.upsert(newer) == .written)
             // A deposed owner's late write: older epoch, higher version.
-            let older = ArchiveDocument(
+            let older = try ArchiveDocument(
                 record: Self.record("a", status: .failed, epoch: 1, version: 40, request: request, failure: "late"),
                 results: [], archivedBy: "node-a", at: Date())
             #expect(try await archive.upsert(older) == .alreadyCurrent)
             // Same epoch, newer version: replaces.
-            let newest = ArchiveDocument(
+            let newest = try ArchiveDocument(
                 record: Self.record("a", status: .cancelled, epoch: 2, version: 4, request: request),
                 results: [], archivedBy: "node-c", at: Date())
             #expect(try await archive.upsert(newest) == .written)
@@ -191,7 +194,7 @@ struct ArchiveTests {
                 let id = String(format: "asm-%02d", index)
                 let request = Data(#"{"business":{"industry":"\#(industry)"}}"#.utf8)
                 // Versions differ, as in a cluster: a guard that lost `_id` would replace another document.
-                let document = ArchiveDocument(
+                let document = try ArchiveDocument(
                     record: Self.record(id, status: status, version: 3 + index, created: created, request: request),
                     results: [], archivedBy: "node-a", at: Date())
                 let outcome = try await archive.upsert(document)
@@ -248,7 +251,7 @@ struct ArchiveTests {
             let sections = (0..<17).map { #"{"body":"\#(section)","title":"s\#($0)"}"# }.joined(separator: ",")
             let report = Data(
                 (#"{"summary":{"recommended_provider":"gcp"},"sections":[\#(sections)],"title":"big"}"#).utf8)
-            let document = ArchiveDocument(
+            let document = try ArchiveDocument(
                 record: Self.record("big", status: .completed, request: request, report: report), results: [],
                 archivedBy: "node-a", at: Date())
             #expect(try await archive.upsert(document) == .written)

@@ -58,6 +58,20 @@ class Bench:
     def nodes_cpu(self):
         return sum(imload.proc_cpu_s(p) for p in self.pids())
 
+    def nodes_written(self):
+        """Bytes all nodes have caused to be written to storage (/proc/<pid>/io write_bytes)."""
+        return sum(imload.proc_write_bytes(p) for p in self.pids())
+
+    def nodes_fsyncs(self):
+        """fsyncs all nodes' stores have made (inframind_store_fsyncs_total), or None if one has no such metric."""
+        total = 0.0
+        for i in range(1, self.cl.nodes + 1):
+            value = imload.parse_prometheus(self.cl.metrics(i), "inframind_store_fsyncs_total")
+            if value is None:
+                return None
+            total += value
+        return total
+
     def agents_cpu(self):
         """Seconds of agent computation all nodes have counted (inframind_agent_compute_seconds_total)."""
         total = 0.0
@@ -126,7 +140,8 @@ class Bench:
         def snap():
             tot, idle = imload.sys_busy()
             return {"t": time.perf_counter(), "nodes": self.nodes_cpu(), "client": imload.proc_cpu_s(os.getpid()),
-                    "agents": self.agents_cpu(), "tot": tot, "idle": idle}
+                    "agents": self.agents_cpu(), "tot": tot, "idle": idle, "written": self.nodes_written(),
+                    "fsyncs": self.nodes_fsyncs()}
 
         give_up = t_begin + warmup + measure + 120.0  # a cluster that stops completing must not hang the run
 
@@ -188,7 +203,13 @@ class Bench:
                        "system_busy_pct": 100.0 * (dtot - didle) / dtot if dtot else None,
                        "foreign_cores": NCPU * (dtot - didle) / dtot - nodes_cores - client_cores if dtot else None,
                        "nodes_cpu_ms_per_assessment": 1000 * (s1["nodes"] - s0["nodes"]) / count if count else None,
-                       "client_cpu_ms_per_assessment": 1000 * (s1["client"] - s0["client"]) / count if count else None}}
+                       "client_cpu_ms_per_assessment": 1000 * (s1["client"] - s0["client"]) / count if count else None},
+               # Per assessment and per node: what one node writes to disk and how often it waits for it.
+               "storage": {"kb_written_per_assessment_per_node":
+                           (s1["written"] - s0["written"]) / 1024 / count / self.cl.nodes if count else None,
+                           "fsyncs_per_assessment_per_node":
+                           (s1["fsyncs"] - s0["fsyncs"]) / count / self.cl.nodes
+                           if count and s0["fsyncs"] is not None and s1["fsyncs"] is not None else None}}
         if count and s0["agents"] is not None and s1["agents"] is not None:
             # The agents' own computation, as the nodes count it by thread CPU clock: the rest of the
             # nodes' CPU is orchestration (transport, replication, storage, encoding, HTTP).
@@ -493,6 +514,10 @@ def table(im, ce, a):
     row("  of which the agents' own computation (ms)", ia, 0.0 if cbn16 else None, False, "", "{:.2f}")
     iorch = ibn.get(16, {}).get("cpu", {}).get("orchestration_cpu_ms_per_assessment")
     row("  of which orchestration (ms)", iorch, co, False, "≤ 3 ms", "{:.2f}")
+    istore = ibn.get(16, {}).get("storage", {})
+    row("  KB written per assessment per node", istore.get("kb_written_per_assessment_per_node"), None, False, "",
+        "{:.1f}")
+    row("  fsyncs per assessment per node", istore.get("fsyncs_per_assessment_per_node"), None, False, "", "{:.2f}")
     ic = ibn.get(16, {}).get("cpu", {}).get("client_cpu_ms_per_assessment")
     cc_ = cbn16.get("client_cpu_ms_per_assessment") if cbn16 else None
     row("  client CPU (ms/assessment), not counted", ic, cc_, False, "", "{:.2f}")
