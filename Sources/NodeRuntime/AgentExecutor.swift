@@ -69,7 +69,7 @@ struct AgentExecutor: TaskRunner {
         try await options.applySlowdown()
         if agent != .reportGenerator {
             let result = Self.measured { AssessmentEngine.compute(agent, request: request, catalog: catalog) }
-            return result.binaryForm
+            return try result.binaryForm()
         }
         // The report generator's output is the finished report itself, so the owner stores what it
         // gets without knowing the domain: canonical JSON, made once, here.

@@ -54,8 +54,14 @@ struct ClusterAssessmentService: AssessmentService {
         let id = idempotencyKey.map { Self.assessmentID(idempotencyKey: $0, tenant: tenant) }
         // Stored scoped by tenant: the store keeps keys unique, and two tenants may use the same one.
         let storedKey = idempotencyKey.map { "\(tenant)/\($0)" }
+        let stored: Data
+        do {
+            stored = try request.binaryForm()
+        } catch {
+            throw .badRequest("the request cannot be stored: \(error)")
+        }
         switch await coordinator.submit(
-            id: id, request: request.binaryForm, idempotencyKey: storedKey, tenant: tenant, title: request.title)
+            id: id, request: stored, idempotencyKey: storedKey, tenant: tenant, title: request.title)
         {
         case .accepted(let id, let existing):
             guard existing else { return SubmitReceipt(id: id, state: .queued, existing: false) }

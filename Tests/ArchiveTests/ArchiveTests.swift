@@ -71,7 +71,7 @@ struct ArchiveTests {
             let records = [
                 // Nodes store the request in its binary form; the document holds it as JSON.
                 Self.record(
-                    "done", status: .completed, request: try AssessmentRequest(storedForm: request).binaryForm,
+                    "done", status: .completed, request: try AssessmentRequest(storedForm: request).binaryForm(),
                     report: report),
                 Self.record("broke", status: .failed, created: 1, request: request, failure: "cost_analyzer threw"),
                 Self.record("stopped", status: .cancelled, created: 2, request: request),

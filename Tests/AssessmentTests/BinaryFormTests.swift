@@ -18,7 +18,7 @@ import Testing
 
     @Test func everyRequestComesBackEqualFromItsBinaryForm() throws {
         for (name, request) in try Self.requests {
-            let stored = request.binaryForm
+            let stored = try request.binaryForm()
             #expect(BinaryForm.isBinary(stored), "\(name)")
             #expect(try AssessmentRequest(storedForm: stored) == request, "\(name)")
         }
@@ -32,7 +32,7 @@ import Testing
 
     @Test func theJSONEdgeGivesARequestThatValidatesToTheSameValue() throws {
         for (name, request) in try Self.requests {
-            let json = try AssessmentRequest.json(storedForm: request.binaryForm)
+            let json = try AssessmentRequest.json(storedForm: try request.binaryForm())
             #expect(try RequestValidator.validate(json) == request, "\(name)")
         }
     }
@@ -44,10 +44,10 @@ import Testing
         for (name, request) in try Self.requests.prefix(12) {
             for agent in AgentName.analysts {
                 let result = AssessmentEngine.compute(agent, request: request, catalog: catalog)
-                let stored = result.binaryForm
+                let stored = try result.binaryForm()
                 let decoded = try AgentResult(storedForm: stored)
                 #expect(decoded == result, "\(name) \(agent)")
-                #expect(decoded.binaryForm == stored, "\(name) \(agent)")
+                #expect(try decoded.binaryForm() == stored, "\(name) \(agent)")
                 // A journal written by an earlier version holds canonical JSON.
                 #expect(try AgentResult(storedForm: result.canonicalData()) == result, "\(name) \(agent)")
             }
@@ -61,10 +61,10 @@ import Testing
         var json = 0
         for agent in AgentName.analysts {
             let result = AssessmentEngine.compute(agent, request: request, catalog: catalog)
-            binary += result.binaryForm.count
+            binary += try result.binaryForm().count
             json += try result.canonicalData().count
         }
         #expect(binary < json)
-        #expect(request.binaryForm.count < (try Fixtures.exampleData("enterprise-405b-serving")).count)
+        #expect(try request.binaryForm().count < (try Fixtures.exampleData("enterprise-405b-serving")).count)
     }
 }

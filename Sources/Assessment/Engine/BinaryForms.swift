@@ -15,16 +15,12 @@ package enum BinaryForm {
     /// The first byte of every binary form; JSON text starts with `{`, `[` or whitespace.
     package static let marker: UInt8 = 0x01
 
-    package static func encode<T: Encodable>(_ value: T) -> Data {
+    /// Throws for a value the codec cannot carry (a NaN or an infinity): an agent whose result held
+    /// one fails its attempt, as it did when results were canonical JSON, which has no such numbers.
+    package static func encode<T: Encodable>(_ value: T) throws -> Data {
         var buffer = ByteBufferAllocator().buffer(capacity: 1024)
         buffer.writeInteger(marker)
-        // The binary encoder throws only for values it cannot represent (none in these types):
-        // a failure here is a bug in a type's `Codable` conformance, not bad input.
-        do {
-            try BinaryEncoder().encode(value, into: &buffer)
-        } catch {
-            preconditionFailure("\(T.self) has no binary form: \(error)")
-        }
+        try BinaryEncoder().encode(value, into: &buffer)
         return Data(buffer.readableBytesView)
     }
 
@@ -43,8 +39,9 @@ package enum BinaryForm {
 }
 
 extension AssessmentRequest {
-    /// The validated request as replicas store it and workers receive it.
-    package var binaryForm: Data { BinaryForm.encode(self) }
+    /// The validated request as replicas store it and workers receive it. (Validation refuses
+    /// numbers JSON cannot carry, so a validated request always has one.)
+    package func binaryForm() throws -> Data { try BinaryForm.encode(self) }
 
     /// A request stored or sent in `binaryForm`, or JSON as records of earlier versions hold it
     /// (validated then, since it has not been).
@@ -66,7 +63,7 @@ extension AssessmentRequest {
 extension AgentResult {
     /// An analyst's result as it travels to the owner and is journaled; its SHA-256 is the digest
     /// that compares attempts.
-    package var binaryForm: Data { BinaryForm.encode(self) }
+    package func binaryForm() throws -> Data { try BinaryForm.encode(self) }
 
     /// A result in `binaryForm`, or as the canonical JSON journals of earlier versions hold.
     package init(storedForm data: Data) throws {
