@@ -50,7 +50,7 @@ enum SQLiteRows {
             leaving: try leaving(row.text(5)),
             request: row.blob(6),
             report: row.optionalBlob(7),
-            progress: try decode(AssessmentProgress.self, row.text(8)),
+            progress: try progress(row.text(8)),
             failure: row.optionalText(9),
             idempotencyKey: row.optionalText(10),
             tenant: row.optionalText(13),
@@ -71,7 +71,7 @@ enum SQLiteRows {
             AssessmentRecord(
                 id: row.text(0), status: try status(row.text(1)), epoch: row.int(2), version: row.int(3),
                 replicaSet: try replicaSet(row.text(4)), leaving: try leaving(row.text(5)), request: Data(),
-                progress: try decode(AssessmentProgress.self, row.text(6)), failure: row.optionalText(7),
+                progress: try progress(row.text(6)), failure: row.optionalText(7),
                 tenant: row.optionalText(8), title: row.optionalText(9),
                 createdAt: Date(timeIntervalSinceReferenceDate: row.double(10))))
         summary.updatedAt = Date(timeIntervalSinceReferenceDate: row.double(11))
@@ -133,11 +133,10 @@ enum SQLiteRows {
         return sets
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        do {
-            return try JSONDecoder().decode(type, from: Data(text.utf8))
-        } catch {
-            throw StoreError.ioError("corrupt \(type) in stored assessment: \(error)")
+    private static func progress(_ text: String) throws -> AssessmentProgress {
+        guard let progress = StoredJSON.decodeProgress(text) else {
+            throw StoreError.ioError("corrupt progress in stored assessment: \(text.prefix(200))")
         }
+        return progress
     }
 }

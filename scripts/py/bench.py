@@ -62,15 +62,22 @@ class Bench:
         """Bytes all nodes have caused to be written to storage (/proc/<pid>/io write_bytes)."""
         return sum(imload.proc_write_bytes(p) for p in self.pids())
 
-    def nodes_fsyncs(self):
-        """fsyncs all nodes' stores have made (inframind_store_fsyncs_total), or None if one has no such metric."""
+    def nodes_metric(self, name, labels=""):
+        """A metric summed over all nodes (only samples whose labels contain `labels`), or None if a node has none."""
         total = 0.0
         for i in range(1, self.cl.nodes + 1):
-            value = imload.parse_prometheus(self.cl.metrics(i), "inframind_store_fsyncs_total")
+            text = self.cl.metrics(i)
+            if labels:
+                text = "\n".join(line for line in text.splitlines() if labels in line)
+            value = imload.parse_prometheus(text, name)
             if value is None:
                 return None
             total += value
         return total
+
+    def nodes_fsyncs(self):
+        """fsyncs all nodes' stores have made (inframind_store_fsyncs_total)."""
+        return self.nodes_metric("inframind_store_fsyncs_total")
 
     def agents_cpu(self):
         """Seconds of agent computation all nodes have counted (inframind_agent_compute_seconds_total)."""
@@ -141,7 +148,9 @@ class Bench:
             tot, idle = imload.sys_busy()
             return {"t": time.perf_counter(), "nodes": self.nodes_cpu(), "client": imload.proc_cpu_s(os.getpid()),
                     "agents": self.agents_cpu(), "tot": tot, "idle": idle, "written": self.nodes_written(),
-                    "fsyncs": self.nodes_fsyncs()}
+                    "fsyncs": self.nodes_fsyncs(),
+                    "calls": self.nodes_metric("inframind_transport_calls_total", 'direction="sent"'),
+                    "sent": self.nodes_metric("inframind_transport_bytes_total", 'direction="sent"')}
 
         give_up = t_begin + warmup + measure + 120.0  # a cluster that stops completing must not hang the run
 
@@ -209,7 +218,12 @@ class Bench:
                            (s1["written"] - s0["written"]) / 1024 / count / self.cl.nodes if count else None,
                            "fsyncs_per_assessment_per_node":
                            (s1["fsyncs"] - s0["fsyncs"]) / count / self.cl.nodes
-                           if count and s0["fsyncs"] is not None and s1["fsyncs"] is not None else None}}
+                           if count and s0["fsyncs"] is not None and s1["fsyncs"] is not None else None},
+               # Between the nodes, all of them together: calls made and bytes sent per assessment.
+               "transport": {"calls_per_assessment": (s1["calls"] - s0["calls"]) / count
+                             if count and s0["calls"] is not None and s1["calls"] is not None else None,
+                             "kb_sent_per_assessment": (s1["sent"] - s0["sent"]) / 1024 / count
+                             if count and s0["sent"] is not None and s1["sent"] is not None else None}}
         if count and s0["agents"] is not None and s1["agents"] is not None:
             # The agents' own computation, as the nodes count it by thread CPU clock: the rest of the
             # nodes' CPU is orchestration (transport, replication, storage, encoding, HTTP).
@@ -518,6 +532,10 @@ def table(im, ce, a):
     row("  KB written per assessment per node", istore.get("kb_written_per_assessment_per_node"), None, False, "",
         "{:.1f}")
     row("  fsyncs per assessment per node", istore.get("fsyncs_per_assessment_per_node"), None, False, "", "{:.2f}")
+    itransport = ibn.get(16, {}).get("transport", {})
+    row("  transport calls per assessment (all nodes)", itransport.get("calls_per_assessment"), None, False, "",
+        "{:.1f}")
+    row("  KB sent between nodes per assessment", itransport.get("kb_sent_per_assessment"), None, False, "", "{:.1f}")
     ic = ibn.get(16, {}).get("cpu", {}).get("client_cpu_ms_per_assessment")
     cc_ = cbn16.get("client_cpu_ms_per_assessment") if cbn16 else None
     row("  client CPU (ms/assessment), not counted", ic, cc_, False, "", "{:.2f}")
