@@ -43,7 +43,8 @@ package enum Node {
         let mongo = try config.archiveURI.map { uri in
             do {
                 return try MongoArchive(
-                    uri: uri, database: config.archiveDatabase, collection: config.archiveCollection)
+                    uri: uri, database: config.archiveDatabase, collection: config.archiveCollection,
+                    documentLimit: config.archiveDocumentLimit)
             } catch {
                 throw ValidationError("\(error)")
             }
