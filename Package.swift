@@ -331,7 +331,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "ClusterSystem", "Wire", "Membership", "MembershipShell", "Assessment", "inframind",
-                "ArchiveTestServer",
+                "ArchiveTestServer", "Archive", "HTTPAPI", "Storage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
