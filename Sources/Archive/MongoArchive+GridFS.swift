@@ -106,7 +106,7 @@ extension MongoArchive {
             // nx-27017 answers a delete from a bucket's files that matches nothing with an error ("File
             // with id … not found") where MongoDB deletes nothing: look first (docs/archive.md).
             let byID = try BSONDocument(json: ExtendedJSON.object([("_id", ExtendedJSON.string(fileID))]))
-            guard try Self.first(in: files, matching: byID) != nil else { return }
+            guard try !Self.documents(in: files, matching: byID).isEmpty else { return }
             guard mongoc_collection_delete_one(files, byID.pointer, nil, nil, &error) else {
                 throw Self.classify(error)
             }
@@ -118,23 +118,11 @@ extension MongoArchive {
         try await withBucket { _, files throws(ArchiveError) in
             let filter = try BSONDocument(json: ExtendedJSON.object([("filename", ExtendedJSON.string(id))]))
             let options = try BSONDocument(json: "{\"projection\":{\"_id\":1,\"metadata\":1}}")
-            guard let cursor = mongoc_collection_find_with_opts(files, filter.pointer, options.pointer, nil) else {
-                throw .unavailable("no cursor")
-            }
-            defer { mongoc_cursor_destroy(cursor) }
-            var found: [ReportFile] = []
-            var current: OpaquePointer?
-            while mongoc_cursor_next(cursor, &current) {
-                guard let current else { break }
-                let file = BSONDocument(copying: current)
-                guard let fileID = file.string("_id") else { continue }
+            return try Self.documents(in: files, matching: filter, options: options).compactMap { file in
+                guard let fileID = file.string("_id") else { return nil }
                 let metadata = file.document("metadata")
-                found.append(
-                    ReportFile(id: fileID, epoch: metadata?.integer("epoch"), version: metadata?.integer("version")))
+                return ReportFile(id: fileID, epoch: metadata?.integer("epoch"), version: metadata?.integer("version"))
             }
-            var error = bson_error_t()
-            if mongoc_cursor_error(cursor, &error) { throw Self.classify(error) }
-            return found
         }
     }
 
@@ -151,16 +139,7 @@ extension MongoArchive {
         try await withBucket { chunks, _ throws(ArchiveError) in
             let filter = try BSONDocument(json: ExtendedJSON.object([("files_id", ExtendedJSON.string(fileID))]))
             let options = try BSONDocument(json: "{\"projection\":{\"n\":1}}")
-            guard let cursor = mongoc_collection_find_with_opts(chunks, filter.pointer, options.pointer, nil) else {
-                throw .unavailable("no cursor")
-            }
-            defer { mongoc_cursor_destroy(cursor) }
-            var count = 0
-            var current: OpaquePointer?
-            while mongoc_cursor_next(cursor, &current) { count += 1 }
-            var error = bson_error_t()
-            if mongoc_cursor_error(cursor, &error) { throw Self.classify(error) }
-            return count
+            return try Self.documents(in: chunks, matching: filter, options: options).count
         }
     }
 
@@ -214,20 +193,5 @@ extension MongoArchive {
             }
             return try body(chunks, files)
         }
-    }
-
-    private static func first(in collection: OpaquePointer, matching filter: BSONDocument) throws(ArchiveError)
-        -> BSONDocument?
-    {
-        let options = try BSONDocument(json: "{\"limit\":{\"$numberLong\":\"1\"}}")
-        guard let cursor = mongoc_collection_find_with_opts(collection, filter.pointer, options.pointer, nil) else {
-            throw .unavailable("no cursor")
-        }
-        defer { mongoc_cursor_destroy(cursor) }
-        var current: OpaquePointer?
-        if mongoc_cursor_next(cursor, &current), let current { return BSONDocument(copying: current) }
-        var error = bson_error_t()
-        if mongoc_cursor_error(cursor, &error) { throw Self.classify(error) }
-        return nil
     }
 }

@@ -332,38 +332,39 @@ package final class MongoArchive: @unchecked Sendable {
     func rawDocument(id: String) async throws(ArchiveError) -> BSONDocument? {
         let filter = ExtendedJSON.object([("_id", ExtendedJSON.string(id))])
         return try await withClient { _, handle throws(ArchiveError) in
-            let filterDocument = try BSONDocument(json: filter)
-            guard let cursor = mongoc_collection_find_with_opts(handle, filterDocument.pointer, nil, nil) else {
-                throw .unavailable("no cursor")
-            }
-            defer { mongoc_cursor_destroy(cursor) }
-            var current: OpaquePointer?
-            if mongoc_cursor_next(cursor, &current), let current { return BSONDocument(copying: current) }
-            var error = bson_error_t()
-            if mongoc_cursor_error(cursor, &error) { throw Self.classify(error) }
-            return nil
+            try Self.documents(in: handle, matching: BSONDocument(json: filter)).first
         }
     }
 
     private func query(filter: String, options: String) async throws(ArchiveError) -> [ArchivedAssessment] {
         try await withClient { _, handle throws(ArchiveError) in
-            let filterDocument = try BSONDocument(json: filter)
-            let optionsDocument = try BSONDocument(json: options)
-            guard
-                let cursor = mongoc_collection_find_with_opts(
-                    handle, filterDocument.pointer, optionsDocument.pointer, nil)
-            else { throw .unavailable("no cursor") }
-            defer { mongoc_cursor_destroy(cursor) }
             var found: [ArchivedAssessment] = []
-            var current: OpaquePointer?
-            while mongoc_cursor_next(cursor, &current) {
-                guard let current else { break }
-                found.append(try ArchivedAssessment(BSONDocument(copying: current)))
+            for document in try Self.documents(
+                in: handle, matching: BSONDocument(json: filter), options: BSONDocument(json: options))
+            {
+                found.append(try ArchivedAssessment(document))
             }
-            var error = bson_error_t()
-            if mongoc_cursor_error(cursor, &error) { throw Self.classify(error) }
             return found
         }
+    }
+
+    /// Copies of the documents of `collection` that `filter` matches.
+    static func documents(in collection: OpaquePointer, matching filter: BSONDocument, options: BSONDocument? = nil)
+        throws(ArchiveError) -> [BSONDocument]
+    {
+        guard let cursor = mongoc_collection_find_with_opts(collection, filter.pointer, options?.pointer, nil) else {
+            throw .unavailable("no cursor")
+        }
+        defer { mongoc_cursor_destroy(cursor) }
+        var found: [BSONDocument] = []
+        var current: OpaquePointer?
+        while mongoc_cursor_next(cursor, &current) {
+            guard let current else { break }
+            found.append(BSONDocument(copying: current))
+        }
+        var error = bson_error_t()
+        if mongoc_cursor_error(cursor, &error) { throw Self.classify(error) }
+        return found
     }
 
     /// libmongoc's pool is thread-safe (it is made to be shared by threads); the pointer is not
