@@ -162,6 +162,25 @@ struct ArchiveEndToEndTests {
 }
 
 extension ArchiveEndToEndTests {
+    /// A URI libmongoc refuses stops the node at start, with libmongoc's reason (docs/archive.md,
+    /// "Configuration"); a server that is merely down does not (the outage test above).
+    @Test func aWrongArchiveURIStopsTheNodeAtStartWithTheReason() async throws {
+        let directory = try Scratch.make("archive-uri")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let issued = try runInframind(["certs", "init", "--out", directory + "/certs", "--nodes", "1"])
+        try #require(issued.status == 0, "\(issued.output)")
+        let processes = ProcessGroup()
+        defer { processes.stopAll() }
+        let node = try processes.start {
+            try NodeProcess(
+                name: "node-1", port: try freePort(), certs: directory + "/certs", logDirectory: directory,
+                arguments: ["--archive-mongodb-uri", "mongodb://x:y@@127.0.0.1"])
+        }
+        #expect(await eventually { !node.isRunning }, "still running:\n\(node.log.suffix(2000))")
+        #expect(node.log.contains("archive_mongodb_uri is not a valid MongoDB URI"), "\(node.log.suffix(2000))")
+        #expect(!node.log.contains(" ready: "))
+    }
+
     /// Archive reads obey the same roles and tenants as the cluster's (docs/security.md): one node with
     /// tokens of two tenants, an archive holding each tenant's assessment that the cluster never held
     /// (so every read of them is the archive's fallback), and one assessment submitted live. A document
