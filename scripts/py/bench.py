@@ -17,6 +17,7 @@ import time
 
 import cluster as clusterlib
 import imload
+from archive_run import NX
 
 T0 = time.monotonic()
 NCPU = os.cpu_count()
@@ -36,6 +37,9 @@ class Bench:
         self.seq_lock = threading.Lock()
         self.cl = None
         self.tag = time.time_ns()
+        # With --archive-nx: what the nodes' archive writers had done when each cluster went down.
+        self.archive = []
+        self.phase = None
 
     def next_request(self):
         with self.seq_lock:
@@ -44,13 +48,34 @@ class Bench:
         return s, self.factory.make(s)[1]
 
     def start_cluster(self, sleep_ms=0, cpu_iterations=0, extra=()):
-        if self.cl:
-            self.cl.down()
+        self.stop_cluster()
         args = clusterlib.slowdown_args(self.a.bin, sleep_ms, cpu_iterations) + list(extra) + self.a.node_arg
         self.cl = clusterlib.Cluster(self.a.root, self.a.bin, self.a.nodes, self.a.base_port, args, log=log)
         self.cl.up()
+        self.phase = " ".join(clusterlib.slowdown_args(self.a.bin, sleep_ms, cpu_iterations) + list(extra)) or "no-op"
         log(f"cluster of {self.a.nodes} up with {' '.join(args) or 'no agent slowdown'}")
         return self.cl
+
+    def stop_cluster(self):
+        if not self.cl:
+            return
+        if self.a.archive_nx:
+            self.archive.append({"cluster": self.phase, **self.archive_figures()})
+            log(f"archive, cluster '{self.phase}': {self.archive[-1]}")
+        self.cl.down()
+        self.cl = None
+
+    def archive_figures(self):
+        """The archive writers' counters summed over the nodes (their /metrics), before the cluster goes down:
+        final states written, still pending (their records go with the cluster), failed writes."""
+        names = {"written": "inframind_archive_written_total", "pending": "inframind_archive_pending",
+                 "failed": "inframind_archive_failed_total"}
+        total = dict.fromkeys(names, 0)
+        for i in range(1, self.cl.nodes + 1):
+            text = self.cl.metrics(i)
+            for key, name in names.items():
+                total[key] += int(imload.parse_prometheus(text, name) or 0)
+        return total
 
     def pids(self):
         return [self.cl.pid(i) for i in range(1, self.cl.nodes + 1)]
@@ -411,8 +436,9 @@ def inframind(a, out=None):
         b.start_cluster(sleep_ms=200, extra=RECOVERY_NODE_ARGS)
         out["recovery"] = b.recovery(agent_ms=200)
     finally:
-        if b.cl:
-            b.cl.down()
+        b.stop_cluster()
+        if a.archive_nx:
+            out["archive"] = b.archive
     return out
 
 
@@ -601,6 +627,8 @@ def main():
     ap.add_argument("--skip", default="", help="inframind,celery")
     ap.add_argument("--only", default="", choices=["", "recovery", "noop"], help="one InfraMind row alone")
     ap.add_argument("--from-json", default=None, help="print the table of an earlier run's results.json")
+    ap.add_argument("--archive-nx", default=None,
+                    help="start this nx-27017 on a free loopback port and give every node archive_mongodb_uri")
     a = ap.parse_args()
     if a.from_json:
         with open(a.from_json) as f:
@@ -608,7 +636,22 @@ def main():
         print(table(r.get("inframind", {}), r.get("celery"), a))
         return
     skip = set(filter(None, a.skip.split(",")))
-    res = {"meta": {"ncpu": NCPU, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(a)}}
+    nx = None
+    if a.archive_nx:
+        nx = NX(a.archive_nx, a.workdir)
+        nx.start()
+        a.node_arg = a.node_arg + ["--archive-mongodb-uri", f"mongodb://127.0.0.1:{nx.port}/"]
+        log(f"archive: nx-27017 on 127.0.0.1:{nx.port} (pid {nx.process.pid}), files in {a.workdir}")
+    try:
+        run(a, skip)
+    finally:
+        if nx:
+            nx.kill()
+
+
+def run(a, skip):
+    res = {"meta": {"ncpu": NCPU, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(a),
+                    "loadavg_before": os.getloadavg()}}
     t0, i0 = imload.sys_busy()
     time.sleep(1)
     t1, i1 = imload.sys_busy()
@@ -631,8 +674,15 @@ def main():
     if a.baseline == "celery" and "celery" not in skip:
         res["celery"] = celery(a)
         save()
+    res["meta"]["loadavg_after"] = os.getloadavg()
     save()
     text = table(res.get("inframind", {}), res.get("celery"), a)
+    if a.archive_nx:
+        text += "\n\narchive (nx-27017), summed over the nodes when each cluster went down:\n" + "\n".join(
+            f"  {row['cluster']}: written {row['written']}, pending {row['pending']}, failed {row['failed']}"
+            for row in res.get("inframind", {}).get("archive", []))
+    text += "\n\nload average (1, 5, 15 min): before {:.2f} {:.2f} {:.2f}, after {:.2f} {:.2f} {:.2f}".format(
+        *res["meta"]["loadavg_before"], *res["meta"]["loadavg_after"])
     with open(os.path.join(a.workdir, "table.md"), "w") as f:
         f.write(text + "\n")
     print(text)
