@@ -71,8 +71,13 @@ class Bench:
         names = {"written": "inframind_archive_written_total", "pending": "inframind_archive_pending",
                  "failed": "inframind_archive_failed_total"}
         total = dict.fromkeys(names, 0)
+        total["unreachable"] = []
         for i in range(1, self.cl.nodes + 1):
-            text = self.cl.metrics(i)
+            try:
+                text = self.cl.metrics(i)
+            except OSError:  # the node the recovery row SIGKILLed
+                total["unreachable"].append(i)
+                continue
             for key, name in names.items():
                 total[key] += int(imload.parse_prometheus(text, name) or 0)
         return total
@@ -680,6 +685,7 @@ def run(a, skip):
     if a.archive_nx:
         text += "\n\narchive (nx-27017), summed over the nodes when each cluster went down:\n" + "\n".join(
             f"  {row['cluster']}: written {row['written']}, pending {row['pending']}, failed {row['failed']}"
+            + (f" (nodes not answering: {row['unreachable']})" if row["unreachable"] else "")
             for row in res.get("inframind", {}).get("archive", []))
     text += "\n\nload average (1, 5, 15 min): before {:.2f} {:.2f} {:.2f}, after {:.2f} {:.2f} {:.2f}".format(
         *res["meta"]["loadavg_before"], *res["meta"]["loadavg_after"])
