@@ -180,7 +180,8 @@ class Bench:
                     "agents": self.agents_cpu(), "tot": tot, "idle": idle, "written": self.nodes_written(),
                     "fsyncs": self.nodes_fsyncs(),
                     "calls": self.nodes_metric("inframind_transport_calls_total", 'direction="sent"'),
-                    "sent": self.nodes_metric("inframind_transport_bytes_total", 'direction="sent"')}
+                    "sent": self.nodes_metric("inframind_transport_bytes_total", 'direction="sent"'),
+                    "archive": imload.proc_cpu_s(self.a.archive_pid) if self.a.archive_pid else 0.0}
 
         give_up = t_begin + warmup + measure + 120.0  # a cluster that stops completing must not hang the run
 
@@ -236,11 +237,14 @@ class Bench:
         dtot, didle = s1["tot"] - s0["tot"], s1["idle"] - s0["idle"]
         nodes_cores = (s1["nodes"] - s0["nodes"]) / win
         client_cores = (s1["client"] - s0["client"]) / win
+        # The archive's server (--archive-nx) runs on this machine too: counted apart from the foreign load.
+        archive_cores = (s1["archive"] - s0["archive"]) / win
         res = {"C": C, "completed_in_window": count, "window_s": win, "assess_per_s": count / win,
                "e2e": imload.summ_ms(lat), "submit_loaded": imload.summ_ms(sub), "errors": state["errors"],
                "cpu": {"nodes_cores": nodes_cores, "client_cores": client_cores,
                        "system_busy_pct": 100.0 * (dtot - didle) / dtot if dtot else None,
-                       "foreign_cores": NCPU * (dtot - didle) / dtot - nodes_cores - client_cores if dtot else None,
+                       "foreign_cores":
+                       NCPU * (dtot - didle) / dtot - nodes_cores - client_cores - archive_cores if dtot else None,
                        "nodes_cpu_ms_per_assessment": 1000 * (s1["nodes"] - s0["nodes"]) / count if count else None,
                        "client_cpu_ms_per_assessment": 1000 * (s1["client"] - s0["client"]) / count if count else None},
                # Per assessment and per node: what one node writes to disk and how often it waits for it.
@@ -254,6 +258,9 @@ class Bench:
                              if count and s0["calls"] is not None and s1["calls"] is not None else None,
                              "kb_sent_per_assessment": (s1["sent"] - s0["sent"]) / 1024 / count
                              if count and s0["sent"] is not None and s1["sent"] is not None else None}}
+        if self.a.archive_pid:
+            res["cpu"]["archive_cores"] = archive_cores
+            res["cpu"]["archive_cpu_ms_per_assessment"] = 1000 * (s1["archive"] - s0["archive"]) / count if count else None
         if count and s0["agents"] is not None and s1["agents"] is not None:
             # The agents' own computation, as the nodes count it by thread CPU clock: the rest of the
             # nodes' CPU is orchestration (transport, replication, storage, encoding, HTTP).
@@ -641,11 +648,13 @@ def main():
         print(table(r.get("inframind", {}), r.get("celery"), a))
         return
     skip = set(filter(None, a.skip.split(",")))
+    a.archive_pid = None
     nx = None
     if a.archive_nx:
         nx = NX(a.archive_nx, a.workdir)
         nx.start()
         a.node_arg = a.node_arg + ["--archive-mongodb-uri", f"mongodb://127.0.0.1:{nx.port}/"]
+        a.archive_pid = nx.process.pid
         log(f"archive: nx-27017 on 127.0.0.1:{nx.port} (pid {nx.process.pid}), files in {a.workdir}")
     try:
         run(a, skip)
@@ -687,6 +696,11 @@ def run(a, skip):
             f"  {row['cluster']}: written {row['written']}, pending {row['pending']}, failed {row['failed']}"
             + (f" (nodes not answering: {row['unreachable']})" if row["unreachable"] else "")
             for row in res.get("inframind", {}).get("archive", []))
+        loops = [(f"no-op C={r['C']}", r) for r in res.get("inframind", {}).get("noop", [])] + [
+            (f"5 ms agents C={r['C']}", r) for r in res.get("inframind", {}).get("cpu", [])]
+        text += "\nnx-27017's own CPU in each window: " + ", ".join(
+            f"{name} {r['cpu']['archive_cores']:.2f} cores ({r['cpu']['archive_cpu_ms_per_assessment']:.1f} ms/assessment)"
+            for name, r in loops if (r.get("cpu") or {}).get("archive_cpu_ms_per_assessment") is not None)
     text += "\n\nload average (1, 5, 15 min): before {:.2f} {:.2f} {:.2f}, after {:.2f} {:.2f} {:.2f}".format(
         *res["meta"]["loadavg_before"], *res["meta"]["loadavg_after"])
     with open(os.path.join(a.workdir, "table.md"), "w") as f:
