@@ -152,7 +152,9 @@ let package = Package(
         .target(name: "Printf", swiftSettings: strict),
         .target(
             name: "Assessment",
-            dependencies: ["Printf"],
+            // Wire: requests and agent results cross the cluster and sit in the store in its binary
+            // form (docs/performance.md, "The data path").
+            dependencies: ["Printf", "Wire", .product(name: "NIOCore", package: "swift-nio")],
             // Embedded in the binary (`PackageResources`): a copied bundle needs Foundation's `Bundle`
             // to find, and a binary that finds its catalog wherever it is copied is easier to deploy.
             resources: [
@@ -329,7 +331,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "ClusterSystem", "Wire", "Membership", "MembershipShell", "Assessment", "inframind",
-                "ArchiveTestServer",
+                "ArchiveTestServer", "Archive", "HTTPAPI", "Storage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

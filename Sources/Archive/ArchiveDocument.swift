@@ -27,6 +27,9 @@ package struct ArchiveDocument: Sendable, Hashable {
     /// The report's JSON; stored as an embedded document (queryable), or as a GridFS file when the
     /// document would pass MongoDB's 16 MiB limit.
     package var report: Data?
+    /// The report's `summary` as JSON, kept in the document beside a GridFS file so that the listing's
+    /// filters (`report.summary.recommended_provider`) still find it.
+    var reportSummary: String?
     package var failure: String?
     package var agents: [Agent]
     /// The owner that made the state final.
@@ -39,17 +42,29 @@ package struct ArchiveDocument: Sendable, Hashable {
     package var tenant: String
     package var archivedAt: Date
 
+    /// The tenant of records stored before tenants existed, as the cluster counts them (the HTTP
+    /// API's `Caller.defaultTenant`); a document without a `tenant` field is this tenant's too.
+    package static let defaultTenant = "default"
+
     /// The record and journal as a node's store holds them. The catalog and engine versions are the
     /// report's; an assessment that failed or was cancelled has no report, and gets this binary's,
     /// which is what ran it unless the cluster was upgraded meanwhile.
-    package init(record: AssessmentRecord, results: [Storage.AgentResult], archivedBy: String, at: Date) {
+    package init(record: AssessmentRecord, results: [Storage.AgentResult], archivedBy: String, at: Date)
+        throws(ArchiveError)
+    {
         id = record.id
         epoch = record.epoch
         version = record.version
         status = record.status.rawValue
         createdAt = record.createdAt
         updatedAt = record.updatedAt
-        request = record.request
+        // Nodes keep the request in its binary form (docs/performance.md, "The data path"); the
+        // archive holds the JSON document that queries read (`request.business.industry`).
+        do {
+            request = try AssessmentRequest.json(storedForm: record.request)
+        } catch {
+            throw .badDocument("the stored request of \(record.id) does not decode: \(error)")
+        }
         report = record.status == .completed ? record.report : nil
         failure = record.failure
         let finished = Dictionary(results.map { ($0.agent, $0.recordedAt) }, uniquingKeysWith: { first, _ in first })
@@ -66,13 +81,18 @@ package struct ArchiveDocument: Sendable, Hashable {
             for member in members {
                 if member.key == "catalog_version", case .string(let value) = member.value { catalog = value }
                 if member.key == "engine_version", case .string(let value) = member.value { engine = value }
+                if member.key == "summary",
+                    let summary = try? CanonicalJSONEncoder().encode(EncodableJSON(member.value))
+                {
+                    reportSummary = String(decoding: summary, as: UTF8.self)
+                }
             }
         }
         catalogVersion = catalog
         engineVersion = engine
         self.archivedBy = archivedBy
         archivedAt = at
-        tenant = record.tenant ?? "default"
+        tenant = record.tenant ?? Self.defaultTenant
     }
 
     enum ReportPlacement {
@@ -100,6 +120,7 @@ package struct ArchiveDocument: Sendable, Hashable {
         switch (report, placement) {
         case (let report?, .inline): members.append(("report", String(decoding: report, as: UTF8.self)))
         case (_?, .file(let fileID, let length)):
+            if let reportSummary { members.append(("report", J.object([("summary", reportSummary)]))) }
             members.append(
                 ("report_file", J.object([("id", J.string(fileID)), ("length", J.int64(length))])))
         case (nil, _): break
@@ -278,7 +299,8 @@ package struct ArchiveFilter: Sendable, Hashable {
     package var to: Date?
     package var limit: Int
     package var cursor: ArchiveCursor?
-    /// Only this tenant's documents, when set.
+    /// Only this tenant's documents, when set; the default tenant's include those archived before
+    /// documents carried a tenant (`ArchiveDocument.defaultTenant`), as the cluster counts such records.
     package var tenant: String?
 
     package init(
@@ -299,7 +321,12 @@ package struct ArchiveFilter: Sendable, Hashable {
     var query: String {
         typealias J = ExtendedJSON
         var clauses: [String] = []
-        if let tenant { clauses.append(J.object([("tenant", J.string(tenant))])) }
+        if let tenant {
+            let value =
+                tenant == ArchiveDocument.defaultTenant
+                ? J.object([("$in", J.array([J.string(tenant), "null"]))]) : J.string(tenant)
+            clauses.append(J.object([("tenant", value)]))
+        }
         if let industry { clauses.append(J.object([("request.business.industry", J.string(industry))])) }
         if let provider { clauses.append(J.object([("report.summary.recommended_provider", J.string(provider))])) }
         if !statuses.isEmpty {

@@ -165,9 +165,9 @@ package final class ArchiveWriter: Sendable {
             return
         }
         let results = try await store.results(of: entry.id)
-        let document = ArchiveDocument(record: record, results: results, archivedBy: node, at: Date())
         let outcome: UpsertOutcome
         do {
+            let document = try ArchiveDocument(record: record, results: results, archivedBy: node, at: Date())
             outcome = try await archive.upsert(document)
         } catch {
             guard case .badDocument(let message) = error else { throw error }

@@ -38,10 +38,14 @@ package enum UpsertOutcome: Sendable, Hashable {
 package final class MongoArchive: @unchecked Sendable {
     package let database: String
     package let collection: String
-    /// GridFS bucket for reports too large for one document (see `maximumDocumentBytes`).
+    /// GridFS bucket for reports too large for one document (see `documentLimit`).
     package var reportBucket: String { "\(collection)_reports" }
     /// MongoDB refuses documents over 16 MiB; a margin leaves room for the fields beside the report.
     package static let maximumDocumentBytes = 16 * 1024 * 1024 - 64 * 1024
+    /// A document over this many bytes keeps its report in GridFS instead: `maximumDocumentBytes`
+    /// unless set lower, as the tests do so that an ordinary report of about 100 KB takes the GridFS
+    /// path against any server (ArchiveTests.aReportOverTheDocumentLimitRoundTripsThroughGridFS).
+    package let documentLimit: Int
 
     private let uri: OpaquePointer
     private let pool: Handle
@@ -50,11 +54,15 @@ package final class MongoArchive: @unchecked Sendable {
 
     /// Parses the URI and creates the pool; connects to nothing yet (libmongoc connects on first use),
     /// so a server that is down does not stop the node, while a URI that is wrong does.
-    package init(uri text: String, database: String, collection: String, threads: Int = 2) throws(ArchiveError) {
+    package init(
+        uri text: String, database: String, collection: String, threads: Int = 2,
+        documentLimit: Int = MongoArchive.maximumDocumentBytes
+    ) throws(ArchiveError) {
         Self.initializeDriver
         guard !database.isEmpty, !collection.isEmpty else {
             throw .invalidURI("archive_database and archive_collection must not be empty")
         }
+        self.documentLimit = min(max(documentLimit, 1), Self.maximumDocumentBytes)
         var error = bson_error_t()
         guard let uri = mongoc_uri_new_with_error(text, &error) else {
             throw .invalidURI(BSONDocument.message(error))
@@ -112,7 +120,7 @@ package final class MongoArchive: @unchecked Sendable {
     private static let driverLogger = Logger(label: "inframind.archive.libmongoc")
 
     /// Runs `body` with a client from the pool on one of the archive's threads.
-    private func withClient<T: Sendable>(
+    func withClient<T: Sendable>(
         _ body: @escaping @Sendable (OpaquePointer, OpaquePointer) throws(ArchiveError) -> T
     ) async throws(ArchiveError) -> T {
         let pool = self.pool
@@ -148,10 +156,11 @@ package final class MongoArchive: @unchecked Sendable {
         }
     }
 
-    /// The indexes the listing's filters use. Idempotent: MongoDB answers "already exists" with success
-    /// for an index of the same name and keys.
+    /// The indexes the listing's filters use, and GridFS's own on the report bucket (a report file is
+    /// written here, not by a driver that would make them). Idempotent: MongoDB answers "already
+    /// exists" with success for an index of the same name and keys.
     package func ensureIndexes() async throws(ArchiveError) {
-        let indexes: [(String, String)] = [
+        let listing: [(String, String)] = [
             // Created time as milliseconds (`created_ms`, see ArchiveFilter.query). Not {created_ms: -1,
             // _id: -1}: nx-27017 accepts an index naming _id, then fails every write with "JSON path
             // error near '_id'" (docs/archive.md); MongoDB breaks the rare tie in memory.
@@ -159,16 +168,35 @@ package final class MongoArchive: @unchecked Sendable {
             ("status", "{\"status\":1,\"created_ms\":-1}"),
             ("industry", "{\"request.business.industry\":1,\"created_ms\":-1}"),
             ("provider", "{\"report.summary.recommended_provider\":1,\"created_ms\":-1}"),
+            // Every listing but an admin's is one tenant's.
+            ("tenant", "{\"tenant\":1,\"created_ms\":-1}"),
         ]
-        let command = ExtendedJSON.object([
-            ("createIndexes", ExtendedJSON.string(collection)),
-            ("indexes", ExtendedJSON.array(indexes.map { "{\"key\":\($0.1),\"name\":\(ExtendedJSON.string($0.0))}" })),
-        ])
+        func command(_ collection: String, _ indexes: [(name: String, key: String, unique: Bool)]) -> String {
+            ExtendedJSON.object([
+                ("createIndexes", ExtendedJSON.string(collection)),
+                (
+                    "indexes",
+                    ExtendedJSON.array(
+                        indexes.map {
+                            "{\"key\":\($0.key),\"name\":\(ExtendedJSON.string($0.name))"
+                                + ($0.unique ? ",\"unique\":true}" : "}")
+                        })
+                ),
+            ])
+        }
+        let commands = [
+            command(collection, listing.map { ($0.0, $0.1, false) }),
+            command("\(reportBucket).files", [("filename_1_uploadDate_1", "{\"filename\":1,\"uploadDate\":1}", false)]),
+            command("\(reportBucket).chunks", [("files_id_1_n_1", "{\"files_id\":1,\"n\":1}", true)]),
+        ]
         try await withClient { _, handle throws(ArchiveError) in
-            let document = try BSONDocument(json: command)
-            var error = bson_error_t()
-            guard mongoc_collection_write_command_with_opts(handle, document.pointer, nil, nil, &error) else {
-                throw Self.classify(error)
+            for command in commands {
+                // Run on the archive's database, whichever collection it names.
+                let document = try BSONDocument(json: command)
+                var error = bson_error_t()
+                guard mongoc_collection_write_command_with_opts(handle, document.pointer, nil, nil, &error) else {
+                    throw Self.classify(error)
+                }
             }
         }
     }
@@ -178,8 +206,31 @@ package final class MongoArchive: @unchecked Sendable {
     /// copy. When a newer copy exists the filter matches nothing, the upsert tries to insert a second
     /// document with the same `_id`, and the unique `_id` index refuses it (E11000): that refusal is the
     /// "already current" answer, so a retry, a successor's write or a late write from a deposed owner
-    /// never goes backwards or makes a second document.
+    /// never goes backwards or makes a second document. A document over `documentLimit` keeps its
+    /// report in GridFS (`upsertWithReportFile`).
     package func upsert(_ document: ArchiveDocument) async throws(ArchiveError) -> UpsertOutcome {
+        let body = try BSONDocument(json: document.json(report: .inline))
+        if body.length > documentLimit, let report = document.report {
+            return try await upsertWithReportFile(document, report: report)
+        }
+        switch try await replaceIfOlder(document, with: body) {
+        case .inserted: return .written
+        case .replaced:
+            // The copy replaced may have kept its report in GridFS; this one does not use that file.
+            try await removeReportFiles(of: document.id, upTo: (document.epoch, document.version), keeping: nil)
+            return .written
+        case .alreadyCurrent: return .alreadyCurrent
+        }
+    }
+
+    enum ReplaceOutcome {
+        case inserted, replaced, alreadyCurrent
+    }
+
+    /// The guarded replace itself (see `upsert`).
+    func replaceIfOlder(_ document: ArchiveDocument, with body: BSONDocument) async throws(ArchiveError)
+        -> ReplaceOutcome
+    {
         // `$and` spelt out: nx-27017 drops `_id` from `{_id: …, $or: […]}` and matched (and replaced) another
         // assessment's older document (docs/archive.md); MongoDB reads both forms the same.
         let guarded = ExtendedJSON.object([
@@ -194,102 +245,18 @@ package final class MongoArchive: @unchecked Sendable {
         let filter = ExtendedJSON.object([
             ("$and", ExtendedJSON.array([ExtendedJSON.object([("_id", ExtendedJSON.string(document.id))]), guarded]))
         ])
-        var body = try BSONDocument(json: document.json(report: .inline))
-        if body.length > Self.maximumDocumentBytes, let report = document.report {
-            let fileID = "\(document.id)@\(document.epoch).\(document.version)"
-            try await uploadReport(report, fileID: fileID)
-            body = try BSONDocument(json: document.json(report: .file(id: fileID, length: report.count)))
-            guard body.length <= Self.maximumDocumentBytes else {
-                throw .badDocument("\(document.id): \(body.length) bytes without its report, over MongoDB's limit")
-            }
-        }
-        let replacement = body
         return try await withClient { _, handle throws(ArchiveError) in
             let filterDocument = try BSONDocument(json: filter)
             let options = try BSONDocument(json: "{\"upsert\":true}")
+            let reply = BSONDocument()
             var error = bson_error_t()
             if mongoc_collection_replace_one(
-                handle, filterDocument.pointer, replacement.pointer, options.pointer, nil, &error)
+                handle, filterDocument.pointer, body.pointer, options.pointer, reply.pointer, &error)
             {
-                return .written
+                return (reply.integer("matchedCount") ?? 0) > 0 ? .replaced : .inserted
             }
             if error.code == 11000 { return .alreadyCurrent }
             throw Self.classify(error)
-        }
-    }
-
-    /// Stores a report too large for one document as a GridFS file named by the assessment and its
-    /// (epoch, version); a retry that finds the file already there goes on (same id, same bytes).
-    private func uploadReport(_ report: Data, fileID: String) async throws(ArchiveError) {
-        let bucketName = reportBucket
-        let database = self.database
-        try await withClient { client, _ throws(ArchiveError) in
-            let options = try BSONDocument(json: "{\"bucketName\":\(ExtendedJSON.string(bucketName))}")
-            var error = bson_error_t()
-            guard let db = mongoc_client_get_database(client, database) else {
-                throw .unavailable("no database handle")
-            }
-            defer { mongoc_database_destroy(db) }
-            guard let bucket = mongoc_gridfs_bucket_new(db, options.pointer, nil, &error) else {
-                throw Self.classify(error)
-            }
-            defer { mongoc_gridfs_bucket_destroy(bucket) }
-            guard let stream = inframind_gridfs_upload(bucket, fileID, &error) else { throw Self.classify(error) }
-            defer { mongoc_stream_destroy(stream) }
-            let written = report.withUnsafeBytes { raw -> Int in
-                var total = 0
-                while total < raw.count {
-                    let chunk = mongoc_stream_write(
-                        stream, UnsafeMutableRawPointer(mutating: raw.baseAddress! + total), raw.count - total, 0)
-                    guard chunk > 0 else { break }
-                    total += chunk
-                }
-                return total
-            }
-            guard written == report.count else {
-                _ = mongoc_gridfs_bucket_abort_upload(stream)
-                throw .unavailable("GridFS upload of \(fileID) stopped after \(written) of \(report.count) bytes")
-            }
-            if mongoc_stream_close(stream) != 0 {
-                var closeError = bson_error_t()
-                if mongoc_gridfs_bucket_stream_error(stream, &closeError), closeError.code != 11000 {
-                    throw Self.classify(closeError)
-                }
-            }
-        }
-    }
-
-    private func downloadReport(fileID: String) async throws(ArchiveError) -> Data {
-        let bucketName = reportBucket
-        let database = self.database
-        return try await withClient { client, _ throws(ArchiveError) in
-            let options = try BSONDocument(json: "{\"bucketName\":\(ExtendedJSON.string(bucketName))}")
-            var error = bson_error_t()
-            guard let db = mongoc_client_get_database(client, database) else {
-                throw .unavailable("no database handle")
-            }
-            defer { mongoc_database_destroy(db) }
-            guard let bucket = mongoc_gridfs_bucket_new(db, options.pointer, nil, &error) else {
-                throw Self.classify(error)
-            }
-            defer { mongoc_gridfs_bucket_destroy(bucket) }
-            guard let stream = inframind_gridfs_download(bucket, fileID, &error) else { throw Self.classify(error) }
-            defer { mongoc_stream_destroy(stream) }
-            var data = Data()
-            var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-            while true {
-                let count = buffer.withUnsafeMutableBytes { raw in
-                    mongoc_stream_read(stream, raw.baseAddress, raw.count, 1, 0)
-                }
-                if count < 0 {
-                    var readError = bson_error_t()
-                    _ = mongoc_gridfs_bucket_stream_error(stream, &readError)
-                    throw Self.classify(readError)
-                }
-                if count == 0 { break }
-                data.append(contentsOf: buffer[0..<count])
-            }
-            return data
         }
     }
 
@@ -306,9 +273,14 @@ package final class MongoArchive: @unchecked Sendable {
 
     /// The (epoch, version) the archive holds for `id`, without its request and report; nil when none.
     package func storedVersion(id: String) async throws(ArchiveError) -> (epoch: Int, version: Int)? {
+        try await storedCopy(id: id).map { ($0.epoch, $0.version) }
+    }
+
+    /// The archive's copy of `id` without its request, report and agents (its `reportFileID` is there).
+    func storedCopy(id: String) async throws(ArchiveError) -> ArchivedAssessment? {
         let filter = ExtendedJSON.object([("_id", ExtendedJSON.string(id))])
         let options = "{\"limit\":{\"$numberLong\":\"1\"},\"projection\":{\"request\":0,\"report\":0,\"agents\":0}}"
-        return try await query(filter: filter, options: options).first.map { ($0.epoch, $0.version) }
+        return try await query(filter: filter, options: options).first
     }
 
     /// One page of the listing, newest first (created time, then id); the filter is built here from
@@ -360,38 +332,39 @@ package final class MongoArchive: @unchecked Sendable {
     func rawDocument(id: String) async throws(ArchiveError) -> BSONDocument? {
         let filter = ExtendedJSON.object([("_id", ExtendedJSON.string(id))])
         return try await withClient { _, handle throws(ArchiveError) in
-            let filterDocument = try BSONDocument(json: filter)
-            guard let cursor = mongoc_collection_find_with_opts(handle, filterDocument.pointer, nil, nil) else {
-                throw .unavailable("no cursor")
-            }
-            defer { mongoc_cursor_destroy(cursor) }
-            var current: OpaquePointer?
-            if mongoc_cursor_next(cursor, &current), let current { return BSONDocument(copying: current) }
-            var error = bson_error_t()
-            if mongoc_cursor_error(cursor, &error) { throw Self.classify(error) }
-            return nil
+            try Self.documents(in: handle, matching: BSONDocument(json: filter)).first
         }
     }
 
     private func query(filter: String, options: String) async throws(ArchiveError) -> [ArchivedAssessment] {
         try await withClient { _, handle throws(ArchiveError) in
-            let filterDocument = try BSONDocument(json: filter)
-            let optionsDocument = try BSONDocument(json: options)
-            guard
-                let cursor = mongoc_collection_find_with_opts(
-                    handle, filterDocument.pointer, optionsDocument.pointer, nil)
-            else { throw .unavailable("no cursor") }
-            defer { mongoc_cursor_destroy(cursor) }
             var found: [ArchivedAssessment] = []
-            var current: OpaquePointer?
-            while mongoc_cursor_next(cursor, &current) {
-                guard let current else { break }
-                found.append(try ArchivedAssessment(BSONDocument(copying: current)))
+            for document in try Self.documents(
+                in: handle, matching: BSONDocument(json: filter), options: BSONDocument(json: options))
+            {
+                found.append(try ArchivedAssessment(document))
             }
-            var error = bson_error_t()
-            if mongoc_cursor_error(cursor, &error) { throw Self.classify(error) }
             return found
         }
+    }
+
+    /// Copies of the documents of `collection` that `filter` matches.
+    static func documents(in collection: OpaquePointer, matching filter: BSONDocument, options: BSONDocument? = nil)
+        throws(ArchiveError) -> [BSONDocument]
+    {
+        guard let cursor = mongoc_collection_find_with_opts(collection, filter.pointer, options?.pointer, nil) else {
+            throw .unavailable("no cursor")
+        }
+        defer { mongoc_cursor_destroy(cursor) }
+        var found: [BSONDocument] = []
+        var current: OpaquePointer?
+        while mongoc_cursor_next(cursor, &current) {
+            guard let current else { break }
+            found.append(BSONDocument(copying: current))
+        }
+        var error = bson_error_t()
+        if mongoc_cursor_error(cursor, &error) { throw Self.classify(error) }
+        return found
     }
 
     /// libmongoc's pool is thread-safe (it is made to be shared by threads); the pointer is not

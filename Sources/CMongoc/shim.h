@@ -46,16 +46,18 @@ static inline bson_t *inframind_bson_document(const bson_t *document, const char
     return bson_new_from_data(data, length);
 }
 
-/// GridFS streams for a file whose id is a string.
-static inline mongoc_stream_t *inframind_gridfs_upload(
-    mongoc_gridfs_bucket_t *bucket, const char *file_id, bson_error_t *error) {
-    bson_value_t id;
-    id.value_type = BSON_TYPE_UTF8;
-    id.value.v_utf8.str = (char *)file_id;
-    id.value.v_utf8.len = (uint32_t)strlen(file_id);
-    return mongoc_gridfs_bucket_open_upload_stream_with_id(bucket, &id, file_id, NULL, error);
+/// One GridFS chunk, `{files_id: <string>, n, data: <binary>}` (free with bson_destroy). The archive
+/// writes chunks itself rather than through an upload stream: libmongoc 1.23's stream ignores a chunk
+/// insert that fails and inserts the same chunk again for ever (docs/archive.md, "GridFS").
+static inline bson_t *inframind_gridfs_chunk(const char *file_id, int32_t n, const uint8_t *data, uint32_t length) {
+    bson_t *chunk = bson_new();
+    BSON_APPEND_UTF8(chunk, "files_id", file_id);
+    BSON_APPEND_INT32(chunk, "n", n);
+    BSON_APPEND_BINARY(chunk, "data", BSON_SUBTYPE_BINARY, data, length);
+    return chunk;
 }
 
+/// A download stream for a GridFS file whose id is a string.
 static inline mongoc_stream_t *inframind_gridfs_download(
     mongoc_gridfs_bucket_t *bucket, const char *file_id, bson_error_t *error) {
     bson_value_t id;

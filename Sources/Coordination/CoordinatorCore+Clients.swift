@@ -4,7 +4,8 @@ import Storage
 /// Submissions and cancellations: taken by any node, decided by the owner.
 extension CoordinatorCore {
     mutating func clientSubmit(
-        clientID: UInt64, id: String, request: Data, idempotencyKey: String?, tenant: String? = nil
+        clientID: UInt64, id: String, request: Data, idempotencyKey: String?, tenant: String? = nil,
+        title: String? = nil
     ) {
         guard hasSubmissionQuorum else {
             emit(.answerSubmit(clientID: clientID, .unavailable(quorumProblem)))
@@ -17,18 +18,18 @@ extension CoordinatorCore {
         if owner == name {
             ownerSubmit(
                 .local(clientID: clientID), id: id, request: request, idempotencyKey: idempotencyKey,
-                tenant: tenant, createdAt: now.wall)
+                tenant: tenant, title: title, createdAt: now.wall)
             return
         }
         let requestID = number()
         forwarded[requestID] = Forwarded(
             clientID: clientID, owner: owner,
-            kind: .submit(id: id, request: request, idempotencyKey: idempotencyKey, tenant: tenant),
+            kind: .submit(id: id, request: request, idempotencyKey: idempotencyKey, tenant: tenant, title: title),
             deadline: now.uptime + settings.submitTimeout)
         send(
             .submit(
                 requestID: requestID, id: id, request: request, idempotencyKey: idempotencyKey, createdAt: now.wall,
-                tenant: tenant),
+                tenant: tenant, title: title),
             to: owner)
     }
 
@@ -83,7 +84,8 @@ extension CoordinatorCore {
 
     /// The owner's half: create the record and acknowledge once a majority of its replica set has it.
     mutating func ownerSubmit(
-        _ waiter: Waiter, id: String, request: Data, idempotencyKey: String?, tenant: String? = nil, createdAt: Date
+        _ waiter: Waiter, id: String, request: Data, idempotencyKey: String?, tenant: String? = nil,
+        title: String? = nil, createdAt: Date
     ) {
         if creating[id] != nil {
             creating[id]?.append(waiter)
@@ -109,7 +111,8 @@ extension CoordinatorCore {
         let replicaSet = [name] + others.prefix(max(0, settings.replicationFactor - 1))
         let record = AssessmentRecord(
             id: id, status: .pending, epoch: 1, version: 0, replicaSet: replicaSet, request: request,
-            progress: initialProgress(), idempotencyKey: idempotencyKey, tenant: tenant, createdAt: createdAt,
+            progress: initialProgress(), idempotencyKey: idempotencyKey, tenant: tenant, title: title,
+            createdAt: createdAt,
             updatedAt: now.wall)
         var tasks: [String: TaskSlot] = [:]
         for agent in settings.allAgents { tasks[agent] = TaskSlot() }
@@ -200,9 +203,10 @@ extension CoordinatorCore {
     /// instead of letting the client wait for a timeout (the id, hence any idempotency, is kept).
     mutating func rerouteSubmissions(from peer: String) {
         for (requestID, request) in forwarded.sorted(by: { $0.key < $1.key }) where request.owner == peer {
-            guard case .submit(let id, let body, let key, let tenant) = request.kind else { continue }
+            guard case .submit(let id, let body, let key, let tenant, let title) = request.kind else { continue }
             forwarded[requestID] = nil
-            clientSubmit(clientID: request.clientID, id: id, request: body, idempotencyKey: key, tenant: tenant)
+            clientSubmit(
+                clientID: request.clientID, id: id, request: body, idempotencyKey: key, tenant: tenant, title: title)
         }
     }
 }

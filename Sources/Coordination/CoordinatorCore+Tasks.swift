@@ -19,7 +19,7 @@ extension CoordinatorCore {
     mutating func placeWaiting(_ id: String) {
         guard hasQuorum, var assessment = owned[id], assessment.phase == .running else { return }
         let analystsDone = settings.analysts.allSatisfy { assessment.tasks[$0]?.state == .succeeded }
-        var batches: [String: [TaskAssignment]] = [:]
+        var batches: [String: [AssignmentBatch.Placed]] = [:]
         for agent in settings.allAgents {
             guard var slot = assessment.tasks[agent], case .waiting(let notBefore) = slot.state,
                 notBefore <= now.uptime
@@ -40,13 +40,16 @@ extension CoordinatorCore {
                 agent == settings.finalAgent
                 ? settings.analysts.compactMap { assessment.results[$0] } : []
             counters.tasksAssigned += 1
-            batches[holder, default: []].append(
-                TaskAssignment(key: key, owner: name, request: assessment.record.request, inputs: inputs))
+            batches[holder, default: []].append(AssignmentBatch.Placed(key: key, inputs: inputs))
         }
         guard !batches.isEmpty else { return }
         owned[id] = assessment
         refreshProgress(id)
-        for holder in batches.keys.sorted() { send(.assign(batches[holder]!), to: holder) }
+        for holder in batches.keys.sorted() {
+            send(
+                .assign(AssignmentBatch(owner: name, request: assessment.record.request, tasks: batches[holder]!)),
+                to: holder)
+        }
     }
 
     /// Power of two choices over the members that take work: this owner's leases on each plus the

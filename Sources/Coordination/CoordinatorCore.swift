@@ -103,8 +103,9 @@ package struct CoordinatorCore: Sendable {
                 log(.debug, "final record gone before it could be sent to \(replyTo)", id: id)
             }
         case .executed(let key, let outcome): executed(key, outcome)
-        case .clientSubmit(let clientID, let id, let request, let key, let tenant):
-            clientSubmit(clientID: clientID, id: id, request: request, idempotencyKey: key, tenant: tenant)
+        case .clientSubmit(let clientID, let id, let request, let key, let tenant, let title):
+            clientSubmit(
+                clientID: clientID, id: id, request: request, idempotencyKey: key, tenant: tenant, title: title)
         case .clientCancel(let clientID, let id, let owner): clientCancel(clientID: clientID, id: id, owner: owner)
         case .drain: drain()
         case .tick: tick()
@@ -125,10 +126,10 @@ package struct CoordinatorCore: Sendable {
 
     mutating func dispatch(_ message: CoordinationMessage, from sender: String) {
         switch message {
-        case .submit(let requestID, let id, let request, let key, let createdAt, let tenant):
+        case .submit(let requestID, let id, let request, let key, let createdAt, let tenant, let title):
             ownerSubmit(
                 .remote(node: sender, requestID: requestID), id: id, request: request, idempotencyKey: key,
-                tenant: tenant, createdAt: createdAt)
+                tenant: tenant, title: title, createdAt: createdAt)
         case .submitted(let requestID, let answer): forwardedSubmitAnswered(requestID, answer)
         case .write(let write): writeReceived(write, from: sender)
         case .written(let writeID, let id, let answer): writeAnswered(writeID, id: id, answer, from: sender)
@@ -136,7 +137,7 @@ package struct CoordinatorCore: Sendable {
         case .promise(let id, let epoch, let granted, let record, let results, let known):
             promiseReceived(
                 id, epoch: epoch, granted: granted, record: record, results: results, known: known, from: sender)
-        case .assign(let assignments): for assignment in assignments { assigned(assignment, from: sender) }
+        case .assign(let batch): for assignment in batch.assignments { assigned(assignment, from: sender) }
         case .refuse(let key): refused(key, by: sender)
         case .renew(let keys, let load): renewReceived(keys, load: load, from: sender)
         case .renewed(let revoked): revoke(revoked)

@@ -25,7 +25,9 @@ package enum CoordinatorEvent: Sendable {
     case executed(TaskKey, TaskOutcome)
     /// A client of this node submitted a validated request; `id` is derived from the idempotency key
     /// when there is one, so every node picks the same id (and owner) for the same key.
-    case clientSubmit(clientID: UInt64, id: String, request: Data, idempotencyKey: String?, tenant: String? = nil)
+    case clientSubmit(
+        clientID: UInt64, id: String, request: Data, idempotencyKey: String?, tenant: String? = nil,
+        title: String? = nil)
     /// A client of this node asked to cancel; the shell found the record and its owner first.
     case clientCancel(clientID: UInt64, id: String, owner: String)
     /// The node is shutting down: refuse new tasks, hand back queued ones, finish running ones.

@@ -33,6 +33,36 @@ package struct TaskAssignment: Codable, Sendable, Hashable {
     }
 }
 
+/// What an owner places on one worker at once: tasks of one assessment, and its request once for
+/// all of them (in the binary form the receiving node made of it: docs/performance.md, "The data
+/// path"). The worker takes each task on its own (`assignments`).
+package struct AssignmentBatch: Codable, Sendable, Hashable {
+    package struct Placed: Codable, Sendable, Hashable {
+        package var key: TaskKey
+        package var inputs: [AgentResult]
+
+        package init(key: TaskKey, inputs: [AgentResult]) {
+            self.key = key
+            self.inputs = inputs
+        }
+    }
+
+    package var owner: String
+    package var request: Data
+    package var tasks: [Placed]
+
+    package init(owner: String, request: Data, tasks: [Placed]) {
+        self.owner = owner
+        self.request = request
+        self.tasks = tasks
+    }
+
+    /// The tasks as the worker queues them; each shares the one request's storage.
+    package var assignments: [TaskAssignment] {
+        tasks.map { TaskAssignment(key: $0.key, owner: owner, request: request, inputs: $0.inputs) }
+    }
+}
+
 /// How a task ended on its worker.
 package enum TaskOutcome: Codable, Sendable, Hashable {
     case succeeded(digest: Data, payload: Data)
@@ -90,9 +120,11 @@ package enum CancelAnswer: Codable, Sendable, Hashable {
 /// Everything coordinators say to each other. Each travels in an `Envelope` naming its sender.
 package enum CoordinationMessage: Codable, Sendable, Hashable {
     /// Receiving node → owner: create this assessment (id chosen by the receiver).
-    /// `tenant` is the submitter's (docs/security.md), stored with the record.
+    /// `tenant` is the submitter's (docs/security.md), stored with the record, and so is the
+    /// request's `title`: status reads and listings show it without reading the request.
     case submit(
-        requestID: UInt64, id: String, request: Data, idempotencyKey: String?, createdAt: Date, tenant: String? = nil)
+        requestID: UInt64, id: String, request: Data, idempotencyKey: String?, createdAt: Date, tenant: String? = nil,
+        title: String? = nil)
     case submitted(requestID: UInt64, SubmitAnswer)
     /// Owner → replica.
     case write(ReplicaWrite)
@@ -105,8 +137,8 @@ package enum CoordinationMessage: Codable, Sendable, Hashable {
     case promise(
         id: String, epoch: Int, granted: Bool, record: AssessmentRecord?, results: [AgentResult],
         known: RecordVersion? = nil)
-    /// Owner → worker: every task this owner placed on that worker at once.
-    case assign([TaskAssignment])
+    /// Owner → worker: every task of one assessment this owner placed on that worker at once.
+    case assign(AssignmentBatch)
     /// Worker → owner: not taken (the worker is shutting down).
     case refuse(TaskKey)
     /// Worker → owner, every TTL/3 on the control lane; `load` is the worker's running + queued tasks.
@@ -153,12 +185,12 @@ extension CoordinationMessage {
     var payloadBytes: Int {
         // Every case listed, so that a new one is sized on purpose.
         switch self {
-        case .submit(_, _, let request, _, _, _): request.count
+        case .submit(_, _, let request, _, _, _, _): request.count
         case .write(let write): write.record.approximateSize + write.results.approximateSize
         case .written(_, _, .final(let record)): record.approximateSize
         case .written: 0
         case .promise(_, _, _, let record, let results, _): (record?.approximateSize ?? 0) + results.approximateSize
-        case .assign(let tasks): tasks.reduce(0) { $0 + $1.approximateSize }
+        case .assign(let batch): batch.request.count + batch.tasks.reduce(0) { $0 + $1.approximateSize }
         case .finished(_, .succeeded(let digest, let payload), _): digest.count + payload.count
         case .finished: 0
         case .renew(let keys, _): 96 * keys.count
@@ -188,28 +220,28 @@ extension CoordinationMessage {
         }
     }
 
-    /// This message as one or more that each stay under `maxBytes` where they can: an `assign`
-    /// carries each task's request, so ten tasks of a request near the body limit (1 MiB) would
-    /// be over the frame limit (8 MiB) in one message; the worker takes each task on its own, so
-    /// they may travel apart. Other messages go whole.
+    /// This message as one or more that each stay under `maxBytes` where they can: the report
+    /// generator's task carries the ten results it reads, and a batch of tasks whose inputs add up
+    /// past the frame limit (8 MiB) could not travel in one message; the worker takes each task on
+    /// its own, so they may travel apart, each part with the request. Other messages go whole.
     package func splitForTransport(maxBytes: Int) -> [CoordinationMessage] {
-        guard case .assign(let tasks) = self, tasks.count > 1, payloadBytes > maxBytes else { return [self] }
-        var parts: [[TaskAssignment]] = [[]]
-        var bytes = 0
-        for task in tasks {
+        guard case .assign(let batch) = self, batch.tasks.count > 1, payloadBytes > maxBytes else { return [self] }
+        var parts: [[AssignmentBatch.Placed]] = [[]]
+        var bytes = batch.request.count
+        for task in batch.tasks {
             if !parts[parts.count - 1].isEmpty && bytes + task.approximateSize > maxBytes {
                 parts.append([])
-                bytes = 0
+                bytes = batch.request.count
             }
             parts[parts.count - 1].append(task)
             bytes += task.approximateSize
         }
-        return parts.map(CoordinationMessage.assign)
+        return parts.map { .assign(AssignmentBatch(owner: batch.owner, request: batch.request, tasks: $0)) }
     }
 }
 
-extension TaskAssignment {
-    var approximateSize: Int { 128 + request.count + inputs.approximateSize }
+extension AssignmentBatch.Placed {
+    var approximateSize: Int { 128 + inputs.approximateSize }
 }
 
 extension AssessmentRecord {

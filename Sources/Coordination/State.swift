@@ -22,7 +22,7 @@ enum Waiter: Sendable, Hashable {
 /// A submission or cancellation this node forwarded to an owner.
 struct Forwarded: Sendable {
     enum Kind: Sendable {
-        case submit(id: String, request: Data, idempotencyKey: String?, tenant: String?)
+        case submit(id: String, request: Data, idempotencyKey: String?, tenant: String?, title: String?)
         case cancel(id: String)
     }
 

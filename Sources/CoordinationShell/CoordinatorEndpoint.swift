@@ -39,9 +39,19 @@ package distributed actor CoordinatorEndpoint: ClusterCallable {
         try await node.readAsOwner(id: id)
     }
 
-    /// One page of this node's records, newest first.
+    /// The record's summary as this node stores it (no request, no report), or nil.
+    package distributed func readSummary(id: String) async throws -> AssessmentSummary? {
+        try await node.readLocalSummary(id: id)
+    }
+
+    /// `readAsOwner`, as a summary.
+    package distributed func readSummaryAsOwner(id: String) async throws -> AssessmentSummary? {
+        try await node.readSummaryAsOwner(id: id)
+    }
+
+    /// One page of this node's records' summaries, newest first.
     package distributed func list(statuses: [String], limit: Int, after cursor: PageCursor?) async throws
-        -> [AssessmentRecord]
+        -> [AssessmentSummary]
     {
         try await node.listLocal(statuses: statuses, limit: limit, after: cursor)
     }
@@ -51,6 +61,8 @@ package distributed actor CoordinatorEndpoint: ClusterCallable {
         WireMethod("read") { _ = try await $0.read(id: "") },
         WireMethod("readAsOwner") { _ = try await $0.readAsOwner(id: "") },
         WireMethod("list") { _ = try await $0.list(statuses: [], limit: 0, after: nil) },
+        WireMethod("readSummary") { _ = try await $0.readSummary(id: "") },
+        WireMethod("readSummaryAsOwner") { _ = try await $0.readSummaryAsOwner(id: "") },
     ]
 
     /// The endpoint on the node called `name` at `host:port`, whichever incarnation runs there.

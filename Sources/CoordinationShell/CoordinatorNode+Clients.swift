@@ -8,9 +8,9 @@ import Storage
 extension CoordinatorNode {
     /// Returns once the owner has the record on a majority of its replica set, or says why not. `id`
     /// is nil when the request has no idempotency key, and this node picks one (`keylessID`).
-    package func submit(id: String?, request: Data, idempotencyKey: String?, tenant: String? = nil) async
-        -> SubmitAnswer
-    {
+    package func submit(
+        id: String?, request: Data, idempotencyKey: String?, tenant: String? = nil, title: String? = nil
+    ) async -> SubmitAnswer {
         let id = id ?? core.keylessID { UUID().uuidString.lowercased() }
         let clientID = nextClientID
         nextClientID += 1
@@ -25,7 +25,8 @@ extension CoordinatorNode {
             submitWaiters[clientID] = continuation
             handle(
                 .clientSubmit(
-                    clientID: clientID, id: id, request: request, idempotencyKey: idempotencyKey, tenant: tenant))
+                    clientID: clientID, id: id, request: request, idempotencyKey: idempotencyKey, tenant: tenant,
+                    title: title))
         }
     }
 
@@ -59,36 +60,57 @@ extension CoordinatorNode {
     /// member; when it says no the read throws `WideReadRefused` (the HTTP API's rate on such reads,
     /// docs/security.md, "Unknown ids").
     package func read(id: String, mayAskEveryone: @Sendable () -> Bool = { true }) async throws -> AssessmentRecord? {
+        try await readCopy(AssessmentRecord.self, id: id, mayAskEveryone: mayAskEveryone)
+    }
+
+    /// `read`, as a summary: what status reads, event streams and cancellations need, without the
+    /// request and the report leaving any store.
+    package func readSummary(id: String, mayAskEveryone: @Sendable () -> Bool = { true }) async throws
+        -> AssessmentSummary?
+    {
+        try await readCopy(AssessmentSummary.self, id: id, mayAskEveryone: mayAskEveryone)
+    }
+
+    func readCopy<Copy: RecordCopy>(_: Copy.Type, id: String, mayAskEveryone: @Sendable () -> Bool) async throws
+        -> Copy?
+    {
         let owner =
             core.replica(id)?.version.replicaSet.first
             ?? Placement.replicaSet(id, over: upMembers, factor: settings.replicationFactor).first
         if let owner, owner == name || statusByName[owner] == .up,
-            let record = try? await readAsOwner(id: id, on: owner)
+            let record = try? await readAsOwner(Copy.self, id: id, on: owner)
         {
             if record.status.isTerminal { return record }
             // An owner cut off from its replica set may have been deposed without knowing, and the
             // assessment finished elsewhere: its running copy counts only if the replica set holds
             // nothing newer (scripts/partitions read a completed assessment back as running from
             // the old owner; docs/partitions.md).
-            guard let replicated = try await readFromReplicas(id: id, mayAskEveryone: mayAskEveryone),
+            guard let replicated = try await readFromReplicas(Copy.self, id: id, mayAskEveryone: mayAskEveryone),
                 replicated.finality > record.finality
             else { return record }
             return replicated
         }
-        return try await readFromReplicas(id: id, mayAskEveryone: mayAskEveryone)
+        return try await readFromReplicas(Copy.self, id: id, mayAskEveryone: mayAskEveryone)
     }
 
-    private func readAsOwner(id: String, on owner: String) async throws -> AssessmentRecord? {
-        if owner == name { return try await readAsOwner(id: id) }
+    private func readAsOwner<Copy: RecordCopy>(_: Copy.Type, id: String, on owner: String) async throws -> Copy? {
+        if owner == name { return try await Copy.asOwner(id, on: self) }
         guard let endpoint = remoteEndpoint(owner) else { return nil }
         return try await ClusterSystem.$callOptions.withValue(.init(timeout: .seconds(1))) {
-            try await endpoint.readAsOwner(id: id)
+            try await Copy.asOwner(id, from: endpoint)
         }
     }
 
     func readAsOwner(id: String) async throws -> AssessmentRecord? {
         if let running = core.runningRecord(id) { return running }
         guard let stored = try await store.read(id: id), stored.status.isTerminal, stored.replicaSet.first == name
+        else { return nil }
+        return stored
+    }
+
+    func readSummaryAsOwner(id: String) async throws -> AssessmentSummary? {
+        if let running = core.runningRecord(id) { return AssessmentSummary(running) }
+        guard let stored = try await store.summary(id: id), stored.status.isTerminal, stored.replicaSet.first == name
         else { return nil }
         return stored
     }
@@ -101,11 +123,11 @@ extension CoordinatorNode {
     /// `minimumCopies` members store it, and one of them would have answered. Otherwise (replicas
     /// down, partitioned away, timing out) it throws `ReplicaReadError` (503, retry): a replica set
     /// out of reach is no proof that the assessment does not exist. See docs/partitions.md.
-    func readFromReplicas(id: String, mayAskEveryone: @Sendable () -> Bool = { true }) async throws
-        -> AssessmentRecord?
-    {
+    func readFromReplicas<Copy: RecordCopy>(
+        _: Copy.Type, id: String, mayAskEveryone: @Sendable () -> Bool = { true }
+    ) async throws -> Copy? {
         var asked: Set<String> = []
-        var best: AssessmentRecord?
+        var best: Copy?
         var denied: Set<String> = []
         var found: Set<String> = []
         var failures: [String: String] = [:]
@@ -115,8 +137,8 @@ extension CoordinatorNode {
         for attempt in 0..<3 {
             let targets = Array(Set(round).subtracting(asked)).sorted()
             asked.formUnion(targets)
-            for (source, answer) in await readEach(id, from: targets) {
-                let record: AssessmentRecord
+            for (source, answer) in await readEach(Copy.self, id, from: targets) {
+                let record: Copy
                 switch answer {
                 case .found(let copy):
                     record = copy
@@ -191,27 +213,29 @@ extension CoordinatorNode {
     }
 
     /// What each of `nodes` holds of `id`: a record, none, or why it could not say.
-    func readEach(_ id: String, from nodes: [String]) async -> [(source: String, answer: ReplicaAnswer)] {
-        await withTaskGroup(of: (String, ReplicaAnswer).self) { group in
+    func readEach<Copy: RecordCopy>(_: Copy.Type, _ id: String, from nodes: [String]) async
+        -> [(source: String, answer: ReplicaAnswer<Copy>)]
+    {
+        await withTaskGroup(of: (String, ReplicaAnswer<Copy>).self) { group in
             for node in nodes {
                 group.addTask { [self] in
                     do {
-                        return (node, try await readOne(id, on: node).map(ReplicaAnswer.found) ?? .absent)
+                        return (node, try await readOne(Copy.self, id, on: node).map(ReplicaAnswer.found) ?? .absent)
                     } catch {
                         return (node, .failed(String(describing: error)))
                     }
                 }
             }
-            var answers: [(source: String, answer: ReplicaAnswer)] = []
+            var answers: [(source: String, answer: ReplicaAnswer<Copy>)] = []
             for await answer in group { answers.append(answer) }
             return answers
         }
     }
 
-    func readOne(_ id: String, on node: String) async throws -> AssessmentRecord? {
-        if node == name { return try await readLocal(id: id) }
+    func readOne<Copy: RecordCopy>(_: Copy.Type, _ id: String, on node: String) async throws -> Copy? {
+        if node == name { return try await Copy.local(id, on: self) }
         guard let endpoint = remoteEndpoint(node) else { throw ReplicaReadError.noAddress(node) }
-        return try await endpoint.read(id: id)
+        return try await Copy.stored(id, from: endpoint)
     }
 
     func remoteEndpoint(_ node: String) -> CoordinatorEndpoint? {
@@ -224,39 +248,47 @@ extension CoordinatorNode {
     /// report) is what a majority stored.
     func readLocal(id: String) async throws -> AssessmentRecord? {
         guard var record = try await store.read(id: id) else { return nil }
-        if let live = core.liveRecord(id), live.epoch == record.epoch, !live.status.isTerminal,
-            !record.status.isTerminal
-        {
-            record.status = live.status
-            record.progress = live.progress
+        if let live = liveProgress(of: id, epoch: record.epoch, status: record.status) {
+            (record.status, record.progress) = live
         }
         return record
     }
 
-    func listLocal(statuses: [String], limit: Int, after cursor: PageCursor?) async throws -> [AssessmentRecord] {
+    func readLocalSummary(id: String) async throws -> AssessmentSummary? {
+        guard var summary = try await store.summary(id: id) else { return nil }
+        if let live = liveProgress(of: id, epoch: summary.epoch, status: summary.status) {
+            (summary.status, summary.progress) = live
+        }
+        return summary
+    }
+
+    private func liveProgress(of id: String, epoch: Int, status: AssessmentStatus) -> (
+        AssessmentStatus, AssessmentProgress
+    )? {
+        guard let live = core.liveRecord(id), live.epoch == epoch, !live.status.isTerminal, !status.isTerminal else {
+            return nil
+        }
+        return (live.status, live.progress)
+    }
+
+    /// Summaries only, never the request or the report: with reports of about 111 KB, one member's
+    /// page of 201 full records was 22 MB, over the transport's frame limit.
+    func listLocal(statuses: [String], limit: Int, after cursor: PageCursor?) async throws -> [AssessmentSummary] {
         let wanted = Set(statuses.compactMap(AssessmentStatus.init(rawValue:)))
         let page = try await store.list(
             statuses: wanted, limit: limit,
             after: cursor.map { ListCursor(createdAt: $0.createdAt, id: $0.id) })
-        // A listing shows status and progress and the request's `listingSummary`, never the whole
-        // request or the report: with reports of about 111 KB, one member's page of 201 full records
-        // was 22 MB, over the transport's frame limit, and the caller dropped the connection on it.
-        return page.records.map { record in
-            var summary = record
-            summary.request = listingSummary(record.request)
-            summary.report = nil
-            return summary
-        }
+        return page.records
     }
 
     /// Newest first across every member that is up. Each member returns its own newest `limit + 1`;
     /// merged, deduplicated to the newest version of each id and cut at `limit`.
     package func list(statuses: Set<AssessmentStatus>, limit: Int, after cursor: PageCursor?) async throws
-        -> (records: [AssessmentRecord], next: PageCursor?)
+        -> (records: [AssessmentSummary], next: PageCursor?)
     {
         let names = statuses.map(\.rawValue).sorted()
         let nodes = upMembers
-        let pages = await withTaskGroup(of: [AssessmentRecord].self) { group in
+        let pages = await withTaskGroup(of: [AssessmentSummary].self) { group in
             for node in nodes {
                 group.addTask { [self] in
                     if node == name {
@@ -266,11 +298,11 @@ extension CoordinatorNode {
                     return (try? await endpoint.list(statuses: names, limit: limit + 1, after: cursor)) ?? []
                 }
             }
-            var all: [[AssessmentRecord]] = []
+            var all: [[AssessmentSummary]] = []
             for await page in group { all.append(page) }
             return all
         }
-        var newest: [String: AssessmentRecord] = [:]
+        var newest: [String: AssessmentSummary] = [:]
         for record in pages.joined() where newest[record.id].map({ record.finality > $0.finality }) ?? true {
             newest[record.id] = record
         }
@@ -332,7 +364,7 @@ extension CoordinatorNode {
     /// whichever is first. A node in the replica set learns of every change the moment it is written,
     /// so an event stream follows an assessment without polling the cluster, and without reading the
     /// store: the record comes with the wake-up. Elsewhere the timeout is the poll interval.
-    package func nextChange(of id: String, timeout: Duration) async -> AssessmentRecord? {
+    package func nextChange(of id: String, timeout: Duration) async -> AssessmentSummary? {
         await withCheckedContinuation { continuation in
             changeWaiters[id, default: []].append(continuation)
             Task { [weak self] in
@@ -344,7 +376,7 @@ extension CoordinatorNode {
         }
     }
 
-    func changed(_ id: String, stored: AssessmentRecord?) {
+    func changed(_ id: String, stored: AssessmentSummary?) {
         for waiter in changeWaiters.removeValue(forKey: id) ?? [] { waiter.resume(returning: stored) }
     }
 
@@ -363,8 +395,8 @@ package struct WideReadRefused: Error, CustomStringConvertible {
 }
 
 /// One replica's answer to a read.
-enum ReplicaAnswer: Sendable {
-    case found(AssessmentRecord)
+enum ReplicaAnswer<Copy: RecordCopy>: Sendable {
+    case found(Copy)
     /// It answered, and holds no record of that id.
     case absent
     case failed(String)

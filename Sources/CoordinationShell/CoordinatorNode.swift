@@ -20,8 +20,6 @@ package actor CoordinatorNode {
     let store: any AssessmentStore
     let writer: StoreWriter
     let executor: any TaskRunner
-    /// What of a request a listing carries (`listLocal`); the domain decides, nothing by default.
-    let listingSummary: @Sendable (Data) -> Data
     var logger: Logger
     var core: CoordinatorCore
     let origin = ContinuousClock.now
@@ -39,7 +37,7 @@ package actor CoordinatorNode {
     var background: [Task<Void, Never>] = []
     package private(set) var isSettled = false
     /// Watchers waiting for the next stored change of an assessment (see `nextChange`).
-    var changeWaiters: [String: [CheckedContinuation<AssessmentRecord?, Never>]] = [:]
+    var changeWaiters: [String: [CheckedContinuation<AssessmentSummary?, Never>]] = [:]
     var stopped = false
     /// Every node the stored records name: members a restarted node must count before its view has
     /// filled in again (`readFromReplicas`).
@@ -54,10 +52,8 @@ package actor CoordinatorNode {
 
     package init(
         system: ClusterSystem, membership: MembershipService, store: any AssessmentStore,
-        executor: any TaskRunner, settings: CoordinationSettings,
-        listingSummary: @escaping @Sendable (Data) -> Data = { _ in Data() }
+        executor: any TaskRunner, settings: CoordinationSettings
     ) {
-        self.listingSummary = listingSummary
         self.name = system.node.name
         self.settings = settings
         self.system = system
@@ -146,7 +142,9 @@ package actor CoordinatorNode {
 
     func applied(_ applied: AppliedWrite) {
         handle(.applied(applied.write, replyTo: applied.replyTo, applied.result))
-        if case .success(.stored) = applied.result { changed(applied.write.record.id, stored: applied.write.record) }
+        if case .success(.stored) = applied.result, changeWaiters[applied.write.record.id] != nil {
+            changed(applied.write.record.id, stored: AssessmentSummary(applied.write.record))
+        }
     }
 
     func settle() {

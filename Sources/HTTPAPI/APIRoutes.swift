@@ -54,7 +54,8 @@ package struct APIRoute: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .healthz, .readyz, .schema, .session: nil
         case .submit, .cancel: .submitter
-        case .metrics, .clusterStats: metricsOpen ? nil : .admin
+        // The archive's status is the node's, every tenant's writes and its last error, as /metrics is.
+        case .metrics, .clusterStats, .archiveStatus: metricsOpen ? nil : .admin
         default: .reader
         }
     }

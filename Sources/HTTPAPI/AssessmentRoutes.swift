@@ -74,14 +74,17 @@ struct AssessmentRoutes: Sendable {
             audit?.record(request, context: context, caller: context.caller, outcome: "too_large", status: error.status)
             throw .error(error)
         }
-        let checked: Result<Void, ValidationFailure>
+        let checked: Result<AssessmentRequest, ValidationFailure>
         do {
             checked = try await validation.validate(body)
         } catch {
             context.logger.warning("submission not validated", metadata: ["error": "\(error)"])
             throw .error(APIError(ServiceError.unavailable("the node is shutting down")))
         }
-        if case .failure(let failure) = checked {
+        let validated: AssessmentRequest
+        switch checked {
+        case .success(let value): validated = value
+        case .failure(let failure):
             metrics.submission("invalid")
             audit?.record(request, context: context, caller: context.caller, outcome: "invalid", status: .badRequest)
             throw .error(
@@ -93,7 +96,7 @@ struct AssessmentRoutes: Sendable {
         let tenant = context.caller.tenant
         let receipt: SubmitReceipt
         do {
-            receipt = try await service.submit(request: body, idempotencyKey: key, tenant: tenant)
+            receipt = try await service.submit(request: validated, idempotencyKey: key, tenant: tenant)
         } catch {
             metrics.submission(Self.outcome(of: error))
             context.logger.warning("submission not accepted", metadata: ["reason": "\(error)"])

@@ -1,13 +1,16 @@
+import Assessment
 import FoundationEssentials
 
 /// What the HTTP API needs from the cluster. The routes know nothing of placement, leases or
 /// replication: the node command hands them the coordinator through this protocol, which keeps the
 /// API testable on its own and keeps the layers one-way (HTTPAPI never imports Coordination).
 package protocol AssessmentService: Sendable {
-    /// Stores a validated request (its JSON bytes, as received) and returns once the record is durable
-    /// on a majority of its replica set, as `tenant`'s. The same `idempotencyKey` in the same tenant
-    /// gives the same id; repeated with another request it throws `keyReused`.
-    func submit(request: Data, idempotencyKey: String?, tenant: String) async throws(ServiceError) -> SubmitReceipt
+    /// Stores a request the API has validated (the typed value: it is parsed once, here) and returns
+    /// once the record is durable on a majority of its replica set, as `tenant`'s. The same
+    /// `idempotencyKey` in the same tenant gives the same id; repeated with another request it throws
+    /// `keyReused`.
+    func submit(request: AssessmentRequest, idempotencyKey: String?, tenant: String) async throws(ServiceError)
+        -> SubmitReceipt
 
     /// Why a submission would be refused whatever it holds (the cluster is at its backlog limit), or
     /// nil: asked before the body is read, so that a refusal costs little.

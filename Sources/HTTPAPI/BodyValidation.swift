@@ -20,12 +20,13 @@ final class BodyValidation: Service, Sendable {
         pool.start()
     }
 
-    /// What validating `body` found; throws only when the thread has been shut down.
-    func validate(_ body: Data) async throws -> Result<Void, ValidationFailure> {
+    /// The validated request, or what validating `body` found wrong; throws only when the thread has
+    /// been shut down. The typed value is what the cluster stores and its workers run: the body is
+    /// parsed once, here (docs/performance.md, "The data path").
+    func validate(_ body: Data) async throws -> Result<AssessmentRequest, ValidationFailure> {
         try await onItsThread {
             do throws(ValidationFailure) {
-                _ = try RequestValidator.validate(body)
-                return .success(())
+                return .success(try RequestValidator.validate(body))
             } catch {
                 return .failure(error)
             }

@@ -37,6 +37,10 @@ package struct NodeStatsBody: Codable, Sendable, Hashable {
     package var httpP99Seconds: Double?
     package var memoryRSSBytes: Int?
     package var eventStreamsOpen: Int
+    /// Final states this node made that wait for the archive, and the age in seconds of the oldest
+    /// (docs/archive.md); null on a node without an archive.
+    package var archivePending: Int? = nil
+    package var archiveLagSeconds: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case node, backlog
@@ -50,6 +54,8 @@ package struct NodeStatsBody: Codable, Sendable, Hashable {
         case httpP99Seconds = "http_p99_seconds"
         case memoryRSSBytes = "memory_rss_bytes"
         case eventStreamsOpen = "event_streams_open"
+        case archivePending = "archive_pending"
+        case archiveLagSeconds = "archive_lag_seconds"
     }
 
     // Nulls are written so that every key of the contract is always present.
@@ -67,6 +73,8 @@ package struct NodeStatsBody: Codable, Sendable, Hashable {
         try container.encode(httpP99Seconds, forKey: .httpP99Seconds)
         try container.encode(memoryRSSBytes, forKey: .memoryRSSBytes)
         try container.encode(eventStreamsOpen, forKey: .eventStreamsOpen)
+        try container.encode(archivePending, forKey: .archivePending)
+        try container.encode(archiveLagSeconds, forKey: .archiveLagSeconds)
     }
 }
 
@@ -104,7 +112,10 @@ package final class NodeStatsSampler: Sendable {
             httpP99Seconds: metrics.quantile(
                 0.99, of: "inframind_http_request_duration_seconds", excludingRoutesContaining: "/events"),
             memoryRSSBytes: Self.residentBytes(),
-            eventStreamsOpen: Int(metrics.sum("inframind_event_streams_open")))
+            eventStreamsOpen: Int(metrics.sum("inframind_event_streams_open")),
+            // The archive's writer publishes these only where an archive is configured.
+            archivePending: metrics.value("inframind_archive_pending").map { Int($0) },
+            archiveLagSeconds: metrics.value("inframind_archive_lag_seconds"))
     }
 
     static func seconds(_ duration: Duration) -> Double {
@@ -161,6 +172,11 @@ struct PrometheusText {
 
     func sum(_ name: String) -> Double {
         samples.filter { $0.name == name }.reduce(0) { $0 + $1.value }
+    }
+
+    /// The sum of `name`'s samples, or nil when the registry has none of that name.
+    func value(_ name: String) -> Double? {
+        samples.contains { $0.name == name } ? sum(name) : nil
     }
 
     /// The upper bound of the bucket holding quantile `q`, over every series of the histogram except

@@ -8,8 +8,8 @@ import NIOCore
 import NIOPosix
 
 /// The coordinator's worker runs the real agents through this: decode the request (validated at
-/// submission, so a failure here is a bug worth an error), compute, and return canonical bytes —
-/// equal inputs give equal bytes on every node, which is what makes requeues and digests safe.
+/// submission, so a failure here is a bug worth an error), compute, and return the result's binary
+/// form — equal inputs give equal bytes on every node, which is what makes requeues and digests safe.
 struct AgentExecutor: TaskRunner {
     let catalog: Catalog
     let options: AgentRunOptions
@@ -17,8 +17,6 @@ struct AgentExecutor: TaskRunner {
     /// cooperative pool (one thread per core) would starve membership probes and HTTP handlers
     /// there, and a node busy computing would be declared dead.
     let threads: MultiThreadedEventLoopGroup
-    private let requests = RequestCache()
-    private let results = ResultCache()
 
     init(catalog: Catalog, options: AgentRunOptions, threads: Int) {
         self.catalog = catalog
@@ -64,25 +62,19 @@ struct AgentExecutor: TaskRunner {
         guard let agent = AgentName(rawValue: assignment.key.agent) else {
             throw UnknownAgent(name: assignment.key.agent)
         }
-        let request = try requests.request(of: assignment)
+        // Validated where it arrived over HTTP; here it is only decoded (docs/performance.md).
+        let request = try AssessmentRequest(storedForm: assignment.request)
         // The load-test slowdown first, outside the measured computation (it may sleep, and other
         // agents would run on this thread meanwhile).
         try await options.applySlowdown()
-        let id = assignment.key.assessmentID
         if agent != .reportGenerator {
             let result = Self.measured { AssessmentEngine.compute(agent, request: request, catalog: catalog) }
-            let payload = try result.canonicalData()
-            self.results.remember(result, sentAs: payload, assessmentID: id, agent: agent.rawValue)
-            return payload
+            return try result.binaryForm()
         }
         // The report generator's output is the finished report itself, so the owner stores what it
-        // gets without knowing the domain.
-        let decoder = JSONDecoder()
+        // gets without knowing the domain: canonical JSON, made once, here.
         let results = try assignment.inputs
-            .map { input in
-                try self.results.take(assessmentID: id, agent: input.agent, payload: input.payload)
-                    ?? decoder.decode(AgentResult.self, from: input.payload)
-            }
+            .map { try AgentResult(storedForm: $0.payload) }
             .sorted { $0.agent < $1.agent }
         let report = Self.measured { () -> AssessmentReport? in
             let generator = AssessmentEngine.compute(
@@ -116,20 +108,5 @@ extension AgentExecutor {
         var time = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
         return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
-    }
-}
-
-/// The validated request of the assessments whose agents this node ran lately: a node runs several
-/// of one assessment's eleven agents, and parsing and validating the request each time cost as much
-/// as some agents. An id always names the same request, so a hit is exact.
-final class RequestCache: Sendable {
-    private let requests = BoundedCache<AssessmentRequest>(capacity: 256)
-
-    func request(of assignment: TaskAssignment) throws -> AssessmentRequest {
-        let id = assignment.key.assessmentID
-        if let cached = requests.value(forKey: id) { return cached }
-        let request = try RequestValidator.validate(assignment.request)
-        requests.insert(request, forKey: id)
-        return request
     }
 }

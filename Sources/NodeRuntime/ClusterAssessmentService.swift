@@ -1,3 +1,4 @@
+import Assessment
 import CoordinationShell
 import Crypto
 import FoundationEssentials
@@ -47,17 +48,30 @@ struct ClusterAssessmentService: AssessmentService {
         return parts.joined(separator: "-")
     }
 
-    func submit(request: Data, idempotencyKey: String?, tenant: String) async throws(ServiceError) -> SubmitReceipt {
+    func submit(request: AssessmentRequest, idempotencyKey: String?, tenant: String) async throws(ServiceError)
+        -> SubmitReceipt
+    {
         let id = idempotencyKey.map { Self.assessmentID(idempotencyKey: $0, tenant: tenant) }
         // Stored scoped by tenant: the store keeps keys unique, and two tenants may use the same one.
         let storedKey = idempotencyKey.map { "\(tenant)/\($0)" }
-        switch await coordinator.submit(id: id, request: request, idempotencyKey: storedKey, tenant: tenant) {
+        let stored: Data
+        do {
+            stored = try request.binaryForm()
+        } catch {
+            throw .badRequest("the request cannot be stored: \(error)")
+        }
+        switch await coordinator.submit(
+            id: id, request: stored, idempotencyKey: storedKey, tenant: tenant, title: request.title)
+        {
         case .accepted(let id, let existing):
             guard existing else { return SubmitReceipt(id: id, state: .queued, existing: false) }
-            // A repeat is the same submission only with the same bytes: the record keeps the request
-            // as received, so it is compared whole rather than through a digest.
+            // A repeat is the same submission only with the same request: the record keeps it whole,
+            // so it is compared whole rather than through a digest (as typed values: the record may
+            // hold the JSON an earlier version stored).
             let record = try await self.record(id)
-            guard record.request == request, (record.tenant ?? Caller.defaultTenant) == tenant else {
+            guard (try? AssessmentRequest(storedForm: record.request)) == request,
+                (record.tenant ?? Caller.defaultTenant) == tenant
+            else {
                 throw .keyReused(key: idempotencyKey ?? "")
             }
             return SubmitReceipt(id: id, state: Self.state(record.status), existing: true)
@@ -73,7 +87,7 @@ struct ClusterAssessmentService: AssessmentService {
     func assessment(id: String) async throws(ServiceError) -> AssessmentSnapshot {
         guard Self.isAssessmentID(id) else { throw .notFound(id: id) }
         do {
-            return Self.snapshot(try await record(id))
+            return Self.snapshot(try await summary(id))
         } catch {
             guard case .notFound = error else { throw error }
             return try await archivedSnapshot(id)
@@ -96,10 +110,10 @@ struct ClusterAssessmentService: AssessmentService {
     }
 
     func cancel(id: String) async throws(ServiceError) -> AssessmentSnapshot {
-        let record = try await record(id)
+        let record = try await summary(id)
         guard !record.status.isTerminal, let owner = record.replicaSet.first else { return Self.snapshot(record) }
         switch await coordinator.cancel(id: id, owner: owner) {
-        case .cancelled, .alreadyFinal: return Self.snapshot(try await self.record(id))
+        case .cancelled, .alreadyFinal: return Self.snapshot(try await summary(id))
         // The record was just read, so it exists: an owner that does not know it is one the record
         // has moved away from (a takeover under way), not proof of absence.
         case .notFound: throw .unavailable("\(owner) no longer owns \(id); retry")
@@ -128,7 +142,7 @@ struct ClusterAssessmentService: AssessmentService {
         var items: [AssessmentSnapshot] = []
         var scanned = 0
         while true {
-            let page: (records: [AssessmentRecord], next: PageCursor?)
+            let page: (records: [AssessmentSummary], next: PageCursor?)
             do {
                 page = try await coordinator.list(statuses: wanted, limit: pageSize, after: after)
             } catch {
@@ -187,7 +201,7 @@ struct ClusterAssessmentService: AssessmentService {
         return AsyncThrowingStream { continuation in
             let task = Task {
                 var last: (epoch: Int, version: Int)?
-                var woken: AssessmentRecord?
+                var woken: AssessmentSummary?
                 var quietPolls = 0
                 while !Task.isCancelled {
                     do {
@@ -259,11 +273,24 @@ struct ClusterAssessmentService: AssessmentService {
     }
 
     private func record(_ id: String) async throws(ServiceError) -> AssessmentRecord {
+        try await read(id) { [coordinator] id, gate in try await coordinator.read(id: id, mayAskEveryone: gate) }
+    }
+
+    /// What status reads, event streams and cancellations need: no request, no report.
+    private func summary(_ id: String) async throws(ServiceError) -> AssessmentSummary {
+        try await read(id) { [coordinator] id, gate in
+            try await coordinator.readSummary(id: id, mayAskEveryone: gate)
+        }
+    }
+
+    private func read<Copy>(
+        _ id: String, _ reading: (String, @escaping @Sendable () -> Bool) async throws -> Copy?
+    ) async throws(ServiceError) -> Copy {
         guard Self.isAssessmentID(id) else { throw .notFound(id: id) }
-        let found: AssessmentRecord?
+        let found: Copy?
         let gate = wideReads
         do {
-            found = try await coordinator.read(id: id, mayAskEveryone: { gate?.permit() ?? true })
+            found = try await reading(id, { gate?.permit() ?? true })
         } catch let refused as WideReadRefused {
             throw .unavailable(refused.description)
         } catch {
@@ -293,7 +320,7 @@ struct ClusterAssessmentService: AssessmentService {
         }
     }
 
-    static func snapshot(_ record: AssessmentRecord) -> AssessmentSnapshot {
+    static func snapshot(_ record: AssessmentSummary) -> AssessmentSnapshot {
         var snapshot = AssessmentSnapshot(
             id: record.id, state: state(record.status), percent: record.progress.percent,
             step: record.progress.currentStep,
@@ -305,22 +332,7 @@ struct ClusterAssessmentService: AssessmentService {
             failure: record.failure, createdAt: record.createdAt, updatedAt: record.updatedAt,
             version: record.version, epoch: record.epoch)
         snapshot.tenant = record.tenant
-        snapshot.title = Self.title(of: record.request)
+        snapshot.title = record.title
         return snapshot
-    }
-
-    private struct Titled: Codable { var title: String? }
-
-    /// The request's title: the record keeps the request as the validated JSON it arrived as, and a
-    /// listing's copy as its `listingSummary`.
-    static func title(of request: Data) -> String? {
-        (try? JSONDecoder().decode(Titled.self, from: request))?.title
-    }
-
-    /// What of a request crosses the cluster in a listing: its title alone (at most 200 characters,
-    /// the request schema's limit), for the listing's `q` and the console's list.
-    @Sendable static func listingSummary(_ request: Data) -> Data {
-        guard let title = title(of: request) else { return Data() }
-        return (try? JSONEncoder().encode(Titled(title: title))) ?? Data()
     }
 }

@@ -43,7 +43,8 @@ package enum Node {
         let mongo = try config.archiveURI.map { uri in
             do {
                 return try MongoArchive(
-                    uri: uri, database: config.archiveDatabase, collection: config.archiveCollection)
+                    uri: uri, database: config.archiveDatabase, collection: config.archiveCollection,
+                    documentLimit: config.archiveDocumentLimit)
             } catch {
                 throw ValidationError("\(error)")
             }
@@ -73,7 +74,7 @@ package enum Node {
             system: system, membership: membership, store: store,
             executor: AgentExecutor(
                 catalog: try Catalog.shipped(), options: config.agentRunOptions, threads: config.workerConcurrency),
-            settings: config.coordinationSettings, listingSummary: ClusterAssessmentService.listingSummary)
+            settings: config.coordinationSettings)
         try await coordinator.start()
         let statsEndpoint = StatsEndpoint.start(on: system) { [name = config.name] in
             NodeStatsSampler.shared.encoded(node: name)

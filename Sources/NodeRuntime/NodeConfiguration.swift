@@ -1,3 +1,4 @@
+import Archive
 import ArgumentParser
 import Assessment
 import FoundationEssentials
@@ -39,6 +40,8 @@ package struct NodeConfiguration: Equatable, Sendable {
     var archiveDatabase: String
     var archiveCollection: String
     var archiveQueueLimit: Int
+    /// Bytes over which an archive document keeps its report in GridFS (MongoArchive.documentLimit).
+    var archiveDocumentLimit: Int
     /// Node names a peer's certificate may carry (docs/security.md#peer-identity); nil: any of the CA's.
     var clusterMembersAllowed: Set<String>?
     /// The tokens file's entries (docs/security.md); the node holds digests, never tokens.
@@ -88,6 +91,7 @@ package struct NodeConfiguration: Equatable, Sendable {
         var archiveDatabase: String?
         var archiveCollection: String?
         var archiveQueueLimit: Int?
+        var archiveDocumentLimit: Int?
         var clusterMembersAllowed: [String]?
         var tokensFile: String?
         var metricsOpen: Bool?
@@ -133,6 +137,7 @@ package struct NodeConfiguration: Equatable, Sendable {
             case archiveDatabase = "archive_database"
             case archiveCollection = "archive_collection"
             case archiveQueueLimit = "archive_queue_limit"
+            case archiveDocumentLimit = "archive_document_limit"
             case clusterMembersAllowed = "cluster_members_allowed"
             case tokensFile = "tokens_file"
             case metricsOpen = "metrics_open"
@@ -222,6 +227,7 @@ package struct NodeConfiguration: Equatable, Sendable {
             merged.archiveDatabase = other.archiveDatabase ?? archiveDatabase
             merged.archiveCollection = other.archiveCollection ?? archiveCollection
             merged.archiveQueueLimit = other.archiveQueueLimit ?? archiveQueueLimit
+            merged.archiveDocumentLimit = other.archiveDocumentLimit ?? archiveDocumentLimit
             merged.clusterMembersAllowed = other.clusterMembersAllowed ?? clusterMembersAllowed
             merged.tokensFile = other.tokensFile ?? tokensFile
             merged.metricsOpen = other.metricsOpen ?? metricsOpen
@@ -325,6 +331,9 @@ package struct NodeConfiguration: Equatable, Sendable {
             problems.append("archive_collection must be a MongoDB collection name (no $, not system.*)")
         }
         archiveQueueLimit = check(layer.archiveQueueLimit ?? 100_000, "archive_queue_limit", 1...100_000_000)
+        archiveDocumentLimit = check(
+            layer.archiveDocumentLimit ?? MongoArchive.maximumDocumentBytes, "archive_document_limit",
+            1024...MongoArchive.maximumDocumentBytes)
         callTimeoutMilliseconds = check(layer.callTimeoutMs ?? 5_000, "call_timeout_ms", 1...3_600_000)
         maxFrameSize = check(layer.maxFrameSize ?? 8 << 20, "max_frame_size", 4096...(1 << 30))
         // A request travels inside replica writes and task assignments (with its record's report and

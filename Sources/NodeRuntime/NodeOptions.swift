@@ -110,6 +110,12 @@ package struct NodeOptions: ParsableArguments {
     )
     var archiveQueueLimit: Int?
 
+    @Option(
+        help:
+            "Bytes over which an archive document keeps its report in GridFS (default and most 16711680; lower for tests). [archive_document_limit]"
+    )
+    var archiveDocumentLimit: Int?
+
     @Option(help: "Default deadline of a cluster call, in milliseconds (default 5000). [call_timeout_ms]")
     var callTimeoutMs: Int?
 
@@ -195,7 +201,7 @@ package struct NodeOptions: ParsableArguments {
             agentSleepMs: agentSleepMs, corsOrigins: corsOrigins.isEmpty ? nil : corsOrigins,
             retentionSeconds: retentionSeconds, archiveMongodbUri: archiveMongodbUri,
             archiveDatabase: archiveDatabase, archiveCollection: archiveCollection,
-            archiveQueueLimit: archiveQueueLimit,
+            archiveQueueLimit: archiveQueueLimit, archiveDocumentLimit: archiveDocumentLimit,
             clusterMembersAllowed: clusterMembersAllowed.isEmpty
                 ? nil : clusterMembersAllowed.flatMap { $0.split(separator: ",").map(String.init) },
             tokensFile: tokensFile, metricsOpen: metricsOpen ? true : nil,

@@ -42,6 +42,9 @@ package struct AssessmentRecord: Sendable, Hashable, Codable {
     package var idempotencyKey: String?
     /// The tenant that submitted it (docs/security.md); nil for records from before tenants.
     package var tenant: String?
+    /// The request's title, kept beside it so that status reads and listings (`AssessmentSummary`)
+    /// need not read the request; nil for records from before it was kept.
+    package var title: String?
     /// Passed in by the caller, never read from a clock inside the store, so the simulation's
     /// virtual time and the real one behave the same.
     package var createdAt: Date
@@ -60,6 +63,7 @@ package struct AssessmentRecord: Sendable, Hashable, Codable {
         failure: String? = nil,
         idempotencyKey: String? = nil,
         tenant: String? = nil,
+        title: String? = nil,
         createdAt: Date,
         updatedAt: Date? = nil
     ) {
@@ -75,6 +79,7 @@ package struct AssessmentRecord: Sendable, Hashable, Codable {
         self.failure = failure
         self.idempotencyKey = idempotencyKey
         self.tenant = tenant
+        self.title = title
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
     }

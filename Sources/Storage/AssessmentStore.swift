@@ -7,8 +7,11 @@ import FoundationEssentials
 package protocol AssessmentStore: Sendable {
     func read(id: String) async throws(StoreError) -> AssessmentRecord?
 
-    /// Records newest first (createdAt, then id, descending), only those in `statuses` unless it is
-    /// empty, at most `limit` of them (none when `limit` is not positive).
+    /// The record without its request and report, read without them.
+    func summary(id: String) async throws(StoreError) -> AssessmentSummary?
+
+    /// Records' summaries newest first (createdAt, then id, descending), only those in `statuses`
+    /// unless it is empty, at most `limit` of them (none when `limit` is not positive).
     func list(statuses: Set<AssessmentStatus>, limit: Int, after cursor: ListCursor?)
         async throws(StoreError) -> ListPage
 
@@ -52,10 +55,10 @@ package struct RecordSummary: Sendable, Hashable {
 
 /// One page of a listing; `next` is nil on the last page.
 package struct ListPage: Sendable, Hashable {
-    package var records: [AssessmentRecord]
+    package var records: [AssessmentSummary]
     package var next: ListCursor?
 
-    package init(records: [AssessmentRecord], next: ListCursor?) {
+    package init(records: [AssessmentSummary], next: ListCursor?) {
         self.records = records
         self.next = next
     }

@@ -13,10 +13,15 @@ package actor InMemoryAssessmentStore: AssessmentStore {
         records[id]
     }
 
+    package func summary(id: String) -> AssessmentSummary? {
+        records[id].map(AssessmentSummary.init)
+    }
+
     package func list(statuses: Set<AssessmentStatus>, limit: Int, after cursor: ListCursor?) -> ListPage {
         guard limit > 0 else { return ListPage(records: [], next: nil) }
         let matching = records.values
             .filter { statuses.isEmpty || statuses.contains($0.status) }
+            .map(AssessmentSummary.init)
             .filter { cursor?.precedes($0) ?? true }
             .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
         let page = Array(matching.prefix(limit))
@@ -52,9 +57,14 @@ package actor InMemoryAssessmentStore: AssessmentStore {
         let outcome = records[record.id]?.replicaOutcome(of: record) ?? .stored
         if case .refused = outcome { return outcome }
         if case .stored = outcome {
-            // Like SQLite's, which has no UPDATE of the column: the first copy's tenant stays.
+            // Like SQLite's, which has no UPDATE of the columns: the first copy's tenant, title and
+            // request stay.
             var stored = record
-            if let existing = records[record.id] { stored.tenant = existing.tenant }
+            if let existing = records[record.id] {
+                stored.tenant = existing.tenant
+                stored.title = existing.title
+                stored.request = existing.request
+            }
             records[record.id] = stored
         }
         for result in results where journal[result.assessmentID]?[result.agent] == nil {

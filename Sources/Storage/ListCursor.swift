@@ -13,7 +13,7 @@ package struct ListCursor: Sendable, Hashable {
         self.id = id
     }
 
-    init(after record: AssessmentRecord) {
+    init(after record: AssessmentSummary) {
         self.init(createdAt: record.createdAt, id: record.id)
     }
 
@@ -37,7 +37,7 @@ package struct ListCursor: Sendable, Hashable {
     }
 
     /// True when `record` sorts after this cursor in newest-first order.
-    func precedes(_ record: AssessmentRecord) -> Bool {
+    func precedes(_ record: AssessmentSummary) -> Bool {
         record.createdAt < createdAt || (record.createdAt == createdAt && record.id < id)
     }
 }

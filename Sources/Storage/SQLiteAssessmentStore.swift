@@ -49,6 +49,15 @@ package final class SQLiteAssessmentStore: AssessmentStore {
         }
     }
 
+    package func summary(id: String) async throws(StoreError) -> AssessmentSummary? {
+        try await read { db in
+            try db.query(
+                "SELECT \(SQLiteRows.assessmentSummaryColumns) FROM assessment WHERE id = ?", [.text(id)],
+                SQLiteRows.assessmentSummary(from:)
+            ).first
+        }
+    }
+
     package func list(statuses: Set<AssessmentStatus>, limit: Int, after cursor: ListCursor?)
         async throws(StoreError) -> ListPage
     {
@@ -70,11 +79,11 @@ package final class SQLiteAssessmentStore: AssessmentStore {
         // One more than asked tells whether another page exists without a second query.
         arguments.append(.integer(limit + 1))
         let sql = """
-            SELECT \(SQLiteRows.assessmentColumns) FROM assessment \(whereClause)
+            SELECT \(SQLiteRows.assessmentSummaryColumns) FROM assessment \(whereClause)
             ORDER BY created_at DESC, id DESC LIMIT ?
             """
         let fetched = try await read { [arguments] db in
-            try db.query(sql, arguments, SQLiteRows.record(from:))
+            try db.query(sql, arguments, SQLiteRows.assessmentSummary(from:))
         }
         let records = Array(fetched.prefix(limit))
         let next = fetched.count > limit ? records.last.map(ListCursor.init(after:)) : nil

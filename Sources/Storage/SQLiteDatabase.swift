@@ -37,6 +37,10 @@ final class SQLiteDatabase: Sendable {
     private let inlineCheckpointsCounter = Counter(
         label: "inframind_store_checkpoints_total", dimensions: [("by", "writer")])
     private let failedCheckpointsCounter = Counter(label: "inframind_store_checkpoint_failures_total")
+    /// The fsyncs SQLite makes with `synchronous = FULL` in WAL mode: one per committed write
+    /// transaction (the log), two per checkpoint (the log, then the file). `scripts/bench` divides it
+    /// by the assessments completed (docs/performance.md).
+    private let fsyncsCounter = Counter(label: "inframind_store_fsyncs_total")
     /// A checkpoint is queued after every commit that leaves the log this long (SQLite's own default
     /// threshold), whatever the last one copied. SQLite starts the log again from its beginning only
     /// when a write begins with all of it in the file, and under steady writes a checkpoint nearly
@@ -117,6 +121,7 @@ final class SQLiteDatabase: Sendable {
     private func checkpoint(on connection: SQLiteConnection) {
         do {
             try connection.checkpointPassively()
+            fsyncsCounter.increment(by: 2)
         } catch  where error.primaryCode == SQLITE_BUSY {
             // The other of the two checkpointers (queue and writer) is running one: not a failure.
         } catch {
@@ -154,7 +159,9 @@ final class SQLiteDatabase: Sendable {
             // A transaction whose ROLLBACK failed is still open; end it before this one begins,
             // or every later BEGIN on the writer would fail.
             if writer.isInTransaction { try? writer.execute("ROLLBACK") }
-            completion(Result { try writer.transaction(immediate: true) { try body(writer) } })
+            let result = Result { try writer.transaction(immediate: true) { try body(writer) } }
+            if case .success = result { fsyncsCounter.increment() }
+            completion(result)
         }
     }
 

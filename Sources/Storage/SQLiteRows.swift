@@ -6,11 +6,11 @@ import FoundationEssentials
 enum SQLiteRows {
     static let assessmentColumns = """
         id, status, epoch, version, replica_set, leaving, request, report, progress, failure, idempotency_key, \
-        created_at, updated_at, tenant
+        created_at, updated_at, tenant, title
         """
 
     /// Arguments: `arguments(of:)`.
-    static let insertRecord = "INSERT INTO assessment (\(assessmentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    static let insertRecord = "INSERT INTO assessment (\(assessmentColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
     /// Arguments: `updateArguments(of:)`, in this column order.
     static let updateRecord = """
@@ -25,7 +25,7 @@ enum SQLiteRows {
             .blob(record.request), .optional(record.report), .text(StoredJSON.encode(record.progress)),
             .optional(record.failure), .optional(record.idempotencyKey),
             .real(record.createdAt.timeIntervalSinceReferenceDate),
-            .real(record.updatedAt.timeIntervalSinceReferenceDate), .optional(record.tenant),
+            .real(record.updatedAt.timeIntervalSinceReferenceDate), .optional(record.tenant), .optional(record.title),
         ]
     }
 
@@ -50,13 +50,32 @@ enum SQLiteRows {
             leaving: try leaving(row.text(5)),
             request: row.blob(6),
             report: row.optionalBlob(7),
-            progress: try decode(AssessmentProgress.self, row.text(8)),
+            progress: try progress(row.text(8)),
             failure: row.optionalText(9),
             idempotencyKey: row.optionalText(10),
             tenant: row.optionalText(13),
+            title: row.optionalText(14),
             createdAt: Date(timeIntervalSinceReferenceDate: row.double(11)),
             updatedAt: Date(timeIntervalSinceReferenceDate: row.double(12))
         )
+    }
+
+    /// The columns `assessmentSummary(from:)` reads, in its order: none of the request or report.
+    static let assessmentSummaryColumns = """
+        id, status, epoch, version, replica_set, leaving, progress, failure, tenant, title, created_at, updated_at
+        """
+
+    /// A row of `assessmentSummaryColumns`.
+    static func assessmentSummary(from row: SQLiteRow) throws -> AssessmentSummary {
+        var summary = AssessmentSummary(
+            AssessmentRecord(
+                id: row.text(0), status: try status(row.text(1)), epoch: row.int(2), version: row.int(3),
+                replicaSet: try replicaSet(row.text(4)), leaving: try leaving(row.text(5)), request: Data(),
+                progress: try progress(row.text(6)), failure: row.optionalText(7),
+                tenant: row.optionalText(8), title: row.optionalText(9),
+                createdAt: Date(timeIntervalSinceReferenceDate: row.double(10))))
+        summary.updatedAt = Date(timeIntervalSinceReferenceDate: row.double(11))
+        return summary
     }
 
     /// The columns `summary(from:)` reads, in its order.
@@ -114,11 +133,10 @@ enum SQLiteRows {
         return sets
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        do {
-            return try JSONDecoder().decode(type, from: Data(text.utf8))
-        } catch {
-            throw StoreError.ioError("corrupt \(type) in stored assessment: \(error)")
+    private static func progress(_ text: String) throws -> AssessmentProgress {
+        guard let progress = StoredJSON.decodeProgress(text) else {
+            throw StoreError.ioError("corrupt progress in stored assessment: \(text.prefix(200))")
         }
+        return progress
     }
 }

@@ -59,6 +59,9 @@ enum SQLiteSchema {
         // The tenant that submitted the assessment (docs/security.md): set on create, replicated with
         // the record, never updated.
         migrator.register("v4: the submitting tenant", sql: "ALTER TABLE assessment ADD COLUMN tenant TEXT")
+        // The request's title, set on create like the tenant: status reads and listings show it
+        // without reading the request (`AssessmentSummary`).
+        migrator.register("v5: the request's title", sql: "ALTER TABLE assessment ADD COLUMN title TEXT")
         return migrator
     }
 }

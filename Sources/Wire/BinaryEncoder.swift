@@ -105,9 +105,11 @@ extension Optional: BinarySpecialEncodable where Wrapped: Encodable {
     }
 }
 
-/// Keys in sorted order: a dictionary's own order depends on its capacity and history, so two equal
-/// dictionaries would otherwise encode to different bytes (found by the messages fuzz target,
-/// docs/fuzzing.md; BinaryCodecTests.equalDictionariesEncodeToTheSameBytes).
+/// Keys in sorted order: a dictionary's own order depends on the process's hash seed and on its
+/// capacity and history, and equal values must give equal bytes wherever they are encoded, since
+/// digests of encoded agent results compare attempts run on different nodes (the messages fuzz
+/// target found two equal dictionaries in one process encoding differently, docs/fuzzing.md;
+/// BinaryCodecTests.equalDictionariesEncodeToTheSameBytes).
 extension Dictionary: BinarySpecialEncodable where Key == String, Value: Encodable {
     func binaryEncode(into state: BinaryEncodingState) throws {
         state.buffer.writeInteger(UInt32(count))

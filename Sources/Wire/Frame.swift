@@ -6,8 +6,11 @@ import NIOCore
 /// replica asks owners for final states it missed (`check`). 5: a membership record carries the
 /// member's metadata (its HTTP address), `/coordinator` no longer answers `info`, an agent's
 /// progress carries when its latest attempt started and finished, and a submission and its record
-/// carry the submitting tenant (docs/security.md).
-package let wireProtocolVersion: UInt16 = 5
+/// carry the submitting tenant (docs/security.md). 6: an assignment carries its assessment's request
+/// once for all its tasks, requests and agents' results travel in their binary form, a record carries
+/// its request's title, and status reads and listings fetch summaries (docs/performance.md, "The data
+/// path"); dictionaries are written in key order.
+package let wireProtocolVersion: UInt16 = 6
 
 /// Control traffic (membership probes, lease renewals) gets its own connection so that a burst
 /// of large calls queued on the calls lane can never delay a probe past its timeout.

@@ -84,7 +84,8 @@ struct ArchiveListCommand: AsyncParsableCommand {
 /// `inframind archive status`
 struct ArchiveStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Show the node's archive writer: pending, written, failed, lag.")
+        commandName: "status",
+        abstract: "Show the node's archive writer: pending, written, failed, lag (an admin's token).")
 
     @OptionGroup var options: ClientOptions
 

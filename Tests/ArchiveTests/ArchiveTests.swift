@@ -42,10 +42,18 @@ struct ArchiveTests {
             updatedAt: Date(timeIntervalSince1970: 1_800_000_060 + created))
     }
 
-    static func withArchive(_ body: (MongoArchive, ArchiveServer) async throws -> Void) async throws {
+    /// A report of about 100 KB goes to GridFS under this limit, so that the GridFS path is tested
+    /// with ordinary reports against any server.
+    static let smallDocumentLimit = 64 * 1024
+
+    static func withArchive(
+        documentLimit: Int = MongoArchive.maximumDocumentBytes,
+        _ body: (MongoArchive, ArchiveServer) async throws -> Void
+    ) async throws {
         let server = try await ArchiveServer.start()
         defer { server.stop() }
-        let archive = try MongoArchive(uri: server.uri, database: server.database, collection: "assessments")
+        let archive = try MongoArchive(
+            uri: server.uri, database: server.database, collection: "assessments", documentLimit: documentLimit)
         defer { archive.close() }
         try await archive.dropAll()
         try await archive.ensureIndexes()
@@ -69,12 +77,15 @@ struct ArchiveTests {
         try await Self.withArchive { archive, _ in
             let (request, report) = try Self.example("healthcare-startup-7b")
             let records = [
-                Self.record("done", status: .completed, request: request, report: report),
+                // Nodes store the request in its binary form; the document holds it as JSON.
+                Self.record(
+                    "done", status: .completed, request: try AssessmentRequest(storedForm: request).binaryForm(),
+                    report: report),
                 Self.record("broke", status: .failed, created: 1, request: request, failure: "cost_analyzer threw"),
                 Self.record("stopped", status: .cancelled, created: 2, request: request),
             ]
             for record in records {
-                let document = ArchiveDocument(
+                let document = try ArchiveDocument(
                     record: record,
                     results: [
                         Storage.AgentResult(
@@ -127,7 +138,7 @@ struct ArchiveTests {
             for (index, tenant) in ["acme", "globex", "acme", nil].enumerated() {
                 var record = Self.record("t\(index)", status: .cancelled, created: Double(index), request: request)
                 record.tenant = tenant
-                let document = ArchiveDocument(record: record, results: [], archivedBy: "node-a", at: Date())
+                let document = try ArchiveDocument(record: record, results: [], archivedBy: "node-a", at: Date())
                 #expect(try await archive.upsert(document) == .written)
             }
             let acme = try await archive.find(id: "t0")
@@ -137,37 +148,49 @@ struct ArchiveTests {
             #expect(globex?.tenant == "globex")
             // Stored before tenants: the default tenant's, as the cluster counts it.
             #expect(before?.tenant == "default")
+            // A document archived before documents carried a tenant: the default tenant's too, as the
+            // cluster counts a record of that time (docs/security.md).
+            let untagged = try ArchiveDocument(
+                record: Self.record("t4", status: .cancelled, created: 4, request: request), results: [],
+                archivedBy: "node-a", at: Date())
+            let withoutTenant = untagged.json(report: .inline).replacingOccurrences(
+                of: #","tenant":"default""#, with: "")
+            #expect(!withoutTenant.contains("tenant"))
+            #expect(try await archive.replaceIfOlder(untagged, with: BSONDocument(json: withoutTenant)) == .inserted)
+            #expect(try await archive.find(id: "t4")?.tenant == nil)
             let acmeList = try await archive.list(ArchiveFilter(tenant: "acme"))
             let globexList = try await archive.list(ArchiveFilter(tenant: "globex"))
+            let defaultList = try await archive.list(ArchiveFilter(tenant: ArchiveDocument.defaultTenant))
             let nobody = try await archive.list(ArchiveFilter(tenant: "initech"))
             let everyone = try await archive.list(ArchiveFilter())
             #expect(acmeList.items.map(\.id) == ["t2", "t0"])
             #expect(globexList.items.map(\.id) == ["t1"])
+            #expect(defaultList.items.map(\.id) == ["t4", "t3"])
             #expect(nobody.items.isEmpty)
-            #expect(everyone.items.count == 4)
+            #expect(everyone.items.count == 5)
         }
     }
 
     @Test func aRetryAndAnOlderEpochAfterANewerOneLeaveOneDocumentInItsNewestState() async throws {
         try await Self.withArchive { archive, _ in
             let request = Data(#"{"business":{"industry":"retail"}}"#.utf8)
-            let first = ArchiveDocument(
+            let first = try ArchiveDocument(
                 record: Self.record("a", status: .failed, epoch: 1, version: 5, request: request, failure: "first"),
                 results: [], archivedBy: "node-a", at: Date())
             #expect(try await archive.upsert(first) == .written)
             // The same final state again (a retry, or a replica standing in for the owner).
             #expect(try await archive.upsert(first) == .alreadyCurrent)
-            let newer = ArchiveDocument(
+            let newer = try ArchiveDocument(
                 record: Self.record("a", status: .cancelled, epoch: 2, version: 3, request: request),
                 results: [], archivedBy: "node-b", at: Date())
             #expect(try await archive.upsert(newer) == .written)
             // A deposed owner's late write: older epoch, higher version.
-            let older = ArchiveDocument(
+            let older = try ArchiveDocument(
                 record: Self.record("a", status: .failed, epoch: 1, version: 40, request: request, failure: "late"),
                 results: [], archivedBy: "node-a", at: Date())
             #expect(try await archive.upsert(older) == .alreadyCurrent)
             // Same epoch, newer version: replaces.
-            let newest = ArchiveDocument(
+            let newest = try ArchiveDocument(
                 record: Self.record("a", status: .cancelled, epoch: 2, version: 4, request: request),
                 results: [], archivedBy: "node-c", at: Date())
             #expect(try await archive.upsert(newest) == .written)
@@ -191,7 +214,7 @@ struct ArchiveTests {
                 let id = String(format: "asm-%02d", index)
                 let request = Data(#"{"business":{"industry":"\#(industry)"}}"#.utf8)
                 // Versions differ, as in a cluster: a guard that lost `_id` would replace another document.
-                let document = ArchiveDocument(
+                let document = try ArchiveDocument(
                     record: Self.record(id, status: status, version: 3 + index, created: created, request: request),
                     results: [], archivedBy: "node-a", at: Date())
                 let outcome = try await archive.upsert(document)
@@ -233,14 +256,23 @@ struct ArchiveTests {
         }
     }
 
-    // nx-27017 0.8.1 does not finish this upload: its server spins at full CPU for over ten minutes
-    // (docs/archive.md), so this one runs only against a real MongoDB.
-    @Test(
-        .enabled(
-            if: ArchiveServer.mongoURI != nil,
-            "GridFS needs a real MongoDB (INFRAMIND_TEST_MONGODB_URI): nx-27017 does not complete a 17 MiB upload")
-    )
-    func aReportOverMongoDBsDocumentLimitGoesToGridFSAndComesBackWhole() async throws {
+    /// The report files of `id` and how many chunks each has.
+    static func reportFiles(_ archive: MongoArchive, of id: String) async throws -> [String: Int] {
+        var files: [String: Int] = [:]
+        for file in try await archive.reportFiles(of: id) {
+            files[file.id] = try await archive.reportChunkCount(file.id)
+        }
+        return files
+    }
+
+    static func chunks(of report: Data) -> Int {
+        (report.count + MongoArchive.chunkBytes - 1) / MongoArchive.chunkBytes
+    }
+
+    /// Before, the second write of the same 17 MiB report re-uploaded a file of the same id: the chunk
+    /// insert failed on the unique index, and libmongoc's upload stream retried it in a loop that never
+    /// ended (docs/archive.md, "GridFS"). Now against nx-27017 too.
+    @Test func aReportOverMongoDBsDocumentLimitGoesToGridFSAndComesBackWhole() async throws {
         try await Self.withArchive { archive, _ in
             let (request, _) = try Self.example("healthcare-startup-7b")
             // 17 MiB of sections: over the 16 MiB document limit.
@@ -248,15 +280,112 @@ struct ArchiveTests {
             let sections = (0..<17).map { #"{"body":"\#(section)","title":"s\#($0)"}"# }.joined(separator: ",")
             let report = Data(
                 (#"{"summary":{"recommended_provider":"gcp"},"sections":[\#(sections)],"title":"big"}"#).utf8)
-            let document = ArchiveDocument(
+            let document = try ArchiveDocument(
                 record: Self.record("big", status: .completed, request: request, report: report), results: [],
                 archivedBy: "node-a", at: Date())
             #expect(try await archive.upsert(document) == .written)
             #expect(try await archive.upsert(document) == .alreadyCurrent)
             let raw = try #require(try await archive.rawDocument(id: "big"))
-            #expect(raw.document("report") == nil && raw.document("report_file")?.string("id") != nil)
+            #expect(
+                raw.document("report")?.document("sections") == nil && raw.document("report_file")?.string("id") != nil)
             let found = try #require(try await archive.find(id: "big"))
             #expect(found.report == report)
+            #expect(try await Self.reportFiles(archive, of: "big") == ["big@1.9.node-a": Self.chunks(of: report)])
+        }
+    }
+
+    /// An ordinary report under a low limit: written as a GridFS file named in the document, which keeps
+    /// the report's summary (the listing's provider filter still finds it); read back whole; a retry
+    /// and a late older write leave it alone; a newer state replaces it and its file, and nothing of
+    /// the old one remains.
+    @Test func aReportOverTheDocumentLimitRoundTripsThroughGridFS() async throws {
+        try await Self.withArchive(documentLimit: Self.smallDocumentLimit) { archive, _ in
+            let (request, report) = try Self.example("healthcare-startup-7b")
+            #expect(report.count > Self.smallDocumentLimit)
+            let first = try ArchiveDocument(
+                record: Self.record("g", status: .completed, epoch: 1, version: 9, request: request, report: report),
+                results: [], archivedBy: "node-a", at: Date())
+            #expect(try await archive.upsert(first) == .written)
+            let raw = try #require(try await archive.rawDocument(id: "g"))
+            #expect(raw.length < Self.smallDocumentLimit)
+            #expect(raw.document("report_file")?.string("id") == "g@1.9.node-a")
+            #expect(raw.document("report_file")?.integer("length") == report.count)
+            #expect(raw.document("report")?.document("sections") == nil)
+            let found = try #require(try await archive.find(id: "g"))
+            #expect(found.report == report)
+            #expect(found.recommendedProvider != nil)
+            let byProvider = try await archive.list(ArchiveFilter(provider: found.recommendedProvider))
+            #expect(byProvider.items.map(\.id) == ["g"])
+            #expect(try await Self.reportFiles(archive, of: "g") == ["g@1.9.node-a": Self.chunks(of: report)])
+
+            // A retry, and another node writing the same state: nothing changes, no second file.
+            #expect(try await archive.upsert(first) == .alreadyCurrent)
+            var sameByOther = first
+            sameByOther.archivedBy = "node-b"
+            #expect(try await archive.upsert(sameByOther) == .alreadyCurrent)
+            #expect(try await Self.reportFiles(archive, of: "g") == ["g@1.9.node-a": Self.chunks(of: report)])
+
+            // A newer epoch (a successor's final state) replaces the document and its file.
+            let newer = try ArchiveDocument(
+                record: Self.record("g", status: .completed, epoch: 2, version: 3, request: request, report: report),
+                results: [], archivedBy: "node-b", at: Date())
+            #expect(try await archive.upsert(newer) == .written)
+            #expect(try await archive.rawDocument(id: "g")?.document("report_file")?.string("id") == "g@2.3.node-b")
+            #expect(try await archive.find(id: "g")?.report == report)
+            #expect(try await Self.reportFiles(archive, of: "g") == ["g@2.3.node-b": Self.chunks(of: report)])
+            #expect(try await archive.reportChunkCount("g@1.9.node-a") == 0)
+
+            // A deposed owner's late write of the older state: refused before any upload.
+            #expect(try await archive.upsert(first) == .alreadyCurrent)
+            #expect(try await Self.reportFiles(archive, of: "g") == ["g@2.3.node-b": Self.chunks(of: report)])
+            #expect(try await archive.count() == 1)
+
+            // A newer state small enough to be inline: its file goes with the copy it replaced.
+            let small = Data(#"{"sections":[],"summary":{"recommended_provider":"aws"}}"#.utf8)
+            let inline = try ArchiveDocument(
+                record: Self.record("g", status: .completed, epoch: 2, version: 4, request: request, report: small),
+                results: [], archivedBy: "node-c", at: Date())
+            #expect(try await archive.upsert(inline) == .written)
+            #expect(try await archive.rawDocument(id: "g")?.document("report_file") == nil)
+            #expect(
+                try await archive.find(id: "g")?.report
+                    == ArchivedAssessment.canonicalReport(String(decoding: small, as: UTF8.self)))
+            #expect(try await Self.reportFiles(archive, of: "g").isEmpty)
+            #expect(try await archive.reportChunkCount("g@2.3.node-b") == 0)
+        }
+    }
+
+    /// What interrupted writes leave behind is gone once the write succeeds: this writer's own earlier
+    /// upload of the state (here with other bytes: a file of the same id from an attempt that died before
+    /// its document was written), another writer's unused upload of the same state, and a file of an
+    /// older state whose document never came.
+    @Test func aRetriedWriteLeavesNoOrphanedFilesOrChunks() async throws {
+        try await Self.withArchive(documentLimit: Self.smallDocumentLimit) { archive, _ in
+            let (request, report) = try Self.example("healthcare-startup-7b")
+            let document = try ArchiveDocument(
+                record: Self.record("r", status: .completed, epoch: 2, version: 5, request: request, report: report),
+                results: [], archivedBy: "node-a", at: Date())
+            let junk = Data(repeating: 0x7A, count: 3 * MongoArchive.chunkBytes + 10)
+            var older = document
+            older.epoch = 1
+            var other = document
+            other.archivedBy = "node-b"
+            try await archive.uploadReport(junk, fileID: "r@2.5.node-a", of: document)
+            try await archive.uploadReport(report, fileID: "r@2.5.node-b", of: other)
+            try await archive.uploadReport(report, fileID: "r@1.5.node-a", of: older)
+            #expect(try await Self.reportFiles(archive, of: "r").count == 3)
+
+            #expect(try await archive.upsert(document) == .written)
+            #expect(try await archive.find(id: "r")?.report == report)
+            #expect(try await Self.reportFiles(archive, of: "r") == ["r@2.5.node-a": Self.chunks(of: report)])
+            for gone in ["r@2.5.node-b", "r@1.5.node-a"] { #expect(try await archive.reportChunkCount(gone) == 0) }
+
+            // A file of a newer state (a newer write under way) is not this write's to remove.
+            var newer = document
+            newer.version = 6
+            try await archive.uploadReport(report, fileID: "r@2.6.node-c", of: newer)
+            #expect(try await archive.upsert(document) == .alreadyCurrent)
+            #expect(Set(try await Self.reportFiles(archive, of: "r").keys) == ["r@2.5.node-a", "r@2.6.node-c"])
         }
     }
 

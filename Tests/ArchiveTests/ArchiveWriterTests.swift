@@ -34,22 +34,33 @@ struct ArchiveWriterTests {
         return (try SQLiteAssessmentStore(dataDirectory: directory, archiving: true), directory)
     }
 
+    /// The report of every completed assessment `finish` makes, in the bytes the cluster serves (which
+    /// an inline copy is read back as, and a GridFS file is).
+    static var report: Data {
+        (try? ArchivedAssessment.canonicalReport(#"{"summary":{"recommended_provider":"aws"},"sections":[]}"#))
+            ?? Data()
+    }
+
     static func finish(_ store: SQLiteAssessmentStore, _ ids: [String], owner: String = "node-a") async throws {
         for (index, id) in ids.enumerated() {
             var record = ArchiveTests.record(
                 id, status: index % 3 == 0 ? .completed : index % 3 == 1 ? .failed : .cancelled, created: Double(index),
                 request: Data(#"{"business":{"industry":"retail"}}"#.utf8),
-                report: index % 3 == 0 ? Data(#"{"summary":{"recommended_provider":"aws"},"sections":[]}"#.utf8) : nil)
+                report: index % 3 == 0 ? report : nil)
             record.replicaSet = [owner, "node-b", "node-c"]
             record.updatedAt = Date()
             _ = try await store.replicate(record, results: [])
         }
     }
 
-    @Test func theArchiveDownDuringARunThenBackGetsEveryDocumentOnce() async throws {
+    /// Also with every report in GridFS (a limit below any document), where the archive going down may
+    /// cut an upload short: each completed assessment then ends with one whole file.
+    @Test(arguments: [MongoArchive.maximumDocumentBytes, 256])
+    func theArchiveDownDuringARunThenBackGetsEveryDocumentOnce(documentLimit: Int) async throws {
         let server = try await ArchiveServer.start()
         defer { server.stop() }
-        let archive = try MongoArchive(uri: server.uri, database: server.database, collection: "assessments")
+        let archive = try MongoArchive(
+            uri: server.uri, database: server.database, collection: "assessments", documentLimit: documentLimit)
         defer { archive.close() }
         try await archive.dropAll()
         let (store, directory) = try Self.store()
@@ -82,6 +93,13 @@ struct ArchiveWriterTests {
         }
         let status = await writer.status()
         #expect(status.pending == 0 && status.lastSuccess != nil && status.written == (server.isNX ? 30 : 10))
+        // Completed ones are every third (`finish`); their reports read back whole, from one file each
+        // when the limit put them in GridFS.
+        for id in ["up-0", "up-3", "up-9"] + (server.isNX ? ["down-0", "down-3", "down-18"] : []) {
+            #expect(try await archive.find(id: id)?.report == Self.report)
+            let files = try await archive.reportFiles(of: id).map(\.id)
+            #expect(files == (documentLimit < 1024 ? ["\(id)@1.9.node-a"] : []), "\(id)")
+        }
         try? await archive.dropAll()
         try store.close()
     }

@@ -36,7 +36,7 @@ import Wire
     @Test func aTaskAssignmentWithANaNTimeIsRefused() throws {
         let (selector, body) = try Self.finding("task-assignment-changes-through-encoding")
         #expect(selector == 4)
-        #expect(throws: DecodingError.self) { _ = try BinaryDecoder().decode(TaskAssignment.self, from: body) }
+        #expect(Self.refusal(TaskAssignment.self, body).contains("is not finite"))
         // The rest of it is well formed: with a finite time in those eight bytes it decodes, and
         // round-trips to an equal value.
         var finite = body
@@ -49,20 +49,25 @@ import Wire
 
     /// Selector 0, `[Envelope]`, the seeds' seven envelopes mutated: the submit's `createdAt` is
     /// 0xffff002c40200000, a NaN (bytes 0x44–0x4b of the file), which the codec now refuses
-    /// (WireTests/BinaryCodecTests.nonFiniteNumbersAreRefusedWhereverTheyStand).
+    /// (WireTests/BinaryCodecTests.nonFiniteNumbersAreRefusedWhereverTheyStand). The submit has
+    /// carried a title since (wire version 6), so the bytes after it no longer line up: what is
+    /// checked is that decoding stops at the time, for being a NaN.
     @Test func aSubmitWithANaNTimeIsRefused() throws {
         let (selector, body) = try Self.finding("second-from-the-20s-run")
         #expect(selector == 0)
-        let at = 0x44 - 1
-        #expect(body.getInteger(at: at, as: UInt64.self) == 0xffff_002c_4020_0000)
-        #expect(throws: DecodingError.self) { _ = try BinaryDecoder().decode([Envelope].self, from: body) }
-        var finite = body
-        finite.setInteger(Double(786_000_000).bitPattern, at: at)
-        let envelopes = try BinaryDecoder().decode([Envelope].self, from: finite)
-        guard case .submit(_, _, _, _, let createdAt, _) = envelopes.first?.message else {
-            Issue.record("the first envelope is not the submit: \(envelopes)")
-            return
+        #expect(body.getInteger(at: 0x44 - 1, as: UInt64.self) == 0xffff_002c_4020_0000)
+        #expect(Self.refusal([Envelope].self, body).contains("is not finite"))
+    }
+
+    /// The description of the `DecodingError` that decoding `body` as `type` throws, or "" if none.
+    static func refusal<T: Decodable>(_ type: T.Type, _ body: ByteBuffer) -> String {
+        do {
+            _ = try BinaryDecoder().decode(T.self, from: body)
+            return ""
+        } catch let DecodingError.dataCorrupted(context) {
+            return context.debugDescription
+        } catch {
+            return "\(error)"
         }
-        #expect(createdAt == Date(timeIntervalSinceReferenceDate: 786_000_000))
     }
 }

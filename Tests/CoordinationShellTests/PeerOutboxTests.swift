@@ -1,5 +1,6 @@
 import Coordination
 import Foundation
+import Storage
 import Synchronization
 import Testing
 
@@ -52,25 +53,36 @@ import Testing
         #expect(batches.allSatisfy { $0.reduce(0) { $0 + $1.approximateSize } <= 50_000 })
     }
 
-    /// Ten tasks of a request near the body limit would make one `assign` over the frame limit; it
-    /// travels as several, each under the budget, the tasks in their order.
+    /// Tasks whose inputs add up past the frame limit would make one `assign` too large; it travels
+    /// as several, each under the budget with the request, the tasks in their order.
+    static func largeAssignment() -> AssignmentBatch {
+        let inputs = [
+            AgentResult(
+                assessmentID: "a", agent: "cto", attempt: 1, digest: Data(count: 32), payload: Data(count: 300_000),
+                node: "node-2", recordedAt: Date(timeIntervalSince1970: 0))
+        ]
+        return AssignmentBatch(
+            owner: "node-1", request: Data(count: 100_000),
+            tasks: (0..<10).map { n in
+                AssignmentBatch.Placed(
+                    key: TaskKey(assessmentID: "a", agent: "agent-\(n)", attempt: 1, epoch: 1), inputs: inputs)
+            })
+    }
+
     @Test func aLargeAssignmentTravelsInParts() {
-        let tasks = (0..<10).map { n in
-            TaskAssignment(
-                key: TaskKey(assessmentID: "a", agent: "agent-\(n)", attempt: 1, epoch: 1), owner: "node-1",
-                request: Data(count: 300_000), inputs: [])
-        }
-        let parts = CoordinationMessage.assign(tasks).splitForTransport(maxBytes: 1 << 20)
+        let batch = Self.largeAssignment()
+        let parts = CoordinationMessage.assign(batch).splitForTransport(maxBytes: 1 << 20)
         let taken = parts.flatMap { part -> [TaskAssignment] in
             guard case .assign(let some) = part else { return [] }
-            return some
+            return some.assignments
         }
-        #expect(taken == tasks)
+        #expect(taken == batch.assignments)
         #expect(parts.count == 4)
         #expect(parts.allSatisfy { Envelope(from: "node-1", message: $0).approximateSize <= (1 << 20) + 256 })
-        // Small ones, and other messages, go whole.
-        let small = CoordinationMessage.assign(Array(tasks.prefix(2)))
-        #expect(small.splitForTransport(maxBytes: 1 << 20) == [small])
+        // Small ones, and other messages, go whole; the request travels once per part, not per task.
+        var small = batch
+        small.tasks = small.tasks.map { AssignmentBatch.Placed(key: $0.key, inputs: []) }
+        #expect(CoordinationMessage.assign(small).splitForTransport(maxBytes: 1 << 20) == [.assign(small)])
         #expect(submission(bytes: 2_000_000).message.splitForTransport(maxBytes: 1 << 20).count == 1)
     }
 
@@ -78,12 +90,7 @@ import Testing
     @Test func theOutboxSplitsALargeAssignment() async {
         let sent = Mutex<[Envelope]>([])
         let outbox = PeerOutbox(maxBatchBytes: 1 << 20) { batch in sent.withLock { $0.append(contentsOf: batch) } }
-        let tasks = (0..<10).map { n in
-            TaskAssignment(
-                key: TaskKey(assessmentID: "a", agent: "agent-\(n)", attempt: 1, epoch: 1), owner: "node-1",
-                request: Data(count: 300_000), inputs: [])
-        }
-        outbox.enqueue(Envelope(from: "node-1", message: .assign(tasks)))
+        outbox.enqueue(Envelope(from: "node-1", message: .assign(Self.largeAssignment())))
         // Bounded only so that a broken outbox fails instead of hanging the run.
         for _ in 0..<100_000 where sent.withLock({ $0.count }) < 4 {
             try? await Task.sleep(for: .milliseconds(2))

@@ -104,6 +104,17 @@ import Testing
             let cluster = try await client.execute(
                 uri: "/v1/cluster", method: .get, headers: Self.bearer(Tokens.acmeReader))
             #expect(cluster.status == .ok)
+            // The archive writer's status is the node's over every tenant, with its last error: an
+            // admin's too. (This service has no archive: past the access check, 404.)
+            let archiveStatus = try await client.execute(
+                uri: "/v1/archive/status", method: .get, headers: Self.bearer(Tokens.acmeReader))
+            #expect(archiveStatus.status == .forbidden)
+            let adminArchiveStatus = try await client.execute(
+                uri: "/v1/archive/status", method: .get, headers: Self.bearer(Tokens.admin))
+            #expect(adminArchiveStatus.errorCode == "archive_not_configured")
+            let archiveList = try await client.execute(
+                uri: "/v1/archive", method: .get, headers: Self.bearer(Tokens.acmeReader))
+            #expect(archiveList.errorCode == "archive_not_configured")
         }
         try await withAPI(settings: try Tokens.settings { $0.metricsOpen = true }) { client, _ in
             let metrics = try await client.execute(uri: "/metrics", method: .get)

@@ -171,7 +171,7 @@ import Testing
                 Set(try #require(members.first).keys) == [
                     "node", "uptime_seconds", "agents_running", "backlog", "completed_total", "completed_per_minute",
                     "requeues_total", "lease_expiries_total", "tasks_assigned_total", "http_p99_seconds",
-                    "memory_rss_bytes", "event_streams_open",
+                    "memory_rss_bytes", "event_streams_open", "archive_pending", "archive_lag_seconds",
                 ])
             let stats = try response.decode(ClusterStatsBody.self)
             #expect(stats.node == "node-1")

@@ -9,7 +9,6 @@ import Synchronization
 actor EngineBackedService: AssessmentService {
     private struct Record {
         var request: AssessmentRequest
-        var body: Data
         var snapshot: AssessmentSnapshot
         var results: [AgentResult] = []
         var report: Data?
@@ -59,7 +58,9 @@ actor EngineBackedService: AssessmentService {
 
     nonisolated func submissionRefusal() -> String? { nodeBusy.withLock { $0 } }
 
-    func submit(request: Data, idempotencyKey: String?, tenant: String) async throws(ServiceError) -> SubmitReceipt {
+    func submit(request parsed: AssessmentRequest, idempotencyKey: String?, tenant: String) async throws(ServiceError)
+        -> SubmitReceipt
+    {
         if let unavailable { throw .unavailable(unavailable) }
         if let ownerBusy { throw .overloaded(retryAfterSeconds: 99, reason: ownerBusy) }
         if holding {
@@ -69,14 +70,8 @@ actor EngineBackedService: AssessmentService {
         // Keys are the tenant's own, and a repeat must carry the same request, as on a cluster.
         let scopedKey = idempotencyKey.map { "\(tenant)/\($0)" }
         if let scopedKey, let id = keys[scopedKey], let record = records[id] {
-            guard record.body == request else { throw .keyReused(key: idempotencyKey ?? "") }
+            guard record.request == parsed else { throw .keyReused(key: idempotencyKey ?? "") }
             return SubmitReceipt(id: id, state: record.snapshot.state, existing: true)
-        }
-        let parsed: AssessmentRequest
-        do {
-            parsed = try RequestValidator.validate(request)
-        } catch {
-            throw .badRequest(error.description)
         }
         nextSequence += 1
         let id = "a-\(nextSequence)"
@@ -89,7 +84,7 @@ actor EngineBackedService: AssessmentService {
             updatedAt: now, version: 1, epoch: 1)
         snapshot.tenant = tenant
         snapshot.title = parsed.title
-        records[id] = Record(request: parsed, body: request, snapshot: snapshot, sequence: nextSequence)
+        records[id] = Record(request: parsed, snapshot: snapshot, sequence: nextSequence)
         if let scopedKey { keys[scopedKey] = id }
         return SubmitReceipt(id: id, state: .queued, existing: false)
     }

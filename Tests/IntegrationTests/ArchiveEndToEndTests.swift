@@ -1,9 +1,12 @@
+import Archive
 import ArchiveTestServer
 import AsyncHTTPClient
 import ClusterSystem
 import Foundation
+import HTTPAPI
 import NIOCore
 import NIOHTTP1
+import Storage
 import Testing
 
 /// Three real nodes with the archive configured (docs/archive.md), against a real server
@@ -155,6 +158,129 @@ struct ArchiveEndToEndTests {
             server.kill()
             #expect(try await Web.get(reader + "/v1/assessments/\(unknown)").status == 503)
         }
+    }
+}
+
+extension ArchiveEndToEndTests {
+    /// A URI libmongoc refuses stops the node at start, with libmongoc's reason (docs/archive.md,
+    /// "Configuration"); a server that is merely down does not (the outage test above).
+    @Test func aWrongArchiveURIStopsTheNodeAtStartWithTheReason() async throws {
+        let directory = try Scratch.make("archive-uri")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let issued = try runInframind(["certs", "init", "--out", directory + "/certs", "--nodes", "1"])
+        try #require(issued.status == 0, "\(issued.output)")
+        let processes = ProcessGroup()
+        defer { processes.stopAll() }
+        let node = try processes.start {
+            try NodeProcess(
+                name: "node-1", port: try freePort(), certs: directory + "/certs", logDirectory: directory,
+                arguments: ["--archive-mongodb-uri", "mongodb://x:y@@127.0.0.1"])
+        }
+        #expect(await eventually { !node.isRunning }, "still running:\n\(node.log.suffix(2000))")
+        #expect(node.log.contains("archive_mongodb_uri is not a valid MongoDB URI"), "\(node.log.suffix(2000))")
+        #expect(!node.log.contains(" ready: "))
+    }
+
+    /// Archive reads obey the same roles and tenants as the cluster's (docs/security.md): one node with
+    /// tokens of two tenants, an archive holding each tenant's assessment that the cluster never held
+    /// (so every read of them is the archive's fallback), and one assessment submitted live. A document
+    /// limit of 64 KiB puts every report in GridFS, so the fallback's report comes through GridFS too.
+    @Test func archiveReadsObeyRolesAndTenants() async throws {
+        let server = try await ArchiveServer.start()
+        defer { server.stop() }
+        let directory = try Scratch.make("archive-access")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let token = (
+            acmeReader: "acme-reader-token", acmeSubmitter: "acme-submitter-token", globexReader: "globex-reader-token",
+            admin: "ops-admin-token"
+        )
+        try [
+            TokenEntry.line(token: token.acmeReader, role: .reader, tenant: "acme", label: nil),
+            TokenEntry.line(token: token.acmeSubmitter, role: .submitter, tenant: "acme", label: nil),
+            TokenEntry.line(token: token.globexReader, role: .reader, tenant: "globex", label: nil),
+            TokenEntry.line(token: token.admin, role: .admin, tenant: "ops", label: nil),
+        ].joined(separator: "\n").write(toFile: directory + "/tokens", atomically: true, encoding: .utf8)
+
+        let documentLimit = 64 * 1024
+        let archive = try MongoArchive(
+            uri: server.uri, database: server.database, collection: "assessments", documentLimit: documentLimit)
+        defer { archive.close() }
+        try await archive.ensureIndexes()
+        let request = try Data(contentsOf: Self.repoRoot.appendingPathComponent("examples/healthcare-startup-7b.json"))
+        let report = try Data(
+            contentsOf: Self.repoRoot.appendingPathComponent("examples/golden/healthcare-startup-7b.report.json"))
+        let acmeOld = UUID().uuidString.lowercased()
+        let globexOld = UUID().uuidString.lowercased()
+        for (id, tenant) in [(acmeOld, "acme"), (globexOld, "globex")] {
+            let record = AssessmentRecord(
+                id: id, status: .completed, epoch: 1, version: 9, replicaSet: ["node-0"], request: request,
+                report: report, progress: AssessmentProgress(percent: 100, currentStep: nil, agents: []), failure: nil,
+                tenant: tenant, createdAt: Date(timeIntervalSinceNow: -86_400),
+                updatedAt: Date(timeIntervalSinceNow: -86_000))
+            #expect(
+                try await archive.upsert(ArchiveDocument(record: record, results: [], archivedBy: "node-0", at: Date()))
+                    == .written)
+        }
+
+        let (node, http, processes) = try await singleNode(
+            in: directory,
+            arguments: [
+                "--replication-factor", "1", "--tokens-file", directory + "/tokens", "--archive-mongodb-uri",
+                server.uri,
+                "--archive-database", server.database, "--archive-document-limit", "\(documentLimit)",
+            ])
+        defer { processes.stopAll() }
+        let base = "http://127.0.0.1:\(http)"
+        // Until its view has settled a node answers an unknown id 503 rather than conclude (/readyz says so).
+        try #require(await eventually { try await Web.get(base + "/readyz").status == 200 })
+
+        // Submitted live by acme: its document carries acme.
+        let submitted = try await Web.send(.POST, base + "/v1/assessments", body: request, token: token.acmeSubmitter)
+        try #require(submitted.status == 202, "\(submitted.status) \(submitted.text)\n\(node.log.suffix(3000))")
+        let acmeNew = try submitted.field("id")
+        func archived(_ token: String) async throws -> Set<String> {
+            let reply = try await Web.get(base + "/v1/archive?limit=50", token: token)
+            guard reply.status == 200 else { throw Web.Failure(reply: reply) }
+            return Set(try JSONDecoder().decode(ArchiveList.self, from: reply.body).items.map(\.id))
+        }
+        try #require(
+            await eventually(timeout: .seconds(60), every: .milliseconds(250)) {
+                try await archived(token.admin).contains(acmeNew)
+            }, "\(acmeNew) never archived:\n\(node.log.suffix(3000))")
+        #expect(try await archive.find(id: acmeNew)?.tenant == "acme")
+        let served = try await Web.get(base + "/v1/assessments/\(acmeNew)/report", token: token.acmeReader)
+        #expect(served.status == 200)
+        #expect(try await archive.find(id: acmeNew)?.report == served.body)
+
+        // Listings: a tenant's own documents only; an admin's, everyone's.
+        #expect(try await archived(token.acmeReader) == [acmeOld, acmeNew])
+        #expect(try await archived(token.globexReader) == [globexOld])
+        #expect(try await archived(token.admin) == [acmeOld, globexOld, acmeNew])
+
+        // The fallback read: another tenant's archived id is as unknown as a missing one; the owner's
+        // tenant reads it, report included (a GridFS file, served as the bytes the cluster served).
+        for path in ["", "/report", "/events"] {
+            let refused = try await Web.get(base + "/v1/assessments/\(acmeOld)\(path)", token: token.globexReader)
+            #expect(refused.status == 404, "\(path): \(refused.status) \(refused.text)")
+        }
+        let own = try await Web.get(base + "/v1/assessments/\(acmeOld)", token: token.acmeReader)
+        #expect(own.status == 200 && own.text.contains("\"source\":\"archive\""), "\(own.status) \(own.text)")
+        let ownReport = try await Web.get(base + "/v1/assessments/\(acmeOld)/report", token: token.acmeReader)
+        #expect(ownReport.status == 200 && ownReport.body == report)
+        #expect(try await Web.get(base + "/v1/assessments/\(globexOld)", token: token.admin).status == 200)
+        #expect(try await Web.get(base + "/v1/assessments/\(globexOld)", token: token.acmeReader).status == 404)
+
+        // The writer's status is the node's, over every tenant: an admin's, as /metrics is; the
+        // cluster's statistics carry the archive's lag.
+        #expect(try await Web.get(base + "/v1/archive/status", token: token.acmeReader).status == 403)
+        #expect(try await Web.get(base + "/v1/archive/status", token: token.admin).status == 200)
+        #expect(
+            await eventually {
+                let stats = try await Web.get(base + "/v1/cluster/stats", token: token.admin)
+                let members = try JSONDecoder().decode(ClusterStatsBody.self, from: stats.body).members
+                return members.count == 1 && members[0].archivePending == 0 && members[0].archiveLagSeconds == 0
+            })
+        try? await archive.dropAll()
     }
 }
 

@@ -254,26 +254,25 @@ struct HTTPLimitsEndToEndTests {
         #expect(Double(statuses[404] ?? 0) == askedNow, "\(statuses)")
         #expect(Double(statuses[503] ?? 0) == refusedNow, "\(statuses)")
     }
+}
 
-    /// One node on 127.0.0.1 with `arguments`; returns it, its HTTP port and the group that stops it.
-    private func singleNode(in directory: String, arguments: [String]) async throws -> (NodeProcess, Int, ProcessGroup)
-    {
-        let issued = try runInframind(["certs", "init", "--out", directory + "/certs", "--nodes", "1"])
-        try #require(issued.status == 0, "\(issued.output)")
-        let processes = ProcessGroup()
-        let port = try freePort()
-        let http = try freePort()
-        let node = try processes.start {
-            try NodeProcess(
-                name: "node-1", port: port, certs: directory + "/certs", logDirectory: directory,
-                seeds: ["node-1@127.0.0.1:\(port)"], arguments: ["--http-port", "\(http)"] + arguments)
-        }
-        guard await node.waitUntilReady() else {
-            processes.stopAll()
-            throw Scratch.Failure(description: "never ready:\n\(node.log.suffix(4000))")
-        }
-        return (node, http, processes)
+/// One node on 127.0.0.1 with `arguments`; returns it, its HTTP port and the group that stops it.
+func singleNode(in directory: String, arguments: [String]) async throws -> (NodeProcess, Int, ProcessGroup) {
+    let issued = try runInframind(["certs", "init", "--out", directory + "/certs", "--nodes", "1"])
+    try #require(issued.status == 0, "\(issued.output)")
+    let processes = ProcessGroup()
+    let port = try freePort()
+    let http = try freePort()
+    let node = try processes.start {
+        try NodeProcess(
+            name: "node-1", port: port, certs: directory + "/certs", logDirectory: directory,
+            seeds: ["node-1@127.0.0.1:\(port)"], arguments: ["--http-port", "\(http)"] + arguments)
     }
+    guard await node.waitUntilReady() else {
+        processes.stopAll()
+        throw Scratch.Failure(description: "never ready:\n\(node.log.suffix(4000))")
+    }
+    return (node, http, processes)
 }
 
 /// The node process's open file descriptors.

@@ -16,8 +16,8 @@ func eventually(
     return false
 }
 
-/// A small HTTP client over AsyncHTTPClient, only ever to 127.0.0.1, for the suites that need no
-/// token (HTTPEndToEndTests has its own, which sends one).
+/// A small HTTP client over AsyncHTTPClient, only ever to 127.0.0.1, sending a bearer token when
+/// given one (HTTPEndToEndTests has its own, which always sends its cluster's).
 enum Web {
     struct Reply: Sendable {
         let status: Int
@@ -43,9 +43,12 @@ enum Web {
         var description: String { "HTTP \(reply.status): \(reply.text)" }
     }
 
-    static func send(_ method: HTTPMethod, _ url: String, body: Data? = nil) async throws -> Reply {
+    static func send(_ method: HTTPMethod, _ url: String, body: Data? = nil, token: String? = nil) async throws
+        -> Reply
+    {
         var request = HTTPClientRequest(url: url)
         request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
@@ -55,7 +58,9 @@ enum Web {
         return Reply(status: Int(response.status.code), headers: response.headers, body: Data(bytes.readableBytesView))
     }
 
-    static func get(_ url: String) async throws -> Reply { try await send(.GET, url) }
+    static func get(_ url: String, token: String? = nil) async throws -> Reply {
+        try await send(.GET, url, token: token)
+    }
 
     /// The value of the sample `name` (labels included, as Prometheus prints them) in /metrics text.
     static func sample(_ name: String, in text: String) -> Double? {

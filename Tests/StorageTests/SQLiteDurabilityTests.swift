@@ -45,7 +45,9 @@ import Testing
             let reopened = try SQLiteAssessmentStore(dataDirectory: directory)
             defer { try? reopened.close() }
             #expect(try await reopened.read(id: "a1") == record)
-            #expect(try await reopened.list(statuses: [], limit: 10, after: nil).records == [second, record])
+            #expect(
+                try await reopened.list(statuses: [], limit: 10, after: nil).records
+                    == [second, record].map(AssessmentSummary.init))
             #expect(try await reopened.results(of: "a1") == [result])
             // Fencing state survived too: the epoch before the restart still rules.
             var deposed = record
@@ -89,7 +91,9 @@ import Testing
 
             let recovered = try SQLiteAssessmentStore(dataDirectory: crashed)
             defer { try? recovered.close() }
-            #expect(try await recovered.list(statuses: [], limit: 100, after: nil).records == acknowledged.reversed())
+            #expect(
+                try await recovered.list(statuses: [], limit: 100, after: nil).records
+                    == acknowledged.reversed().map(AssessmentSummary.init))
             #expect(try await recovered.results(of: "r7") == [sampleResult("r7")])
         }
     }
@@ -122,7 +126,7 @@ import Testing
             let reopened = try SQLiteAssessmentStore(dataDirectory: directory)
             defer { try? reopened.close() }
             let listed = try await reopened.list(statuses: [], limit: 2_000, after: nil).records
-            #expect(listed == acknowledged.reversed())
+            #expect(listed == acknowledged.reversed().map(AssessmentSummary.init))
             // Without the cap the same file takes writes again.
             #expect(try await reopened.replicate(sampleRecord("after"), results: []) == .stored)
         }

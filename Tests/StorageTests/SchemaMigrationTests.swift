@@ -52,7 +52,7 @@ import Testing
                         id TEXT PRIMARY KEY NOT NULL, status TEXT NOT NULL, epoch INTEGER NOT NULL,
                         version INTEGER NOT NULL, replica_set TEXT NOT NULL, request BLOB NOT NULL, report BLOB,
                         progress TEXT NOT NULL, failure TEXT, idempotency_key TEXT UNIQUE, created_at REAL NOT NULL,
-                        updated_at REAL NOT NULL, leaving TEXT NOT NULL DEFAULT '[]', tenant TEXT);
+                        updated_at REAL NOT NULL, leaving TEXT NOT NULL DEFAULT '[]', tenant TEXT, title TEXT);
                     INSERT INTO assessment_new SELECT * FROM assessment;
                     DROP TABLE assessment;
                     ALTER TABLE assessment_new RENAME TO assessment;

@@ -60,6 +60,36 @@ import Testing
         let text = StoredJSON.encode(value)
         #expect(text == String(decoding: try Self.foundation.encode(value), as: UTF8.self), "seed \(seed)")
         #expect(try JSONDecoder().decode(AssessmentProgress.self, from: Data(text.utf8)) == value, "seed \(seed)")
+        #expect(StoredJSON.decodeProgress(text) == value, "seed \(seed): \(text)")
+    }
+
+    /// Progress read back directly when spelled as `encode` spells it, through `JSONDecoder` when
+    /// spelled otherwise (escapes, spaces, another key order), and refused when it is not progress.
+    @Test func progressReadsBackWhateverItsSpelling() throws {
+        let value = AssessmentProgress(
+            percent: 45, currentStep: "analysis",
+            agents: [
+                AgentProgress(
+                    agent: "cto", state: .succeeded, attempt: 2, node: "node-2",
+                    startedAt: Date(timeIntervalSince1970: 1_800_000_000.123),
+                    finishedAt: Date(timeIntervalSince1970: 1_800_000_001.5)),
+                AgentProgress(agent: "compliance", state: .waiting, attempt: 0),
+            ])
+        #expect(StoredJSON.decodeProgress(StoredJSON.encode(value)) == value)
+        let empty = AssessmentProgress()
+        #expect(StoredJSON.decodeProgress(StoredJSON.encode(empty)) == empty)
+        let spaced =
+            #"{ "percent": 45, "currentStep": "anal\u0079sis", "agents": [{"state": "waiting", "agent": "cto", "attempt": 0}] }"#
+        #expect(
+            StoredJSON.decodeProgress(spaced)
+                == AssessmentProgress(
+                    percent: 45, currentStep: "analysis",
+                    agents: [AgentProgress(agent: "cto", state: .waiting, attempt: 0)]))
+        for broken in [
+            "", "{", "{\"agents\":[]}", "{\"agents\":[],\"percent\":}", "{\"agents\":[],\"percent\":1}x", "[]",
+        ] {
+            #expect(StoredJSON.decodeProgress(broken) == nil, "\(broken)")
+        }
     }
 
     @Test(arguments: 1...100 as ClosedRange<UInt64>)

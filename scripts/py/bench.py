@@ -17,6 +17,7 @@ import time
 
 import cluster as clusterlib
 import imload
+from archive_run import NX
 
 T0 = time.monotonic()
 NCPU = os.cpu_count()
@@ -36,6 +37,9 @@ class Bench:
         self.seq_lock = threading.Lock()
         self.cl = None
         self.tag = time.time_ns()
+        # With --archive-nx: what the nodes' archive writers had done when each cluster went down.
+        self.archive = []
+        self.phase = None
 
     def next_request(self):
         with self.seq_lock:
@@ -44,19 +48,66 @@ class Bench:
         return s, self.factory.make(s)[1]
 
     def start_cluster(self, sleep_ms=0, cpu_iterations=0, extra=()):
-        if self.cl:
-            self.cl.down()
+        self.stop_cluster()
         args = clusterlib.slowdown_args(self.a.bin, sleep_ms, cpu_iterations) + list(extra) + self.a.node_arg
         self.cl = clusterlib.Cluster(self.a.root, self.a.bin, self.a.nodes, self.a.base_port, args, log=log)
         self.cl.up()
+        self.phase = " ".join(clusterlib.slowdown_args(self.a.bin, sleep_ms, cpu_iterations) + list(extra)) or "no-op"
         log(f"cluster of {self.a.nodes} up with {' '.join(args) or 'no agent slowdown'}")
         return self.cl
+
+    def stop_cluster(self):
+        if not self.cl:
+            return
+        if self.a.archive_nx:
+            self.archive.append({"cluster": self.phase, **self.archive_figures()})
+            log(f"archive, cluster '{self.phase}': {self.archive[-1]}")
+        self.cl.down()
+        self.cl = None
+
+    def archive_figures(self):
+        """The archive writers' counters summed over the nodes (their /metrics), before the cluster goes down:
+        final states written, still pending (their records go with the cluster), failed writes."""
+        names = {"written": "inframind_archive_written_total", "pending": "inframind_archive_pending",
+                 "failed": "inframind_archive_failed_total"}
+        total = dict.fromkeys(names, 0)
+        total["unreachable"] = []
+        for i in range(1, self.cl.nodes + 1):
+            try:
+                text = self.cl.metrics(i)
+            except OSError:  # the node the recovery row SIGKILLed
+                total["unreachable"].append(i)
+                continue
+            for key, name in names.items():
+                total[key] += int(imload.parse_prometheus(text, name) or 0)
+        return total
 
     def pids(self):
         return [self.cl.pid(i) for i in range(1, self.cl.nodes + 1)]
 
     def nodes_cpu(self):
         return sum(imload.proc_cpu_s(p) for p in self.pids())
+
+    def nodes_written(self):
+        """Bytes all nodes have caused to be written to storage (/proc/<pid>/io write_bytes)."""
+        return sum(imload.proc_write_bytes(p) for p in self.pids())
+
+    def nodes_metric(self, name, labels=""):
+        """A metric summed over all nodes (only samples whose labels contain `labels`), or None if a node has none."""
+        total = 0.0
+        for i in range(1, self.cl.nodes + 1):
+            text = self.cl.metrics(i)
+            if labels:
+                text = "\n".join(line for line in text.splitlines() if labels in line)
+            value = imload.parse_prometheus(text, name)
+            if value is None:
+                return None
+            total += value
+        return total
+
+    def nodes_fsyncs(self):
+        """fsyncs all nodes' stores have made (inframind_store_fsyncs_total)."""
+        return self.nodes_metric("inframind_store_fsyncs_total")
 
     def agents_cpu(self):
         """Seconds of agent computation all nodes have counted (inframind_agent_compute_seconds_total)."""
@@ -126,7 +177,11 @@ class Bench:
         def snap():
             tot, idle = imload.sys_busy()
             return {"t": time.perf_counter(), "nodes": self.nodes_cpu(), "client": imload.proc_cpu_s(os.getpid()),
-                    "agents": self.agents_cpu(), "tot": tot, "idle": idle}
+                    "agents": self.agents_cpu(), "tot": tot, "idle": idle, "written": self.nodes_written(),
+                    "fsyncs": self.nodes_fsyncs(),
+                    "calls": self.nodes_metric("inframind_transport_calls_total", 'direction="sent"'),
+                    "sent": self.nodes_metric("inframind_transport_bytes_total", 'direction="sent"'),
+                    "archive": imload.proc_cpu_s(self.a.archive_pid) if self.a.archive_pid else 0.0}
 
         give_up = t_begin + warmup + measure + 120.0  # a cluster that stops completing must not hang the run
 
@@ -182,13 +237,30 @@ class Bench:
         dtot, didle = s1["tot"] - s0["tot"], s1["idle"] - s0["idle"]
         nodes_cores = (s1["nodes"] - s0["nodes"]) / win
         client_cores = (s1["client"] - s0["client"]) / win
+        # The archive's server (--archive-nx) runs on this machine too: counted apart from the foreign load.
+        archive_cores = (s1["archive"] - s0["archive"]) / win
         res = {"C": C, "completed_in_window": count, "window_s": win, "assess_per_s": count / win,
                "e2e": imload.summ_ms(lat), "submit_loaded": imload.summ_ms(sub), "errors": state["errors"],
                "cpu": {"nodes_cores": nodes_cores, "client_cores": client_cores,
                        "system_busy_pct": 100.0 * (dtot - didle) / dtot if dtot else None,
-                       "foreign_cores": NCPU * (dtot - didle) / dtot - nodes_cores - client_cores if dtot else None,
+                       "foreign_cores":
+                       NCPU * (dtot - didle) / dtot - nodes_cores - client_cores - archive_cores if dtot else None,
                        "nodes_cpu_ms_per_assessment": 1000 * (s1["nodes"] - s0["nodes"]) / count if count else None,
-                       "client_cpu_ms_per_assessment": 1000 * (s1["client"] - s0["client"]) / count if count else None}}
+                       "client_cpu_ms_per_assessment": 1000 * (s1["client"] - s0["client"]) / count if count else None},
+               # Per assessment and per node: what one node writes to disk and how often it waits for it.
+               "storage": {"kb_written_per_assessment_per_node":
+                           (s1["written"] - s0["written"]) / 1024 / count / self.cl.nodes if count else None,
+                           "fsyncs_per_assessment_per_node":
+                           (s1["fsyncs"] - s0["fsyncs"]) / count / self.cl.nodes
+                           if count and s0["fsyncs"] is not None and s1["fsyncs"] is not None else None},
+               # Between the nodes, all of them together: calls made and bytes sent per assessment.
+               "transport": {"calls_per_assessment": (s1["calls"] - s0["calls"]) / count
+                             if count and s0["calls"] is not None and s1["calls"] is not None else None,
+                             "kb_sent_per_assessment": (s1["sent"] - s0["sent"]) / 1024 / count
+                             if count and s0["sent"] is not None and s1["sent"] is not None else None}}
+        if self.a.archive_pid:
+            res["cpu"]["archive_cores"] = archive_cores
+            res["cpu"]["archive_cpu_ms_per_assessment"] = 1000 * (s1["archive"] - s0["archive"]) / count if count else None
         if count and s0["agents"] is not None and s1["agents"] is not None:
             # The agents' own computation, as the nodes count it by thread CPU clock: the rest of the
             # nodes' CPU is orchestration (transport, replication, storage, encoding, HTTP).
@@ -376,8 +448,9 @@ def inframind(a, out=None):
         b.start_cluster(sleep_ms=200, extra=RECOVERY_NODE_ARGS)
         out["recovery"] = b.recovery(agent_ms=200)
     finally:
-        if b.cl:
-            b.cl.down()
+        b.stop_cluster()
+        if a.archive_nx:
+            out["archive"] = b.archive
     return out
 
 
@@ -493,6 +566,14 @@ def table(im, ce, a):
     row("  of which the agents' own computation (ms)", ia, 0.0 if cbn16 else None, False, "", "{:.2f}")
     iorch = ibn.get(16, {}).get("cpu", {}).get("orchestration_cpu_ms_per_assessment")
     row("  of which orchestration (ms)", iorch, co, False, "≤ 3 ms", "{:.2f}")
+    istore = ibn.get(16, {}).get("storage", {})
+    row("  KB written per assessment per node", istore.get("kb_written_per_assessment_per_node"), None, False, "",
+        "{:.1f}")
+    row("  fsyncs per assessment per node", istore.get("fsyncs_per_assessment_per_node"), None, False, "", "{:.2f}")
+    itransport = ibn.get(16, {}).get("transport", {})
+    row("  transport calls per assessment (all nodes)", itransport.get("calls_per_assessment"), None, False, "",
+        "{:.1f}")
+    row("  KB sent between nodes per assessment", itransport.get("kb_sent_per_assessment"), None, False, "", "{:.1f}")
     ic = ibn.get(16, {}).get("cpu", {}).get("client_cpu_ms_per_assessment")
     cc_ = cbn16.get("client_cpu_ms_per_assessment") if cbn16 else None
     row("  client CPU (ms/assessment), not counted", ic, cc_, False, "", "{:.2f}")
@@ -558,6 +639,8 @@ def main():
     ap.add_argument("--skip", default="", help="inframind,celery")
     ap.add_argument("--only", default="", choices=["", "recovery", "noop"], help="one InfraMind row alone")
     ap.add_argument("--from-json", default=None, help="print the table of an earlier run's results.json")
+    ap.add_argument("--archive-nx", default=None,
+                    help="start this nx-27017 on a free loopback port and give every node archive_mongodb_uri")
     a = ap.parse_args()
     if a.from_json:
         with open(a.from_json) as f:
@@ -565,7 +648,24 @@ def main():
         print(table(r.get("inframind", {}), r.get("celery"), a))
         return
     skip = set(filter(None, a.skip.split(",")))
-    res = {"meta": {"ncpu": NCPU, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(a)}}
+    a.archive_pid = None
+    nx = None
+    if a.archive_nx:
+        nx = NX(a.archive_nx, a.workdir)
+        nx.start()
+        a.node_arg = a.node_arg + ["--archive-mongodb-uri", f"mongodb://127.0.0.1:{nx.port}/"]
+        a.archive_pid = nx.process.pid
+        log(f"archive: nx-27017 on 127.0.0.1:{nx.port} (pid {nx.process.pid}), files in {a.workdir}")
+    try:
+        run(a, skip)
+    finally:
+        if nx:
+            nx.kill()
+
+
+def run(a, skip):
+    res = {"meta": {"ncpu": NCPU, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(a),
+                    "loadavg_before": os.getloadavg()}}
     t0, i0 = imload.sys_busy()
     time.sleep(1)
     t1, i1 = imload.sys_busy()
@@ -588,8 +688,21 @@ def main():
     if a.baseline == "celery" and "celery" not in skip:
         res["celery"] = celery(a)
         save()
+    res["meta"]["loadavg_after"] = os.getloadavg()
     save()
     text = table(res.get("inframind", {}), res.get("celery"), a)
+    if a.archive_nx:
+        text += "\n\narchive (nx-27017), summed over the nodes when each cluster went down:\n" + "\n".join(
+            f"  {row['cluster']}: written {row['written']}, pending {row['pending']}, failed {row['failed']}"
+            + (f" (nodes not answering: {row['unreachable']})" if row["unreachable"] else "")
+            for row in res.get("inframind", {}).get("archive", []))
+        loops = [(f"no-op C={r['C']}", r) for r in res.get("inframind", {}).get("noop", [])] + [
+            (f"5 ms agents C={r['C']}", r) for r in res.get("inframind", {}).get("cpu", [])]
+        text += "\nnx-27017's own CPU in each window: " + ", ".join(
+            f"{name} {r['cpu']['archive_cores']:.2f} cores ({r['cpu']['archive_cpu_ms_per_assessment']:.1f} ms/assessment)"
+            for name, r in loops if (r.get("cpu") or {}).get("archive_cpu_ms_per_assessment") is not None)
+    text += "\n\nload average (1, 5, 15 min): before {:.2f} {:.2f} {:.2f}, after {:.2f} {:.2f} {:.2f}".format(
+        *res["meta"]["loadavg_before"], *res["meta"]["loadavg_after"])
     with open(os.path.join(a.workdir, "table.md"), "w") as f:
         f.write(text + "\n")
     print(text)

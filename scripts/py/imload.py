@@ -282,6 +282,18 @@ class Client:
 
 
 # ---------------------------------------------------------------- /proc and /metrics
+def proc_write_bytes(pid):
+    """Bytes a process has caused to be written to storage, from /proc/<pid>/io (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/io") as f:
+            for line in f:
+                if line.startswith("write_bytes:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def proc_cpu_s(pid):
     """utime + stime of a process in seconds (0 when it is gone)."""
     try:

@@ -118,8 +118,10 @@ enum TrainingModel {
 }
 
 extension KeyedEncodingContainer {
-    /// Writes null for a missing value instead of leaving the key out.
+    /// Writes null for a missing value instead of leaving the key out. A present value goes through
+    /// `encodeIfPresent`, as the synthesized decoder reads it: the same JSON, and in the binary form
+    /// the presence byte that the decoder expects (BinaryFormTests).
     mutating func encodeOrNull<T: Encodable>(_ value: T?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+        if let value { try encodeIfPresent(value, forKey: key) } else { try encodeNil(forKey: key) }
     }
 }

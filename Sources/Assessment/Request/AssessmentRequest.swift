@@ -211,15 +211,15 @@ package struct AIWorkload: Codable, Sendable, Equatable {
     }
 
     /// Writes the model the way the request gave it (a named model is not repeated as its
-    /// architecture), so that the encoded request validates again.
+    /// architecture), so that the encoded request validates again. Field for field as `init(from:)`
+    /// reads them, absent ones through `encodeIfPresent`: JSON leaves them out, and the positional
+    /// binary form writes their presence byte (BinaryFormTests).
     package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .name)
-        if let model {
-            try c.encode(model, forKey: .model)
-        } else if let architecture {
-            try c.encode(architecture, forKey: .architecture)
-        } else {
+        try c.encodeIfPresent(model, forKey: .model)
+        try c.encodeIfPresent(model == nil ? architecture : nil, forKey: .architecture)
+        if model == nil && architecture == nil {
             try c.encode(parametersBillion, forKey: .parametersBillion)
         }
         try c.encode(precision, forKey: .precision)
