@@ -59,6 +59,13 @@ enum ReportFuzz {
 
     static let baseDocument = try! JSONValue.parse(Data(base.utf8))
 
+    /// The HTML of the unchanged example (see `checkHTML`).
+    static let baseHTML: [UInt8] = {
+        let request = try! RequestValidator.validate(baseDocument)
+        let report = AssessmentEngine.assessSequentially(request, catalog: catalog, assessmentID: "fuzz")
+        return Array(ReportRenderer.html(report).utf8)
+    }()
+
     static func check(title: String, company: String, useCases: [String], workload: String) {
         var document = baseDocument
         document = setting(["title"], to: .string(title), in: document)
@@ -109,7 +116,10 @@ enum ReportFuzz {
             }
             require(false, "the HTML report holds a < the renderer did not write: \(context)")
         }
-        for text in texts where text.utf8.contains(UInt8(ascii: "<")) {
+        // A text the renderer's own markup already holds (a lone `<`, a `<p>`) proves nothing by being
+        // in the page: Fuzz/findings/report/a-text-of-one-less-than-sign, a use case of just "<", was
+        // taken for one shown unescaped. The unchanged example's page stands for that markup.
+        for text in texts where text.utf8.contains(UInt8(ascii: "<")) && !contains(baseHTML, Array(text.utf8)) {
             if !strictHTML && marksFollowALessThan(text) { continue }
             require(
                 !contains(bytes, Array(text.utf8)), "the HTML report shows input unescaped: \(text.debugDescription)")
