@@ -46,6 +46,9 @@ enum MessageFuzz {
         // StatsEndpoint.stats, Diagnostics.hold, and the transport's own identities.
         wire(Data.self), wire(Int.self), wire(NodeID.self), wire(ActorID.self),
         wire(NodeAddress.self),
+        // An assign's tasks with their request once; the summaries of status reads and listings.
+        wire(AssignmentBatch.self), wire(AssessmentSummary.self), wire(AssessmentSummary?.self),
+        wire([AssessmentSummary].self),
     ]
 
     /// Messages as nodes send them, each behind the selector of its type.
@@ -65,6 +68,12 @@ enum MessageFuzz {
             Envelope(from: "node-2", message: .check(ids: ["a-1", "a-2"])),
             Envelope(from: "node-1", message: .cancelAnswer(requestID: 9, .alreadyFinal(id: "a-1"))),
             Envelope(from: "node-3", message: .submitted(requestID: 41, .busy("backlog full"))),
+            Envelope(
+                from: "node-1",
+                message: .assign(
+                    AssignmentBatch(
+                        owner: "node-1", request: Data([0x01, 0, 0, 0, 1, 0x78]),
+                        tasks: [AssignmentBatch.Placed(key: key, inputs: [])]))),
         ]
         let me = MemberID(name: "node-1", host: "127.0.0.1", port: 7101, uid: 0xfeed)
         let peer = MemberID(name: "node-2", host: "127.0.0.1", port: 7102, uid: 0xbeef)
