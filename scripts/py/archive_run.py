@@ -121,7 +121,7 @@ def main():
         for n in range(a.assessments):
             due = start + n / a.rate
             while time.time() < due:
-                time.sleep(min(0.01, due - time.time()))
+                time.sleep(max(0.0, min(0.01, due - time.time())))
             now = time.time() - start
             if a.outage and outage_start is None and now >= mid - a.outage / 2:
                 nx.kill()
