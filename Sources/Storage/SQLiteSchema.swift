@@ -60,8 +60,15 @@ enum SQLiteSchema {
         // the record, never updated.
         migrator.register("v4: the submitting tenant", sql: "ALTER TABLE assessment ADD COLUMN tenant TEXT")
         // The request's title, set on create like the tenant: status reads and listings show it
-        // without reading the request (`AssessmentSummary`).
-        migrator.register("v5: the request's title", sql: "ALTER TABLE assessment ADD COLUMN title TEXT")
+        // without reading the request (`AssessmentSummary`). Records stored before it hold their
+        // request as JSON, which gives it its title here, so an upgraded node's listings keep them.
+        migrator.register(
+            "v5: the request's title",
+            sql: """
+                ALTER TABLE assessment ADD COLUMN title TEXT;
+                UPDATE assessment SET title = json_extract(CAST(request AS TEXT), '$.title')
+                WHERE json_valid(CAST(request AS TEXT)) AND json_type(CAST(request AS TEXT), '$.title') = 'text';
+                """)
         return migrator
     }
 }

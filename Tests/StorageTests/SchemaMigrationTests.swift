@@ -31,6 +31,39 @@ import Testing
         }
     }
 
+    /// Records stored before the title had a column of its own hold their request as JSON: the
+    /// migration takes the title from it, so an upgraded node's listings and status reads show it.
+    @Test func aFileWrittenBeforeTitlesWereKeptGetsThemFromTheStoredRequests() async throws {
+        try await withTemporaryDirectory { directory in
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let path = directory.appendingPathComponent(SQLiteAssessmentStore.fileName).path
+            do {
+                let old = try SQLiteConnection(path: path)
+                defer { old.close() }
+                try SQLiteSchema.migrator.migrate(old, upTo: "v4: the submitting tenant")
+                for (id, request) in [
+                    ("titled", #"{"title":"Clinic \"triage\" bot","business":{}}"#), ("untitled", "{}"),
+                    ("numbered", #"{"title":7}"#), ("binary", "\u{01}\u{00}"),
+                ] {
+                    try old.run(
+                        """
+                        INSERT INTO assessment (id, status, epoch, version, replica_set, request, progress,
+                        created_at, updated_at) VALUES (?, 'completed', 1, 3, '["node-a"]', ?,
+                        '{"agents":[],"percent":100}', 1.5, 2.5)
+                        """, [.text(id), .blob(Data(request.utf8))])
+                }
+            }
+            let store = try SQLiteAssessmentStore(path: path)
+            defer { try? store.close() }
+            #expect(try await store.summary(id: "titled")?.title == #"Clinic "triage" bot"#)
+            #expect(try await store.summary(id: "untitled")?.title == nil)
+            #expect(try await store.summary(id: "numbered")?.title == nil)
+            #expect(try await store.summary(id: "binary")?.title == nil)
+            let listed = try await store.list(statuses: [], limit: 10, after: nil).records
+            #expect(listed.count == 4 && listed.contains { $0.title == #"Clinic "triage" bot"# })
+        }
+    }
+
     /// A migration that rebuilds the assessment table (SQLite's way to change a column) must not
     /// take the result journal with it through ON DELETE CASCADE: migrations run with foreign keys
     /// off, which the writer otherwise has on.
