@@ -8,9 +8,10 @@ import Testing
 /// Real `ClusterSystem`s, membership and coordinators in one process: the failure paths of docs/coordination.md.
 @Suite(.serialized) struct FailoverTests {
     @Test func aWorkersNodeStoppedMidTaskHasItsTasksRequeuedAndTheAssessmentCompletes() async throws {
-        // Agents run 2 s so that one is still running on a non-owner when the poll below looks, even
-        // on a machine loaded by the rest of the suite (at 600 ms, CI saw every agent finish first).
-        let cluster = try await InProcessCluster(size: 3, agentDelay: .seconds(2))
+        // Agents run 4 s so that one is still running on a non-owner when the poll below looks, even
+        // on a machine loaded by the rest of the suite, where one poll (a read that asks the replica
+        // set) can take seconds: at 600 ms, and once at 2 s, every agent finished first.
+        let cluster = try await InProcessCluster(size: 3, agentDelay: .seconds(4))
         do {
             #expect(await cluster.waitUntilReady())
             let answer = await cluster.node("node-1").coordinator.submit(
