@@ -30,23 +30,23 @@ package distributed actor CoordinatorEndpoint: ClusterCallable {
 
     /// The record as this node stores it (without its journal), or nil.
     package distributed func read(id: String) async throws -> AssessmentRecord? {
-        try await node.readLocal(id: id)
+        try await node.readLocal(AssessmentRecord.self, id: id)
     }
 
     /// The record if this node owns it (as it holds it now) or stores it final as its last owner;
     /// nil otherwise, and the reader asks the replica set.
     package distributed func readAsOwner(id: String) async throws -> AssessmentRecord? {
-        try await node.readAsOwner(id: id)
+        try await node.readAsOwner(AssessmentRecord.self, id: id)
     }
 
     /// The record's summary as this node stores it (no request, no report), or nil.
     package distributed func readSummary(id: String) async throws -> AssessmentSummary? {
-        try await node.readLocalSummary(id: id)
+        try await node.readLocal(AssessmentSummary.self, id: id)
     }
 
     /// `readAsOwner`, as a summary.
     package distributed func readSummaryAsOwner(id: String) async throws -> AssessmentSummary? {
-        try await node.readSummaryAsOwner(id: id)
+        try await node.readAsOwner(AssessmentSummary.self, id: id)
     }
 
     /// One page of this node's records' summaries, newest first.

@@ -94,23 +94,19 @@ extension CoordinatorNode {
     }
 
     private func readAsOwner<Copy: RecordCopy>(_: Copy.Type, id: String, on owner: String) async throws -> Copy? {
-        if owner == name { return try await Copy.asOwner(id, on: self) }
+        if owner == name { return try await readAsOwner(Copy.self, id: id) }
         guard let endpoint = remoteEndpoint(owner) else { return nil }
         return try await ClusterSystem.$callOptions.withValue(.init(timeout: .seconds(1))) {
             try await Copy.asOwner(id, from: endpoint)
         }
     }
 
-    func readAsOwner(id: String) async throws -> AssessmentRecord? {
-        if let running = core.runningRecord(id) { return running }
-        guard let stored = try await store.read(id: id), stored.status.isTerminal, stored.replicaSet.first == name
-        else { return nil }
-        return stored
-    }
-
-    func readSummaryAsOwner(id: String) async throws -> AssessmentSummary? {
-        if let running = core.runningRecord(id) { return AssessmentSummary(running) }
-        guard let stored = try await store.summary(id: id), stored.status.isTerminal, stored.replicaSet.first == name
+    /// The record (or its summary) as this node holds it running, or stores it final as its last
+    /// owner; nil otherwise, and the reader asks the replica set.
+    func readAsOwner<Copy: RecordCopy>(_: Copy.Type, id: String) async throws -> Copy? {
+        if let running = core.runningRecord(id) { return Copy(copyOf: running) }
+        guard let stored = try await Copy.stored(id, in: store), stored.status.isTerminal,
+            stored.replicaSet.first == name
         else { return nil }
         return stored
     }
@@ -233,7 +229,7 @@ extension CoordinatorNode {
     }
 
     func readOne<Copy: RecordCopy>(_: Copy.Type, _ id: String, on node: String) async throws -> Copy? {
-        if node == name { return try await Copy.local(id, on: self) }
+        if node == name { return try await readLocal(Copy.self, id: id) }
         guard let endpoint = remoteEndpoint(node) else { throw ReplicaReadError.noAddress(node) }
         return try await Copy.stored(id, from: endpoint)
     }
@@ -246,29 +242,13 @@ extension CoordinatorNode {
     /// The stored record; on its owner, with the progress of the moment (flushed to replicas at most
     /// every `progressFlush`). Only progress: what the record commits to (its status once final, its
     /// report) is what a majority stored.
-    func readLocal(id: String) async throws -> AssessmentRecord? {
-        guard var record = try await store.read(id: id) else { return nil }
-        if let live = liveProgress(of: id, epoch: record.epoch, status: record.status) {
-            (record.status, record.progress) = live
+    func readLocal<Copy: RecordCopy>(_: Copy.Type, id: String) async throws -> Copy? {
+        guard var copy = try await Copy.stored(id, in: store) else { return nil }
+        if let live = core.liveRecord(id), live.epoch == copy.epoch, !live.status.isTerminal, !copy.status.isTerminal {
+            copy.status = live.status
+            copy.progress = live.progress
         }
-        return record
-    }
-
-    func readLocalSummary(id: String) async throws -> AssessmentSummary? {
-        guard var summary = try await store.summary(id: id) else { return nil }
-        if let live = liveProgress(of: id, epoch: summary.epoch, status: summary.status) {
-            (summary.status, summary.progress) = live
-        }
-        return summary
-    }
-
-    private func liveProgress(of id: String, epoch: Int, status: AssessmentStatus) -> (
-        AssessmentStatus, AssessmentProgress
-    )? {
-        guard let live = core.liveRecord(id), live.epoch == epoch, !live.status.isTerminal, !status.isTerminal else {
-            return nil
-        }
-        return (live.status, live.progress)
+        return copy
     }
 
     /// Summaries only, never the request or the report: with reports of about 111 KB, one member's

@@ -7,26 +7,28 @@ import Storage
 /// (`CoordinatorNode.readCopy`).
 package protocol RecordCopy: Sendable {
     var id: String { get }
-    var status: AssessmentStatus { get }
+    var status: AssessmentStatus { get set }
+    var epoch: Int { get }
+    var progress: AssessmentProgress { get set }
     var replicaSet: [String] { get }
     var recordVersion: RecordVersion { get }
     var finality: Finality { get }
 
-    /// What `node` stores, its owner's live progress laid over it.
-    static func local(_ id: String, on node: CoordinatorNode) async throws -> Self?
-    /// What `node` holds as the owner (see `CoordinatorNode.readAsOwner`).
-    static func asOwner(_ id: String, on node: CoordinatorNode) async throws -> Self?
+    /// This copy of a record the owner holds in memory.
+    init(copyOf record: AssessmentRecord)
+    /// What `store` holds of `id`.
+    static func stored(_ id: String, in store: any AssessmentStore) async throws -> Self?
+    /// What the node behind `endpoint` stores (`CoordinatorNode.readLocal`).
     static func stored(_ id: String, from endpoint: CoordinatorEndpoint) async throws -> Self?
+    /// What the node behind `endpoint` holds as the owner (`CoordinatorNode.readAsOwner`).
     static func asOwner(_ id: String, from endpoint: CoordinatorEndpoint) async throws -> Self?
 }
 
 extension AssessmentRecord: RecordCopy {
-    package static func local(_ id: String, on node: CoordinatorNode) async throws -> Self? {
-        try await node.readLocal(id: id)
-    }
+    package init(copyOf record: AssessmentRecord) { self = record }
 
-    package static func asOwner(_ id: String, on node: CoordinatorNode) async throws -> Self? {
-        try await node.readAsOwner(id: id)
+    package static func stored(_ id: String, in store: any AssessmentStore) async throws -> Self? {
+        try await store.read(id: id)
     }
 
     package static func stored(_ id: String, from endpoint: CoordinatorEndpoint) async throws -> Self? {
@@ -39,12 +41,10 @@ extension AssessmentRecord: RecordCopy {
 }
 
 extension AssessmentSummary: RecordCopy {
-    package static func local(_ id: String, on node: CoordinatorNode) async throws -> Self? {
-        try await node.readLocalSummary(id: id)
-    }
+    package init(copyOf record: AssessmentRecord) { self.init(record) }
 
-    package static func asOwner(_ id: String, on node: CoordinatorNode) async throws -> Self? {
-        try await node.readSummaryAsOwner(id: id)
+    package static func stored(_ id: String, in store: any AssessmentStore) async throws -> Self? {
+        try await store.summary(id: id)
     }
 
     package static func stored(_ id: String, from endpoint: CoordinatorEndpoint) async throws -> Self? {

@@ -5,14 +5,23 @@ import Testing
 
 /// A node restarted on a newer binary opens the file an older one wrote.
 @Suite struct SchemaMigrationTests {
+    /// The store's file in `directory` as a binary of the schema up to `migration` left it, with
+    /// what `fill` wrote; its path.
+    static func oldFile(
+        in directory: URL, upTo migration: String, _ fill: (SQLiteConnection) throws -> Void
+    ) throws -> String {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent(SQLiteAssessmentStore.fileName).path
+        let old = try SQLiteConnection(path: path)
+        defer { old.close() }
+        try SQLiteSchema.migrator.migrate(old, upTo: migration)
+        try fill(old)
+        return path
+    }
+
     @Test func aFileWrittenBeforeRecordsKeptTheSetsAMoveLeavesOpensWithNoneOfThem() async throws {
         try await withTemporaryDirectory { directory in
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let path = directory.appendingPathComponent(SQLiteAssessmentStore.fileName).path
-            do {
-                let old = try SQLiteConnection(path: path)
-                defer { old.close() }
-                try SQLiteSchema.migrator.migrate(old, upTo: "v1: assessments and agent results")
+            let path = try Self.oldFile(in: directory, upTo: "v1: assessments and agent results") { old in
                 try old.execute(
                     """
                     INSERT INTO assessment (id, status, epoch, version, replica_set, request, progress,
@@ -35,12 +44,7 @@ import Testing
     /// migration takes the title from it, so an upgraded node's listings and status reads show it.
     @Test func aFileWrittenBeforeTitlesWereKeptGetsThemFromTheStoredRequests() async throws {
         try await withTemporaryDirectory { directory in
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let path = directory.appendingPathComponent(SQLiteAssessmentStore.fileName).path
-            do {
-                let old = try SQLiteConnection(path: path)
-                defer { old.close() }
-                try SQLiteSchema.migrator.migrate(old, upTo: "v4: the submitting tenant")
+            let path = try Self.oldFile(in: directory, upTo: "v4: the submitting tenant") { old in
                 for (id, request) in [
                     ("titled", #"{"title":"Clinic \"triage\" bot","business":{}}"#), ("untitled", "{}"),
                     ("numbered", #"{"title":7}"#), ("binary", "\u{01}\u{00}"),
