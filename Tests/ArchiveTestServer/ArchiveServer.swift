@@ -79,19 +79,31 @@ public final class ArchiveServer: @unchecked Sendable {
             "--db", "\(directory)/archive.db", "--host", "127.0.0.1", "-p", "\(port)",
             "--log-file", "\(directory)/nx.log", "--pid-file", "\(directory)/nx.pid",
         ]
-        let log = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardOutput = log
-        process.standardError = log
+        // What it prints before it listens is the reason it never did; kept in the test's directory.
+        let consolePath = "\(directory)/nx.console"
+        _ = FileManager.default.createFile(atPath: consolePath, contents: nil)
+        let console = FileHandle(forWritingAtPath: consolePath)
+        process.standardOutput = console
+        process.standardError = console
         try process.run()
         self.process.withLock { $0 = process }
+        // The port is tried after every sleep, deadline or not: a test process whose threads the
+        // CPU-bound suites hold can wake from one 50 ms sleep long after the deadline, with the
+        // server listening all along.
         let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
+        while true {
             if canConnect(port: port) { return }
-            if !process.isRunning { break }
+            if !process.isRunning || ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .milliseconds(50))
         }
+        let exited = !process.isRunning
         kill()
-        throw ServerMissing(reason: "nx-27017 did not listen on 127.0.0.1:\(port) within 30 s")
+        let output = (try? String(contentsOfFile: consolePath, encoding: .utf8)) ?? ""
+        let tail = output.split(separator: "\n").suffix(5).joined(separator: " | ")
+        throw ServerMissing(
+            reason: exited
+                ? "nx-27017 exited before it listened on 127.0.0.1:\(port): \(tail)"
+                : "nx-27017 did not listen on 127.0.0.1:\(port) within 30 s: \(tail)")
     }
 
     /// The archive going down: the nx-27017 process is killed (its file stays for `launch`).

@@ -21,12 +21,14 @@ struct ArchiveWriterTests {
     static func waitUntil(timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws
         -> Bool
     {
+        // The condition is asked once more after the last sleep, however late that sleep ended: a
+        // starved test process must not fail on a deadline it slept through.
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while true {
             if try await condition() { return true }
+            if ContinuousClock.now >= deadline { return false }
             try await Task.sleep(for: .milliseconds(50))
         }
-        return false
     }
 
     static func store() throws -> (SQLiteAssessmentStore, URL) {
