@@ -154,7 +154,11 @@ let package = Package(
             name: "Assessment",
             // Wire: requests and agent results cross the cluster and sit in the store in its binary
             // form (docs/performance.md, "The data path").
-            dependencies: ["Printf", "Wire", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "Printf", "Wire", .product(name: "NIOCore", package: "swift-nio"),
+                // The finished report is kept and sent in gzip (StoredReport).
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
             // Embedded in the binary (`PackageResources`): a copied bundle needs Foundation's `Bundle`
             // to find, and a binary that finds its catalog wherever it is copied is easier to deploy.
             resources: [

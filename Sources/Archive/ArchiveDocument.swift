@@ -65,7 +65,15 @@ package struct ArchiveDocument: Sendable, Hashable {
         } catch {
             throw .badDocument("the stored request of \(record.id) does not decode: \(error)")
         }
-        report = record.status == .completed ? record.report : nil
+        if record.status == .completed, let stored = record.report {
+            do {
+                report = try StoredReport.json(stored: stored)
+            } catch {
+                throw .badDocument("the stored report of \(record.id) does not decode: \(error)")
+            }
+        } else {
+            report = nil
+        }
         failure = record.failure
         let finished = Dictionary(results.map { ($0.agent, $0.recordedAt) }, uniquingKeysWith: { first, _ in first })
         agents = record.progress.agents.map {

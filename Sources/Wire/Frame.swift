@@ -9,8 +9,9 @@ import NIOCore
 /// carry the submitting tenant (docs/security.md). 6: an assignment carries its assessment's request
 /// once for all its tasks, requests and agents' results travel in their binary form, a record carries
 /// its request's title, and status reads and listings fetch summaries (docs/performance.md, "The data
-/// path"); dictionaries are written in key order.
-package let wireProtocolVersion: UInt16 = 6
+/// path"); dictionaries are written in key order. 7: a record's report is its JSON in gzip
+/// (`StoredReport`).
+package let wireProtocolVersion: UInt16 = 7
 
 /// Control traffic (membership probes, lease renewals) gets its own connection so that a burst
 /// of large calls queued on the calls lane can never delay a probe past its timeout.

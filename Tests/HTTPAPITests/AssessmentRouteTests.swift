@@ -1,4 +1,5 @@
 import Assessment
+import CompressNIO
 import Foundation
 import HTTPAPI
 import HTTPTypes
@@ -79,6 +80,38 @@ import Testing
             let bad = try await client.execute(uri: "/v1/assessments/\(id)/report?format=pdf", method: .get)
             #expect(bad.status == .badRequest)
             #expect(try bad.decode(ErrorBody.self).error.details.map(\.field) == ["format"])
+        }
+    }
+
+    /// The record keeps the report in gzip (StoredReport): a client that takes gzip gets those bytes
+    /// as they are, any other client the JSON itself, and both are the same report.
+    @Test func theReportIsServedInGzipToAClientThatTakesItAndInflatedToOneThatDoesNot() async throws {
+        try await withAPI { client, service in
+            let id = try await client.submitExample()
+            while try await service.step(id) {}
+            let plain = try await client.execute(uri: "/v1/assessments/\(id)/report", method: .get)
+            #expect(plain.headers[.contentEncoding] == nil)
+            #expect(plain.headers[.vary] == "Accept-Encoding")
+            #expect(plain.object["assessment_id"] as? String == id)
+
+            let zipped = try await client.execute(
+                uri: "/v1/assessments/\(id)/report", method: .get, headers: [.acceptEncoding: "gzip, deflate"])
+            #expect(zipped.status == .ok)
+            #expect(zipped.headers[.contentEncoding] == "gzip")
+            #expect(zipped.headers[.contentType]?.hasPrefix("application/json") == true)
+            #expect(zipped.body.readableBytes * 3 < plain.body.readableBytes)
+            var body = zipped.body
+            #expect(try body.decompress(with: .gzip()) == plain.body)
+
+            let refused = try await client.execute(
+                uri: "/v1/assessments/\(id)/report", method: .get, headers: [.acceptEncoding: "gzip;q=0"])
+            #expect(refused.headers[.contentEncoding] == nil)
+            #expect(refused.body == plain.body)
+            // Markdown is rendered from the inflated JSON whatever the client takes.
+            let markdown = try await client.execute(
+                uri: "/v1/assessments/\(id)/report?format=markdown", method: .get, headers: [.acceptEncoding: "gzip"])
+            #expect(markdown.headers[.contentEncoding] == nil)
+            #expect(markdown.text.hasPrefix("# "))
         }
     }
 
