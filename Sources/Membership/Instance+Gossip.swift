@@ -119,6 +119,7 @@ extension SWIM.Instance {
         guard status == .joining else { return }
         status = .up
         nextJoinAt = nil
+        joinFallbackFrom = nil
         formAloneAt = nil
         emit(
             SWIM.MembershipChange(
@@ -126,9 +127,15 @@ extension SWIM.Instance {
         enqueue(SWIM.Update(member: selfMember))
     }
 
-    mutating func sendJoins() {
+    mutating func sendJoins(at now: Duration) {
         let introduction = SWIM.Update(member: selfMember)
-        for seed in seeds {
+        var targets = seeds
+        if let from = joinFallbackFrom, now >= from {
+            for address in joinFallback where address != myself.address && !targets.contains(address) {
+                targets.append(address)
+            }
+        }
+        for seed in targets {
             output.append(
                 .send(
                     SWIM.Message(sender: myself, recipient: nil, payload: .join, gossip: [introduction]),

@@ -27,6 +27,13 @@ extension SWIM {
         /// the two views ever meet again (the coordination simulation found such a split that never
         /// healed).
         package var healingSeeds: [MemberAddress] = []
+        /// Addresses a rejoining node also sends its join to once its contact has left it unanswered
+        /// for `Settings.joinFallbackDelay`: the members its previous uid still counted alive. The
+        /// contact is tried alone first, as it belongs to the view that buried this node; but a
+        /// contact cut off since (a partition that flapped, a bridge that went) would otherwise keep
+        /// the node out of every view until the partition heals, and the side it belongs to one member
+        /// short of its quorum all that time (docs/membership.md, "Rejoining").
+        package var joinFallback: [MemberAddress] = []
         let isOwnSeed: Bool
         var random: SeededRandom
 
@@ -49,6 +56,8 @@ extension SWIM {
         var nextGossipAt: Duration?
         var nextSyncAt: Duration?
         var nextJoinAt: Duration?
+        /// From when joins go to `joinFallback` too.
+        var joinFallbackFrom: Duration?
         var formAloneAt: Duration?
 
         var output: [Directive] = []
@@ -193,8 +202,9 @@ extension SWIM {
             if seeds.isEmpty {
                 becomeUp()
             } else {
-                sendJoins()
+                sendJoins(at: now)
                 nextJoinAt = now + settings.joinRetryInterval
+                if !joinFallback.isEmpty { joinFallbackFrom = now + settings.joinFallbackDelay }
                 if isOwnSeed { formAloneAt = now + settings.joinTimeout }
             }
         }
@@ -202,7 +212,7 @@ extension SWIM {
         mutating func fireTimers(at now: Duration) {
             if let at = nextJoinAt, at <= now {
                 if status == .joining {
-                    sendJoins()
+                    sendJoins(at: now)
                     nextJoinAt = now + settings.joinRetryInterval
                 } else {
                     nextJoinAt = nil

@@ -43,6 +43,9 @@ extension SWIM {
         package var syncInterval: Duration = .seconds(30)
         /// How often a joining node repeats its join to the seeds that have not answered.
         package var joinRetryInterval: Duration = .seconds(1)
+        /// How long a rejoining node joins through its contact alone before its joins also go to
+        /// the members its previous uid counted alive (`Instance.joinFallback`).
+        package var joinFallbackDelay: Duration = .seconds(3)
         /// How long a node that is its own seed waits for other seeds before forming a cluster alone.
         package var joinTimeout: Duration = .seconds(3)
         /// How long a `down` or `left` uid is remembered, to refuse stale gossip that would resurrect it.

@@ -172,10 +172,12 @@ package actor MembershipService {
         let fresh = MemberID(name: node.name, host: node.host, port: node.port, uid: UInt64.random(in: 1 ... .max))
         logger.warning("membership: this node was declared down; rejoining as \(fresh) through \(contact)")
         let configured = instance.seeds + instance.healingSeeds
+        let alive = instance.members.filter { !$0.status.isTerminal }.map(\.id.address)
         instance = SWIM.Instance(
             settings: settings, myself: fresh, seeds: [contact], randomSeed: UInt64.random(in: .min ... .max),
             metadata: metadata)
         instance.healingSeeds = configured
+        instance.joinFallback = alive
         _ = instance.handle(.start, at: now)
     }
 

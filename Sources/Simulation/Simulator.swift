@@ -207,8 +207,12 @@ package final class Simulator {
             }
             drive(index, .tick)
         case .restart(let index, let contact):
+            // What the shell does on a rejoin: the members the buried uid still counted alive are
+            // where its joins go too once the contact stays silent (`Instance.joinFallback`).
+            let alive = contact == nil ? [] : (nodes[index].instance?.members ?? []).filter { !$0.status.isTerminal }
             stop(index)
             nodes[index].instance = makeJoiner(index: index, contact: contact)
+            nodes[index].instance?.joinFallback = alive.map(\.id.address)
             drive(index, .start)
         case .leave(let index):
             drive(index, .leave)

@@ -222,6 +222,37 @@ private func advance(
     #expect(instance.handle(.tick, at: .seconds(2)).isEmpty)
 }
 
+/// A rejoining uid joins through its contact alone, then, once the contact has stayed silent for
+/// `joinFallbackDelay`, through the members its buried uid counted alive as well: a contact cut off
+/// since (a flapping partition) must not keep it out of its own side's view until the heal.
+@Test func aRejoinWhoseContactIsSilentAlsoJoinsThroughTheMembersItKnew() {
+    let fresh = MemberID(name: "node-1", host: "10.0.0.1", port: 7100, uid: 0xA2)
+    func joins(_ directives: [SWIM.Directive]) -> [MemberAddress] {
+        directives.compactMap {
+            if case .send(let message, let address) = $0, message.payload == .join { return address }
+            return nil
+        }
+    }
+    var instance = SWIM.Instance(myself: fresh, seeds: [b.address], randomSeed: 7)
+    instance.joinFallback = [c.address, b.address, a.address, d.address]
+    var plain = SWIM.Instance(myself: fresh, seeds: [b.address], randomSeed: 7)
+    #expect(joins(instance.handle(.start, at: .zero)) == [b.address])
+    _ = plain.handle(.start, at: .zero)
+    for second in 1..<3 {
+        #expect(joins(instance.handle(.tick, at: .seconds(second))) == [b.address], "at \(second) s")
+    }
+    // Its own address and the contact are not asked twice.
+    #expect(joins(instance.handle(.tick, at: .seconds(3))) == [b.address, c.address, d.address])
+    #expect(joins(plain.handle(.tick, at: .seconds(3))) == [b.address])
+    // Any member's answer lets it in; then the joins stop.
+    let view = [SWIM.Member(id: c, status: .up, incarnation: 0), SWIM.Member(id: d, status: .up, incarnation: 0)]
+    _ = instance.handle(
+        .received(SWIM.Message(sender: c, recipient: fresh, payload: .sync(members: view, isReply: true))),
+        at: .seconds(3.1))
+    #expect(instance.status == .up)
+    #expect(joins(instance.handle(.tick, at: .seconds(5))).isEmpty)
+}
+
 @Test func aTombstoneIsNeverResurrected() {
     var instance = formedA()
     let death = SWIM.Update(member: SWIM.Member(id: e, status: .down, incarnation: 0))
