@@ -49,6 +49,15 @@ package distributed actor CoordinatorEndpoint: ClusterCallable {
         try await node.readAsOwner(AssessmentSummary.self, id: id)
     }
 
+    /// The summary of a version of `id` newer than (epoch, version) as soon as this node stores one;
+    /// nil after `waitMilliseconds` (at most `CoordinatorNode.longestAwait`) or when this node does
+    /// not store `id`. What an event stream on a node outside the replica set waits on.
+    package distributed func awaitNewer(id: String, epoch: Int, version: Int, waitMilliseconds: Int) async throws
+        -> AssessmentSummary?
+    {
+        await node.newerStored(of: id, than: (epoch, version), wait: .milliseconds(max(0, waitMilliseconds)))
+    }
+
     /// One page of this node's records' summaries, newest first.
     package distributed func list(statuses: [String], limit: Int, after cursor: PageCursor?) async throws
         -> [AssessmentSummary]
@@ -63,6 +72,7 @@ package distributed actor CoordinatorEndpoint: ClusterCallable {
         WireMethod("list") { _ = try await $0.list(statuses: [], limit: 0, after: nil) },
         WireMethod("readSummary") { _ = try await $0.readSummary(id: "") },
         WireMethod("readSummaryAsOwner") { _ = try await $0.readSummaryAsOwner(id: "") },
+        WireMethod("awaitNewer") { _ = try await $0.awaitNewer(id: "", epoch: 0, version: 0, waitMilliseconds: 0) },
     ]
 
     /// The endpoint on the node called `name` at `host:port`, whichever incarnation runs there.

@@ -360,6 +360,46 @@ extension CoordinatorNode {
         for waiter in changeWaiters.removeValue(forKey: id) ?? [] { waiter.resume(returning: stored) }
     }
 
+    /// The longest a member holds a call of `awaitNewer` before answering that nothing changed.
+    package static let longestAwait: Duration = .seconds(10)
+
+    /// A version of `id` newer than `after`, from `holder` (a member that stores it), as soon as it
+    /// stores one, or nil when none came within `wait` or `holder` does not store `id`. An event
+    /// stream on a node outside the replica set follows an assessment this way: one call per change
+    /// instead of a read of the replica set per poll interval (docs/performance.md, "The data path").
+    package func awaitNewer(
+        of id: String, than after: (epoch: Int, version: Int), on holder: String, wait: Duration
+    ) async throws -> AssessmentSummary? {
+        if holder == name { return await newerStored(of: id, than: after, wait: wait) }
+        guard let endpoint = remoteEndpoint(holder) else { return nil }
+        let milliseconds = Int(min(wait, Self.longestAwait) / .milliseconds(1))
+        return try await ClusterSystem.$callOptions.withValue(.init(timeout: wait + .seconds(2))) {
+            try await endpoint.awaitNewer(
+                id: id, epoch: after.epoch, version: after.version, waitMilliseconds: milliseconds)
+        }
+    }
+
+    /// `awaitNewer` on the member that stores `id`: woken by each write it stores.
+    package func newerStored(of id: String, than after: (epoch: Int, version: Int), wait: Duration) async
+        -> AssessmentSummary?
+    {
+        let deadline = ContinuousClock.now + min(wait, Self.longestAwait)
+        while true {
+            guard let held = storedVersion(of: id) else { return nil }
+            if held > after { return try? await readLocal(AssessmentSummary.self, id: id) }
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return nil }
+            if let stored = await nextChange(of: id, timeout: left), (stored.epoch, stored.version) > after {
+                return stored
+            }
+        }
+    }
+
+    /// The first of `nodes` that is this node or up, to ask with `awaitNewer`.
+    package func firstReachable(of nodes: [String]) -> String? {
+        nodes.first { $0 == name || statusByName[$0] == .up }
+    }
+
     /// The version of `id` this node stores, if it holds a copy (it is, or was, in its replica set).
     package func storedVersion(of id: String) -> (epoch: Int, version: Int)? {
         core.replica(id).map { ($0.version.epoch, $0.version.version) }

@@ -19,6 +19,9 @@ struct ClusterAssessmentService: AssessmentService {
     var pollInterval: Duration = .milliseconds(150)
     /// A replica that saw no write for this many poll intervals asks the replica set all the same.
     static let quietPollsPerRead = 6
+    /// How long a follower outside the replica set waits on a replica for a newer version before it
+    /// reads the replica set again (the record may have moved).
+    static let awaitWait: Duration = .seconds(5)
     /// The one follower per id that all of this node's event streams of it share (`WatchHub`).
     var watches = WatchHub()
     /// The rate of reads that ask every member (`WideReadGate`); nil: no limit.
@@ -194,8 +197,9 @@ struct ClusterAssessmentService: AssessmentService {
         return watches.stream(id: id) { [self] in follow(id: id) }
     }
 
-    /// The one follower of `id` behind `watch`: woken by this node's stored changes, polling the
-    /// replica set otherwise.
+    /// The one follower of `id` behind `watch`: woken by this node's stored changes on a replica;
+    /// elsewhere waiting on a replica for each newer version (`CoordinatorNode.awaitNewer`), with a
+    /// read of the replica set when none came for a while, in case the record moved.
     func follow(id: String) -> AsyncThrowingStream<AssessmentSnapshot, any Error> {
         let interval = pollInterval
         return AsyncThrowingStream { continuation in
@@ -203,7 +207,11 @@ struct ClusterAssessmentService: AssessmentService {
                 var last: (epoch: Int, version: Int)?
                 var woken: AssessmentSummary?
                 var quietPolls = 0
+                var replicaSet: [String] = []
                 while !Task.isCancelled {
+                    // Whether to wait a poll interval before the next round: not after a version a
+                    // replica handed over, since the next wait on it is what brings the one after.
+                    var paced = true
                     do {
                         // A replica is woken by each write with the record it stored: it need not ask
                         // the owner (a call, and the whole record, for every change of every stream).
@@ -211,16 +219,22 @@ struct ClusterAssessmentService: AssessmentService {
                         // A write stored while this stream was not waiting wakes nobody; the version
                         // this node holds tells, at the next poll interval.
                         let snapshot: AssessmentSnapshot
+                        let held = await coordinator.storedVersion(of: id)
                         if let last, let stored = woken, (stored.epoch, stored.version) > last {
                             snapshot = Self.snapshot(stored)
-                        } else if let last, quietPolls < Self.quietPollsPerRead,
-                            let held = await coordinator.storedVersion(of: id), held <= last
-                        {
+                        } else if let last, quietPolls < Self.quietPollsPerRead, let held, held <= last {
                             quietPolls += 1
                             woken = await coordinator.nextChange(of: id, timeout: interval)
                             continue
+                        } else if let last, held == nil, let holder = await coordinator.firstReachable(of: replicaSet),
+                            let newer = try? await coordinator.awaitNewer(
+                                of: id, than: last, on: holder, wait: Self.awaitWait)
+                        {
+                            snapshot = Self.snapshot(newer)
+                            replicaSet = newer.replicaSet
+                            paced = false
                         } else {
-                            snapshot = try await assessment(id: id)
+                            (snapshot, replicaSet) = try await followRead(id)
                         }
                         quietPolls = 0
                         if last.map({ $0 != (snapshot.epoch, snapshot.version) }) ?? true {
@@ -232,11 +246,24 @@ struct ClusterAssessmentService: AssessmentService {
                         continuation.finish(throwing: error)
                         return
                     }
-                    woken = await coordinator.nextChange(of: id, timeout: interval)
+                    woken = paced ? await coordinator.nextChange(of: id, timeout: interval) : nil
                 }
                 continuation.finish()
             }
             continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// A follower's read of the replica set (or the archive): the snapshot, and the replica set to
+    /// wait on next (none for an archived assessment, which does not change).
+    private func followRead(_ id: String) async throws(ServiceError) -> (AssessmentSnapshot, [String]) {
+        guard Self.isAssessmentID(id) else { throw .notFound(id: id) }
+        do {
+            let found = try await summary(id)
+            return (Self.snapshot(found), found.replicaSet)
+        } catch {
+            guard case .notFound = error else { throw error }
+            return (try await archivedSnapshot(id), [])
         }
     }
 
