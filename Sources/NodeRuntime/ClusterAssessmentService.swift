@@ -14,8 +14,9 @@ struct ClusterAssessmentService: AssessmentService {
     /// The archive, when `archive_mongodb_uri` is set: it answers for assessments the cluster no
     /// longer holds (ClusterAssessmentService+Archive.swift).
     var archive: NodeArchive?
-    /// How often `watch` asks the replica set for a newer version when this node does not store the
-    /// assessment (a replica is woken by each stored change at once).
+    /// The pause between a follower's reads when it has nothing to wait on: a replica between its
+    /// checks of what it stores, another node after a read that no replica could wait on for it
+    /// (a replica is woken by each stored change at once, and others wait on a replica).
     var pollInterval: Duration = .milliseconds(150)
     /// A replica that saw no write for this many poll intervals asks the replica set all the same.
     static let quietPollsPerRead = 6
