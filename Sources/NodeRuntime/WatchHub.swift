@@ -35,6 +35,8 @@ final class WatchHub: Sendable {
             state.nextID += 1
             let token = state.nextID
             if var watcher = state.watchers[id] {
+                // Under the lock, so no newer snapshot can reach this stream first; safe there, as
+                // nobody reads this stream yet (see `publish`).
                 if let latest = watcher.latest { continuation.yield(latest) }
                 watcher.streams[token] = continuation
                 state.watchers[id] = watcher
@@ -63,13 +65,20 @@ final class WatchHub: Sendable {
         return stream
     }
 
+    /// Yields outside the lock. A yield to a stream whose reader waits resumes the reader's task,
+    /// which takes that task's status lock; a reader being cancelled holds its status lock while its
+    /// stream's onTermination runs `leave`, which takes this lock. Yielding under this lock, the two
+    /// waited on each other for good: with both cooperative threads of a 2-core node stuck so, the
+    /// node stopped answering anything (found by the long `scripts/partitions` run, docs/partitions.md).
+    /// One task publishes a watcher's snapshots, in order, so they reach each stream in order.
     private func publish(_ id: String, generation: UInt64, _ snapshot: AssessmentSnapshot) {
-        state.withLock { state in
-            guard var watcher = state.watchers[id], watcher.generation == generation else { return }
+        let streams: [Snapshots.Continuation] = state.withLock { state in
+            guard var watcher = state.watchers[id], watcher.generation == generation else { return [] }
             watcher.latest = snapshot
-            for stream in watcher.streams.values { stream.yield(snapshot) }
             state.watchers[id] = watcher
+            return Array(watcher.streams.values)
         }
+        for stream in streams { stream.yield(snapshot) }
     }
 
     private func end(_ id: String, generation: UInt64, error: (any Error)?) {
