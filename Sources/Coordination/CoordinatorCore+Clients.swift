@@ -8,7 +8,7 @@ extension CoordinatorCore {
         title: String? = nil
     ) {
         guard hasSubmissionQuorum else {
-            emit(.answerSubmit(clientID: clientID, .unavailable(quorumProblem)))
+            emit(.answerSubmit(clientID: clientID, .unavailable(submissionQuorumProblem)))
             return
         }
         guard let owner = Placement.rank(id, over: upMembers).first else {
@@ -82,6 +82,16 @@ extension CoordinatorCore {
         return "no quorum: this node reaches \(reachable) of \(members) members"
     }
 
+    /// Why a submission is refused. It needs a majority `up` (`hasSubmissionQuorum`), which a node
+    /// reaching a majority can lack while some are suspected: saying "reaches 5 of 5" then sent the
+    /// long partition run's reader looking in the wrong place (docs/partitions.md).
+    var submissionQuorumProblem: String {
+        let (reachable, members) = quorumCounts
+        guard reachable * 2 > members else { return quorumProblem }
+        return "no quorum for submissions: \(upMembers.count) of \(members) members are up here "
+            + "(\(reachable) reachable, the others suspected)"
+    }
+
     /// The owner's half: create the record and acknowledge once a majority of its replica set has it.
     mutating func ownerSubmit(
         _ waiter: Waiter, id: String, request: Data, idempotencyKey: String?, tenant: String? = nil,
@@ -96,7 +106,7 @@ extension CoordinatorCore {
             return
         }
         guard hasSubmissionQuorum else {
-            answerSubmit(waiter, .unavailable(quorumProblem))
+            answerSubmit(waiter, .unavailable(submissionQuorumProblem))
             return
         }
         // A cluster that accepts faster than it completes only grows a queue whose every entry waits
