@@ -372,10 +372,10 @@ extension CoordinatorNode {
     ) async throws -> AssessmentSummary? {
         if holder == name { return await newerStored(of: id, than: after, wait: wait) }
         guard let endpoint = remoteEndpoint(holder) else { return nil }
-        let milliseconds = Int(min(wait, Self.longestAwait) / .milliseconds(1))
+        // The holder caps the wait at `longestAwait` (`newerStored`).
         return try await ClusterSystem.$callOptions.withValue(.init(timeout: wait + .seconds(2))) {
             try await endpoint.awaitNewer(
-                id: id, epoch: after.epoch, version: after.version, waitMilliseconds: milliseconds)
+                id: id, epoch: after.epoch, version: after.version, waitMilliseconds: Int(wait / .milliseconds(1)))
         }
     }
 

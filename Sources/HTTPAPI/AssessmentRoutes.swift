@@ -3,7 +3,6 @@ import FoundationEssentials
 import HTTPTypes
 import Hummingbird
 import Logging
-import NIOCore
 
 /// The handlers of `/v1/assessments…`: each turns a request into typed values, asks the service,
 /// and answers, or throws an `APIError` that `ErrorMiddleware` writes. Who is asking was settled by
@@ -199,11 +198,10 @@ struct AssessmentRoutes: Sendable {
         if format == .json, StoredReport.isCompressed(stored),
             ConsoleRoutes.acceptsGzip(request.headers[.acceptEncoding])
         {
-            var headers = HTTPFields()
-            headers[.contentType] = Self.contentType(of: format)
-            headers[.contentEncoding] = "gzip"
-            headers[.vary] = "Accept-Encoding"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: stored)))
+            var response = JSONResponse.data(.ok, stored, contentType: Self.contentType(of: format))
+            response.headers[.contentEncoding] = "gzip"
+            response.headers[.vary] = "Accept-Encoding"
+            return response
         }
         do {
             let json = try StoredReport.json(stored: stored)

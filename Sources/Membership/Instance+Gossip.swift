@@ -169,7 +169,7 @@ extension SWIM.Instance {
     /// seed lost for good, and so never see a quorum again).
     mutating func syncRound(at now: Duration) {
         pruneTombstones(at: now)
-        let liveAddresses = Set(peers.map(\.address))
+        let liveAddresses = Set(peerAddresses)
         let missingSeeds = (seeds + healingSeeds).filter { !liveAddresses.contains($0) && $0 != myself.address }
         if !missingSeeds.isEmpty, status == .up {
             let seed = missingSeeds[Int.random(in: 0..<missingSeeds.count, using: &random)]

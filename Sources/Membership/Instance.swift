@@ -138,6 +138,10 @@ extension SWIM {
         /// Members that are not down or left, this node included.
         package var liveMemberCount: Int { peers.count + 1 }
 
+        /// The addresses of the members other than this node that this view counts alive: where a
+        /// rejoin's joins go once its contact stays silent (`joinFallback`).
+        package var peerAddresses: [MemberAddress] { peers.map(\.address) }
+
         var selfMember: Member { Member(id: myself, status: status, incarnation: incarnation, metadata: metadata) }
 
         /// When the instance next needs a `.tick`, or nil when it has stopped.

@@ -172,7 +172,7 @@ package actor MembershipService {
         let fresh = MemberID(name: node.name, host: node.host, port: node.port, uid: UInt64.random(in: 1 ... .max))
         logger.warning("membership: this node was declared down; rejoining as \(fresh) through \(contact)")
         let configured = instance.seeds + instance.healingSeeds
-        let alive = instance.members.filter { !$0.status.isTerminal }.map(\.id.address)
+        let alive = instance.peerAddresses
         instance = SWIM.Instance(
             settings: settings, myself: fresh, seeds: [contact], randomSeed: UInt64.random(in: .min ... .max),
             metadata: metadata)

@@ -89,13 +89,7 @@ struct ClusterAssessmentService: AssessmentService {
     func submissionRefusal() -> String? { coordinator.backlogRefusal() }
 
     func assessment(id: String) async throws(ServiceError) -> AssessmentSnapshot {
-        guard Self.isAssessmentID(id) else { throw .notFound(id: id) }
-        do {
-            return Self.snapshot(try await summary(id))
-        } catch {
-            guard case .notFound = error else { throw error }
-            return try await archivedSnapshot(id)
-        }
+        try await snapshotAndReplicaSet(id).snapshot
     }
 
     func report(id: String) async throws(ServiceError) -> Data {
@@ -235,7 +229,7 @@ struct ClusterAssessmentService: AssessmentService {
                             replicaSet = newer.replicaSet
                             paced = false
                         } else {
-                            (snapshot, replicaSet) = try await followRead(id)
+                            (snapshot, replicaSet) = try await snapshotAndReplicaSet(id)
                         }
                         quietPolls = 0
                         if last.map({ $0 != (snapshot.epoch, snapshot.version) }) ?? true {
@@ -255,9 +249,12 @@ struct ClusterAssessmentService: AssessmentService {
         }
     }
 
-    /// A follower's read of the replica set (or the archive): the snapshot, and the replica set to
-    /// wait on next (none for an archived assessment, which does not change).
-    private func followRead(_ id: String) async throws(ServiceError) -> (AssessmentSnapshot, [String]) {
+    /// The newest version the replica set holds, or the archive's when the cluster no longer holds
+    /// it; with the replica set a follower waits on next (none for an archived assessment, which does
+    /// not change).
+    private func snapshotAndReplicaSet(_ id: String) async throws(ServiceError)
+        -> (snapshot: AssessmentSnapshot, replicaSet: [String])
+    {
         guard Self.isAssessmentID(id) else { throw .notFound(id: id) }
         do {
             let found = try await summary(id)

@@ -209,10 +209,10 @@ package final class Simulator {
         case .restart(let index, let contact):
             // What the shell does on a rejoin: the members the buried uid still counted alive are
             // where its joins go too once the contact stays silent (`Instance.joinFallback`).
-            let alive = contact == nil ? [] : (nodes[index].instance?.members ?? []).filter { !$0.status.isTerminal }
+            let alive = contact == nil ? [] : nodes[index].instance?.peerAddresses ?? []
             stop(index)
             nodes[index].instance = makeJoiner(index: index, contact: contact)
-            nodes[index].instance?.joinFallback = alive.map(\.id.address)
+            nodes[index].instance?.joinFallback = alive
             drive(index, .start)
         case .leave(let index):
             drive(index, .leave)
