@@ -88,8 +88,13 @@ extension CoordinatorCore {
     var submissionQuorumProblem: String {
         let (reachable, members) = quorumCounts
         guard reachable * 2 > members else { return quorumProblem }
-        return "no quorum for submissions: \(upMembers.count) of \(members) members are up here "
-            + "(\(reachable) reachable, the others suspected)"
+        guard upMembers.count * 2 > members else {
+            return "no quorum for submissions: \(upMembers.count) of \(members) members are up here "
+                + "(\(reachable) reachable, the others suspected)"
+        }
+        let (heard, _) = contactCounts
+        return "no quorum for submissions: this node heard from \(heard) of \(members) members within "
+            + "its contact lease"
     }
 
     /// The owner's half: create the record and acknowledge once a majority of its replica set has it.

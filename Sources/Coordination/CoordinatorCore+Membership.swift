@@ -33,8 +33,23 @@ extension CoordinatorCore {
     /// ranks over `up` members only, so a side that counts suspects towards its quorum but ranks
     /// without them picks another owner than the other side for the same idempotency key, and both
     /// create it (two epoch-1 owners; found by the simulation in a partition's detection window).
+    ///
+    /// And a majority heard from directly within the contact lease (`heard`): a view keeps a silent
+    /// member `up` until a probe of its own fails, and a node whose probes Lifeguard has slowed (the
+    /// others it probes are gone) probes seldom. A minority node so slowed still counted a majority
+    /// up 21 s into a split and acknowledged a write (docs/partitions.md).
     var hasSubmissionQuorum: Bool {
-        hasQuorum && upMembers.count * 2 > knownMembers.count
+        hasQuorum && upMembers.count * 2 > knownMembers.count && hasContactQuorum
+    }
+
+    /// Members heard from within the contact lease, this node included, and members of the cluster.
+    var contactCounts: (heard: Int, members: Int) {
+        (knownMembers.filter { $0 == name || heard.contains($0) }.count, knownMembers.count)
+    }
+
+    var hasContactQuorum: Bool {
+        let (heard, members) = contactCounts
+        return heard * 2 > members
     }
 
     mutating func updateMembership(_ view: [String: SWIM.Status]) {

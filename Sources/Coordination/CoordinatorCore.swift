@@ -24,6 +24,10 @@ package struct CoordinatorCore: Sendable {
     /// uid starts from its seeds' view), and a majority of such a view is no majority: the simulation
     /// had two of five nodes, each seeing only the other, acknowledge submissions.
     var knownMembers: Set<String> = []
+    /// The nodes a message came from within `settings.contactLease`, this one included, as the shell
+    /// last passed them in (`SWIM.Instance.heard(within:at:)`): a write's quorum needs a majority here
+    /// too, not only in the view (`hasSubmissionQuorum`).
+    var heard: Set<String> = []
     /// Set once membership has converged after start: before that, "not seen" does not mean "down".
     var settled = false
     var draining = false
@@ -81,6 +85,7 @@ package struct CoordinatorCore: Sendable {
         switch event {
         case .loaded(let summaries): load(summaries)
         case .membership(let view): updateMembership(view)
+        case .heard(let names): heard = names
         case .settled:
             settled = true
             reconcile()

@@ -8,6 +8,9 @@ package enum CoordinatorEvent: Sendable {
     case loaded([RecordSummary])
     /// The membership view changed: every member's latest status, by node name.
     case membership([String: SWIM.Status])
+    /// The nodes this one had a message from within `CoordinationSettings.contactLease`, itself
+    /// included; passed in whenever the set changes.
+    case heard(Set<String>)
     /// Membership has converged after start; until then the core takes over nothing.
     case settled
     /// The transport lost its connection to this node (a killed process closes its sockets at once).

@@ -38,6 +38,13 @@ package struct CoordinationSettings: Sendable, Hashable {
     /// How long a peer whose connection broke gets no new work and no new submissions, unless
     /// membership sees it come back first.
     package var lostPeerQuarantine: Duration = .seconds(3)
+    /// How recent a message from a member must be for it to count towards a submission's quorum
+    /// (`CoordinatorCore.heard`), at least. SWIM probes one member a probe interval, so in a cluster
+    /// of `n` each pair exchanges a probe both ways about every `n - 1` intervals; the lease is
+    /// stretched to twice that (`contactLease(members:probeInterval:)`) so that a quiet majority
+    /// keeps its quorum, and stays short enough that a minority refuses well within a partition's
+    /// detection window (docs/partitions.md).
+    package var contactLease: Duration = .seconds(8)
     /// How long a worker that refused work (it is shutting down) gets no new tasks.
     package var refusalQuarantine: Duration = .seconds(10)
     /// Finished records are removed on every replica this long after their last change.
@@ -52,6 +59,11 @@ package struct CoordinationSettings: Sendable, Hashable {
     }
 
     var allAgents: [String] { analysts + [finalAgent] }
+
+    /// `contactLease`, or twice the time SWIM takes to probe every other member once, if longer.
+    package func contactLease(members: Int, probeInterval: Duration) -> Duration {
+        max(contactLease, probeInterval * (2 * max(0, members - 1)))
+    }
 
     func backoff(afterFailures failures: Int) -> Duration {
         let factor = 1 << min(max(failures - 1, 0), 20)

@@ -97,6 +97,20 @@ package actor CoordinatorNode {
             Task { [weak self] in
                 for await _ in changes { await self?.refreshMembership() }
             })
+        // Contacts age with time, not only with messages: looked at a few times a lease.
+        let settings = self.settings
+        background.append(
+            Task { [weak self, membership] in
+                var last: Set<String>? = nil
+                while !Task.isCancelled, self != nil {
+                    let heard = await membership.heard { settings.contactLease(members: $0, probeInterval: $1) }
+                    if heard != last {
+                        last = heard
+                        await self?.handle(.heard(heard))
+                    }
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
+            })
         let losses = system.connectionLosses
         background.append(
             Task { [weak self] in

@@ -57,6 +57,7 @@ package final class CoordinationSimulator {
         var tickGeneration: UInt64 = 0
         var settled = false
         var lastView: [String: SWIM.Status] = [:]
+        var lastHeard: Set<String>? = nil
         /// Tasks this node's worker runs, and the ones abandoned (their completion is dropped).
         var running: Set<TaskKey> = []
         var storeTail: Duration = .zero
@@ -244,6 +245,13 @@ package final class CoordinationSimulator {
                 nodes[node].lastView = view
                 handle(node, .membership(view))
             }
+            let lease = settings.contactLease(
+                members: instance.liveMemberCount, probeInterval: instance.settings.probeInterval)
+            let heard = instance.heard(within: lease, at: now)
+            if heard != nodes[node].lastHeard {
+                nodes[node].lastHeard = heard
+                handle(node, .heard(heard))
+            }
             if !nodes[node].settled, instance.status == .up {
                 nodes[node].settled = true
                 handle(node, .settled)
@@ -281,6 +289,7 @@ package final class CoordinationSimulator {
         nodes[node].core = CoordinatorCore(name: names[node], settings: settings, seed: random.next())
         nodes[node].settled = false
         nodes[node].lastView = [:]
+        nodes[node].lastHeard = nil
         nodes[node].pausedUntil = nil
         nodes[node].buffered = []
         nodes[node].running = []

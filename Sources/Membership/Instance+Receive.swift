@@ -1,9 +1,11 @@
 extension SWIM.Instance {
     mutating func receive(_ message: SWIM.Message, at now: Duration) {
-        // A restarted process never answers for its predecessor's uid.
-        if let recipient = message.recipient, recipient != myself { return }
         let sender = message.sender
         guard sender != myself else { return }
+        // Whatever it says and to whichever uid, it came through: the link works.
+        if sender.address.name != myself.address.name { lastHeard[sender.address.name] = now }
+        // A restarted process never answers for its predecessor's uid.
+        if let recipient = message.recipient, recipient != myself { return }
         if let old = records[sender]?.member, old.status.isTerminal {
             receiveFromTombstone(message, at: now)
             return

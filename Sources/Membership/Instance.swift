@@ -52,6 +52,9 @@ extension SWIM {
         var sequence: UInt64 = 0
 
         var started = false
+        /// When a message last arrived from each node, by name, whatever its uid: the direct
+        /// contact a write's quorum asks for besides this view (`heard(within:at:)`).
+        package internal(set) var lastHeard: [String: Duration] = [:]
         var nextProbeAt: Duration?
         var nextGossipAt: Duration?
         var nextSyncAt: Duration?
@@ -133,6 +136,16 @@ extension SWIM {
 
         package func member(_ id: MemberID) -> Member? {
             id == myself ? selfMember : records[id]?.member
+        }
+
+        /// The nodes, by name, that a message came from within `lease` before `now`, this node
+        /// included. Unlike the view, which a member keeps `up` until probes say otherwise (and a
+        /// node whose probes Lifeguard has slowed probes seldom), this shrinks as soon as the others
+        /// fall silent: a partition's minority sees it within the lease (docs/partitions.md).
+        package func heard(within lease: Duration, at now: Duration) -> Set<String> {
+            var names: Set<String> = [myself.address.name]
+            for (name, at) in lastHeard where now - at <= lease { names.insert(name) }
+            return names
         }
 
         /// Members that are not down or left, this node included.

@@ -89,6 +89,12 @@ package actor MembershipService {
     package var myself: MemberID { instance.myself }
     package var status: SWIM.Status { instance.status }
 
+    /// The nodes, by name, a message came from within `lease(live members, probe interval)`, this
+    /// one included (`SWIM.Instance.heard(within:at:)`).
+    package func heard(lease: @Sendable (_ liveMembers: Int, _ probeInterval: Duration) -> Duration) -> Set<String> {
+        instance.heard(within: lease(instance.liveMemberCount, instance.settings.probeInterval), at: now)
+    }
+
     func receive(_ message: SWIM.Message) {
         handle(.received(message))
     }

@@ -591,6 +591,53 @@ import Testing
         #expect(harness.cores["a"]!.quorate)
     }
 
+    /// The short partition run's minority write (docs/partitions.md): a node whose view still counts
+    /// every member up, but that has heard from only one other within the contact lease, is cut off;
+    /// its view has not caught up. It refuses submissions, saying why, and takes them again once a
+    /// majority is heard.
+    @Test func aNodeWhoseViewSeesAMajorityButThatHeardFromAMinorityRefusesSubmissions() {
+        let five = ["a", "b", "c", "d", "e"]
+        var harness = Harness(nodes: five)
+        harness.feed("a", .heard(["a", "b"]))
+        #expect(harness.cores["a"]!.quorate)
+        let id = Harness.id(ownedBy: "a", over: five)
+        harness.feed("a", .clientSubmit(clientID: 1, id: id, request: request, idempotencyKey: nil))
+        harness.settle()
+        #expect(
+            harness.submitAnswers[1]
+                == .unavailable(
+                    "no quorum for submissions: this node heard from 2 of 5 members within its contact lease"))
+        #expect(harness.stores.values.allSatisfy { $0.records.isEmpty })
+        harness.feed("a", .heard(["a", "b", "d"]))
+        harness.feed("a", .clientSubmit(clientID: 2, id: id, request: request, idempotencyKey: nil))
+        harness.settle()
+        #expect(harness.submitAnswers[2] == .accepted(id: id, existing: false))
+    }
+
+    /// A forwarded submission is checked by its owner too: an owner that heard from a minority
+    /// refuses what a quorate node sends it.
+    @Test func anOwnerThatHeardFromAMinorityRefusesAForwardedSubmission() {
+        let five = ["a", "b", "c", "d", "e"]
+        var harness = Harness(nodes: five)
+        harness.feed("b", .heard(["b"]))
+        let id = Harness.id(ownedBy: "b", over: five)
+        harness.feed("a", .clientSubmit(clientID: 1, id: id, request: request, idempotencyKey: nil))
+        harness.settle()
+        guard case .unavailable(let why) = harness.submitAnswers[1] else {
+            Issue.record("expected unavailable, got \(String(describing: harness.submitAnswers[1]))")
+            return
+        }
+        #expect(why.contains("heard from 1 of 5"))
+        #expect(harness.stores.values.allSatisfy { $0.records.isEmpty })
+    }
+
+    @Test func theContactLeaseCoversTwoProbeRoundsOfTheCluster() {
+        let settings = SimAgents.settings()
+        #expect(settings.contactLease(members: 5, probeInterval: .seconds(1)) == .seconds(8))
+        #expect(settings.contactLease(members: 9, probeInterval: .seconds(1)) == .seconds(16))
+        #expect(settings.contactLease(members: 1, probeInterval: .seconds(1)) == .seconds(8))
+    }
+
     /// A view can lose members (a node rejoining under a new uid starts from its seeds' view); two of
     /// five nodes that see only each other are not a majority (found by the simulation).
     @Test func aViewThatForgotMembersIsNoQuorum() {

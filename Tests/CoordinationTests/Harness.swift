@@ -35,6 +35,7 @@ struct Harness {
         for node in nodes {
             feed(node, .loaded([]))
             feed(node, .membership(view))
+            feed(node, .heard(Set(nodes)))
             feed(node, .settled)
         }
     }
@@ -220,6 +221,7 @@ struct Harness {
         cores[node] = CoordinatorCore(name: node, settings: settings, seed: UInt64(now / .milliseconds(1)))
         feed(node, .loaded(stores[node]!.versions()))
         feed(node, .membership(view))
+        feed(node, .heard(Set(view.keys)))
         feed(node, .settled)
     }
 }

@@ -339,3 +339,20 @@ private func advance(
     #expect(toTheSeed.count >= 2)
     #expect(toLiveMembers.count >= 2)
 }
+
+/// A write's quorum asks for direct contact besides the view (docs/partitions.md): `heard` names the
+/// nodes a message came from within the lease, by name, whichever uid sent it or was meant.
+@Test func theNodesHeardFromAreTheOnesAMessageCameFromWithinTheLease() {
+    var instance = formedA()
+    #expect(instance.heard(within: .seconds(8), at: .zero) == ["node-1"])
+    _ = instance.handle(.received(SWIM.Message(sender: b, recipient: a, payload: .gossip)), at: .seconds(1))
+    // A restarted node-3 still writing to node-1's predecessor: the link works all the same.
+    let c2 = MemberID(name: "node-3", host: "10.0.0.3", port: 7100, uid: 0xC2)
+    let old = MemberID(name: "node-1", host: "10.0.0.1", port: 7100, uid: 0x1)
+    _ = instance.handle(
+        .received(SWIM.Message(sender: c2, recipient: old, payload: .ping(sequence: 1))), at: .seconds(3))
+    #expect(instance.heard(within: .seconds(8), at: .seconds(4)) == ["node-1", "node-2", "node-3"])
+    // Silence ages them out; the view still counts them up, as no probe has failed yet.
+    #expect(instance.heard(within: .seconds(8), at: .seconds(10)) == ["node-1", "node-3"])
+    #expect(instance.heard(within: .seconds(8), at: .seconds(12)) == ["node-1"])
+}
