@@ -7,13 +7,9 @@ import FuzzSupport
 /// request, which is validated and assessed as a node does, then rendered.
 ///
 /// HTML: every `<` in the page must open one of the tags the renderer writes itself, and no text
-/// that holds a `<` may appear in the page unescaped. A finding traps.
-/// Markdown: text that holds Markdown's own characters should not reach the page raw (a title with
-/// `|` or a newline changes the structure around it).
-///
-/// Known findings outside this work (docs/fuzzing.md) print once per run and the run goes on, so
-/// that the rest keeps being fuzzed; `INFRAMIND_FUZZ_MARKDOWN=strict` and `INFRAMIND_FUZZ_HTML=strict`
-/// make them trap: unescaped Markdown, and a `<` before a combining mark in HTML.
+/// that holds a `<` may appear in the page unescaped. Markdown: text that holds Markdown's own
+/// characters appears only in its escaped form (`MarkdownText.escape`): a title with `|` or `#`
+/// raw would change the table or heading around it. A finding traps.
 enum ReportFuzz {
     static let target = FuzzTarget(name: "report") { input in
         var reader = FuzzReader(input)
@@ -105,45 +101,15 @@ enum ReportFuzz {
             index = open + 1
             if ownTags.contains(where: { after.starts(with: $0.utf8) }) { continue }
             let context = String(decoding: after.prefix(40), as: UTF8.self).debugDescription
-            // A known finding (docs/fuzzing.md): MarkdownHTML.escape compares characters, so a `<`
-            // that a combining mark follows is one character, not "<", and passes unescaped.
-            if let next = String(decoding: after.prefix(4), as: UTF8.self).unicodeScalars.first, isMark(next),
-                !strictHTML
-            {
-                report(
-                    once: &reportedCombiningMark, "the HTML report holds a raw < before a combining mark: \(context)")
-                continue
-            }
             require(false, "the HTML report holds a < the renderer did not write: \(context)")
         }
         // A text the renderer's own markup already holds (a lone `<`, a `<p>`) proves nothing by being
         // in the page: Fuzz/findings/report/a-text-of-one-less-than-sign, a use case of just "<", was
         // taken for one shown unescaped. The unchanged example's page stands for that markup.
         for text in texts where text.utf8.contains(UInt8(ascii: "<")) && !contains(baseHTML, Array(text.utf8)) {
-            if !strictHTML && marksFollowALessThan(text) { continue }
             require(
                 !contains(bytes, Array(text.utf8)), "the HTML report shows input unescaped: \(text.debugDescription)")
         }
-    }
-
-    static let strictHTML = ProcessInfo.processInfo.environment["INFRAMIND_FUZZ_HTML"] == "strict"
-    nonisolated(unsafe) static var reportedCombiningMark = false
-
-    static func report(once flag: inout Bool, _ message: String) {
-        guard !flag else { return }
-        flag = true
-        print("known finding (not fatal unless strict, docs/fuzzing.md): \(message)")
-    }
-
-    static func isMark(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.properties.generalCategory {
-        case .nonspacingMark, .spacingMark, .enclosingMark: true
-        default: false
-        }
-    }
-
-    static func marksFollowALessThan(_ text: String) -> Bool {
-        zip(text.unicodeScalars, text.unicodeScalars.dropFirst()).contains { $0 == "<" && isMark($1) }
     }
 
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
@@ -151,17 +117,59 @@ enum ReportFuzz {
         return (0...(haystack.count - needle.count)).contains { haystack[$0..<$0 + needle.count].elementsEqual(needle) }
     }
 
-    static let markdownSpecials: Set<Character> = ["\n", "\r", "|", "`", "*", "_", "#", "[", "]", "<", ">", "\\"]
-    static let strictMarkdown = ProcessInfo.processInfo.environment["INFRAMIND_FUZZ_MARKDOWN"] == "strict"
-    nonisolated(unsafe) static var reportedMarkdown = false
+    /// Markdown's own characters (CommonMark's inline and block markup, and `<` for raw HTML).
+    static let markdownSpecials: Set<UInt8> = Set("`*_[]<>#|~".utf8)
+    static let backslash = UInt8(ascii: "\\")
 
+    /// The unchanged example's Markdown: a text it already holds (a lone `#`, `_`) proves nothing by
+    /// being in the page, as in `checkHTML`.
+    static let baseMarkdown: [UInt8] = {
+        let request = try! RequestValidator.validate(baseDocument)
+        let report = AssessmentEngine.assessSequentially(request, catalog: catalog, assessmentID: "fuzz")
+        return Array(ReportRenderer.markdown(report).utf8)
+    }()
+
+    /// Wherever a text with Markdown syntax appears, each of its Markdown characters is escaped: led by
+    /// an odd run of backslashes. The text is found with every backslash left out of both it and the
+    /// page, so that it is found however it was escaped (or not), and the check does not lean on the
+    /// renderer's own escaping (`MarkdownText.escape`).
     static func checkMarkdown(_ markdown: String, texts: [String]) {
         let bytes = Array(markdown.utf8)
-        for text in texts where text.contains(where: markdownSpecials.contains) && contains(bytes, Array(text.utf8)) {
-            let message = "the Markdown report shows input with Markdown syntax unescaped: \(text.debugDescription)"
-            require(!strictMarkdown, message)
-            report(once: &reportedMarkdown, message)
+        let (page, positions) = withoutBackslashes(bytes)
+        let base = withoutBackslashes(baseMarkdown).bytes
+        for text in texts {
+            let needle = withoutBackslashes(Array(text.utf8)).bytes
+            guard needle.contains(where: markdownSpecials.contains), !contains(base, needle) else { continue }
+            for range in occurrences(of: needle, in: page) {
+                for index in range where markdownSpecials.contains(page[index]) {
+                    let at = positions[index]
+                    let run = bytes[..<at].reversed().prefix { $0 == backslash }.count
+                    let context = bytes[max(0, at - 40)..<min(bytes.count, at + 40)]
+                    require(
+                        run % 2 == 1,
+                        "the Markdown report shows input with Markdown syntax unescaped: \(text.debugDescription) "
+                            + "in \(String(decoding: context, as: UTF8.self).debugDescription)")
+                }
+            }
         }
+    }
+
+    /// `bytes` without its backslashes, and where each byte left stood in `bytes`.
+    static func withoutBackslashes(_ bytes: [UInt8]) -> (bytes: [UInt8], positions: [Int]) {
+        var kept: [UInt8] = []
+        var positions: [Int] = []
+        for (index, byte) in bytes.enumerated() where byte != backslash {
+            kept.append(byte)
+            positions.append(index)
+        }
+        return (kept, positions)
+    }
+
+    /// The ranges at which `needle` starts in `haystack`, overlapping ones included.
+    static func occurrences(of needle: [UInt8], in haystack: [UInt8]) -> [Range<Int>] {
+        guard !needle.isEmpty, needle.count <= haystack.count else { return [] }
+        return (0...(haystack.count - needle.count)).filter { haystack[$0..<$0 + needle.count].elementsEqual(needle) }
+            .map { $0..<$0 + needle.count }
     }
 
     static func member(_ key: String, of value: JSONValue) -> JSONValue? {
