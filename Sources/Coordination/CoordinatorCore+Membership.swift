@@ -65,7 +65,7 @@ extension CoordinatorCore {
         for (node, status) in view.sorted(by: { $0.key < $1.key })
         where node != name && status.isTerminal && before[node] != status {
             holderLost(node, reason: "member \(status.rawValue)")
-            ownerGone(node)
+            perform(worker.ownerGone(node))
         }
         if !deferredClaims.isEmpty { reconsiderDeferredClaims() }
         for (node, status) in view where status == .up && before[node] != .up {
@@ -93,19 +93,5 @@ extension CoordinatorCore {
             log(.notice, "requeued \(requeued.sorted().joined(separator: ", ")) from \(node): \(reason)", id: id)
             placeWaiting(id)
         }
-    }
-
-    /// The owner of some of this worker's tasks is down: its successor places them again, so running
-    /// them here would only burn CPU.
-    mutating func ownerGone(_ owner: String) {
-        let keys = worker.running.filter { $0.value.owner == owner }.map(\.key).sorted {
-            $0.description < $1.description
-        }
-        worker.queued.removeAll { $0.owner == owner }
-        for key in keys {
-            worker.running[key] = nil
-            emit(.abandon(key))
-        }
-        startQueuedTasks()
     }
 }

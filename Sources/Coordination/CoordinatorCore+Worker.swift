@@ -1,64 +1,23 @@
 import FoundationEssentials
 
-/// The worker's side: run assigned tasks up to the concurrency limit, renew their leases, report.
+/// The worker's role lives in `WorkerRole`; the core routes its events there and carries out what
+/// it returns.
 extension CoordinatorCore {
-    mutating func assigned(_ assignment: TaskAssignment, from owner: String) {
-        if draining {
-            send(.refuse(assignment.key), to: owner)
-            return
-        }
-        // A retry goes ahead of first attempts (behind earlier retries): its assessment has already
-        // waited for a failure to be noticed, and the promise is that requeued work runs again at once.
-        if assignment.key.attempt > 1, let first = worker.queued.firstIndex(where: { $0.key.attempt <= 1 }) {
-            worker.queued.insert(assignment, at: first)
-        } else {
-            worker.queued.append(assignment)
-        }
-        startQueuedTasks()
-    }
-
-    mutating func startQueuedTasks() {
-        while worker.running.count < settings.workerConcurrency, !worker.queued.isEmpty {
-            let next = worker.queued.removeFirst()
-            worker.running[next.key] = next
-            emit(.execute(next))
+    mutating func perform(_ actions: [WorkerRole.Action]) {
+        for action in actions {
+            switch action {
+            case .execute(let assignment): emit(.execute(assignment))
+            case .abandon(let key): emit(.abandon(key))
+            case .send(let message, let node): send(message, to: node)
+            }
         }
     }
 
-    mutating func executed(_ key: TaskKey, _ outcome: TaskOutcome) {
-        guard let assignment = worker.running.removeValue(forKey: key) else { return }
-        startQueuedTasks()
-        send(.finished(key, outcome, load: worker.load), to: assignment.owner)
-    }
-
-    /// The owner no longer wants these: they were requeued elsewhere, cancelled or already finished.
-    mutating func revoke(_ keys: [TaskKey]) {
-        let revoked = Set(keys)
-        worker.queued.removeAll { revoked.contains($0.key) }
-        for key in keys where worker.running.removeValue(forKey: key) != nil {
-            emit(.abandon(key))
-        }
-        startQueuedTasks()
-    }
-
-    /// Renews every lease this worker holds, one message per owner, on the control lane.
-    mutating func renewLeases() {
-        lastRenewal = now.uptime
-        var byOwner: [String: [TaskKey]] = [:]
-        for assignment in worker.running.values { byOwner[assignment.owner, default: []].append(assignment.key) }
-        for assignment in worker.queued { byOwner[assignment.owner, default: []].append(assignment.key) }
-        for owner in byOwner.keys.sorted() {
-            let keys = byOwner[owner]!.sorted { $0.description < $1.description }
-            send(.renew(keys: keys, load: worker.load), to: owner)
-        }
-    }
-
-    /// Shutting down: take no more work and hand queued tasks back; running ones finish.
+    /// Shutting down: this node leaves the quorum's count and its worker takes no more work.
     mutating func drain() {
         draining = true
         statuses[name] = .left
-        for assignment in worker.queued { send(.refuse(assignment.key), to: assignment.owner) }
-        worker.queued.removeAll()
+        perform(worker.drain())
     }
 
     mutating func tick() {
@@ -68,7 +27,7 @@ extension CoordinatorCore {
         retryWrites()
         flushJournals()
         flushProgress()
-        if now.uptime - lastRenewal >= settings.leaseTTL / 3 { renewLeases() }
+        perform(worker.renewLeases(at: now.uptime, every: settings.leaseTTL / 3))
         if now.uptime - lastReconcile >= settings.reconcileInterval { reconcile() }
         if now.uptime - lastExpiry >= .seconds(60) { expireRecords() }
     }

@@ -64,17 +64,17 @@ package struct CoordinatorCore: Sendable {
     var lostUntil: [String: Duration] = [:]
     // Receiving side: submissions and cancellations forwarded to an owner.
     var forwarded: [UInt64: Forwarded] = [:]
-    // Worker side.
-    var worker = WorkerQueue()
+    /// Worker side: its own value (`WorkerRole`), which the core routes events to.
+    var worker: WorkerRole
 
     var lastReconcile: Duration = .zero
-    var lastRenewal: Duration = .zero
     var lastExpiry: Duration = .zero
 
     package init(name: String, settings: CoordinationSettings, seed: UInt64) {
         self.name = name
         self.settings = settings
         self.rng = SeededRandom(seed: seed)
+        self.worker = WorkerRole(concurrency: settings.workerConcurrency)
         statuses[name] = .up
         knownMembers = [name]
     }
@@ -107,7 +107,7 @@ package struct CoordinatorCore: Sendable {
                 // Retention removed it meanwhile: a fresh write would recreate it, so say nothing.
                 log(.debug, "final record gone before it could be sent to \(replyTo)", id: id)
             }
-        case .executed(let key, let outcome): executed(key, outcome)
+        case .executed(let key, let outcome): perform(worker.executed(key, outcome))
         case .clientSubmit(let clientID, let id, let request, let key, let tenant, let title):
             clientSubmit(
                 clientID: clientID, id: id, request: request, idempotencyKey: key, tenant: tenant, title: title)
@@ -142,10 +142,11 @@ package struct CoordinatorCore: Sendable {
         case .promise(let id, let epoch, let granted, let record, let results, let known):
             promiseReceived(
                 id, epoch: epoch, granted: granted, record: record, results: results, known: known, from: sender)
-        case .assign(let batch): for assignment in batch.assignments { assigned(assignment, from: sender) }
+        case .assign(let batch):
+            for assignment in batch.assignments { perform(worker.assigned(assignment, from: sender)) }
         case .refuse(let key): refused(key, by: sender)
         case .renew(let keys, let load): renewReceived(keys, load: load, from: sender)
-        case .renewed(let revoked): revoke(revoked)
+        case .renewed(let revoked): perform(worker.revoke(revoked))
         case .finished(let key, let outcome, let load): taskFinished(key, outcome, load: load, from: sender)
         case .cancel(let requestID, let id): ownerCancel(.remote(node: sender, requestID: requestID), id: id)
         case .cancelAnswer(let requestID, let answer): forwardedCancelAnswered(requestID, answer)

@@ -168,11 +168,3 @@ struct PendingWrite: Sendable {
         write.record.recordVersion.quorumSets.haveMajorities { acked.contains($0) || $0 == member }
     }
 }
-
-/// The worker's side: tasks running here and tasks waiting for a free slot.
-struct WorkerQueue: Sendable {
-    var running: [TaskKey: TaskAssignment] = [:]
-    var queued: [TaskAssignment] = []
-
-    var load: Int { running.count + queued.count }
-}
