@@ -21,16 +21,21 @@ extension CoordinatorCore {
                 tenant: tenant, title: title, createdAt: now.wall)
             return
         }
-        let requestID = number()
-        forwarded[requestID] = Forwarded(
-            clientID: clientID, owner: owner,
-            kind: .submit(id: id, request: request, idempotencyKey: idempotencyKey, tenant: tenant, title: title),
-            deadline: now.uptime + settings.submitTimeout)
-        send(
-            .submit(
-                requestID: requestID, id: id, request: request, idempotencyKey: idempotencyKey, createdAt: now.wall,
-                tenant: tenant, title: title),
-            to: owner)
+        let submission = ReceiverRole.Submission(
+            clientID: clientID, id: id, request: request, idempotencyKey: idempotencyKey, tenant: tenant, title: title)
+        perform(
+            receiver.forward(
+                submission, as: number(), to: owner, createdAt: now.wall, deadline: now.uptime + settings.submitTimeout))
+    }
+
+    mutating func perform(_ actions: [ReceiverRole.Action]) {
+        for action in actions {
+            switch action {
+            case .answerSubmit(let clientID, let answer): emit(.answerSubmit(clientID: clientID, answer))
+            case .answerCancel(let clientID, let answer): emit(.answerCancel(clientID: clientID, answer))
+            case .send(let message, let node): send(message, to: node)
+            }
+        }
     }
 
     /// The id this node gives a submission without an idempotency key (docs/coordination.md, Placement: the choice is
@@ -149,16 +154,10 @@ extension CoordinatorCore {
         }
     }
 
-    mutating func forwardedSubmitAnswered(_ requestID: UInt64, _ answer: SubmitAnswer) {
-        guard let request = forwarded.removeValue(forKey: requestID) else { return }
-        emit(.answerSubmit(clientID: request.clientID, answer))
-    }
-
     mutating func clientCancel(clientID: UInt64, id: String, owner: String) {
-        let requestID = number()
-        forwarded[requestID] = Forwarded(
-            clientID: clientID, owner: owner, kind: .cancel(id: id), deadline: now.uptime + settings.submitTimeout)
-        send(.cancel(requestID: requestID, id: id), to: owner)
+        perform(
+            receiver.forwardCancel(
+                clientID: clientID, id: id, as: number(), to: owner, deadline: now.uptime + settings.submitTimeout))
     }
 
     mutating func ownerCancel(_ waiter: Waiter, id: String) {
@@ -196,32 +195,13 @@ extension CoordinatorCore {
         }
     }
 
-    mutating func forwardedCancelAnswered(_ requestID: UInt64, _ answer: CancelAnswer) {
-        guard let request = forwarded.removeValue(forKey: requestID) else { return }
-        emit(.answerCancel(clientID: request.clientID, answer))
-    }
-
-    /// Forwarded requests whose owner did not answer in time, or whose owner is gone.
-    mutating func expireForwarded() {
-        for (requestID, request) in forwarded.sorted(by: { $0.key < $1.key })
-        where request.deadline <= now.uptime || !isAlive(request.owner) {
-            forwarded[requestID] = nil
-            let reason = "owner \(request.owner) did not answer"
-            switch request.kind {
-            case .submit: emit(.answerSubmit(clientID: request.clientID, .unavailable(reason)))
-            case .cancel: emit(.answerCancel(clientID: request.clientID, .unavailable(reason)))
-            }
-        }
-    }
-
     /// The owner a submission was forwarded to dropped its connection: ask the next member in rank
     /// instead of letting the client wait for a timeout (the id, hence any idempotency, is kept).
     mutating func rerouteSubmissions(from peer: String) {
-        for (requestID, request) in forwarded.sorted(by: { $0.key < $1.key }) where request.owner == peer {
-            guard case .submit(let id, let body, let key, let tenant, let title) = request.kind else { continue }
-            forwarded[requestID] = nil
+        for submission in receiver.ownerLost(peer) {
             clientSubmit(
-                clientID: request.clientID, id: id, request: body, idempotencyKey: key, tenant: tenant, title: title)
+                clientID: submission.clientID, id: submission.id, request: submission.request,
+                idempotencyKey: submission.idempotencyKey, tenant: submission.tenant, title: submission.title)
         }
     }
 }

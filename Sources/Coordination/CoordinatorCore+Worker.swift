@@ -21,7 +21,7 @@ extension CoordinatorCore {
     }
 
     mutating func tick() {
-        expireForwarded()
+        perform(receiver.expire(at: now.uptime, isAlive: isAlive))
         expireClaims()
         expireLeases()
         retryWrites()

@@ -62,8 +62,8 @@ package struct CoordinatorCore: Sendable {
     /// Peers whose connection broke without a goodbye: no new owner or worker role for them until
     /// membership says they are up again or the quarantine ends (a killed process is usually both).
     var lostUntil: [String: Duration] = [:]
-    // Receiving side: submissions and cancellations forwarded to an owner.
-    var forwarded: [UInt64: Forwarded] = [:]
+    /// Receiving side: its own value (`ReceiverRole`), the submissions and cancellations forwarded.
+    var receiver = ReceiverRole()
     /// Worker side: its own value (`WorkerRole`), which the core routes events to.
     var worker: WorkerRole
 
@@ -135,7 +135,7 @@ package struct CoordinatorCore: Sendable {
             ownerSubmit(
                 .remote(node: sender, requestID: requestID), id: id, request: request, idempotencyKey: key,
                 tenant: tenant, title: title, createdAt: createdAt)
-        case .submitted(let requestID, let answer): forwardedSubmitAnswered(requestID, answer)
+        case .submitted(let requestID, let answer): perform(receiver.submitAnswered(requestID, answer))
         case .write(let write): writeReceived(write, from: sender)
         case .written(let writeID, let id, let answer): writeAnswered(writeID, id: id, answer, from: sender)
         case .claim(let id, let epoch, let basis): claimReceived(id, epoch: epoch, basis: basis, from: sender)
@@ -149,7 +149,7 @@ package struct CoordinatorCore: Sendable {
         case .renewed(let revoked): perform(worker.revoke(revoked))
         case .finished(let key, let outcome, let load): taskFinished(key, outcome, load: load, from: sender)
         case .cancel(let requestID, let id): ownerCancel(.remote(node: sender, requestID: requestID), id: id)
-        case .cancelAnswer(let requestID, let answer): forwardedCancelAnswered(requestID, answer)
+        case .cancelAnswer(let requestID, let answer): perform(receiver.cancelAnswered(requestID, answer))
         case .check(let ids): checkReceived(ids, from: sender)
         }
     }
