@@ -25,7 +25,8 @@ extension CoordinatorCore {
             clientID: clientID, id: id, request: request, idempotencyKey: idempotencyKey, tenant: tenant, title: title)
         perform(
             receiver.forward(
-                submission, as: number(), to: owner, createdAt: now.wall, deadline: now.uptime + settings.submitTimeout))
+                submission, as: number(), to: owner, createdAt: now.wall, deadline: now.uptime + settings.submitTimeout)
+        )
     }
 
     mutating func perform(_ actions: [ReceiverRole.Action]) {

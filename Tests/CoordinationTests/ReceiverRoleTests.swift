@@ -24,7 +24,8 @@ import Testing
     @Test func theOwnersAnswerGoesToTheClientOnceAndAStrayAnswerIsDropped() {
         var receiver = ReceiverRole()
         let sent = receiver.forward(
-            Self.submission(7, id: "x"), as: 1, to: "b", createdAt: Date(timeIntervalSince1970: 0), deadline: .seconds(5))
+            Self.submission(7, id: "x"), as: 1, to: "b", createdAt: Date(timeIntervalSince1970: 0),
+            deadline: .seconds(5))
         guard case .send(.submit(let requestID, let id, _, let key, _, _, _), "b") = sent.first, sent.count == 1 else {
             Issue.record("expected one submit to b, got \(Self.answers(sent))")
             return
@@ -39,7 +40,8 @@ import Testing
     @Test func requestsPastTheirDeadlineOrWhoseOwnerIsGoneAreAnsweredUnavailable() {
         var receiver = ReceiverRole()
         _ = receiver.forward(
-            Self.submission(1, id: "x"), as: 1, to: "b", createdAt: Date(timeIntervalSince1970: 0), deadline: .seconds(5))
+            Self.submission(1, id: "x"), as: 1, to: "b", createdAt: Date(timeIntervalSince1970: 0),
+            deadline: .seconds(5))
         _ = receiver.forwardCancel(clientID: 2, id: "y", as: 2, to: "c", deadline: .seconds(9))
         _ = receiver.forwardCancel(clientID: 3, id: "z", as: 3, to: "b", deadline: .seconds(9))
         #expect(receiver.expire(at: .seconds(4), isAlive: { _ in true }).isEmpty)

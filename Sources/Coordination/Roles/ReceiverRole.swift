@@ -87,7 +87,8 @@ struct ReceiverRole: Sendable {
             forwarded[requestID] = nil
             again.append(
                 Submission(
-                    clientID: request.clientID, id: id, request: body, idempotencyKey: key, tenant: tenant, title: title))
+                    clientID: request.clientID, id: id, request: body, idempotencyKey: key, tenant: tenant, title: title
+                ))
         }
         return again
     }
