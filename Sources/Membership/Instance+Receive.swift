@@ -36,6 +36,27 @@ extension SWIM.Instance {
         case .declaredDown:
             rejoin(through: sender.address)
         }
+        if !senderKnown, records[sender] == nil { askStranger(sender, about: message.payload, at: now) }
+    }
+
+    /// A member this view has never heard of is probing or gossiping to it: a node that rejoined
+    /// under a new uid while the gossip of its join went elsewhere (its contact was cut off a moment
+    /// later). Gossip alone may never bring it: it is retransmitted a few times only, and a full sync
+    /// comes every `syncInterval`. Both of a partition's long runs had a majority refuse writes for a
+    /// whole split, each member knowing only the old uids of others that had rejoined just before it
+    /// (docs/partitions.md). So this node offers its view at once, and the stranger's answer brings
+    /// its own; views that contradict each other meet the split rule, as through any sync. Once per
+    /// `probeInterval` per stranger.
+    mutating func askStranger(_ stranger: MemberID, about payload: SWIM.Payload, at now: Duration) {
+        switch payload {
+        case .join, .sync, .declaredDown: return
+        case .ping, .pingRequest, .ack, .nack, .gossip: break
+        }
+        guard status == .up else { return }
+        strangersAsked = strangersAsked.filter { now - $0.value < settings.probeInterval }
+        guard strangersAsked[stranger] == nil else { return }
+        strangersAsked[stranger] = now
+        send(.sync(members: members, isReply: false), to: stranger, gossip: [])
     }
 
     /// A uid this node has buried is still talking: it missed its own death (it was paused, or on

@@ -55,6 +55,8 @@ extension SWIM {
         /// When a message last arrived from each node, by name, whatever its uid: the direct
         /// contact a write's quorum asks for besides this view (`heard(within:at:)`).
         package internal(set) var lastHeard: [String: Duration] = [:]
+        /// Senders this view has never heard of that it offered a sync lately (`askStranger`).
+        var strangersAsked: [MemberID: Duration] = [:]
         var nextProbeAt: Duration?
         var nextGossipAt: Duration?
         var nextSyncAt: Duration?

@@ -356,3 +356,30 @@ private func advance(
     #expect(instance.heard(within: .seconds(8), at: .seconds(10)) == ["node-1", "node-3"])
     #expect(instance.heard(within: .seconds(8), at: .seconds(12)) == ["node-1"])
 }
+
+/// A member that rejoined under a new uid while the gossip of its join went elsewhere probes this
+/// node: its ping is answered, and this node offers it a sync at once (once per probe interval),
+/// whose answer makes it a member. Both long partition runs had a majority refuse writes for a
+/// whole split for want of this (docs/partitions.md).
+@Test func aStrangerThatProbesIsOfferedASyncAndItsAnswerMakesItAMember() {
+    var instance = formedA()
+    let e2 = MemberID(name: "node-5", host: "10.0.0.5", port: 7100, uid: 0xE2)
+    let ping = SWIM.Message(sender: e2, recipient: a, payload: .ping(sequence: 9))
+    let out = sends(instance.handle(.received(ping), at: .seconds(1)))
+    #expect(out.contains { $0.recipient == e2 && $0.payload == .ack(sequence: 9, target: a) })
+    let offers = out.filter {
+        if case .sync(_, false) = $0.payload { return $0.recipient == e2 }
+        return false
+    }
+    #expect(offers.count == 1)
+    #expect(instance.member(e2) == nil)
+    // Not again within the probe interval.
+    let again = sends(instance.handle(.received(ping), at: .milliseconds(1500)))
+    #expect(!again.contains { if case .sync = $0.payload { true } else { false } })
+    // Its answer: its own view, itself included.
+    let view = [a, b, c, d, e2].map { SWIM.Member(id: $0, status: .up, incarnation: 0) }
+    _ = instance.handle(
+        .received(SWIM.Message(sender: e2, recipient: a, payload: .sync(members: view, isReply: true))),
+        at: .seconds(2))
+    #expect(instance.member(e2)?.status == .up)
+}
