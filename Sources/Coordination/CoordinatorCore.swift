@@ -173,6 +173,8 @@ package struct CoordinatorCore: Sendable {
 
     /// True when this node sees a majority of the cluster (see `hasQuorum`).
     package var quorate: Bool { hasQuorum }
+    /// Why this node would refuse a submission now, or nil (see `hasSubmissionQuorum`).
+    package var submissionProblem: String? { hasSubmissionQuorum ? nil : submissionQuorumProblem }
 
     /// What this node stores of an assessment.
     package func replica(_ id: String) -> ReplicaMeta? { replicas[id] }

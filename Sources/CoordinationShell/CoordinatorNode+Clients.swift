@@ -306,7 +306,12 @@ extension CoordinatorNode {
         var problems: [String] = []
         if await membership.status != .up { problems.append("not joined to the cluster yet") }
         if !isSettled { problems.append("membership has not settled since start") }
-        if !core.quorate { problems.append("no quorum: this node does not see a majority of the cluster") }
+        if !core.quorate {
+            problems.append("no quorum: this node does not see a majority of the cluster")
+        } else if let problem = core.submissionProblem {
+            // Ready means ready for submissions: a node that would refuse them is not.
+            problems.append(problem)
+        }
         if stopped { problems.append("shutting down") }
         return problems
     }

@@ -600,6 +600,8 @@ import Testing
         var harness = Harness(nodes: five)
         harness.feed("a", .heard(["a", "b"]))
         #expect(harness.cores["a"]!.quorate)
+        // What `/readyz` reports (CoordinatorNode.readiness).
+        #expect(harness.cores["a"]!.submissionProblem?.contains("heard from 2 of 5") == true)
         let id = Harness.id(ownedBy: "a", over: five)
         harness.feed("a", .clientSubmit(clientID: 1, id: id, request: request, idempotencyKey: nil))
         harness.settle()
@@ -609,6 +611,7 @@ import Testing
                     "no quorum for submissions: this node heard from 2 of 5 members within its contact lease"))
         #expect(harness.stores.values.allSatisfy { $0.records.isEmpty })
         harness.feed("a", .heard(["a", "b", "d"]))
+        #expect(harness.cores["a"]!.submissionProblem == nil)
         harness.feed("a", .clientSubmit(clientID: 2, id: id, request: request, idempotencyKey: nil))
         harness.settle()
         #expect(harness.submitAnswers[2] == .accepted(id: id, existing: false))
