@@ -60,6 +60,7 @@ extension SWIM {
         var nextProbeAt: Duration?
         var nextGossipAt: Duration?
         var nextSyncAt: Duration?
+        var nextRecontactAt: Duration?
         var nextJoinAt: Duration?
         /// From when joins go to `joinFallback` too.
         var joinFallbackFrom: Duration?
@@ -170,6 +171,7 @@ extension SWIM {
             consider(nextProbeAt)
             consider(dissemination.isEmpty ? nil : nextGossipAt)
             consider(nextSyncAt)
+            consider(nextRecontactAt)
             consider(nextJoinAt)
             consider(formAloneAt)
             for probe in probes.values {
@@ -215,6 +217,7 @@ extension SWIM {
             started = true
             nextProbeAt = now + settings.probeInterval * random.unit()
             nextSyncAt = now + settings.syncInterval(members: liveMemberCount) * random.unit()
+            nextRecontactAt = now + settings.isolatedRecontactInterval
             if status == .up { return }
             emit(
                 MembershipChange(member: myself, previous: nil, status: .joining, incarnation: incarnation))
@@ -253,6 +256,10 @@ extension SWIM {
             if let at = nextSyncAt, at <= now {
                 nextSyncAt = now + settings.syncInterval(members: liveMemberCount)
                 syncRound(at: now)
+            }
+            if let at = nextRecontactAt, at <= now {
+                nextRecontactAt = now + settings.isolatedRecontactInterval
+                recontactRound()
             }
         }
 

@@ -41,6 +41,10 @@ extension SWIM {
         package var maxPiggybackedUpdates: Int = 12
         /// Full-state exchange with one random member; stretched above 32 members (see `syncInterval(members:)`).
         package var syncInterval: Duration = .seconds(30)
+        /// How often a node whose view counts alive no more than half the nodes it knows offers a
+        /// sync to one of the others (`Instance.recontactRound`): a side left alone by a partition
+        /// finds the rest as soon as it heals, not at the next `syncInterval`.
+        package var isolatedRecontactInterval: Duration = .seconds(1)
         /// How often a joining node repeats its join to the seeds that have not answered.
         package var joinRetryInterval: Duration = .seconds(1)
         /// How long a rejoining node joins through its contact alone before its joins also go to

@@ -383,3 +383,25 @@ private func advance(
         at: .seconds(2))
     #expect(instance.member(e2)?.status == .up)
 }
+
+/// A node left alone by a partition (its view counts alive 2 of the 5 nodes it knows) offers a sync
+/// to a node it buried every `isolatedRecontactInterval`, so that it finds the rest as soon as the
+/// partition heals; a node whose view holds a majority does not (docs/partitions.md, finding 8).
+@Test func aNodeLeftAloneOffersASyncToTheNodesItBuriedEverySecond() {
+    func offers(_ directives: [SWIM.Directive]) -> [MemberAddress] {
+        directives.compactMap {
+            guard case .send(let message, let address) = $0, message.recipient == nil,
+                case .sync(_, false) = message.payload
+            else { return nil }
+            return address
+        }
+    }
+    var instance = formedA()
+    #expect(offers(advance(&instance, to: .seconds(5), answering: [b, c, d, e])).isEmpty)
+    // c, d and e fall silent and are buried; b still answers.
+    _ = advance(&instance, to: .seconds(200), answering: [b])
+    #expect([c, d, e].allSatisfy { instance.member($0)?.status == .down })
+    let alone = offers(advance(&instance, to: .seconds(230), answering: [b]))
+    #expect(alone.count >= 25)
+    #expect(Set(alone).isSubset(of: [c.address, d.address, e.address]))
+}
