@@ -51,4 +51,20 @@ import Testing
         let html = try Self.html(title: "<\u{338}script>alert(1)")
         #expect(!Self.holds(html, "<\u{338}"))
     }
+
+    /// The report fuzz target's Fuzz/findings/report/a-company-of-asterisks-beside-a-bold-name: a
+    /// company `**TTTTTTTTTTT` and a workload `TTT…` that the Markdown sets in bold (`**TTT…`) was
+    /// taken for the company shown raw (a harness error). The company is escaped; the bold is the
+    /// renderer's.
+    @Test func aCompanyOfAsterisksIsEscapedBesideAWorkloadSetInBold() throws {
+        let workload = String(repeating: "T", count: 60)
+        var request = Fixtures.minimal(
+            workloads: [AIWorkload(name: workload, parametersBillion: 7, precision: .bf16, requestsPerSecond: 1)])
+        request.business.companyName = "**TTTTTTTTTTT"
+        let report = AssessmentEngine.assessSequentially(request, catalog: try Fixtures.catalog(), assessmentID: "e")
+        let markdown = ReportRenderer.markdown(report)
+        #expect(markdown.contains("\\*\\*TTTTTTTTTTT"))
+        #expect(!markdown.contains("**TTTTTTTTTTT ") && !markdown.contains("**TTTTTTTTTTT\n"))
+        #expect(markdown.contains("**\(workload)"))
+    }
 }
