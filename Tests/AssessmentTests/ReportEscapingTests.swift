@@ -67,4 +67,19 @@ import Testing
         #expect(!markdown.contains("**TTTTTTTTTTT ") && !markdown.contains("**TTTTTTTTTTT\n"))
         #expect(markdown.contains("**\(workload)"))
     }
+
+    /// The report fuzz target's Fuzz/findings/report/a-workload-starting-with-a-combining-mark: a
+    /// workload named with a combining mark first (U+0316) and a raw `>` after it was quoted
+    /// unescaped in an agent's text ("Run <name> on …"): the mark joined the space before it into
+    /// one character, so a character-wise search for the name missed it. `MarkdownText.literal`
+    /// works on scalars.
+    @Test func aWorkloadStartingWithACombiningMarkIsEscapedWhereAnAgentQuotesIt() throws {
+        let name = "\u{316}mg src=x>"
+        let request = Fixtures.minimal(
+            workloads: [AIWorkload(name: name, parametersBillion: 7, precision: .bf16, requestsPerSecond: 4)])
+        let report = AssessmentEngine.assessSequentially(request, catalog: try Fixtures.catalog(), assessmentID: "e")
+        let markdown = Array(ReportRenderer.markdown(report).utf8)
+        #expect(Self.holds(markdown, "\u{316}mg src=x\\>"))
+        #expect(!Self.holds(markdown, "mg src=x> "))
+    }
 }

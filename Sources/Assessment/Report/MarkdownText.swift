@@ -15,22 +15,31 @@ enum MarkdownText {
 
     /// An agent's text, which may quote the request's strings, with every quotation escaped and
     /// the rest as the agent wrote it (its own markup, its `kv_bytes_per_token`, untouched). One
-    /// pass, longest string first at each position, so an escape is never escaped again.
+    /// pass, longest string first at each position, so an escape is never escaped again. Scalar by
+    /// scalar, not character by character: a name that starts with a combining mark joins the space
+    /// before it into one character, and a character-wise search did not find it (the report fuzz
+    /// target's Fuzz/findings/report/a-workload-starting-with-a-combining-mark).
     static func literal(_ text: String) -> String {
-        let quoted = userText.filter { !$0.isEmpty && escape($0) != $0 }.sorted { $0.count > $1.count }
-        guard quoted.contains(where: { text.contains($0) }) else { return text }
-        var out = ""
-        var rest = Substring(text)
-        while let next = rest.first {
-            if let match = quoted.first(where: { rest.hasPrefix($0) }) {
-                out += escape(match)
-                rest = rest.dropFirst(match.count)
+        let quoted = userText.filter { !$0.isEmpty && escape($0) != $0 }.map { Array($0.unicodeScalars) }
+            .sorted { $0.count > $1.count }
+        guard !quoted.isEmpty else { return text }
+        let scalars = Array(text.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var changed = false
+        var i = 0
+        while i < scalars.count {
+            if let match = quoted.first(where: { scalars[i...].starts(with: $0) }) {
+                var original = String.UnicodeScalarView()
+                original.append(contentsOf: match)
+                out.append(contentsOf: escape(String(original)).unicodeScalars)
+                i += match.count
+                changed = true
             } else {
-                out.append(next)
-                rest = rest.dropFirst()
+                out.append(scalars[i])
+                i += 1
             }
         }
-        return out
+        return changed ? String(out) : text
     }
 
     static func escape(_ text: String) -> String {
