@@ -82,4 +82,18 @@ import Testing
         #expect(Self.holds(markdown, "\u{316}mg src=x\\>"))
         #expect(!Self.holds(markdown, "mg src=x> "))
     }
+
+    /// The report fuzz target's Fuzz/findings/report/a-use-case-in-backticks: a use case `` `code`… ``
+    /// was taken for input shown raw (a harness error: the plain request, with letters for its
+    /// backticks, no longer matched the catalog's code assistant and its page differed). The report
+    /// shows the catalog's use case it matched, and no raw backtick of the input.
+    @Test func aUseCaseInBackticksIsMatchedByItsWordAndNotShownRaw() throws {
+        var request = Fixtures.minimal()
+        request.technical.aiUseCases = ["`code`\u{7DC}ase"]
+        let report = AssessmentEngine.assessSequentially(request, catalog: try Fixtures.catalog(), assessmentID: "e")
+        let markdown = ReportRenderer.markdown(report)
+        // Matched by its word "code" to the catalog's use case, which the report shows.
+        #expect(markdown.contains("Internal code and engineering assistant"))
+        #expect(!markdown.contains("`code`"))
+    }
 }
