@@ -172,10 +172,7 @@ extension SWIM.Instance {
         let liveAddresses = Set(peerAddresses)
         let missingSeeds = (seeds + healingSeeds).filter { !liveAddresses.contains($0) && $0 != myself.address }
         if !missingSeeds.isEmpty, status == .up {
-            let seed = missingSeeds[Int.random(in: 0..<missingSeeds.count, using: &random)]
-            let message = SWIM.Message(
-                sender: myself, recipient: nil, payload: .sync(members: members, isReply: false))
-            output.append(.send(message, to: seed))
+            offerSync(to: missingSeeds[Int.random(in: 0..<missingSeeds.count, using: &random)])
         }
         if let peer = randomPeers(count: 1, excluding: nil, includeSuspect: false).first {
             send(.sync(members: members, isReply: false), to: peer, gossip: [])
@@ -210,11 +207,13 @@ extension SWIM.Instance {
             if !candidates.contains(address) { candidates.append(address) }
         }
         guard !candidates.isEmpty else { return }
-        let target = candidates[Int.random(in: 0..<candidates.count, using: &random)]
-        output.append(
-            .send(
-                SWIM.Message(sender: myself, recipient: nil, payload: .sync(members: members, isReply: false)),
-                to: target))
+        offerSync(to: candidates[Int.random(in: 0..<candidates.count, using: &random)])
+    }
+
+    /// This view, offered to whatever node answers at `address` (no uid: it may not be in the view).
+    mutating func offerSync(to address: MemberAddress) {
+        let message = SWIM.Message(sender: myself, recipient: nil, payload: .sync(members: members, isReply: false))
+        output.append(.send(message, to: address))
     }
 
     mutating func pruneTombstones(at now: Duration) {
