@@ -1,10 +1,29 @@
 import Membership
 import Storage
 
-extension CoordinatorCore {
-    /// Members new work may go to: up, and not just seen to drop their connection.
-    var upMembers: [String] {
-        statuses.filter { $0.value == .up && (lostUntil[$0.key].map { $0 <= now.uptime } ?? true) }.map(\.key).sorted()
+/// The membership view as coordination reads it: the core keeps it and hands it to the owner role
+/// whenever it changes.
+struct ClusterView: Sendable {
+    let name: String
+    /// Every member's status, as the last view the shell passed in.
+    var statuses: [String: SWIM.Status]
+    /// Every member this node has known — in a view, or named by a stored record — and not seen leave:
+    /// the cluster its quorum counts against. A view can lose members (a node that rejoins under a new
+    /// uid starts from its seeds' view), and a majority of such a view is no majority: the simulation
+    /// had two of five nodes, each seeing only the other, acknowledge submissions.
+    var knownMembers: Set<String>
+    /// The nodes a message came from within `settings.contactLease`, this one included, as the shell
+    /// last passed them in (`SWIM.Instance.heard(within:at:)`): a write's quorum needs a majority here
+    /// too, not only in the view (`OwnerRole.hasSubmissionQuorum`).
+    var heard: Set<String> = []
+    /// Set once membership has converged after start: before that, "not seen" does not mean "down".
+    var settled = false
+    var draining = false
+
+    init(name: String) {
+        self.name = name
+        statuses = [name: .up]
+        knownMembers = [name]
     }
 
     /// Alive as far as ownership goes: a suspect may yet refute, so its work is not taken from it.
@@ -29,17 +48,9 @@ extension CoordinatorCore {
         return (reachable.count, knownMembers.count)
     }
 
-    /// The quorum rule for submissions: a majority of the cluster `up`, not merely reachable. Placement
-    /// ranks over `up` members only, so a side that counts suspects towards its quorum but ranks
-    /// without them picks another owner than the other side for the same idempotency key, and both
-    /// create it (two epoch-1 owners; found by the simulation in a partition's detection window).
-    ///
-    /// And a majority heard from directly within the contact lease (`heard`): a view keeps a silent
-    /// member `up` until a probe of its own fails, and a node whose probes Lifeguard has slowed (the
-    /// others it probes are gone) probes seldom. A minority node so slowed still counted a majority
-    /// up 21 s into a split and acknowledged a write (docs/partitions.md).
-    var hasSubmissionQuorum: Bool {
-        hasQuorum && upMembers.count * 2 > knownMembers.count && hasContactQuorum
+    var quorumProblem: String {
+        let (reachable, members) = quorumCounts
+        return "no quorum: this node reaches \(reachable) of \(members) members"
     }
 
     /// Members heard from within the contact lease, this node included, and members of the cluster.
@@ -51,47 +62,28 @@ extension CoordinatorCore {
         let (heard, members) = contactCounts
         return heard * 2 > members
     }
+}
 
+extension CoordinatorCore {
     mutating func updateMembership(_ view: [String: SWIM.Status]) {
-        let before = statuses
-        statuses = view
+        let before = cluster.statuses
+        cluster.statuses = view
         // This node is always alive to itself, whatever a stale view says.
-        statuses[name] = draining ? .left : .up
+        cluster.statuses[name] = cluster.draining ? .left : .up
         for (node, status) in view where node != name {
-            if status == .left { knownMembers.remove(node) } else { knownMembers.insert(node) }
+            if status == .left { cluster.knownMembers.remove(node) } else { cluster.knownMembers.insert(node) }
         }
+        owner.cluster = cluster
         // In name order: what follows draws on the seeded generator, so the order must not depend
         // on the dictionary's.
         for (node, status) in view.sorted(by: { $0.key < $1.key })
         where node != name && status.isTerminal && before[node] != status {
-            holderLost(node, reason: "member \(status.rawValue)")
+            owner.holderLost(node, reason: "member \(status.rawValue)")
+            runOwner()
             perform(worker.ownerGone(node))
         }
-        if !deferredClaims.isEmpty { reconsiderDeferredClaims() }
-        for (node, status) in view where status == .up && before[node] != .up {
-            refusedUntil[node] = nil
-            lostUntil[node] = nil
-        }
-        if settled { reconcile() }
-    }
-
-    /// A worker's node died or its connection broke: its leases go back to the queue at once; the
-    /// lease TTL is only the bound for a node that hangs without closing its sockets.
-    mutating func holderLost(_ node: String, reason: String) {
-        guard node != name else { return }
-        for id in owned.keys.sorted() {
-            guard var assessment = owned[id] else { continue }
-            var requeued: [String] = []
-            for (agent, slot) in assessment.tasks {
-                guard case .leased(let holder, _) = slot.state, holder == node else { continue }
-                assessment.tasks[agent]?.state = .waiting(notBefore: now.uptime)
-                requeued.append(agent)
-            }
-            guard !requeued.isEmpty else { continue }
-            counters.requeues += requeued.count
-            owned[id] = assessment
-            log(.notice, "requeued \(requeued.sorted().joined(separator: ", ")) from \(node): \(reason)", id: id)
-            placeWaiting(id)
-        }
+        if !replica.deferredClaims.isEmpty { reconsiderDeferredClaims() }
+        owner.upAgain(in: view, from: before)
+        if cluster.settled { reconcile() }
     }
 }

@@ -39,7 +39,7 @@ package struct CoordinationSettings: Sendable, Hashable {
     /// membership sees it come back first.
     package var lostPeerQuarantine: Duration = .seconds(3)
     /// How recent a message from a member must be for it to count towards a submission's quorum
-    /// (`CoordinatorCore.heard`), at least. SWIM probes one member a probe interval, so in a cluster
+    /// (`ClusterView.heard`), at least. SWIM probes one member a probe interval, so in a cluster
     /// of `n` each pair exchanges a probe both ways about every `n - 1` intervals; the lease is
     /// stretched to twice that (`contactLease(members:probeInterval:)`) so that a quiet majority
     /// keeps its quorum, and stays short enough that a minority refuses well within a partition's

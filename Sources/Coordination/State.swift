@@ -128,7 +128,7 @@ extension [[String]] {
     }
 }
 
-/// A claim refused while the record's owner looked alive here (see `CoordinatorCore.deferredClaims`).
+/// A claim refused while the record's owner looked alive here (see `ReplicaRole.deferredClaims`).
 struct DeferredClaim: Sendable {
     var claimant: String
     var epoch: Int

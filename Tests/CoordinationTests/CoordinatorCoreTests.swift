@@ -244,7 +244,7 @@ import Testing
         harness.setView(view, at: ["a"])
         harness.advance(by: .seconds(2))
         let first = try #require(harness.record(id, on: "a"))
-        let firstMove = try #require(harness.cores["a"]!.owned[id]?.lastMove)
+        let firstMove = try #require(harness.cores["a"]!.owner.owned[id]?.lastMove)
         #expect(first.leaving == [original])
         // That new member dies too: a second move, again short of the original set's majority.
         let joined = try #require(first.replicaSet.last)
@@ -256,16 +256,17 @@ import Testing
         #expect(second.replicaSet != first.replicaSet && second.leaving == [original])
         // The slow member is back; its answers to the first move arrive, to the second are lost.
         harness.cut.remove("b")
-        let secondMove = try #require(harness.cores["a"]!.owned[id]?.lastMove)
+        let secondMove = try #require(harness.cores["a"]!.owner.owned[id]?.lastMove)
         #expect(secondMove > firstMove)
-        let secondWrites = Set(harness.cores["a"]!.writes.filter { $0.value.write.record.version >= secondMove }.keys)
+        let secondWrites = Set(
+            harness.cores["a"]!.owner.writes.filter { $0.value.write.record.version >= secondMove }.keys)
         harness.now += .seconds(1)
         harness.feed("a", .tick)
         harness.settle { from, message in
             guard case .written(let writeID, _, _) = message else { return false }
             return from == "b" && secondWrites.contains(writeID)
         }
-        let owned = try #require(harness.cores["a"]!.owned[id])
+        let owned = try #require(harness.cores["a"]!.owner.owned[id])
         #expect(owned.reconfiguredAt == firstMove)
         #expect(owned.record.leaving == [original])
     }
@@ -333,7 +334,7 @@ import Testing
         withoutC["c"] = .down
         harness.setView(withoutC, at: ["b"])
         harness.cut = ["a", "c"]
-        let epoch = try #require(harness.cores["b"]!.claims["x"]?.epoch)
+        let epoch = try #require(harness.cores["b"]!.owner.claims["x"]?.epoch)
         harness.feed(
             "b",
             .received(
@@ -343,7 +344,7 @@ import Testing
                         id: "x", epoch: epoch, granted: true, record: running, results: [], known: nil))))
         if cancelledHere { harness.feed("b", .clientCancel(clientID: 9, id: "x", owner: "b")) }
         harness.settle()
-        #expect(harness.cores["b"]!.owned["x"]?.record.replicaSet == ["b", "d", "e"])
+        #expect(harness.cores["b"]!.owner.owned["x"]?.record.replicaSet == ["b", "d", "e"])
         // c is back: a majority of the set the move leaves can answer.
         harness.cut = ["a"]
         harness.setView(view, at: ["b", "c", "d", "e"])
@@ -421,7 +422,7 @@ import Testing
         harness.advance(by: .milliseconds(200))
         let owner = harness.cores["a"]!
         #expect(owner.counters.leaseExpiries == stranded.count)
-        for agent in stranded { #expect(owner.owned[id]?.tasks[agent]?.attempt == 2) }
+        for agent in stranded { #expect(owner.owner.owned[id]?.tasks[agent]?.attempt == 2) }
         harness.cut = []
         harness.runAllTasks()
         #expect(harness.record(id, on: "a")?.status == .completed)
@@ -429,7 +430,7 @@ import Testing
 
     /// The agents whose leases `worker` holds, running or queued (a worker runs two at once).
     func leases(of id: String, heldBy worker: String, in harness: Harness) -> Set<String> {
-        let tasks = harness.cores["a"]!.owned[id]?.tasks ?? [:]
+        let tasks = harness.cores["a"]!.owner.owned[id]?.tasks ?? [:]
         return Set(
             tasks.compactMap { agent, slot in
                 if case .leased(let holder, _) = slot.state, holder == worker { return agent }
@@ -449,7 +450,7 @@ import Testing
         let owner = harness.cores["a"]!
         #expect(owner.counters.requeues == stranded.count)
         #expect(owner.counters.leaseExpiries == 0)
-        for agent in stranded { #expect(owner.owned[id]?.tasks[agent]?.attempt == 2) }
+        for agent in stranded { #expect(owner.owner.owned[id]?.tasks[agent]?.attempt == 2) }
     }
 
     @Test func theNextReplicaTakesOverWithTheNextEpochAndTheDeposedOwnerIsFenced() {
@@ -466,11 +467,11 @@ import Testing
         }
         // The old owner still believes it owns the assessment; once reconnected it flushes its
         // progress (placement changed since its last write) and the replicas fence it off.
-        #expect(harness.cores["a"]!.owned[id] != nil)
+        #expect(harness.cores["a"]!.owner.owned[id] != nil)
         harness.cut = []
         harness.feed("a", .tick)
         harness.settle()
-        #expect(harness.cores["a"]!.owned[id] == nil)
+        #expect(harness.cores["a"]!.owner.owned[id] == nil)
         #expect(harness.cores["a"]!.counters.depositions == 1)
         for node in ["b", "c"] { #expect(harness.record(id, on: node)?.epoch == 2) }
         // The successor finishes the work under its epoch.
@@ -489,14 +490,14 @@ import Testing
         // "b" sees the owner down; "c" does not yet, so it refuses "b"'s claim.
         harness.setView(["a": .down, "b": .up, "c": .up], at: ["b"])
         harness.settle()
-        #expect(harness.cores["b"]!.claims[id] != nil)
-        #expect(harness.cores["b"]!.claims[id]?.refused == ["c"])
-        #expect(harness.cores["c"]!.deferredClaims[id]?.claimant == "b")
+        #expect(harness.cores["b"]!.owner.claims[id] != nil)
+        #expect(harness.cores["b"]!.owner.claims[id]?.refused == ["c"])
+        #expect(harness.cores["c"]!.replica.deferredClaims[id]?.claimant == "b")
         // A moment later "c" sees it down too: no time passes, and "b" takes over.
         harness.setView(["a": .down, "b": .up, "c": .up], at: ["c"])
         harness.settle()
         #expect(harness.cores["b"]!.counters.takeovers == 1)
-        #expect(harness.cores["c"]!.deferredClaims.isEmpty)
+        #expect(harness.cores["c"]!.replica.deferredClaims.isEmpty)
         for node in ["b", "c"] { #expect(harness.record(id, on: node)?.epoch == 2) }
         harness.runAllTasks()
         #expect(harness.record(id, on: "c")?.status == .completed)
@@ -509,11 +510,11 @@ import Testing
         let epoch = harness.record(id, on: "c")?.epoch
         harness.setView(["a": .down, "b": .up, "c": .up], at: ["b"])
         harness.settle()
-        #expect(harness.cores["c"]!.deferredClaims[id] != nil)
+        #expect(harness.cores["c"]!.replica.deferredClaims[id] != nil)
         // The claimant goes away (it would otherwise claim again every reconcile interval).
         harness.cut = ["b"]
         harness.advance(by: harness.settings.claimTimeout + harness.settings.reconcileInterval * 2)
-        #expect(harness.cores["c"]!.deferredClaims.isEmpty)
+        #expect(harness.cores["c"]!.replica.deferredClaims.isEmpty)
         #expect(harness.cores["b"]!.counters.takeovers == 0)
         #expect(harness.record(id, on: "c")?.epoch == epoch)
         #expect(harness.record(id, on: "c")?.replicaSet.first == "a")

@@ -51,11 +51,11 @@ import Testing
         // Three draws per id on average: the loop is what made them local.
         #expect(draws.count >= 120)
         // Each node stores all 60 and counts them unfinished until they finish.
-        for node in three { #expect(harness.cores[node]!.replicas.unfinished == 60) }
+        for node in three { #expect(harness.cores[node]!.replica.records.unfinished == 60) }
         // Workers take a few tasks at a time: time passes between rounds for the rest to be placed.
         harness.runTasks(rounds: 400, pause: .milliseconds(20)) { _, _ in .succeed }
         for node in three {
-            #expect(harness.cores[node]!.replicas.unfinished == 0)
+            #expect(harness.cores[node]!.replica.records.unfinished == 0)
             #expect(harness.cores[node]!.backlog == 0)
         }
     }
@@ -122,14 +122,14 @@ import Testing
         harness.setView(everyone, at: ["a", "b"])
         // Loaded, not yet answered: unfinished in its store, not counted.
         #expect(ids.allSatisfy { harness.record($0, on: "c")?.status.isTerminal == false })
-        #expect(harness.cores["c"]!.replicas.unfinished == 0)
+        #expect(harness.cores["c"]!.replica.records.unfinished == 0)
         harness.advance(by: .seconds(3))
         #expect(ids.allSatisfy { harness.record($0, on: "c")?.status == .completed })
-        #expect(harness.cores["c"]!.replicas.unfinished == 0)
+        #expect(harness.cores["c"]!.replica.records.unfinished == 0)
         // An assessment that is new to it counts.
         let next = submit(through: "a", in: &harness, draws: draws, client: 100)
         #expect(harness.record(next, on: "c") != nil)
-        #expect(harness.cores["c"]!.replicas.unfinished == 1)
+        #expect(harness.cores["c"]!.replica.records.unfinished == 1)
     }
 
     /// A node alone, or leaving the cluster, has nothing to choose: it takes the first draw.

@@ -23,7 +23,7 @@ import Testing
         harness.setView(["a": .up, "b": .up, "c": .up], at: three)
         harness.advance(by: harness.settings.quietCheck + .seconds(2))
         #expect(ids.allSatisfy { harness.record($0, on: "c")?.status == .completed })
-        #expect(harness.cores["c"]!.replicas.unfinished == 0)
+        #expect(harness.cores["c"]!.replica.records.unfinished == 0)
     }
 
     /// A final state that answers a write this node has no longer pending (its relay of a copy to a

@@ -2,7 +2,7 @@ import FoundationEssentials
 import Storage
 
 /// Writes from an owner to its replica set, acknowledged by a majority before they count.
-extension CoordinatorCore {
+extension OwnerRole {
     /// Bumps the owned record's version and sends it, with `results`, to every member of its replica set.
     @discardableResult
     mutating func startWrite(_ id: String, purpose: PendingWrite.Purpose, results: [AgentResult]) -> UInt64? {
@@ -34,80 +34,33 @@ extension CoordinatorCore {
         pending.purpose != .final || pending.hasQuorum(countingAlso: name)
     }
 
-    mutating func deliver(_ write: ReplicaWrite, to target: String) {
-        if target == name {
-            writeReceived(write, from: name)
-        } else {
-            emit(.send(.write(write), to: target))
-        }
+    /// A write to this node itself goes through the core's routing to its replica role, like any other.
+    mutating func deliver(_ write: ReplicaWrite, to target: String) { send(.write(write), to: target) }
+
+    /// A write of `version` was stored by this node's replica: if this node thought it owned the
+    /// assessment under an older epoch, it no longer does.
+    mutating func stored(_ id: String, version: RecordVersion, replica: ReplicaRole) {
+        if version.replicaSet.first != name { unsettled.remove(id) }
+        if let mine = owned[id], mine.record.epoch < version.epoch { depose(id, by: version, replica: replica) }
     }
 
-    /// Replica side: fence off a deposed owner before touching the store.
-    mutating func writeReceived(_ write: ReplicaWrite, from sender: String) {
-        let id = write.record.id
-        // An older epoch first: its writer was deposed, whatever this replica holds (a deposed owner
-        // told only "final" would keep writing for ever; docs/coordination.md, Fencing).
-        if let meta = replicas[id], write.record.epoch < meta.version.epoch {
-            send(.written(writeID: write.writeID, id: id, .deposed(meta.version)), to: sender)
-            return
-        }
-        if let meta = replicas[id], meta.status.isTerminal, !write.record.status.isTerminal {
-            emit(.readFinal(id: id, writeID: write.writeID, replyTo: sender))
-            return
-        }
-        if let meta = replicas[id], write.record.epoch < meta.promised {
-            send(.written(writeID: write.writeID, id: id, .fenced(promised: meta.promised)), to: sender)
-            return
-        }
-        // A create for an id this replica already holds from another owner: a keyed submission retried
-        // under a different membership view, which ranked another owner. Taking it would make a second
-        // epoch-1 owner of one id (every task run twice under one key, found by the simulation);
-        // refusing it deposes the would-be owner, whose retry then finds the existing record.
-        if let meta = replicas[id], write.record.epoch == 1, write.record.version == 1,
-            meta.owner != write.record.replicaSet.first
-        {
-            send(.written(writeID: write.writeID, id: id, .deposed(meta.version)), to: sender)
-            return
-        }
-        emit(.apply(write, replyTo: sender))
+    /// This node's replica promised `epoch` to `claimant`: an owner of an older epoch here steps down.
+    mutating func promised(_ id: String, epoch: Int, to claimant: String, replica: ReplicaRole) {
+        guard claimant != name, let mine = owned[id], mine.record.epoch < epoch else { return }
+        depose(id, by: RecordVersion(epoch: epoch, version: 0, replicaSet: [claimant]), replica: replica)
     }
 
-    mutating func applied(_ write: ReplicaWrite, replyTo: String, result: Result<ReplicaOutcome, StoreError>) {
-        let id = write.record.id
-        let answer: WriteAnswer
-        switch result {
-        case .success(.stored):
-            let promised = replicas[id]?.promised ?? 0
-            replicas[id] = ReplicaMeta(
-                status: write.record.status, version: write.record.recordVersion,
-                updatedAt: write.record.updatedAt, promised: promised)
-            answer = .accepted
-            heardOf[id] = write.record.status.isTerminal ? nil : now.uptime
-            if write.record.replicaSet.first != name { unsettled.remove(id) }
-            // A newer owner wrote here: if this node thought it owned the assessment, it no longer does.
-            if let mine = owned[id], mine.record.epoch < write.record.epoch {
-                depose(id, by: write.record.recordVersion)
-            }
-        case .success(.current):
-            answer = .accepted
-        case .success(.refused(let stored)):
-            answer = .deposed(stored)
-        case .failure(let error):
-            answer = .failed(error.description)
-            log(.error, "could not store a replica write: \(error)", id: id)
-        }
-        send(.written(writeID: write.writeID, id: id, answer), to: replyTo)
-    }
-
-    mutating func writeAnswered(_ writeID: UInt64, id: String, _ answer: WriteAnswer, from replica: String) {
+    mutating func writeAnswered(
+        _ writeID: UInt64, id: String, _ answer: WriteAnswer, from sender: String, replica: ReplicaRole
+    ) {
         guard var pending = writes[writeID] else {
-            unaskedAnswer(id, answer)
+            unaskedAnswer(id, answer, replica: replica)
             return
         }
         switch answer {
         case .accepted:
             let heldBack = pending.targets.contains(name) && !mayApplyHere(pending)
-            pending.acked.insert(replica)
+            pending.acked.insert(sender)
             writes[writeID] = pending
             if heldBack, mayApplyHere(pending) { deliver(pending.write, to: name) }
             if !pending.quorumReached && pending.hasQuorum {
@@ -117,17 +70,14 @@ extension CoordinatorCore {
             if pending.acked.count == pending.targets.count { writes[writeID] = nil }
         case .deposed(let newer):
             writes[writeID] = nil
-            depose(id, by: newer)
+            depose(id, by: newer, replica: replica)
         case .fenced(let promised):
             writes[writeID] = nil
-            if var meta = replicas[id] {
-                meta.promised = max(meta.promised, promised)
-                replicas[id] = meta
-            }
+            actions.append(.promisedElsewhere(id: id, epoch: promised))
             // Stop, and let reconcile claim the next epoch: this node is still the owner its records
             // name, so unless the claimant finishes first, it wins the assessment back — even when
             // the write was a final state, which may now be on this node alone.
-            depose(id, by: nil)
+            depose(id, by: nil, fencedAt: promised, replica: replica)
             unsettled.insert(id)
         case .final(let stored):
             // The write stays pending for the other replicas: if it is a move, the final state is
@@ -135,7 +85,7 @@ extension CoordinatorCore {
             adoptFinal(stored)
         case .failed(let reason):
             log(
-                .warning, "replica \(replica) could not store version \(pending.write.record.version): \(reason)",
+                .warning, "replica \(sender) could not store version \(pending.write.record.version): \(reason)",
                 id: id)
         }
     }
@@ -145,11 +95,11 @@ extension CoordinatorCore {
     /// this node holds it unfinished and does not own it, that state is stored like a late final write
     /// (fencing applies). A claimant that took over and finished while this node was cut off would
     /// otherwise be sent this node's stale copy for ever, and this node would keep it unfinished.
-    mutating func unaskedAnswer(_ id: String, _ answer: WriteAnswer) {
+    mutating func unaskedAnswer(_ id: String, _ answer: WriteAnswer, replica: ReplicaRole) {
         guard case .final(let stored) = answer, stored.id == id, owned[id] == nil,
-            replicas[id]?.status.isTerminal == false
+            replica[id]?.status.isTerminal == false
         else { return }
-        writeReceived(ReplicaWrite(writeID: number(), record: stored, results: []), from: name)
+        deliver(ReplicaWrite(writeID: number(), record: stored, results: []), to: name)
     }
 
     mutating func quorumReached(_ pending: PendingWrite) {
@@ -201,10 +151,10 @@ extension CoordinatorCore {
     }
 
     /// A replica holds a newer epoch: another node owns this assessment now. Stop acting for it.
-    mutating func depose(_ id: String, by newer: RecordVersion?) {
-        if let newer, var meta = replicas[id], meta.version < newer {
-            meta.version = newer
-            replicas[id] = meta
+    /// `fencedAt`: no newer version is known, only that a replica promised that epoch.
+    mutating func depose(_ id: String, by newer: RecordVersion?, fencedAt promised: Int = 0, replica: ReplicaRole) {
+        if let newer, let meta = replica[id], meta.version < newer {
+            actions.append(.learnt(id: id, version: newer, status: nil))
             unsettled.remove(id)
         }
         guard let assessment = owned.removeValue(forKey: id) else { return }
@@ -216,7 +166,8 @@ extension CoordinatorCore {
             answerCancel(waiter, .unavailable("ownership of \(id) moved; retry"))
         }
         log(
-            .notice, "deposed at epoch \(assessment.record.epoch) by epoch \(newer?.epoch ?? replicas[id]?.epoch ?? 0)",
+            .notice,
+            "deposed at epoch \(assessment.record.epoch) by epoch \(newer?.epoch ?? max(promised, replica[id]?.epoch ?? 0))",
             id: id)
     }
 

@@ -4,66 +4,44 @@ import Storage
 /// Takeover, resumption and re-replication. Every change of a record's replica set goes through a
 /// claim: promises from a majority of the last replica set, then a write of the next epoch. Two
 /// claimants of one epoch cannot both collect a majority, so each epoch has one owner.
-extension CoordinatorCore {
-    mutating func load(_ summaries: [RecordSummary]) {
-        // A final state this node wrote as owner just before it stopped may have reached no other
-        // replica, while they hold the record running and wait for this live owner (see
-        // docs/coordination.md, Restarts): those are claimed again. A write in flight at the stop is among the
-        // store's newest by far less than the 10 s allowed here; older ones were settled long ago,
-        // and claiming them back too (a minute's worth at first) slowed a long chaos run's recovery.
+extension OwnerRole {
+    /// At start: a final state this node wrote as owner just before it stopped may have reached no
+    /// other replica, while they hold the record running and wait for this live owner (see
+    /// docs/coordination.md, Restarts): those are claimed again. A write in flight at the stop is
+    /// among the store's newest by far less than the 10 s allowed here; older ones were settled long
+    /// ago, and claiming them back too (a minute's worth at first) slowed a long chaos run's recovery.
+    mutating func loaded(_ summaries: [RecordSummary]) {
         let lastWrite = summaries.map(\.updatedAt).max() ?? .distantPast
-        for summary in summaries {
-            knownMembers.formUnion(summary.version.quorumSets.joined())
-            replicas.load(
-                summary.id,
-                ReplicaMeta(
-                    status: summary.status, version: summary.version, updatedAt: summary.updatedAt, promised: 0),
-                counted: summary.version.replicaSet.first == name)
-            if summary.status.isTerminal, summary.version.replicaSet.first == name,
-                summary.updatedAt.addingTimeInterval(10) >= lastWrite
-            {
-                unsettled.insert(summary.id)
-            }
+        for summary in summaries
+        where summary.status.isTerminal && summary.version.replicaSet.first == name
+            && summary.updatedAt.addingTimeInterval(10) >= lastWrite
+        {
+            unsettled.insert(summary.id)
         }
-        log(.info, "loaded \(summaries.count) stored records")
     }
 
-    /// Looks at every stored record: resume what this node owns but is not running (after a restart),
-    /// take over records whose owner is gone, and restore missing replicas of records this node owns.
-    mutating func reconcile() {
-        lastReconcile = now.uptime
-        deferredClaims = deferredClaims.filter { $0.value.until > now.uptime }
-        guard settled, hasQuorum, !draining else { return }
+    /// Looks at every record `replica` stores: resume what this node owns but is not running (after a
+    /// restart), take over records whose owner is gone, and restore missing replicas of records this
+    /// node owns. First asks live owners about the records in `quiet` (`askOwners`).
+    mutating func reconcile(_ replica: ReplicaRole, asking quiet: [String: [String]]) {
         var stillOrphaned: Set<String> = []
         // Unfinished records first. A finished one is only moved for durability, a few claims at a time:
         // a node's death must not bury the takeovers of running work under a claim for every record it
         // ever finished (a long chaos run timed out thousands of claims that way — promises carry whole
         // records, and a burst of them queued past the claim timeout, so they were all made again).
-        var backgroundClaims = claims.keys.count { replicas[$0]?.status.isTerminal == true }
+        var backgroundClaims = claims.keys.count { replica[$0]?.status.isTerminal == true }
         // Only records this node owns or whose owner is gone can need anything below; the rest (most
         // of a store: records of live owners) are passed over before sorting. This runs every second
         // over everything stored in the retention period, so it must not cost a sort of all of it.
         var order: [(finished: Int, id: String)] = []
-        var quiet: [String: [String]] = [:]
-        // A few at a time: each finished one costs its owner a read and a whole record sent back, and
-        // a restarted node may hold thousands.
-        var asking = 0
-        for (id, meta) in replicas.all {
-            guard let owner = meta.version.replicaSet.first else { continue }
-            if owner == name || !isAlive(owner) {
-                order.append((meta.status.isTerminal ? 1 : 0, id))
-            } else if asking < Self.checksPerReconcile, !meta.status.isTerminal,
-                heardOf[id].map({ now.uptime - $0 >= settings.quietCheck }) ?? true
-            {
-                asking += 1
-                heardOf[id] = now.uptime
-                quiet[owner, default: []].append(id)
-            }
+        for (id, meta) in replica.records.all {
+            guard let owner = meta.owner else { continue }
+            if owner == name || !isAlive(owner) { order.append((meta.status.isTerminal ? 1 : 0, id)) }
         }
         order.sort { $0 < $1 }
         askOwners(about: quiet)
         for id in order.map(\.id) {
-            guard let meta = replicas[id], claims[id] == nil, creating[id] == nil else { continue }
+            guard let meta = replica[id], claims[id] == nil, creating[id] == nil else { continue }
             let replicaSet = meta.version.replicaSet
             guard let owner = replicaSet.first else { continue }
             let mayClaim = !meta.status.isTerminal || backgroundClaims < settings.backgroundClaimLimit
@@ -113,9 +91,10 @@ extension CoordinatorCore {
         emit(.readForRelay(id: id, to: claimant))
     }
 
-    mutating func relay(_ id: String, to claimant: String, record: AssessmentRecord?, results: [AgentResult]) {
-        let asked = finalsAsked[id]?.remove(claimant) != nil
-        if finalsAsked[id]?.isEmpty == true { finalsAsked[id] = nil }
+    /// `asked`: the claimant asked for this record's final state (`ReplicaRole.finalAsked`).
+    mutating func relay(
+        _ id: String, to claimant: String, record: AssessmentRecord?, results: [AgentResult], asked: Bool
+    ) {
         guard let record, orphans[id] != nil || (asked && record.status.isTerminal) else { return }
         if orphans[id] != nil {
             log(.info, "sending the record to \(claimant), which should claim it but has not", id: id)
@@ -138,18 +117,6 @@ extension CoordinatorCore {
         }
     }
 
-    /// Unfinished records asked about per reconcile, in all.
-    static let checksPerReconcile = 64
-
-    /// Owner side of `check`: the final state of each record stored here finished, read and sent as a
-    /// late retry of the final write would be (the replica applies it under the usual fencing).
-    mutating func checkReceived(_ ids: [String], from replica: String) {
-        for id in ids where replicas[id]?.status.isTerminal == true {
-            finalsAsked[id, default: []].insert(replica)
-            emit(.readForRelay(id: id, to: replica))
-        }
-    }
-
     mutating func claim(_ id: String, meta: ReplicaMeta) {
         let epoch = meta.epoch + 1
         let claim = Claim(epoch: epoch, sets: meta.version.quorumSets, deadline: now.uptime + settings.claimTimeout)
@@ -161,64 +128,18 @@ extension CoordinatorCore {
         }
     }
 
-    mutating func claimReceived(_ id: String, epoch: Int, basis: RecordVersion, from claimant: String) {
-        guard var meta = replicas[id] else {
-            // Nothing stored here: grant, with nothing to contribute.
-            send(.promise(id: id, epoch: epoch, granted: true, record: nil, results: []), to: claimant)
-            return
-        }
-        // A live owner is not deposed — unless the claimant knows a newer version than this replica:
-        // then the owner this replica names was deposed already (the simulation found two nodes
-        // claiming for ever, each refused by a voter that defended an owner deposed long before).
-        let owner = meta.owner ?? claimant
-        let ownerAlive =
-            owner != claimant && isAlive(owner) && (owner != name || owned[id] != nil) && basis <= meta.version
-        if epoch <= meta.epoch || ownerAlive {
-            if epoch > meta.epoch {
-                deferredClaims[id] = DeferredClaim(
-                    claimant: claimant, epoch: epoch, basis: basis, owner: owner,
-                    until: now.uptime + settings.claimTimeout)
-            }
-            send(
-                .promise(
-                    id: id, epoch: max(meta.epoch, epoch), granted: false, record: nil, results: [],
-                    known: meta.version), to: claimant)
-            return
-        }
-        deferredClaims[id] = nil
-        meta.promised = epoch
-        replicas[id] = meta
-        if let mine = owned[id], mine.record.epoch < epoch, claimant != name {
-            depose(id, by: RecordVersion(epoch: epoch, version: 0, replicaSet: [claimant]))
-        }
-        emit(.readForPromise(id: id, epoch: epoch, claimant: claimant))
-    }
-
-    /// Claims refused for an owner that is now down are answered again; expired ones are dropped.
-    mutating func reconsiderDeferredClaims() {
-        for (id, deferred) in deferredClaims.sorted(by: { $0.key < $1.key }) {
-            if deferred.until <= now.uptime {
-                deferredClaims[id] = nil
-            } else if !isAlive(deferred.owner) {
-                deferredClaims[id] = nil
-                claimReceived(id, epoch: deferred.epoch, basis: deferred.basis, from: deferred.claimant)
-            }
-        }
-    }
-
     mutating func promiseReceived(
         _ id: String, epoch: Int, granted: Bool, record: AssessmentRecord?, results: [AgentResult],
-        known: RecordVersion?, from voter: String
+        known: RecordVersion?, from voter: String, replica: ReplicaRole
     ) {
-        if !granted, var meta = replicas[id] {
-            meta.promised = max(meta.promised, epoch)
+        if !granted, let meta = replica[id] {
+            actions.append(.promisedElsewhere(id: id, epoch: epoch))
             // The voter knows a newer version: its replica set says who claims next (maybe not this
             // node), as after a deposition. Learnt even from a refusal that came after the claim ended.
             if let known, meta.version < known, owned[id] == nil {
-                meta.version = known
+                actions.append(.learnt(id: id, version: known, status: nil))
                 unsettled.remove(id)
             }
-            replicas[id] = meta
         }
         guard var claim = claims[id] else { return }
         if !granted {
@@ -237,13 +158,11 @@ extension CoordinatorCore {
         // here for a majority of a set the record has left could wait until its dead members return.
         // (Not over a final state held here: that one wins whatever its version, and a status learnt
         // back to running would let this replica take running writes over it, found by review.)
-        if let record, var meta = replicas[id], meta.version < record.recordVersion,
+        if let record, let meta = replica[id], meta.version < record.recordVersion,
             !meta.status.isTerminal || record.status.isTerminal,
             record.recordVersion.quorumSets != claim.sets, owned[id] == nil
         {
-            meta.version = record.recordVersion
-            meta.status = record.status
-            replicas[id] = meta
+            actions.append(.learnt(id: id, version: record.recordVersion, status: record.status))
             claims[id] = nil
             log(.info, "claim of epoch \(claim.epoch) dropped: \(voter) holds a newer version on other sets", id: id)
             return
@@ -252,11 +171,11 @@ extension CoordinatorCore {
         claims[id] = claim
         guard claim.won else { return }
         claims[id] = nil
-        takeOver(id, claim: claim)
+        takeOver(id, claim: claim, replica: replica)
     }
 
     /// A majority promised: merge what they hold and write the next epoch to the new replica set.
-    mutating func takeOver(_ id: String, claim: Claim) {
+    mutating func takeOver(_ id: String, claim: Claim, replica: ReplicaRole) {
         let held = claim.granted.values.compactMap(\.record)
         // A final state wins over any running one, whatever its epoch: once an assessment has ended,
         // nothing may bring it back (two lineages of one id can exist after an idempotent retry).
@@ -274,11 +193,10 @@ extension CoordinatorCore {
         // of the record was stale, and a majority of an old replica set need not intersect the
         // majority holding the newest writes (the simulation resurrected a completed record that way).
         // Learn the newer sets and let the next reconcile claim from them.
-        if let stale = replicas[id], stale.version < record.recordVersion,
+        if let stale = replica[id], stale.version < record.recordVersion,
             !record.recordVersion.quorumSets.allSatisfy(claim.sets.contains)
         {
-            replicas[id]?.version = record.recordVersion
-            replicas[id]?.status = record.status
+            actions.append(.learnt(id: id, version: record.recordVersion, status: record.status))
             log(.info, "claim went to a stale replica set; the record lives on \(record.replicaSet) now", id: id)
             return
         }

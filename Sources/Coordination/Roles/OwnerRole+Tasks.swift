@@ -2,7 +2,7 @@ import FoundationEssentials
 import Storage
 
 /// The owner's side of the work: place tasks under leases, collect results, requeue, finish.
-extension CoordinatorCore {
+extension OwnerRole {
     /// Places every task that may run now: the analysts at once, the final agent after all of them.
     mutating func advance(_ id: String) {
         guard let assessment = owned[id], assessment.phase == .running else { return }
@@ -75,7 +75,7 @@ extension CoordinatorCore {
                 if case .leased(let holder, _) = slot.state, holder == node { leases += 1 }
             }
         }
-        return leases + (node == name ? worker.load : reportedLoad[node] ?? 0)
+        return leases + (node == name ? workerLoad : reportedLoad[node] ?? 0)
     }
 
     mutating func taskFinished(_ key: TaskKey, _ outcome: TaskOutcome, load: Int, from workerNode: String) {

@@ -1,0 +1,180 @@
+import Foundation
+import Storage
+import Testing
+
+@testable import Coordination
+
+/// The replica role on its own (`ReplicaRole`): fencing, promises and what it answers, with no core
+/// and no membership.
+@Suite struct ReplicaRoleTests {
+    static let epoch = Date(timeIntervalSince1970: 1_000_000)
+
+    static func record(
+        _ id: String = "x", status: AssessmentStatus = .running, epoch: Int = 1, version: Int = 1,
+        replicaSet: [String] = ["a", "b", "c"]
+    ) -> AssessmentRecord {
+        AssessmentRecord(
+            id: id, status: status, epoch: epoch, version: version, replicaSet: replicaSet, request: Data("r".utf8),
+            createdAt: Self.epoch)
+    }
+
+    static func write(_ record: AssessmentRecord, id writeID: UInt64 = 1) -> ReplicaWrite {
+        ReplicaWrite(writeID: writeID, record: record, results: [])
+    }
+
+    /// What the actions say, in order, as text a test can compare.
+    static func describe(_ actions: [ReplicaRole.Action]) -> [String] {
+        actions.map {
+            switch $0 {
+            case .send(.written(let writeID, _, let answer), let node): "written \(writeID) \(answer) to \(node)"
+            case .send(.promise(_, let epoch, let granted, _, _, let known), let node):
+                "promise e\(epoch) \(granted ? "granted" : "refused")\(known.map { " knowing v\($0.epoch).\($0.version)" } ?? "") to \(node)"
+            case .send(let message, let node): "send \(message) to \(node)"
+            case .apply(let write, let node): "apply v\(write.record.epoch).\(write.record.version) for \(node)"
+            case .readFinal(_, let writeID, let node): "read final for \(writeID) to \(node)"
+            case .readForPromise(_, let epoch, let node): "read for promise e\(epoch) to \(node)"
+            case .readForRelay(let id, let node): "read \(id) for \(node)"
+            case .stored(_, let version): "stored v\(version.epoch).\(version.version)"
+            case .promised(_, let epoch, let claimant): "promised e\(epoch) to \(claimant)"
+            }
+        }
+    }
+
+    /// A role holding `record` as stored.
+    static func holding(_ record: AssessmentRecord) -> ReplicaRole {
+        var role = ReplicaRole()
+        _ = role.applied(Self.write(record), replyTo: "a", result: .success(.stored), at: .zero)
+        return role
+    }
+
+    @Test func aWriteReachesTheStoreOnlyPastEveryFence() {
+        var role = Self.holding(Self.record(epoch: 2, version: 3))
+        // Unknown here: straight to the store.
+        #expect(Self.describe(role.writeReceived(Self.write(Self.record("new")), from: "a")) == ["apply v1.1 for a"])
+        // An older epoch is deposed, with what this replica holds.
+        #expect(
+            Self.describe(role.writeReceived(Self.write(Self.record(epoch: 1, version: 9)), from: "a")) == [
+                "written 1 deposed(Storage.RecordVersion(epoch: 2, version: 3, replicaSet: [\"a\", \"b\", \"c\"], leaving: [])) to a"
+            ])
+        // A promise to a claimant of epoch 3 fences the owner of epoch 2 off.
+        _ = role.claimReceived(
+            "x", epoch: 3, basis: Self.record(epoch: 2, version: 3).recordVersion, from: "b", ownerAlive: false,
+            at: .zero, deferFor: .seconds(2))
+        #expect(
+            Self.describe(role.writeReceived(Self.write(Self.record(epoch: 2, version: 4)), from: "a")) == [
+                "written 1 fenced(promised: 3) to a"
+            ])
+        #expect(
+            Self.describe(role.writeReceived(Self.write(Self.record(epoch: 3, version: 1)), from: "b")) == [
+                "apply v3.1 for b"
+            ])
+    }
+
+    @Test func aRunningWriteOverAFinalStateIsAnsweredWithThatStateAndASecondCreateIsRefused() {
+        let role = Self.holding(Self.record(status: .completed, epoch: 1, version: 4))
+        #expect(
+            Self.describe(role.writeReceived(Self.write(Self.record(epoch: 2, version: 1)), from: "b")) == [
+                "read final for 1 to b"
+            ])
+        // The same id created by another owner (a keyed retry ranked elsewhere) deposes that owner.
+        let other = Self.holding(Self.record(version: 1, replicaSet: ["a", "b", "c"]))
+        #expect(
+            Self.describe(
+                other.writeReceived(Self.write(Self.record(version: 1, replicaSet: ["b", "a", "c"])), from: "b")
+            ).first?.hasPrefix("written 1 deposed") == true)
+    }
+
+    @Test func aStoredWriteIsAcknowledgedAfterTheOwnerHereHearsOfIt() {
+        var role = ReplicaRole()
+        let stored = role.applied(
+            Self.write(Self.record(epoch: 2, version: 5)), replyTo: "b", result: .success(.stored), at: .seconds(3))
+        #expect(Self.describe(stored) == ["stored v2.5", "written 1 accepted to b"])
+        #expect(role["x"]?.version.version == 5 && role.records.unfinished == 1)
+        let failed = role.applied(
+            Self.write(Self.record(epoch: 2, version: 6)), replyTo: "b", result: .failure(.storageFull("disk full")),
+            at: .seconds(4))
+        #expect(Self.describe(failed) == ["written 1 failed(\"storage full: disk full\") to b"])
+        #expect(role["x"]?.version.version == 5)
+    }
+
+    @Test func aClaimAgainstALiveOwnerWaitsAndIsAnsweredOnceThatOwnerIsGone() {
+        var role = Self.holding(Self.record(epoch: 1, version: 2))
+        let basis = Self.record(epoch: 1, version: 2).recordVersion
+        let refused = role.claimReceived(
+            "x", epoch: 2, basis: basis, from: "b", ownerAlive: true, at: .seconds(1), deferFor: .seconds(2))
+        #expect(Self.describe(refused) == ["promise e2 refused knowing v1.2 to b"])
+        #expect(role.deferredClaims["x"]?.owner == "a")
+        let stillAlive = role.claimsToReconsider(at: .seconds(2), isAlive: { _ in true })
+        #expect(stillAlive.isEmpty)
+        let again = role.claimsToReconsider(at: .seconds(2), isAlive: { $0 != "a" })
+        #expect(again.map(\.id) == ["x"] && role.deferredClaims.isEmpty)
+        let granted = role.claimReceived(
+            "x", epoch: 2, basis: basis, from: "b", ownerAlive: false, at: .seconds(2), deferFor: .seconds(2))
+        #expect(Self.describe(granted) == ["promised e2 to b", "read for promise e2 to b"])
+        #expect(role["x"]?.promised == 2)
+        // A claimant that knows a newer version than this replica is granted even while the owner
+        // this replica names looks alive: that owner was deposed already.
+        var behind = Self.holding(Self.record(epoch: 1, version: 2))
+        let newer = Self.record(epoch: 1, version: 7).recordVersion
+        #expect(
+            Self.describe(
+                behind.claimReceived(
+                    "x", epoch: 2, basis: newer, from: "b", ownerAlive: true, at: .zero, deferFor: .seconds(2))
+            ).last == "read for promise e2 to b")
+    }
+
+    @Test func aDeferredClaimPastItsTimeIsDropped() {
+        var role = Self.holding(Self.record())
+        _ = role.claimReceived(
+            "x", epoch: 2, basis: Self.record().recordVersion, from: "b", ownerAlive: true, at: .zero,
+            deferFor: .seconds(2))
+        role.expireDeferredClaims(at: .seconds(2))
+        #expect(role.deferredClaims.isEmpty)
+    }
+
+    @Test func quietRecordsAreAskedAboutOncePerQuietPeriodAndOnlyOfLiveOwners() {
+        var role = ReplicaRole()
+        for (id, owner) in [("p", "a"), ("q", "a"), ("r", "d"), ("s", "me")] {
+            _ = role.applied(
+                Self.write(Self.record(id, replicaSet: [owner, "me"])), replyTo: owner, result: .success(.stored),
+                at: .zero)
+        }
+        _ = role.applied(
+            Self.write(Self.record("t", status: .completed, replicaSet: ["a", "me"])), replyTo: "a",
+            result: .success(.stored), at: .zero)
+        let alive: (String) -> Bool = { $0 != "d" }
+        func ask(at seconds: Int, limit: Int = 64) -> [String: [String]] {
+            role.quietRecords(at: .seconds(seconds), quiet: .seconds(10), limit: limit, except: "me", isAlive: alive)
+                .mapValues { $0.sorted() }
+        }
+        let early = ask(at: 5)
+        let due = ask(at: 10)
+        let again = ask(at: 15)
+        let limited = ask(at: 20, limit: 1)
+        #expect(early.isEmpty && again.isEmpty)
+        #expect(due == ["a": ["p", "q"]])
+        #expect(limited.values.joined().count == 1)
+    }
+
+    @Test func aCheckIsAnsweredForFinishedRecordsOnlyAndRememberedUntilSent() {
+        var role = Self.holding(Self.record("done", status: .completed))
+        _ = role.applied(Self.write(Self.record("open")), replyTo: "a", result: .success(.stored), at: .zero)
+        #expect(Self.describe(role.checkReceived(["done", "open", "unknown"], from: "c")) == ["read done for c"])
+        let first = role.finalAsked("done", by: "c")
+        let second = role.finalAsked("done", by: "c")
+        #expect(first && !second)
+    }
+
+    @Test func retentionDropsOldFinishedRecordsButThoseAnOwnerStillWrites() {
+        var role = ReplicaRole()
+        for id in ["old", "kept", "running"] {
+            var record = Self.record(id, status: id == "running" ? .running : .completed)
+            record.updatedAt = Self.epoch
+            _ = role.applied(Self.write(record), replyTo: "a", result: .success(.stored), at: .zero)
+        }
+        let none = role.expire(before: Self.epoch, keep: { _ in false })
+        let some = role.expire(before: Self.epoch.addingTimeInterval(1), keep: { $0 == "kept" })
+        #expect(!none && some)
+        #expect(role.records.all.keys.sorted() == ["kept", "running"])
+    }
+}
