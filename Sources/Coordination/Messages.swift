@@ -75,11 +75,24 @@ package struct ReplicaWrite: Codable, Sendable, Hashable {
     package var writeID: UInt64
     package var record: AssessmentRecord
     package var results: [AgentResult]
+    /// The record travels without its request (`record.request` is empty): the replica acknowledged
+    /// a write of it before and stores the request already, which never changes (docs/performance.md,
+    /// "The data path"). A replica that holds no copy answers `incomplete`, and gets the whole record.
+    package var requestOmitted: Bool
 
-    package init(writeID: UInt64, record: AssessmentRecord, results: [AgentResult]) {
+    package init(writeID: UInt64, record: AssessmentRecord, results: [AgentResult], requestOmitted: Bool = false) {
         self.writeID = writeID
         self.record = record
         self.results = results
+        self.requestOmitted = requestOmitted
+    }
+
+    /// The same write without the request, for a replica that stores it.
+    package var withoutRequest: ReplicaWrite {
+        var write = self
+        write.record.request = Data()
+        write.requestOmitted = true
+        return write
     }
 }
 
@@ -98,6 +111,9 @@ package enum WriteAnswer: Codable, Sendable, Hashable {
     case final(AssessmentRecord)
     /// The store failed (full disk, I/O error): the write does not count.
     case failed(String)
+    /// The write came without its request (`ReplicaWrite.requestOmitted`) and this replica holds no
+    /// copy of the record: nothing was stored; the writer sends the whole record.
+    case incomplete
 }
 
 /// The answer to a submission, forwarded back to the node the client talked to.

@@ -75,6 +75,9 @@ struct OwnedAssessment: Sendable {
     /// When the oldest result not yet in a journal write arrived (see `journalLinger`).
     var oldestUnjournaled: Duration?
     var cancelWaiters: [Waiter] = []
+    /// Replicas that acknowledged a write of this epoch, so store the request: later writes go to
+    /// them without it (`ReplicaWrite.requestOmitted`). A takeover starts from none.
+    var holdsRecord: Set<String> = []
     /// The version of the last move (takeover or re-replication) that reached its majorities. Until the
     /// last move written (`lastMove`) has, `record.leaving` names the sets every write must also reach a
     /// majority of: a claimant that knows only those collects its promises there, so a write counted

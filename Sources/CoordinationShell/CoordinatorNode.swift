@@ -207,7 +207,9 @@ package actor CoordinatorNode {
             outbox(for: peer, control: message.travelsOnControlLane).enqueue(Envelope(from: name, message: message))
         case .apply(let write, let replyTo):
             let completions = self.completions
-            writer.write(ReplicatedRecord(record: write.record, results: write.results)) { result in
+            let copy = ReplicatedRecord(
+                record: write.record, results: write.results, keepsStoredRequest: write.requestOmitted)
+            writer.write(copy) { result in
                 completions.yield(AppliedWrite(write: write, replyTo: replyTo, result: result))
             }
         case .readForPromise(let id, let epoch, let claimant):

@@ -12,8 +12,12 @@ extension CoordinationSimulator {
             send(message, from: node, to: target)
         case .apply(let write, let replyTo):
             let before = nodes[node].store.read(write.record.id)
-            let outcome = nodes[node].store.replicate(write.record, results: write.results)
-            checker.stored(write.record, outcome: outcome, before: before, at: node, in: self)
+            let outcome = nodes[node].store.replicate(
+                write.record, results: write.results, keepingRequest: write.requestOmitted)
+            // What the store holds now: a write without its request kept the stored one.
+            var record = write.record
+            if write.requestOmitted, let before { record.request = before.request }
+            checker.stored(record, outcome: outcome, before: before, at: node, in: self)
             complete(node, .applied(write, replyTo: replyTo, .success(outcome)))
         case .readForPromise(let id, let epoch, let claimant):
             let store = nodes[node].store

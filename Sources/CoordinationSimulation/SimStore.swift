@@ -8,14 +8,37 @@ struct SimStore {
     private(set) var records: [String: AssessmentRecord] = [:]
     private(set) var journal: [String: [String: AgentResult]] = [:]
 
-    mutating func replicate(_ record: AssessmentRecord, results: [AgentResult]) -> ReplicaOutcome {
-        let outcome = records[record.id]?.replicaOutcome(of: record) ?? .stored
+    /// `keepingRequest`: the record came without its request (`ReplicaWrite.requestOmitted`), so the
+    /// stored one stays, and without a stored copy nothing is (`ReplicaOutcome.incomplete`).
+    mutating func replicate(
+        _ record: AssessmentRecord, results: [AgentResult], keepingRequest: Bool = false
+    ) -> ReplicaOutcome {
+        guard let stored = records[record.id] else {
+            if keepingRequest { return .incomplete }
+            return replicateNew(record, results: results)
+        }
+        let outcome = stored.replicaOutcome(of: record)
         if case .refused = outcome { return outcome }
-        if case .stored = outcome { records[record.id] = record }
+        if case .stored = outcome {
+            var record = record
+            if keepingRequest { record.request = stored.request }
+            records[record.id] = record
+        }
+        journalResults(results)
+        return outcome
+    }
+
+    private mutating func replicateNew(_ record: AssessmentRecord, results: [AgentResult]) -> ReplicaOutcome {
+        records[record.id] = record
+        journalResults(results)
+        return .stored
+    }
+
+    /// Results are journaled first-write-wins.
+    private mutating func journalResults(_ results: [AgentResult]) {
         for result in results where journal[result.assessmentID]?[result.agent] == nil {
             journal[result.assessmentID, default: [:]][result.agent] = result
         }
-        return outcome
     }
 
     func read(_ id: String) -> AssessmentRecord? { records[id] }

@@ -50,7 +50,9 @@ package actor InMemoryAssessmentStore: AssessmentStore {
     }
 
     private func apply(_ batch: [ReplicatedRecord]) -> [ReplicaOutcome] {
-        batch.map { apply($0.record, results: $0.results) }
+        batch.map {
+            $0.keepsStoredRequest && records[$0.record.id] == nil ? .incomplete : apply($0.record, results: $0.results)
+        }
     }
 
     private func apply(_ record: AssessmentRecord, results: [AgentResult]) -> ReplicaOutcome {

@@ -2,10 +2,14 @@
 package struct ReplicatedRecord: Sendable, Hashable, Codable {
     package var record: AssessmentRecord
     package var results: [AgentResult]
+    /// `record.request` is empty: the request stored with the record stays. A store that holds no
+    /// copy of the record stores nothing and says so (`ReplicaOutcome.incomplete`).
+    package var keepsStoredRequest: Bool
 
-    package init(record: AssessmentRecord, results: [AgentResult]) {
+    package init(record: AssessmentRecord, results: [AgentResult], keepsStoredRequest: Bool = false) {
         self.record = record
         self.results = results
+        self.keepsStoredRequest = keepsStoredRequest
     }
 }
 
@@ -17,6 +21,9 @@ package enum ReplicaOutcome: Sendable, Hashable {
     case current(RecordVersion)
     /// The store holds a newer epoch: the writer has been deposed. Nothing changed.
     case refused(RecordVersion)
+    /// The write came without its request (`ReplicatedRecord.keepsStoredRequest`) and the store holds
+    /// no copy of the record to keep it from. Nothing changed.
+    case incomplete
 }
 
 /// Where a stored record stands in the order replicas agree on: epoch first, then version.

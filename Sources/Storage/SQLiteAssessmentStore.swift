@@ -134,6 +134,7 @@ package final class SQLiteAssessmentStore: AssessmentStore {
             "SELECT \(SQLiteRows.summaryColumns) FROM assessment WHERE id = ?", [.text(record.id)],
             SQLiteRows.summary(from:)
         ).first
+        if write.keepsStoredRequest, current == nil { return .incomplete }
         let outcome = current?.replicaOutcome(of: record) ?? .stored
         if case .refused = outcome { return outcome }
         if case .stored = outcome {

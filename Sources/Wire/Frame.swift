@@ -10,8 +10,9 @@ import NIOCore
 /// once for all its tasks, requests and agents' results travel in their binary form, a record carries
 /// its request's title, and status reads and listings fetch summaries (docs/performance.md, "The data
 /// path"); dictionaries are written in key order. 7: a record's report is its JSON in gzip
-/// (`StoredReport`).
-package let wireProtocolVersion: UInt16 = 7
+/// (`StoredReport`). 8: a replica write leaves the request out for a replica that stores it
+/// (`ReplicaWrite.requestOmitted`), which answers `incomplete` when it does not.
+package let wireProtocolVersion: UInt16 = 8
 
 /// Control traffic (membership probes, lease renewals) gets its own connection so that a burst
 /// of large calls queued on the calls lane can never delay a probe past its timeout.

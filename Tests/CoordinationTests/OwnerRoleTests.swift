@@ -91,4 +91,30 @@ import Testing
             ])
         #expect(owner.owned.isEmpty)
     }
+
+    /// Replicas that acknowledged a write of this epoch store the request: later writes go to them
+    /// without it. One that answers `incomplete` gets the whole write at once.
+    @Test func laterWritesLeaveTheRequestOutForReplicasThatAcknowledgedOne() throws {
+        var owner = Self.owner()
+        let create = try #require(Self.writes(Self.submit(&owner))["a"])
+        for replica in ["a", "b"] {
+            owner.writeAnswered(create.writeID, id: "x", .accepted, from: replica, replica: ReplicaRole())
+        }
+        _ = owner.takeActions()
+        owner.ownerCancel(.local(clientID: 8), id: "x", replica: ReplicaRole())
+        // A final state reaches the owner's own store last (`mayApplyHere`).
+        let final = Self.writes(owner.takeActions())
+        #expect(final.keys.sorted() == ["b", "c"])
+        #expect(final["b"]?.requestOmitted == true && final["b"]?.record.request.isEmpty == true)
+        #expect(final["c"]?.requestOmitted == false && final["c"]?.record.request == Data("r".utf8))
+        let toB = try #require(final["b"])
+        owner.writeAnswered(toB.writeID, id: "x", .incomplete, from: "b", replica: ReplicaRole())
+        let again = Self.writes(owner.takeActions())
+        #expect(again.keys.sorted() == ["b"])
+        #expect(again["b"]?.requestOmitted == false && again["b"]?.record.request == Data("r".utf8))
+        #expect(again["b"]?.writeID == toB.writeID)
+        owner.writeAnswered(toB.writeID, id: "x", .accepted, from: "c", replica: ReplicaRole())
+        let own = Self.writes(owner.takeActions())
+        #expect(own.keys.sorted() == ["a"] && own["a"]?.requestOmitted == true)
+    }
 }

@@ -177,4 +177,17 @@ import Testing
         #expect(!none && some)
         #expect(role.records.all.keys.sorted() == ["kept", "running"])
     }
+
+    @Test func aWriteWithoutItsRequestIsAppliedOnlyOverACopyHeldHere() {
+        let role = Self.holding(Self.record(epoch: 1, version: 2))
+        let delta = Self.write(Self.record(epoch: 1, version: 3), id: 4).withoutRequest
+        #expect(Self.describe(role.writeReceived(delta, from: "a")) == ["apply v1.3 for a"])
+        let elsewhere = Self.write(Self.record("other", epoch: 1, version: 3), id: 5).withoutRequest
+        #expect(Self.describe(role.writeReceived(elsewhere, from: "a")) == ["written 5 incomplete to a"])
+        // A store that lost its copy meanwhile says so too, and the answer carries it.
+        var racing = role
+        let answered = racing.applied(delta, replyTo: "a", result: .success(.incomplete), at: .zero)
+        #expect(Self.describe(answered) == ["written 4 incomplete to a"])
+        #expect(racing["x"]?.version.version == 2)
+    }
 }

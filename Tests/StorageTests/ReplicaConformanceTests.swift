@@ -111,4 +111,32 @@ import Testing
             #expect(try await store.results(of: "b1") == [result])
         }
     }
+
+    /// A write without its request (docs/performance.md, "The data path") updates the stored copy and
+    /// keeps its request; with no copy to update, nothing is stored, its results included.
+    @Test(arguments: StoreFactory.all)
+    func aWriteWithoutItsRequestKeepsTheStoredOneAndNeedsACopy(factory: StoreFactory) async throws {
+        try await factory.withStore { (store: any AssessmentStore) async throws in
+            var first = sampleRecord("d1")
+            first.version = 1
+            var later = first
+            later.version = 2
+            later.status = .running
+            later.request = Data()
+            var unknown = sampleRecord("d2")
+            unknown.version = 2
+            unknown.request = Data()
+            let result = sampleResult("d2", agent: "cto")
+            let outcomes = try await store.replicate(batch: [
+                ReplicatedRecord(record: first, results: []),
+                ReplicatedRecord(record: later, results: [], keepsStoredRequest: true),
+                ReplicatedRecord(record: unknown, results: [result], keepsStoredRequest: true),
+            ])
+            #expect(outcomes == [.stored, .stored, .incomplete])
+            let stored = try #require(try await store.read(id: "d1"))
+            #expect(stored.version == 2 && stored.status == .running && stored.request == first.request)
+            #expect(try await store.read(id: "d2") == nil)
+            #expect(try await store.results(of: "d2").isEmpty)
+        }
+    }
 }

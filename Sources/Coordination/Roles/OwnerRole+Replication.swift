@@ -34,8 +34,16 @@ extension OwnerRole {
         pending.purpose != .final || pending.hasQuorum(countingAlso: name)
     }
 
-    /// A write to this node itself goes through the core's routing to its replica role, like any other.
-    mutating func deliver(_ write: ReplicaWrite, to target: String) { send(.write(write), to: target) }
+    /// Sends `write` to `target`, without the request when `target` acknowledged a write of this epoch
+    /// (`OwnedAssessment.holdsRecord`). A write to this node itself goes through the core's routing to
+    /// its replica role, like any other.
+    mutating func deliver(_ write: ReplicaWrite, to target: String) {
+        let held =
+            owned[write.record.id].map {
+                $0.record.epoch == write.record.epoch && $0.holdsRecord.contains(target)
+            } ?? false
+        send(.write(held ? write.withoutRequest : write), to: target)
+    }
 
     /// A write of `version` was stored by this node's replica: if this node thought it owned the
     /// assessment under an older epoch, it no longer does.
@@ -61,6 +69,7 @@ extension OwnerRole {
         case .accepted:
             let heldBack = pending.targets.contains(name) && !mayApplyHere(pending)
             pending.acked.insert(sender)
+            if owned[id]?.record.epoch == pending.write.record.epoch { owned[id]?.holdsRecord.insert(sender) }
             writes[writeID] = pending
             if heldBack, mayApplyHere(pending) { deliver(pending.write, to: name) }
             if !pending.quorumReached && pending.hasQuorum {
@@ -83,7 +92,13 @@ extension OwnerRole {
             // The write stays pending for the other replicas: if it is a move, the final state is
             // written once it has committed.
             adoptFinal(stored)
+        case .incomplete:
+            // The replica holds no copy to apply it to (it missed the writes that would have given it
+            // one): the whole record goes now.
+            owned[id]?.holdsRecord.remove(sender)
+            deliver(pending.write, to: sender)
         case .failed(let reason):
+            owned[id]?.holdsRecord.remove(sender)
             log(
                 .warning, "replica \(sender) could not store version \(pending.write.record.version): \(reason)",
                 id: id)

@@ -55,7 +55,13 @@ struct ReplicaRole: Sendable {
     /// Fences off a deposed owner before anything touches the store (docs/coordination.md, Fencing).
     func writeReceived(_ write: ReplicaWrite, from sender: String) -> [Action] {
         let id = write.record.id
-        guard let meta = records[id] else { return [.apply(write, replyTo: sender)] }
+        guard let meta = records[id] else {
+            // A write without its request can only update a copy this replica holds.
+            if write.requestOmitted {
+                return [.send(.written(writeID: write.writeID, id: id, .incomplete), to: sender)]
+            }
+            return [.apply(write, replyTo: sender)]
+        }
         // An older epoch first: its writer was deposed, whatever this replica holds (a deposed owner
         // told only "final" would keep writing for ever).
         if write.record.epoch < meta.version.epoch {
@@ -97,6 +103,8 @@ struct ReplicaRole: Sendable {
             answer = .accepted
         case .success(.refused(let stored)):
             answer = .deposed(stored)
+        case .success(.incomplete):
+            answer = .incomplete
         case .failure(let error):
             answer = .failed(error.description)
         }
