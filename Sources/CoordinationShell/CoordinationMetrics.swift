@@ -37,6 +37,24 @@ final class CoordinationMetrics: @unchecked Sendable {
         backlogGauge.record(now)
     }
 
+    /// Coordination messages this node sent, and their approximate bytes (`Envelope.approximateSize`),
+    /// by kind: what an assessment's transport calls carry (docs/performance.md). Created on first
+    /// use of each kind, from the node's actor only.
+    private var sentByKind: [String: (messages: Counter, bytes: Counter)] = [:]
+
+    func sent(_ envelope: Envelope) {
+        let kind = envelope.message.kind
+        let counters =
+            sentByKind[kind]
+            ?? (
+                Counter(label: "inframind_coordination_messages_sent_total", dimensions: [("kind", kind)]),
+                Counter(label: "inframind_coordination_message_bytes_sent_total", dimensions: [("kind", kind)])
+            )
+        sentByKind[kind] = counters
+        counters.messages.increment()
+        counters.bytes.increment(by: envelope.approximateSize)
+    }
+
     func record(_ now: CoordinationCounters) {
         guard now != last else { return }
         for (path, counter) in counters where now[keyPath: path] > last[keyPath: path] {

@@ -204,7 +204,9 @@ package actor CoordinatorNode {
     func perform(_ directive: CoordinatorDirective) {
         switch directive {
         case .send(let message, let peer):
-            outbox(for: peer, control: message.travelsOnControlLane).enqueue(Envelope(from: name, message: message))
+            let envelope = Envelope(from: name, message: message)
+            metrics.sent(envelope)
+            outbox(for: peer, control: message.travelsOnControlLane).enqueue(envelope)
         case .apply(let write, let replyTo):
             let completions = self.completions
             let copy = ReplicatedRecord(

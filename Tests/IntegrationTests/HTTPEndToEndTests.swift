@@ -209,6 +209,17 @@ enum HTTPEndToEndTests {
                     #expect((value ?? 0) > 0, "\(name) at \(base): \(value.map(String.init(describing:)) ?? "missing")")
                 }
             }
+            // The coordination messages by kind: an assessment's owner wrote its record to the other
+            // replicas, which answered.
+            for name in [
+                "inframind_coordination_messages_sent_total{kind=\"write\"}",
+                "inframind_coordination_messages_sent_total{kind=\"written\"}",
+                "inframind_coordination_message_bytes_sent_total{kind=\"write\"}",
+            ] {
+                var total = 0.0
+                for base in cluster.api { total += try await HTTP.metric(name, at: base) ?? 0 }
+                #expect(total > 0, "\(name) summed over the nodes: \(total)")
+            }
         }
 
         @Test func anUnknownIdOnEveryAssessmentRouteAndAnUnknownPathAre404() async throws {
