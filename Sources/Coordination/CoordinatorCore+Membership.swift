@@ -67,13 +67,14 @@ struct ClusterView: Sendable {
 extension CoordinatorCore {
     mutating func updateMembership(_ view: [String: SWIM.Status]) {
         let before = cluster.statuses
-        cluster.statuses = view
+        var updated = cluster
+        updated.statuses = view
         // This node is always alive to itself, whatever a stale view says.
-        cluster.statuses[name] = cluster.draining ? .left : .up
+        updated.statuses[name] = updated.draining ? .left : .up
         for (node, status) in view where node != name {
-            if status == .left { cluster.knownMembers.remove(node) } else { cluster.knownMembers.insert(node) }
+            if status == .left { updated.knownMembers.remove(node) } else { updated.knownMembers.insert(node) }
         }
-        owner.cluster = cluster
+        cluster = updated
         // In name order: what follows draws on the seeded generator, so the order must not depend
         // on the dictionary's.
         for (node, status) in view.sorted(by: { $0.key < $1.key })

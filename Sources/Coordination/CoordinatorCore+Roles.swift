@@ -6,11 +6,12 @@ extension CoordinatorCore {
     // MARK: Start, time and shutdown
 
     mutating func load(_ summaries: [RecordSummary]) {
+        var known = cluster.knownMembers
         for summary in summaries {
-            cluster.knownMembers.formUnion(summary.version.quorumSets.joined())
+            known.formUnion(summary.version.quorumSets.joined())
             replica.load(summary, counted: summary.version.replicaSet.first == name)
         }
-        owner.cluster = cluster
+        cluster.knownMembers = known
         owner.loaded(summaries)
         runOwner()
         log(.info, "loaded \(summaries.count) stored records")
@@ -18,9 +19,10 @@ extension CoordinatorCore {
 
     /// Shutting down: this node leaves the quorum's count and its worker takes no more work.
     mutating func drain() {
-        cluster.draining = true
-        cluster.statuses[name] = .left
-        owner.cluster = cluster
+        var leaving = cluster
+        leaving.draining = true
+        leaving.statuses[name] = .left
+        cluster = leaving
         perform(worker.drain())
     }
 
@@ -217,8 +219,7 @@ extension CoordinatorCore {
         return average + average / 4 + 8
     }
 
-    /// Assessments this node owns: being created, queued, running or writing their final state, and
-    /// finished ones it claimed only to move their replicas (until the move commits). A takeover
-    /// adds the dead owner's without a limit, as they are not optional.
-    package var backlog: Int { owner.owned.count }
+    /// Assessments this node owns (`OwnerRole.backlog`). A takeover adds the dead owner's without a
+    /// limit, as they are not optional.
+    package var backlog: Int { owner.backlog }
 }

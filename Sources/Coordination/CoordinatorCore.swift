@@ -18,8 +18,11 @@ package struct CoordinatorCore: Sendable {
     var now = Moment(uptime: .zero, wall: Date(timeIntervalSince1970: 0))
     var output: [CoordinatorDirective] = []
 
-    /// Membership, as the last view the shell passed in; handed on to the owner role as it changes.
-    var cluster: ClusterView
+    /// Membership, as the last view the shell passed in; handed on to the owner role whenever it
+    /// changes, here and nowhere else. (Changes made in a loop are made on a copy and assigned once.)
+    var cluster: ClusterView {
+        didSet { owner.cluster = cluster }
+    }
     /// The four roles (docs/coordination.md, "Roles"), each a value that owns its state; the core
     /// routes events and messages to them and carries out what they return.
     var receiver = ReceiverRole()
@@ -45,12 +48,9 @@ package struct CoordinatorCore: Sendable {
         switch event {
         case .loaded(let summaries): load(summaries)
         case .membership(let view): updateMembership(view)
-        case .heard(let names):
-            cluster.heard = names
-            owner.cluster = cluster
+        case .heard(let names): cluster.heard = names
         case .settled:
             cluster.settled = true
-            owner.cluster = cluster
             reconcile()
         case .peerLost(let peer):
             guard peer != name else { break }

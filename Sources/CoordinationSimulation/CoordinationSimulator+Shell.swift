@@ -14,9 +14,8 @@ extension CoordinationSimulator {
             let before = nodes[node].store.read(write.record.id)
             let outcome = nodes[node].store.replicate(
                 write.record, results: write.results, keepingRequest: write.requestOmitted)
-            // What the store holds now: a write without its request kept the stored one.
-            var record = write.record
-            if write.requestOmitted, let before { record.request = before.request }
+            // What the store holds now (a write without its request kept the stored one).
+            let record = nodes[node].store.read(write.record.id) ?? write.record
             checker.stored(record, outcome: outcome, before: before, at: node, in: self)
             complete(node, .applied(write, replyTo: replyTo, .success(outcome)))
         case .readForPromise(let id, let epoch, let claimant):

@@ -13,32 +13,19 @@ struct SimStore {
     mutating func replicate(
         _ record: AssessmentRecord, results: [AgentResult], keepingRequest: Bool = false
     ) -> ReplicaOutcome {
-        guard let stored = records[record.id] else {
-            if keepingRequest { return .incomplete }
-            return replicateNew(record, results: results)
-        }
-        let outcome = stored.replicaOutcome(of: record)
+        let stored = records[record.id]
+        if keepingRequest, stored == nil { return .incomplete }
+        let outcome = stored?.replicaOutcome(of: record) ?? .stored
         if case .refused = outcome { return outcome }
         if case .stored = outcome {
             var record = record
-            if keepingRequest { record.request = stored.request }
+            if keepingRequest, let stored { record.request = stored.request }
             records[record.id] = record
         }
-        journalResults(results)
-        return outcome
-    }
-
-    private mutating func replicateNew(_ record: AssessmentRecord, results: [AgentResult]) -> ReplicaOutcome {
-        records[record.id] = record
-        journalResults(results)
-        return .stored
-    }
-
-    /// Results are journaled first-write-wins.
-    private mutating func journalResults(_ results: [AgentResult]) {
         for result in results where journal[result.assessmentID]?[result.agent] == nil {
             journal[result.assessmentID, default: [:]][result.agent] = result
         }
+        return outcome
     }
 
     func read(_ id: String) -> AssessmentRecord? { records[id] }

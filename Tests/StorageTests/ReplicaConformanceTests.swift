@@ -92,14 +92,20 @@ import Testing
 }
 
 @Suite struct ReplicaBatchConformanceTests {
+    /// A record as its create stores it (version 1), and its next version, running.
+    static func firstAndNext(_ id: String) -> (first: AssessmentRecord, next: AssessmentRecord) {
+        var first = sampleRecord(id)
+        first.version = 1
+        var next = first
+        next.version = 2
+        next.status = .running
+        return (first, next)
+    }
+
     @Test(arguments: StoreFactory.all)
     func aBatchAppliesEachWriteInOrder(factory: StoreFactory) async throws {
         try await factory.withStore { (store: any AssessmentStore) async throws in
-            var first = sampleRecord("b1")
-            first.version = 1
-            var second = first
-            second.version = 2
-            second.status = .running
+            let (first, second) = Self.firstAndNext("b1")
             let result = sampleResult("b1", agent: "cto")
             let outcomes = try await store.replicate(batch: [
                 ReplicatedRecord(record: first, results: []),
@@ -117,11 +123,7 @@ import Testing
     @Test(arguments: StoreFactory.all)
     func aWriteWithoutItsRequestKeepsTheStoredOneAndNeedsACopy(factory: StoreFactory) async throws {
         try await factory.withStore { (store: any AssessmentStore) async throws in
-            var first = sampleRecord("d1")
-            first.version = 1
-            var later = first
-            later.version = 2
-            later.status = .running
+            var (first, later) = Self.firstAndNext("d1")
             later.request = Data()
             var unknown = sampleRecord("d2")
             unknown.version = 2
