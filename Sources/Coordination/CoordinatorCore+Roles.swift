@@ -65,7 +65,7 @@ extension CoordinatorCore {
     // MARK: Worker
 
     mutating func perform(_ actions: [WorkerRole.Action]) {
-        owner.workerLoad = worker.load
+        owner.workerLoad = worker.load(besides: name)
         for action in actions {
             switch action {
             case .execute(let assignment): emit(.execute(assignment))

@@ -157,7 +157,8 @@ package enum CoordinationMessage: Codable, Sendable, Hashable {
     case assign(AssignmentBatch)
     /// Worker → owner: not taken (the worker is shutting down).
     case refuse(TaskKey)
-    /// Worker → owner, every TTL/3 on the control lane; `load` is the worker's running + queued tasks.
+    /// Worker → owner, every TTL/3 on the control lane; `load`, here and in `finished`, is the tasks the
+    /// worker runs or has queued for other owners (`WorkerRole.load(besides:)`).
     case renew(keys: [TaskKey], load: Int)
     /// Owner → worker: leases that are no longer this worker's (requeued, cancelled, or finished).
     case renewed(revoked: [TaskKey])

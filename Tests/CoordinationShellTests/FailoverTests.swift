@@ -11,7 +11,9 @@ import Testing
         // Agents run 4 s so that one is still running on a non-owner when the poll below looks, even
         // on a machine loaded by the rest of the suite, where one poll (a read that asks the replica
         // set) can take seconds: at 600 ms, and once at 2 s, every agent finished first.
-        let cluster = try await InProcessCluster(size: 3, agentDelay: .seconds(4))
+        // One task at a time per worker: the owner keeps two of the three analysts (one running, one
+        // next: docs/coordination.md, "Leases") and places the third on a free slot elsewhere.
+        let cluster = try await InProcessCluster(size: 3, agentDelay: .seconds(4), workerConcurrency: 1)
         do {
             #expect(await cluster.waitUntilReady())
             let answer = await cluster.node("node-1").coordinator.submit(

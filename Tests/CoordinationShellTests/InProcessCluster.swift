@@ -34,7 +34,7 @@ final class InProcessCluster: @unchecked Sendable {
     private(set) var nodes: [String: Node] = [:]
     private(set) var stopped: Set<String> = []
 
-    init(size: Int, agentDelay: Duration) async throws {
+    init(size: Int, agentDelay: Duration, workerConcurrency: Int = 2) async throws {
         let names = (1...size).map { "node-\($0)" }
         directory = NSTemporaryDirectory() + "inframind-coordination-\(UUID().uuidString)"
         try CertificateAuthority.writeClusterPKI(to: URL(fileURLWithPath: directory), nodeNames: names)
@@ -51,7 +51,7 @@ final class InProcessCluster: @unchecked Sendable {
             let membership = MembershipService(system: system, seeds: [address])
             await membership.start()
             var coordination = CoordinationSettings(analysts: Array(Self.agents.dropLast()), finalAgent: "delta")
-            coordination.workerConcurrency = 2
+            coordination.workerConcurrency = workerConcurrency
             let store = InMemoryAssessmentStore()
             let coordinator = CoordinatorNode(
                 system: system, membership: membership, store: store,

@@ -57,12 +57,8 @@ import Testing
         owner.writeAnswered(write.writeID, id: "x", .accepted, from: "c", replica: ReplicaRole())
         let accepted = owner.takeActions()
         #expect(Self.submitAnswers(accepted) == ["7: accepted(id: \"x\", existing: false)"])
-        // And the analysts are placed at once.
-        let assigned = accepted.compactMap { action -> Int? in
-            guard case .send(.assign(let batch), _) = action else { return nil }
-            return batch.tasks.count
-        }
-        #expect(assigned.reduce(0, +) == SimAgents.settings().analysts.count)
+        // And the analysts are placed at once, as far as the workers have room (the rest wait).
+        #expect(Self.placed(accepted) == ["a": 4, "b": 2, "c": 2])
         #expect(owner.counters.submissionsAccepted == 1)
     }
 
@@ -116,5 +112,65 @@ import Testing
         owner.writeAnswered(toB.writeID, id: "x", .accepted, from: "c", replica: ReplicaRole())
         let own = Self.writes(owner.takeActions())
         #expect(own.keys.sorted() == ["a"] && own["a"]?.requestOmitted == true)
+    }
+
+    /// The owner role once a majority acknowledged "x", with the tasks its own worker holds for
+    /// other owners (`here`) and what the others reported `age` ago; and how many analysts it placed
+    /// on each member.
+    static func accepted(here: Int, reported: [String: Int], age: Duration = .zero) throws -> (
+        OwnerRole, [String: Int]
+    ) {
+        var owner = Self.owner()
+        owner.workerLoad = here
+        owner.reportedLoad = reported.mapValues { ($0, owner.now.uptime - age) }
+        let write = try #require(Self.writes(Self.submit(&owner))["a"])
+        owner.writeAnswered(write.writeID, id: "x", .accepted, from: "a", replica: ReplicaRole())
+        owner.writeAnswered(write.writeID, id: "x", .accepted, from: "b", replica: ReplicaRole())
+        return (owner, Self.placed(owner.takeActions()))
+    }
+
+    static func placed(_ actions: [OwnerRole.Action]) -> [String: Int] {
+        var placed: [String: Int] = [:]
+        for case .send(.assign(let batch), let node) in actions { placed[node, default: 0] += batch.tasks.count }
+        return placed
+    }
+
+    /// Late binding, local first (docs/coordination.md, "Leases"): two rounds on the owner's own
+    /// worker (`workerConcurrency` is 2), then the free slots of the others; the rest wait.
+    @Test func analystsGoToTheOwnersWorkerThenToFreeSlotsElsewhereAndTheRestWait() throws {
+        #expect(SimAgents.settings().workerConcurrency == 2)
+        let (owner, placed) = try Self.accepted(here: 0, reported: [:])
+        #expect(placed == ["a": 4, "b": 2, "c": 2])
+        let waiting = owner.owned["x"]?.tasks.values.filter { if case .waiting = $0.state { true } else { false } }
+        #expect(waiting?.count == 3)  // two analysts and the report generator
+        #expect(try Self.accepted(here: 5, reported: ["b": 1, "c": 0]).1 == ["b": 1, "c": 2])
+    }
+
+    /// With every worker busy, moving a task gains no throughput, only an assignment and a result on
+    /// the network: the tasks wait at the owner, and take each slot that frees on its own worker.
+    @Test func whenEveryWorkerIsBusyTasksWaitAtTheOwnerForASlot() throws {
+        var (owner, placed) = try Self.accepted(here: 20, reported: ["b": 20, "c": 20])
+        #expect(placed.isEmpty)
+        // The other owners' tasks on this node's worker are done.
+        owner.workerLoad = 0
+        owner.placeAllWaiting()
+        let assigned = owner.takeActions().flatMap { action -> [TaskKey] in
+            guard case .send(.assign(let batch), "a") = action else { return [] }
+            return batch.tasks.map(\.key)
+        }
+        #expect(assigned.count == 4)
+        // One of them ends: its slot goes to the next waiting analyst, on the same worker.
+        let key = try #require(assigned.first)
+        let output = SimAgents.output(request: Data("r".utf8), agent: key.agent, inputs: [])
+        owner.taskFinished(key, .succeeded(digest: output.digest, payload: output.payload), load: 0, from: "a")
+        #expect(Self.placed(owner.takeActions()) == ["a": 1])
+    }
+
+    /// A worker that holds none of this owner's tasks does not report to it: a report older than
+    /// half a lease counts as nothing, so an idle member is tried again.
+    @Test func aLoadReportOlderThanHalfALeaseCountsAsNothing() throws {
+        let (_, placed) = try Self.accepted(here: 20, reported: ["b": 20, "c": 20], age: .seconds(2))
+        #expect(placed == ["b": 2, "c": 2])
+        #expect(try Self.accepted(here: 20, reported: ["b": 20, "c": 20], age: .seconds(1)).1.isEmpty)
     }
 }

@@ -274,7 +274,8 @@ extension OwnerRole {
 
     /// Claims that collected no majority in time are dropped; the next reconcile may try again.
     mutating func expireClaims() {
-        for (id, claim) in claims where claim.deadline <= now.uptime {
+        // In id order: a dictionary's order differs between two runs of one seed, and so would the trace.
+        for (id, claim) in claims.sorted(by: { $0.key < $1.key }) where claim.deadline <= now.uptime {
             claims[id] = nil
             log(.info, "claim of epoch \(claim.epoch) timed out", id: id)
         }

@@ -128,7 +128,7 @@ extension OwnerRole {
                 answerSubmit(waiter, .accepted(id: id, existing: false))
             }
             log(.info, "accepted on \(pending.acked.sorted().joined(separator: ", "))", id: id)
-            placeWaiting(id)
+            placeAllWaiting()
         case .journal:
             if owned[id]?.journalWrite == pending.write.writeID { owned[id]?.journalWrite = nil }
             journaled(id, results: pending.write.results)

@@ -16,10 +16,36 @@ extension OwnerRole {
         placeWaiting(id)
     }
 
-    mutating func placeWaiting(_ id: String) {
-        guard hasQuorum, var assessment = owned[id], assessment.phase == .running else { return }
+    /// Places what the workers can start soon of one assessment's waiting tasks (`chooseWorker`);
+    /// the rest wait here. Returns false once no worker had room for a task.
+    @discardableResult
+    mutating func placeWaiting(_ id: String) -> Bool {
+        var loads = workerLoads()
+        return placeWaiting(id, loads: &loads)
+    }
+
+    /// Every assessment's waiting tasks, oldest assessment first, while workers have room: run when
+    /// room appears (a task ended, a lease went back to the queue, a worker reported) and every tick.
+    mutating func placeAllWaiting() {
+        guard hasQuorum else { return }
+        var waiting: [(createdAt: Date, id: String)] = []
+        for (id, assessment) in owned where assessment.phase == .running {
+            if assessment.tasks.values.contains(where: { if case .waiting = $0.state { true } else { false } }) {
+                waiting.append((assessment.record.createdAt, id))
+            }
+        }
+        guard !waiting.isEmpty else { return }
+        var loads = workerLoads()
+        for (_, id) in waiting.sorted(by: { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }) {
+            guard placeWaiting(id, loads: &loads) else { return }
+        }
+    }
+
+    private mutating func placeWaiting(_ id: String, loads: inout [String: Int]) -> Bool {
+        guard hasQuorum, var assessment = owned[id], assessment.phase == .running else { return true }
         let analystsDone = settings.analysts.allSatisfy { assessment.tasks[$0]?.state == .succeeded }
         var batches: [String: [AssignmentBatch.Placed]] = [:]
+        var roomLeft = true
         for agent in settings.allAgents {
             guard var slot = assessment.tasks[agent], case .waiting(let notBefore) = slot.state,
                 notBefore <= now.uptime
@@ -27,8 +53,13 @@ extension OwnerRole {
             if agent == settings.finalAgent && !analystsDone { continue }
             // The final agent runs where its inputs are: the ten results need not travel to a worker,
             // nor the report back (it is the largest payload of all).
-            let chosen = agent == settings.finalAgent && !draining ? name : chooseWorker(for: id)
-            guard let holder = chosen else { break }
+            let chosen = agent == settings.finalAgent && !draining ? name : chooseWorker(loads: loads)
+            guard let holder = chosen else {
+                roomLeft = false
+                break
+            }
+            // This assessment's leases reach `owned` after the loop; `loads` counts them meanwhile.
+            loads[holder, default: 0] += 1
             slot.attempt += 1
             slot.node = holder
             slot.startedAt = now.wall
@@ -42,7 +73,7 @@ extension OwnerRole {
             counters.tasksAssigned += 1
             batches[holder, default: []].append(AssignmentBatch.Placed(key: key, inputs: inputs))
         }
-        guard !batches.isEmpty else { return }
+        guard !batches.isEmpty else { return roomLeft }
         owned[id] = assessment
         refreshProgress(id)
         for holder in batches.keys.sorted() {
@@ -50,36 +81,61 @@ extension OwnerRole {
                 .assign(AssignmentBatch(owner: name, request: assessment.record.request, tasks: batches[holder]!)),
                 to: holder)
         }
+        return roomLeft
     }
 
-    /// Power of two choices over the members that take work: this owner's leases on each plus the
-    /// load each worker last reported. Two random picks avoid herding onto one "least loaded" node.
-    mutating func chooseWorker(for id: String) -> String? {
-        let candidates = upMembers.filter { node in
-            node == name ? !draining : (refusedUntil[node].map { $0 <= now.uptime } ?? true)
+    /// Late binding, local first (Ray's default policy and Sparrow's late binding, docs/coordination.md,
+    /// "Leases"): a task goes to this owner's own worker while that holds less than two rounds
+    /// (`workerConcurrency` tasks each: the ones running and the next), else to the lighter of two
+    /// random other members if that one has a free slot, else nowhere yet: it waits here for room
+    /// (`placeAllWaiting`). Moving work to a busy member gains no throughput, only an assignment and
+    /// a result crossing the network, and work bound early to a queue stays there when other workers
+    /// go idle. `loads` are `workerLoads()` and the tasks placed since.
+    mutating func chooseWorker(loads: [String: Int]) -> String? {
+        if !draining, upMembers.contains(name), loads[name, default: 0] < 2 * settings.workerConcurrency {
+            return name
         }
-        guard !candidates.isEmpty else { return nil }
-        if candidates.count == 1 { return candidates[0] }
+        let others = upMembers.filter { node in
+            node != name && (refusedUntil[node].map { $0 <= now.uptime } ?? true)
+        }
+        guard let remote = lighterOfTwo(others, loads: loads) else { return nil }
+        return loads[remote, default: 0] < settings.workerConcurrency ? remote : nil
+    }
+
+    mutating func lighterOfTwo(_ candidates: [String], loads: [String: Int]) -> String? {
+        guard candidates.count > 1 else { return candidates.first }
         let first = Int(rng.next() % UInt64(candidates.count))
         var second = Int(rng.next() % UInt64(candidates.count - 1))
         if second >= first { second += 1 }
         let a = candidates[first]
         let b = candidates[second]
-        return load(of: a) <= load(of: b) ? a : b
+        return loads[a, default: 0] <= loads[b, default: 0] ? a : b
     }
 
-    func load(of node: String) -> Int {
-        var leases = 0
+    /// The tasks each worker holds that this owner counts: its leases there, and what the worker
+    /// holds for other owners — as the worker last reported it, or as this node's worker holds it
+    /// now. A worker leaves the owner's own tasks out of what it reports to it
+    /// (`WorkerRole.load(besides:)`), so that none is counted twice. A report older than half a
+    /// lease counts as nothing: a worker that holds this owner's tasks renews them every third of a
+    /// lease, and one that holds none would otherwise never be tried again once it reported busy.
+    func workerLoads() -> [String: Int] {
+        var loads: [String: Int] = [:]
+        for (node, report) in reportedLoad where now.uptime - report.at < settings.leaseTTL / 2 {
+            loads[node] = report.load
+        }
+        loads[name] = workerLoad
         for assessment in owned.values {
             for slot in assessment.tasks.values {
-                if case .leased(let holder, _) = slot.state, holder == node { leases += 1 }
+                if case .leased(let holder, _) = slot.state { loads[holder, default: 0] += 1 }
             }
         }
-        return leases + (node == name ? workerLoad : reportedLoad[node] ?? 0)
+        return loads
     }
 
     mutating func taskFinished(_ key: TaskKey, _ outcome: TaskOutcome, load: Int, from workerNode: String) {
-        reportedLoad[workerNode] = load
+        reportedLoad[workerNode] = (load, now.uptime)
+        // The task's slot is free now: waiting tasks of any assessment may take it.
+        defer { placeAllWaiting() }
         let id = key.assessmentID
         guard var assessment = owned[id], assessment.record.epoch == key.epoch,
             var slot = assessment.tasks[key.agent]
@@ -192,11 +248,11 @@ extension OwnerRole {
         slot.state = .waiting(notBefore: now.uptime)
         assessment.tasks[key.agent] = slot
         owned[id] = assessment
-        placeWaiting(id)
+        placeAllWaiting()
     }
 
     mutating func renewReceived(_ keys: [TaskKey], load: Int, from workerNode: String) {
-        reportedLoad[workerNode] = load
+        reportedLoad[workerNode] = (load, now.uptime)
         var revoked: [TaskKey] = []
         for key in keys {
             guard var assessment = owned[key.assessmentID], assessment.record.epoch == key.epoch,
@@ -211,6 +267,7 @@ extension OwnerRole {
             owned[key.assessmentID] = assessment
         }
         if !revoked.isEmpty { send(.renewed(revoked: revoked), to: workerNode) }
+        placeAllWaiting()
     }
 
     /// Leases not renewed in time: the holder hangs or is cut off. Requeue with the next attempt.
@@ -232,8 +289,9 @@ extension OwnerRole {
                 owned[id] = assessment
                 log(.notice, "lease expired for \(expired.sorted().joined(separator: ", ")); requeued", id: id)
             }
-            placeWaiting(id)
         }
+        // Requeued tasks, tasks whose backoff ended and tasks that waited for room.
+        placeAllWaiting()
     }
 
     /// Writes the final state; leases still out are revoked at once.

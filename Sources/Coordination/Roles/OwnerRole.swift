@@ -26,7 +26,8 @@ struct OwnerRole: Sendable {
     var now = Moment(uptime: .zero, wall: Date(timeIntervalSince1970: 0))
     /// The membership view, as the core last handed it on.
     var cluster: ClusterView
-    /// What this node's worker runs or has queued, as the core last said (see `load(of:)`).
+    /// What this node's worker runs or has queued for other owners, as the core last said (see
+    /// `workerLoads()`).
     var workerLoad = 0
     var counters = CoordinationCounters()
     /// Gathered since the last `takeActions`, in order.
@@ -46,7 +47,7 @@ struct OwnerRole: Sendable {
     var unsettled: Set<String> = []
     var writes: [UInt64: PendingWrite] = [:]
     var creating: [String: [Waiter]] = [:]
-    var reportedLoad: [String: Int] = [:]
+    var reportedLoad: [String: (load: Int, at: Duration)] = [:]
     var refusedUntil: [String: Duration] = [:]
     /// Peers whose connection broke without a goodbye: no new owner or worker role for them until
     /// membership says they are up again or the quarantine ends (a killed process is usually both).
@@ -149,8 +150,8 @@ struct OwnerRole: Sendable {
             counters.requeues += requeued.count
             owned[id] = assessment
             log(.notice, "requeued \(requeued.sorted().joined(separator: ", ")) from \(node): \(reason)", id: id)
-            placeWaiting(id)
         }
+        placeAllWaiting()
     }
 
     /// Time passed: claims, leases and writes past their time, results and progress due to be written.

@@ -205,7 +205,8 @@ struct ReplicaRole: Sendable {
             heardOf[id] = now
             asking[owner, default: []].append(id)
         }
-        return asking
+        // In id order: a dictionary's order differs between two runs of one seed.
+        return asking.mapValues { $0.sorted() }
     }
 
     /// An owner's side of `check`: each record finished here is read and sent to the replica that

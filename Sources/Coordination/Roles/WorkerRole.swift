@@ -22,8 +22,15 @@ struct WorkerRole: Sendable {
 
     init(concurrency: Int) { self.concurrency = concurrency }
 
-    /// Tasks running or queued here: what this node reports to owners as its load.
+    /// Tasks running or queued here.
     var load: Int { running.count + queued.count }
+
+    /// What this worker reports to `owner` as its load: the tasks it holds for other owners. The
+    /// owner counts its own by its leases (`OwnerRole.workerLoads()`), which are exact where a report
+    /// lags.
+    func load(besides owner: String) -> Int {
+        running.values.count { $0.owner != owner } + queued.count { $0.owner != owner }
+    }
 
     mutating func assigned(_ assignment: TaskAssignment, from owner: String) -> [Action] {
         if draining { return [.send(.refuse(assignment.key), to: owner)] }
@@ -41,7 +48,7 @@ struct WorkerRole: Sendable {
     mutating func executed(_ key: TaskKey, _ outcome: TaskOutcome) -> [Action] {
         guard let assignment = running.removeValue(forKey: key) else { return [] }
         let started = startQueued()
-        return started + [.send(.finished(key, outcome, load: load), to: assignment.owner)]
+        return started + [.send(.finished(key, outcome, load: load(besides: assignment.owner)), to: assignment.owner)]
     }
 
     /// The owner no longer wants these: they were requeued elsewhere, cancelled or already finished.
@@ -76,7 +83,7 @@ struct WorkerRole: Sendable {
         for assignment in queued { byOwner[assignment.owner, default: []].append(assignment.key) }
         return byOwner.keys.sorted().map { owner in
             let keys = byOwner[owner]!.sorted { $0.description < $1.description }
-            return .send(.renew(keys: keys, load: load), to: owner)
+            return .send(.renew(keys: keys, load: load(besides: owner)), to: owner)
         }
     }
 
