@@ -37,7 +37,8 @@ struct TaskSlot: Sendable, Hashable {
     enum State: Sendable, Hashable {
         case waiting(notBefore: Duration)
         case leased(holder: String, expires: Duration)
-        /// A result arrived and is being written to the replica set; it counts once a majority has it.
+        /// A result arrived and waits for a write to the replica set, a journal write or the final one;
+        /// it is journaled once a majority has that write.
         case journaling
         case succeeded
     }
@@ -75,6 +76,9 @@ struct OwnedAssessment: Sendable {
     /// When the oldest result not yet in a journal write arrived (see `journalLinger`).
     var oldestUnjournaled: Duration?
     var cancelWaiters: [Waiter] = []
+    /// The results no journal write carried when the assessment finished: its final write carries
+    /// them (docs/coordination.md, "Results").
+    var finalResults: [AgentResult] = []
     /// Replicas that acknowledged a write of this epoch, so store the request: later writes go to
     /// them without it (`ReplicaWrite.requestOmitted`). A takeover starts from none.
     var holdsRecord: Set<String> = []

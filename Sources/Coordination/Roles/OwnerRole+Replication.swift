@@ -140,7 +140,7 @@ extension OwnerRole {
             if !pending.write.record.leaving.isEmpty, owned[id] != nil {
                 // On every set's majority now (see `adoptFinal`): once more, naming no set it leaves.
                 owned[id]?.record.leaving = []
-                startWrite(id, purpose: .final, results: [])
+                startWrite(id, purpose: .final, results: owned[id]?.finalResults ?? [])
                 return
             }
             guard let assessment = owned.removeValue(forKey: id) else { return }

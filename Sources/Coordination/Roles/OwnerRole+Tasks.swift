@@ -6,7 +6,7 @@ extension OwnerRole {
     /// Places every task that may run now: the analysts at once, the final agent after all of them.
     mutating func advance(_ id: String) {
         guard let assessment = owned[id], assessment.phase == .running else { return }
-        let analystsDone = settings.analysts.allSatisfy { assessment.tasks[$0]?.state == .succeeded }
+        let analystsDone = analystsHaveResults(assessment)
         if analystsDone, assessment.tasks[settings.finalAgent]?.state == .succeeded,
             let report = assessment.results[settings.finalAgent]
         {
@@ -43,7 +43,7 @@ extension OwnerRole {
 
     private mutating func placeWaiting(_ id: String, loads: inout [String: Int]) -> Bool {
         guard hasQuorum, var assessment = owned[id], assessment.phase == .running else { return true }
-        let analystsDone = settings.analysts.allSatisfy { assessment.tasks[$0]?.state == .succeeded }
+        let analystsDone = analystsHaveResults(assessment)
         var batches: [String: [AssignmentBatch.Placed]] = [:]
         var roomLeft = true
         for agent in settings.allAgents {
@@ -82,6 +82,18 @@ extension OwnerRole {
                 to: holder)
         }
         return roomLeft
+    }
+
+    /// Every analyst's result is in, journaled or on its way to be: the report generator may run. The
+    /// results not yet journaled go with the final write (`finish`), together with the report made
+    /// from them.
+    func analystsHaveResults(_ assessment: OwnedAssessment) -> Bool {
+        settings.analysts.allSatisfy { agent in
+            switch assessment.tasks[agent]?.state {
+            case .succeeded, .journaling: true
+            default: false
+            }
+        }
     }
 
     /// Late binding, local first (Ray's default policy and Sparrow's late binding, docs/coordination.md,
@@ -174,6 +186,7 @@ extension OwnerRole {
             owned[id] = assessment
             refreshProgress(id)
             startJournalWrite(id)
+            advance(id)
         case .threw(let message):
             guard case .leased(_, _) = slot.state, slot.attempt == key.attempt else { return }
             slot.failures += 1
@@ -196,9 +209,10 @@ extension OwnerRole {
     }
 
     /// Writes the results waiting to be journaled, unless a journal write is on its way already (they
-    /// go with the next one, once that write is answered) or other analysts are still out and the
+    /// go with the next one, once that write is answered), or other analysts are still out and the
     /// oldest waiting result is younger than `journalLinger` (they go with those, or at the next tick
-    /// past the linger).
+    /// past the linger), or no analyst is out: then the report generator runs on them at once and
+    /// they go with the final write (docs/coordination.md, "Results").
     mutating func startJournalWrite(_ id: String) {
         guard let assessment = owned[id], assessment.journalWrite == nil else { return }
         // Once the final state is on its way nothing waits to be written (a journal write would carry it).
@@ -213,7 +227,11 @@ extension OwnerRole {
             return
         }
         let othersOut = settings.analysts.contains { assessment.results[$0] == nil }
-        if othersOut, let since = assessment.oldestUnjournaled, now.uptime - since < settings.journalLinger {
+        guard othersOut else {
+            owned[id]?.oldestUnjournaled = nil
+            return
+        }
+        if let since = assessment.oldestUnjournaled, now.uptime - since < settings.journalLinger {
             return
         }
         let writeID = startWrite(id, purpose: .journal, results: waiting)
@@ -304,6 +322,12 @@ extension OwnerRole {
         assessment.record.status = status
         assessment.record.failure = failure
         assessment.record.report = report
+        // Results no journal write carried are journaled by the final write, for the archive (a
+        // cancellation keeps none).
+        for agent in settings.analysts where status != .cancelled && assessment.tasks[agent]?.state == .journaling {
+            assessment.tasks[agent]?.state = .succeeded
+            if let result = assessment.results[agent] { assessment.finalResults.append(result) }
+        }
         owned[id] = assessment
         refreshProgress(id)
         switch status {
@@ -327,7 +351,7 @@ extension OwnerRole {
             log(.info, "final state waits for the move to \(assessment.record.replicaSet) to commit", id: id)
             return
         }
-        startWrite(id, purpose: .final, results: [])
+        startWrite(id, purpose: .final, results: assessment.finalResults)
     }
 
     /// Recomputes the record's progress from the task table (written with the next write).
@@ -341,8 +365,8 @@ extension OwnerRole {
             switch slot.state {
             case .waiting: state = slot.failures >= settings.maxAttempts ? .failed : .waiting
             case .leased: state = .running
-            case .journaling: state = .running
-            case .succeeded:
+            // Its result is in; clients need not see the write that journals it.
+            case .journaling, .succeeded:
                 state = .succeeded
                 done += 1
             }
@@ -351,7 +375,7 @@ extension OwnerRole {
                     agent: agent, state: state, attempt: slot.attempt, node: slot.node, startedAt: slot.startedAt,
                     finishedAt: slot.finishedAt))
         }
-        let analystsDone = settings.analysts.allSatisfy { assessment.tasks[$0]?.state == .succeeded }
+        let analystsDone = analystsHaveResults(assessment)
         let step: String
         switch assessment.record.status {
         case .completed, .failed, .cancelled: step = assessment.record.status.rawValue
