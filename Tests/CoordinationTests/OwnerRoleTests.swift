@@ -173,4 +173,45 @@ import Testing
         #expect(placed == ["b": 2, "c": 2])
         #expect(try Self.accepted(here: 20, reported: ["b": 20, "c": 20], age: .seconds(1)).1.isEmpty)
     }
+
+    /// A cancelled assessment's leases were revoked at its workers, which no longer hold those tasks:
+    /// they are no load while its final write is on its way.
+    @Test func aFinishingAssessmentsLeasesAreNoLoad() throws {
+        var (owner, placed) = try Self.accepted(here: 0, reported: [:])
+        #expect(placed == ["a": 4, "b": 2, "c": 2])
+        owner.ownerCancel(.local(clientID: 8), id: "x", replica: ReplicaRole())
+        _ = owner.takeActions()
+        #expect(owner.owned["x"]?.phase == .finishing)
+        #expect(owner.workerLoads() == ["a": 0])
+    }
+
+    /// All analysts' results in and none journaled yet (they were to go with the final write): a
+    /// final state adopted from a replica then carries them.
+    @Test func anAdoptedFinalStateCarriesTheResultsNotYetJournaled() throws {
+        var (owner, _) = try Self.accepted(here: 0, reported: [:])
+        let analysts = SimAgents.settings().analysts
+        while let (agent, holder) = owner.owned["x"]?.tasks.compactMap({ agent, slot -> (String, String)? in
+            guard analysts.contains(agent), case .leased(let holder, _) = slot.state else { return nil }
+            return (agent, holder)
+        }).sorted(by: { $0.0 < $1.0 }).first {
+            let slot = try #require(owner.owned["x"]?.tasks[agent])
+            let key = TaskKey(assessmentID: "x", agent: agent, attempt: slot.attempt, epoch: 1)
+            let output = SimAgents.output(request: Data("r".utf8), agent: agent, inputs: [])
+            owner.taskFinished(key, .succeeded(digest: output.digest, payload: output.payload), load: 0, from: holder)
+        }
+        _ = owner.takeActions()
+        #expect(analysts.allSatisfy { owner.owned["x"]?.tasks[$0]?.state == .journaling })
+        let pending = try #require(owner.writes.values.first { $0.write.record.id == "x" })
+        var final = try #require(owner.owned["x"]?.record)
+        final.status = .completed
+        final.version += 5
+        final.report = Data("report".utf8)
+        owner.writeAnswered(pending.write.writeID, id: "x", .final(final), from: "c", replica: ReplicaRole())
+        let written = Self.writes(owner.takeActions())
+        #expect(!written.isEmpty)
+        for write in written.values {
+            #expect(write.record.status == .completed)
+            #expect(write.results.map(\.agent).sorted() == analysts.sorted())
+        }
+    }
 }

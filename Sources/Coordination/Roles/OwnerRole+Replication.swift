@@ -247,6 +247,7 @@ extension OwnerRole {
         assessment.record.failure = final.failure
         assessment.record.progress = final.progress
         revokeLeases(of: assessment)
+        keepUnjournaledResults(&assessment)
         owned[id] = assessment
         log(.info, "adopting the final state \(final.status.rawValue) held by a replica", id: id)
         if assessment.record.leaving.isEmpty {
@@ -256,7 +257,7 @@ extension OwnerRole {
             // instead of storing it: if they are a majority of a set, it never commits, and a final
             // state waiting for it would wait for ever. The adopted state, which they do store, goes
             // now and counts on the same joint majorities as the move would have.
-            startWrite(id, purpose: .final, results: [])
+            startWrite(id, purpose: .final, results: assessment.finalResults)
         }
     }
 }

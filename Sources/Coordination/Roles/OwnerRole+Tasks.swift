@@ -3,7 +3,9 @@ import Storage
 
 /// The owner's side of the work: place tasks under leases, collect results, requeue, finish.
 extension OwnerRole {
-    /// Places every task that may run now: the analysts at once, the final agent after all of them.
+    /// Finishes the assessment once the final agent's result is in; otherwise places what may run
+    /// now, in the order of `placeAllWaiting` (older assessments' analysts first, and the final agent,
+    /// which needs no room, at once).
     mutating func advance(_ id: String) {
         guard let assessment = owned[id], assessment.phase == .running else { return }
         let analystsDone = analystsHaveResults(assessment)
@@ -13,19 +15,12 @@ extension OwnerRole {
             finish(id, status: .completed, failure: nil, report: report.payload)
             return
         }
-        placeWaiting(id)
+        placeAllWaiting()
     }
 
-    /// Places what the workers can start soon of one assessment's waiting tasks (`chooseWorker`);
-    /// the rest wait here. Returns false once no worker had room for a task.
-    @discardableResult
-    mutating func placeWaiting(_ id: String) -> Bool {
-        var loads = workerLoads()
-        return placeWaiting(id, loads: &loads)
-    }
-
-    /// Every assessment's waiting tasks, oldest assessment first, while workers have room: run when
-    /// room appears (a task ended, a lease went back to the queue, a worker reported) and every tick.
+    /// Every assessment's waiting tasks, oldest assessment first, while workers have room (a final
+    /// agent, which runs on this node whatever its load, is placed in any case): run when room
+    /// appears (a task ended, a lease went back to the queue, a worker reported) and every tick.
     mutating func placeAllWaiting() {
         guard hasQuorum else { return }
         var waiting: [(createdAt: Date, id: String)] = []
@@ -36,12 +31,15 @@ extension OwnerRole {
         }
         guard !waiting.isEmpty else { return }
         var loads = workerLoads()
+        var roomLeft = true
         for (_, id) in waiting.sorted(by: { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }) {
-            guard placeWaiting(id, loads: &loads) else { return }
+            if !placeWaiting(id, loads: &loads, analysts: roomLeft) { roomLeft = false }
         }
     }
 
-    private mutating func placeWaiting(_ id: String, loads: inout [String: Int]) -> Bool {
+    /// Places what the workers can start soon of one assessment's waiting tasks (`chooseWorker`), its
+    /// analysts only when `analysts`; the rest wait here. Returns false once no worker had room.
+    private mutating func placeWaiting(_ id: String, loads: inout [String: Int], analysts: Bool) -> Bool {
         guard hasQuorum, var assessment = owned[id], assessment.phase == .running else { return true }
         let analystsDone = analystsHaveResults(assessment)
         var batches: [String: [AssignmentBatch.Placed]] = [:]
@@ -50,7 +48,7 @@ extension OwnerRole {
             guard var slot = assessment.tasks[agent], case .waiting(let notBefore) = slot.state,
                 notBefore <= now.uptime
             else { continue }
-            if agent == settings.finalAgent && !analystsDone { continue }
+            if agent == settings.finalAgent ? !analystsDone : !analysts { continue }
             // The final agent runs where its inputs are: the ten results need not travel to a worker,
             // nor the report back (it is the largest payload of all).
             let chosen = agent == settings.finalAgent && !draining ? name : chooseWorker(loads: loads)
@@ -136,7 +134,8 @@ extension OwnerRole {
             loads[node] = report.load
         }
         loads[name] = workerLoad
-        for assessment in owned.values {
+        // A finishing assessment's leases were revoked at its workers, which hold those tasks no more.
+        for assessment in owned.values where assessment.phase == .running {
             for slot in assessment.tasks.values {
                 if case .leased(let holder, _) = slot.state { loads[holder, default: 0] += 1 }
             }
@@ -322,12 +321,7 @@ extension OwnerRole {
         assessment.record.status = status
         assessment.record.failure = failure
         assessment.record.report = report
-        // Results no journal write carried are journaled by the final write, for the archive (a
-        // cancellation keeps none).
-        for agent in settings.analysts where status != .cancelled && assessment.tasks[agent]?.state == .journaling {
-            assessment.tasks[agent]?.state = .succeeded
-            if let result = assessment.results[agent] { assessment.finalResults.append(result) }
-        }
+        keepUnjournaledResults(&assessment)
         owned[id] = assessment
         refreshProgress(id)
         switch status {
@@ -337,6 +331,16 @@ extension OwnerRole {
         case .pending, .running: break
         }
         writeFinalWhenSettled(id)
+    }
+
+    /// Results no journal write carried go with the final write, for the archive (a cancellation
+    /// keeps none): `finalResults`.
+    func keepUnjournaledResults(_ assessment: inout OwnedAssessment) {
+        guard assessment.record.status != .cancelled else { return }
+        for agent in settings.analysts where assessment.tasks[agent]?.state == .journaling {
+            assessment.tasks[agent]?.state = .succeeded
+            if let result = assessment.results[agent] { assessment.finalResults.append(result) }
+        }
     }
 
     /// A final state is written only to a replica set a move has committed to. Written while a move is
