@@ -70,14 +70,33 @@ import Testing
             ])
     }
 
+    /// A promise this node made to a claim of its own that then timed out still fences older epochs,
+    /// but a copy of a newer version relayed to it (`OwnerRole.relay`) names the owner and sets it
+    /// must claim from; without learning them it named an owner that was alive but deposed, and never
+    /// claimed (the simulation left an assessment running for ever that way).
+    @Test func aFencedWriteOfANewerVersionIsRefusedButItsOwnerAndSetsAreLearnt() {
+        var role = Self.holding(Self.record(epoch: 3, version: 22, replicaSet: ["b", "e", "a"]))
+        _ = role.claimReceived(
+            "x", epoch: 8, basis: Self.record(epoch: 3, version: 22).recordVersion, from: "a", ownerAlive: false,
+            at: .zero, deferFor: .seconds(2))
+        let relayed = Self.record(epoch: 4, version: 23, replicaSet: ["e", "a", "d"])
+        #expect(
+            Self.describe(role.writeReceived(Self.write(relayed), from: "d")) == ["written 1 fenced(promised: 8) to d"])
+        #expect(role["x"]?.version == relayed.recordVersion && role["x"]?.owner == "e")
+        #expect(role["x"]?.promised == 8 && role["x"]?.epoch == 8)
+        // An older version than the one held teaches nothing.
+        _ = role.writeReceived(Self.write(Self.record(epoch: 4, version: 5, replicaSet: ["b", "a", "d"])), from: "b")
+        #expect(role["x"]?.version == relayed.recordVersion)
+    }
+
     @Test func aRunningWriteOverAFinalStateIsAnsweredWithThatStateAndASecondCreateIsRefused() {
-        let role = Self.holding(Self.record(status: .completed, epoch: 1, version: 4))
+        var role = Self.holding(Self.record(status: .completed, epoch: 1, version: 4))
         #expect(
             Self.describe(role.writeReceived(Self.write(Self.record(epoch: 2, version: 1)), from: "b")) == [
                 "read final for 1 to b"
             ])
         // The same id created by another owner (a keyed retry ranked elsewhere) deposes that owner.
-        let other = Self.holding(Self.record(version: 1, replicaSet: ["a", "b", "c"]))
+        var other = Self.holding(Self.record(version: 1, replicaSet: ["a", "b", "c"]))
         #expect(
             Self.describe(
                 other.writeReceived(Self.write(Self.record(version: 1, replicaSet: ["b", "a", "c"])), from: "b")
@@ -179,7 +198,7 @@ import Testing
     }
 
     @Test func aWriteWithoutItsRequestIsAppliedOnlyOverACopyHeldHere() {
-        let role = Self.holding(Self.record(epoch: 1, version: 2))
+        var role = Self.holding(Self.record(epoch: 1, version: 2))
         let delta = Self.write(Self.record(epoch: 1, version: 3), id: 4).withoutRequest
         #expect(Self.describe(role.writeReceived(delta, from: "a")) == ["apply v1.3 for a"])
         let elsewhere = Self.write(Self.record("other", epoch: 1, version: 3), id: 5).withoutRequest

@@ -24,10 +24,8 @@ extension OwnerRole {
     mutating func placeAllWaiting() {
         guard hasQuorum else { return }
         var waiting: [(createdAt: Date, id: String)] = []
-        for (id, assessment) in owned where assessment.phase == .running {
-            if assessment.tasks.values.contains(where: { if case .waiting = $0.state { true } else { false } }) {
-                waiting.append((assessment.record.createdAt, id))
-            }
+        for (id, assessment) in owned where assessment.phase == .running && hasPlaceableTask(assessment) {
+            waiting.append((assessment.record.createdAt, id))
         }
         guard !waiting.isEmpty else { return }
         var loads = workerLoads()
@@ -37,10 +35,24 @@ extension OwnerRole {
         }
     }
 
+    /// A task of the assessment may go to a worker now: an analyst waiting past its back-off, or the
+    /// final agent once the analysts' results are in. (The final agent waits from the start; counting
+    /// it would send every running assessment through placement on every call.)
+    func hasPlaceableTask(_ assessment: OwnedAssessment) -> Bool {
+        var finalWaits = false
+        for (agent, slot) in assessment.tasks {
+            guard case .waiting(let notBefore) = slot.state, notBefore <= now.uptime else { continue }
+            if agent != settings.finalAgent { return true }
+            finalWaits = true
+        }
+        return finalWaits && analystsHaveResults(assessment)
+    }
+
     /// Places what the workers can start soon of one assessment's waiting tasks (`chooseWorker`), its
-    /// analysts only when `analysts`; the rest wait here. Returns false once no worker had room.
+    /// analysts only when `analysts`; the rest wait here. Returns false once no worker had room. Only
+    /// `placeAllWaiting` calls it, having checked the quorum.
     private mutating func placeWaiting(_ id: String, loads: inout [String: Int], analysts: Bool) -> Bool {
-        guard hasQuorum, var assessment = owned[id], assessment.phase == .running else { return true }
+        guard var assessment = owned[id], assessment.phase == .running else { return true }
         let analystsDone = analystsHaveResults(assessment)
         var batches: [String: [AssignmentBatch.Placed]] = [:]
         var roomLeft = true
@@ -185,7 +197,6 @@ extension OwnerRole {
             owned[id] = assessment
             refreshProgress(id)
             startJournalWrite(id)
-            advance(id)
         case .threw(let message):
             guard case .leased(_, _) = slot.state, slot.attempt == key.attempt else { return }
             slot.failures += 1
@@ -225,8 +236,8 @@ extension OwnerRole {
             owned[id]?.oldestUnjournaled = nil
             return
         }
-        let othersOut = settings.analysts.contains { assessment.results[$0] == nil }
-        guard othersOut else {
+        // No analyst out: the report generator starts on them now, and the final write carries them.
+        guard !analystsHaveResults(assessment) else {
             owned[id]?.oldestUnjournaled = nil
             return
         }

@@ -53,7 +53,7 @@ struct ReplicaRole: Sendable {
     // MARK: Writes
 
     /// Fences off a deposed owner before anything touches the store (docs/coordination.md, Fencing).
-    func writeReceived(_ write: ReplicaWrite, from sender: String) -> [Action] {
+    mutating func writeReceived(_ write: ReplicaWrite, from sender: String) -> [Action] {
         let id = write.record.id
         guard let meta = records[id] else {
             // A write without its request can only update a copy this replica holds.
@@ -71,6 +71,12 @@ struct ReplicaRole: Sendable {
             return [.readFinal(id: id, writeID: write.writeID, replyTo: sender)]
         }
         if write.record.epoch < meta.promised {
+            // Refused, but what it names is learnt: the owner and replica sets of a newer version than
+            // this copy's (docs/coordination.md, Fencing). A promise this node made to its own claim,
+            // which then timed out, would otherwise keep out for good the copy another replica relays
+            // to make it claim (`OwnerRole.relay`): the simulation left an assessment running for ever,
+            // its epoch-4 owner lost and this node still naming the deposed but live epoch-3 owner.
+            learnt(id, version: write.record.recordVersion)
             return [.send(.written(writeID: write.writeID, id: id, .fenced(promised: meta.promised)), to: sender)]
         }
         // A create for an id this replica already holds from another owner: a keyed submission retried
