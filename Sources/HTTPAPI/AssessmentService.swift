@@ -19,8 +19,9 @@ package protocol AssessmentService: Sendable {
     /// The newest version the replica set holds.
     func assessment(id: String) async throws(ServiceError) -> AssessmentSnapshot
 
-    /// The report as its record keeps it (`StoredReport`: gzip of the JSON, or the JSON itself in
-    /// records from before that and from the archive); `notFinished` until the assessment has completed.
+    /// The report as its record keeps it (`StoredReport`: the typed report in gzip, or the JSON, in
+    /// gzip or not, in records from before that and from the archive); `notFinished` until the
+    /// assessment has completed.
     func report(id: String) async throws(ServiceError) -> Data
 
     /// Marks the assessment cancelled (a no-op on one that has already ended) and returns it.

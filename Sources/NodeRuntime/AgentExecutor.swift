@@ -72,8 +72,8 @@ struct AgentExecutor: TaskRunner {
             return try result.binaryForm()
         }
         // The report generator's output is the finished report itself, so the owner stores what it
-        // gets without knowing the domain: canonical JSON, made once, here, and kept in gzip from
-        // here on (StoredReport).
+        // gets without knowing the domain: the typed report's binary form in gzip (StoredReport),
+        // its JSON rendered only where it is read.
         let results = try assignment.inputs
             .map { try AgentResult(storedForm: $0.payload) }
             .sorted { $0.agent < $1.agent }
@@ -84,7 +84,7 @@ struct AgentExecutor: TaskRunner {
                 assessmentID: assignment.key.assessmentID, catalog: catalog, results: results, generator: generator)
         }
         guard let report else { throw UnknownAgent(name: "report_generator (its result has no report)") }
-        return try StoredReport.pack(json: ReportRenderer.json(report))
+        return try StoredReport.pack(report)
     }
 }
 

@@ -83,8 +83,8 @@ import Testing
         }
     }
 
-    /// The record keeps the report in gzip (StoredReport): a client that takes gzip gets those bytes
-    /// as they are, any other client the JSON itself, and both are the same report.
+    /// The record keeps the typed report (StoredReport): a client that takes gzip gets its JSON in
+    /// gzip, any other client the JSON itself, and both are the same report.
     @Test func theReportIsServedInGzipToAClientThatTakesItAndInflatedToOneThatDoesNot() async throws {
         try await withAPI { client, service in
             let id = try await client.submitExample()

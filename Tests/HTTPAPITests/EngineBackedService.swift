@@ -170,7 +170,7 @@ actor EngineBackedService: AssessmentService {
         records[id]!.results.append(result)
         if agent == .reportGenerator {
             let report = AssessmentEngine.assessSequentially(record.request, catalog: catalog, assessmentID: id)
-            records[id]!.report = try StoredReport.pack(json: ReportRenderer.json(report))
+            records[id]!.report = try StoredReport.pack(report)
         }
         let total = AgentName.allCases.count
         update(id) { snapshot in
