@@ -586,8 +586,12 @@ def table(im, ce, a):
         chord = list((v.get("straggler_done_after_kill_s") or {}).values())
         if t is not None and t <= 0 and chord:
             # the agent had finished just before the kill, yet its chord waited for the worker's
-            # unacknowledged messages to come back: that wait is the recovery a user sees
+            # unacknowledged messages to come back: that wait is the recovery a user sees (none when
+            # the chord never completed)
             t = chord[0]
+            if t is None:
+                cdesc.append(f"{v['variant']}: stuck ({v.get('stuck')} chord)")
+                continue
             cdesc.append(f"{v['variant']}: {t:.1f} s (chord)")
             crec = t if crec is None else min(crec, t)
             continue
