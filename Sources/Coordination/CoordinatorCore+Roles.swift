@@ -93,8 +93,8 @@ extension CoordinatorCore {
             holder != claimant && cluster.isAlive(holder) && (holder != name || owner.owned[id] != nil)
         perform(
             replica.claimReceived(
-                id, epoch: epoch, basis: basis, from: claimant, ownerAlive: ownerAlive, at: now.uptime,
-                deferFor: settings.claimTimeout))
+                id, epoch: epoch, basis: basis, from: claimant, byThisNode: claimant == name, ownerAlive: ownerAlive,
+                at: now.uptime, deferFor: settings.claimTimeout))
     }
 
     /// Claims refused for an owner that is now down are answered again; expired ones are dropped.

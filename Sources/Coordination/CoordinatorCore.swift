@@ -102,7 +102,11 @@ package struct CoordinatorCore: Sendable {
                 tenant: tenant, title: title, createdAt: createdAt, replica: replica)
             runOwner()
         case .submitted(let requestID, let answer): perform(receiver.submitAnswered(requestID, answer))
-        case .write(let write): perform(replica.writeReceived(write, from: sender))
+        case .write(let write):
+            let id = write.record.id
+            perform(
+                replica.writeReceived(
+                    write, from: sender, ownClaimLasts: owner.claims[id] != nil || owner.owned[id] != nil))
         case .written(let writeID, let id, let answer):
             owner.writeAnswered(writeID, id: id, answer, from: sender, replica: replica)
             runOwner()
@@ -187,7 +191,9 @@ package struct CoordinatorCore: Sendable {
     package func describe(_ id: String) -> String {
         var parts: [String] = []
         if let meta = replica[id] {
-            parts.append("replica \(meta.status.rawValue) at \(meta.version), promised \(meta.promised)")
+            parts.append(
+                "replica \(meta.status.rawValue) at \(meta.version), promised \(meta.promised) (to others \(meta.othersPromised))"
+            )
         }
         parts += owner.describe(id)
         return parts.isEmpty ? "nothing" : parts.joined(separator: "; ")

@@ -6,8 +6,13 @@ package struct ReplicaMeta: Sendable, Hashable {
     package var status: AssessmentStatus
     package var version: RecordVersion
     package var updatedAt: Date
-    /// The highest epoch this replica promised to a claimant; writes of older epochs are refused.
+    /// The highest epoch this replica promised to a claimant, this node included: a claim of this
+    /// epoch or an older one is refused.
     package var promised: Int
+    /// The highest epoch promised to another node, or learnt to be promised elsewhere: writes of older
+    /// epochs are refused. A promise this node gave its own claim fences only while that claim or
+    /// the ownership it won lasts (`ReplicaRole.writeReceived`).
+    package var othersPromised = 0
 
     var owner: String? { version.replicaSet.first }
     var epoch: Int { max(version.epoch, promised) }

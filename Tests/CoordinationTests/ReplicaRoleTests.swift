@@ -50,30 +50,36 @@ import Testing
     @Test func aWriteReachesTheStoreOnlyPastEveryFence() {
         var role = Self.holding(Self.record(epoch: 2, version: 3))
         // Unknown here: straight to the store.
-        #expect(Self.describe(role.writeReceived(Self.write(Self.record("new")), from: "a")) == ["apply v1.1 for a"])
+        #expect(
+            Self.describe(role.writeReceived(Self.write(Self.record("new")), from: "a", ownClaimLasts: false)) == [
+                "apply v1.1 for a"
+            ])
         // An older epoch is deposed, with what this replica holds.
         #expect(
-            Self.describe(role.writeReceived(Self.write(Self.record(epoch: 1, version: 9)), from: "a")) == [
-                "written 1 deposed(Storage.RecordVersion(epoch: 2, version: 3, replicaSet: [\"a\", \"b\", \"c\"], leaving: [])) to a"
-            ])
+            Self.describe(
+                role.writeReceived(Self.write(Self.record(epoch: 1, version: 9)), from: "a", ownClaimLasts: false)) == [
+                    "written 1 deposed(Storage.RecordVersion(epoch: 2, version: 3, replicaSet: [\"a\", \"b\", \"c\"], leaving: [])) to a"
+                ])
         // A promise to a claimant of epoch 3 fences the owner of epoch 2 off.
         _ = role.claimReceived(
             "x", epoch: 3, basis: Self.record(epoch: 2, version: 3).recordVersion, from: "b", ownerAlive: false,
             at: .zero, deferFor: .seconds(2))
         #expect(
-            Self.describe(role.writeReceived(Self.write(Self.record(epoch: 2, version: 4)), from: "a")) == [
-                "written 1 fenced(promised: 3) to a"
-            ])
+            Self.describe(
+                role.writeReceived(Self.write(Self.record(epoch: 2, version: 4)), from: "a", ownClaimLasts: false)) == [
+                    "written 1 fenced(promised: 3) to a"
+                ])
         #expect(
-            Self.describe(role.writeReceived(Self.write(Self.record(epoch: 3, version: 1)), from: "b")) == [
-                "apply v3.1 for b"
-            ])
+            Self.describe(
+                role.writeReceived(Self.write(Self.record(epoch: 3, version: 1)), from: "b", ownClaimLasts: false)) == [
+                    "apply v3.1 for b"
+                ])
     }
 
-    /// A promise this node made to a claim of its own that then timed out still fences older epochs,
-    /// but a copy of a newer version relayed to it (`OwnerRole.relay`) names the owner and sets it
-    /// must claim from; without learning them it named an owner that was alive but deposed, and never
-    /// claimed (the simulation left an assessment running for ever that way).
+    /// A promise to a claimant that may never finish still fences older epochs, but a copy of a newer
+    /// version relayed to this node (`OwnerRole.relay`) names the owner and sets it must claim from;
+    /// without learning them it named an owner that was alive but deposed, and never claimed (the
+    /// simulation left an assessment running for ever that way).
     @Test func aFencedWriteOfANewerVersionIsRefusedButItsOwnerAndSetsAreLearnt() {
         var role = Self.holding(Self.record(epoch: 3, version: 22, replicaSet: ["b", "e", "a"]))
         _ = role.claimReceived(
@@ -81,25 +87,64 @@ import Testing
             at: .zero, deferFor: .seconds(2))
         let relayed = Self.record(epoch: 4, version: 23, replicaSet: ["e", "a", "d"])
         #expect(
-            Self.describe(role.writeReceived(Self.write(relayed), from: "d")) == ["written 1 fenced(promised: 8) to d"])
+            Self.describe(role.writeReceived(Self.write(relayed), from: "d", ownClaimLasts: false)) == [
+                "written 1 fenced(promised: 8) to d"
+            ])
         #expect(role["x"]?.version == relayed.recordVersion && role["x"]?.owner == "e")
         #expect(role["x"]?.promised == 8 && role["x"]?.epoch == 8)
         // An older version than the one held teaches nothing.
-        _ = role.writeReceived(Self.write(Self.record(epoch: 4, version: 5, replicaSet: ["b", "a", "d"])), from: "b")
+        _ = role.writeReceived(
+            Self.write(Self.record(epoch: 4, version: 5, replicaSet: ["b", "a", "d"])), from: "b", ownClaimLasts: false)
         #expect(role["x"]?.version == relayed.recordVersion)
+    }
+
+    /// A promise this node gave its own claim fences older writes only while that claim, or the
+    /// ownership it won, lasts: after a timeout no takeover of that epoch can follow. Before, an
+    /// owner's final write, and every later copy of it, stayed out for good, and the record stayed
+    /// running here while its owner had completed it. A promise to another node fences for good.
+    @Test func aPromiseToThisNodesOwnClaimFencesOnlyWhileThatClaimLasts() {
+        var role = Self.holding(Self.record(epoch: 1, version: 5))
+        _ = role.claimReceived(
+            "x", epoch: 4, basis: Self.record(epoch: 1, version: 5).recordVersion, from: "c", byThisNode: true,
+            ownerAlive: false, at: .zero, deferFor: .seconds(2))
+        #expect(role["x"]?.promised == 4 && role["x"]?.othersPromised == 0)
+        let final = Self.write(Self.record(status: .completed, epoch: 1, version: 9))
+        #expect(
+            Self.describe(role.writeReceived(final, from: "a", ownClaimLasts: true)) == [
+                "written 1 fenced(promised: 4) to a"
+            ])
+        #expect(Self.describe(role.writeReceived(final, from: "a", ownClaimLasts: false)) == ["apply v1.9 for a"])
+        // Its next claim still takes a newer epoch than the one it gave up.
+        #expect(role["x"]?.epoch == 4)
+        // Promised to another claimant, or learnt to be promised elsewhere: fenced whatever this node does.
+        _ = role.claimReceived(
+            "x", epoch: 5, basis: Self.record(epoch: 1, version: 5).recordVersion, from: "b", byThisNode: false,
+            ownerAlive: false, at: .zero, deferFor: .seconds(2))
+        #expect(
+            Self.describe(role.writeReceived(final, from: "a", ownClaimLasts: false)) == [
+                "written 1 fenced(promised: 5) to a"
+            ])
+        var other = Self.holding(Self.record(epoch: 1, version: 5))
+        other.promisedElsewhere("x", epoch: 2)
+        #expect(
+            Self.describe(other.writeReceived(final, from: "a", ownClaimLasts: false)) == [
+                "written 1 fenced(promised: 2) to a"
+            ])
     }
 
     @Test func aRunningWriteOverAFinalStateIsAnsweredWithThatStateAndASecondCreateIsRefused() {
         var role = Self.holding(Self.record(status: .completed, epoch: 1, version: 4))
         #expect(
-            Self.describe(role.writeReceived(Self.write(Self.record(epoch: 2, version: 1)), from: "b")) == [
-                "read final for 1 to b"
-            ])
+            Self.describe(
+                role.writeReceived(Self.write(Self.record(epoch: 2, version: 1)), from: "b", ownClaimLasts: false)) == [
+                    "read final for 1 to b"
+                ])
         // The same id created by another owner (a keyed retry ranked elsewhere) deposes that owner.
         var other = Self.holding(Self.record(version: 1, replicaSet: ["a", "b", "c"]))
         #expect(
             Self.describe(
-                other.writeReceived(Self.write(Self.record(version: 1, replicaSet: ["b", "a", "c"])), from: "b")
+                other.writeReceived(
+                    Self.write(Self.record(version: 1, replicaSet: ["b", "a", "c"])), from: "b", ownClaimLasts: false)
             ).first?.hasPrefix("written 1 deposed") == true)
     }
 
@@ -200,9 +245,12 @@ import Testing
     @Test func aWriteWithoutItsRequestIsAppliedOnlyOverACopyHeldHere() {
         var role = Self.holding(Self.record(epoch: 1, version: 2))
         let delta = Self.write(Self.record(epoch: 1, version: 3), id: 4).withoutRequest
-        #expect(Self.describe(role.writeReceived(delta, from: "a")) == ["apply v1.3 for a"])
+        #expect(Self.describe(role.writeReceived(delta, from: "a", ownClaimLasts: false)) == ["apply v1.3 for a"])
         let elsewhere = Self.write(Self.record("other", epoch: 1, version: 3), id: 5).withoutRequest
-        #expect(Self.describe(role.writeReceived(elsewhere, from: "a")) == ["written 5 incomplete to a"])
+        #expect(
+            Self.describe(role.writeReceived(elsewhere, from: "a", ownClaimLasts: false)) == [
+                "written 5 incomplete to a"
+            ])
         // A store that lost its copy meanwhile says so too, and the answer carries it.
         var racing = role
         let answered = racing.applied(delta, replyTo: "a", result: .success(.incomplete), at: .zero)

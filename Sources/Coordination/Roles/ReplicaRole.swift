@@ -53,7 +53,9 @@ struct ReplicaRole: Sendable {
     // MARK: Writes
 
     /// Fences off a deposed owner before anything touches the store (docs/coordination.md, Fencing).
-    mutating func writeReceived(_ write: ReplicaWrite, from sender: String) -> [Action] {
+    /// `ownClaimLasts`: this node claims the record or owns it, as the core sees it, so that the
+    /// promises it gave itself still fence.
+    mutating func writeReceived(_ write: ReplicaWrite, from sender: String, ownClaimLasts: Bool) -> [Action] {
         let id = write.record.id
         guard let meta = records[id] else {
             // A write without its request can only update a copy this replica holds.
@@ -70,14 +72,20 @@ struct ReplicaRole: Sendable {
         if meta.status.isTerminal, !write.record.status.isTerminal {
             return [.readFinal(id: id, writeID: write.writeID, replyTo: sender)]
         }
-        if write.record.epoch < meta.promised {
+        // A promise this node gave its own claim protects that claim's takeover only: once the claim
+        // timed out (no takeover can follow, and the next claim takes a newer epoch) it fences
+        // nothing, or it would keep out for good the final write, and every later copy of it, of an
+        // owner that finished meanwhile — the simulation counted such records, running here for ever
+        // while their owner had completed them.
+        let fence = ownClaimLasts ? meta.promised : meta.othersPromised
+        if write.record.epoch < fence {
             // Refused, but what it names is learnt: the owner and replica sets of a newer version than
-            // this copy's (docs/coordination.md, Fencing). A promise this node made to its own claim,
-            // which then timed out, would otherwise keep out for good the copy another replica relays
-            // to make it claim (`OwnerRole.relay`): the simulation left an assessment running for ever,
-            // its epoch-4 owner lost and this node still naming the deposed but live epoch-3 owner.
+            // this copy's (docs/coordination.md, Fencing). A promise to a claimant that never finishes
+            // would otherwise keep out for good the copy another replica relays to make this node
+            // claim (`OwnerRole.relay`), and it would go on naming a deposed owner, which may be alive
+            // (the simulation left an assessment running for ever that way).
             learnt(id, version: write.record.recordVersion)
-            return [.send(.written(writeID: write.writeID, id: id, .fenced(promised: meta.promised)), to: sender)]
+            return [.send(.written(writeID: write.writeID, id: id, .fenced(promised: fence)), to: sender)]
         }
         // A create for an id this replica already holds from another owner: a keyed submission retried
         // under a different membership view, which ranked another owner. Taking it would make a second
@@ -101,7 +109,7 @@ struct ReplicaRole: Sendable {
         case .success(.stored):
             records[id] = ReplicaMeta(
                 status: write.record.status, version: write.record.recordVersion, updatedAt: write.record.updatedAt,
-                promised: records[id]?.promised ?? 0)
+                promised: records[id]?.promised ?? 0, othersPromised: records[id]?.othersPromised ?? 0)
             heardOf[id] = write.record.status.isTerminal ? nil : now
             answer = .accepted
             actions.append(.stored(id: id, version: write.record.recordVersion))
@@ -122,9 +130,10 @@ struct ReplicaRole: Sendable {
 
     /// A claimant asks this replica to promise `epoch`. `ownerAlive`: the owner this replica names is
     /// not the claimant and is alive, as the core sees it (`CoordinatorCore.claimReceived`).
+    /// `byThisNode`: the claimant is this node.
     mutating func claimReceived(
-        _ id: String, epoch: Int, basis: RecordVersion, from claimant: String, ownerAlive: Bool, at now: Duration,
-        deferFor timeout: Duration
+        _ id: String, epoch: Int, basis: RecordVersion, from claimant: String, byThisNode: Bool = false,
+        ownerAlive: Bool, at now: Duration, deferFor timeout: Duration
     ) -> [Action] {
         guard var meta = records[id] else {
             // Nothing stored here: grant, with nothing to contribute.
@@ -148,6 +157,7 @@ struct ReplicaRole: Sendable {
         }
         deferredClaims[id] = nil
         meta.promised = epoch
+        if !byThisNode { meta.othersPromised = epoch }
         records[id] = meta
         return [
             .promised(id: id, epoch: epoch, claimant: claimant),
@@ -180,8 +190,9 @@ struct ReplicaRole: Sendable {
     /// Another replica promised (or this node's write was fenced at) `epoch`: writes of older epochs
     /// are refused here too.
     mutating func promisedElsewhere(_ id: String, epoch: Int) {
-        guard var meta = records[id], meta.promised < epoch else { return }
-        meta.promised = epoch
+        guard var meta = records[id], meta.othersPromised < epoch else { return }
+        meta.promised = max(meta.promised, epoch)
+        meta.othersPromised = epoch
         records[id] = meta
     }
 
