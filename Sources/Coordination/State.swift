@@ -9,9 +9,9 @@ package struct ReplicaMeta: Sendable, Hashable {
     /// The highest epoch this replica promised to a claimant, this node included: a claim of this
     /// epoch or an older one is refused.
     package var promised: Int
-    /// The highest epoch promised to another node, or learnt to be promised elsewhere: writes of older
-    /// epochs are refused. A promise this node gave its own claim fences only while that claim or
-    /// the ownership it won lasts (`ReplicaRole.writeReceived`).
+    /// The highest epoch promised to another node: writes of older epochs are refused. A promise this
+    /// node gave its own claim, or learnt of from another replica, fences only while this node's claim
+    /// or the ownership it won lasts (`ReplicaRole.writeReceived`).
     package var othersPromised = 0
 
     var owner: String? { version.replicaSet.first }

@@ -16,7 +16,7 @@ package final class CoordinationSimulator {
     package let seed: UInt64
     package let scenario: CoordinationScenario
     let settings: CoordinationSettings
-    /// See `staleCopies()`; nil when the run ended in a violation.
+    /// See `staleCopies()`; nil when the run ended in a violation before they were counted.
     var staleCopiesAtEnd: Int?
     /// When every acknowledged assessment was final (or the recovery limit passed).
     var quietAt: Duration?
@@ -128,10 +128,18 @@ package final class CoordinationSimulator {
             quietAt = now
             if checker.violation == nil { checker.finalCheck(self) }
             // Replicas that missed a final write while down or cut off ask its owner once they have
-            // heard nothing for `quietCheck`: counted after that much more quiet time.
+            // heard nothing for `quietCheck`: after that much more quiet time, none may be left.
             if checker.violation == nil {
-                advance(until: now + settings.quietCheck + .seconds(3))
-                staleCopiesAtEnd = staleCopies()
+                let grace = settings.quietCheck + .seconds(3)
+                advance(until: now + grace)
+                let stale = staleCopies()
+                staleCopiesAtEnd = stale.count
+                if let first = stale.first {
+                    checker.fail(
+                        "final state missed",
+                        "\(first.id) is finished but unfinished on \(first.node), a running replica, \(grace) after "
+                            + "the end (\(stale.count) such copies)", in: self)
+                }
             }
         }
         if keepsTrace, let violation = checker.violation {

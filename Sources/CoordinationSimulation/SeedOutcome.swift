@@ -69,15 +69,16 @@ extension CoordinationSimulator {
     }
 
     /// Copies a listing filtered by status could show wrongly: a replica that missed the final write.
-    func staleCopies() -> Int {
-        checker.acknowledged.keys.sorted().reduce(0) { count, id in
-            guard let newest = newestRecord(id, runningOnly: true), newest.status.isTerminal else { return count }
-            return count
-                + newest.replicaSet.count { name in
-                    guard let node = index[name], nodes[node].core != nil else { return false }
-                    return nodes[node].store.read(id)?.status.isTerminal == false
-                }
+    func staleCopies() -> [(id: String, node: String)] {
+        var stale: [(id: String, node: String)] = []
+        for id in checker.acknowledged.keys.sorted() {
+            guard let newest = newestRecord(id, runningOnly: true), newest.status.isTerminal else { continue }
+            for name in newest.replicaSet {
+                guard let node = index[name], nodes[node].core != nil else { continue }
+                if nodes[node].store.read(id)?.status.isTerminal == false { stale.append((id, name)) }
+            }
         }
+        return stale
     }
 
     /// Runs seeds `first ..< first + count`; stops at the first violation (it replays with its seed).

@@ -187,12 +187,15 @@ struct ReplicaRole: Sendable {
 
     // MARK: What the owner role learns from other replicas
 
-    /// Another replica promised (or this node's write was fenced at) `epoch`: writes of older epochs
-    /// are refused here too.
+    /// Another replica promised (or this node's write was fenced at) `epoch`: this node's next claim
+    /// takes a newer one. It fences writes here only as this node's own promises do, while its claim
+    /// or ownership lasts: what another replica answered may be a promise to that replica's own claim,
+    /// which times out, and made permanent here it refused an owner's final write and every later copy
+    /// of it for good. Each replica fences with the promises it gave, which is what the takeover's
+    /// safety rests on (docs/coordination.md, Fencing).
     mutating func promisedElsewhere(_ id: String, epoch: Int) {
-        guard var meta = records[id], meta.othersPromised < epoch else { return }
-        meta.promised = max(meta.promised, epoch)
-        meta.othersPromised = epoch
+        guard var meta = records[id], meta.promised < epoch else { return }
+        meta.promised = epoch
         records[id] = meta
     }
 
