@@ -42,7 +42,7 @@ import Testing
         #expect(!StoredReport.isCompressed(json))
         #expect(try StoredReport.json(stored: json) == json)
         // The JSON in gzip, from before reports were kept typed.
-        #expect(try StoredReport.json(stored: StoredReport.pack(json: json)) == json)
+        #expect(try StoredReport.json(stored: StoredReport.gzip(json)) == json)
     }
 
     @Test func aCorruptReportIsAnErrorNotAnEmptyReport() throws {
@@ -58,7 +58,7 @@ import Testing
 
     @Test func aReportThatInflatesPastTheLimitIsRefused() throws {
         // A few hundred KB that would inflate to more than the limit: refused, not allocated.
-        let bomb = try StoredReport.pack(json: Data(repeating: 0x20, count: StoredReport.maximumJSONSize + 1))
+        let bomb = try StoredReport.gzip(Data(repeating: 0x20, count: StoredReport.maximumJSONSize + 1))
         #expect(bomb.count < 1 << 20)
         #expect(throws: StoredReport.Unreadable.self) { try StoredReport.json(stored: bomb) }
     }

@@ -36,9 +36,8 @@ package enum StoredReport {
         try gzip(BinaryForm.encode(report))
     }
 
-    /// The form records written by earlier versions hold: the report's canonical JSON in gzip.
-    package static func pack(json: Data) throws -> Data { try gzip(json) }
-
+    /// `bytes` in gzip at this form's level: the typed report here, the JSON the API sends a client
+    /// that takes gzip, and the JSON in gzip that records written by earlier versions hold.
     package static func gzip(_ bytes: Data) throws -> Data {
         var input = ByteBuffer(bytes: bytes)
         let output = try input.compress(with: algorithm)
