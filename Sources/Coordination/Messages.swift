@@ -79,12 +79,20 @@ package struct ReplicaWrite: Codable, Sendable, Hashable {
     /// a write of it before and stores the request already, which never changes (docs/performance.md,
     /// "The data path"). A replica that holds no copy answers `incomplete`, and gets the whole record.
     package var requestOmitted: Bool
+    /// The record is a change of this version of its epoch, the last the owner sent this replica
+    /// (`ReplicatedRecord.changesSince`; docs/coordination.md, "Writes as changes"). A replica that
+    /// holds another version answers `incomplete`, and gets the whole record.
+    package var changesSince: Int?
 
-    package init(writeID: UInt64, record: AssessmentRecord, results: [AgentResult], requestOmitted: Bool = false) {
+    package init(
+        writeID: UInt64, record: AssessmentRecord, results: [AgentResult], requestOmitted: Bool = false,
+        changesSince: Int? = nil
+    ) {
         self.writeID = writeID
         self.record = record
         self.results = results
-        self.requestOmitted = requestOmitted
+        self.requestOmitted = requestOmitted || changesSince != nil
+        self.changesSince = changesSince
     }
 
     /// The same write without the request, for a replica that stores it.
@@ -93,6 +101,20 @@ package struct ReplicaWrite: Codable, Sendable, Hashable {
         write.record.request = Data()
         write.requestOmitted = true
         return write
+    }
+
+    /// The same write as a change of `earlier` (see `AssessmentRecord.change(since:)`), for a replica
+    /// that was sent that version; nil when the record cannot be one.
+    package func change(since earlier: AssessmentRecord) -> ReplicaWrite? {
+        record.change(since: earlier).map {
+            ReplicaWrite(writeID: writeID, record: $0, results: results, changesSince: earlier.version)
+        }
+    }
+
+    /// What the replica's store is given.
+    package var replicated: ReplicatedRecord {
+        ReplicatedRecord(
+            record: record, results: results, keepsStoredRequest: requestOmitted, changesSince: changesSince)
     }
 }
 

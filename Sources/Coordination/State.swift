@@ -87,6 +87,10 @@ struct OwnedAssessment: Sendable {
     /// Replicas that acknowledged a write of this epoch, so store the request: later writes go to
     /// them without it (`ReplicaWrite.requestOmitted`). A takeover starts from none.
     var holdsRecord: Set<String> = []
+    /// The newest version of the record sent to each replica in this epoch: a later write goes to a
+    /// replica that holds a copy as a change of it (`ReplicaWrite.change(since:)`). A replica that
+    /// answers `incomplete` or `failed` is sent whole records until it acknowledges one again.
+    var sentTo: [String: AssessmentRecord] = [:]
     /// The version of the last move (takeover or re-replication) that reached its majorities. Until the
     /// last move written (`lastMove`) has, `record.leaving` names the sets every write must also reach a
     /// majority of: a claimant that knows only those collects its promises there, so a write counted

@@ -157,7 +157,9 @@ package actor CoordinatorNode {
     func applied(_ applied: AppliedWrite) {
         handle(.applied(applied.write, replyTo: applied.replyTo, applied.result))
         if case .success(.stored) = applied.result, changeWaiters[applied.write.record.id] != nil {
-            changed(applied.write.record.id, stored: AssessmentSummary(applied.write.record))
+            // A change holds only the agents it changed: its waiters read what was stored.
+            let whole = applied.write.changesSince == nil
+            changed(applied.write.record.id, stored: whole ? AssessmentSummary(applied.write.record) : nil)
         }
     }
 
@@ -209,9 +211,7 @@ package actor CoordinatorNode {
             outbox(for: peer, control: message.travelsOnControlLane).enqueue(envelope)
         case .apply(let write, let replyTo):
             let completions = self.completions
-            let copy = ReplicatedRecord(
-                record: write.record, results: write.results, keepsStoredRequest: write.requestOmitted)
-            writer.write(copy) { result in
+            writer.write(write.replicated) { result in
                 completions.yield(AppliedWrite(write: write, replyTo: replyTo, result: result))
             }
         case .readForPromise(let id, let epoch, let claimant):

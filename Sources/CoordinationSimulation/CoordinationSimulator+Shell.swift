@@ -12,8 +12,7 @@ extension CoordinationSimulator {
             send(message, from: node, to: target)
         case .apply(let write, let replyTo):
             let before = nodes[node].store.read(write.record.id)
-            let outcome = nodes[node].store.replicate(
-                write.record, results: write.results, keepingRequest: write.requestOmitted)
+            let outcome = nodes[node].store.replicate(write.replicated)
             // What the store holds now (a write without its request kept the stored one).
             let record = nodes[node].store.read(write.record.id) ?? write.record
             checker.stored(record, outcome: outcome, before: before, at: node, in: self)

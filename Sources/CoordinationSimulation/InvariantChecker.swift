@@ -46,6 +46,10 @@ final class InvariantChecker {
     private var partitionedAt: Duration = .zero
     /// Acknowledgements a minority side gave before its membership could have seen the split.
     private(set) var minorityAcksInDetectionWindow = 0
+    /// Replica writes sent whole and as changes (docs/coordination.md, "Writes as changes"), and the
+    /// `incomplete` answers that had a whole record sent after them: the figures that show the
+    /// simulation exercises both forms and the fallback.
+    private(set) var writeForms = WriteForms()
     /// How long a minority may take to notice it is one: SWIM's detection bound for the cluster.
     let detectionWindow: Duration
 
@@ -72,7 +76,13 @@ final class InvariantChecker {
 
     /// An owner answering a forwarded submission counts as acknowledging it.
     func sending(_ message: CoordinationMessage, from node: Int, in sim: CoordinationSimulator) {
-        if case .submitted(_, .accepted(let id, _)) = message { acceptedAnswer(id, by: node, in: sim) }
+        switch message {
+        case .submitted(_, .accepted(let id, _)): acceptedAnswer(id, by: node, in: sim)
+        case .write(let write) where write.changesSince != nil: writeForms.changes += 1
+        case .write: writeForms.whole += 1
+        case .written(_, _, .incomplete): writeForms.incomplete += 1
+        default: break
+        }
     }
 
     private func acceptedAnswer(_ id: String, by node: Int, in sim: CoordinationSimulator) {

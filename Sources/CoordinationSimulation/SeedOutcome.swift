@@ -28,7 +28,21 @@ package struct SeedOutcome: Sendable {
     /// Finished records that a running member of their replica set still stores unfinished, 13 s after
     /// the cluster went quiet.
     package var staleCopies: Int
+    package var writeForms: WriteForms
     package var trace: [String]
+}
+
+/// How replica writes travelled (see `InvariantChecker.writeForms`).
+package struct WriteForms: Sendable {
+    package var whole = 0
+    package var changes = 0
+    package var incomplete = 0
+
+    mutating func add(_ other: WriteForms) {
+        whole += other.whole
+        changes += other.changes
+        incomplete += other.incomplete
+    }
 }
 
 extension CoordinationSimulator {
@@ -65,7 +79,7 @@ extension CoordinationSimulator {
             beyondPromise: checker.beyondPromise.count,
             strandedByLoss: checker.acknowledged.keys.count(where: isStrandedByTheLoss),
             quiescedAfter: max(.zero, (quietAt ?? now) - scenario.faultPhase), busyAnswers: clients.busy,
-            staleCopies: staleCopiesAtEnd ?? 0, trace: trace)
+            staleCopies: staleCopiesAtEnd ?? 0, writeForms: checker.writeForms, trace: trace)
     }
 
     /// Copies a listing filtered by status could show wrongly: a replica that missed the final write.
@@ -114,6 +128,7 @@ package struct CoordinationSimulationReport: Sendable {
     package var beyondPromise = 0
     package var strandedByLoss = 0
     package var staleCopies = 0
+    package var writeForms = WriteForms()
     package var slowestQuiescence: Duration = .zero
     /// The seed that took longest, to replay it.
     package var slowestQuiescenceSeed: UInt64?
@@ -138,6 +153,7 @@ package struct CoordinationSimulationReport: Sendable {
         beyondPromise += outcome.beyondPromise
         strandedByLoss += outcome.strandedByLoss
         staleCopies += outcome.staleCopies
+        writeForms.add(outcome.writeForms)
         if slowestQuiescenceSeed == nil || outcome.quiescedAfter > slowestQuiescence {
             slowestQuiescence = outcome.quiescedAfter
             slowestQuiescenceSeed = outcome.seed
@@ -171,6 +187,8 @@ package struct CoordinationSimulationReport: Sendable {
             "acknowledged records left without a majority by a node lost for good (not checked): "
                 + "\(strandedByLoss)",
             "finished records a running replica still holds unfinished 13 s after the end: \(staleCopies)",
+            "replica writes: \(writeForms.whole) whole, \(writeForms.changes) as changes; "
+                + "\(writeForms.incomplete) answered incomplete and sent again whole",
             "slowest recovery to quiescence after the faults stopped: " + seconds(slowestQuiescence)
                 + (slowestQuiescenceSeed.map { " (seed \($0))" } ?? ""),
             "time to recover (fault → its affected tasks running again):",

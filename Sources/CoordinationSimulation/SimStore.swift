@@ -8,24 +8,29 @@ struct SimStore {
     private(set) var records: [String: AssessmentRecord] = [:]
     private(set) var journal: [String: [String: AgentResult]] = [:]
 
-    /// `keepingRequest`: the record came without its request (`ReplicaWrite.requestOmitted`), so the
-    /// stored one stays, and without a stored copy nothing is (`ReplicaOutcome.incomplete`).
-    mutating func replicate(
-        _ record: AssessmentRecord, results: [AgentResult], keepingRequest: Bool = false
-    ) -> ReplicaOutcome {
+    /// `write.keepsStoredRequest`: the record came without its request (`ReplicaWrite.requestOmitted`),
+    /// so the stored one stays, and without a stored copy nothing is (`ReplicaOutcome.incomplete`); a
+    /// change (`ReplicatedRecord.changesSince`) is applied over the version it was made against, or
+    /// is `incomplete` too.
+    mutating func replicate(_ write: ReplicatedRecord) -> ReplicaOutcome {
+        let (record, results) = (write.record, write.results)
         let stored = records[record.id]
-        if keepingRequest, stored == nil { return .incomplete }
+        if write.keepsStoredRequest, stored == nil { return .incomplete }
         let outcome = stored?.replicaOutcome(of: record) ?? .stored
         if case .refused = outcome { return outcome }
         if case .stored = outcome {
-            var record = record
-            if keepingRequest, let stored { record.request = stored.request }
-            records[record.id] = record
+            guard let updated = write.recordToStore(over: stored) else { return .incomplete }
+            records[record.id] = updated
         }
         for result in results where journal[result.assessmentID]?[result.agent] == nil {
             journal[result.assessmentID, default: [:]][result.agent] = result
         }
         return outcome
+    }
+
+    /// A whole record with its results.
+    mutating func replicate(_ record: AssessmentRecord, results: [AgentResult]) -> ReplicaOutcome {
+        replicate(ReplicatedRecord(record: record, results: results))
     }
 
     func read(_ id: String) -> AssessmentRecord? { records[id] }

@@ -11,6 +11,17 @@ package struct AssessmentProgress: Sendable, Codable, Hashable {
         self.currentStep = currentStep
         self.agents = agents
     }
+
+    /// `changed`'s percent and step, and its agents' entries in place of this one's entries for the
+    /// same agents, in this one's order; nil when it names an agent this one has no entry for.
+    package func applying(_ changed: AssessmentProgress) -> AssessmentProgress? {
+        var merged = AssessmentProgress(percent: changed.percent, currentStep: changed.currentStep, agents: agents)
+        for entry in changed.agents {
+            guard let index = merged.agents.firstIndex(where: { $0.agent == entry.agent }) else { return nil }
+            merged.agents[index] = entry
+        }
+        return merged
+    }
 }
 
 /// One agent task's state, attempt, the node running it and when its latest attempt started and

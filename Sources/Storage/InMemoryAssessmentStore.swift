@@ -51,18 +51,20 @@ package actor InMemoryAssessmentStore: AssessmentStore {
 
     private func apply(_ batch: [ReplicatedRecord]) -> [ReplicaOutcome] {
         batch.map {
-            $0.keepsStoredRequest && records[$0.record.id] == nil ? .incomplete : apply($0.record, results: $0.results)
+            $0.keepsStoredRequest && records[$0.record.id] == nil ? .incomplete : apply($0)
         }
     }
 
-    private func apply(_ record: AssessmentRecord, results: [AgentResult]) -> ReplicaOutcome {
-        let outcome = records[record.id]?.replicaOutcome(of: record) ?? .stored
+    private func apply(_ write: ReplicatedRecord) -> ReplicaOutcome {
+        let (record, results) = (write.record, write.results)
+        let existing = records[record.id]
+        let outcome = existing?.replicaOutcome(of: record) ?? .stored
         if case .refused = outcome { return outcome }
         if case .stored = outcome {
+            guard var stored = write.recordToStore(over: existing) else { return .incomplete }
             // Like SQLite's, which has no UPDATE of the columns: the first copy's tenant, title and
             // request stay.
-            var stored = record
-            if let existing = records[record.id] {
+            if let existing {
                 stored.tenant = existing.tenant
                 stored.title = existing.title
                 stored.request = existing.request

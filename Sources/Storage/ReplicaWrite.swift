@@ -1,3 +1,5 @@
+import FoundationEssentials
+
 /// One record with the results that travel with it, as a replica receives them.
 package struct ReplicatedRecord: Sendable, Hashable, Codable {
     package var record: AssessmentRecord
@@ -5,11 +7,64 @@ package struct ReplicatedRecord: Sendable, Hashable, Codable {
     /// `record.request` is empty: the request stored with the record stays. A store that holds no
     /// copy of the record stores nothing and says so (`ReplicaOutcome.incomplete`).
     package var keepsStoredRequest: Bool
+    /// `record` is a change of version `changesSince` of its epoch, not a whole record
+    /// (docs/coordination.md, "Writes as changes"): its progress lists only the agents whose entry
+    /// changed since that version, its report is nil unless it gained one, and it keeps the stored
+    /// request. A store that holds any other version stores nothing and says so
+    /// (`ReplicaOutcome.incomplete`), and is sent the whole record.
+    package var changesSince: Int?
 
-    package init(record: AssessmentRecord, results: [AgentResult], keepsStoredRequest: Bool = false) {
+    package init(
+        record: AssessmentRecord, results: [AgentResult], keepsStoredRequest: Bool = false, changesSince: Int? = nil
+    ) {
         self.record = record
         self.results = results
-        self.keepsStoredRequest = keepsStoredRequest
+        self.keepsStoredRequest = keepsStoredRequest || changesSince != nil
+        self.changesSince = changesSince
+    }
+
+    /// What a backend stores for this write over `stored` (its copy of the record, nil if none) when
+    /// `replicaOutcome(of:)` said `stored`; nil when it must store nothing and answer `incomplete`.
+    /// Fields a store never updates (tenant, title, request, key, creation time) are its to keep.
+    package func recordToStore(over stored: AssessmentRecord?) -> AssessmentRecord? {
+        guard let stored else { return keepsStoredRequest ? nil : record }
+        guard let base = changesSince else {
+            var whole = record
+            if keepsStoredRequest { whole.request = stored.request }
+            return whole
+        }
+        return stored.applying(change: record, since: base)
+    }
+}
+
+extension AssessmentRecord {
+    /// The record `change` (see `ReplicatedRecord.changesSince`) makes of this one: nil when this one
+    /// is not version `base` of the change's epoch, or has no entry for an agent the change names.
+    package func applying(change: AssessmentRecord, since base: Int) -> AssessmentRecord? {
+        guard epoch == change.epoch, version == base, let progress = progress.applying(change.progress) else {
+            return nil
+        }
+        var record = change
+        record.request = request
+        record.report = change.report ?? report
+        record.progress = progress
+        return record
+    }
+
+    /// This record as a change of `earlier`, an older version of the same epoch (see
+    /// `ReplicatedRecord.changesSince`), or nil when it cannot be one: another epoch, not newer, agents
+    /// added, removed, reordered or named twice (a change names its agents), or a report dropped or
+    /// replaced.
+    package func change(since earlier: AssessmentRecord) -> AssessmentRecord? {
+        let names = progress.agents.map(\.agent)
+        guard earlier.epoch == epoch, earlier.version < version, earlier.progress.agents.map(\.agent) == names,
+            Set(names).count == names.count, earlier.report == nil || earlier.report == report
+        else { return nil }
+        var change = self
+        change.request = Data()
+        if earlier.report != nil { change.report = nil }
+        change.progress.agents = zip(earlier.progress.agents, progress.agents).compactMap { $0 == $1 ? nil : $1 }
+        return change
     }
 }
 

@@ -142,6 +142,11 @@ package final class SQLiteAssessmentStore: AssessmentStore {
             // ON DELETE CASCADE would take the results with it.
             if current == nil {
                 try db.run(SQLiteRows.insertRecord, SQLiteRows.arguments(of: record))
+            } else if let base = write.changesSince {
+                guard let basis = try SQLiteRows.changeBasis(db, id: record.id),
+                    let changed = basis.applying(change: record, since: base)
+                else { return .incomplete }
+                try db.run(SQLiteRows.updateChange, SQLiteRows.updateArguments(of: changed))
             } else {
                 try db.run(SQLiteRows.updateRecord, SQLiteRows.updateArguments(of: record))
             }

@@ -18,6 +18,23 @@ enum SQLiteRows {
         progress = ?, failure = ?, updated_at = ? WHERE id = ?
         """
 
+    /// `updateRecord` for a change (`ReplicatedRecord.changesSince`): a nil report keeps the stored one.
+    /// Arguments: `updateArguments(of:)`.
+    static let updateChange = """
+        UPDATE assessment SET status = ?, epoch = ?, version = ?, replica_set = ?, leaving = ?,
+        report = COALESCE(?, report), progress = ?, failure = ?, updated_at = ? WHERE id = ?
+        """
+
+    /// The columns a change is applied over (`AssessmentRecord.applying(change:since:)`), as a record
+    /// without its request and report, which the update leaves in the row.
+    static func changeBasis(_ db: SQLiteConnection, id: String) throws -> AssessmentRecord? {
+        try db.query("SELECT epoch, version, progress FROM assessment WHERE id = ?", [.text(id)]) { row in
+            AssessmentRecord(
+                id: id, epoch: row.int(0), version: row.int(1), replicaSet: [], request: Data(),
+                progress: try progress(row.text(2)), createdAt: Date(timeIntervalSinceReferenceDate: 0))
+        }.first
+    }
+
     static func arguments(of record: AssessmentRecord) -> [SQLiteValue] {
         [
             .text(record.id), .text(record.status.rawValue), .integer(record.epoch), .integer(record.version),

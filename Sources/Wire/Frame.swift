@@ -12,8 +12,9 @@ import NIOCore
 /// path"); dictionaries are written in key order. 7: a record's report is its JSON in gzip
 /// (`StoredReport`). 8: a replica write leaves the request out for a replica that stores it
 /// (`ReplicaWrite.requestOmitted`), which answers `incomplete` when it does not. 9: a record's report
-/// is the typed report's binary form in gzip, its JSON rendered where it is read (`StoredReport`).
-package let wireProtocolVersion: UInt16 = 9
+/// is the typed report's binary form in gzip, its JSON rendered where it is read (`StoredReport`). 10:
+/// a replica write may be a change of the last version sent there (`ReplicaWrite.changesSince`).
+package let wireProtocolVersion: UInt16 = 10
 
 /// Control traffic (membership probes, lease renewals) gets its own connection so that a burst
 /// of large calls queued on the calls lane can never delay a probe past its timeout.

@@ -54,8 +54,7 @@ struct Harness {
         case .send(let message, let target): inflight.append((node, target, message))
         case .apply(let write, let replyTo):
             applied[node, default: []].append(write)
-            let outcome = stores[node]!.replicate(
-                write.record, results: write.results, keepingRequest: write.requestOmitted)
+            let outcome = stores[node]!.replicate(write.replicated)
             completions.append((node, .applied(write, replyTo: replyTo, .success(outcome))))
         case .readForPromise(let id, let epoch, let claimant):
             let store = stores[node]!

@@ -89,8 +89,9 @@ import Testing
     }
 
     /// Replicas that acknowledged a write of this epoch store the request: later writes go to them
-    /// without it. One that answers `incomplete` gets the whole write at once.
-    @Test func laterWritesLeaveTheRequestOutForReplicasThatAcknowledgedOne() throws {
+    /// without it, as changes of the last version sent there (docs/coordination.md, "Writes as
+    /// changes"). One that answers `incomplete` gets the whole write at once.
+    @Test func laterWritesGoAsChangesToReplicasThatAcknowledgedOne() throws {
         var owner = Self.owner()
         let create = try #require(Self.writes(Self.submit(&owner))["a"])
         for replica in ["a", "b"] {
@@ -103,15 +104,20 @@ import Testing
         #expect(final.keys.sorted() == ["b", "c"])
         #expect(final["b"]?.requestOmitted == true && final["b"]?.record.request.isEmpty == true)
         #expect(final["c"]?.requestOmitted == false && final["c"]?.record.request == Data("r".utf8))
+        let whole = try #require(final["c"]?.record)
+        let changed = zip(create.record.progress.agents, whole.progress.agents).filter { $0 != $1 }.map(\.1)
+        #expect(final["b"]?.changesSince == create.record.version && final["c"]?.changesSince == nil)
+        #expect(final["b"]?.record.progress.agents == changed && final["b"]?.record.status == whole.status)
         let toB = try #require(final["b"])
         owner.writeAnswered(toB.writeID, id: "x", .incomplete, from: "b", replica: ReplicaRole())
         let again = Self.writes(owner.takeActions())
         #expect(again.keys.sorted() == ["b"])
-        #expect(again["b"]?.requestOmitted == false && again["b"]?.record.request == Data("r".utf8))
+        #expect(again["b"]?.requestOmitted == false && again["b"]?.record == whole)
+        #expect(again["b"]?.changesSince == nil)
         #expect(again["b"]?.writeID == toB.writeID)
         owner.writeAnswered(toB.writeID, id: "x", .accepted, from: "c", replica: ReplicaRole())
         let own = Self.writes(owner.takeActions())
-        #expect(own.keys.sorted() == ["a"] && own["a"]?.requestOmitted == true)
+        #expect(own.keys.sorted() == ["a"] && own["a"]?.changesSince == create.record.version)
     }
 
     /// The owner role once a majority acknowledged "x", with the tasks its own worker holds for

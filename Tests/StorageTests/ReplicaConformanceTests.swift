@@ -141,4 +141,63 @@ import Testing
             #expect(try await store.results(of: "d2").isEmpty)
         }
     }
+
+    /// A record through three versions: two agents, one of which runs and then succeeds with a report.
+    static func threeVersions(_ id: String) -> [AssessmentRecord] {
+        var first = sampleRecord(id)
+        first.version = 1
+        first.progress.agents.append(AgentProgress(agent: "report_generator", state: .waiting, attempt: 0))
+        var second = first
+        second.version = 2
+        second.status = .running
+        second.progress.percent = 40
+        second.progress.agents[0] = AgentProgress(agent: "cost_analyzer", state: .running, attempt: 1, node: "node-b")
+        var third = second
+        third.version = 3
+        third.status = .completed
+        third.report = Data("the report".utf8)
+        third.progress.percent = 100
+        third.progress.agents[1] = AgentProgress(agent: "report_generator", state: .succeeded, attempt: 1)
+        return [first, second, third]
+    }
+
+    /// A change (docs/coordination.md, "Writes as changes") made against the version a store holds
+    /// gives the store the whole newer record; made against another version, or naming an agent the
+    /// record has not, it stores nothing, its results included, and says `incomplete`.
+    @Test(arguments: StoreFactory.all)
+    func aChangeAppliesOnlyOverTheVersionItWasMadeAgainst(factory: StoreFactory) async throws {
+        try await factory.withStore { (store: any AssessmentStore) async throws in
+            let versions = Self.threeVersions("c1")
+            let toSecond = try #require(versions[1].change(since: versions[0]))
+            let toThird = try #require(versions[2].change(since: versions[1]))
+            #expect(toSecond.progress.agents.map(\.agent) == ["cost_analyzer"] && toSecond.request.isEmpty)
+            #expect(toThird.progress.agents.map(\.agent) == ["report_generator"] && toThird.report != nil)
+            var stranger = toSecond
+            stranger.progress.agents = [AgentProgress(agent: "nobody", state: .running, attempt: 1)]
+            let result = sampleResult("c1", agent: "cost_analyzer")
+            let outcomes = try await store.replicate(batch: [
+                ReplicatedRecord(record: versions[0], results: []),
+                ReplicatedRecord(record: toThird, results: [result], changesSince: 2),
+                ReplicatedRecord(record: stranger, results: [result], changesSince: 1),
+                ReplicatedRecord(record: toSecond, results: [], changesSince: 1),
+                ReplicatedRecord(record: toThird, results: [result], changesSince: 2),
+                ReplicatedRecord(record: toSecond, results: [], changesSince: 1),
+            ])
+            #expect(
+                outcomes == [.stored, .incomplete, .incomplete, .stored, .stored, .current(versions[2].recordVersion)])
+            #expect(try await store.read(id: "c1") == versions[2])
+            #expect(try await store.results(of: "c1") == [result])
+
+            // Once it has a report, a change that carries none keeps it.
+            var fourth = versions[2]
+            fourth.version = 4
+            fourth.leaving = [["node-a", "node-b", "node-d"]]
+            let toFourth = try #require(fourth.change(since: versions[2]))
+            #expect(toFourth.report == nil && toFourth.progress.agents.isEmpty)
+            #expect(
+                try await store.replicate(batch: [ReplicatedRecord(record: toFourth, results: [], changesSince: 3)])
+                    == [.stored])
+            #expect(try await store.read(id: "c1") == fourth)
+        }
+    }
 }

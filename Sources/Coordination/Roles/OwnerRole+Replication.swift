@@ -34,15 +34,21 @@ extension OwnerRole {
         pending.purpose != .final || pending.hasQuorum(countingAlso: name)
     }
 
-    /// Sends `write` to `target`, without the request when `target` acknowledged a write of this epoch
-    /// (`OwnedAssessment.holdsRecord`). A write to this node itself goes through the core's routing to
-    /// its replica role, like any other.
+    /// Sends `write` to `target`: to a replica that acknowledged a write of this epoch
+    /// (`OwnedAssessment.holdsRecord`), without the request, and as a change of the last version sent
+    /// there when it can be one (`OwnedAssessment.sentTo`; docs/coordination.md, "Writes as changes").
+    /// A write to this node itself goes through the core's routing to its replica role, like any other.
     mutating func deliver(_ write: ReplicaWrite, to target: String) {
-        let held =
-            owned[write.record.id].map {
-                $0.record.epoch == write.record.epoch && $0.holdsRecord.contains(target)
-            } ?? false
-        send(.write(held ? write.withoutRequest : write), to: target)
+        let id = write.record.id
+        guard let assessment = owned[id], assessment.record.epoch == write.record.epoch else {
+            send(.write(write), to: target)
+            return
+        }
+        let held = assessment.holdsRecord.contains(target)
+        let sent = assessment.sentTo[target]
+        if write.record.version > sent?.version ?? 0 { owned[id]?.sentTo[target] = write.record }
+        let change = held ? sent.flatMap { write.change(since: $0) } : nil
+        send(.write(change ?? (held ? write.withoutRequest : write)), to: target)
     }
 
     /// A write of `version` was stored by this node's replica: if this node thought it owned the
@@ -93,12 +99,14 @@ extension OwnerRole {
             // written once it has committed.
             adoptFinal(stored)
         case .incomplete:
-            // The replica holds no copy to apply it to (it missed the writes that would have given it
-            // one): the whole record goes now.
+            // The replica holds no copy to apply it to, or not the version a change was made against
+            // (it missed the writes that would have given it one): the whole record goes now.
             owned[id]?.holdsRecord.remove(sender)
+            owned[id]?.sentTo[sender] = nil
             deliver(pending.write, to: sender)
         case .failed(let reason):
             owned[id]?.holdsRecord.remove(sender)
+            owned[id]?.sentTo[sender] = nil
             log(
                 .warning, "replica \(sender) could not store version \(pending.write.record.version): \(reason)",
                 id: id)
