@@ -81,9 +81,6 @@ struct OwnedAssessment: Sendable {
     /// When the oldest result not yet in a journal write arrived (see `journalLinger`).
     var oldestUnjournaled: Duration?
     var cancelWaiters: [Waiter] = []
-    /// The results no journal write carried when the assessment finished: its final write carries
-    /// them (docs/coordination.md, "Results").
-    var finalResults: [AgentResult] = []
     /// Replicas that acknowledged a write of this epoch, so store the request: later writes go to
     /// them without it (`ReplicaWrite.requestOmitted`). A takeover starts from none.
     var holdsRecord: Set<String> = []

@@ -148,7 +148,7 @@ extension OwnerRole {
             if !pending.write.record.leaving.isEmpty, owned[id] != nil {
                 // On every set's majority now (see `adoptFinal`): once more, naming no set it leaves.
                 owned[id]?.record.leaving = []
-                startWrite(id, purpose: .final, results: owned[id]?.finalResults ?? [])
+                startWrite(id, purpose: .final, results: [])
                 return
             }
             guard let assessment = owned.removeValue(forKey: id) else { return }
@@ -255,7 +255,7 @@ extension OwnerRole {
         assessment.record.failure = final.failure
         assessment.record.progress = final.progress
         revokeLeases(of: assessment)
-        keepUnjournaledResults(&assessment)
+        settleUnjournaledResults(&assessment)
         owned[id] = assessment
         log(.info, "adopting the final state \(final.status.rawValue) held by a replica", id: id)
         if assessment.record.leaving.isEmpty {
@@ -265,7 +265,7 @@ extension OwnerRole {
             // instead of storing it: if they are a majority of a set, it never commits, and a final
             // state waiting for it would wait for ever. The adopted state, which they do store, goes
             // now and counts on the same joint majorities as the move would have.
-            startWrite(id, purpose: .final, results: assessment.finalResults)
+            startWrite(id, purpose: .final, results: [])
         }
     }
 }

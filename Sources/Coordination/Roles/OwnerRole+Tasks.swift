@@ -332,7 +332,7 @@ extension OwnerRole {
         assessment.record.status = status
         assessment.record.failure = failure
         assessment.record.report = report
-        keepUnjournaledResults(&assessment)
+        settleUnjournaledResults(&assessment)
         owned[id] = assessment
         refreshProgress(id)
         switch status {
@@ -344,13 +344,13 @@ extension OwnerRole {
         writeFinalWhenSettled(id)
     }
 
-    /// Results no journal write carried go with the final write, for the archive (a cancellation
-    /// keeps none): `finalResults`.
-    func keepUnjournaledResults(_ assessment: inout OwnedAssessment) {
+    /// Analysts whose results no journal write carried are done: the report made of them is what the
+    /// final write stores, and nothing reads a finished assessment's results (docs/coordination.md,
+    /// "Results"), so they are written nowhere. A cancellation leaves them as they are.
+    func settleUnjournaledResults(_ assessment: inout OwnedAssessment) {
         guard assessment.record.status != .cancelled else { return }
         for agent in settings.analysts where assessment.tasks[agent]?.state == .journaling {
             assessment.tasks[agent]?.state = .succeeded
-            if let result = assessment.results[agent] { assessment.finalResults.append(result) }
         }
     }
 
@@ -366,7 +366,7 @@ extension OwnerRole {
             log(.info, "final state waits for the move to \(assessment.record.replicaSet) to commit", id: id)
             return
         }
-        startWrite(id, purpose: .final, results: assessment.finalResults)
+        startWrite(id, purpose: .final, results: [])
     }
 
     /// Recomputes the record's progress from the task table (written with the next write).
