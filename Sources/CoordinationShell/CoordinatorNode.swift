@@ -156,10 +156,18 @@ package actor CoordinatorNode {
 
     func applied(_ applied: AppliedWrite) {
         handle(.applied(applied.write, replyTo: applied.replyTo, applied.result))
-        if case .success(.stored) = applied.result, changeWaiters[applied.write.record.id] != nil {
-            // A change holds only the agents it changed: its waiters read what was stored.
-            let whole = applied.write.changesSince == nil
-            changed(applied.write.record.id, stored: whole ? AssessmentSummary(applied.write.record) : nil)
+        let id = applied.write.record.id
+        guard case .success(.stored) = applied.result, changeWaiters[id] != nil else { return }
+        if applied.write.changesSince == nil {
+            changed(id, stored: AssessmentSummary(applied.write.record))
+        } else {
+            // A change holds only the agents it changed: its waiters get what this node stored, read
+            // here (a waiter woken with nothing would ask the replica set).
+            Task { [weak self] in
+                guard let self else { return }
+                let stored = try? await self.readLocal(AssessmentSummary.self, id: id)
+                await self.changed(id, stored: stored)
+            }
         }
     }
 

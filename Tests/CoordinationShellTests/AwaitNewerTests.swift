@@ -47,4 +47,34 @@ import Testing
         }
         await cluster.shutdown()
     }
+
+    /// A replica that stores a write sent as a change (docs/coordination.md, "Writes as changes")
+    /// wakes the streams following the assessment with the whole summary it stored, every agent in
+    /// it, not with the few agents the change carried.
+    @Test func aReplicaWokenByAChangeHandsOverTheWholeSummaryItStored() async throws {
+        let cluster = try await InProcessCluster(size: 3, agentDelay: .milliseconds(300), workerConcurrency: 1)
+        do {
+            #expect(await cluster.waitUntilReady(timeout: .seconds(30)))
+            let answer = await cluster.node("node-1").coordinator.submit(
+                id: "woken", request: Data("{}".utf8), idempotencyKey: nil)
+            #expect(answer == .accepted(id: "woken", existing: false))
+            let first = try #require(await cluster.record("woken", via: "node-1"))
+            let replica = try #require(first.replicaSet.dropFirst().first)
+            let follower = cluster.node(replica).coordinator
+            var wakes = 0
+            var status = first.status
+            while !status.isTerminal {
+                guard let woken = await follower.nextChange(of: "woken", timeout: .seconds(10)) else {
+                    let held = await follower.storedVersion(of: "woken")
+                    Issue.record("no change within 10 s; \(replica) holds \(String(describing: held))")
+                    break
+                }
+                wakes += 1
+                #expect(woken.progress.agents.count == first.progress.agents.count, "version \(woken.version)")
+                status = woken.status
+            }
+            #expect(wakes >= 2 && status == .completed)
+        }
+        await cluster.shutdown()
+    }
 }
