@@ -35,9 +35,11 @@ extension OwnerRole {
     }
 
     /// Sends `write` to `target`: to a replica that acknowledged a write of this epoch
-    /// (`OwnedAssessment.holdsRecord`), without the request, and as a change of the last version sent
-    /// there when it can be one (`OwnedAssessment.sentTo`; docs/coordination.md, "Writes as changes").
-    /// A write to this node itself goes through the core's routing to its replica role, like any other.
+    /// (`OwnedAssessment.holdsRecord`), without the request, and to another node as a change of the
+    /// last version sent there when it can be one (`OwnedAssessment.sentTo`; docs/coordination.md,
+    /// "Writes as changes"). A write to this node itself goes through the core's routing to its
+    /// replica role, like any other, but whole: it crosses no network, its store need not read what
+    /// it holds to apply it, and the streams following the assessment here are woken with it.
     mutating func deliver(_ write: ReplicaWrite, to target: String) {
         let id = write.record.id
         guard let assessment = owned[id], assessment.record.epoch == write.record.epoch else {
@@ -47,7 +49,7 @@ extension OwnerRole {
         let held = assessment.holdsRecord.contains(target)
         let sent = assessment.sentTo[target]
         if write.record.version > sent?.version ?? 0 { owned[id]?.sentTo[target] = write.record }
-        let change = held ? sent.flatMap { write.change(since: $0) } : nil
+        let change = held && target != name ? sent.flatMap { write.change(since: $0) } : nil
         send(.write(change ?? (held ? write.withoutRequest : write)), to: target)
     }
 
