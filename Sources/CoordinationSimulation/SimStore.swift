@@ -15,7 +15,6 @@ struct SimStore {
     mutating func replicate(_ write: ReplicatedRecord) -> ReplicaOutcome {
         let (record, results) = (write.record, write.results)
         let stored = records[record.id]
-        if write.keepsStoredRequest, stored == nil { return .incomplete }
         let outcome = stored?.replicaOutcome(of: record) ?? .stored
         if case .refused = outcome { return outcome }
         if case .stored = outcome {

@@ -50,9 +50,7 @@ package actor InMemoryAssessmentStore: AssessmentStore {
     }
 
     private func apply(_ batch: [ReplicatedRecord]) -> [ReplicaOutcome] {
-        batch.map {
-            $0.keepsStoredRequest && records[$0.record.id] == nil ? .incomplete : apply($0)
-        }
+        batch.map(apply)
     }
 
     private func apply(_ write: ReplicatedRecord) -> ReplicaOutcome {

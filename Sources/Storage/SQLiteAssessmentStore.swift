@@ -129,11 +129,8 @@ package final class SQLiteAssessmentStore: AssessmentStore {
         -> ReplicaOutcome
     {
         let record = write.record
-        // The version columns only: the request, the report and the progress are not needed to decide.
-        let current = try db.query(
-            "SELECT \(SQLiteRows.summaryColumns) FROM assessment WHERE id = ?", [.text(record.id)],
-            SQLiteRows.summary(from:)
-        ).first
+        let read = try SQLiteRows.replicaBasis(db, id: record.id, forChange: write.changesSince != nil)
+        let current = read?.summary
         if write.keepsStoredRequest, current == nil { return .incomplete }
         let outcome = current?.replicaOutcome(of: record) ?? .stored
         if case .refused = outcome { return outcome }
@@ -143,9 +140,7 @@ package final class SQLiteAssessmentStore: AssessmentStore {
             if current == nil {
                 try db.run(SQLiteRows.insertRecord, SQLiteRows.arguments(of: record))
             } else if let base = write.changesSince {
-                guard let basis = try SQLiteRows.changeBasis(db, id: record.id),
-                    let changed = basis.applying(change: record, since: base)
-                else { return .incomplete }
+                guard let changed = read?.basis?.applying(change: record, since: base) else { return .incomplete }
                 try db.run(SQLiteRows.updateChange, SQLiteRows.updateArguments(of: changed))
             } else {
                 try db.run(SQLiteRows.updateRecord, SQLiteRows.updateArguments(of: record))

@@ -25,13 +25,23 @@ enum SQLiteRows {
         report = COALESCE(?, report), progress = ?, failure = ?, updated_at = ? WHERE id = ?
         """
 
-    /// The columns a change is applied over (`AssessmentRecord.applying(change:since:)`), as a record
-    /// without its request and report, which the update leaves in the row.
-    static func changeBasis(_ db: SQLiteConnection, id: String) throws -> AssessmentRecord? {
-        try db.query("SELECT epoch, version, progress FROM assessment WHERE id = ?", [.text(id)]) { row in
-            AssessmentRecord(
-                id: id, epoch: row.int(0), version: row.int(1), replicaSet: [], request: Data(),
-                progress: try progress(row.text(2)), createdAt: Date(timeIntervalSinceReferenceDate: 0))
+    /// What a replica reads of a stored row to decide on a write: its version columns, and for a
+    /// change (`ReplicatedRecord.changesSince`) the record the change is applied over
+    /// (`AssessmentRecord.applying(change:since:)`), in the same read. Never the request or the
+    /// report, which an update leaves in the row.
+    static func replicaBasis(_ db: SQLiteConnection, id: String, forChange: Bool) throws
+        -> (summary: RecordSummary, basis: AssessmentRecord?)?
+    {
+        let columns = forChange ? "\(summaryColumns), progress" : summaryColumns
+        return try db.query("SELECT \(columns) FROM assessment WHERE id = ?", [.text(id)]) {
+            row -> (summary: RecordSummary, basis: AssessmentRecord?) in
+            let summary = try summary(from: row)
+            guard forChange else { return (summary, nil) }
+            let basis = AssessmentRecord(
+                id: id, epoch: summary.version.epoch, version: summary.version.version, replicaSet: [],
+                request: Data(), progress: try progress(row.text(7)),  // after the summary's seven
+                createdAt: Date(timeIntervalSinceReferenceDate: 0))
+            return (summary, basis)
         }.first
     }
 
